@@ -1,0 +1,84 @@
+"""The library API the CLI wraps: compile in memory, then write or check.
+
+    result = gitops_dsl.compile("platforms")     # load -> resolve -> check -> render, no IO out
+    if result.ok:
+        gitops_dsl.write(result, "build")        # emit: all or nothing, owned files only
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from .checks import run_checks
+from .diagnostics import Diagnostic, error, has_errors, sort_key
+from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
+from .load import load
+from .render import render
+from .resolve import resolve
+from .tree import Document
+
+
+@attrs.frozen
+class Result:
+    """A compile in memory: the rendered tree, its bytes, and every diagnostic."""
+
+    platforms: tuple
+    tree: dict            # output path -> Document
+    files: dict           # output path -> bytes
+    diagnostics: tuple
+    root: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def compile(platforms_dir: str | Path, *, root: str | Path | None = None) -> Result:  # noqa: A001
+    """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
+
+    With errors, `tree` and `files` are empty: nothing half-rendered can be written.
+    """
+    platforms_dir = Path(platforms_dir)
+    root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
+    loaded = load(platforms_dir)
+    diagnostics: list[Diagnostic] = list(loaded.diagnostics)
+    if has_errors(diagnostics):
+        return Result(loaded.platforms, {}, {}, tuple(sorted(diagnostics, key=sort_key)), root_path)
+    tree: dict[str, Document] = {}
+    resolved_all = [resolve(p) for p in loaded.platforms]
+    for resolved in resolved_all:
+        diagnostics.extend(run_checks(resolved, root_path))
+    if not has_errors(diagnostics):
+        for resolved in resolved_all:
+            rendered = render(resolved, str(root_path))
+            for path, document in rendered.items():
+                if path in tree and tree[path] != document:
+                    diagnostics.append(error(
+                        "GD116", f"two platforms write {path}", location=resolved.platform.location,
+                        hint="platforms compiled into one folder need distinct names for "
+                             "services, environments and zones"))
+                tree[path] = document
+    diagnostics = sorted(diagnostics, key=sort_key)
+    if has_errors(diagnostics):
+        return Result(loaded.platforms, {}, {}, tuple(diagnostics), root_path)
+    return Result(loaded.platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path)
+
+
+def write(result: Result, out_dir: str | Path) -> Plan:
+    """Write a successful compile into `out_dir`. Returns the plan that was carried out; a plan
+    with conflicts (foreign files in the way) is returned unapplied."""
+    if not result.ok:
+        raise ValueError("a compile with errors cannot be written")
+    out = Path(out_dir)
+    the_plan = plan(out, result.files)
+    if not the_plan.conflicts:
+        apply(out, result.files, the_plan)
+    return the_plan
+
+
+def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
+    """Compare `out_dir` with a successful compile, writing nothing."""
+    if not result.ok:
+        raise ValueError("a compile with errors cannot be checked against a folder")
+    return check(Path(out_dir), result.files)

@@ -1,0 +1,52 @@
+"""The one converter from Argo CD resource classes to plain data: camelCase keys, None left out,
+tuples as lists, keys in field order (apiVersion and kind first, as every manifest reads)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import attrs
+import cattrs
+
+_SPECIAL = {"repo_url": "repoURL", "api_versions": "apiVersions"}
+_HEAD = ("api_version", "kind")
+
+
+def camel(name: str) -> str:
+    if name in _SPECIAL:
+        return _SPECIAL[name]
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(unstruct_collection_overrides={Sequence: list, tuple: list})
+
+    def factory(cls: type) -> Callable[[Any], dict]:
+        names = [f.name for f in attrs.fields(cls)]
+        if all(h in names for h in _HEAD):
+            names = [*_HEAD, *(n for n in names if n not in _HEAD)]
+        # (attribute, key, required): built once per class; required fields are always written
+        plan = [(n, camel(n), attrs.fields_dict(cls)[n].default is attrs.NOTHING or n in _HEAD)
+                for n in names]
+        unstructure = converter.unstructure
+
+        def to_dict(obj: Any) -> dict:
+            data = {}
+            for name, key, required in plan:
+                value = getattr(obj, name)
+                if value is not None or required:
+                    data[key] = unstructure(value)
+            return data
+        return to_dict
+
+    converter.register_unstructure_hook_factory(attrs.has, factory)
+    return converter
+
+
+CONVERTER = _make_converter()
+
+
+def to_data(resource: Any) -> Any:
+    """A resource as plain dicts and lists, ready for the YAML dialect."""
+    return CONVERTER.unstructure(resource)

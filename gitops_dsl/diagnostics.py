@@ -1,0 +1,143 @@
+"""Diagnostics: what the compiler says about a platform, as values (never as exceptions)."""
+from __future__ import annotations
+
+import enum
+import itertools
+import linecache
+import os
+import sys
+from typing import Iterable
+
+import attrs
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen(eq=False)
+class Location:
+    """Where in the user's code an object was created: file, line and (lazily) column."""
+
+    file: str
+    line: int
+    _code: object = attrs.field(default=None, repr=False)
+    _lasti: int = attrs.field(default=-1, repr=False)
+
+    @property
+    def column(self) -> int:
+        """1-based column of the call, from the bytecode position table (computed on demand)."""
+        code = self._code
+        if code is not None and self._lasti >= 0:
+            positions = itertools.islice(code.co_positions(), self._lasti // 2, None)
+            pos = next(positions, None)
+            if pos and pos[2] is not None and pos[0] == self.line:
+                return pos[2] + 1
+        text = linecache.getline(self.file, self.line)
+        return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+
+    def display(self, root: str | None = None) -> str:
+        """file:line:column, the file relative to `root` (default: the working folder) when inside it."""
+        path = self.file
+        root = root or os.getcwd()
+        if os.path.isabs(path):
+            rel = os.path.relpath(path, root)
+            if not rel.startswith(".."):
+                path = rel
+        return f"{path}:{self.line}:{self.column}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Location) and (self.file, self.line) == (other.file, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line))
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_ATTRS_DIR = os.path.dirname(os.path.abspath(attrs.__file__)).rsplit(os.sep, 1)[0] + os.sep
+
+
+def _is_internal(filename: str) -> bool:
+    return (filename.startswith(_PACKAGE_DIR) or filename.startswith("<attrs generated")
+            or filename.startswith(_ATTRS_DIR) or filename.startswith("<frozen "))
+
+
+def caller_location() -> Location:
+    """The first frame outside gitops_dsl and attrs: the user's line that created an object.
+
+    One walk up a handful of frames, no `inspect.stack()` (which reads source files).
+    """
+    frame = sys._getframe(1)
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return Location("<unknown>", 0)
+    return Location(frame.f_code.co_filename, frame.f_lineno, frame.f_code, frame.f_lasti)
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding: a stable code, what is wrong, how to fix it, and where."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    location: Location | None = None
+    subject: str = ""
+
+    def format(self, root: str | None = None) -> str:
+        where = self.location.display(root) if self.location else "<platform>"
+        text = f"{where}: {self.severity.value}[{self.code}] {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def as_json(self, root: str | None = None) -> dict:
+        loc = self.location
+        file = None
+        if loc is not None:
+            file = loc.display(root).rsplit(":", 2)[0]
+        return {
+            "code": self.code, "severity": self.severity.value, "message": self.message,
+            "hint": self.hint, "file": file, "line": loc.line if loc else None,
+            "column": loc.column if loc else None, "subject": self.subject,
+        }
+
+
+def error(code: str, message: str, *, hint: str = "", location: Location | None = None,
+          subject: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, hint, location, subject)
+
+
+def warning(code: str, message: str, *, hint: str = "", location: Location | None = None,
+            subject: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, hint, location, subject)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    loc = d.location
+    return (loc.file if loc else "", loc.line if loc else 0, d.code, d.message)
+
+
+class ModelError(Exception):
+    """A user mistake found while constructing a DSL object.
+
+    Raised from constructors (the only place an exception is the natural channel); the loader
+    turns it into a Diagnostic located at the user's line.
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.location = caller_location()
+
+    def to_diagnostic(self) -> Diagnostic:
+        return error(self.code, self.message, hint=self.hint, location=self.location)

@@ -1,0 +1,5 @@
+"""The emit stage: the YAML dialect, serialization, and the all-or-nothing writer."""
+from .files import serialize, serialize_tree
+from .writer import MANIFEST, CheckReport, Plan, apply, check, plan
+
+__all__ = ["MANIFEST", "CheckReport", "Plan", "apply", "check", "plan", "serialize", "serialize_tree"]

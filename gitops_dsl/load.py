@@ -1,0 +1,120 @@
+"""The load stage: import every module in platforms/ and collect its Platform objects.
+
+The only stage that runs user code. A module that fails to import is a user error: the
+diagnostic points at the user's file and line with the traceback trimmed to the user's frames;
+a wrong argument to a DSL constructor points at the line that called it.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import attrs
+
+from . import model
+from .diagnostics import Diagnostic, Location, ModelError, error
+from .model import Platform
+
+
+@attrs.frozen
+class Loaded:
+    platforms: tuple
+    diagnostics: tuple
+    files: tuple          # the platform files that were imported
+
+
+def load(platforms_dir: Path) -> Loaded:
+    platforms_dir = Path(platforms_dir).resolve()
+    if not platforms_dir.is_dir():
+        return Loaded((), (error("GD115", f"platforms folder {platforms_dir} does not exist",
+                                 hint="create it with a platform file, or pass --platforms DIR"),), ())
+    files = sorted(p for p in platforms_dir.glob("*.py") if not p.name.startswith("_"))
+    before = set(sys.modules)
+    sys.path.insert(0, str(platforms_dir))
+    found: list[Platform] = []
+    diagnostics: list[Diagnostic] = []
+    try:
+        for path in files:
+            module_name = path.stem
+            existing = sys.modules.get(module_name)
+            if existing is not None and module_name in before:
+                diagnostics.append(error(
+                    "GD100", f"platform file {path.name} has the name of the module "
+                             f"{module_name!r} that Python already imported",
+                    hint="rename the file, e.g. to platform_" + path.name,
+                    location=Location(str(path), 1)))
+                continue
+            try:
+                module = importlib.import_module(module_name)
+            except ModelError as exc:
+                diagnostics.append(exc.to_diagnostic())
+                continue
+            except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                diagnostics.append(_import_failure(exc, platforms_dir, path))
+                continue
+            for value in vars(module).values():
+                if isinstance(value, Platform) and not any(value is p for p in found):
+                    found.append(value)
+    finally:
+        sys.path.remove(str(platforms_dir))
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(platforms_dir)):
+                del sys.modules[name]
+    if not found and not diagnostics:
+        diagnostics.append(error("GD115", f"no Platform found in {platforms_dir}",
+                                 hint="assign a Platform(...) to a module-level name in a "
+                                      "platforms/*.py file"))
+    return Loaded(tuple(found), tuple(diagnostics), tuple(files))
+
+
+_UNEXPECTED = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+_MISSING = re.compile(r"^(\w+)\.__init__\(\) missing \d+ required (?:keyword-only |positional )?"
+                      r"arguments?: (.*)")
+
+
+def _import_failure(exc: BaseException, platforms_dir: Path, path: Path) -> Diagnostic:
+    root = str(platforms_dir)
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(root):
+        location = Location(exc.filename, exc.lineno or 1)
+        return error("GD100", f"syntax error: {exc.msg}", location=location,
+                     hint=(exc.text or "").strip() or "fix the syntax of this line")
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
+    location = Location(frames[-1].filename, frames[-1].lineno) if frames else Location(str(path), 1)
+    message = f"{type(exc).__name__}: {exc}"
+    hint = ""
+    if isinstance(exc, TypeError):
+        text = str(exc)
+        unexpected = _UNEXPECTED.match(text)
+        missing = _MISSING.match(text)
+        if unexpected:
+            cls_name, arg = unexpected.groups()
+            fields = _field_names(cls_name)
+            close = difflib.get_close_matches(arg, fields, n=1)
+            return error("GD102", f"{cls_name}() got an unknown argument {arg!r}",
+                         hint=(f"did you mean {close[0]!r}? " if close else "")
+                         + f"{cls_name} takes: {', '.join(fields)}", location=location)
+        if missing:
+            cls_name, args = missing.groups()
+            return error("GD101", f"{cls_name}() is missing {args}", location=location,
+                         hint=f"{cls_name} takes: {', '.join(_field_names(cls_name))}")
+    if len(frames) > 1:
+        trail = "; ".join(f"{Path(f.filename).name}:{f.lineno} {f.line or ''}".strip()
+                          for f in frames[-4:])
+        hint = f"raised while importing {path.name}: {trail}"
+    else:
+        hint = f"raised while importing {path.name}"
+    return error("GD100", message, hint=hint, location=location)
+
+
+def _field_names(cls_name: str) -> list[str]:
+    cls = getattr(model, cls_name, None)
+    if cls is None or not attrs.has(cls):
+        return []
+    return [f.name for f in attrs.fields(cls) if f.init and f.name != "location"]

@@ -1,0 +1,16 @@
+"""The gitops-dsl model: frozen, validated classes that remember where the user created them."""
+from .charts import STANDARD_CHART, GitPath, HelmChart, StandardChart
+from .infra import IN_CLUSTER, Cluster, Environment, Repo, Zone
+from .platform import Platform
+from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
+from .secrets import ExternalSecret, SealedSecrets, SecretRef
+from .service import Image, Overlay, Service
+from .sync import Backoff, IgnoreDifference, NamespaceMetadata, Retry, SyncOptions, SyncPolicy
+from .waves import Wave, Waves
+
+__all__ = [
+    "Backoff", "Cluster", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
+    "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
+    "Project", "Repo", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
+    "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone",
+]

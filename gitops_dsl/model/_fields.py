@@ -1,0 +1,180 @@
+"""Field helpers for the DSL classes: converters at the boundary, validators that speak to users.
+
+Every validator raises ModelError with code GD101 and a message naming the class and field, so a
+wrong argument to any constructor becomes a located diagnostic, never a traceback.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import attrs
+
+from ..diagnostics import ModelError, caller_location
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+GO_DURATION = re.compile(r"^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+$")
+
+
+def where(instance: object, attribute: attrs.Attribute) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def describe(value: object) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def fail(instance: object, attribute: attrs.Attribute, expected: str, value: object,
+         hint: str = "") -> None:
+    raise ModelError("GD101", f"{where(instance, attribute)}: expected {expected}, got {describe(value)}",
+                     hint)
+
+
+def to_tuple(value: Any) -> Any:
+    """Lists, sets and other iterables become tuples; a lone string stays itself (caught later)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(value, key=str))
+    return value
+
+
+def location_field() -> Any:
+    return attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
+
+
+def instance_of(*types: type, expected: str | None = None) -> Callable:
+    label = expected or " or ".join(t.__name__ for t in types)
+
+    def check(instance, attribute, value):
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types
+                                             and int in types):
+            fail(instance, attribute, label, value)
+    return check
+
+
+def optional(check: Callable) -> Callable:
+    def run(instance, attribute, value):
+        if value is not None:
+            check(instance, attribute, value)
+    return run
+
+
+def tuple_of(*types: type, expected: str | None = None) -> Callable:
+    label = expected or " or ".join(t.__name__ for t in types)
+
+    def check(instance, attribute, value):
+        if not isinstance(value, tuple):
+            fail(instance, attribute, f"a list of {label}", value)
+        for i, item in enumerate(value):
+            if not isinstance(item, types):
+                raise ModelError("GD101", f"{where(instance, attribute)}[{i}]: expected {label}, "
+                                          f"got {describe(item)}")
+    return check
+
+
+def non_empty_str(instance, attribute, value):
+    if not isinstance(value, str) or not value.strip():
+        fail(instance, attribute, "a non-empty string", value)
+
+
+def str_map(instance, attribute, value):
+    """A mapping of string keys to string values (labels, annotations, config, info)."""
+    if not isinstance(value, dict):
+        fail(instance, attribute, "a dict of str to str", value)
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise ModelError("GD101", f"{where(instance, attribute)}: keys must be non-empty strings, "
+                                      f"got {describe(key)}")
+        if not isinstance(item, str):
+            raise ModelError("GD101", f"{where(instance, attribute)}[{key!r}]: expected str, got "
+                                      f"{describe(item)}",
+                             "quote numbers and booleans: they become strings in YAML anyway")
+
+
+def to_dict(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+def yaml_data(instance, attribute, value):
+    """Helm values: nested dicts with string keys, lists, str, int, float (finite), bool, None."""
+    if not isinstance(value, dict):
+        fail(instance, attribute, "a dict (Helm values)", value)
+    _check_data(value, where(instance, attribute))
+
+
+def _check_data(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ModelError("GD101", f"{path}: keys must be strings, got {describe(key)}",
+                                 "Helm values keys are strings; quote the key")
+            _check_data(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_data(item, f"{path}[{i}]")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ModelError("GD101", f"{path}: {value!r} cannot be written to YAML for Helm",
+                             "use a finite number or a string")
+    elif value is not None and not isinstance(value, (str, int, bool)):
+        raise ModelError("GD101", f"{path}: {describe(value)} is not YAML data",
+                         "values hold only dicts, lists, strings, numbers, booleans and None")
+
+
+def freeze_data(value: Any) -> Any:
+    """A private deep copy of user data (dict/list/tuple), so later mutation cannot leak in."""
+    if isinstance(value, dict):
+        return {k: freeze_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [freeze_data(v) for v in value]
+    return value
+
+
+def go_duration(value: Any) -> Any:
+    """A bare int means seconds, as Argo CD reads it; strings are kept for validation."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value}s"
+    return value
+
+
+def duration_check(instance, attribute, value):
+    if not isinstance(value, str) or not GO_DURATION.match(value):
+        fail(instance, attribute, "a duration like '5s', '3m' or '1h' (or seconds as int)", value)
+
+
+def dns_label(max_length: int = 63) -> Callable:
+    def check(instance, attribute, value):
+        if not isinstance(value, str):
+            fail(instance, attribute, "a string", value)
+        if not DNS1123_LABEL.match(value):
+            raise ModelError("GD110", f"{where(instance, attribute)} {value!r} is not a valid Kubernetes "
+                                      "name (DNS-1123 label)",
+                             "use lowercase letters, digits and '-', starting and ending with a letter "
+                             "or digit")
+        if len(value) > max_length:
+            raise ModelError("GD111", f"{where(instance, attribute)} {value!r} is {len(value)} characters "
+                                      f"long; at most {max_length} are allowed")
+    return check
+
+
+def int_range(low: int | None = None, high: int | None = None) -> Callable:
+    def check(instance, attribute, value):
+        if not isinstance(value, int) or isinstance(value, bool):
+            fail(instance, attribute, "an integer", value)
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            fail(instance, attribute, f"an integer {bounds}", value)
+    return check
+
+
+def one_of(*choices: str) -> Callable:
+    def check(instance, attribute, value):
+        if value not in choices:
+            fail(instance, attribute, "one of " + ", ".join(repr(c) for c in choices), value)
+    return check

@@ -1,0 +1,85 @@
+"""What an Application deploys: a pinned Helm chart, or a path in a git repository."""
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from ..diagnostics import ModelError
+from ._fields import instance_of, location_field, non_empty_str, one_of, optional
+from .infra import Repo
+
+EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def _chart_repo(value):
+    # Argo CD wants OCI registries without the scheme (docs/user-guide/helm.md); accept both.
+    if isinstance(value, str) and value.startswith("oci://"):
+        return value[len("oci://"):]
+    return value
+
+
+def _chart_repo_check(instance, attribute, value):
+    if not isinstance(value, str) or not value or " " in value:
+        raise ModelError("GD101", f"HelmChart.repo_url: expected a Helm repository URL or OCI registry, "
+                                  f"got {value!r}")
+
+
+def _version(instance, attribute, value):
+    if not isinstance(value, str) or not EXACT_VERSION.match(value):
+        raise ModelError("GD406", f"HelmChart version {value!r} is not an exact version",
+                         "pin the chart to one release such as '19.6.0': a range or a missing "
+                         "version changes what a commit deploys")
+
+
+@attrs.frozen
+class HelmChart:
+    """A chart from a Helm repository (https://...) or an OCI registry (registry/path), pinned."""
+
+    repo_url: str = attrs.field(converter=_chart_repo, validator=_chart_repo_check)
+    chart: str = attrs.field(validator=non_empty_str)
+    version: str = attrs.field(validator=_version)
+    location: object = location_field()
+
+    @property
+    def is_oci(self) -> bool:
+        return not self.repo_url.startswith(("http://", "https://"))
+
+    consumes_config = False
+
+
+def _git_path(instance, attribute, value):
+    if not isinstance(value, str) or not value:
+        raise ModelError("GD101", f"GitPath.path: expected a folder in the repository, got {value!r}")
+    parts = value.strip("/").split("/")
+    if value.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ModelError("GD101", f"GitPath.path {value!r} must be a relative folder without '..'",
+                         "paths are relative to the repository root, e.g. 'charts/ingress'")
+
+
+@attrs.frozen
+class GitPath:
+    """A folder in a git repository: a Helm chart, a Kustomize folder or plain manifests.
+
+    `repo=None` means the platform's gitops repository (the folder must then exist in this
+    checkout); `revision=None` means the repository's revision.
+    """
+
+    path: str = attrs.field(validator=_git_path)
+    repo: Repo | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(Repo)))
+    revision: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    tool: str = attrs.field(default="helm", kw_only=True,
+                            validator=one_of("helm", "kustomize", "directory"))
+    location: object = location_field()
+
+    consumes_config = False
+
+
+@attrs.frozen
+class StandardChart:
+    """The service chart shipped with gitops-dsl (the default when a Service names no chart)."""
+
+    consumes_config = True
+
+
+STANDARD_CHART = StandardChart()

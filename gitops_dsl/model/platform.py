@@ -1,0 +1,57 @@
+"""The Platform: everything one compile renders, and the defaults every service inherits."""
+from __future__ import annotations
+
+import attrs
+
+from ..diagnostics import ModelError
+from ._fields import (dns_label, instance_of, int_range, location_field, optional, str_map, to_dict,
+                      to_tuple, tuple_of)
+from .infra import Environment, Repo, Zone
+from .project import Project
+from .service import Service
+from .sync import SyncPolicy
+
+
+@attrs.frozen
+class Platform:
+    """A platform: environments, projects and services, published to a gitops (and configs) repo.
+
+    `sync`, `revision_history_limit` and `cascade` are the platform-wide defaults, overridden per
+    environment, service and service-in-environment.
+    """
+
+    name: str = attrs.field(validator=dns_label(30))
+    gitops_repo: Repo = attrs.field(kw_only=True, validator=instance_of(Repo))
+    configs_repo: Repo | None = attrs.field(default=None, kw_only=True,
+                                            validator=optional(instance_of(Repo)))
+    environments: tuple = attrs.field(kw_only=True, converter=to_tuple, validator=tuple_of(Environment))
+    projects: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Project))
+    services: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Service))
+    zones: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Zone))
+    sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
+                                          validator=optional(instance_of(SyncPolicy)))
+    revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
+                                                     validator=optional(int_range(0)))
+    cascade: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
+    labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    location: object = location_field()
+
+    def __attrs_post_init__(self) -> None:
+        if not self.environments:
+            raise ModelError("GD101", f"Platform({self.name!r}) has no environments",
+                             "add at least one Environment(...)")
+
+    @property
+    def gitops_path(self) -> str:
+        path = self.gitops_repo.path
+        return "build/gitops" if path is None else path
+
+    @property
+    def configs(self) -> Repo:
+        return self.configs_repo or self.gitops_repo
+
+    @property
+    def configs_path(self) -> str:
+        repo = self.configs_repo
+        path = repo.path if repo is not None else None
+        return "build/configs" if path is None else path

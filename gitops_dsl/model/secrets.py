@@ -1,0 +1,129 @@
+"""Secrets that can be committed: sealed ciphertext, or references to a secret store.
+
+A plaintext value cannot be put here: `SealedSecrets` accepts only well-formed sealed-secrets
+ciphertext, and `ExternalSecret` holds only references.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+import attrs
+
+from ..diagnostics import ModelError
+from ._fields import (dns_label, duration_check, go_duration, instance_of, location_field,
+                      non_empty_str, one_of, optional)
+
+SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_RSA_BLOCK_SIZES = (256, 384, 512)  # RSA-2048/3072/4096 (sealed-secrets FORMAT.md section 1)
+
+
+def is_sealed_ciphertext(text: str) -> bool:
+    """True for a value shaped as sealed-secrets produces it: base64 of len(N) ++ RSA(N) ++ AES-GCM."""
+    if not isinstance(text, str) or len(text) < 350:
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if len(raw) < 2:
+        return False
+    size = int.from_bytes(raw[:2], "big")
+    return size in _RSA_BLOCK_SIZES and len(raw) >= 2 + size + 16
+
+
+def _keys(owner: str):
+    def check(instance, attribute, value):
+        if not isinstance(value, dict):
+            raise ModelError("GD101", f"{owner}.{attribute.name}: expected a dict, got "
+                                      f"{type(value).__name__}")
+    return check
+
+
+def _sealed_values(instance, attribute, value):
+    if not isinstance(value, dict) or not value:
+        raise ModelError("GD101", "SealedSecrets: expected {environment: {KEY: ciphertext}}, got "
+                                  f"{type(value).__name__}")
+    for env, items in value.items():
+        if not isinstance(env, str) or not isinstance(items, dict) or not items:
+            raise ModelError("GD101", f"SealedSecrets[{env!r}]: expected a non-empty dict of KEY: "
+                                      "ciphertext")
+        for key, text in items.items():
+            if not isinstance(key, str) or not SECRET_KEY.match(key):
+                raise ModelError("GD101", f"SealedSecrets[{env!r}]: {key!r} is not a valid Secret key",
+                                 "keys use letters, digits, '-', '_' and '.'")
+            if not is_sealed_ciphertext(text):
+                # never echo the value: it may be a plaintext secret pasted by mistake
+                raise ModelError("GD502", f"SealedSecrets[{env!r}][{key!r}] is not sealed-secrets "
+                                          "ciphertext (value not shown)",
+                                 "seal it with `kubeseal --raw` (or `gitops-dsl seal`) for this "
+                                 "environment's cluster, namespace and Secret name")
+
+
+def _freeze_sealed(value):
+    if isinstance(value, dict):
+        return {env: dict(items) if isinstance(items, dict) else items for env, items in value.items()}
+    return value
+
+
+@attrs.frozen
+class SealedSecrets:
+    """Sealed-secrets ciphertext per environment: {"prod": {"DB_PASSWORD": "AgB..."}}.
+
+    A sealed value is bound to its namespace, Secret name and the cluster's key, so each
+    environment carries its own ciphertext and nothing is layered across environments.
+    `name` defaults to the service name; scope is "strict" unless sealed otherwise.
+    """
+
+    values: dict = attrs.field(converter=_freeze_sealed, validator=_sealed_values)
+    name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(253)))
+    scope: str = attrs.field(default="strict", kw_only=True,
+                             validator=one_of("strict", "namespace-wide", "cluster-wide"))
+    type: str = attrs.field(default="Opaque", kw_only=True, validator=non_empty_str)
+    cert_fingerprint: str | None = attrs.field(default=None, kw_only=True,
+                                               validator=optional(non_empty_str))
+    location: object = location_field()
+
+    def __repr__(self) -> str:  # never show ciphertext in logs or errors
+        return f"SealedSecrets(<{sum(len(v) for v in self.values.values())} sealed values>)"
+
+
+@attrs.frozen
+class SecretRef:
+    """One key of a secret store: `key` is the remote path, `property` the field inside it."""
+
+    key: str = attrs.field(validator=non_empty_str)
+    property: str | None = attrs.field(default=None, validator=optional(non_empty_str))
+
+
+def _refs(value):
+    if isinstance(value, dict):
+        return {k: SecretRef(*v) if isinstance(v, tuple) else v for k, v in value.items()}
+    return value
+
+
+def _ref_map(instance, attribute, value):
+    if not isinstance(value, dict) or not value:
+        raise ModelError("GD101", "ExternalSecret.data: expected a non-empty dict of KEY: SecretRef")
+    for key, ref in value.items():
+        if not isinstance(key, str) or not SECRET_KEY.match(key):
+            raise ModelError("GD101", f"ExternalSecret.data: {key!r} is not a valid Secret key")
+        if not isinstance(ref, SecretRef):
+            raise ModelError("GD101", f"ExternalSecret.data[{key!r}]: expected SecretRef(key, property), "
+                                      f"got {type(ref).__name__} (value not shown)",
+                             "an ExternalSecret holds references to a secret store, never values")
+
+
+@attrs.frozen
+class ExternalSecret:
+    """A Secret that External Secrets fills from a store (OpenBao, Vault, ...)."""
+
+    store: str = attrs.field(validator=dns_label(253))
+    data: dict = attrs.field(converter=_refs, validator=_ref_map)
+    store_kind: str = attrs.field(default="ClusterSecretStore", kw_only=True,
+                                  validator=one_of("ClusterSecretStore", "SecretStore"))
+    name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(253)))
+    refresh_interval: str = attrs.field(default="1h", kw_only=True, converter=go_duration,
+                                        validator=duration_check)
+    location: object = location_field()

@@ -1,0 +1,148 @@
+"""A service: one deployable unit, rendered as one Application per environment it runs in."""
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from ..diagnostics import ModelError
+from ._fields import (dns_label, freeze_data, instance_of, int_range, location_field, non_empty_str,
+                      optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
+from .charts import GitPath, HelmChart
+from .secrets import ExternalSecret, SealedSecrets
+from .sync import CASCADE_FINALIZERS, IgnoreDifference, SyncPolicy
+from .waves import Wave
+
+_REPOSITORY = re.compile(r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+
+
+def _repository(instance, attribute, value):
+    if not isinstance(value, str) or not _REPOSITORY.match(value):
+        raise ModelError("GD101", f"Image.repository {value!r} is not an image repository",
+                         "e.g. 'ghcr.io/acme/plate-api', without a tag (give the tag as tag=...)")
+
+
+def _tag(instance, attribute, value):
+    if value is not None and (not isinstance(value, str) or not _TAG.match(value)):
+        raise ModelError("GD101", f"Image.tag {value!r} is not a valid image tag")
+
+
+def _digest(instance, attribute, value):
+    if value is not None and (not isinstance(value, str) or not _DIGEST.match(value)):
+        raise ModelError("GD101", f"Image.digest {value!r} is not a sha256 digest",
+                         "write 'sha256:' followed by 64 hex digits")
+
+
+@attrs.frozen
+class Image:
+    """A container image for the standard chart: repository plus a tag and/or a digest."""
+
+    repository: str = attrs.field(validator=_repository)
+    tag: str | None = attrs.field(default=None, validator=_tag)
+    digest: str | None = attrs.field(default=None, kw_only=True, validator=_digest)
+    pull_policy: str | None = attrs.field(default=None, kw_only=True,
+                                          validator=optional(instance_of(str)))
+    location: object = location_field()
+
+    @property
+    def reference(self) -> str:
+        ref = self.repository
+        if self.tag:
+            ref += f":{self.tag}"
+        if self.digest:
+            ref += f"@{self.digest}"
+        return ref
+
+
+def _wave(value):
+    return value
+
+
+def _wave_check(instance, attribute, value):
+    if value is not None and (not isinstance(value, (Wave, int, str)) or isinstance(value, bool)):
+        raise ModelError("GD101", f"{type(instance).__name__}.wave: expected a Wave, a wave name or an "
+                                  f"integer, got {type(value).__name__}")
+
+
+def _cascade(instance, attribute, value):
+    if value is not None and value not in CASCADE_FINALIZERS:
+        raise ModelError("GD101", f"{type(instance).__name__}.cascade: expected one of "
+                                  f"{', '.join(map(repr, CASCADE_FINALIZERS))}, got {value!r}",
+                         "'foreground' deletes the workloads with the Application; 'none' keeps them")
+
+
+def _common_fields() -> dict:
+    """Fields a Service and its per-environment Overlay share (the overlay layer wins)."""
+    return dict(
+        values=attrs.field(factory=dict, kw_only=True, converter=freeze_data, validator=yaml_data),
+        config=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
+        image=attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image))),
+        namespace=attrs.field(default=None, kw_only=True, validator=optional(non_empty_str)),
+        wave=attrs.field(default=None, kw_only=True, converter=_wave, validator=_wave_check),
+        sync=attrs.field(default=None, kw_only=True, validator=optional(instance_of(SyncPolicy))),
+        ignore_differences=attrs.field(default=None, kw_only=True, converter=to_tuple,
+                                       validator=optional(tuple_of(IgnoreDifference))),
+        labels=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
+        annotations=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
+        info=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
+        revision_history_limit=attrs.field(default=None, kw_only=True, validator=optional(int_range(0))),
+        cascade=attrs.field(default=None, kw_only=True, validator=_cascade),
+    )
+
+
+@attrs.frozen
+class Overlay:
+    """What changes for a service in one environment. Values deep-merge (lists replace); other
+    fields replace the service's. `chart` may pin another chart version in this environment.
+    """
+
+    chart: HelmChart | GitPath | None = attrs.field(default=None, kw_only=True,
+                                                    validator=optional(instance_of(HelmChart, GitPath)))
+    depends_on: tuple | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
+                                           validator=optional(tuple_of(str)))
+    location: object = location_field()
+    locals().update(_common_fields())
+
+
+def _per_env(instance, attribute, value):
+    if not isinstance(value, dict):
+        raise ModelError("GD101", f"Service.per_env: expected a dict of environment name to Overlay, "
+                                  f"got {type(value).__name__}")
+    for env, overlay in value.items():
+        if not isinstance(env, str) or not isinstance(overlay, Overlay):
+            raise ModelError("GD101", f"Service.per_env[{env!r}]: expected an Overlay, got "
+                                      f"{type(overlay).__name__}")
+
+
+@attrs.frozen
+class Service:
+    """One service. Rendered as an Application `<name>-<env>` in each environment it runs in.
+
+    chart=None uses the standard service chart (driven by image, values, config and secrets).
+    `environments=None` means every environment of the platform.
+    """
+
+    name: str = attrs.field(validator=dns_label(53))
+    chart: HelmChart | GitPath | None = attrs.field(default=None, kw_only=True,
+                                                    validator=optional(instance_of(HelmChart, GitPath)))
+    project: str | None = attrs.field(default=None, kw_only=True,
+                                      converter=lambda p: getattr(p, "name", p),
+                                      validator=optional(instance_of(str, expected="a Project or name")))
+    depends_on: tuple = attrs.field(default=(), kw_only=True,
+                                    converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
+                                    if isinstance(v, (list, tuple, set)) else v,
+                                    validator=tuple_of(str, expected="a service name or Service"))
+    secrets: SealedSecrets | ExternalSecret | None = attrs.field(
+        default=None, kw_only=True, validator=optional(instance_of(SealedSecrets, ExternalSecret)))
+    per_env: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=_per_env)
+    environments: tuple | None = attrs.field(
+        default=None, kw_only=True,
+        converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
+        if isinstance(v, (list, tuple, set)) else v,
+        validator=optional(tuple_of(str, expected="an environment name or Environment")))
+    stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
+    release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
+    location: object = location_field()
+    locals().update(_common_fields())

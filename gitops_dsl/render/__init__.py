@@ -1,0 +1,79 @@
+"""The render stage: resolved platform -> {output path: Document}, in memory, no IO but reading
+the standard chart shipped in the package."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from ..argo import to_data
+from ..tree import Document, Tree
+from . import names
+from .apps import render_application
+from .bootstrap import bootstrap_documents
+from .overview import render_overview
+from .projects import render_project
+from .roots import render_root
+from .values import values_documents
+
+PROJECT_WAVE = -1  # AppProjects before the roots (wave 0) in the zone Application
+
+
+def _source_of(obj, root: str | None) -> str | None:
+    location = getattr(obj, "location", None)
+    if location is None:
+        return None
+    path = location.file
+    if root and os.path.isabs(path):
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            return rel.replace(os.sep, "/")
+    return os.path.basename(path)
+
+
+def standard_chart_files() -> dict[str, bytes]:
+    """The standard chart's files, relative to the chart folder, read from the package."""
+    base = resources.files("gitops_dsl") / "data" / "charts" / "service"
+    files: dict[str, bytes] = {}
+    stack = [(base, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for entry in folder.iterdir():
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            if entry.is_dir():
+                stack.append((entry, f"{prefix}{entry.name}/"))
+            else:
+                files[prefix + entry.name] = entry.read_bytes()
+    return files
+
+
+def render(resolved, root: str | None = None) -> Tree:
+    """Every output document of one resolved platform."""
+    platform = resolved.platform
+    platform_src = _source_of(platform, root)
+    tree: Tree = {}
+
+    def put(path: str, data, origin, fmt: str = "yaml") -> None:
+        tree[path] = Document(data, fmt, _source_of(origin, root) or platform_src, origin)
+
+    for app in resolved.apps:
+        put(names.app_file(app), to_data(render_application(app)), app.service)
+    for path, data, app in values_documents(resolved.apps):
+        put(path, data, app.service)
+    projects = {p.name: p for p in platform.projects}
+    for zone in resolved.zones:
+        zone_apps = [a for a in resolved.apps if a.zone.name == zone.name]
+        for name in sorted({a.project for a in zone_apps if a.project in projects}):
+            used = [a for a in zone_apps if a.project == name]
+            put(names.project_file(zone, name),
+                to_data(render_project(projects[name], zone, used, PROJECT_WAVE)), projects[name])
+        for env in resolved.environments:
+            if env.zone.name == zone.name:
+                put(names.root_file(zone, env), to_data(render_root(platform, zone, env)), env)
+        for path, data in bootstrap_documents(platform, zone).items():
+            put(path, data, platform)
+    if any(a.chart.consumes_config for a in resolved.apps):
+        for rel, content in standard_chart_files().items():
+            tree[f"{names.chart_dir()}/{rel}"] = Document(content, "raw")
+    tree["README.md"] = Document(render_overview(resolved), "text", platform_src, platform)
+    return tree

@@ -1,0 +1,150 @@
+"""One resolved App -> one Argo CD Application with multiple sources."""
+from __future__ import annotations
+
+from ..argo import resources as argo
+from ..model.charts import GitPath, HelmChart, StandardChart
+from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
+from . import names
+
+
+def render_sync_policy(policy) -> argo.SyncPolicy:
+    automated = None
+    if policy.automated:
+        automated = argo.Automated(prune=policy.prune, self_heal=policy.self_heal,
+                                   allow_empty=policy.allow_empty)
+    options = []
+    for field, key in SYNC_OPTION_KEYS.items():
+        value = getattr(policy.options, field) if policy.options else None
+        if value is not None:
+            # exact, case-sensitive strings: Argo CD ignores `CreateNamespace=True` (facts 6)
+            options.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
+    metadata = None
+    meta = policy.namespace_metadata
+    creates = policy.options is not None and policy.options.create_namespace
+    if meta is not None and creates and (meta.labels or meta.annotations):
+        metadata = argo.ManagedNamespaceMetadata(labels=_sorted(meta.labels),
+                                                 annotations=_sorted(meta.annotations))
+    retry = None
+    if policy.retry is not None:
+        backoff = policy.retry.backoff
+        retry = argo.Retry(
+            limit=policy.retry.limit if policy.retry.limit is not None else 0,
+            backoff=argo.Backoff(backoff.duration, backoff.factor, backoff.max_duration)
+            if backoff else None,
+            refresh=policy.retry.refresh)
+    return argo.SyncPolicy(automated=automated, sync_options=tuple(options) or None,
+                           managed_namespace_metadata=metadata, retry=retry)
+
+
+def _sorted(mapping: dict | None) -> dict | None:
+    return {k: mapping[k] for k in sorted(mapping)} if mapping else None
+
+
+def has_secrets(app) -> bool:
+    return app.secrets is not None and (app.sealed or not hasattr(app.secrets, "scope"))
+
+
+def value_files(app) -> list[str]:
+    """Output paths of the Helm value files of an App, in Argo CD's order (later wins)."""
+    files = []
+    if app.values:
+        files.append(names.values_file(app.service.name))
+    if app.env_values:
+        files.append(names.values_file(app.service.name, app.env.name))
+    if isinstance(app.chart, StandardChart):
+        if app.config:
+            files.append(names.config_file(app))
+        if has_secrets(app):
+            files.append(names.secrets_file(app))
+    return files
+
+
+def _chart_source(app, helm) -> argo.Source:
+    platform = app.platform
+    chart = app.chart
+    if isinstance(chart, HelmChart):
+        return argo.Source(repo_url=chart.repo_url, target_revision=chart.version, chart=chart.chart,
+                           helm=helm)
+    if isinstance(chart, StandardChart):
+        return argo.Source(repo_url=platform.gitops_repo.url,
+                           target_revision=platform.gitops_repo.revision,
+                           path=names.in_repo(platform, names.chart_dir()), helm=helm)
+    repo = chart.repo or platform.gitops_repo
+    revision = chart.revision or repo.revision
+    if chart.tool == "helm":
+        return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path, helm=helm)
+    if chart.tool == "kustomize":
+        return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path)
+    return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
+                       directory=argo.Directory(recurse=True))
+
+
+def generate_paths(app, files: list[str]) -> str:
+    """`manifest-generate-paths`: every input of the Application, absolute in its repository.
+
+    An omitted input makes the app silently stale after a commit that touches only it (facts 16).
+    """
+    platform = app.platform
+    paths = ["/" + names.in_repo(platform, f) for f in files]
+    chart = app.chart
+    if isinstance(chart, StandardChart):
+        paths.append("/" + names.in_repo(platform, names.chart_dir()))
+    elif isinstance(chart, GitPath) and chart.repo is None:
+        paths.append("/" + chart.path)
+    return ";".join(sorted(set(paths)))
+
+
+def render_application(app) -> argo.Application:
+    platform = app.platform
+    files = value_files(app)
+    helm = None
+    is_helm = not isinstance(app.chart, GitPath) or app.chart.tool == "helm"
+    if is_helm:
+        helm = argo.Helm(release_name=app.release_name,
+                         value_files=tuple(names.ref_path(platform, f) for f in files) or None)
+    sources = [_chart_source(app, helm)]
+    if any(f.startswith(names.GITOPS + "/") for f in files):
+        sources.append(argo.Source(repo_url=platform.gitops_repo.url,
+                                   target_revision=platform.gitops_repo.revision, ref="values"))
+    if any(f.startswith(names.CONFIGS + "/") for f in files):
+        sources.append(argo.Source(repo_url=platform.configs.url,
+                                   target_revision=platform.configs.revision, ref="configs"))
+
+    annotations = {
+        # waves on child apps gate the next wave only with the Application health check that
+        # bootstrap/<zone>/ adds to argocd-cm (facts 8); Atoi-parsed, so a plain integer string
+        "argocd.argoproj.io/sync-wave": str(app.wave),
+    }
+    paths = generate_paths(app, files)
+    if paths:
+        annotations["argocd.argoproj.io/manifest-generate-paths"] = paths
+    annotations.update(app.annotations)
+    labels = {
+        "app.kubernetes.io/name": app.service.name,
+        "app.kubernetes.io/part-of": names.root_name(platform, app.env),
+        "gitops-dsl.io/environment": app.env.name,
+        "gitops-dsl.io/platform": platform.name,
+        **app.labels,
+    }
+    finalizer = CASCADE_FINALIZERS[app.cascade]
+    ignore = tuple(
+        argo.IgnoreDifference(kind=d.kind, group=d.group, name=d.name, namespace=d.namespace,
+                              json_pointers=d.json_pointers or None,
+                              jq_path_expressions=d.jq_path_expressions or None,
+                              managed_fields_managers=d.managed_fields_managers or None)
+        for d in app.ignore_differences)
+    info = tuple(argo.Info(k, app.info[k]) for k in sorted(app.info))
+    return argo.Application(
+        metadata=argo.ObjectMeta(name=app.name, namespace=app.zone.argocd_namespace,
+                                 labels=_sorted(labels), annotations=_sorted(annotations),
+                                 finalizers=(finalizer,) if finalizer else None),
+        spec=argo.ApplicationSpec(
+            project=app.project,
+            destination=argo.Destination(server=app.env.cluster.server, namespace=app.namespace),
+            sources=tuple(sources),
+            sync_policy=render_sync_policy(app.sync),
+            ignore_differences=ignore or None,
+            revision_history_limit=app.revision_history_limit,
+            info=info or None,
+        ),
+    )

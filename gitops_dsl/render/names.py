@@ -1,0 +1,82 @@
+"""Names and paths of everything the renderer writes: one place, so closure holds by design.
+
+Output paths are relative to the output folder (`build/`); repository paths (what Applications
+name) are the same files as seen from the repository root, through each Repo's `path`.
+"""
+from __future__ import annotations
+
+import posixpath
+
+GITOPS = "gitops"
+CONFIGS = "configs"
+CHART_DIR = "charts/service"
+
+
+def root_name(platform, env) -> str:
+    return f"{platform.name}-root-{env.name}"
+
+
+def zone_app_name(platform, zone) -> str:
+    return f"{platform.name}-zone-{zone.name}"
+
+
+def bootstrap_project_name(platform) -> str:
+    return f"{platform.name}-bootstrap"
+
+
+def app_file(app) -> str:
+    return f"{GITOPS}/argo-apps/{app.zone.name}/apps/{app.env.name}/{app.project}/{app.service.name}.yaml"
+
+
+def apps_dir(zone, env) -> str:
+    return f"{GITOPS}/argo-apps/{zone.name}/apps/{env.name}"
+
+
+def root_file(zone, env) -> str:
+    return f"{GITOPS}/argo-apps/{zone.name}/roots/{env.name}.yaml"
+
+
+def roots_dir(zone) -> str:
+    return f"{GITOPS}/argo-apps/{zone.name}/roots"
+
+
+def project_file(zone, project_name: str) -> str:
+    return f"{GITOPS}/argo-apps/{zone.name}/projects/{project_name}.yaml"
+
+
+def projects_dir(zone) -> str:
+    return f"{GITOPS}/argo-apps/{zone.name}/projects"
+
+
+def bootstrap_dir(zone) -> str:
+    return f"{GITOPS}/bootstrap/{zone.name}"
+
+
+def values_file(service_name: str, env_name: str | None = None) -> str:
+    leaf = "values.yaml" if env_name is None else f"values-{env_name}.yaml"
+    return f"{GITOPS}/values/{service_name}/{leaf}"
+
+
+def config_file(app) -> str:
+    return f"{CONFIGS}/{app.env.name}/{app.service.name}/config.yaml"
+
+
+def secrets_file(app) -> str:
+    return f"{CONFIGS}/{app.env.name}/{app.service.name}/secrets.yaml"
+
+
+def chart_dir() -> str:
+    return f"{GITOPS}/{CHART_DIR}"
+
+
+def in_repo(platform, out_path: str) -> str:
+    """The repository path of an output path: build-relative `gitops/x` -> `<gitops path>/x`."""
+    tree, _, rest = out_path.partition("/")
+    base = platform.gitops_path if tree == GITOPS else platform.configs_path
+    return posixpath.join(base, rest) if base else rest
+
+
+def ref_path(platform, out_path: str) -> str:
+    """How a Helm valueFiles entry names an output file: `$values/...` or `$configs/...`."""
+    tree = out_path.partition("/")[0]
+    return f"${'values' if tree == GITOPS else 'configs'}/{in_repo(platform, out_path)}"

@@ -1,0 +1,69 @@
+"""AppProjects, one per (zone, project) that has services there."""
+from __future__ import annotations
+
+from ..argo import resources as argo
+from ..model.charts import GitPath, HelmChart, StandardChart
+from . import names
+from .apps import value_files
+
+
+def source_repos(apps) -> list[str]:
+    """Every repository the Applications read, values-only ref repositories included (facts 2)."""
+    repos = set()
+    for app in apps:
+        platform = app.platform
+        chart = app.chart
+        if isinstance(chart, HelmChart):
+            repos.add(chart.repo_url)
+        elif isinstance(chart, StandardChart):
+            repos.add(platform.gitops_repo.url)
+        elif isinstance(chart, GitPath):
+            repos.add((chart.repo or platform.gitops_repo).url)
+        for f in value_files(app):
+            repos.add(platform.gitops_repo.url if f.startswith(names.GITOPS) else platform.configs.url)
+    return sorted(repos)
+
+
+def render_project(project, zone, apps, wave: int) -> argo.AppProject:
+    repos = list(project.source_repos) if project.source_repos is not None else source_repos(apps)
+    if project.destinations is not None:
+        destinations = [argo.ProjectDestination(d.server, d.namespace) for d in project.destinations]
+    else:
+        pairs = sorted({(a.env.cluster.server, a.namespace) for a in apps})
+        destinations = [argo.ProjectDestination(s, n) for s, n in pairs]
+    roles = tuple(
+        argo.ProjectRole(
+            name=role.name, description=role.description,
+            # the subject must be proj:<project>:<role>, or the policy is silently ineffective
+            policies=tuple(f"p, proj:{project.name}:{role.name}, applications, {p.action}, "
+                           f"{project.name}/{p.applications}, {p.effect}" for p in role.permissions)
+            or None,
+            groups=role.groups or None)
+        for role in project.roles)
+    windows = tuple(
+        argo.SyncWindow(kind=w.kind, schedule=w.schedule, duration=w.duration,
+                        applications=w.applications or None, namespaces=w.namespaces or None,
+                        clusters=w.clusters or None, manual_sync=w.manual_sync or None,
+                        time_zone=w.time_zone)
+        for w in project.sync_windows)
+    platform = apps[0].platform if apps else None
+    labels = {"gitops-dsl.io/platform": platform.name} if platform else None
+    return argo.AppProject(
+        metadata=argo.ObjectMeta(
+            name=project.name, namespace=zone.argocd_namespace, labels=labels,
+            # AppProjects sync before the roots that create Applications using them
+            annotations={"argocd.argoproj.io/sync-wave": str(wave)},
+            # keeps the project until no Application references it (facts 10)
+            finalizers=("resources-finalizer.argocd.argoproj.io",)),
+        spec=argo.AppProjectSpec(
+            description=project.description,
+            source_repos=tuple(repos),
+            destinations=tuple(destinations),
+            cluster_resource_whitelist=tuple(argo.GroupKind(k.group, k.kind)
+                                             for k in project.cluster_resources) or None,
+            namespace_resource_blacklist=tuple(argo.GroupKind(k.group, k.kind)
+                                               for k in project.namespace_resource_blacklist) or None,
+            roles=roles or None,
+            sync_windows=windows or None,
+        ),
+    )

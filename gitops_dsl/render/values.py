@@ -1,0 +1,54 @@
+"""Helm values files (gitops tree) and configs files (configs tree)."""
+from __future__ import annotations
+
+from ..model.secrets import SealedSecrets
+from . import names
+
+
+def config_values(app) -> dict:
+    """config.yaml: ConfigMap data for the standard chart (envFrom)."""
+    return {"config": {k: app.config[k] for k in sorted(app.config)}}
+
+
+def secrets_values(app) -> dict:
+    """secrets.yaml: a SealedSecret or an ExternalSecret for the standard chart, never plaintext."""
+    secrets = app.secrets
+    name = secrets.name or app.release_name
+    if isinstance(secrets, SealedSecrets):
+        data = {
+            "name": name, "type": secrets.type, "scope": secrets.scope,
+            "encryptedData": {k: app.sealed[k] for k in sorted(app.sealed)},
+        }
+        if secrets.cert_fingerprint:
+            data["certFingerprint"] = secrets.cert_fingerprint
+        return {"sealedSecret": data}
+    refs = []
+    for key in sorted(secrets.data):
+        ref = secrets.data[key]
+        remote = {"key": ref.key}
+        if ref.property:
+            remote["property"] = ref.property
+        refs.append({"secretKey": key, "remoteRef": remote})
+    return {"externalSecret": {
+        "name": name, "refreshInterval": secrets.refresh_interval,
+        "storeRef": {"kind": secrets.store_kind, "name": secrets.store}, "data": refs,
+    }}
+
+
+def values_documents(apps) -> list[tuple[str, object, object]]:
+    """(output path, data, app) for values.yaml, values-<env>.yaml, config.yaml, secrets.yaml."""
+    from .apps import has_secrets
+
+    out = []
+    for app in apps:
+        service = app.service.name
+        if app.values:
+            out.append((names.values_file(service), app.values, app))
+        if app.env_values:
+            out.append((names.values_file(service, app.env.name), app.env_values, app))
+        if app.chart.consumes_config:
+            if app.config:
+                out.append((names.config_file(app), config_values(app), app))
+            if has_secrets(app):
+                out.append((names.secrets_file(app), secrets_values(app), app))
+    return out

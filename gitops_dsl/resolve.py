@@ -1,0 +1,280 @@
+"""Layering: defaults -> platform -> environment -> service -> overlay, into one flat spec per
+(service, environment). This is the only place where inheritance happens; later stages read
+`App` fields and never look back at the layers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from .model import (STANDARD_CHART, Backoff, Environment, Platform, Retry, Service, SyncOptions,
+                    SyncPolicy, Wave, Zone)
+from .model.charts import GitPath, HelmChart, StandardChart
+from .model.secrets import ExternalSecret, SealedSecrets
+from .model.service import Image, Overlay
+
+#: gitops-dsl's own defaults: explicit about everything Argo CD would otherwise default silently.
+DEFAULT_SYNC = SyncPolicy(
+    automated=True, prune=True, self_heal=True, allow_empty=False,
+    # retry.limit is always written: a retry block without it means "no retries" (argocd-facts 5)
+    retry=Retry(limit=5, backoff=Backoff("5s", 2, "3m")),
+    options=SyncOptions(create_namespace=True),
+)
+DEFAULT_REVISION_HISTORY_LIMIT = 10
+DEFAULT_CASCADE = "foreground"
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Helm's merge: maps merge key by key, everything else (lists included) is replaced.
+
+    Builds new containers only along the paths the override touches; nothing is copied twice.
+    """
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = deep_merge(base[key], value) if key in base else value
+        return merged
+    return override
+
+
+def merge_fields(base: Any, override: Any) -> Any:
+    """Field-wise layering of attrs objects: a None field inherits, nested objects merge."""
+    if override is None:
+        return base
+    if base is None or not attrs.has(type(override)):
+        return override
+    changes = {}
+    for field in attrs.fields(type(override)):
+        if not field.init or field.name == "location":
+            continue
+        value = getattr(override, field.name)
+        if value is None:
+            continue
+        current = getattr(base, field.name)
+        if attrs.has(type(value)) and current is not None:
+            value = merge_fields(current, value)
+        changes[field.name] = value
+    return attrs.evolve(base, **changes) if changes else base
+
+
+@attrs.frozen
+class App:
+    """The effective spec of one service in one environment: one Argo CD Application."""
+
+    platform: Platform
+    service: Service
+    env: Environment
+    zone: Zone
+    name: str
+    namespace: str
+    project: str | None
+    wave: int
+    wave_name: str
+    depends_on: tuple
+    chart: HelmChart | GitPath | StandardChart
+    image: Image | None
+    values: dict          # values common to every environment (values.yaml)
+    env_values: dict      # this environment's layer (values-<env>.yaml)
+    config: dict
+    secrets: SealedSecrets | ExternalSecret | None
+    sealed: dict          # this environment's sealed values ({} unless SealedSecrets)
+    sync: SyncPolicy
+    ignore_differences: tuple
+    labels: dict
+    annotations: dict
+    info: dict
+    revision_history_limit: int
+    cascade: str
+    release_name: str
+    overlay: Overlay | None
+
+    @property
+    def effective_values(self) -> dict:
+        return deep_merge(self.values, self.env_values)
+
+
+@attrs.frozen
+class Resolved:
+    """A platform with every (service, environment) pair resolved, in a canonical order."""
+
+    platform: Platform
+    environments: tuple           # sorted by name
+    zones: tuple                  # sorted by name
+    apps: tuple                   # sorted by (zone, env, service)
+    waves: dict                   # wave name -> Wave
+    services: dict                # service name -> Service (first declaration wins)
+
+    def apps_in(self, env_name: str) -> list[App]:
+        return [a for a in self.apps if a.env.name == env_name]
+
+
+def _zones(platform: Platform) -> dict[str, Zone]:
+    zones: dict[str, Zone] = {z.name: z for z in platform.zones}
+    for env in platform.environments:
+        zones.setdefault(env.zone.name, env.zone)
+    return zones
+
+
+def _named_waves(platform: Platform) -> dict[str, Wave]:
+    waves: dict[str, Wave] = {}
+    for service in platform.services:
+        for layer in (service, *service.per_env.values()):
+            if isinstance(layer.wave, Wave):
+                waves.setdefault(layer.wave.name, layer.wave)
+                for name, number in layer.wave.series:
+                    if name not in waves:
+                        waves[name] = Wave(name, number, series=layer.wave.series,
+                                           location=layer.wave.location)
+    return waves
+
+
+def enabled_environments(service: Service, platform: Platform) -> list[Environment]:
+    if service.environments is None:
+        return list(platform.environments)
+    wanted = set(service.environments)
+    return [e for e in platform.environments if e.name in wanted]
+
+
+def _explicit_wave(value: Any, waves: dict[str, Wave]) -> tuple[int, str] | None:
+    if isinstance(value, Wave):
+        return value.number, value.name
+    if isinstance(value, int):
+        return value, str(value)
+    if isinstance(value, str) and value in waves:
+        return waves[value].number, value
+    return None
+
+
+def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tuple],
+                names: dict[int, str] | None = None) -> dict[str, tuple[int, str]]:
+    """Waves for one environment: explicit ones as given; a service without a wave goes one after
+    its latest dependency (0 without dependencies) - the minimal consistent layering.
+
+    Iterative (no recursion limit on deep graphs); services on a cycle fall back to 0, and the
+    cycle itself is reported by the ordering checks.
+    """
+    result: dict[str, tuple[int, str]] = {}
+    state: dict[str, int] = {}  # 1 = in progress, 2 = done
+    for root in sorted(explicit):
+        if root in state:
+            continue
+        stack = [root]
+        while stack:
+            name = stack[-1]
+            if state.get(name) == 2:
+                stack.pop()
+                continue
+            if explicit[name] is not None:
+                result[name] = explicit[name]
+                state[name] = 2
+                stack.pop()
+                continue
+            state[name] = 1
+            pending = [d for d in deps.get(name, ()) if d in explicit and d not in state]
+            if pending:
+                stack.extend(sorted(pending, reverse=True))
+                continue
+            known = [result[d][0] for d in deps.get(name, ()) if d in result]
+            number = max(known) + 1 if known else 0
+            result[name] = (number, (names or {}).get(number, str(number)))
+            state[name] = 2
+            stack.pop()
+    return result
+
+
+def resolve(platform: Platform) -> Resolved:
+    zones = _zones(platform)
+    waves = _named_waves(platform)
+    services: dict[str, Service] = {}
+    for service in platform.services:
+        services.setdefault(service.name, service)
+    environments: dict[str, Environment] = {}
+    for env in platform.environments:
+        environments.setdefault(env.name, env)
+
+    apps: list[App] = []
+    for env in sorted(environments.values(), key=lambda e: e.name):
+        in_env = [s for s in services.values() if env in enabled_environments(s, platform)]
+        overlays = {s.name: s.per_env.get(env.name) for s in in_env}
+        deps = {s.name: tuple(sorted(set(_pick(overlays[s.name], s, "depends_on")))) for s in in_env}
+        explicit = {s.name: _explicit_wave(_pick(overlays[s.name], s, "wave"), waves) for s in in_env}
+        env_waves = infer_waves(explicit, deps, {w.number: w.name for w in waves.values()})
+        for service in sorted(in_env, key=lambda s: s.name):
+            apps.append(_resolve_app(platform, service, env, zones[env.zone.name],
+                                     overlays[service.name], deps[service.name],
+                                     env_waves[service.name]))
+    apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))
+    return Resolved(platform, tuple(sorted(environments.values(), key=lambda e: e.name)),
+                    tuple(sorted(zones.values(), key=lambda z: z.name)), tuple(apps), waves, services)
+
+
+def _pick(overlay: Overlay | None, service: Service, field: str) -> Any:
+    if overlay is not None and getattr(overlay, field) is not None:
+        return getattr(overlay, field)
+    return getattr(service, field)
+
+
+def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Zone,
+                 overlay: Overlay | None, deps: tuple, wave: tuple[int, str]) -> App:
+    sync = DEFAULT_SYNC
+    for layer in (platform.sync, env.sync, service.sync, overlay.sync if overlay else None):
+        sync = merge_fields(sync, layer)
+    history = DEFAULT_REVISION_HISTORY_LIMIT
+    cascade = DEFAULT_CASCADE
+    for layer in (platform, env, service, overlay):
+        if layer is None:
+            continue
+        if layer.revision_history_limit is not None:
+            history = layer.revision_history_limit
+        if layer is service and service.stateful:
+            cascade = "none"  # stateful data outlives its Application unless asked otherwise
+        if layer.cascade is not None:
+            cascade = layer.cascade
+    namespace_template = _pick(overlay, service, "namespace") or env.namespace
+    namespace = namespace_template.replace("{platform}", platform.name).replace(
+        "{env}", env.name).replace("{service}", service.name)
+    chart = _pick(overlay, service, "chart") or STANDARD_CHART
+    image = _pick(overlay, service, "image")
+    values, env_values = _values(service, overlay, chart)
+    config = {**service.config, **(overlay.config if overlay else {})}
+    sealed = {}
+    if isinstance(service.secrets, SealedSecrets):
+        sealed = service.secrets.values.get(env.name, {})
+    ignore = _pick(overlay, service, "ignore_differences") or ()
+    return App(
+        platform=platform, service=service, env=env, zone=zone,
+        name=f"{service.name}-{env.name}", namespace=namespace, project=service.project,
+        wave=wave[0], wave_name=wave[1], depends_on=deps, chart=chart, image=image,
+        values=values, env_values=env_values, config=config, secrets=service.secrets,
+        sealed=sealed, sync=sync, ignore_differences=tuple(ignore),
+        labels={**platform.labels, **env.labels, **service.labels, **(overlay.labels if overlay else {})},
+        annotations={**env.annotations, **service.annotations,
+                     **(overlay.annotations if overlay else {})},
+        info={**service.info, **(overlay.info if overlay else {})},
+        revision_history_limit=history, cascade=cascade,
+        release_name=service.release_name or service.name, overlay=overlay,
+    )
+
+
+def _values(service: Service, overlay: Overlay | None, chart: Any) -> tuple[dict, dict]:
+    """The two Helm values layers. For the standard chart the image is a value like any other."""
+    common = service.values
+    env_layer = overlay.values if overlay else {}
+    if isinstance(chart, StandardChart):
+        if service.image is not None:
+            common = deep_merge(_image_values(service.image), common)
+        if overlay is not None and overlay.image is not None:
+            env_layer = deep_merge(_image_values(overlay.image), env_layer)
+    return common, env_layer
+
+
+def _image_values(image: Image) -> dict:
+    data: dict = {"repository": image.repository}
+    if image.tag:
+        data["tag"] = image.tag
+    if image.digest:
+        data["digest"] = image.digest
+    if image.pull_policy:
+        data["pullPolicy"] = image.pull_policy
+    return {"image": data}

@@ -1,0 +1,241 @@
+"""The plate platform: the example estate that gitops-dsl compiles into build/.
+
+Modelled on a real hand-written Argo CD tree (two environments, one Application file per service
+per environment, drifting by hand), with its mistakes fixed rather than copied:
+
+- the apps that read the `app-env-secrets` Secret now sync in a wave after the secret store that
+  makes it, and say so with depends_on (the compiler refuses the opposite order);
+- value files cannot point at nothing: every $values/ and $configs/ file is written by the compile;
+- stg and prod differ only where an Overlay or an Environment says so;
+- prod images are pinned (a policy of the prod environment), the prod revision history is 10;
+- CRDs (operators wave) come before the custom resources that use them (infrastructure wave).
+"""
+from _sealed import PLATE_API
+
+from gitops_dsl import *
+
+# ---------------------------------------------------------------- repositories and environments
+
+gitops = Repo("https://github.com/acme/plate-gitops.git", revision="main")
+
+internal = Zone("internal")      # business network: its own Argo CD deploys dev and stg
+internet = Zone("internet")      # internet-facing network: its own Argo CD deploys prod
+
+dev = Environment(
+    "dev", zone=internal,
+    cluster=Cluster("in-cluster", IN_CLUSTER),
+)
+stg = Environment(
+    "stg", zone=internal,
+    cluster=Cluster("stg", "https://stg.k8s.acme.internal:6443"),
+    sync=SyncPolicy(retry=Retry(limit=5)),
+)
+prod = Environment(
+    "prod", zone=internet,
+    cluster=Cluster("prod", "https://prod.k8s.acme.example:6443"),
+    sync=SyncPolicy(retry=Retry(limit=3, backoff=Backoff("5s", 2, "3m"))),
+    revision_history_limit=10,
+    policies=[pinned_images, resources_required],
+)
+
+# ---------------------------------------------------------------- projects
+
+app = Project(
+    "app", description="plate product services and their data stores",
+    cluster_resources=[ResourceKind("", "Namespace")],
+    roles=[Role("developers", [Permission("get"), Permission("sync")], groups=["acme:plate-devs"])],
+    sync_windows=[
+        # no automatic prod rollouts over the weekend; a person can still sync by hand
+        SyncWindow("deny", "0 18 * * 5", "62h", clusters=["prod"], manual_sync=True,
+                   time_zone="Europe/Berlin"),
+    ],
+)
+monitoring = Project(
+    "monitoring", description="metrics, logs and dashboards",
+    cluster_resources=[
+        ResourceKind("", "Namespace"),
+        ResourceKind("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ResourceKind("rbac.authorization.k8s.io", "ClusterRole"),
+        ResourceKind("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+        ResourceKind("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+        ResourceKind("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ],
+)
+tools = Project(
+    "tools", description="cluster tools: ingress controller, external secrets and the OpenBao store",
+    cluster_resources=[
+        ResourceKind("", "Namespace"),
+        ResourceKind("apiextensions.k8s.io", "CustomResourceDefinition"),
+        ResourceKind("rbac.authorization.k8s.io", "ClusterRole"),
+        ResourceKind("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+        ResourceKind("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+        ResourceKind("networking.k8s.io", "IngressClass"),
+        ResourceKind("external-secrets.io", "ClusterSecretStore"),
+        ResourceKind("external-secrets.io", "ClusterExternalSecret"),
+    ],
+)
+
+# ---------------------------------------------------------------- waves
+# CRDs first (operators), then what uses them, then data, then consumers of data.
+
+operators, infrastructure, databases, workers, apis = Waves(
+    "operators", "infrastructure", "databases", "workers", "apis")
+
+bitnami = "registry-1.docker.io/bitnamicharts"      # an OCI registry: no oci:// in Argo CD
+grafana_charts = "https://grafana.github.io/helm-charts"
+
+standard_resources = {
+    "resources": {
+        "requests": {"cpu": "100m", "memory": "256Mi"},
+        "limits": {"memory": "512Mi"},
+    },
+}
+
+# ---------------------------------------------------------------- services
+
+services = [
+    # ------------------------------------------------------------ operators
+    Service(
+        "ingress-nginx", project=tools, wave=operators, namespace="ingress-nginx",
+        chart=HelmChart("https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "4.11.3"),
+        values={"controller": {"replicaCount": 1, "ingressClassResource": {"default": True}}},
+        per_env={"prod": Overlay(values={"controller": {"replicaCount": 2}})},
+        info={"Purpose": "ingress controller of the environment's cluster"},
+    ),
+    Service(
+        "external-secrets", project=tools, wave=operators, namespace="external-secrets",
+        chart=HelmChart("https://charts.external-secrets.io", "external-secrets", "0.10.4"),
+        values={"installCRDs": True},
+        # its CRDs exceed the 262144-byte last-applied annotation of client-side apply
+        sync=SyncPolicy(options=SyncOptions(server_side_apply=True)),
+    ),
+    Service(
+        "prometheus", project=monitoring, wave=operators, namespace="monitoring",
+        chart=HelmChart("https://prometheus-community.github.io/helm-charts",
+                        "kube-prometheus-stack", "65.1.1"),
+        values={"grafana": {"enabled": False},
+                "prometheus": {"prometheusSpec": {"retention": "7d"}}},
+        per_env={"prod": Overlay(values={"prometheus": {"prometheusSpec": {"retention": "30d"}}})},
+        sync=SyncPolicy(options=SyncOptions(server_side_apply=True)),
+        stateful=True,
+    ),
+    # ------------------------------------------------------------ infrastructure
+    Service(
+        "openbao-secrets", project=tools, wave=infrastructure, namespace="external-secrets",
+        chart=GitPath("charts/secrets-store"),
+        depends_on=["external-secrets"],
+        values={
+            "openbao": {"server": "https://openbao.acme.example", "path": "secret"},
+            "secretName": "app-env-secrets",
+        },
+        per_env={
+            "dev": Overlay(values={"namespaces": ["plate-dev"], "remoteKey": "plate/dev"}),
+            "stg": Overlay(values={"namespaces": ["plate-stg"], "remoteKey": "plate/stg"}),
+            "prod": Overlay(values={"namespaces": ["plate-prod"], "remoteKey": "plate/prod"},
+                            sync=SyncPolicy(prune=False)),
+        },
+        sync=SyncPolicy(options=SyncOptions(
+            create_namespace=False,              # made by the external-secrets app, one wave earlier
+            prune_propagation_policy="foreground",
+            prune_last=True,
+        )),
+        ignore_differences=[
+            IgnoreDifference("Secret", json_pointers=["/data"]),
+            IgnoreDifference("ExternalSecret", group="external-secrets.io", json_pointers=["/status"]),
+        ],
+        info={"Purpose": "OpenBao store and the app-env-secrets Secret of each plate namespace"},
+    ),
+    Service(
+        "loki", project=monitoring, wave=infrastructure, namespace="monitoring",
+        chart=HelmChart(grafana_charts, "loki", "6.16.0"),
+        depends_on=["prometheus"],               # its ServiceMonitor needs the CRD
+        values={"deploymentMode": "SingleBinary", "loki": {"auth_enabled": False},
+                "singleBinary": {"replicas": 1}},
+        stateful=True,
+    ),
+    # ------------------------------------------------------------ databases
+    Service(
+        "plate-cache", project=app, wave=databases,
+        chart=HelmChart(bitnami, "redis", "19.6.0"),
+        depends_on=["openbao-secrets"],          # reads its password from app-env-secrets
+        values={"architecture": "standalone",
+                "auth": {"existingSecret": "app-env-secrets",
+                         "existingSecretPasswordKey": "REDIS_PASSWORD"}},
+        per_env={"prod": Overlay(values={"master": {"persistence": {"size": "20Gi"}}})},
+        stateful=True,
+    ),
+    Service(
+        "kafka", project=app, wave=databases,
+        chart=HelmChart(bitnami, "kafka", "30.1.8"),
+        values={"controller": {"replicaCount": 1}, "listeners": {"client": {"protocol": "PLAINTEXT"}}},
+        per_env={"prod": Overlay(values={"controller": {"replicaCount": 3}})},
+        stateful=True,
+    ),
+    # grafana has no wave: it goes one wave after its latest dependency (loki)
+    Service(
+        "grafana", project=monitoring, namespace="monitoring",
+        chart=HelmChart(grafana_charts, "grafana", "8.5.2"),
+        depends_on=["prometheus", "loki"],
+        values={"datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [
+            {"name": "Prometheus", "type": "prometheus",
+             "url": "http://prometheus-kube-prometheus-prometheus.monitoring:9090"},
+            {"name": "Loki", "type": "loki", "url": "http://loki-gateway.monitoring"},
+        ]}}},
+    ),
+    # ------------------------------------------------------------ workers
+    Service(
+        "plate-worker", project=app, wave=workers,
+        image=Image("ghcr.io/acme/plate-worker", "1.8.2"),
+        depends_on=["kafka", "plate-cache", "openbao-secrets"],
+        values=standard_resources,
+        config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
+        per_env={"prod": Overlay(values={"replicaCount": 2}, config={"LOG_LEVEL": "warn"})},
+    ),
+    # ------------------------------------------------------------ apis
+    Service(
+        "plate-api", project=app, wave=apis,
+        image=Image("ghcr.io/acme/plate-api", "1.8.2"),
+        depends_on=["plate-cache", "kafka", "openbao-secrets"],
+        values={"port": 3006, **standard_resources},
+        config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
+        secrets=SealedSecrets(PLATE_API),
+        per_env={
+            "dev": Overlay(image=Image("ghcr.io/acme/plate-api", "1.9.0-rc.1"),
+                           config={"LOG_LEVEL": "debug"}),
+            "prod": Overlay(values={"replicaCount": 3}, config={"LOG_LEVEL": "warn"}),
+        },
+    ),
+    Service(
+        "plate-web", project=app, wave=apis,
+        image=Image("ghcr.io/acme/plate-web", "2.3.0"),
+        values={"port": 3000, **standard_resources},
+        config={"API_URL": "http://plate-api"},
+        per_env={"prod": Overlay(values={"replicaCount": 2})},
+    ),
+    Service(
+        "plate-admin", project=app, wave=apis,
+        image=Image("ghcr.io/acme/plate-admin", "2.3.0"),
+        depends_on=["openbao-secrets"],
+        values={"port": 3000, **standard_resources},
+        config={"API_URL": "http://plate-api"},
+    ),
+    Service(
+        "plate-llm", project=app, wave=apis, environments=[stg],
+        image=Image("ghcr.io/acme/plate-llm", "0.4.1"),
+        depends_on=["openbao-secrets"],
+        values={"port": 8000, **standard_resources},
+        config={"MODEL": "small"},
+        secrets=ExternalSecret("openbao", {"LLM_PROVIDER_KEY": SecretRef("plate/stg/llm", "provider_key")}),
+    ),
+]
+
+platform = Platform(
+    "plate",
+    gitops_repo=gitops,
+    environments=[dev, stg, prod],
+    zones=[internal, internet],
+    projects=[app, monitoring, tools],
+    services=services,
+    sync=SyncPolicy(options=SyncOptions(apply_out_of_sync_only=True)),
+    revision_history_limit=3,
+)

@@ -1,0 +1,140 @@
+"""The writer: no-op writes nothing, only owned files are touched, hand edits are detected."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gitops_dsl.emit import MANIFEST, apply, check, plan
+from gitops_dsl.emit.writer import ContainmentError, check_path, read_manifest, safe_join
+from tests.helpers import snapshot
+
+FILES = {"gitops/a.yaml": b"---\na: 1\n", "gitops/sub/b.yaml": b"---\nb: 2\n", "README.md": b"# x\n"}
+
+
+def write(out: Path, files: dict) -> object:
+    the_plan = plan(out, files)
+    apply(out, files, the_plan)
+    return the_plan
+
+
+def test_first_write_and_manifest(tmp_path):
+    out = tmp_path / "build"
+    the_plan = write(out, FILES)
+    assert sorted(the_plan.write) == sorted(FILES)
+    for rel, data in FILES.items():
+        assert (out / rel).read_bytes() == data
+    assert set(read_manifest(out)) == set(FILES)
+    assert check(out, FILES).clean
+
+
+def test_noop_writes_nothing(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    before = snapshot(out)
+    the_plan = write(out, FILES)
+    assert the_plan.write == () and the_plan.delete == ()
+    assert snapshot(out) == before  # bytes and mtimes, manifest included
+
+
+def test_only_changed_files_are_rewritten(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    before = snapshot(out)
+    changed = {**FILES, "gitops/a.yaml": b"---\na: 2\n"}
+    assert write(out, changed).write == ("gitops/a.yaml",)
+    after = snapshot(out)
+    assert after["gitops/sub/b.yaml"] == before["gitops/sub/b.yaml"]
+    assert after["gitops/a.yaml"][0] == b"---\na: 2\n"
+
+
+def test_stale_owned_files_are_removed_with_their_empty_folders(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    fewer = {k: v for k, v in FILES.items() if k != "gitops/sub/b.yaml"}
+    assert write(out, fewer).delete == ("gitops/sub/b.yaml",)
+    assert not (out / "gitops" / "sub").exists()
+    assert (out / "gitops" / "a.yaml").exists()
+
+
+def test_foreign_files_survive_and_block_only_their_own_path(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    (out / "gitops" / "NOTES.txt").write_text("mine")
+    write(out, {k: v for k, v in FILES.items() if k != "gitops/a.yaml"})
+    assert (out / "gitops" / "NOTES.txt").read_text() == "mine"
+    # a foreign file where an output file would go is a conflict, and nothing is written
+    (out / "gitops" / "new.yaml").write_text("not ours")
+    the_plan = plan(out, {**FILES, "gitops/new.yaml": b"---\n"})
+    assert the_plan.conflicts == ("gitops/new.yaml",)
+    with pytest.raises(ValueError):
+        apply(out, FILES, the_plan)
+    assert (out / "gitops" / "new.yaml").read_text() == "not ours"
+
+
+def test_identical_foreign_file_is_adopted(tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "README.md").write_bytes(FILES["README.md"])
+    the_plan = write(out, FILES)
+    assert "README.md" not in the_plan.write and the_plan.conflicts == ()
+    assert "README.md" in read_manifest(out)
+
+
+def test_hand_edit_is_reported_by_check_and_repaired_by_write(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    (out / "gitops" / "a.yaml").write_bytes(b"---\na: 99\n")
+    report = check(out, FILES)
+    assert not report.clean
+    assert report.hand_edited == ("gitops/a.yaml",)
+    assert [rel for rel, _ in report.changed] == ["gitops/a.yaml"]
+    assert "-a: 99" in report.changed[0][1] and "+a: 1" in report.changed[0][1]
+    assert write(out, FILES).hand_edited == ("gitops/a.yaml",)
+    assert check(out, FILES).clean
+
+
+def test_check_lists_missing_and_extra(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    (out / "README.md").unlink()
+    report = check(out, {k: v for k, v in FILES.items() if k != "gitops/a.yaml"})
+    assert report.missing == ("README.md",)
+    assert report.extra == ("gitops/a.yaml",)
+
+
+def test_check_writes_nothing(tmp_path):
+    out = tmp_path / "build"
+    check(out, FILES)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../x", "a//b", "./a", "a\\b", "", "a/."])
+def test_paths_cannot_escape(bad, tmp_path):
+    with pytest.raises(ContainmentError):
+        check_path(bad)
+    with pytest.raises(ContainmentError):
+        safe_join(tmp_path, bad)
+
+
+def test_symlinked_folder_cannot_lead_outside(tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, out / "gitops")
+    with pytest.raises(ContainmentError):
+        plan(out, FILES)
+    assert list(outside.iterdir()) == []
+
+
+def test_tampered_manifest_cannot_make_us_delete_outside(tmp_path):
+    out = tmp_path / "build"
+    write(out, FILES)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    with open(out / MANIFEST, "a") as handle:
+        handle.write("0" * 64 + "  ../victim.txt\n")
+    write(out, FILES)
+    assert victim.read_text() == "keep"

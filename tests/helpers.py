@@ -1,0 +1,70 @@
+"""Shared helpers: a scratch project with a platform file, the CLI as a real subprocess, and the
+reference material in ../shared (required under CI)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GITOPS_DSL_SHARED", REPO.parent / "shared"))
+CLI = [sys.executable, "-m", "gitops_dsl.cli"]
+
+
+def shared(*parts: str) -> Path:
+    """A path in ../shared. Missing reference material fails under CI and skips elsewhere."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing: CI must run with ../shared beside the repository")
+        pytest.skip(f"{path} is not available on this machine")
+    return path
+
+
+MINIMAL = '''
+from gitops_dsl import *
+
+gitops = Repo("https://example.com/acme/gitops.git")
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet")
+first, second = Waves("first", "second")
+
+platform = Platform(
+    "demo", gitops_repo=gitops, environments=[stg, prod], projects=[Project("app")],
+    services=[
+        Service("db", project="app", wave=first,
+                chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),
+        Service("api", project="app", wave=second, depends_on=["db"],
+                image=Image("ghcr.io/acme/api", "1.0.0"), config={"LOG_LEVEL": "info"},
+                values={"replicaCount": 1},
+                per_env={"prod": Overlay(values={"replicaCount": 3})}),
+    ],
+)
+'''
+
+
+def make_project(root: Path, platform_source: str = MINIMAL, name: str = "demo.py") -> Path:
+    """A user project: pyproject.toml and platforms/<name>. Returns the project folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    platforms = root / "platforms"
+    platforms.mkdir(exist_ok=True)
+    (platforms / name).write_text(textwrap.dedent(platform_source).lstrip())
+    return root
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run([*CLI, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below folder with its bytes and mtime (ns)."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,189 @@
+"""The CLI as a new user runs it: real subprocesses on scratch projects."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
+
+
+def compiled(project: Path) -> dict:
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return snapshot(project / "build")
+
+
+def assert_user_error(result, file_line: str, code: str) -> None:
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text
+    assert f"{file_line}" in text and f"error[{code}]" in text, text
+    assert "Traceback" not in text and "gitops_dsl/" not in text, text
+    assert len(text.splitlines()) <= 25, text  # one screen
+
+
+def test_compile_writes_the_tree_and_a_noop_writes_nothing(project):
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "written" in result.stdout
+    build = project / "build"
+    for rel in ["gitops/argo-apps/internal/apps/stg/app/api.yaml", "gitops/argo-apps/internal/roots/stg.yaml",
+                "gitops/argo-apps/internet/projects/app.yaml", "gitops/values/api/values.yaml",
+                "gitops/values/api/values-prod.yaml", "configs/prod/api/config.yaml",
+                "gitops/bootstrap/internet/argocd-cm-patch.yaml", "gitops/charts/service/Chart.yaml",
+                "README.md", ".gitops-dsl-manifest"]:
+        assert (build / rel).is_file(), rel
+    before = snapshot(build)
+    again = run_cli("compile", cwd=project)
+    assert again.returncode == 0 and "0 written, 0 removed" in again.stdout
+    assert snapshot(build) == before
+
+
+def test_check_passes_right_after_compile_and_fails_without_output(project):
+    assert run_cli("compile", "--check", cwd=project).returncode == 1
+    compiled(project)
+    result = run_cli("compile", "--check", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "build is current" in result.stdout
+
+
+def test_hand_edit_fails_check_naming_the_file(project):
+    compiled(project)
+    target = project / "build/gitops/values/api/values-prod.yaml"
+    target.write_text(target.read_text().replace("replicaCount: 3", "replicaCount: 4"))
+    result = run_cli("compile", "--check", cwd=project)
+    assert result.returncode == 1
+    assert "hand-edited: build/gitops/values/api/values-prod.yaml" in result.stdout
+    assert "-replicaCount: 4" in result.stdout and "+replicaCount: 3" in result.stdout
+    fixed = run_cli("compile", cwd=project)
+    assert "hand edit overwritten" in fixed.stderr
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+def test_foreign_file_survives_compile(project):
+    compiled(project)
+    foreign = project / "build/gitops/argo-apps/internal/NOTES.md"
+    foreign.write_text("kept by hand\n")
+    (project / "build/CODEOWNERS").write_text("* @acme/platform\n")
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace('"api"', '"api2"'))
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert foreign.read_text() == "kept by hand\n"
+    assert (project / "build/CODEOWNERS").is_file()
+    assert not (project / "build/gitops/values/api").exists()  # the renamed service's old files
+    assert (project / "build/gitops/values/api2/values.yaml").is_file()
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+def test_foreign_file_in_the_way_stops_the_compile_before_any_write(project):
+    compiled(project)
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace('"api"', '"web"'))
+    blocker = project / "build/gitops/values/web/values.yaml"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("mine\n")
+    before = snapshot(project / "build")
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 1
+    assert "build/gitops/values/web/values.yaml" in result.stderr and "not written by gitops-dsl" in result.stderr
+    assert snapshot(project / "build") == before
+
+
+def test_syntax_error_is_one_screen_with_file_and_line_and_build_unchanged(project):
+    before = compiled(project)
+    platform = project / "platforms/demo.py"
+    lines = platform.read_text().splitlines()
+    lines[3] = "stg = Environment(\"stg\", cluster=Cluster(\"stg\", \"https://stg.example:6443\", zone="
+    platform.write_text("\n".join(lines) + "\n")
+    result = run_cli("compile", cwd=project)
+    assert_user_error(result, "platforms/demo.py:4", "GD100")
+    assert "syntax error" in result.stderr
+    assert "build left unchanged" in result.stderr
+    assert snapshot(project / "build") == before
+
+
+def test_exception_at_import_names_the_users_line(project):
+    before = compiled(project)
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text() + "\n\ndef helper():\n    return {}['missing']\n\n\nhelper()\n")
+    result = run_cli("compile", cwd=project)
+    lines = platform.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "missing" in text)
+    assert_user_error(result, f"platforms/demo.py:{line}", "GD100")
+    assert "KeyError: 'missing'" in result.stderr
+    assert snapshot(project / "build") == before
+
+
+def test_wrong_argument_points_at_the_constructor_call(tmp_path):
+    source = MINIMAL.replace('"stg", cluster=Cluster("stg", "https://stg.example:6443")',
+                             '"stg", cluster="stg"')
+    project = make_project(tmp_path / "p", source)
+    result = run_cli("compile", cwd=project)
+    line = next(i for i, t in enumerate(source.lstrip().splitlines(), 1) if 'cluster="stg"' in t)
+    assert_user_error(result, f"platforms/demo.py:{line}:7", "GD101")
+    assert "Environment.cluster: expected Cluster, got str 'stg'" in result.stderr
+
+
+def test_unknown_keyword_suggests_the_right_one(tmp_path):
+    source = MINIMAL.replace('depends_on=["db"]', 'dependson=["db"]')
+    project = make_project(tmp_path / "p", source)
+    result = run_cli("compile", cwd=project)
+    assert_user_error(result, "platforms/demo.py:", "GD102")
+    assert "Service() got an unknown argument 'dependson'" in result.stderr
+    assert "did you mean 'depends_on'?" in result.stderr
+
+
+def test_wave_inversion_and_cycle_are_errors_naming_both_services(tmp_path):
+    inverted = MINIMAL.replace('Service("db", project="app", wave=first',
+                               'Service("db", project="app", wave=second')
+    project = make_project(tmp_path / "inv", inverted)
+    result = run_cli("compile", cwd=project)
+    lines = inverted.lstrip().splitlines()
+    api_line = next(i for i, t in enumerate(lines, 1) if 'Service("api"' in t)
+    db_line = next(i for i, t in enumerate(lines, 1) if 'Service("db"' in t)
+    assert_user_error(result, f"platforms/demo.py:{api_line}:9", "GD201")
+    assert f"api (wave second=1) depends on db (wave second=1, declared at platforms/demo.py:{db_line}" \
+        in result.stderr
+    assert not (project / "build").exists()
+
+    cyclic = MINIMAL.replace('Service("db", project="app", wave=first,',
+                             'Service("db", project="app", depends_on=["api"],').replace(
+        "wave=second, ", "")
+    project = make_project(tmp_path / "cyc", cyclic)
+    result = run_cli("compile", cwd=project)
+    assert_user_error(result, "platforms/demo.py:", "GD202")
+    assert "dependency cycle in prod: api -> db -> api" in result.stderr
+
+
+def test_json_diagnostics(tmp_path):
+    source = MINIMAL.replace('project="app", wave=second', 'project="ap", wave=second')
+    project = make_project(tmp_path / "p", source)
+    result = run_cli("compile", "--format", "json", cwd=project)
+    assert result.returncode == 1
+    items = json.loads(result.stdout)
+    assert [(i["code"], i["severity"], i["file"]) for i in items] == [
+        ("GD402", "error", "platforms/demo.py")]
+    assert "did you mean 'app'?" in items[0]["hint"]
+
+
+def test_settings_from_pyproject_and_flags(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "rendered"\n')
+    assert run_cli("compile", cwd=project).returncode == 0
+    assert (project / "rendered/README.md").is_file() and not (project / "build").exists()
+    assert run_cli("compile", "--out", "elsewhere", cwd=project).returncode == 0
+    assert (project / "elsewhere/README.md").is_file()
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatform = "x"\n')
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 1 and "unknown [tool.gitops-dsl] setting(s) platform" in result.stderr
+
+
+def test_no_platform_found(tmp_path):
+    project = make_project(tmp_path / "p", "X = 1\n")
+    result = run_cli("compile", cwd=project)
+    assert_user_error(result, "", "GD115")
+
+
+def test_help_and_version():
+    assert "compile" in run_cli("--help", cwd=REPO).stdout
+    assert run_cli("--version", cwd=REPO).stdout.startswith("gitops-dsl, version ")

@@ -1,0 +1,31 @@
+"""The README's DSL reference names every public class and every field users can pass."""
+from __future__ import annotations
+
+import attrs
+
+import gitops_dsl.model as model
+from tests.helpers import REPO
+
+
+def test_every_public_field_is_documented():
+    readme = (REPO / "README.md").read_text()
+    reference = readme[readme.index("## The DSL reference"):readme.index("## The output")]
+    missing = []
+    for name in model.__all__:
+        cls = getattr(model, name)
+        if not isinstance(cls, type) or not attrs.has(cls) or name == "StandardChart":
+            continue
+        if f"`{name}(" not in reference:
+            missing.append(name)
+        for field in attrs.fields(cls):
+            if field.init and field.name not in ("location", "series") and field.name not in reference:
+                missing.append(f"{name}.{field.name}")
+    assert not missing, missing
+
+
+def test_readme_set_up_commands_are_the_ones_ci_runs():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
+    assert "python -m pip install --quiet -e '.[test]'" in ci and "\npython -m pytest\n" in ci
+    assert ".venv/bin/pip install -e . && .venv/bin/gitops-dsl compile" in readme
