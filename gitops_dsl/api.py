@@ -28,16 +28,22 @@ class Result:
     files: dict           # output path -> bytes
     diagnostics: tuple
     root: Path | None = None
+    suppressed: tuple = ()    # checks.Suppressed: silenced diagnostics with their reasons
+    rules: tuple = ()         # user rules loaded from platforms/
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
 
-def compile(platforms_dir: str | Path, *, root: str | Path | None = None) -> Result:  # noqa: A001
+def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
+            severity: dict | None = None, allow: dict | None = None, render_tree: bool = True
+            ) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
-    With errors, `tree` and `files` are empty: nothing half-rendered can be written.
+    `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
+    rule settings. With errors, `tree` and `files` are empty: nothing half-rendered can be
+    written. `render_tree=False` stops after the checks (what `gitops-dsl validate` does).
     """
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
@@ -46,12 +52,17 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None) -> Res
     if has_errors(diagnostics):
         return Result(loaded.platforms, {}, {}, tuple(sorted(diagnostics, key=sort_key)), root_path)
     tree: dict[str, Document] = {}
-    resolved_all = [resolve(p) for p in loaded.platforms]
-    for resolved in resolved_all:
-        diagnostics.extend(run_checks(resolved, root_path))
-    if not has_errors(diagnostics):
-        for resolved in resolved_all:
-            rendered = render(resolved, str(root_path))
+    checked = []
+    for platform in loaded.platforms:
+        resolved = resolve(platform)
+        outcome = run_checks(resolved, root_path, user_rules=loaded.rules, severity=severity,
+                             allow=allow)
+        diagnostics.extend(outcome.diagnostics)
+        checked.append((resolved, outcome.suppressed))
+    suppressed = tuple(s for _, items in checked for s in items)
+    if not has_errors(diagnostics) and render_tree:
+        for resolved, its_suppressed in checked:
+            rendered = render(resolved, str(root_path), suppressed=its_suppressed)
             for path, document in rendered.items():
                 if path in tree and tree[path] != document:
                     diagnostics.append(error(
@@ -61,8 +72,11 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None) -> Res
                 tree[path] = document
     diagnostics = sorted(diagnostics, key=sort_key)
     if has_errors(diagnostics):
-        return Result(loaded.platforms, {}, {}, tuple(diagnostics), root_path)
-    return Result(loaded.platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path)
+        return Result(loaded.platforms, {}, {}, tuple(diagnostics), root_path, suppressed,
+                      loaded.rules)
+    return Result(loaded.platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path,
+                  suppressed, loaded.rules)
+
 
 
 def write(result: Result, out_dir: str | Path) -> Plan:

@@ -33,10 +33,11 @@ def _report(result, fmt: str, cwd: Path) -> None:
                    err=True)
 
 
-def _compile(settings):
+def _compile(settings, render_tree: bool = True):
     from .api import compile as compile_platforms
     try:
-        return compile_platforms(settings.platforms, root=settings.root)
+        return compile_platforms(settings.platforms, root=settings.root, severity=settings.severity,
+                                 allow=settings.allow, render_tree=render_tree)
     except Exception as exc:  # noqa: BLE001 - an internal bug: say so, never pose as a user error
         click.echo(f"gitops-dsl: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in gitops-dsl, not in your platform; please report it with the "
@@ -63,13 +64,15 @@ def main() -> None:
                    "Exit 1 when it is not current.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print diagnostics.")
-def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str) -> None:
+@click.option("--strict", is_flag=True, help="Warnings fail the compile too.")
+def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str,
+                    strict: bool) -> None:
     """Compile platforms/ into the output folder (all or nothing)."""
     settings = _settings(platforms, out)
     cwd = Path.cwd()
     result = _compile(settings)
     _report(result, fmt, cwd)
-    if not result.ok:
+    if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
     from .api import check_tree, write
@@ -89,6 +92,58 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
     click.echo(f"compiled {len(result.files)} files into {_rel(settings.out, cwd)}: "
                f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                f"{the_plan.unchanged} unchanged")
+
+
+@main.command("validate")
+@click.option("--platforms", "platforms", metavar="DIR", help="Folder of platform files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print diagnostics.")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def validate_command(platforms: str | None, fmt: str, strict: bool) -> None:
+    """Load, resolve and check platforms/ without rendering or writing anything."""
+    settings = _settings(platforms, None)
+    result = _compile(settings, render_tree=False)
+    _report(result, fmt, Path.cwd())
+    failed = not result.ok or (strict and result.diagnostics)
+    if fmt == "text" and not failed:
+        click.echo(f"{len(result.platforms)} platform(s) valid"
+                   + (f", {len(result.diagnostics)} warning(s)" if result.diagnostics else ""))
+    sys.exit(1 if failed else 0)
+
+
+@main.command("rules")
+@click.argument("code", required=False)
+@click.option("--platforms", "platforms", metavar="DIR",
+              help="Also list the rules that platform files register.")
+def rules_command(code: str | None, platforms: str | None) -> None:
+    """List every rule, or explain one: `gitops-dsl rules GD201`."""
+    from .checks import all_rules
+    user_rules = ()
+    settings = _settings(platforms, None)
+    if settings.platforms.is_dir():
+        from .load import load
+        user_rules = load(settings.platforms).rules
+    rules = all_rules(user_rules)
+    if code is None:
+        for item in rules.values():
+            kind = "policy " if item.opt_in else ("user   " if not item.builtin else "")
+            click.echo(f"{item.code}  {item.severity.value:<7}  {kind}{item.summary}")
+        return
+    item = rules.get(code.upper())
+    if item is None:
+        raise click.ClickException(f"no rule {code}; `gitops-dsl rules` lists them")
+    click.echo(f"{item.code} ({item.severity.value}{', opt-in policy' if item.opt_in else ''}): "
+               f"{item.summary}\n")
+    if item.explanation:
+        click.echo(item.explanation + "\n")
+    if item.opt_in:
+        click.echo(f"Enable it: Environment(..., policies=[{item.__name__}])\n")
+    if item.bad:
+        click.echo("Bad:\n    " + item.bad.replace("\n", "\n    ") + "\n")
+    if item.good:
+        click.echo("Good:\n    " + item.good.replace("\n", "\n    ") + "\n")
+    click.echo(f'Suppress one finding: allow={{"{item.code}": "reason"}} on the object, or '
+               f'[tool.gitops-dsl.allow] {item.code} = "reason"')
 
 
 def _rel(path: Path, cwd: Path) -> str:

@@ -1,4 +1,15 @@
-"""Project settings from `[tool.gitops-dsl]` in the user's pyproject.toml."""
+"""Project settings from `[tool.gitops-dsl]` in the user's pyproject.toml.
+
+    [tool.gitops-dsl]
+    platforms = "platforms"
+    out = "build"
+
+    [tool.gitops-dsl.severity]      # per-rule override: "error", "warning" or "off"
+    GD206 = "error"
+
+    [tool.gitops-dsl.allow]         # project-wide suppression, with the reason
+    GD411 = "projects are declared ahead of the migration"
+"""
 from __future__ import annotations
 
 import tomllib
@@ -6,12 +17,16 @@ from pathlib import Path
 
 import attrs
 
+_KEYS = {"platforms", "out", "severity", "allow"}
+
 
 @attrs.frozen
 class Settings:
     root: Path                 # the folder holding pyproject.toml (or the working directory)
     platforms: Path
     out: Path
+    severity: dict = attrs.field(factory=dict)
+    allow: dict = attrs.field(factory=dict)
 
 
 class SettingsError(ValueError):
@@ -26,26 +41,38 @@ def find_root(start: Path) -> Path:
     return start
 
 
+def _table(pyproject: Path) -> dict:
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{pyproject}: {exc}") from None
+    table = data.get("tool", {}).get("gitops-dsl", {})
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise SettingsError(f"{pyproject}: unknown [tool.gitops-dsl] setting(s) {', '.join(unknown)}; "
+                            f"known: {', '.join(sorted(_KEYS))}")
+    for key in ("platforms", "out"):
+        if key in table and not isinstance(table[key], str):
+            raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} must be a string")
+    for code, level in table.get("severity", {}).items():
+        if level not in ("error", "warning", "off"):
+            raise SettingsError(f"{pyproject}: [tool.gitops-dsl.severity] {code} = {level!r}: use "
+                                "\"error\", \"warning\" or \"off\"")
+    for code, reason in table.get("allow", {}).items():
+        if not isinstance(reason, str) or len(reason.strip()) < 3:
+            raise SettingsError(f"{pyproject}: [tool.gitops-dsl.allow] {code} needs a reason, e.g. "
+                                f'{code} = "why this is fine here"')
+    return table
+
+
 def load_settings(cwd: Path | None = None, *, platforms: str | None = None,
                   out: str | None = None) -> Settings:
     """Settings with CLI flags (relative to cwd) winning over pyproject (relative to its folder)."""
     cwd = (cwd or Path.cwd()).resolve()
     root = find_root(cwd)
-    table: dict = {}
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"{pyproject}: {exc}") from None
-        table = data.get("tool", {}).get("gitops-dsl", {})
-        unknown = sorted(set(table) - {"platforms", "out"})
-        if unknown:
-            raise SettingsError(f"{pyproject}: unknown [tool.gitops-dsl] setting(s) "
-                                f"{', '.join(unknown)}; known: platforms, out")
-        for key in ("platforms", "out"):
-            if key in table and not isinstance(table[key], str):
-                raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} must be a string")
+    table = _table(pyproject) if pyproject.is_file() else {}
     platforms_dir = cwd / platforms if platforms else root / table.get("platforms", "platforms")
     out_dir = cwd / out if out else root / table.get("out", "build")
-    return Settings(root, platforms_dir.resolve(), out_dir.resolve())
+    return Settings(root, platforms_dir.resolve(), out_dir.resolve(),
+                    dict(table.get("severity", {})), dict(table.get("allow", {})))

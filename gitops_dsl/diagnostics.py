@@ -6,7 +6,7 @@ import itertools
 import linecache
 import os
 import sys
-from typing import Iterable
+from typing import Any, Iterable
 
 import attrs
 
@@ -86,6 +86,8 @@ class Diagnostic:
     hint: str = ""
     location: Location | None = None
     subject: str = ""
+    #: the model object the finding is about; its `allow` can suppress it
+    owner: Any = attrs.field(default=None, eq=False, repr=False)
 
     def format(self, root: str | None = None) -> str:
         where = self.location.display(root) if self.location else "<platform>"

@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from . import model
+from .checks.registry import collecting_user_rules
 from .diagnostics import Diagnostic, Location, ModelError, error
 from .model import Platform
 
@@ -25,6 +26,7 @@ class Loaded:
     platforms: tuple
     diagnostics: tuple
     files: tuple          # the platform files that were imported
+    rules: tuple = ()     # rules registered with @rule(...) in platforms/
 
 
 def load(platforms_dir: Path) -> Loaded:
@@ -37,6 +39,8 @@ def load(platforms_dir: Path) -> Loaded:
     sys.path.insert(0, str(platforms_dir))
     found: list[Platform] = []
     diagnostics: list[Diagnostic] = []
+    collecting = collecting_user_rules()
+    user_rules = collecting.__enter__()
     try:
         for path in files:
             module_name = path.stem
@@ -62,6 +66,7 @@ def load(platforms_dir: Path) -> Loaded:
                 if isinstance(value, Platform) and not any(value is p for p in found):
                     found.append(value)
     finally:
+        collecting.__exit__(None, None, None)
         sys.path.remove(str(platforms_dir))
         for name in set(sys.modules) - before:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
@@ -71,7 +76,13 @@ def load(platforms_dir: Path) -> Loaded:
         diagnostics.append(error("GD115", f"no Platform found in {platforms_dir}",
                                  hint="assign a Platform(...) to a module-level name in a "
                                       "platforms/*.py file"))
-    return Loaded(tuple(found), tuple(diagnostics), tuple(files))
+    codes: dict[str, object] = {}
+    for item in user_rules:
+        if item.code in codes:
+            diagnostics.append(error("GD112", f"rule code {item.code} is registered twice",
+                                     hint="give each rule its own code", location=item.location))
+        codes[item.code] = item
+    return Loaded(tuple(found), tuple(diagnostics), tuple(files), tuple(user_rules))
 
 
 _UNEXPECTED = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")

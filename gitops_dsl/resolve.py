@@ -262,6 +262,10 @@ def _values(service: Service, overlay: Overlay | None, chart: Any) -> tuple[dict
     common = service.values
     env_layer = overlay.values if overlay else {}
     if isinstance(chart, StandardChart):
+        # the Secrets a service says it reads are injected with envFrom by the standard chart
+        read = sorted({r.name for r in service.reads if r.kind == "Secret"})
+        if read:
+            common = deep_merge({"envFromSecrets": read}, common)
         if service.image is not None:
             common = deep_merge(_image_values(service.image), common)
         if overlay is not None and overlay.image is not None:

@@ -19,7 +19,13 @@ from gitops_dsl import *
 gitops = Repo("https://github.com/acme/plate-gitops.git", revision="main")
 
 internal = Zone("internal")      # business network: its own Argo CD deploys dev and stg
-internet = Zone("internet")      # internet-facing network: its own Argo CD deploys prod
+internet = Zone(                  # internet-facing network: its own Argo CD deploys prod
+    "internet",
+    # nothing internal may cross into it: compile fails if prod names any of these
+    deny_hosts=["acme.internal"],
+    deny_registries=["harbor.acme.internal"],
+    deny_repos=["https://git.acme.internal/*"],
+)
 
 dev = Environment(
     "dev", zone=internal,
@@ -84,6 +90,9 @@ operators, infrastructure, databases, workers, apis = Waves(
 bitnami = "registry-1.docker.io/bitnamicharts"      # an OCI registry: no oci:// in Argo CD
 grafana_charts = "https://grafana.github.io/helm-charts"
 
+# made by openbao-secrets in every plate namespace; read (envFrom) by the services below
+app_env_secrets = Resource("Secret", "app-env-secrets")
+
 standard_resources = {
     "resources": {
         "requests": {"cpu": "100m", "memory": "256Mi"},
@@ -124,6 +133,7 @@ services = [
         "openbao-secrets", project=tools, wave=infrastructure, namespace="external-secrets",
         chart=GitPath("charts/secrets-store"),
         depends_on=["external-secrets"],
+        provides=[Resource("Secret", "app-env-secrets", namespace="{platform}-{env}")],
         values={
             "openbao": {"server": "https://openbao.acme.example", "path": "secret"},
             "secretName": "app-env-secrets",
@@ -157,7 +167,8 @@ services = [
     Service(
         "plate-cache", project=app, wave=databases,
         chart=HelmChart(bitnami, "redis", "19.6.0"),
-        depends_on=["openbao-secrets"],          # reads its password from app-env-secrets
+        depends_on=["openbao-secrets"],
+        reads=[app_env_secrets],                 # its password
         values={"architecture": "standalone",
                 "auth": {"existingSecret": "app-env-secrets",
                          "existingSecretPasswordKey": "REDIS_PASSWORD"}},
@@ -187,6 +198,7 @@ services = [
         "plate-worker", project=app, wave=workers,
         image=Image("ghcr.io/acme/plate-worker", "1.8.2"),
         depends_on=["kafka", "plate-cache", "openbao-secrets"],
+        reads=[app_env_secrets],
         values=standard_resources,
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
         per_env={"prod": Overlay(values={"replicaCount": 2}, config={"LOG_LEVEL": "warn"})},
@@ -196,6 +208,7 @@ services = [
         "plate-api", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-api", "1.8.2"),
         depends_on=["plate-cache", "kafka", "openbao-secrets"],
+        reads=[app_env_secrets],
         values={"port": 3006, **standard_resources},
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
         secrets=SealedSecrets(PLATE_API),
@@ -216,6 +229,7 @@ services = [
         "plate-admin", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-admin", "2.3.0"),
         depends_on=["openbao-secrets"],
+        reads=[app_env_secrets],
         values={"port": 3000, **standard_resources},
         config={"API_URL": "http://plate-api"},
     ),

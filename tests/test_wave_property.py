@@ -39,7 +39,7 @@ def test_inferred_waves_always_respect_dependencies_and_are_minimal(graph):
             assert wave[dep] < wave[name]
         # minimal: one after the latest dependency, 0 without any
         assert wave[name] == (max(wave[d] for d in deps[name]) + 1 if deps[name] else 0)
-    assert not [d for d in run_checks(resolved) if d.code.startswith("GD2")]
+    assert not [d for d in run_checks(resolved).diagnostics if d.code.startswith("GD2")]
 
 
 @given(dags(min_size=2), st.data())
@@ -48,7 +48,7 @@ def test_explicit_waves_are_checked_pair_by_pair(graph, data):
     waves = {n: data.draw(st.integers(-3, 5), label=n) for n in names}
     resolved = build(names, deps, waves)
     found = {d.message.split(" ")[0] + "->" + d.message.split(" depends on ")[1].split(" ")[0]
-             for d in run_checks(resolved) if d.code == "GD201"}
+             for d in run_checks(resolved).diagnostics if d.code == "GD201"}
     expected = {f"{n}->{d}" for n in names for d in deps[n] if waves[d] >= waves[n]}
     assert found == expected
 
@@ -62,6 +62,6 @@ def test_a_back_edge_makes_a_cycle_that_is_reported(graph, data):
         candidates = [(names[1], names[0])]
     dependent, dependency = data.draw(st.sampled_from(candidates))
     deps = {**deps, dependency: sorted({*deps[dependency], dependent})}
-    found = [d for d in run_checks(build(names, deps, {})) if d.code == "GD202"]
+    found = [d for d in run_checks(build(names, deps, {})).diagnostics if d.code == "GD202"]
     assert found, "a cycle must be reported"
     assert dependent in found[0].message and dependency in found[0].message

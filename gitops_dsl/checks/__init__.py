@@ -1,15 +1,21 @@
-"""The check stage: every rule over the resolved platform, diagnostics sorted and de-duplicated."""
+"""The check stage: every rule over the resolved platform; severity overrides and suppressions
+applied in one place; diagnostics sorted and de-duplicated."""
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import attrs
 
-from ..diagnostics import Diagnostic, sort_key
-from . import ordering, policies, references, secrets, structure  # noqa: F401  (registers rules)
-from .registry import RULES, Finding, Rule, rule
+from ..diagnostics import Diagnostic, Location, Severity, error, sort_key
+from . import catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
+from .policies import allowed_registries, image_digests, min_replicas, pinned_images, \
+    pinned_revisions, prune_required, resources_required  # noqa: F401
+from .registry import RULES, Finding, Rule, collecting_user_rules, rule
 
-__all__ = ["RULES", "Finding", "Rule", "rule", "run_checks", "CheckContext"]
+__all__ = ["RULES", "CheckContext", "Checked", "Finding", "Rule", "Suppressed", "collecting_user_rules",
+           "rule", "run_checks", "all_rules"]
+
 
 @attrs.frozen
 class CheckContext:
@@ -19,20 +25,96 @@ class CheckContext:
     root: Path | None = None
 
 
-def run_checks(resolved, root: Path | None = None) -> list[Diagnostic]:
+@attrs.frozen
+class Suppressed:
+    """A diagnostic that an `allow` silenced, with the reason given and where it was given."""
+
+    diagnostic: Diagnostic
+    reason: str
+    where: str
+
+
+@attrs.frozen
+class Checked:
+    diagnostics: tuple
+    suppressed: tuple
+
+
+def all_rules(user_rules=()) -> dict[str, Rule]:
+    rules = dict(RULES)
+    for item in user_rules:
+        rules[item.code] = item
+    return dict(sorted(rules.items()))
+
+
+def _run(item: Rule, target) -> list[Diagnostic]:
+    try:
+        return list(item.check(target))
+    except Exception as exc:  # noqa: BLE001
+        if item.builtin:
+            raise  # an internal bug: never disguise it as a user error
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename == item.func.__code__.co_filename]
+        where = (Location(frames[-1].filename, frames[-1].lineno) if frames else item.location)
+        return [error("GD118", f"rule {item.code} ({item.__name__}) raised {type(exc).__name__}: {exc}",
+                      hint="fix the rule; the other rules still ran", location=where)]
+
+
+def run_checks(resolved, root: Path | None = None, *, user_rules=(), severity: dict | None = None,
+               allow: dict | None = None) -> Checked:
+    """Run every rule; `severity` ({code: error|warning|off}) and `allow` ({code: reason}) come
+    from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings."""
+    rules = all_rules(user_rules)
+    severity = dict(severity or {})
+    allow = dict(allow or {})
     ctx = CheckContext(resolved, root)
     found: list[Diagnostic] = []
-    for code, item in sorted(RULES.items()):
-        if item.opt_in:
+    for code, settings_name in [(c, "severity") for c in severity] + [(c, "allow") for c in allow]:
+        if code not in rules:
+            found.append(error("GD119", f"[tool.gitops-dsl.{settings_name}] names unknown rule {code}",
+                               hint="`gitops-dsl rules` lists the codes"))
+    for code, item in rules.items():
+        if item.opt_in or item.scope == "model" or severity.get(code) == "off":
             continue
         if item.scope == "app":
             for app in resolved.apps:
-                found.extend(item.check(app))
+                found.extend(_run(item, app))
         else:
-            found.extend(item.check(ctx))
+            found.extend(_run(item, ctx))
     for app in resolved.apps:
         for policy in app.env.policies:
-            found.extend(policy.check(app))
-    unique = {(d.code, d.message, d.location.file if d.location else ""): d for d in found}
-    return sorted(unique.values(), key=sort_key)
+            if severity.get(policy.code) != "off":
+                found.extend(_run(policy, app))
+    apps = {a.name: a for a in resolved.apps}
+    kept, suppressed = [], []
+    seen = set()
+    for d in found:
+        key = (d.code, d.message, d.location.file if d.location else "")
+        if key in seen:
+            continue
+        seen.add(key)
+        if d.code in severity and severity[d.code] in ("error", "warning") and d.code != "GD119":
+            d = attrs.evolve(d, severity=Severity(severity[d.code]))
+        reason = _allowed(d, allow, resolved.platform, apps)
+        if reason is not None and d.code not in ("GD118", "GD119"):
+            suppressed.append(Suppressed(d, *reason))
+        else:
+            kept.append(d)
+    return Checked(tuple(sorted(kept, key=sort_key)),
+                   tuple(sorted(suppressed, key=lambda s: sort_key(s.diagnostic))))
 
+
+def _allowed(d: Diagnostic, allow: dict, platform, apps: dict) -> tuple[str, str] | None:
+    if d.code in allow:
+        return allow[d.code], "[tool.gitops-dsl.allow]"
+    layers = [d.owner]
+    app = apps.get(d.subject)
+    if app is not None:
+        layers += [app.overlay, app.env]
+    layers.append(platform)
+    for layer in layers:
+        reasons = getattr(layer, "allow", None) or {}
+        if d.code in reasons:
+            name = getattr(layer, "name", None)
+            return reasons[d.code], f"{type(layer).__name__}({name!r})" if name else type(layer).__name__
+    return None

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .registry import Finding, rule
+from .registry import Finding, builtin
 
 
-@rule("GD201", summary="a dependency is not in a strictly lower sync wave than its dependent")
+@builtin("GD201", summary="a dependency is not in a strictly lower sync wave than its dependent",
+         bad='Service("api", wave=databases, depends_on=["cache"]), Service("cache", wave=apis)',
+         good='Service("api", wave=apis, depends_on=["cache"]), Service("cache", wave=databases)')
 def dependency_after_dependent(ctx) -> Iterator[Finding]:
     """Argo CD applies a lower wave first. A service that depends on another must sit in a later
     wave, or it starts before what it needs exists (e.g. apps reading a Secret made later)."""
@@ -23,10 +25,12 @@ def dependency_after_dependent(ctx) -> Iterator[Finding]:
                         f"{other.service.location.display()}) in {env.name}, but {dep} does not sync "
                         "in an earlier wave",
                         f"move {dep} to a wave before {app.wave_name}, or {app.service.name} to a later one",
-                        app.service.location, app.name)
+                        app.service.location, app.name, app.service)
 
 
-@rule("GD202", summary="services depend on each other in a cycle")
+@builtin("GD202", summary="services depend on each other in a cycle",
+         bad='Service("a", depends_on=["b"]), Service("b", depends_on=["a"])',
+         good="decide which one starts first and drop the other dependency")
 def dependency_cycle(ctx) -> Iterator[Finding]:
     """No order of waves can satisfy a cycle; break it by removing one dependency."""
     resolved = ctx.resolved
@@ -42,7 +46,8 @@ def dependency_cycle(ctx) -> Iterator[Finding]:
             first = apps[cycle[0]]
             places = ", ".join(f"{n} at {apps[n].service.location.display()}" for n in cycle)
             yield Finding(f"dependency cycle in {env.name}: {path} ({places})",
-                          "remove one of these depends_on entries", first.service.location, cycle[0])
+                          "remove one of these depends_on entries", first.service.location, cycle[0],
+                          first.service)
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -116,7 +121,9 @@ def _one_cycle(members: list[str], graph: dict[str, list[str]]) -> list[str]:
     return members
 
 
-@rule("GD203", summary="a dependency is not deployed in that environment")
+@builtin("GD203", summary="a dependency is not deployed in that environment",
+         bad='Service("worker", depends_on=["rabbitmq"]), Service("rabbitmq", environments=["dev"])',
+         good='Service("rabbitmq") in every environment the worker runs in')
 def dependency_missing_in_environment(ctx) -> Iterator[Finding]:
     """A service can only wait for what its own environment deploys."""
     resolved = ctx.resolved
@@ -129,4 +136,113 @@ def dependency_missing_in_environment(ctx) -> Iterator[Finding]:
                                   f"{env.name}",
                                   f"enable {dep} in {env.name}, or drop the dependency there with "
                                   f"per_env={{'{env.name}': Overlay(depends_on=[...])}}",
-                                  app.service.location, app.name)
+                                  app.service.location, app.name, app.service)
+
+
+def _resource_key(app, resource) -> tuple:
+    namespace = app.namespace if resource.namespace is None else resource.namespace
+    namespace = namespace.replace("{platform}", app.platform.name).replace(
+        "{env}", app.env.name).replace("{service}", app.service.name)
+    return resource.kind, resource.name, namespace
+
+
+def provided(apps) -> dict[tuple, list]:
+    """(kind, name, namespace) -> the Apps that make it, in one environment."""
+    from ..render.apps import has_secrets
+
+    made: dict[tuple, list] = {}
+    for app in apps:
+        for resource in app.service.provides:
+            made.setdefault(_resource_key(app, resource), []).append(app)
+        if has_secrets(app):  # the standard chart makes the service's own Secret
+            name = app.secrets.name or app.release_name
+            made.setdefault(("Secret", name, app.namespace), []).append(app)
+    return made
+
+
+@builtin("GD204", summary="a service reads an object that a service of a later or the same wave makes",
+         bad='Service("web", wave=apps, reads=[Resource("Secret", "app-env")]), '
+             'Service("secrets", wave=late, provides=[Resource("Secret", "app-env")])',
+         good="the service that makes the Secret syncs in an earlier wave")
+def read_before_made(ctx) -> Iterator[Finding]:
+    """The reference tree's apps read the Secret `app-env-secrets` via envFrom in wave 0 while the
+    secrets manager that makes it syncs in wave 1: pods start before their Secret exists."""
+    for env in ctx.resolved.environments:
+        apps = ctx.resolved.apps_in(env.name)
+        made = provided(apps)
+        for app in apps:
+            for resource in app.service.reads:
+                key = _resource_key(app, resource)
+                for maker in made.get(key, []):
+                    if maker is not app and maker.wave >= app.wave:
+                        yield Finding(
+                            f"{app.service.name} (wave {app.wave}) reads {key[0]}/{key[1]} in {key[2]}, "
+                            f"which {maker.service.name} makes in wave {maker.wave} in {env.name}",
+                            f"move {maker.service.name} to an earlier wave (and add it to depends_on)",
+                            app.service.location, app.name, app.service)
+
+
+@builtin("GD205", summary="a service reads an object that no service of the environment makes",
+         severity="warning",
+         bad='Service("web", reads=[Resource("Secret", "app-env")]) and nothing provides it',
+         good='Service("secrets", provides=[Resource("Secret", "app-env")])')
+def read_but_never_made(ctx) -> Iterator[Finding]:
+    """Something outside the platform must make it, or the reader never starts; say so with
+    allow={"GD205": "made by ..."} when that is intended."""
+    for env in ctx.resolved.environments:
+        apps = ctx.resolved.apps_in(env.name)
+        made = provided(apps)
+        for app in apps:
+            for resource in app.service.reads:
+                key = _resource_key(app, resource)
+                if key not in made:
+                    yield Finding(f"{app.service.name} reads {key[0]}/{key[1]} in {key[2]}, which no "
+                                  f"service makes in {env.name}",
+                                  "add provides=[Resource(...)] to the service that makes it",
+                                  app.service.location, app.name, app.service)
+
+
+@builtin("GD206", summary="two services sync in a different order in different environments",
+         severity="warning",
+         bad='per_env={"prod": Overlay(wave=9)} moving apis after workers only in prod',
+         good="the same relative order everywhere, or allow={'GD206': 'why'}")
+def order_differs_between_environments(ctx) -> Iterator[Finding]:
+    """A different relative order in prod than in stg means prod runs a sequence that stg never
+    tested (the reference tree's APIs at 40/41 in dev but 60/61 in prod)."""
+    envs = ctx.resolved.environments
+    waves = {e.name: {a.service.name: a.wave for a in ctx.resolved.apps_in(e.name)} for e in envs}
+    reported: set[tuple[str, str]] = set()
+    for i, first in enumerate(envs):
+        for second in envs[i + 1:]:
+            for a, b in _order_conflicts(waves[first.name], waves[second.name]):
+                if (a, b) in reported:
+                    continue
+                reported.add((a, b))
+                w1, w2 = waves[first.name], waves[second.name]
+                service = ctx.resolved.services[b]
+                yield Finding(
+                    f"{a} and {b} sync in a different order in {first.name} (waves {w1[a]}, {w1[b]}) "
+                    f"and {second.name} (waves {w2[a]}, {w2[b]})",
+                    "keep one relative order everywhere, or give the reason with "
+                    "allow={'GD206': '...'}", service.location, b, service)
+
+
+def _order_conflicts(one: dict[str, int], two: dict[str, int]) -> list[tuple[str, str]]:
+    """Pairs of services whose relative order differs between two environments, found in
+    O(n log n): the map wave-in-one -> wave-in-two must be a strictly increasing function."""
+    common = sorted(set(one) & set(two), key=lambda n: (one[n], two[n], n))
+    conflicts = []
+    groups: dict[int, list[str]] = {}
+    for name in common:
+        groups.setdefault(one[name], []).append(name)
+    highest: str | None = None  # the service with the highest wave-in-two so far
+    for wave in sorted(groups):
+        members = groups[wave]  # sorted by wave-in-two
+        low, high = members[0], members[-1]
+        if two[low] != two[high]:
+            conflicts.append((low, high))
+        if highest is not None and two[low] <= two[highest]:
+            conflicts.append((highest, low))
+        if highest is None or two[high] > two[highest]:
+            highest = high
+    return conflicts

@@ -1,13 +1,18 @@
-"""GD3xx: opt-in policies an environment lists in Environment(policies=[...])."""
+"""GD3xx: policies. Opt-in ones run where an environment lists them in policies=[...]; GD306 is
+always on, because it is a bug wherever it happens."""
 from __future__ import annotations
 
+import fnmatch
 from typing import Iterator
 
-from ..model.charts import StandardChart
-from .registry import Finding, rule
+from ..model.charts import GitPath, HelmChart, StandardChart
+from .registry import Finding, builtin
+
+_BRANCH_LIKE = {"HEAD", "main", "master", "develop", "dev", "trunk"}
 
 
-@rule("GD301", summary="image not pinned (missing tag or 'latest')", scope="app", opt_in=True)
+@builtin("GD301", summary="image not pinned (missing tag or 'latest')", scope="app", opt_in=True,
+         bad='Image("ghcr.io/acme/api", "latest")', good='Image("ghcr.io/acme/api", "1.4.2")')
 def pinned_images(app) -> Iterator[Finding]:
     """In environments with this policy an image needs an immutable tag or a digest: 'latest'
     and missing tags change what a commit deploys (and IfNotPresent never pulls a new one)."""
@@ -16,10 +21,14 @@ def pinned_images(app) -> Iterator[Finding]:
         return
     if not image.tag or image.tag == "latest":
         yield Finding(f"{app.name}: image {image.reference} is not pinned",
-                      "give a release tag such as '1.4.2' or a digest", image.location, app.name)
+                      "give a release tag such as '1.4.2' or a digest", image.location, app.name,
+                      app.service)
 
 
-@rule("GD302", summary="CPU/memory requests and memory limit not set", scope="app", opt_in=True)
+@builtin("GD302", summary="CPU/memory requests and memory limit not set", scope="app", opt_in=True,
+         bad='Service("api", image=..., values={})',
+         good='values={"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, '
+              '"limits": {"memory": "512Mi"}}}')
 def resources_required(app) -> Iterator[Finding]:
     """Without requests the scheduler packs pods blindly; without a memory limit one pod can
     starve a node. Checked for the standard chart, whose values it understands."""
@@ -34,4 +43,101 @@ def resources_required(app) -> Iterator[Finding]:
     if missing:
         yield Finding(f"{app.name}: resources {', '.join(missing)} not set",
                       "set values={'resources': {'requests': {...}, 'limits': {...}}}",
-                      app.service.location, app.name)
+                      app.service.location, app.name, app.service)
+
+
+@builtin("GD303", summary="a git source follows a branch or HEAD", scope="app", opt_in=True,
+         bad='GitPath("deploy", repo=Repo(url, "HEAD"))', good='GitPath("deploy", repo=Repo(url, "v1.2.0"))')
+def pinned_revisions(app) -> Iterator[Finding]:
+    """A branch or HEAD changes what a given commit of this repository deploys. Applies to sources
+    from other repositories; the gitops repository itself is what this compile publishes."""
+    chart = app.chart
+    if isinstance(chart, GitPath) and chart.repo is not None:
+        revision = chart.revision or chart.repo.revision
+        if revision in _BRANCH_LIKE or revision.startswith("refs/heads/"):
+            yield Finding(f"{app.name}: {chart.repo.url} follows {revision!r}",
+                          "pin a tag or a commit SHA (revision='v1.2.0')", chart.location, app.name,
+                          app.service)
+
+
+@builtin("GD304", summary="image without a digest", scope="app", opt_in=True,
+         bad='Image("ghcr.io/acme/api", "1.4.2")',
+         good='Image("ghcr.io/acme/api", "1.4.2", digest="sha256:...")')
+def image_digests(app) -> Iterator[Finding]:
+    """Tags can be moved; a digest cannot. For environments that require immutable images."""
+    if app.image is not None and not app.image.digest:
+        yield Finding(f"{app.name}: image {app.image.reference} has no digest",
+                      "add digest='sha256:...'", app.image.location, app.name, app.service)
+
+
+@builtin("GD305", summary="fewer replicas than the environment requires", scope="app", opt_in=True,
+         bad='min_replicas(count=2) and values={"replicaCount": 1}',
+         good='per_env={"prod": Overlay(values={"replicaCount": 2})}')
+def min_replicas(app, count: int = 2) -> Iterator[Finding]:
+    """One replica means downtime on every node drain. Checked for the standard chart
+    (`replicaCount`, or `autoscaling.minReplicas` when autoscaling is on)."""
+    if not isinstance(app.chart, StandardChart):
+        return
+    values = app.effective_values
+    autoscaling = values.get("autoscaling") or {}
+    have = autoscaling.get("minReplicas", 1) if autoscaling.get("enabled") else values.get("replicaCount", 1)
+    if not isinstance(have, int) or have < count:
+        yield Finding(f"{app.name}: {have} replica(s), {app.env.name} requires at least {count}",
+                      f"set replicaCount (or autoscaling.minReplicas) to {count} or more",
+                      app.service.location, app.name, app.service)
+
+
+def autoscaled(app) -> bool:
+    values = app.effective_values
+    for key in ("autoscaling", "hpa", "keda"):
+        block = values.get(key)
+        if isinstance(block, dict) and block.get("enabled") is True:
+            return True
+    return False
+
+
+@builtin("GD306", summary="selfHeal fights an autoscaler over replicas", scope="app",
+         bad='values={"autoscaling": {"enabled": True}} with selfHeal and no ignoreDifferences',
+         good='ignore_differences=[IgnoreDifference("Deployment", group="apps", '
+              'json_pointers=["/spec/replicas"])]')
+def self_heal_resets_replicas(app) -> Iterator[Finding]:
+    """With selfHeal, Argo CD puts back the replica count from git every time the HPA or KEDA
+    changes it. Ignore /spec/replicas (and keep respect_ignore_differences) on autoscaled apps.
+    The standard chart leaves replicas out when autoscaling is on, so it is exempt."""
+    if isinstance(app.chart, StandardChart) or not autoscaled(app) or not app.sync.self_heal:
+        return
+    if any("/spec/replicas" in d.json_pointers or any("replicas" in q for q in d.jq_path_expressions)
+           for d in app.ignore_differences):
+        return
+    yield Finding(f"{app.name}: autoscaled, selfHeal on, and /spec/replicas not ignored",
+                  "add IgnoreDifference(<workload kind>, json_pointers=['/spec/replicas'])",
+                  app.service.location, app.name, app.service)
+
+
+@builtin("GD307", summary="automated prune is off", scope="app", opt_in=True,
+         bad='SyncPolicy(prune=False) in an environment with prune_required',
+         good="prune on; protect single objects with the Prune=false resource annotation")
+def prune_required(app) -> Iterator[Finding]:
+    """Without prune, resources removed from git keep running and the app stays OutOfSync."""
+    if not (app.sync.automated and app.sync.prune):
+        yield Finding(f"{app.name}: automated prune is off", "turn it on, or allow={'GD307': why}",
+                      app.service.location, app.name, app.service)
+
+
+@builtin("GD308", summary="an image or chart from a registry the environment does not allow",
+         scope="app", opt_in=True,
+         bad='allowed_registries(registries=["ghcr.io/acme"]) and Image("docker.io/someone/x", "1")',
+         good='Image("ghcr.io/acme/x", "1")')
+def allowed_registries(app, registries: tuple = ()) -> Iterator[Finding]:
+    """Only images and OCI charts from the listed registries (prefixes or globs)."""
+    refs = []
+    if app.image is not None:
+        refs.append(("image", app.image.repository, app.image.location))
+    if isinstance(app.chart, HelmChart) and app.chart.is_oci:
+        refs.append(("chart", app.chart.repo_url, app.chart.location))
+    for what, ref, location in refs:
+        if not any(ref == r or ref.startswith(r.rstrip("/") + "/") or fnmatch.fnmatchcase(ref, r)
+                   for r in registries):
+            yield Finding(f"{app.name}: {what} {ref} is not from an allowed registry "
+                          f"({', '.join(registries) or 'none allowed'})",
+                          "mirror it into an allowed registry", location, app.name, app.service)

@@ -2,52 +2,58 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from typing import Iterator
 
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
-from .registry import Finding, rule
+from .registry import Finding, builtin
 
 
-def _did_you_mean(name: str, choices) -> str:
+def did_you_mean(name: str, choices) -> str:
     close = difflib.get_close_matches(name, sorted(choices), n=1)
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(choices)) or 'none'}"
 
 
-@rule("GD401", summary="depends_on names a service that does not exist")
+@builtin("GD401", summary="depends_on names a service that does not exist",
+         bad='Service("api", depends_on=["cahce"])', good='Service("api", depends_on=["cache"])')
 def unknown_dependency(ctx) -> Iterator[Finding]:
-    """Every name in depends_on must be a service of the same platform."""
+    """Every name in depends_on must be a service of the same platform, and not the service itself."""
     names = set(ctx.resolved.services)
     for service in ctx.resolved.platform.services:
         layers = [service.depends_on, *(o.depends_on or () for o in service.per_env.values())]
         for dep in sorted({d for layer in layers for d in layer}):
             if dep not in names:
                 yield Finding(f"{service.name} depends on unknown service {dep!r}",
-                              _did_you_mean(dep, names), service.location, service.name)
+                              did_you_mean(dep, names), service.location, service.name, service)
             elif dep == service.name:
                 yield Finding(f"{service.name} depends on itself", "remove it from depends_on",
-                              service.location, service.name)
+                              service.location, service.name, service)
 
 
-@rule("GD402", summary="a service's project is missing or not declared")
+@builtin("GD402", summary="a service's project is missing or not declared",
+         bad='Service("api", project="apps") with Platform(projects=[Project("app")])',
+         good='Service("api", project=app) where app = Project("app")')
 def unknown_project(ctx) -> Iterator[Finding]:
-    """Every service belongs to an AppProject declared on the platform; the built-in `default`
-    project permits everything and is never used."""
+    """Every service belongs to an AppProject declared on the platform; Argo CD's built-in
+    `default` project permits everything and is never used."""
     projects = {p.name for p in ctx.resolved.platform.projects}
     for service in ctx.resolved.platform.services:
         if service.project is None:
             yield Finding(f"{service.name} has no project",
-                          f"set project=... ({_did_you_mean('', projects)})", service.location,
-                          service.name)
+                          f"set project=... ({did_you_mean('', projects)})", service.location,
+                          service.name, service)
         elif service.project not in projects:
             yield Finding(f"{service.name} uses project {service.project!r}, which the platform does "
-                          "not declare", _did_you_mean(service.project, projects) +
+                          "not declare", did_you_mean(service.project, projects) +
                           " (add Project(...) to Platform(projects=[...]))", service.location,
-                          service.name)
+                          service.name, service)
 
 
-@rule("GD403", summary="an overlay, environment list or sealed secret names an unknown environment")
+@builtin("GD403", summary="an overlay, environment list or sealed secret names an unknown environment",
+         bad='Service("api", per_env={"production": Overlay(...)})',
+         good='Service("api", per_env={"prod": Overlay(...)})')
 def unknown_environment(ctx) -> Iterator[Finding]:
     """per_env keys, `environments` and SealedSecrets keys must be environments of the platform,
     and an overlay only applies where the service runs."""
@@ -58,23 +64,30 @@ def unknown_environment(ctx) -> Iterator[Finding]:
         for name in service.environments or ():
             if name not in envs:
                 yield Finding(f"{service.name}: environments names unknown environment {name!r}",
-                              _did_you_mean(name, envs), service.location, service.name)
+                              did_you_mean(name, envs), service.location, service.name, service)
         for name, overlay in service.per_env.items():
             if name not in envs:
                 yield Finding(f"{service.name}: per_env names unknown environment {name!r}",
-                              _did_you_mean(name, envs), overlay.location, service.name)
+                              did_you_mean(name, envs), overlay.location, service.name, service)
             elif name not in enabled:
                 yield Finding(f"{service.name}: per_env[{name!r}] has no effect, the service is not "
                               f"deployed in {name}", f"add {name!r} to environments or remove the overlay",
-                              overlay.location, service.name)
+                              overlay.location, service.name, service)
         if isinstance(service.secrets, SealedSecrets):
             for name in service.secrets.values:
                 if name not in envs:
                     yield Finding(f"{service.name}: sealed values for unknown environment {name!r}",
-                                  _did_you_mean(name, envs), service.secrets.location, service.name)
+                                  did_you_mean(name, envs), service.secrets.location, service.name,
+                                  service)
+                elif name not in enabled:
+                    yield Finding(f"{service.name}: sealed values for {name!r}, where the service is not "
+                                  "deployed", "remove them, or deploy the service there",
+                                  service.secrets.location, service.name, service)
 
 
-@rule("GD404", summary="config or secrets on a chart that does not consume them")
+@builtin("GD404", summary="config or secrets on a chart that does not consume them",
+         bad='Service("cache", chart=HelmChart(...redis...), config={"MAXMEMORY": "1gb"})',
+         good='Service("cache", chart=HelmChart(...redis...), values={"master": {"extraFlags": [...]}})')
 def config_without_consumer(ctx) -> Iterator[Finding]:
     """Only the standard chart reads the configs tree. For any other chart, map config into that
     chart's own value keys (values=...), or the config would be written and never used."""
@@ -85,13 +98,16 @@ def config_without_consumer(ctx) -> Iterator[Finding]:
         if what:
             yield Finding(f"{app.name}: {' and '.join(what)} given, but its chart does not read the "
                           "configs tree", "map them into the chart's own values keys with values=...",
-                          app.service.location, app.name)
+                          app.service.location, app.name, app.service)
 
 
-@rule("GD405", summary="a GitPath in the gitops repository does not exist")
+@builtin("GD405", summary="a GitPath in the gitops repository does not exist",
+         bad='GitPath("charts/growbin-backend") after the chart was deleted',
+         good="a folder that exists in this checkout")
 def missing_git_path(ctx) -> Iterator[Finding]:
     """A chart or manifests folder in this repository must exist in this checkout, or Argo CD
-    fails to render the Application."""
+    fails to render the Application (every value file of a reference tree pointed at deleted
+    charts)."""
     seen = set()
     for app in ctx.resolved.apps:
         chart = app.chart
@@ -100,10 +116,17 @@ def missing_git_path(ctx) -> Iterator[Finding]:
             if ctx.root is not None and not (ctx.root / chart.path).is_dir():
                 yield Finding(f"{app.service.name}: GitPath {chart.path!r} is not a folder in this "
                               f"repository ({ctx.root})", "paths are relative to the repository root",
-                              chart.location, app.service.name)
+                              chart.location, app.service.name, app.service)
+            elif ctx.root is not None and chart.tool == "kustomize" and not any(
+                    (ctx.root / chart.path / n).is_file()
+                    for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")):
+                yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but no "
+                              "kustomization.yaml", "add one, or use tool='directory'",
+                              chart.location, app.service.name, app.service)
 
 
-@rule("GD407", summary="a wave name that no Wave declares")
+@builtin("GD407", summary="a wave name that no Wave declares, or two waves with one number",
+         bad='Service("api", wave="api")  # the waves are "apis", ...', good='Service("api", wave=apis)')
 def unknown_wave(ctx) -> Iterator[Finding]:
     """A wave given by name must be one of the platform's Waves(...)."""
     waves = ctx.resolved.waves
@@ -111,30 +134,82 @@ def unknown_wave(ctx) -> Iterator[Finding]:
         for layer in (service, *service.per_env.values()):
             if isinstance(layer.wave, str) and layer.wave not in waves:
                 yield Finding(f"{service.name}: unknown wave {layer.wave!r}",
-                              _did_you_mean(layer.wave, waves), layer.location, service.name)
+                              did_you_mean(layer.wave, waves), layer.location, service.name, service)
     numbers: dict[int, Wave] = {}
     for wave in waves.values():
         other = numbers.setdefault(wave.number, wave)
-        if other is not wave:
+        if other is not wave and other.name != wave.name:
             yield Finding(f"waves {other.name!r} and {wave.name!r} both have number {wave.number}",
                           "declare all waves in one Waves(...) call", wave.location, wave.name)
 
 
-@rule("GD408", summary="a standard-chart service has no image")
+@builtin("GD408", summary="a standard-chart service has no image",
+         bad='Service("api", project="app")', good='Service("api", project="app", image=Image(...))')
 def standard_chart_without_image(ctx) -> Iterator[Finding]:
     """The standard chart runs the service's image; without one there is nothing to run."""
     for app in ctx.resolved.apps:
         if isinstance(app.chart, StandardChart) and app.image is None:
             yield Finding(f"{app.name} uses the standard chart but has no image",
                           "set image=Image('registry/repo', 'tag'), or name a chart=...",
-                          app.service.location, app.name)
+                          app.service.location, app.name, app.service)
 
 
-@rule("GD409", summary="Helm values on a Kustomize or plain-directory source")
+@builtin("GD409", summary="Helm values on a Kustomize or plain-directory source",
+         bad='Service("x", chart=GitPath("k8s/x", tool="kustomize"), values={"a": 1})',
+         good="change the Kustomize overlay itself")
 def values_without_helm(ctx) -> Iterator[Finding]:
     """Kustomize folders and plain manifests take no Helm values."""
     for app in ctx.resolved.apps:
         if isinstance(app.chart, GitPath) and app.chart.tool != "helm" and app.effective_values:
             yield Finding(f"{app.name}: values given for a {app.chart.tool} source, which reads none",
                           "use tool='helm', or put the change into the folder itself",
-                          app.service.location, app.name)
+                          app.service.location, app.name, app.service)
+
+
+def _admits(patterns, value: str) -> bool:
+    """Argo CD's allow/deny globs: allowed if any rule matches and no `!` rule matches."""
+    allowed = any(not p.startswith("!") and fnmatch.fnmatchcase(value, p) for p in patterns)
+    denied = any(p.startswith("!") and fnmatch.fnmatchcase(value, p[1:]) for p in patterns)
+    return allowed and not denied
+
+
+@builtin("GD410", summary="a project's source_repos or destinations do not admit a service using it",
+         bad='Project("app", source_repos=["https://github.com/acme/*"]) with a Bitnami chart',
+         good="leave source_repos=None to derive them, or list every repository the services read")
+def project_does_not_admit(ctx) -> Iterator[Finding]:
+    """Argo CD refuses an Application whose sources (values-only ref repositories included) or
+    destination its project does not permit."""
+    from ..render.projects import source_repos
+
+    projects = {p.name: p for p in ctx.resolved.platform.projects}
+    for app in ctx.resolved.apps:
+        project = projects.get(app.project)
+        if project is None:
+            continue
+        if project.source_repos is not None:
+            for repo in source_repos([app]):
+                if not _admits(project.source_repos, repo):
+                    yield Finding(f"{app.name} reads {repo}, which project {project.name} does not admit",
+                                  "add it to source_repos (or leave source_repos=None to derive it)",
+                                  project.location, app.name, project)
+        if project.destinations is not None:
+            server, ns = app.env.cluster.server, app.namespace
+            if not any(fnmatch.fnmatchcase(server, d.server.lstrip("!"))
+                       and fnmatch.fnmatchcase(ns, d.namespace.lstrip("!"))
+                       and not d.server.startswith("!") and not d.namespace.startswith("!")
+                       for d in project.destinations):
+                yield Finding(f"{app.name} deploys to {ns} on {server}, which project {project.name} "
+                              "does not admit", "add a Destination, or leave destinations=None",
+                              project.location, app.name, project)
+
+
+@builtin("GD411", summary="a project that no service uses", severity="warning",
+         bad='Platform(projects=[Project("app"), Project("tools")]) and no service in tools',
+         good="remove the project, or put the services it was made for in it")
+def unused_project(ctx) -> Iterator[Finding]:
+    """An unused AppProject is not written; it is usually a leftover or a typo elsewhere."""
+    used = {s.project for s in ctx.resolved.platform.services}
+    for project in ctx.resolved.platform.projects:
+        if project.name not in used:
+            yield Finding(f"project {project.name!r} has no services", "remove it or use it",
+                          project.location, project.name, project)

@@ -1,29 +1,45 @@
-"""Rules: stable codes, one function each, findings turned into Diagnostics in one place."""
+"""Rules: stable codes, one function each, findings turned into Diagnostics in one place.
+
+Built-in rules register at import into RULES. Rules a team writes in platforms/ register while
+the loader imports them and are collected per compile (`collecting_user_rules`), so one project's
+rules never leak into another compile in the same process.
+"""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+import contextlib
+import re
+from typing import Any, Callable, Iterable, Iterator
 
 import attrs
 
-from ..diagnostics import Diagnostic, Location, Severity
+from ..diagnostics import Diagnostic, Location, ModelError, Severity, caller_location
+
+CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 
 
 @attrs.frozen
 class Finding:
-    """What a rule function yields; the rule adds its code and severity."""
+    """What a rule function yields; the rule adds its code and severity.
+
+    `owner` is the model object the finding is about (a Service, Environment, Project, ...): its
+    `allow={code: reason}` can suppress the finding.
+    """
 
     message: str
     hint: str = ""
     location: Location | None = None
     subject: str = ""
+    owner: Any = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
 class Rule:
     """A check with a stable code.
 
-    scope "platform" rules receive the whole resolved platform; scope "app" rules receive one
-    resolved Application. Opt-in rules (policies) run only in environments that list them.
+    scope "platform" rules receive the check context (resolved platform, repository root);
+    scope "app" rules receive one resolved Application. Opt-in rules (policies) run only in
+    environments that list them in Environment(policies=[...]); calling a policy with keyword
+    arguments binds its parameters: `min_replicas(count=2)`.
     """
 
     code: str
@@ -33,29 +49,94 @@ class Rule:
     scope: str = "platform"
     opt_in: bool = False
     explanation: str = ""
+    bad: str = ""
+    good: str = ""
+    builtin: bool = True
+    location: Location | None = attrs.field(default=None, eq=False, repr=False)
+    params: dict = attrs.field(factory=dict, eq=False)
 
     @property
     def __name__(self) -> str:
         return self.func.__name__
 
+    def __call__(self, **params: Any) -> "Rule":
+        if not self.opt_in:
+            raise ModelError("GD101", f"rule {self.code} takes no parameters")
+        return attrs.evolve(self, params={**self.params, **params})
+
     def check(self, target) -> Iterator[Diagnostic]:
-        for found in self.func(target):
+        if self.scope == "model":
+            return
+        for found in self.func(target, **self.params):
+            if isinstance(found, str):  # user rules may yield plain messages
+                found = Finding(found, location=getattr(getattr(target, "service", None), "location",
+                                                        None))
             yield Diagnostic(self.code, self.severity, found.message, found.hint, found.location,
-                             found.subject)
+                             found.subject, found.owner)
 
 
 RULES: dict[str, Rule] = {}
+_collecting: list[list[Rule]] = []
 
 
-def rule(code: str, *, summary: str, severity: str = "error", scope: str = "platform",
-         opt_in: bool = False) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
-    """Register a rule. The decorated function yields Findings."""
+@contextlib.contextmanager
+def collecting_user_rules() -> Iterator[list[Rule]]:
+    """Rules registered inside this block (while platforms/ is imported) go to the list yielded."""
+    found: list[Rule] = []
+    _collecting.append(found)
+    try:
+        yield found
+    finally:
+        _collecting.remove(found)
+
+
+def rule(code: str, *, summary: str = "", severity: str = "error", scope: str = "app",
+         opt_in: bool = False, bad: str = "", good: str = ""
+         ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
+    """Register a rule; the decorated function yields Findings (or plain message strings).
+
+    In a platform file: `@rule("ACME001", summary="...")` over `def f(app): ...` receives each
+    resolved Application (scope="app") or the whole check context (scope="platform").
+    """
+    if not isinstance(code, str) or not CODE.match(code):
+        raise ModelError("GD101", f"rule code {code!r} must look like ACME001 (letters, then 3 digits)")
+    if severity not in ("error", "warning"):
+        raise ModelError("GD101", f"rule {code}: severity must be 'error' or 'warning'")
+    location = caller_location()
 
     def register(func: Callable[..., Iterable[Finding]]) -> Rule:
-        if code in RULES and RULES[code].func.__qualname__ != func.__qualname__:
-            raise ValueError(f"rule code {code} is registered twice")
-        made = Rule(code, Severity(severity), summary, func, scope, opt_in,
-                    (func.__doc__ or "").strip())
-        RULES[code] = made
+        user = bool(_collecting)
+        made = Rule(code, Severity(severity), summary or (func.__doc__ or "").strip().split("\n")[0],
+                    func, scope, opt_in, (func.__doc__ or "").strip(), bad, good, not user, location)
+        if user:
+            if code.startswith("GD"):
+                raise ModelError("GD101", f"rule code {code}: the GD prefix is reserved for "
+                                          "gitops-dsl's own rules", "use your own prefix, e.g. ACME001")
+            _collecting[-1].append(made)
+        else:
+            if code in RULES:
+                raise ValueError(f"rule code {code} is registered twice")
+            RULES[code] = made
         return made
     return register
+
+
+def builtin(code: str, *, summary: str, severity: str = "error", scope: str = "platform",
+            opt_in: bool = False, bad: str = "", good: str = ""):
+    """Register a built-in rule (platform scope unless said otherwise)."""
+    return rule(code, summary=summary, severity=severity, scope=scope, opt_in=opt_in, bad=bad,
+                good=good)
+
+
+def model_code(code: str, *, summary: str, explanation: str, bad: str = "", good: str = "",
+               severity: str = "error") -> None:
+    """Document a code that the DSL classes or the loader report (not a rule that runs)."""
+    builtin(code, summary=summary, severity=severity, scope="model", bad=bad, good=good)(
+        _explained(explanation))
+
+
+def _explained(text: str):
+    def no_check(target):
+        return iter(())
+    no_check.__doc__ = text
+    return no_check

@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..model.secrets import SealedSecrets
-from .registry import Finding, rule
+from .registry import Finding, builtin
 
 SECRET_NAME = re.compile(r"(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
                          r"ACCESS_?KEY)", re.IGNORECASE)
+# Values that are credentials whatever their key: key material and well-known token shapes.
+CREDENTIAL_VALUE = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
+    r"|\bglpat-[A-Za-z0-9_-]{20,}\b|\bxox[abposr]-[A-Za-z0-9-]{10,}\b|\bsk_live_[A-Za-z0-9]{16,}\b"
+    r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+    r"|://[^/\s:@]+:[^/\s@]{3,}@")
+# Keys whose string value would be a literal secret (a reference such as existingSecret is fine).
+_SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private_?key|"
+                               r"admin_?password|root_?password|client_?secret)$", re.IGNORECASE)
 
 
-@rule("GD501", summary="a config key looks like a secret")
+@builtin("GD501", summary="a config key looks like a secret",
+         bad='config={"DB_PASSWORD": "hunter2"}',
+         good='secrets=SealedSecrets({"prod": {"DB_PASSWORD": "AgB..."}})')
 def secret_in_config(ctx) -> Iterator[Finding]:
     """Config becomes a ConfigMap in git, readable by anyone with the repository. Keys named like
     passwords, tokens or keys belong in SealedSecrets or an ExternalSecret."""
@@ -24,10 +35,47 @@ def secret_in_config(ctx) -> Iterator[Finding]:
                     yield Finding(f"{service.name}: config key {key!r} looks like a secret "
                                   "(value not shown)",
                                   "move it to secrets=SealedSecrets(...) or ExternalSecret(...)",
-                                  location, service.name)
+                                  location, service.name, service)
 
 
-@rule("GD503", summary="sealed secrets are missing for an environment the service runs in")
+def _walk(data: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk(value, f"{path}.{key}" if path else str(key))
+            yield path, str(key), value
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk(value, f"{path}[{i}]")
+
+
+@builtin("GD504", summary="a credential in plain config or Helm values",
+         bad='values={"auth": {"password": "admin123"}}',
+         good='values={"auth": {"existingSecret": "app-env-secrets"}}')
+def credential_in_values(ctx) -> Iterator[Finding]:
+    """A literal password, token or key in values or config lands in git as plain text (the
+    reference tree committed `changeme` and `admin123`)."""
+    for service in ctx.resolved.platform.services:
+        layers = [(service, service.values, service.config, service.location)]
+        layers += [(o, o.values, o.config, o.location) for o in service.per_env.values()]
+        for _, values, config, location in layers:
+            hits = []
+            for parent, key, value in _walk(values):
+                where = f"values.{parent}.{key}" if parent else f"values.{key}"
+                if isinstance(value, str) and value and _SECRET_VALUE_KEY.match(key):
+                    hits.append(where)
+                elif isinstance(value, str) and CREDENTIAL_VALUE.search(value):
+                    hits.append(where)
+            hits += [f"config.{k}" for k, v in sorted(config.items()) if CREDENTIAL_VALUE.search(v)]
+            for where in sorted(set(hits)):
+                yield Finding(f"{service.name}: {where} holds what looks like a credential "
+                              "(value not shown)",
+                              "reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
+                              "ExternalSecret", location, service.name, service)
+
+
+@builtin("GD503", summary="sealed secrets are missing for an environment the service runs in",
+         bad='SealedSecrets({"stg": {...}}) on a service that also runs in prod',
+         good='SealedSecrets({"stg": {...}, "prod": {...}})')
 def sealed_secret_missing(ctx) -> Iterator[Finding]:
     """A sealed value is bound to one cluster and namespace, so every environment needs its own;
     without it the service starts without its Secret."""
@@ -35,4 +83,4 @@ def sealed_secret_missing(ctx) -> Iterator[Finding]:
         if isinstance(app.secrets, SealedSecrets) and not app.sealed:
             yield Finding(f"{app.name}: no sealed values for {app.env.name}",
                           f"seal the values for {app.env.name}'s cluster and add them under "
-                          f"{app.env.name!r}", app.secrets.location, app.name)
+                          f"{app.env.name!r}", app.secrets.location, app.name, app.service)

@@ -5,15 +5,17 @@ from collections import defaultdict
 from typing import Iterator
 
 from ..model._fields import DNS1123_LABEL
-from .registry import Finding, rule
+from ..render.names import root_name, zone_app_name
+from .registry import Finding, builtin
 
 
-@rule("GD112", summary="two services, environments, projects or zones share a name")
+@builtin("GD112", summary="two services, environments, projects or zones share a name",
+         bad='services=[Service("api", ...), Service("api", ...)]',
+         good='services=[Service("api", ...), Service("api-v2", ...)]')
 def duplicate_names(ctx) -> Iterator[Finding]:
     """Names identify objects in Argo CD and in the output tree; a repeated name would make two
     objects overwrite each other."""
-    resolved = ctx.resolved
-    platform = resolved.platform
+    platform = ctx.resolved.platform
     groups = {"service": platform.services, "environment": platform.environments,
               "project": platform.projects}
     for kind, items in groups.items():
@@ -22,67 +24,92 @@ def duplicate_names(ctx) -> Iterator[Finding]:
             if item.name in seen:
                 first = seen[item.name].location
                 yield Finding(f"{kind} {item.name!r} is declared twice (first at {first.display()})",
-                              f"rename one of them or remove the copy", item.location, item.name)
+                              "rename one of them or remove the copy", item.location, item.name)
             else:
                 seen[item.name] = item
     zones: dict[str, object] = {}
     for zone in (*platform.zones, *(e.zone for e in platform.environments)):
         other = zones.setdefault(zone.name, zone)
-        if other is not zone and other.argocd_namespace != zone.argocd_namespace:
+        if other is not zone and other != zone:
             yield Finding(f"zone {zone.name!r} is declared twice with different settings",
                           "declare the Zone once and pass the same object to every environment",
                           zone.location, zone.name)
 
 
-@rule("GD110", summary="a name that becomes a Kubernetes name is not a DNS-1123 label")
+@builtin("GD110", summary="a namespace is not a DNS-1123 label",
+         bad='Service("api", namespace="Plate_Prod")', good='Service("api", namespace="plate-prod")')
 def invalid_namespace(ctx) -> Iterator[Finding]:
-    """Namespaces are DNS-1123 labels: lowercase letters, digits and '-', at most 63 characters."""
-    resolved = ctx.resolved
-    for app in resolved.apps:
+    """Namespaces are DNS-1123 labels: lowercase letters, digits and '-', at most 63 characters.
+    Other names are checked when their object is created."""
+    for app in ctx.resolved.apps:
         ns = app.namespace
         if not DNS1123_LABEL.match(ns) or len(ns) > 63:
             yield Finding(f"namespace {ns!r} of {app.name} is not a valid Kubernetes namespace",
                           "use lowercase letters, digits and '-' (at most 63 characters)",
-                          app.service.location, app.name)
+                          app.service.location, app.name, app.service)
 
 
-@rule("GD113", summary="two Applications with the same name in one Argo CD")
+@builtin("GD113", summary="two Applications with the same name in one Argo CD",
+         bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
+         good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")
 def duplicate_application(ctx) -> Iterator[Finding]:
     """Application names are unique per Argo CD installation (zone); the second one would
-    overwrite the first."""
+    overwrite the first and the two owners would fight over it."""
     resolved = ctx.resolved
-    from ..render.names import root_name, zone_app_name
-
-    seen: dict[tuple[str, str], str] = {}
     platform = resolved.platform
+    seen: dict[tuple[str, str], str] = {}
     for zone in resolved.zones:
-        seen[(zone.name, zone_app_name(platform, zone))] = f"zone {zone.name}"
+        seen[(zone.name, zone_app_name(platform, zone))] = f"the zone Application of {zone.name}"
     for env in resolved.environments:
         key = (env.zone.name, root_name(platform, env))
         if key in seen:
-            yield Finding(f"root Application {key[1]!r} collides with {seen[key]}", "rename the "
-                          "environment or the zone", env.location, key[1])
-        seen[key] = f"root of {env.name}"
+            yield Finding(f"root Application {key[1]!r} collides with {seen[key]}",
+                          "rename the environment or the zone", env.location, key[1], env)
+        seen[key] = f"the root of {env.name}"
     for app in resolved.apps:
         key = (app.zone.name, app.name)
         if key in seen:
             yield Finding(f"Application {app.name!r} in zone {app.zone.name} collides with {seen[key]}",
-                          "rename the service", app.service.location, app.name)
+                          "rename the service", app.service.location, app.name, app.service)
         else:
             seen[key] = f"service {app.service.name} in {app.env.name}"
 
 
-@rule("GD114", summary="two services deploy the same release into one namespace of one cluster")
+@builtin("GD114", summary="two services deploy the same release into one namespace of one cluster",
+         bad='Environment("dev", cluster=c, namespace="shared") and Environment("prod", cluster=c, '
+             'namespace="shared")',
+         good="give each environment its own namespace, or its own cluster")
 def shared_release(ctx) -> Iterator[Finding]:
     """Two releases with one name in one namespace own the same objects; Argo CD flips them
-    between the two Applications forever."""
-    resolved = ctx.resolved
+    between the two Applications forever (the dev and prod apps of one chart in one shared
+    namespace, or two apps rendering the same objects)."""
     owners: dict[tuple, list] = defaultdict(list)
-    for app in resolved.apps:
+    for app in ctx.resolved.apps:
         owners[(app.env.cluster.server, app.namespace, app.release_name)].append(app)
     for (server, ns, release), apps in sorted(owners.items()):
         if len(apps) > 1:
             names = ", ".join(a.name for a in apps)
             yield Finding(f"{names} all deploy release {release!r} into namespace {ns!r} on {server}",
                           "give each environment its own namespace, or set release_name",
-                          apps[-1].service.location, release)
+                          apps[-1].service.location, release, apps[-1].service)
+
+
+@builtin("GD117", summary="one cluster name with two servers, or one server with two names",
+         bad='Cluster("prod", "https://a:6443") and Cluster("prod", "https://b:6443")',
+         good="declare each Cluster once and reuse the object")
+def cluster_conflict(ctx) -> Iterator[Finding]:
+    """Argo CD registers a cluster by server URL under one name; two definitions disagree about
+    where an environment deploys."""
+    by_name: dict[str, object] = {}
+    by_server: dict[str, object] = {}
+    for env in ctx.resolved.platform.environments:
+        cluster = env.cluster
+        other = by_name.setdefault(cluster.name, cluster)
+        if other.server != cluster.server:
+            yield Finding(f"cluster {cluster.name!r} has two servers: {other.server} and {cluster.server}",
+                          "declare the Cluster once and reuse it", cluster.location, cluster.name, env)
+        other = by_server.setdefault(cluster.server, cluster)
+        if other.name != cluster.name:
+            yield Finding(f"server {cluster.server} has two cluster names: {other.name!r} and "
+                          f"{cluster.name!r}", "declare the Cluster once and reuse it",
+                          cluster.location, cluster.name, env)

@@ -2,6 +2,7 @@
 from .charts import STANDARD_CHART, GitPath, HelmChart, StandardChart
 from .infra import IN_CLUSTER, Cluster, Environment, Repo, Zone
 from .platform import Platform
+from .refs import Resource
 from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
 from .secrets import ExternalSecret, SealedSecrets, SecretRef
 from .service import Image, Overlay, Service
@@ -11,6 +12,6 @@ from .waves import Wave, Waves
 __all__ = [
     "Backoff", "Cluster", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
-    "Project", "Repo", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
+    "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
     "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone",
 ]

@@ -178,3 +178,23 @@ def one_of(*choices: str) -> Callable:
         if value not in choices:
             fail(instance, attribute, "one of " + ", ".join(repr(c) for c in choices), value)
     return check
+
+
+_RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
+
+
+def allow_map(instance, attribute, value):
+    """`allow={"GD301": "why this is fine here"}`: suppressions need a code and a reason."""
+    if not isinstance(value, dict):
+        fail(instance, attribute, 'a dict of rule code to reason, e.g. {"GD301": "why"}', value)
+    for code, reason in value.items():
+        if not isinstance(code, str) or not _RULE_CODE.match(code):
+            raise ModelError("GD119", f"{where(instance, attribute)}: {code!r} is not a rule code",
+                             "codes look like GD301; `gitops-dsl rules` lists them")
+        if not isinstance(reason, str) or len(reason.strip()) < 3:
+            raise ModelError("GD119", f"{where(instance, attribute)}[{code!r}]: a suppression needs a "
+                                      "reason", f'write allow={{"{code}": "why it is fine here"}}')
+
+
+def allow_field():
+    return attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=allow_map)

@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (dns_label, instance_of, int_range, location_field, non_empty_str, optional,
+from ._fields import (allow_field, dns_label, instance_of, int_range, location_field, non_empty_str, optional,
                       str_map, to_dict, to_tuple, tuple_of)
 from .sync import SyncPolicy
 
@@ -70,6 +70,12 @@ class Zone:
 
     name: str = attrs.field(validator=dns_label(40))
     argocd_namespace: str = attrs.field(default="argocd", kw_only=True, validator=dns_label())
+    #: what must never appear in this zone's output: host names or domains ("acme.internal"
+    #: also covers "*.acme.internal"), image or chart registries, and git repositories (globs)
+    deny_hosts: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    deny_registries: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                         validator=tuple_of(str))
+    deny_repos: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
     location: object = location_field()
 
 
@@ -108,4 +114,5 @@ class Environment:
     policies: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=_policies)
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
     annotations: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    allow: dict = allow_field()
     location: object = location_field()

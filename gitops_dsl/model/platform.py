@@ -4,7 +4,7 @@ from __future__ import annotations
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (dns_label, instance_of, int_range, location_field, optional, str_map, to_dict,
+from ._fields import (allow_field, dns_label, instance_of, int_range, location_field, optional, str_map, to_dict,
                       to_tuple, tuple_of)
 from .infra import Environment, Repo, Zone
 from .project import Project
@@ -34,6 +34,7 @@ class Platform:
                                                      validator=optional(int_range(0)))
     cascade: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    allow: dict = allow_field()
     location: object = location_field()
 
     def __attrs_post_init__(self) -> None:

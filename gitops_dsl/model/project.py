@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (dns_label, duration_check, instance_of, location_field, non_empty_str, one_of,
+from ._fields import (allow_field, dns_label, duration_check, instance_of, location_field, non_empty_str, one_of,
                       optional, to_tuple, tuple_of)
 
 
@@ -93,6 +93,7 @@ class Project:
     roles: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Role))
     sync_windows: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                       validator=tuple_of(SyncWindow))
+    allow: dict = allow_field()
     location: object = location_field()
 
     def __attrs_post_init__(self) -> None:

@@ -6,9 +6,10 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (dns_label, freeze_data, instance_of, int_range, location_field, non_empty_str,
+from ._fields import (allow_field, dns_label, freeze_data, instance_of, int_range, location_field, non_empty_str,
                       optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
 from .charts import GitPath, HelmChart
+from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets
 from .sync import CASCADE_FINALIZERS, IgnoreDifference, SyncPolicy
 from .waves import Wave
@@ -89,6 +90,7 @@ def _common_fields() -> dict:
         info=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
         revision_history_limit=attrs.field(default=None, kw_only=True, validator=optional(int_range(0))),
         cascade=attrs.field(default=None, kw_only=True, validator=_cascade),
+        allow=allow_field(),
     )
 
 
@@ -144,5 +146,8 @@ class Service:
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
+    provides: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                  validator=tuple_of(Resource))
+    reads: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
     location: object = location_field()
     locals().update(_common_fields())

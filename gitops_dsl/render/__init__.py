@@ -47,7 +47,7 @@ def standard_chart_files() -> dict[str, bytes]:
     return files
 
 
-def render(resolved, root: str | None = None) -> Tree:
+def render(resolved, root: str | None = None, suppressed=()) -> Tree:
     """Every output document of one resolved platform."""
     platform = resolved.platform
     platform_src = _source_of(platform, root)
@@ -75,5 +75,6 @@ def render(resolved, root: str | None = None) -> Tree:
     if any(a.chart.consumes_config for a in resolved.apps):
         for rel, content in standard_chart_files().items():
             tree[f"{names.chart_dir()}/{rel}"] = Document(content, "raw")
-    tree["README.md"] = Document(render_overview(resolved), "text", platform_src, platform)
+    tree["README.md"] = Document(render_overview(resolved, suppressed, root), "text", platform_src,
+                                 platform)
     return tree

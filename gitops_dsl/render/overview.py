@@ -36,7 +36,21 @@ def _mermaid(apps) -> list[str]:
     return lines
 
 
-def render_overview(resolved) -> str:
+def _suppressions(suppressed, root) -> list[str]:
+    if not suppressed:
+        return []
+    out = ["## Suppressed findings", "",
+           "Rules silenced on purpose, with the reason given. Review these like code.", "",
+           "| rule | where | finding | reason | allowed by |", "| --- | --- | --- | --- | --- |"]
+    for item in suppressed:
+        d = item.diagnostic
+        where = d.location.display(root).rsplit(":", 1)[0] if d.location else ""
+        out.append(f"| {d.code} | {_cell(where)} | {_cell(d.message)} | {_cell(item.reason)} | "
+                   f"{_cell(item.where)} |")
+    return out + [""]
+
+
+def render_overview(resolved, suppressed=(), root: str | None = None) -> str:
     platform = resolved.platform
     out = [f"# {platform.name}: compiled Argo CD tree", "",
            "Each environment has its own root Application; sync waves order the Applications "
@@ -61,4 +75,5 @@ def render_overview(resolved) -> str:
             out.append("")
             out += _mermaid(apps)
             out.append("")
+    out += _suppressions(suppressed, root)
     return "\n".join(out).rstrip("\n") + "\n"

@@ -1,6 +1,7 @@
 """Helm values files (gitops tree) and configs files (configs tree)."""
 from __future__ import annotations
 
+from ..emit.yaml import canonical
 from ..model.secrets import SealedSecrets
 from . import names
 
@@ -43,9 +44,10 @@ def values_documents(apps) -> list[tuple[str, object, object]]:
     for app in apps:
         service = app.service.name
         if app.values:
-            out.append((names.values_file(service), app.values, app))
+            # user maps are written key-sorted: declaration order never shows in the output
+            out.append((names.values_file(service), canonical(app.values), app))
         if app.env_values:
-            out.append((names.values_file(service, app.env.name), app.env_values, app))
+            out.append((names.values_file(service, app.env.name), canonical(app.env_values), app))
         if app.chart.consumes_config:
             if app.config:
                 out.append((names.config_file(app), config_values(app), app))

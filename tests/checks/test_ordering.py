@@ -15,7 +15,7 @@ def check(services):
     prod = Environment("prod", cluster=Cluster("prod", "https://prod:6443"), zone="internet")
     platform = Platform("p", gitops_repo=Repo("https://example.com/g.git"), environments=[env, prod],
                         projects=[Project("app")], services=services)
-    return run_checks(resolve(platform))
+    return list(run_checks(resolve(platform)).diagnostics)
 
 
 def svc(name, **kwargs):

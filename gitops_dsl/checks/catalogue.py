@@ -1,0 +1,54 @@
+"""Codes reported while platform files load and DSL objects are created (not runnable rules).
+
+They are listed here so `gitops-dsl rules` shows every code a user can meet.
+"""
+from .registry import model_code
+
+model_code("GD100", summary="a platform file cannot be imported",
+           explanation="A syntax error, or an exception raised while the file runs. The diagnostic "
+                       "points at the line in your file; gitops-dsl's own frames are left out.",
+           bad="stg = Environment(\"stg\", cluster=Cluster(\"stg\", URL)  # missing )",
+           good="stg = Environment(\"stg\", cluster=Cluster(\"stg\", URL), zone=\"internal\")")
+model_code("GD101", summary="a wrong type or value passed to a DSL class",
+           explanation="Every DSL class checks its arguments when it is created, so an invalid object "
+                       "cannot exist. The diagnostic names the class, the field and what it expects.",
+           bad='Environment("stg", cluster="stg", zone="internal")',
+           good='Environment("stg", cluster=Cluster("stg", "https://stg:6443"), zone="internal")')
+model_code("GD102", summary="an unknown keyword argument",
+           explanation="A misspelled argument would otherwise be silently lost; the hint suggests the "
+                       "closest real one and lists them all.",
+           bad='Service("api", dependson=["db"])', good='Service("api", depends_on=["db"])')
+model_code("GD111", summary="a name longer than Kubernetes, Helm or gitops-dsl allow",
+           explanation="Service names become Helm release names (at most 53 characters), namespaces "
+                       "are DNS-1123 labels (63), environment names are suffixes of Application names.",
+           bad='Service("a-very-long-service-name-that-goes-on-and-on-and-on-x")',
+           good='Service("orders-api", release_name="orders")')
+model_code("GD115", summary="no platform found",
+           explanation="gitops-dsl imports every platforms/*.py (not _helpers) and compiles every "
+                       "module-level Platform. A missing folder or a folder without one is an error.",
+           bad="platforms/ holding only helpers", good="platform = Platform(...) at module level")
+model_code("GD116", summary="two platforms write the same output file",
+           explanation="Platforms compiled into one folder must not share service, environment or zone "
+                       "names where that makes their files collide.",
+           bad='Platform("a", ...) and Platform("b", ...) both with Service("api") in "stg"',
+           good="distinct service or environment names")
+model_code("GD118", summary="a user rule raised an exception",
+           explanation="Your own rule crashed; the diagnostic names the rule and its line. Other "
+                       "rules still run, and nothing is written.",
+           bad="@rule('ACME001')\ndef f(app): return app.nope", good="@rule('ACME001')\ndef f(app): ...")
+model_code("GD119", summary="a suppression without a reason, or of an unknown code",
+           explanation="allow={...} on an object and [tool.gitops-dsl.allow] need a rule code and a "
+                       "reason, which the build overview lists for reviewers.",
+           bad='Service("api", allow={"GD301": ""})',
+           good='Service("api", allow={"GD301": "vendor image, only published as latest"})')
+model_code("GD406", summary="a chart version that is a range, 'latest' or missing",
+           explanation="Checked when HelmChart(...) is created: a floating version changes what a "
+                       "commit deploys, and Argo CD resolves ranges at sync time.",
+           bad='HelmChart("https://charts.example", "db", ">=12.12.0")',
+           good='HelmChart("https://charts.example", "db", "12.12.10")')
+model_code("GD502", summary="a SealedSecrets value is not sealed-secrets ciphertext",
+           explanation="Checked when SealedSecrets(...) is created: only base64 of a sealed-secrets "
+                       "value (RSA block length, RSA-OAEP session key, AES-GCM payload) is accepted, "
+                       "and the refused value is never printed.",
+           bad='SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})',
+           good='SealedSecrets({"prod": {"DB_PASSWORD": "AgB...(kubeseal --raw output)"}})')

@@ -1,0 +1,64 @@
+"""GD6xx: what must not cross into a zone."""
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Iterator
+
+from ..argo import to_data
+from ..render.apps import render_application
+from .registry import Finding, builtin
+
+_HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def _strings(data) -> Iterator[str]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+    elif isinstance(data, str):
+        yield data
+
+
+def leaks(zone, texts) -> list[str]:
+    """What in `texts` a zone's deny lists forbid, as readable findings."""
+    found = []
+    for text in texts:
+        for host in _HOST.findall(text):
+            host = host.lower()
+            for denied in zone.deny_hosts:
+                d = denied.lower().lstrip("*.")
+                if host == d or host.endswith("." + d):
+                    found.append(f"host {host}")
+        for denied in zone.deny_registries:
+            base = denied.rstrip("/")
+            if re.search(rf"(^|[\s\"'/@=:]){re.escape(base)}(/|:|$)", text) or fnmatch.fnmatchcase(text, denied):
+                found.append(f"registry {base}")
+        for denied in zone.deny_repos:
+            if fnmatch.fnmatchcase(text, denied) or text.rstrip("/").removesuffix(".git") == \
+                    denied.rstrip("/").removesuffix(".git"):
+                found.append(f"repository {text}")
+    return sorted(set(found))
+
+
+@builtin("GD601", summary="an Application in a zone names a host, registry or repository the zone denies",
+         bad='Zone("internet", deny_registries=["harbor.acme.internal"]) and '
+             'Image("harbor.acme.internal/plate/api", "1") in prod',
+         good="publish the image to a registry the internet zone can reach")
+def internal_name_in_zone(ctx) -> Iterator[Finding]:
+    """Manifests cross into an outer zone only one way; internal hostnames, registries and
+    repositories must not appear in what that zone's Argo CD reads."""
+    for app in ctx.resolved.apps:
+        zone = app.zone
+        if not (zone.deny_hosts or zone.deny_registries or zone.deny_repos):
+            continue
+        texts = list(_strings(to_data(render_application(app))))
+        texts += list(_strings(app.effective_values)) + list(app.config.values())
+        for what in leaks(zone, texts):
+            yield Finding(f"{app.name}: {what} must not reach zone {zone.name}",
+                          f"remove it, or change the deny lists of Zone({zone.name!r})",
+                          app.service.location, app.name, app.service)
