@@ -29,3 +29,10 @@ def test_readme_set_up_commands_are_the_ones_ci_runs():
     assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert "python -m pip install --quiet -e '.[test]'" in ci and "\npython -m pytest\n" in ci
     assert ".venv/bin/pip install -e . && .venv/bin/gitops-dsl compile" in readme
+
+
+def test_every_rule_code_is_in_the_readme():
+    from gitops_dsl.checks import RULES
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Rules"):readme.index("### Your own rules")]
+    assert [c for c in RULES if c not in section] == []

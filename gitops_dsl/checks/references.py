@@ -117,12 +117,18 @@ def missing_git_path(ctx) -> Iterator[Finding]:
                 yield Finding(f"{app.service.name}: GitPath {chart.path!r} is not a folder in this "
                               f"repository ({ctx.root})", "paths are relative to the repository root",
                               chart.location, app.service.name, app.service)
-            elif ctx.root is not None and chart.tool == "kustomize" and not any(
-                    (ctx.root / chart.path / n).is_file()
-                    for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")):
-                yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but no "
-                              "kustomization.yaml", "add one, or use tool='directory'",
-                              chart.location, app.service.name, app.service)
+            elif ctx.root is not None:
+                has_kustomization = any((ctx.root / chart.path / n).is_file() for n in
+                                        ("kustomization.yaml", "kustomization.yml", "Kustomization"))
+                if chart.tool == "kustomize" and not has_kustomization:
+                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but "
+                                  "no kustomization.yaml", "add one, or use tool='directory'",
+                                  chart.location, app.service.name, app.service)
+                elif chart.tool == "directory" and has_kustomization:
+                    # a directory source applies kustomization.yaml as an object nobody serves
+                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
+                                  "kustomization.yaml but is read as plain manifests",
+                                  "use tool='kustomize'", chart.location, app.service.name, app.service)
 
 
 @builtin("GD407", summary="a wave name that no Wave declares, or two waves with one number",

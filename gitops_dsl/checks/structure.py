@@ -113,3 +113,39 @@ def cluster_conflict(ctx) -> Iterator[Finding]:
             yield Finding(f"server {cluster.server} has two cluster names: {other.name!r} and "
                           f"{cluster.name!r}", "declare the Cluster once and reuse it",
                           cluster.location, cluster.name, env)
+
+
+_APPLICATION_ANNOTATIONS = {
+    "argocd.argoproj.io/sync-options": "sets how the root applies the Application object, not the "
+                                       "service's resources; use sync=SyncPolicy(options=...)",
+    "argocd.argoproj.io/sync-wave": "is written from the service's wave; use wave=...",
+    "argocd.argoproj.io/refresh": "is removed by the controller after a refresh; committed, selfHeal "
+                                  "puts it back and the app refreshes forever",
+    "argocd.argoproj.io/hook": "would turn the Application into a hook of its root",
+    "argocd.argoproj.io/manifest-generate-paths": "is written from the Application's inputs",
+}
+
+
+@builtin("GD120", summary="an annotation that does not do on an Application what it seems to",
+         bad='Service("api", annotations={"argocd.argoproj.io/sync-options": "Validate=true"})',
+         good='Service("api", sync=SyncPolicy(options=SyncOptions(validate=True)))')
+def misplaced_annotation(ctx) -> Iterator[Finding]:
+    """Argo CD annotations on the Application object act on how its root applies it (or are
+    owned by the controller). Misspelled argocd.argoproj.io keys do nothing at all."""
+    known = {"argocd.argoproj.io/" + k for k in ("compare-options", "skip-reconcile",
+                                                 "managed-by-url", "client-side-apply-migration-manager")}
+    layers = []
+    for service in ctx.resolved.platform.services:
+        layers.append((service, service.annotations, service.location))
+        layers += [(service, o.annotations, o.location) for o in service.per_env.values()]
+    for env in ctx.resolved.platform.environments:
+        layers.append((env, env.annotations, env.location))
+    for owner, annotations, location in layers:
+        for key in sorted(annotations):
+            if key in _APPLICATION_ANNOTATIONS:
+                yield Finding(f"annotation {key} on {owner.name}'s Applications "
+                              f"{_APPLICATION_ANNOTATIONS[key]}", "remove it", location, owner.name, owner)
+            elif key.startswith("argocd.argoproj.io/") and key not in known:
+                yield Finding(f"annotation {key} on {owner.name}'s Applications is not an Argo CD "
+                              "annotation (keys are lowercase, e.g. sync-options)", "remove or fix it",
+                              location, owner.name, owner)

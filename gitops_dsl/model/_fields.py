@@ -159,7 +159,9 @@ def dns_label(max_length: int = 63) -> Callable:
                              "or digit")
         if len(value) > max_length:
             raise ModelError("GD111", f"{where(instance, attribute)} {value!r} is {len(value)} characters "
-                                      f"long; at most {max_length} are allowed")
+                                      f"long; at most {max_length} are allowed",
+                             "shorten it (a Service can keep a long name and set a shorter "
+                             "release_name only when the name itself fits)")
     return check
 
 

@@ -1,0 +1,151 @@
+"""One minimal bad platform per rule: the exact code, and the file:line the diagnostic points at.
+
+The line marked `# <-` in each platform is where the diagnostic must point.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gitops_dsl.api import compile as compile_platforms
+from gitops_dsl.checks import RULES
+from tests.helpers import make_project
+
+PRELUDE = '''
+from gitops_dsl import *
+
+repo = Repo("https://example.com/acme/gitops.git")
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet")
+app = Project("app")
+one, two, three = Waves("one", "two", "three")
+redis = HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")
+
+
+def svc(name, **kw):
+    kw.setdefault("project", "app")
+    kw.setdefault("image", Image(f"ghcr.io/acme/{name}", "1.0.0"))
+    return Service(name, **kw)
+
+
+def platform(*services, envs=(stg, prod), projects=(app,), **kw):
+    return Platform("demo", gitops_repo=repo, environments=list(envs), projects=list(projects),
+                    services=list(services), **kw)
+'''
+
+SEALED = "AgA" + "A" * 997  # well-formed shape: 0x02 0x00, a 512-byte RSA block, payload
+
+CASES = {
+    "GD100": 'raise RuntimeError("no")  # <-',
+    "GD101": 'x = Service("api", values={"a": {1, 2}})  # <-',
+    "GD102": 'x = Service("api", dependson=["db"])  # <-',
+    "GD110": 'p = platform(svc("api", namespace="Bad_NS"))  # <-',
+    "GD111": 'x = Service("a" * 54)  # <-',
+    "GD112": 'p = platform(svc("api"), svc("api"))  # <-',
+    "GD113": 'p = platform(svc("demo-root", environments=["stg"]))  # <- app demo-root-stg = the root',
+    "GD114": '''shared = Cluster("one", "https://one.example:6443")
+p = platform(svc("api"), envs=[Environment("stg", cluster=shared, zone="z", namespace="shared"),
+                               Environment("prod", cluster=shared, zone="z", namespace="shared")])''',
+    "GD115": "X = 1",
+    "GD116": '''p = platform(svc("api"))
+q = platform(svc("api", values={"replicaCount": 2}))  # <-''',
+    "GD117": '''p = platform(svc("api"), envs=[stg, Environment("prod", zone="internet",
+    cluster=Cluster("stg", "https://other.example:6443"))])  # <-''',
+    "GD118": '''@rule("ACME001", summary="crashes")
+def crashes(app):
+    return app.nope  # <-
+
+
+p = platform(svc("api"))''',
+    "GD119": 'x = Service("api", allow={"GD301": ""})  # <-',
+    "GD120": 'p = platform(svc("api", annotations={"argocd.argoproj.io/refresh": "hard"}))',
+    "GD201": 'p = platform(svc("api", wave=one, depends_on=["db"]), svc("db", wave=two))',
+    "GD202": 'p = platform(svc("a", depends_on=["b"]), svc("b", depends_on=["a"]))',
+    "GD203": 'p = platform(svc("api", depends_on=["llm"]), svc("llm", environments=[stg]))',
+    "GD204": '''p = platform(svc("web", wave=one, reads=[Resource("Secret", "env")]),  # <-
+             svc("vault", wave=two, provides=[Resource("Secret", "env")]))''',
+    "GD205": 'p = platform(svc("web", reads=[Resource("Secret", "env")]))',
+    "GD206": '''p = platform(svc("a", wave=one), svc("b", wave=two,  # <-
+             per_env={"prod": Overlay(wave=0)}))''',
+    "GD301": '''p = platform(svc("api", image=Image("ghcr.io/acme/api", "latest")),
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"), zone="z",
+                               policies=[pinned_images])])''',
+    "GD302": '''p = platform(svc("api"), envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
+             zone="z", policies=[resources_required])])''',
+    "GD303": '''p = platform(svc("x", image=None, chart=GitPath("deploy",  # <-
+    repo=Repo("https://example.com/other.git", "HEAD"), tool="directory")),
+    envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"), zone="z",
+                      policies=[pinned_revisions])])''',
+    "GD304": '''p = platform(svc("api"), envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
+             zone="z", policies=[image_digests])])''',
+    "GD305": '''p = platform(svc("api"), envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
+             zone="z", policies=[min_replicas(count=2)])])''',
+    "GD306": 'p = platform(svc("db", image=None, chart=redis, values={"autoscaling": {"enabled": True}}))',
+    "GD307": '''p = platform(svc("api", sync=SyncPolicy(prune=False)),
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"), zone="z",
+                               policies=[prune_required])])''',
+    "GD308": '''p = platform(svc("api", image=Image("docker.io/someone/api", "1")),  # <-
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"), zone="z",
+                               policies=[allowed_registries(registries=["ghcr.io/acme"])])])''',
+    "GD401": 'p = platform(svc("api", depends_on=["dbb"]), svc("db"))',
+    "GD402": 'p = platform(svc("api", project="apps"))',
+    "GD403": 'p = platform(svc("api", per_env={"production": Overlay(values={"a": 1})}))  # <-',
+    "GD404": 'p = platform(svc("db", image=None, chart=redis, config={"A": "b"}))',
+    "GD405": 'p = platform(svc("x", image=None, chart=GitPath("charts/missing")))  # <-',
+    "GD406": 'c = HelmChart("https://charts.example", "db", ">=12.12.0")  # <-',
+    "GD407": 'p = platform(svc("api", wave="twoo"))',
+    "GD408": 'p = platform(svc("api", image=None))',
+    "GD409": '''p = platform(svc("x", image=None, values={"a": 1},
+                 chart=GitPath("charts", tool="directory")))''',
+    "GD410": 'p = platform(svc("db", image=None, chart=redis), projects=[Project("app", source_repos=["https://example.com/*"])])  # <-',
+    "GD411": 'p = platform(svc("api"), projects=[app, Project("tools")])  # <-',
+    "GD501": 'p = platform(svc("api", config={"DB_PASSWORD": "x"}))',
+    "GD502": 'x = SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})  # <-',
+    "GD503": f'p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}})))  # <-',
+    "GD504": 'p = platform(svc("db", image=None, chart=redis, values={"auth": {"password": "admin123"}}))',
+    "GD601": '''p = platform(svc("api", image=Image("harbor.acme.internal/plate/api", "1")),
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
+                               zone=Zone("internet", deny_registries=["harbor.acme.internal"]))])''',
+}
+
+
+def compile_case(tmp_path, body: str):
+    source = PRELUDE + "\n" + textwrap.dedent(body) + "\n"
+    project = make_project(tmp_path / "p", source, name="case.py")
+    (project / "charts").mkdir()
+    lines = source.lstrip().splitlines()
+    marked = [i for i, text in enumerate(lines, 1) if "# <-" in text]
+    default = [i for i, text in enumerate(lines, 1) if text.startswith(("p = ", "x = "))]
+    expected = (marked or default or [1])[0]
+    result = compile_platforms(project / "platforms", root=project)
+    return result, expected
+
+
+def test_every_rule_has_a_case():
+    assert set(RULES) - set(CASES) == set() and set(CASES) - set(RULES) == set()
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_rule(code, tmp_path):
+    result, line = compile_case(tmp_path, CASES[code])
+    found = [d for d in result.diagnostics if d.code == code]
+    assert found, [d.format() for d in result.diagnostics]
+    d = found[0]
+    if code == "GD115":
+        assert d.location is None
+        return
+    assert d.location.file.endswith("platforms/case.py"), d.format()
+    if code not in ("GD202", "GD112"):
+        assert d.location.line == line, d.format()
+    expected_severity = RULES[code].severity
+    assert d.severity == expected_severity
+    assert d.hint, d.format()
+    if code in ("GD501", "GD502", "GD504"):
+        for secret in ("hunter2", "admin123"):
+            assert secret not in d.format()
+
+
+def test_every_rule_explains_itself_with_examples():
+    for code, item in RULES.items():
+        assert item.summary and item.explanation and item.bad and item.good, code
