@@ -48,21 +48,33 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
     loaded = load(platforms_dir)
-    diagnostics: list[Diagnostic] = list(loaded.diagnostics)
-    if has_errors(diagnostics):
-        return Result(loaded.platforms, {}, {}, tuple(sorted(diagnostics, key=sort_key)), root_path)
+    if has_errors(loaded.diagnostics):
+        return Result(loaded.platforms, {}, {}, tuple(sorted(loaded.diagnostics, key=sort_key)),
+                      root_path, (), loaded.rules)
+    return compile_platforms(loaded.platforms, root=root_path, user_rules=loaded.rules,
+                             severity=severity, allow=allow, render_tree=render_tree,
+                             diagnostics=loaded.diagnostics)
+
+
+def compile_platforms(platforms, *, root: str | Path | None = None, user_rules=(),
+                      severity: dict | None = None, allow: dict | None = None,
+                      render_tree: bool = True, diagnostics=()) -> Result:
+    """Resolve, check and render Platform objects already in memory (no import, no IO)."""
+    root_path = Path(root).resolve() if root is not None else None
+    diagnostics = list(diagnostics)
     tree: dict[str, Document] = {}
     checked = []
-    for platform in loaded.platforms:
+    for platform in platforms:
         resolved = resolve(platform)
-        outcome = run_checks(resolved, root_path, user_rules=loaded.rules, severity=severity,
+        outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
                              allow=allow)
         diagnostics.extend(outcome.diagnostics)
         checked.append((resolved, outcome.suppressed))
     suppressed = tuple(s for _, items in checked for s in items)
     if not has_errors(diagnostics) and render_tree:
         for resolved, its_suppressed in checked:
-            rendered = render(resolved, str(root_path), suppressed=its_suppressed)
+            rendered = render(resolved, str(root_path) if root_path else None,
+                              suppressed=its_suppressed)
             for path, document in rendered.items():
                 if path in tree and tree[path] != document:
                     diagnostics.append(error(
@@ -71,12 +83,11 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
                              "services, environments and zones"))
                 tree[path] = document
     diagnostics = sorted(diagnostics, key=sort_key)
+    platforms = tuple(platforms)
     if has_errors(diagnostics):
-        return Result(loaded.platforms, {}, {}, tuple(diagnostics), root_path, suppressed,
-                      loaded.rules)
-    return Result(loaded.platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path,
-                  suppressed, loaded.rules)
-
+        return Result(platforms, {}, {}, tuple(diagnostics), root_path, suppressed, tuple(user_rules))
+    return Result(platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path, suppressed,
+                  tuple(user_rules))
 
 
 def write(result: Result, out_dir: str | Path) -> Plan:
@@ -96,3 +107,34 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     if not result.ok:
         raise ValueError("a compile with errors cannot be checked against a folder")
     return check(Path(out_dir), result.files)
+
+
+@attrs.frozen
+class SealTarget:
+    """Where a sealed value of one service in one environment will be unsealed."""
+
+    service: str
+    env: str
+    namespace: str
+    name: str
+    scope: str
+    cluster: str
+    cluster_fingerprint: str | None
+
+
+def seal_target(result: Result, service: str, env: str) -> SealTarget:
+    """The namespace and Secret name the standard chart renders for `service` in `env` (release
+    name included), and the scope its SealedSecrets declare. Raises LookupError naming what is
+    missing."""
+    from .model.secrets import SealedSecrets
+
+    for platform in result.platforms:
+        for app in resolve(platform).apps:
+            if app.service.name == service and app.env.name == env:
+                secrets = app.secrets if isinstance(app.secrets, SealedSecrets) else None
+                return SealTarget(service, env, app.namespace,
+                                  (secrets.name if secrets and secrets.name else app.release_name),
+                                  secrets.scope if secrets else "strict", app.env.cluster.name,
+                                  app.env.cluster.sealing_cert_fingerprint)
+    known = sorted({f"{a.service.name}/{a.env.name}" for p in result.platforms for a in resolve(p).apps})
+    raise LookupError(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")

@@ -55,12 +55,13 @@ class Location:
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_ATTRS_DIR = os.path.dirname(os.path.abspath(attrs.__file__)).rsplit(os.sep, 1)[0] + os.sep
+# attrs, cattrs and any installed helper library: never "the user's line"
+_SITE_PACKAGES = os.path.dirname(os.path.dirname(os.path.abspath(attrs.__file__))) + os.sep
 
 
 def _is_internal(filename: str) -> bool:
-    return (filename.startswith(_PACKAGE_DIR) or filename.startswith("<attrs generated")
-            or filename.startswith(_ATTRS_DIR) or filename.startswith("<frozen "))
+    return (filename.startswith(_PACKAGE_DIR) or filename.startswith(("<attrs generated", "<cattrs generated"))
+            or filename.startswith(_SITE_PACKAGES) or filename.startswith("<frozen "))
 
 
 def caller_location() -> Location:

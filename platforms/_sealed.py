@@ -1,81 +1,90 @@
 """Sealed-secrets ciphertext for plate-api, one set per environment.
 
-Sealed offline for each cluster's sealing certificate (strict scope: namespace plate-<env>,
-Secret plate-api), so only that cluster's controller can decrypt them. Ciphertext is safe to
-commit; it is never shown in logs, diffs or errors.
+Sealed offline with `gitops-dsl seal --cert platforms/certs/<env>.pem --service plate-api
+--env <env> --key KEY`, for each cluster's controller certificate (strict scope: namespace
+plate-<env>, Secret plate-api), so only that cluster's controller can decrypt them. Ciphertext
+is safe to commit; it is never shown in logs, diffs or errors. (This demo's private keys were
+thrown away: the values are placeholders that no cluster can open.)
 """
+
+#: sha256 of each cluster's sealing certificate (platforms/certs/<env>.pem)
+FINGERPRINTS = {
+    "dev": "sha256:1379ced47f762f5ee442b8285ef4b8dee65a248ff4385e7f75bf3c40c0f35d15",
+    "stg": "sha256:81b10e147c258fa996877327a1f11c205580bd19182b067effe3240eb04d4f62",
+    "prod": "sha256:af2997f2d5d41b72716c691996778817aba79ba77eaf90491c7fa33855e006b6",
+}
 
 PLATE_API = {
     "dev": {
-        "JWT_SIGNING_KEY": (
-            "AgAj0w2wrLe32FdwGLOObTHgcsOIzbslCJDFXr5XIfReL7h8RMKySAmV5eoemgvSGP94BkiVxoGCHUbObm7v9tbD"
-            "5iqdlTRG+yUCaXuqaFM+mT/QVfKT7DrLdyAy2Mxq5VaAJ7mhUCwvJPRudULF+qYQaH+3aAHGbTEufwWQW1h6I8Dx"
-            "wF/x1/yYNOjJRT+B2MNsPOcR5ikQnuRl5JYLk1k7fkOs4y9zuFFPzhbPhOTeJvkDATubdOsrZBoECvJx8xOHbhUs"
-            "sP33Otb3l1cU3T3SjXW9WunpMAFUkpbEXKJ1J6V/eadZYUmnTukkL0a0YSh1CJpY+jTS/RCX6Z197U88h0sK5T+X"
-            "5DbJxyK2gTbWQfUt4GF4m31Ba7ihzybQZNdnHFTHRXnw2IXn3Ss4S8emUdYA3AQpzpzITNADdZfllAYH3NbJk2rn"
-            "ASQY+ZH/Q+uHW1nvUT3skIvslr78Q9w0ov85hT+mpUtkv3/hiRlu9z5Fe049++l6/hO7YYghg/lcG0hSsDEeC17h"
-            "sSvPvh0UQqya+tgc3BbO+fzyVm4u7QmvMVqQ6W0cvt4+I/5U0sdgrmt6WPfgzHOuDU6gGkPT4wWKCDX3hbhMRln+"
-            "64+Ma9XiwvQj+uVVi2eWZ54nSz/y0+i3WC6rlUolz/EQuCyxuea0suxdq5hxCq8XH42gubMCp+f0+eLgk5Lm9whg"
-            "Tjik3iWVHB0Wua22M5mPks9uO+3spw=="
-        ),
         "DATABASE_PASSWORD": (
-            "AgClCrt0IEVG2oedbbTgFYZ8yu4AlQzN49yvGebG2o2I+t04VIaDzPq3LH32WV9NSBhgeqxKGpxH1Zro29U/wU60"
-            "JgzR9rBXH8rJMpzoKyP5K/DJBzJvjxzrhR9IF9rY0HNUwkmSvCcbQXA/o+u9DDwr+HwNNAAEgvgrTzV7agfKQRNw"
-            "dd4DNE2OGcaQCbcMGaVKfeWjMDjKNTeEeWcSxJNJEoXwe7XlHpfrfx7dAQ2uYfTSsNzFACwGdSP06RtCeSm6yveH"
-            "QwMchXwv2NKmSDvsnOZmJdxFCs4u1kVSG8TPhfyhb8RhjkXmlnN/YzoZYVFv0Ir0Jn10Wc3SuW+QDcTze7Z1uoD+"
-            "8USVrlBoAuHQZ2W9HshozHg5nB+q7Whuba65+3DEB+oHA7RC3hdFdUqoqyzuEyu9memu1Ho0k8VOKvTAo0jGkGkM"
-            "n02XsSinz/iYN/Lr7bErvfRlWNKGT2qi8PHsQ2D5Hv85oMBYynzPYRaS+v7DR4Nz9Sv4Bsa1u47vV16RMoSOUsOs"
-            "qF5yMZh4IG7zeQyIj0xMC7jbJyXPAHKFO4CoLnzHNCa9fUx/2zl4nz0GvlEQbSY5CQARLIicgTDZ/FkWmMyaS7JQ"
-            "hMZIW0hSDxmWHCijObAWwQ3SUr6IMDo/OeQ+lVULQGmYa6xO0wakkQP7N1QScR0zH90i42JW7I/Grp6wW+/bgIUE"
-            "qjhD/aqYj2GGTvz2QT15empG4lJVXg=="
+            "AgAo+ou6dAcTdiluZfawWM57Iv+q13KHwULFiC7hlnTDzFXUWUAWmbYnknMJZSneKU1ODgakqxs5SXqJ9FQ9o5Vd"
+            "O6BR/Ulsw7h2SGXbYV2NMESjoFCpbbWFz01QWX3ve7l+MGDiYI8N0f4whJi8H2hI8MhPE9Pw9On7HY3NSJZtwpUr"
+            "YaNj306s3hS7jXyj+fnaYym/XzAJ/KXYk8p79UM+6q1Fnaded4uKsVhgf760wC4sX5m7Ht6p4I/IRKWbzRWJCSok"
+            "BqkNI0NRfXQTFDBavhxnSLKTWrTMoRXFxuXuPpwjTZyxzwZGOmFv0ykIMZ7dQCuW+g2vckAPpTMsmBzB1vdduNo+"
+            "yHnc+k0FJcpxElzfSnTHD2GDZmSVBkkGfwhJUG8//otm5B39z0zldqK9rqvvujbTRggKazn7izA4a0iv5hSR+RmG"
+            "MaZXpSjV936YC0euqZzCbc99nvwp8JgLWuNluPs7qybqLkadSQmwqG7OcKMEf2ME64/A1ALcdrEhz3+jBkgfQWxk"
+            "858gkX33snpaWd/Cc+GGuG2QM3WJ6dw/uLktGeNd8Nf96LVgXnJxeGL+tzW3lIF7tjnneE+ugpbA9x3D9z2PYBtW"
+            "56A90JUWCfnVPdiLXBFZ6p7rb1Q4oE7VYP0FAHUjtE/BuYqYEgDkjDusIW4CUg+07KnWi3C6NvgxMkABrDg39/O4"
+            "bxNRCVX74D9ptwvHXC02chUr"
+        ),
+        "JWT_SIGNING_KEY": (
+            "AgAE6BkZy40KpSRSCOb8OK0YES31iTclcNb+nRCkz7Yc7cqaTxPHI7ivUUuyhiSU0U3jB3yJH/tN7JExkn9ZuL+U"
+            "W0c7VokrAgdILZR9Z2aG0QK8Rgqmsa7V3CW26jFmp2nY3Pl9OP+70h45gLwwXsBF4PTUWk2vd+Gh/WTvMeJc7F3r"
+            "c5bw6QU0ppulsMsM9u1WPjuZNOmrsw7ybogYMtdl46UrDcFUZu6Ii3Fr1htDisI6j50UzJ79hYjZ3askrlQkpE/r"
+            "hvacoeIoo4/6TsaBvcNSU3z9FUBX/fzNbfDU5dgPgTODcMQyOrJvJZtt0NcKJ9fBqgt8AYh/PTrwPDr2U4qMRFl0"
+            "kYJxQNXw6mmMjmJoYPgC1wiW/Xl/42JAzAQrIgpBhuWFU3wcDr6R+CTIW34gJydPTUzxjtoYTP8u8QNSXjE/Puwa"
+            "w/7UwghCttdBqdS8v7g62vbxwByV4ZZJUTJabxYA/qJ0aaQcNttqMrCSNGMlbIPdzVpEjyjB+12llSP1tHTqbDNa"
+            "kFKlNjZ4ju0NY+7PFgnfjeGsa/zkJE5rcnpZZwCPDWxxKW/QRUwjIeuyq3EB8BDwN+jD6lpevKfs/+aMMpSc6VV8"
+            "GAUnfiykblw9lvIZBXWjiQuqaLXIFTlVTKQFONWpH8jGx++AJ5/pfWeAXlwYoou435ad24HkT4Q5fUEEHctesBpd"
+            "L2mwNtXyR7J3PnKnC/XFOXJJ"
         ),
     },
     "stg": {
-        "JWT_SIGNING_KEY": (
-            "AgBVrf2cSvml3gpqDW5C9IpjO4auN7FfU4nhFk5EjAaJtwhoy1tuMT4g0sYSM/e0XzkH34kRBidda3KljxE7bqf5"
-            "QFS7vRKal4GyLihV9SOYsLgXpTKGRSr1vB3et91n7Hqj+knW9PLdAPzIDiyxfoEPuwV2pTGLdmXJjI40uTx19OLg"
-            "kqWsl+0t+iXsKRSiCZx9S38JxXRDZ7BUOSpqeQRZBsuCdMbtcvtk9btxYl+Zc875Hqgc3rhQrBaZsdPO0vGxIQNe"
-            "kYupGGyYy7u/okGlQnvBDU4XMwfXL3+ZyRX3D3L1L+L2GBVwj5Ivk69lkPRMFCSlSli6n9F1lG7aKOV4DGZMYZwy"
-            "eEOLRmEdNCWZlo4lkbVHQsyBiazoocoR2mPDX9TsBiYMIbJlhwzvgNrIYa0gqjqUnO1hpgjDjBvsc0WxafDoRiiQ"
-            "HUnwP8KUVXB+MBY76MtDf3EzHtD0RO2QJdapga87b7RSiqK8kwUsooT4n2CR88dM8Fw/k4+wGfLAklRvgw56ZWuJ"
-            "f0b7kWtuoypRy0A8ab4J1YPdBWqFD9QWyaAwacUBGdDqCsvp1qe8FSqkHJr9RMFl/KjO/K57lm5QpnJk8bBzRLGa"
-            "YtvBhkIZ89gWDKt7bqauVKxSY7T+H0Cdvsj/AsFepEZ4kbzZyVgWpsJkCUK03DAYvtuzsqyNqp8s8ZE89J1tzmSK"
-            "2fNpdU2dWWr0XBJMvPXUDhoTRzsNpg=="
-        ),
         "DATABASE_PASSWORD": (
-            "AgBX2n+/N4ROTpWN/FFI20sbakybhy0oZGl56Z6sXNlrAOB/6epaA0vGkdC84FLndASD6S5bJLdDkeZFcFi4H9+A"
-            "Aav8zZkMOGDi7p6/KLPwsdOBpkC3RM4HVb0QqUhTDqdF/6sj6fmtr8trdya51XbO9uDNol5XVZcQrXSzVYGutac3"
-            "8AHrm39sqm3zczoFN4OwGauP8tn/JXe/KUuU112iU66y2MsvlXvIoPNk+9u2nCnWgJ4fsYgDbk8QvWyq8RUVB9R7"
-            "GwFEa/lEVq255WStuB16zD5HoCiTDRKfhGZW3QLy8/2B9seBOLZXYfgH4bWxMEj4FuunLMKR7eudV6gRmSysHsur"
-            "3LP8tfCg00eOUr3tMS3dLZMjQRPcveBcVFYa8uY6WdwpBt/4qXPjPSAduQwoIYH76q3Ylpj/dO9PYROE1NVAGGAp"
-            "/YOQ5bgJAibl9epV8BEq1cVraP/0cnbo4YySiXgVJlEutfOzX42N4/enWQzZojt0+yJvAsqDTdhLUP57HoIma9Zh"
-            "WtGDE4ZlLuzyEhQIEHPmYcPJkus6Ibjc87BekLjQyKhS+KavfpP1RkFVGUURmtyQos0VlpALCntJUxuh5Haqmitz"
-            "IbeembCBDsJencC2WD8CI1A+k0Wyg1zufr8+TZ7u3UI3i1wduNbPSl25h07Lif29j0GUEDs5prrxQyLgM/xi0OZY"
-            "IyT1Ydv0cmywJpE9UYwozu7xNs96oQ=="
+            "AgA2ci512629tRC5YzWKMzrzaUpvdxGk1dq15PJsRC4Z9PVutkCQnb1R8rV/UC6D0QWJkleqoB7Q7ilpScg2pSL1"
+            "K1nwwdgNxOJ1/tPZWbWZCH06QALoFRRrMw61UlcpeE4ZVSd5WJ/QvfDOnvyrS5JIJR59Yo1WlfoTnn25cVv/yOTt"
+            "9yXzB2gnfIMv9WGUbu/ijGULK3FWNWnzLJXBsOgzr0Z5u+qyZEGJ1YEFk4AoQNMHCiMj+pWr2lJFHSn/WA80xh0m"
+            "b7Y0iJjtcu41r7xRiS2IsdSpKpYhUSDXyB1nlMufzaJJHlin6G5lOv2xdAzJS3RPgaR8w1fHOnPge1f4BqMEK8xV"
+            "2SpuM4IjXtYEWUJSibdzOGhxHUK3DYDrNxOBY4AiIXORPOP+U+bF5mcVgUwJrQ4c3G+4d8bWWt6fLBXKMuYEojFV"
+            "mApL5DFHdaOxG635og5S632j6+IA/VuBP5tBXWRWXpjo8ARRbD1lUuUE8m6+yA30LKYPObz7+9jKY+6NpeBPd4c7"
+            "Qpyhg0UKGENZBkaJeC0doqc5jyvBNhKx1xrC5TGbGkw7X7iT1h8gphloOUQxrnxyK9zPOBehhXxpJXy74/IfdBCj"
+            "enM32ERf1PF2IgNhkSYU+rSE6JStKfM6xxNyoPku/w820PkcRmmoJJ1N+XpwEul0gvYtUB/rS1UrtZjShAn79XxU"
+            "mO4RGMhcnAPCJ54DyvLPXseE"
+        ),
+        "JWT_SIGNING_KEY": (
+            "AgBSxFmNfniqkJDjVTje7GvP9mYcF5zn2faehLyyKOVN6uTO0Bp+qdeHYlm0hAW5j7qr6aqWf/Lkil61/BJkb2o0"
+            "jM9tOkLpi9yVqGCYGg6LxWT+MuTUtri6IVgn/ffsXGSCs5x+jGLe4rNTEK7giB+vDMqMLsUfvQ8Hq6ISwhnIzkBS"
+            "TG3MmehN/7Jxp/EmrX2X2j5OtswPADiNOEhEgunzJ9qKvDpvKLnWS1MJS0G9dB2pPfdspE3ogZRU5X8cxOrVqsWB"
+            "W0yO3W/FjAvcYOGT9z42ip6bYt+NnPgz2MDiSxteDNCCiJycXcTXko2f8NLqdWoTGZcOw2zFPZJT4IHknD21lMdu"
+            "kwexKI0msiwB2R3+MSd1aTHLdYTzFP/1UeJXLd0VkaBzXsXyZIy8+EEXFF+fGr/mg4AS2WBsylUtcf8/n5/yjAnU"
+            "tRz4+wYRNaD+lvMkzZGUHZeXwRcYXJy0WVXdXIV2YZzXmzpPGpPONPS6C7f33bZo4mzkQR1uOFEI3ysZyPbFmay6"
+            "D+pT7YK82yINF56YU0B742I5OaFFBc+NLpG6cxAOae05CVG63FVJ4zWIqgH4cLV+uoc/vG/4pahvIaaiQ8HNObgq"
+            "MEVK9T5vIZGopsBPb7HxrjYhjCa7OSxvY7bJTI9RnR7ixTsr9vTE6VMs9ouTHbqjgIhb7rHqJTf1joyX8LO3RHqn"
+            "ANzLt+b/b3ETKQTUn9GzLPYx"
         ),
     },
     "prod": {
-        "JWT_SIGNING_KEY": (
-            "AgANXz23ig3Hgm5c9jBrubnddqwxAq7dcfw9xM4XEnmTBA/qyVHU8E89DIlFIYKIo6OCoVMABDxk9RQEeKTdkLRV"
-            "PyAIyugYeg6xrKylHMi2BkA7wEFofE1WcucXVM55aCayE67LeUy8/pyhS6vQ2sQDaU1wCLooGsfwfVfF59P15+K4"
-            "ZFRFGamWL6vq9iWuYLnIH8+crNSP0CUwLIUyLC6/Q5QPeU6b1zzVv7bel0c6DbqLTZGNAI01S/dWowa6EkCuQuDE"
-            "zqUXFWYUMGPKS8DOiVNaxoHwFfCjEOXCnI90iBa4aEDnLEnZg+GwAymr3GJF3q571Yh0Z7ghe4WbLYYcocTy97pR"
-            "z918JshN4wh2/KNRGW67mY/u1b4xChB3yOJxj/cjZKSQGiqH3ZIttyrVp5KhdU+0rD73JdBYJAtggHEJEWkZ//tY"
-            "Y4DkDvwInKobVrZ0bS5f3jmU+ys5Z4037WmXJUX+j27DiirxQy27b/VuqVXGhDLTumurLRwXfEYdhBi7qIjzm5Hu"
-            "f5jZOswoCA1xvPiK4Yt9Ke3AVmHBz2UUyLqbPiiJiX7ejeKhazbjb0cp4VKelochZA3Yasix1hZhqKcqEo2rUMFS"
-            "9eqA4FISs5RA0r2s6dkeAHcSUaoKjIZGeFYEffQunuw34qqJDbqJmtKW8zOIARDtH/03nvRtwTDBJAthYEGnC6CT"
-            "MkJLdOGIil6dId9Y9KejSzNOPc8XtA=="
-        ),
         "DATABASE_PASSWORD": (
-            "AgBwBEOebGGsX+uk1q2iieiYZopo01ERBAyWbU04NnaGjT/2+sZ9EES+8dGtellOHyUVNRrBVgGihFq6JMOw0KEP"
-            "PIRPW158taARObCivW2vWUbK9FzQgA4qNwaaMFbfAAxOiRZ3ayAj+Rsfze66XYEUCOQwnodqhu9JFQ2Q9jbshwy5"
-            "HbyNH7CLmkn6UzAnXrt+CtFC45Mln5kLa4jtJzgitWAHewOertFuGHPvCJ1i7esqHvdMkdY5J00jQHY2PhYAu+Qe"
-            "4kN0MjiftbuqbokzVnjOP+87n8BGwSlMx5HOHq7GaWaVPMbaJt8AcXFtaoHNHlPF2IPvr3eZ3dLVk/6oGRUoIWLj"
-            "u7txK6qZNW7BsgpT8yqeqP6bk8PT2JOf+V36ufDZk7EYqhOVVysoxcy0Hc4Fx59lgbQ3qjsRvf7JqAv4tjchyk3a"
-            "Wuou0BUOIo/CkyWzduSK4SdZ/tSxeEA1shujqvVYsqXJxYTGOBXQ6sjm36sP10JhJoAOv7CMAmUnOOOgbPKZNz9i"
-            "0+wa1+h2p/JRoal4kW0MDkp5pcn0zK0EQj9OMKCoWtmCJwa2xgREw3ncn12wBxyZa3KvEKPe1ne7UEOrvXJUktAu"
-            "MwoCbqm6Rb/N1kHmACO0wDZNXZ6eNTPji4hVvHsIhghDzr6KwGdXfHg2DK/xWX/wl0qJPlqzdRFi31UsOlGGn9rG"
-            "MgduB2iyJPZ+eZyhFjuKD2UUtYv7qA=="
+            "AgDVmEdMm7PDB6Lrzj9Ill4ildbNk2SxN8Res6l0cR2ZBXWhfjmVMpzc3vFob6r2O9yLo8SlENghRXo749UDgLCa"
+            "sRbj0gtZsr0C45rU7Drig8Fym8TYsovBCVmy2tLBody+juQIA/3LO+XIsIIskDV84QByNFkR5i9mXJIZZud1XROs"
+            "WJ8I/fbdgxt4n+ki27gun43SoFP1mXMGc1fu5YWpvgOh6lkGqaiM2VpzSX7jPhSJ6xWGlwASFd6/RknW1Mn/rbpE"
+            "oKtpEWocHNKvWXFXu6ieOX16yg7nQqSNMF7OElVCzV8IC6LpYnf/ZipGUM6PggK/PL+2HCpMtTL5ldF4W/nnCNlG"
+            "1NLh/ARgFwg7SR6JRubcaZH49BEjvL8VsXwlISadRp7k0aEhWZ+LIlFoAGQD3XrvS3fOOECsTlKrwcVZAnqcoJ3P"
+            "9beq5yvtVEdrC4k30iJuWJfqD8ran4jS6xURDRsBDQsiepJQojVysL8ztBJ3+gBb7jSprIpoduySDCid+hXCAbwn"
+            "EuUSxGT8XzfeOCW8Kjtxeuzh9X4//yi5DzJNQX2HSRKlAhXBvHDOlxReHP4SW1y3oOpWwM6fgcBTS9C6qWLhLab7"
+            "Z8ONbQGJQt2+tE3SfNEoCORB3LXATjTGYEY9RjHvSWH2czqR2HnPAdmBrduxh4X1ElVJo3xAyztEV82Uk2DuGDTf"
+            "Yza+0v3/8M5aPGkg4KKJ9E63"
+        ),
+        "JWT_SIGNING_KEY": (
+            "AgAk64q2YrgOa7b/cE76nFPJj6o6VZJUxaRGG7wxxseqSg2YXjCWkANhSZBmk0z3PcdqPTKgez+Xuax6YSZETDqX"
+            "oT+jYBzqwouyzyg/Wz6X+4DjJNVGQpv+0+t4u3OiXWPGNRxN61ua69csQHUTP11zg/z3Euhr/pnYq3l7DyntNR6L"
+            "wmM1bZK1d+/1GOymxOtuSL3nr2hCGI23xTKWPf72PH9tnTjCgzXL3hsZBRmfH8SlkEhVyGPq9OVHscyAyv7CUP1r"
+            "EGFwz0W1cF7qpACEMO/Mx7Wke4zEP1PWAqd59JlGSgbgo9I7er6aq2KHKsy2rB13Q0eA0fnLSmQKqABfeuj2oNUX"
+            "mYEpMheqYa02U5WorFexxorqtBI8+5SGeuuuRDoahHxl8bRztZhYKUX4sGZBepjCmgEnOxpC11Yh7wGF5jrZpC1V"
+            "Y85TfRTrxrVrYjle7web4ttQEBjyM8GTZOk4E8x5mLJj0PfnQbTgxOFwx4R6oJRUHkO212M3meHT3gN/hFv4RjTN"
+            "HAYb172p5WaQ1Z4v2hTjLB3FguGNwLt2D3yxMn4sM0Psg5CFfXPDoCbeaxIHn/epGg7oi4Da77k5RCCNY/FtyY4O"
+            "gTe1+ny10CPHFsO8ks9qXAnMuHYaFYL5Yq7vflWLLRAF96cxF3JFBVBbcE9wBdN9DBsz0CtlC7OoN9lqm3E/lbRw"
+            "qUAdKfPXBha90VQslOpvL5oX"
         ),
     },
 }

@@ -10,7 +10,7 @@ per environment, drifting by hand), with its mistakes fixed rather than copied:
 - prod images are pinned (a policy of the prod environment), the prod revision history is 10;
 - CRDs (operators wave) come before the custom resources that use them (infrastructure wave).
 """
-from _sealed import PLATE_API
+from _sealed import FINGERPRINTS, PLATE_API
 
 from gitops_dsl import *
 
@@ -29,16 +29,18 @@ internet = Zone(                  # internet-facing network: its own Argo CD dep
 
 dev = Environment(
     "dev", zone=internal,
-    cluster=Cluster("in-cluster", IN_CLUSTER),
+    cluster=Cluster("in-cluster", IN_CLUSTER, sealing_cert_fingerprint=FINGERPRINTS["dev"]),
 )
 stg = Environment(
     "stg", zone=internal,
-    cluster=Cluster("stg", "https://stg.k8s.acme.internal:6443"),
+    cluster=Cluster("stg", "https://stg.k8s.acme.internal:6443",
+                    sealing_cert_fingerprint=FINGERPRINTS["stg"]),
     sync=SyncPolicy(retry=Retry(limit=5)),
 )
 prod = Environment(
     "prod", zone=internet,
-    cluster=Cluster("prod", "https://prod.k8s.acme.example:6443"),
+    cluster=Cluster("prod", "https://prod.k8s.acme.example:6443",
+                    sealing_cert_fingerprint=FINGERPRINTS["prod"]),
     sync=SyncPolicy(retry=Retry(limit=3, backoff=Backoff("5s", 2, "3m"))),
     revision_history_limit=10,
     policies=[pinned_images, resources_required],
@@ -211,7 +213,7 @@ services = [
         reads=[app_env_secrets],
         values={"port": 3006, **standard_resources},
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
-        secrets=SealedSecrets(PLATE_API),
+        secrets=SealedSecrets(PLATE_API, cert_fingerprints=FINGERPRINTS),
         per_env={
             "dev": Overlay(image=Image("ghcr.io/acme/plate-api", "1.9.0-rc.1"),
                            config={"LOG_LEVEL": "debug"}),

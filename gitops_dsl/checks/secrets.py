@@ -84,3 +84,23 @@ def sealed_secret_missing(ctx) -> Iterator[Finding]:
             yield Finding(f"{app.name}: no sealed values for {app.env.name}",
                           f"seal the values for {app.env.name}'s cluster and add them under "
                           f"{app.env.name!r}", app.secrets.location, app.name, app.service)
+
+
+@builtin("GD505", summary="sealed values were sealed for another cluster's certificate",
+         bad='Cluster("prod", URL, sealing_cert_fingerprint="sha256:aa...") and '
+             'SealedSecrets(..., cert_fingerprints={"prod": "sha256:bb..."})',
+         good="re-seal the values with the prod controller's current certificate")
+def sealed_for_another_cluster(ctx) -> Iterator[Finding]:
+    """A value sealed with another cluster's key can never be unsealed where it is deployed; the
+    controller logs `no key could decrypt secret` and the Secret never appears."""
+    for app in ctx.resolved.apps:
+        secrets = app.secrets
+        expected = app.env.cluster.sealing_cert_fingerprint
+        if not isinstance(secrets, SealedSecrets) or expected is None:
+            continue
+        got = secrets.cert_fingerprints.get(app.env.name)
+        if got is not None and got != expected:
+            yield Finding(f"{app.name}: sealed with certificate {got[:19]}..., but cluster "
+                          f"{app.env.cluster.name} has {expected[:19]}...",
+                          f"re-seal: gitops-dsl seal --service {app.service.name} --env {app.env.name} "
+                          "--key KEY", secrets.location, app.name, app.service)

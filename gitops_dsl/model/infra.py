@@ -52,12 +52,21 @@ def _server(instance, attribute, value):
                          "e.g. 'https://kubernetes.default.svc' for the cluster Argo CD runs in")
 
 
+def _fingerprint(instance, attribute, value):
+    if not isinstance(value, str) or not re.match(r"^sha256:[0-9a-f]{64}$", value):
+        raise ModelError("GD101", f"Cluster.sealing_cert_fingerprint: expected 'sha256:' and 64 hex "
+                                  f"digits, got {value!r}", "`gitops-dsl seal --cert CERT.pem` prints it")
+
+
 @attrs.frozen
 class Cluster:
     """A Kubernetes cluster registered in Argo CD; Applications target it by `server` URL."""
 
     name: str = attrs.field(validator=dns_label(253))
     server: str = attrs.field(validator=_server)
+    #: `sha256:<hex>` of the sealed-secrets controller's certificate (`gitops-dsl seal` prints it)
+    sealing_cert_fingerprint: str | None = attrs.field(default=None, kw_only=True,
+                                                       validator=optional(_fingerprint))
     location: object = location_field()
 
 
@@ -72,10 +81,10 @@ class Zone:
     argocd_namespace: str = attrs.field(default="argocd", kw_only=True, validator=dns_label())
     #: what must never appear in this zone's output: host names or domains ("acme.internal"
     #: also covers "*.acme.internal"), image or chart registries, and git repositories (globs)
-    deny_hosts: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
-    deny_registries: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    deny_hosts: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    deny_registries: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                          validator=tuple_of(str))
-    deny_repos: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    deny_repos: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
     location: object = location_field()
 
 
@@ -114,5 +123,5 @@ class Environment:
     policies: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=_policies)
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
     annotations: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
-    allow: dict = allow_field()
+    allow: dict[str, str] = allow_field()
     location: object = location_field()

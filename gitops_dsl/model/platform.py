@@ -24,17 +24,17 @@ class Platform:
     gitops_repo: Repo = attrs.field(kw_only=True, validator=instance_of(Repo))
     configs_repo: Repo | None = attrs.field(default=None, kw_only=True,
                                             validator=optional(instance_of(Repo)))
-    environments: tuple = attrs.field(kw_only=True, converter=to_tuple, validator=tuple_of(Environment))
-    projects: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Project))
-    services: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Service))
-    zones: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Zone))
+    environments: tuple[Environment, ...] = attrs.field(kw_only=True, converter=to_tuple, validator=tuple_of(Environment))
+    projects: tuple[Project, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Project))
+    services: tuple[Service, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Service))
+    zones: tuple[Zone, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Zone))
     sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(SyncPolicy)))
     revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
                                                      validator=optional(int_range(0)))
     cascade: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
-    allow: dict = allow_field()
+    allow: dict[str, str] = allow_field()
     location: object = location_field()
 
     def __attrs_post_init__(self) -> None:

@@ -43,8 +43,8 @@ class Role:
     """A project role: SSO groups that get the listed permissions on the project's applications."""
 
     name: str = attrs.field(validator=dns_label(63))
-    permissions: tuple = attrs.field(default=(), converter=to_tuple, validator=tuple_of(Permission))
-    groups: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    permissions: tuple[Permission, ...] = attrs.field(default=(), converter=to_tuple, validator=tuple_of(Permission))
+    groups: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
     description: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
 
@@ -65,10 +65,10 @@ class SyncWindow:
     kind: str = attrs.field(validator=one_of("allow", "deny"))
     schedule: str = attrs.field(validator=_cron)
     duration: str = attrs.field(validator=duration_check)
-    applications: tuple = attrs.field(default=("*",), kw_only=True, converter=to_tuple,
+    applications: tuple[str, ...] = attrs.field(default=("*",), kw_only=True, converter=to_tuple,
                                       validator=tuple_of(str))
-    namespaces: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
-    clusters: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    namespaces: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    clusters: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
     manual_sync: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     time_zone: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
 
@@ -82,18 +82,18 @@ class Project:
     name: str = attrs.field(validator=dns_label(63))
     description: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
-    source_repos: tuple | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
+    source_repos: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                              validator=optional(tuple_of(str)))
-    destinations: tuple | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
+    destinations: tuple[Destination, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                              validator=optional(tuple_of(Destination)))
-    cluster_resources: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    cluster_resources: tuple[ResourceKind, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                            validator=tuple_of(ResourceKind))
-    namespace_resource_blacklist: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    namespace_resource_blacklist: tuple[ResourceKind, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                       validator=tuple_of(ResourceKind))
-    roles: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Role))
-    sync_windows: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    roles: tuple[Role, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Role))
+    sync_windows: tuple[SyncWindow, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                       validator=tuple_of(SyncWindow))
-    allow: dict = allow_field()
+    allow: dict[str, str] = allow_field()
     location: object = location_field()
 
     def __attrs_post_init__(self) -> None:

@@ -13,7 +13,7 @@ import attrs
 
 from ..diagnostics import ModelError
 from ._fields import (dns_label, duration_check, go_duration, instance_of, location_field,
-                      non_empty_str, one_of, optional)
+                      non_empty_str, one_of, optional, to_dict)
 
 SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _RSA_BLOCK_SIZES = (256, 384, 512)  # RSA-2048/3072/4096 (sealed-secrets FORMAT.md section 1)
@@ -61,6 +61,18 @@ def _sealed_values(instance, attribute, value):
                                  "environment's cluster, namespace and Secret name")
 
 
+_FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _fingerprints(instance, attribute, value):
+    if not isinstance(value, dict):
+        raise ModelError("GD101", "SealedSecrets.cert_fingerprints: expected {environment: 'sha256:...'}")
+    for env, text in value.items():
+        if not isinstance(env, str) or not isinstance(text, str) or not _FINGERPRINT.match(text):
+            raise ModelError("GD101", f"SealedSecrets.cert_fingerprints[{env!r}]: expected 'sha256:' and "
+                                      "64 hex digits", "copy it from the output of `gitops-dsl seal`")
+
+
 def _freeze_sealed(value):
     if isinstance(value, dict):
         return {env: dict(items) if isinstance(items, dict) else items for env, items in value.items()}
@@ -81,8 +93,10 @@ class SealedSecrets:
     scope: str = attrs.field(default="strict", kw_only=True,
                              validator=one_of("strict", "namespace-wide", "cluster-wide"))
     type: str = attrs.field(default="Opaque", kw_only=True, validator=non_empty_str)
-    cert_fingerprint: str | None = attrs.field(default=None, kw_only=True,
-                                               validator=optional(non_empty_str))
+    #: per environment, the `sha256:<hex>` of the certificate the values were sealed with
+    #: (printed by `gitops-dsl seal`); checked against the environment's cluster (GD505)
+    cert_fingerprints: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                                    validator=_fingerprints)
     location: object = location_field()
 
     def __repr__(self) -> str:  # never show ciphertext in logs or errors
@@ -120,7 +134,7 @@ class ExternalSecret:
     """A Secret that External Secrets fills from a store (OpenBao, Vault, ...)."""
 
     store: str = attrs.field(validator=dns_label(253))
-    data: dict = attrs.field(converter=_refs, validator=_ref_map)
+    data: dict[str, SecretRef] = attrs.field(converter=_refs, validator=_ref_map)
     store_kind: str = attrs.field(default="ClusterSecretStore", kw_only=True,
                                   validator=one_of("ClusterSecretStore", "SecretStore"))
     name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(253)))

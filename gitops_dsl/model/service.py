@@ -74,6 +74,16 @@ def _cascade(instance, attribute, value):
                          "'foreground' deletes the workloads with the Application; 'none' keeps them")
 
 
+#: the annotations of the shared fields (for structuring the model from plain data)
+_COMMON_TYPES = {
+    "values": "dict", "config": "dict[str, str]", "image": "Image | None", "namespace": "str | None",
+    "wave": "Wave | int | str | None", "sync": "SyncPolicy | None",
+    "ignore_differences": "tuple[IgnoreDifference, ...] | None", "labels": "dict[str, str]",
+    "annotations": "dict[str, str]", "info": "dict[str, str]", "revision_history_limit": "int | None",
+    "cascade": "str | None", "allow": "dict[str, str]",
+}
+
+
 def _common_fields() -> dict:
     """Fields a Service and its per-environment Overlay share (the overlay layer wins)."""
     return dict(
@@ -102,10 +112,11 @@ class Overlay:
 
     chart: HelmChart | GitPath | None = attrs.field(default=None, kw_only=True,
                                                     validator=optional(instance_of(HelmChart, GitPath)))
-    depends_on: tuple | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
+    depends_on: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                            validator=optional(tuple_of(str)))
     location: object = location_field()
     locals().update(_common_fields())
+    __annotations__.update(_COMMON_TYPES)
 
 
 def _per_env(instance, attribute, value):
@@ -132,22 +143,23 @@ class Service:
     project: str | None = attrs.field(default=None, kw_only=True,
                                       converter=lambda p: getattr(p, "name", p),
                                       validator=optional(instance_of(str, expected="a Project or name")))
-    depends_on: tuple = attrs.field(default=(), kw_only=True,
+    depends_on: tuple[str, ...] = attrs.field(default=(), kw_only=True,
                                     converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
                                     if isinstance(v, (list, tuple, set)) else v,
                                     validator=tuple_of(str, expected="a service name or Service"))
     secrets: SealedSecrets | ExternalSecret | None = attrs.field(
         default=None, kw_only=True, validator=optional(instance_of(SealedSecrets, ExternalSecret)))
-    per_env: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=_per_env)
-    environments: tuple | None = attrs.field(
+    per_env: dict[str, Overlay] = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=_per_env)
+    environments: tuple[str, ...] | None = attrs.field(
         default=None, kw_only=True,
         converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
         if isinstance(v, (list, tuple, set)) else v,
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
-    provides: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    provides: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                   validator=tuple_of(Resource))
-    reads: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
+    reads: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
     location: object = location_field()
     locals().update(_common_fields())
+    __annotations__.update(_COMMON_TYPES)

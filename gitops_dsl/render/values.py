@@ -20,8 +20,8 @@ def secrets_values(app) -> dict:
             "name": name, "type": secrets.type, "scope": secrets.scope,
             "encryptedData": {k: app.sealed[k] for k in sorted(app.sealed)},
         }
-        if secrets.cert_fingerprint:
-            data["certFingerprint"] = secrets.cert_fingerprint
+        if app.env.name in secrets.cert_fingerprints:
+            data["certFingerprint"] = secrets.cert_fingerprints[app.env.name]
         return {"sealedSecret": data}
     refs = []
     for key in sorted(secrets.data):

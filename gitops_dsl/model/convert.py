@@ -1,0 +1,85 @@
+"""The model as plain data and back (cattrs): for JSON output, for shipping a platform to another
+process, and as a check that every model field is typed. `location` is not data and is left out;
+fields at their default are left out too."""
+from __future__ import annotations
+
+import sys
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from . import __all__ as _names
+from . import charts, infra, platform, project, refs, secrets, service, sync, waves
+
+_MODULES = (charts, infra, platform, project, refs, secrets, service, sync, waves)
+_OMIT = ("location", "series")
+
+
+def _model_classes() -> list[type]:
+    package = sys.modules[__package__]
+    return [getattr(package, n) for n in _names
+            if isinstance(getattr(package, n), type) and attrs.has(getattr(package, n))]
+
+
+def _make() -> cattrs.Converter:
+    converter = cattrs.Converter(unstruct_collection_overrides={Sequence: list, tuple: list})
+    namespace: dict[str, Any] = {}
+    for module in _MODULES:
+        namespace.update(vars(module))
+    classes = _model_classes()
+    for cls in classes:
+        attrs.resolve_types(cls, globalns=namespace)
+
+    def unstructure_factory(cls: type):
+        overrides = {f.name: override(omit=True) if f.name in _OMIT else override(omit_if_default=True)
+                     for f in attrs.fields(cls)}
+        if cls is infra.Environment:
+            overrides["policies"] = override(omit_if_default=True, unstruct_hook=_policies_out)
+        return make_dict_unstructure_fn(cls, converter, **overrides)
+
+    def structure_factory(cls: type):
+        overrides = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name in _OMIT}
+        if cls is infra.Environment:
+            overrides["policies"] = override(struct_hook=_policies_in)
+        return make_dict_structure_fn(cls, converter, **overrides)
+
+    is_model = lambda cls: cls in classes  # noqa: E731
+    converter.register_unstructure_hook_factory(is_model, unstructure_factory)
+    converter.register_structure_hook_factory(is_model, structure_factory)
+    wave_union = typing.Union[waves.Wave, int, str, None]
+    converter.register_structure_hook(
+        wave_union, lambda v, _: converter.structure(v, waves.Wave) if isinstance(v, dict) else v)
+    converter.register_structure_hook(dict, lambda v, _: v)  # Helm values stay as they are
+    return converter
+
+
+def _policies_out(rules) -> list:
+    return [{"rule": r.code, **r.params} if r.params else {"rule": r.code} for r in rules]
+
+
+def _policies_in(data, _type) -> tuple:
+    from ..checks import RULES
+
+    out = []
+    for item in data:
+        rule = RULES[item["rule"]]
+        params = {k: v for k, v in item.items() if k != "rule"}
+        out.append(rule(**params) if params else rule)
+    return tuple(out)
+
+
+CONVERTER = _make()
+
+
+def unstructure(obj: Any) -> Any:
+    """A model object as plain JSON-able data."""
+    return CONVERTER.unstructure(obj)
+
+
+def structure(data: Any, cls: type) -> Any:
+    """Plain data back into a model object (validated like any other construction)."""
+    return CONVERTER.structure(data, cls)

@@ -1,0 +1,78 @@
+"""Invariant 6, secrecy: no plaintext secret value of the platform reaches the output, whether
+it was sealed properly or put somewhere by mistake (then the compile fails without echoing it)."""
+from __future__ import annotations
+
+import base64
+import string
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_dsl import SealedSecrets
+from gitops_dsl.api import compile_platforms
+from gitops_dsl.diagnostics import ModelError
+from gitops_dsl.model.charts import StandardChart
+from gitops_dsl.resolve import resolve
+from gitops_dsl.sealing import seal
+from tests.strategies import platforms
+from tests.test_sealing import CERT
+
+secret_text = st.text(alphabet=string.ascii_letters + string.digits + "!#%&*+-=?@^_",
+                      min_size=12, max_size=40)
+
+
+def texts(result) -> list[str]:
+    return [d.format() for d in result.diagnostics]
+
+
+def leaked(result, plaintexts) -> list[str]:
+    blobs = list(result.files.values()) + [t.encode() for t in texts(result)]
+    found = []
+    for plain in plaintexts:
+        for needle in (plain.encode(), base64.b64encode(plain.encode())):
+            if any(needle in blob for blob in blobs):
+                found.append(plain)
+    return found
+
+
+@given(platforms(max_services=4), st.data())
+def test_sealed_plaintexts_never_reach_the_output(platform, data):
+    resolved = {(a.service.name, a.env.name): a for a in resolve(platform).apps}
+    plaintexts, services = [], []
+    for service in platform.services:
+        apps = [a for (s, _), a in resolved.items() if s == service.name]
+        if not apps or not isinstance(apps[0].chart, StandardChart):
+            services.append(service)
+            continue
+        values = {}
+        for app in apps:
+            plain = data.draw(secret_text)
+            plaintexts.append(plain)
+            values[app.env.name] = {"SECRET_VALUE": seal(CERT, plain.encode(), namespace=app.namespace,
+                                                         name=app.release_name)}
+        services.append(attrs.evolve(service, secrets=SealedSecrets(values)))
+    result = compile_platforms([attrs.evolve(platform, services=services)])
+    assert result.ok, texts(result)
+    assert leaked(result, plaintexts) == []
+
+
+@given(platforms(max_services=3), secret_text, st.sampled_from(["sealed", "config", "values"]))
+def test_a_misplaced_plaintext_fails_and_is_never_echoed(platform, plain, where):
+    service = platform.services[0]
+    try:
+        if where == "sealed":
+            broken = attrs.evolve(service, secrets=SealedSecrets(
+                {e.name: {"DB_PASSWORD": plain} for e in platform.environments}), chart=None,
+                image=service.image or __import__("gitops_dsl").Image("ghcr.io/acme/x", "1.0.0"))
+        elif where == "config":
+            broken = attrs.evolve(service, config={"DB_PASSWORD": plain}, chart=None,
+                                  image=service.image or __import__("gitops_dsl").Image("ghcr.io/a/x", "1"))
+        else:
+            broken = attrs.evolve(service, values={"auth": {"password": plain}})
+    except ModelError as exc:
+        assert plain not in f"{exc.message} {exc.hint} {exc!r}"
+        return
+    result = compile_platforms([attrs.evolve(platform, services=[broken, *platform.services[1:]])])
+    assert not result.ok
+    assert leaked(result, [plain]) == []
