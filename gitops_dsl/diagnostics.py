@@ -67,21 +67,22 @@ def _is_internal(filename: str) -> bool:
 def caller_location() -> Location:
     """The user's line that created an object.
 
-    The first frame outside gitops_dsl and attrs, then outward while the caller is in the same
-    file: a service made by a helper such as `def svc(name, **kw): return Service(...)` points
-    at the line that called the helper, not at the helper. One walk up a handful of frames, no
-    `inspect.stack()` (which reads source files).
+    The first frame outside gitops_dsl and the libraries, then outward through the user's own
+    helper functions up to the module-level statement that called them: a service made by a
+    helper such as `def svc(name, **kw): return Service(...)` (in the same file or a shared
+    `_common.py`) points at the line that called the helper, where the service's own arguments
+    are. One walk up a handful of frames, no `inspect.stack()` (which reads source files).
     """
     frame = sys._getframe(1)
     while frame is not None and _is_internal(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return Location("<unknown>", 0)
-    filename = frame.f_code.co_filename
     outer = frame.f_back
-    while outer is not None and outer.f_code.co_filename == filename:
+    while (frame.f_code.co_name != "<module>" and outer is not None
+           and not _is_internal(outer.f_code.co_filename)):
         frame, outer = outer, outer.f_back
-    return Location(filename, frame.f_lineno, frame.f_code, frame.f_lasti)
+    return Location(frame.f_code.co_filename, frame.f_lineno, frame.f_code, frame.f_lasti)
 
 
 @attrs.frozen

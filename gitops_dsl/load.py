@@ -37,6 +37,9 @@ def load(platforms_dir: Path) -> Loaded:
     files = sorted(p for p in platforms_dir.glob("*.py") if not p.name.startswith("_"))
     before = set(sys.modules)
     sys.path.insert(0, str(platforms_dir))
+    # importing must not write __pycache__ into the user's platforms/: nothing outside the
+    # output folder is touched (existing bytecode caches are still read)
+    wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     found: list[Platform] = []
     diagnostics: list[Diagnostic] = []
     collecting = collecting_user_rules()
@@ -66,6 +69,7 @@ def load(platforms_dir: Path) -> Loaded:
                 if isinstance(value, Platform) and not any(value is p for p in found):
                     found.append(value)
     finally:
+        sys.dont_write_bytecode = wrote_bytecode
         collecting.__exit__(None, None, None)
         sys.path.remove(str(platforms_dir))
         for name in set(sys.modules) - before:

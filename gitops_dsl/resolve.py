@@ -215,11 +215,27 @@ def _pick(overlay: Overlay | None, service: Service, field: str) -> Any:
     return getattr(service, field)
 
 
+_MERGED: dict[tuple, tuple] = {}
+
+
+def _sync_policy(*layers) -> SyncPolicy:
+    """The layered sync policy, computed once per distinct combination of layer objects."""
+    key = tuple(id(layer) for layer in layers)
+    hit = _MERGED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], layers)):
+        return hit[1]
+    sync = DEFAULT_SYNC
+    for layer in layers:
+        sync = merge_fields(sync, layer)
+    if len(_MERGED) > 50_000:
+        _MERGED.clear()
+    _MERGED[key] = (layers, sync)  # keeps the layers alive, so their ids stay theirs
+    return sync
+
+
 def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Zone,
                  overlay: Overlay | None, deps: tuple, wave: tuple[int, str]) -> App:
-    sync = DEFAULT_SYNC
-    for layer in (platform.sync, env.sync, service.sync, overlay.sync if overlay else None):
-        sync = merge_fields(sync, layer)
+    sync = _sync_policy(platform.sync, env.sync, service.sync, overlay.sync if overlay else None)
     history = DEFAULT_REVISION_HISTORY_LIMIT
     cascade = DEFAULT_CASCADE
     for layer in (platform, env, service, overlay):

@@ -10,6 +10,7 @@ import cattrs
 
 _SPECIAL = {"repo_url": "repoURL", "api_versions": "apiVersions"}
 _HEAD = ("api_version", "kind")
+_HOOKS: dict[type, Callable[[Any], Any]] = {}  # resource class -> its generated to_dict
 
 
 def camel(name: str) -> str:
@@ -30,13 +31,28 @@ def _make_converter() -> cattrs.Converter:
         plan = [(n, camel(n), attrs.fields_dict(cls)[n].default is attrs.NOTHING or n in _HEAD)
                 for n in names]
         unstructure = converter.unstructure
+        hooks = _HOOKS
+
+        def convert(value: Any) -> Any:
+            kind = type(value)
+            if kind is str or kind is int or kind is bool:
+                return value                   # the common case, without a dispatch
+            if kind is tuple or kind is list:
+                return [convert(item) for item in value]
+            if kind is dict:
+                return {k: convert(v) for k, v in value.items()}
+            fn = hooks.get(kind)
+            if fn is None:
+                fn = hooks[kind] = (converter.get_unstructure_hook(kind) if attrs.has(kind)
+                                    else unstructure)
+            return fn(value)
 
         def to_dict(obj: Any) -> dict:
             data = {}
             for name, key, required in plan:
                 value = getattr(obj, name)
                 if value is not None or required:
-                    data[key] = unstructure(value)
+                    data[key] = convert(value)
             return data
         return to_dict
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import attrs
@@ -29,50 +30,81 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_PLAIN_PATH = re.compile(r"^(?!\.\.?(/|$))[^/\\\0]+(/(?!\.\.?(/|$))[^/\\\0]+)*$")
+
+
 def check_path(rel: str) -> None:
-    parts = rel.split("/")
-    if (not rel or rel.startswith("/") or "\\" in rel or "\0" in rel
-            or any(p in ("", ".", "..") for p in parts)):
+    """A plain relative path: no leading '/', no empty, '.' or '..' segment, no '\\' or NUL."""
+    if not _PLAIN_PATH.match(rel):
         raise ContainmentError(f"output path {rel!r} is not a plain relative path")
 
 
-def safe_join(out: Path, rel: str) -> Path:
+def safe_join(out: Path, rel: str, _real: dict | None = None) -> Path:
+    """out/rel, refusing any path that is not plain or whose folder resolves (through a symlink)
+    outside `out`. `_real` caches resolved folders across the files of one run."""
+    return Path(_safe_join(str(out), rel, {} if _real is None else _real))
+
+
+def _safe_join(out: str, rel: str, cache: dict) -> str:
     check_path(rel)
-    target = out.joinpath(*rel.split("/"))
-    real_out = os.path.realpath(out)
-    real_parent = os.path.realpath(target.parent)
+    target = out + os.sep + rel.replace("/", os.sep)
+    real_out = cache.get(out)
+    if real_out is None:
+        real_out = cache[out] = os.path.realpath(out)
+    real_parent = _real_folder(out, os.path.dirname(target), cache)
     if real_parent != real_out and not real_parent.startswith(real_out + os.sep):
         raise ContainmentError(f"output path {rel!r} resolves outside {out}")
     return target
 
 
-def manifest_bytes(files: dict[str, bytes]) -> bytes:
-    lines = [f"{sha256(files[p])}  {p}\n" for p in sorted(files)]
+def _real_folder(out: str, folder: str, cache: dict) -> str:
+    """realpath(folder), one lstat per folder: built on the resolved parent, re-resolving only
+    where a component is a symlink."""
+    real = cache.get(folder)
+    if real is None:
+        parent, name = os.path.split(folder)
+        if folder == out or not name:
+            real = os.path.realpath(folder)
+        else:
+            candidate = os.path.join(_real_folder(out, parent, cache), name)
+            real = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+        cache[folder] = real
+    return real
+
+
+def manifest_bytes(entries: dict[str, tuple[str, str]]) -> bytes:
+    """The manifest: one line per owned file - sha256 of its bytes, its input key, its path."""
+    lines = [f"{entries[p][0]}  {entries[p][1]}  {p}\n" for p in sorted(entries)]
     return (_MANIFEST_HEAD + "".join(lines)).encode("utf-8")
 
 
-def read_manifest(out: Path) -> dict[str, str]:
+def read_manifest(out: Path) -> dict[str, tuple[str, str]]:
+    """path -> (sha256, input key) of the files the last compile wrote."""
     path = out / MANIFEST
-    owned: dict[str, str] = {}
+    owned: dict[str, tuple[str, str]] = {}
     try:
         text = path.read_text("utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return owned
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        digest, _, rel = line.partition("  ")
+        parts = line.split("  ", 2)
+        if len(parts) != 3:
+            continue
+        digest, key, rel = parts
         try:
             check_path(rel)
         except ContainmentError:
             continue  # a tampered manifest never makes us touch a path outside the folder
-        owned[rel] = digest
+        owned[rel] = (digest, key)
     return owned
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
 
@@ -87,33 +119,51 @@ class Plan:
     manifest: bytes
 
 
-def plan(out: Path, files: dict[str, bytes]) -> Plan:
+def _key(files, rel: str) -> str:
+    key = getattr(files, "key", None)
+    return key(rel) if key is not None else sha256(files[rel])
+
+
+def plan(out: Path, files) -> Plan:
+    """What a write would do. `files` maps paths to bytes; a `Files` mapping also gives input
+    keys, so a file whose key and bytes on disk match the manifest is not even serialized."""
     owned = read_manifest(out)
+    real: dict = {}
+    base = str(out)
     write, conflicts, hand_edited = [], [], []
+    entries: dict[str, tuple[str, str]] = {}
     unchanged = 0
     for rel in sorted(files):
-        target = safe_join(out, rel)
+        target = _safe_join(base, rel, real)
+        key = _key(files, rel)
+        last = owned.get(rel)
         current = _read(target)
-        if current == files[rel]:
+        if last is not None and last[1] == key and current is not None and sha256(current) == last[0]:
+            entries[rel] = last          # same inputs, untouched on disk: nothing to do
             unchanged += 1
             continue
-        if target.is_dir() or (current is not None and rel not in owned):
+        data = files[rel]
+        entries[rel] = (sha256(data), key)
+        if current == data:
+            unchanged += 1
+            continue
+        if os.path.isdir(target) or (current is not None and last is None):
             conflicts.append(rel)
             continue
-        if current is not None and sha256(current) != owned[rel]:
+        if current is not None and sha256(current) != last[0]:
             hand_edited.append(rel)
         write.append(rel)
     delete = []
-    for rel in sorted(set(owned) - set(files)):
-        target = safe_join(out, rel)
+    for rel in sorted(set(owned) - set(entries)):
+        target = _safe_join(base, rel, real)
         current = _read(target)
         if current is None:
             continue
-        if sha256(current) != owned[rel]:
+        if sha256(current) != owned[rel][0]:
             hand_edited.append(rel)
         delete.append(rel)
     return Plan(tuple(write), tuple(delete), unchanged, tuple(conflicts), tuple(sorted(hand_edited)),
-                manifest_bytes(files))
+                manifest_bytes(entries))
 
 
 def apply(out: Path, files: dict[str, bytes], the_plan: Plan) -> None:
@@ -121,10 +171,11 @@ def apply(out: Path, files: dict[str, bytes], the_plan: Plan) -> None:
     if the_plan.conflicts:
         raise ValueError("a plan with conflicts cannot be applied")
     out.mkdir(parents=True, exist_ok=True)
+    real: dict = {}
     for rel in the_plan.write:
-        _atomic_write(safe_join(out, rel), files[rel])
+        _atomic_write(safe_join(out, rel, real), files[rel])
     for rel in the_plan.delete:
-        target = safe_join(out, rel)
+        target = safe_join(out, rel, real)
         target.unlink()
         _prune_empty_dirs(out, target.parent)
     manifest = out / MANIFEST

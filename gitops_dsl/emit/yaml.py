@@ -26,14 +26,29 @@ class Dumper(_Base):  # type: ignore[misc, valid-type]
         return True
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_STYLES: dict[str, str | None] = {}  # the style of each string seen (keys repeat in every file)
+
+
+def string_style(value: str) -> str | None:
+    """'|' for multi-line text, '"' for what YAML or Helm would read as something else, else
+    None (plain, or the quoting the emitter picks for special characters)."""
+    style = _STYLES.get(value, "?")
+    if style == "?":
+        if "\n" in value:
+            style = "|"
+        elif (_EXTRA_AMBIGUOUS.match(value)
+              or _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR):
+            style = '"'
+        else:
+            style = None
+        if len(_STYLES) < 200_000:
+            _STYLES[value] = style
+    return style
+
+
 def _represent_str(dumper: Dumper, value: str):
-    if "\n" in value:
-        style = "|"
-    elif _EXTRA_AMBIGUOUS.match(value) or dumper.resolve(yaml.ScalarNode, value, (True, False)) != _STR:
-        style = '"'
-    else:
-        style = None
-    return dumper.represent_scalar(_STR, value, style=style)
+    return dumper.represent_scalar(_STR, value, style=string_style(value))
 
 
 def _represent_tuple(dumper: Dumper, value: tuple):
@@ -65,8 +80,17 @@ def load(text: str | bytes):
 
 def canonical(data):
     """User data with every mapping's keys sorted, so declaration order never shows."""
-    if isinstance(data, dict):
-        return {k: canonical(data[k]) for k in sorted(data)}
-    if isinstance(data, (list, tuple)):
-        return [canonical(v) for v in data]
+    kind = type(data)
+    if kind is dict:
+        out = {}
+        for k in sorted(data):
+            v = data[k]
+            out[k] = canonical(v) if type(v) in _CONTAINERS else v
+        return out
+    if kind is list or kind is tuple:
+        return [canonical(v) if type(v) in _CONTAINERS else v for v in data]
     return data
+
+
+_CONTAINERS = (dict, list, tuple)
+

@@ -18,16 +18,22 @@ from .values import values_documents
 PROJECT_WAVE = -1  # AppProjects before the roots (wave 0) in the zone Application
 
 
-def _source_of(obj, root: str | None) -> str | None:
+def _source_of(obj, root: str | None, _cache: dict = {}) -> str | None:  # noqa: B006
     location = getattr(obj, "location", None)
     if location is None:
         return None
-    path = location.file
-    if root and os.path.isabs(path):
-        rel = os.path.relpath(path, root)
-        if not rel.startswith(".."):
-            return rel.replace(os.sep, "/")
-    return os.path.basename(path)
+    key = (location.file, root)
+    source = _cache.get(key)
+    if source is None:
+        path = location.file
+        source = os.path.basename(path)
+        if root and os.path.isabs(path):
+            rel = os.path.relpath(path, root)
+            if not rel.startswith(".."):
+                source = rel.replace(os.sep, "/")
+        if len(_cache) < 10_000:
+            _cache[key] = source
+    return source
 
 
 def standard_chart_files() -> dict[str, bytes]:

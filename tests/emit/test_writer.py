@@ -135,6 +135,6 @@ def test_tampered_manifest_cannot_make_us_delete_outside(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep")
     with open(out / MANIFEST, "a") as handle:
-        handle.write("0" * 64 + "  ../victim.txt\n")
+        handle.write("0" * 64 + "  " + "1" * 32 + "  ../victim.txt\n")
     write(out, FILES)
     assert victim.read_text() == "keep"

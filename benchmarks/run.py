@@ -1,0 +1,129 @@
+"""Compile-time benchmarks: `python benchmarks/run.py [--sizes 100,1000,5000] [--envs 3]
+[--work /dev/shm/gitops-dsl-bench]`.
+
+For each size: generate the platform, then time `gitops-dsl compile` as a whole process - cold
+(empty output folder), no-op (nothing changed), and after changing one service - with its peak
+RSS; and the floor: a plain script writing the same documents (already in memory) with PyYAML's
+C dumper. Prints a markdown table. Run it on tmpfs: the root disk here makes small-file writes
+noisy after large deletes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import platform as host
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def best(n: int, fn):
+    runs = [fn() for _ in range(n)]
+    return min(runs, key=lambda r: r[0])
+
+
+def change_one_service(project: Path) -> None:
+    team = project / "platforms" / "_team_0000.py"
+    text = team.read_text()
+    text, count = re.subn(r"'replicaCount': (\d+)", lambda m: f"'replicaCount': {int(m.group(1)) + 1}",
+                          text, count=1)
+    assert count == 1
+    team.write_text(text)
+
+
+def dump_documents(project: Path, pickle_path: Path) -> int:
+    code = ("import pickle, sys; from gitops_dsl.api import compile as c; "
+            "r = c('platforms', root='.'); "
+            "docs = {p: d.data for p, d in r.tree.items() if d.format == 'yaml'}; "
+            f"open({str(pickle_path)!r}, 'wb').write(pickle.dumps(docs)); print(len(docs))")
+    return int(subprocess.run([sys.executable, "-c", code], cwd=project, check=True,
+                              capture_output=True, text=True).stdout)
+
+
+def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
+    project = work / f"estate-{size}"
+    shutil.rmtree(project, ignore_errors=True)
+    subprocess.run([sys.executable, str(HERE / "generate.py"), "--services", str(size), "--envs",
+                    str(envs), "--zones", "2", "--out", str(project)], check=True)
+    cli = [sys.executable, "-m", "gitops_dsl.cli", "compile"]
+    build = project / "build"
+    timed(cli, project)  # warm the bytecode caches of the platform modules
+
+    def cold():
+        shutil.rmtree(build, ignore_errors=True)
+        return timed(cli, project)
+    cold_s, cold_rss, out = best(repeat, cold)
+    files = int(re.search(r"compiled (\d+) files", out).group(1))
+    noop_s, noop_rss, out = best(repeat, lambda: timed(cli, project))
+    assert " 0 written, 0 removed" in out, out
+    change_one_service(project)
+    one_s, one_rss, out = timed(cli, project)
+    rewritten = int(re.search(r"(\d+) written", out).group(1))
+    pickle_path = work / f"docs-{size}.pickle"
+    docs = dump_documents(project, pickle_path)
+
+    def floor():
+        target = work / f"floor-{size}"
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        start = time.perf_counter()
+        seconds = float(subprocess.run([sys.executable, str(HERE / "floor.py"), str(pickle_path),
+                                        str(target)], check=True, capture_output=True,
+                                       text=True).stdout)
+        return seconds, time.perf_counter() - start
+    floor_s, _ = min((floor() for _ in range(repeat)), key=lambda r: r[0])
+    shutil.rmtree(work / f"floor-{size}", ignore_errors=True)
+    return dict(size=size, files=files, docs=docs, cold=cold_s, noop=noop_s, one=one_s,
+                rewritten=rewritten, floor=floor_s, rss=max(cold_rss, noop_rss, one_rss))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--envs", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/dev/shm/gitops-dsl-bench"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = os.environ.copy()
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    os.environ.update(env)
+    rows = [bench(int(s), args.envs, args.work, args.repeat) for s in args.sizes.split(",")]
+    print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}, "
+          f"work folder {args.work}")
+    print("| services x envs | files | cold compile | floor | cold / floor | no-op | one service "
+          "changed (files rewritten) | peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['size']} x {args.envs} | {r['files']} | {r['cold']:.2f} s | {r['floor']:.2f} s | "
+              f"{r['cold'] / r['floor']:.2f} | {r['noop']:.2f} s | {r['one']:.2f} s ({r['rewritten']}) | "
+              f"{r['rss']:.0f} MB |")
+    if len(rows) > 1:
+        base = next((r for r in rows if r["size"] == 1000), rows[0])
+        for r in rows:
+            if r["size"] > base["size"]:
+                print(f"{r['size']} / {base['size']} services: cold compile x{r['cold'] / base['cold']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
