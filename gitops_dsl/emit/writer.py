@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import os
 import re
+from stat import S_ISREG
 from pathlib import Path
 
 import attrs
@@ -72,33 +73,56 @@ def _real_folder(out: str, folder: str, cache: dict) -> str:
     return real
 
 
-def manifest_bytes(entries: dict[str, tuple[str, str]]) -> bytes:
-    """The manifest: one line per owned file - sha256 of its bytes, its input key, its path."""
-    lines = [f"{entries[p][0]}  {entries[p][1]}  {p}\n" for p in sorted(entries)]
+def manifest_bytes(entries: dict[str, tuple[str, str, int]]) -> bytes:
+    """The manifest: one line per owned file - sha256 of its bytes, its input key, its size,
+    its path. Everything in it follows from the output alone, so it is as deterministic as the
+    files it lists."""
+    lines = [f"{e[0]}  {e[1]}  {e[2]}  {p}\n" for p, e in sorted(entries.items())]
     return (_MANIFEST_HEAD + "".join(lines)).encode("utf-8")
 
 
-def read_manifest(out: Path) -> dict[str, tuple[str, str]]:
-    """path -> (sha256, input key) of the files the last compile wrote."""
+def read_manifest(out: Path) -> dict[str, tuple[str, str, int]]:
+    """path -> (sha256, input key, size) of the files the last compile wrote."""
+    owned, _ = _read_manifest(out)
+    return owned
+
+
+def _read_manifest(out: Path) -> tuple[dict[str, tuple[str, str, int]], int]:
+    """The manifest's entries and its modification time (ns; -1 when there is none)."""
     path = out / MANIFEST
-    owned: dict[str, tuple[str, str]] = {}
+    owned: dict[str, tuple[str, str, int]] = {}
     try:
-        text = path.read_text("utf-8")
-    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
-        return owned
+        with open(path, "rb") as handle:
+            mtime = os.fstat(handle.fileno()).st_mtime_ns
+            text = handle.read().decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, UnicodeDecodeError):
+        return owned, -1
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue
-        parts = line.split("  ", 2)
-        if len(parts) != 3:
+        parts = line.split("  ", 3)
+        if len(parts) != 4 or not parts[2].isdigit():
             continue
-        digest, key, rel = parts
+        digest, key, size, rel = parts
         try:
             check_path(rel)
         except ContainmentError:
             continue  # a tampered manifest never makes us touch a path outside the folder
-        owned[rel] = (digest, key)
-    return owned
+        owned[rel] = (digest, key, int(size))
+    return owned, mtime
+
+
+def _untouched_since(path: str, size: int, written_at: int) -> bool:
+    """True when a file has the size the manifest records and was last modified strictly before
+    the manifest was written (the manifest is written after every file, so any later edit -
+    by hand, by an editor, by git - shows as a newer modification time, and is then read)."""
+    if written_at < 0:
+        return False
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return info.st_size == size and info.st_mtime_ns < written_at and S_ISREG(info.st_mode)
 
 
 def _read(path) -> bytes | None:
@@ -124,26 +148,33 @@ def _key(files, rel: str) -> str:
     return key(rel) if key is not None else sha256(files[rel])
 
 
-def plan(out: Path, files) -> Plan:
+def plan(out: Path, files, *, trust_mtimes: bool = True) -> Plan:
     """What a write would do. `files` maps paths to bytes; a `Files` mapping also gives input
-    keys, so a file whose key and bytes on disk match the manifest is not even serialized."""
-    owned = read_manifest(out)
+    keys, so a file whose key and bytes on disk match the manifest is not even serialized. With
+    `trust_mtimes`, a file older than the manifest with the recorded size is not even read;
+    `check` never trusts them and reads every file."""
+    owned, written_at = _read_manifest(out)
     real: dict = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
-    entries: dict[str, tuple[str, str]] = {}
+    entries: dict[str, tuple[str, str, int]] = {}
     unchanged = 0
     for rel in sorted(files):
         target = _safe_join(base, rel, real)
         key = _key(files, rel)
         last = owned.get(rel)
+        if (trust_mtimes and last is not None and last[1] == key
+                and _untouched_since(target, last[2], written_at)):
+            entries[rel] = last          # same inputs, not modified since the last compile
+            unchanged += 1
+            continue
         current = _read(target)
         if last is not None and last[1] == key and current is not None and sha256(current) == last[0]:
-            entries[rel] = last          # same inputs, untouched on disk: nothing to do
+            entries[rel] = last          # same inputs, same bytes on disk: nothing to do
             unchanged += 1
             continue
         data = files[rel]
-        entries[rel] = (sha256(data), key)
+        entries[rel] = (sha256(data), key, len(data))
         if current == data:
             unchanged += 1
             continue
@@ -224,7 +255,7 @@ class CheckReport:
 
 def check(out: Path, files: dict[str, bytes], diff_lines: int = 20) -> CheckReport:
     """Compare the output folder with a fresh compile, without writing anything."""
-    the_plan = plan(out, files)
+    the_plan = plan(out, files, trust_mtimes=False)
     missing, changed = [], []
     for rel in the_plan.write:
         current = _read(safe_join(out, rel))

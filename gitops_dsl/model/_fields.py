@@ -102,38 +102,48 @@ def to_dict(value: Any) -> Any:
 
 
 def yaml_data(instance, attribute, value):
-    """Helm values: nested dicts with string keys, lists, str, int, float (finite), bool, None."""
+    """Helm values are a dict (its contents were checked while `yaml_values` copied them)."""
     if not isinstance(value, dict):
         fail(instance, attribute, "a dict (Helm values)", value)
-    _check_data(value, where(instance, attribute))
 
 
-def _check_data(value: Any, path: str) -> None:
+_SCALARS = (str, int, bool, type(None))
+
+
+def yaml_values(owner: str):
+    """A converter: a private deep copy of Helm values (so later mutation of the user's dict
+    cannot leak in), checked in the same walk: nested dicts with string keys, lists, str, int,
+    finite float, bool, None. Anything else is a ModelError naming its path."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            return _copy(value, owner)
+        return value
+    return convert
+
+
+def _copy(value: Any, path: str) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
     if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ModelError("GD101", f"{path}: keys must be strings, got {describe(key)}",
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise ModelError("GD101", f"{path}: keys must be strings, got {describe(k)}",
                                  "Helm values keys are strings; quote the key")
-            _check_data(item, f"{path}.{key}")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check_data(item, f"{path}[{i}]")
-    elif isinstance(value, float):
+            out[k] = v if type(v) in _SCALARS else _copy(v, f"{path}.{k}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _copy(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if kind is float:
         if not math.isfinite(value):
             raise ModelError("GD101", f"{path}: {value!r} cannot be written to YAML for Helm",
                              "use a finite number or a string")
-    elif value is not None and not isinstance(value, (str, int, bool)):
-        raise ModelError("GD101", f"{path}: {describe(value)} is not YAML data",
-                         "values hold only dicts, lists, strings, numbers, booleans and None")
-
-
-def freeze_data(value: Any) -> Any:
-    """A private deep copy of user data (dict/list/tuple), so later mutation cannot leak in."""
-    if isinstance(value, dict):
-        return {k: freeze_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [freeze_data(v) for v in value]
-    return value
+        return value
+    if isinstance(value, (str, int)):  # subclasses such as enums: keep the plain value
+        return str(value) if isinstance(value, str) else int(value)
+    raise ModelError("GD101", f"{path}: {describe(value)} is not YAML data",
+                     "values hold only dicts, lists, strings, numbers, booleans and None")
 
 
 def go_duration(value: Any) -> Any:

@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (allow_field, dns_label, freeze_data, instance_of, int_range, location_field, non_empty_str,
+from ._fields import (allow_field, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
                       optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
 from .charts import GitPath, HelmChart
 from .refs import Resource
@@ -84,10 +84,11 @@ _COMMON_TYPES = {
 }
 
 
-def _common_fields() -> dict:
+def _common_fields(owner: str) -> dict:
     """Fields a Service and its per-environment Overlay share (the overlay layer wins)."""
     return dict(
-        values=attrs.field(factory=dict, kw_only=True, converter=freeze_data, validator=yaml_data),
+        values=attrs.field(factory=dict, kw_only=True, converter=yaml_values(f"{owner}.values"),
+                           validator=yaml_data),
         config=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
         image=attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image))),
         namespace=attrs.field(default=None, kw_only=True, validator=optional(non_empty_str)),
@@ -115,7 +116,7 @@ class Overlay:
     depends_on: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                            validator=optional(tuple_of(str)))
     location: object = location_field()
-    locals().update(_common_fields())
+    locals().update(_common_fields("Overlay"))
     __annotations__.update(_COMMON_TYPES)
 
 
@@ -161,5 +162,5 @@ class Service:
                                   validator=tuple_of(Resource))
     reads: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
     location: object = location_field()
-    locals().update(_common_fields())
+    locals().update(_common_fields("Service"))
     __annotations__.update(_COMMON_TYPES)

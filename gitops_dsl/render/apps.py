@@ -7,7 +7,23 @@ from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
 
 
+_RENDERED_POLICIES: dict[int, tuple] = {}
+
+
 def render_sync_policy(policy) -> argo.SyncPolicy:
+    """The Argo CD syncPolicy of a resolved policy; apps sharing one policy object share the
+    result (resolve hands out one object per distinct combination of layers)."""
+    hit = _RENDERED_POLICIES.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    made = _render_sync_policy(policy)
+    if len(_RENDERED_POLICIES) > 10_000:
+        _RENDERED_POLICIES.clear()
+    _RENDERED_POLICIES[id(policy)] = (policy, made)
+    return made
+
+
+def _render_sync_policy(policy) -> argo.SyncPolicy:
     automated = None
     if policy.automated:
         automated = argo.Automated(prune=policy.prune, self_heal=policy.self_heal,
@@ -79,6 +95,19 @@ def _chart_source(app, helm) -> argo.Source:
                        directory=argo.Directory(recurse=True))
 
 
+_REF_SOURCES: dict[tuple, argo.Source] = {}
+
+
+def _ref_source(repo, ref: str) -> argo.Source:
+    """A values-only source (no path: with one Argo CD would render the folder too)."""
+    key = (repo.url, repo.revision, ref)
+    source = _REF_SOURCES.get(key)
+    if source is None:
+        source = _REF_SOURCES[key] = argo.Source(repo_url=repo.url, target_revision=repo.revision,
+                                                 ref=ref)
+    return source
+
+
 def generate_paths(app, files: list[str]) -> str:
     """`manifest-generate-paths`: every input of the Application, absolute in its repository.
 
@@ -104,11 +133,9 @@ def render_application(app) -> argo.Application:
                          value_files=tuple(names.ref_path(platform, f) for f in files) or None)
     sources = [_chart_source(app, helm)]
     if any(f.startswith(names.GITOPS + "/") for f in files):
-        sources.append(argo.Source(repo_url=platform.gitops_repo.url,
-                                   target_revision=platform.gitops_repo.revision, ref="values"))
+        sources.append(_ref_source(platform.gitops_repo, "values"))
     if any(f.startswith(names.CONFIGS + "/") for f in files):
-        sources.append(argo.Source(repo_url=platform.configs.url,
-                                   target_revision=platform.configs.revision, ref="configs"))
+        sources.append(_ref_source(platform.configs, "configs"))
 
     annotations = {
         # waves on child apps gate the next wave only with the Application health check that

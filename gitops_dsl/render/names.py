@@ -5,7 +5,6 @@ name) are the same files as seen from the repository root, through each Repo's `
 """
 from __future__ import annotations
 
-import posixpath
 
 GITOPS = "gitops"
 CONFIGS = "configs"
@@ -73,7 +72,7 @@ def in_repo(platform, out_path: str) -> str:
     """The repository path of an output path: build-relative `gitops/x` -> `<gitops path>/x`."""
     tree, _, rest = out_path.partition("/")
     base = platform.gitops_path if tree == GITOPS else platform.configs_path
-    return posixpath.join(base, rest) if base else rest
+    return f"{base}/{rest}" if base else rest
 
 
 def ref_path(platform, out_path: str) -> str:

@@ -41,9 +41,11 @@ def values_documents(apps) -> list[tuple[str, object, object]]:
     from .apps import has_secrets
 
     out = []
+    common_written = set()
     for app in apps:
         service = app.service.name
-        if app.values:
+        if app.values and service not in common_written:  # the same in every environment
+            common_written.add(service)
             # user maps are written key-sorted: declaration order never shows in the output
             out.append((names.values_file(service), canonical(app.values), app))
         if app.env_values:
