@@ -45,7 +45,7 @@ def best(n: int, fn):
 def change_one_service(project: Path) -> None:
     team = project / "platforms" / "_team_0000.py"
     text = team.read_text()
-    text, count = re.subn(r"'replicaCount': (\d+)", lambda m: f"'replicaCount': {int(m.group(1)) + 1}",
+    text, count = re.subn(r"replicas=(\d+)", lambda m: f"replicas={int(m.group(1)) + 1}",
                           text, count=1)
     assert count == 1
     team.write_text(text)

@@ -138,3 +138,50 @@ def seal_target(result: Result, service: str, env: str) -> SealTarget:
                                   app.env.cluster.sealing_cert_fingerprint)
     known = sorted({f"{a.service.name}/{a.env.name}" for p in result.platforms for a in resolve(p).apps})
     raise LookupError(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")
+
+
+@attrs.frozen
+class Deletion:
+    """An Application a write would delete (Argo CD prunes it; with the resources finalizer,
+    its workloads go too)."""
+
+    app: str
+    service: str
+    env: str
+    zone: str
+    protected: bool
+
+
+def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
+    """Applications in `out_dir` that `result` no longer produces (moves and declared renames
+    excluded: the same Application name, or a service's previous name, is not a deletion).
+    Reads only the Application files that are about to go."""
+    from .emit.writer import read_manifest
+    from .review.views import app_views
+
+    out = Path(out_dir)
+    gone = {}
+    for path in read_manifest(out):
+        if path.startswith("gitops/argo-apps/") and "/apps/" in path and path not in result.tree:
+            try:
+                gone[path] = (out / path).read_bytes()
+            except OSError:
+                continue
+    if not gone:
+        return []
+    new_names = set()
+    renamed = set()
+    previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
+    for path, document in result.tree.items():
+        if path.startswith("gitops/argo-apps/") and "/apps/" in path:
+            new_names.add(document.data["metadata"]["name"])
+            parts = path.split("/")
+            service = parts[-1][:-len(".yaml")]
+            renamed |= {(parts[2], parts[4], prev) for prev in previous.get(service, ())}
+    return [Deletion(v.name, v.service, v.env, v.zone, v.protected)
+            for key, v in sorted(app_views(gone).items())
+            if v.name not in new_names and key not in renamed]
+
+
+def renames(result: Result) -> dict[str, tuple]:
+    return {s.name: s.previous_names for p in result.platforms for s in p.services if s.previous_names}

@@ -65,8 +65,11 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="How to print diagnostics.")
 @click.option("--strict", is_flag=True, help="Warnings fail the compile too.")
+@click.option("--allow-delete", "allow_delete", multiple=True, metavar="NAME",
+              help="Allow deleting this Application (or every Application of this service) of a "
+                   "protected environment. Repeatable.")
 def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str,
-                    strict: bool) -> None:
+                    strict: bool, allow_delete: tuple) -> None:
     """Compile platforms/ into the output folder (all or nothing)."""
     settings = _settings(platforms, out)
     cwd = Path.cwd()
@@ -79,6 +82,19 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
     if check:
         report = check_tree(result, settings.out)
         sys.exit(_print_check(report, settings.out, cwd))
+    from .api import pending_deletions
+    blocked = [d for d in pending_deletions(result, settings.out)
+               if d.protected and d.app not in allow_delete and d.service not in allow_delete]
+    if blocked:
+        for d in blocked:
+            click.echo(f"error: this compile deletes Application {d.app} of protected environment "
+                       f"{d.env} (zone {d.zone}); Argo CD would prune it and, with the resources "
+                       "finalizer, its workloads", err=True)
+        names = " ".join(f"--allow-delete {d.app}" for d in blocked)
+        click.echo(f"    hint: if that is intended, run again with {names}; a rename is declared "
+                   "with Service(previous_names=[...])", err=True)
+        click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
+        sys.exit(1)
     the_plan = write(result, settings.out)
     if the_plan.conflicts:
         for rel in the_plan.conflicts:
@@ -258,5 +274,8 @@ def _print_check(report, out: Path, cwd: Path) -> int:
     return 1
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+from . import cli_review  # noqa: E402,F401  (registers diff, graph, explain, ls)
+
+if __name__ == "__main__":  # pragma: no cover - `python -m gitops_dsl.cli`
+    from gitops_dsl.cli import main as _installed_main  # the module the commands registered on
+    _installed_main()

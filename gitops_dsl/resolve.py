@@ -269,7 +269,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
                      **(overlay.annotations if overlay else {})},
         info={**service.info, **(overlay.info if overlay else {})},
         revision_history_limit=history, cascade=cascade,
-        release_name=service.release_name or service.name, overlay=overlay,
+        release_name=service.release_name or (service.previous_names[-1] if service.previous_names
+                                               else service.name), overlay=overlay,
     )
 
 

@@ -44,6 +44,7 @@ prod = Environment(
     sync=SyncPolicy(retry=Retry(limit=3, backoff=Backoff("5s", 2, "3m"))),
     revision_history_limit=10,
     policies=[pinned_images, resources_required],
+    protected=True,                 # compile refuses to delete a prod Application unless told to
 )
 
 # ---------------------------------------------------------------- projects

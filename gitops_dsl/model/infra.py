@@ -121,6 +121,8 @@ class Environment:
     cascade: str | None = attrs.field(default=None, kw_only=True,
                                       validator=optional(instance_of(str)))
     policies: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=_policies)
+    #: compile refuses to delete an Application of this environment without --allow-delete
+    protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
     annotations: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
     allow: dict[str, str] = allow_field()

@@ -158,6 +158,11 @@ class Service:
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
+    #: names this service had before (newest first): a rename shows as a rename, is not a
+    #: deletion for the delete guard, and keeps the oldest name as the Helm release name (so the
+    #: workloads keep their names) unless release_name says otherwise
+    previous_names: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                                  validator=tuple_of(str))
     provides: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                   validator=tuple_of(Resource))
     reads: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))

@@ -1,0 +1,197 @@
+"""CLI commands for reviewing: diff, graph, explain, ls. Thin: options in, library calls, text out."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _compile, _report, _settings, main
+
+
+def _ok(result) -> None:
+    if not result.ok:
+        _report(result, "text", Path.cwd())
+        click.echo("compile failed", err=True)
+        sys.exit(1)
+
+
+@main.command("diff")
+@click.option("--against", default="build", show_default=True, metavar="build|GIT_REF",
+              help="Compare with the committed output folder, or with the platform at a git revision.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--env", "env_name", help="Only this environment.")
+@click.option("--zone", help="Only this zone.")
+@click.option("--to-env", "to_env", help="With --env: what differs between two environments.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@click.option("--platforms", "platforms", metavar="DIR")
+@click.option("--out", metavar="DIR")
+def diff_command(against, fmt, env_name, zone, to_env, exit_code, platforms, out) -> None:
+    """What a change does, per zone, environment and service (secrets only as 'changed')."""
+    from .api import renames
+    from .emit.writer import read_manifest
+    from .review.diff import diff_environments, diff_trees, format_env_drift, format_markdown, \
+        format_text
+    settings = _settings(platforms, out)
+    result = _compile(settings)
+    _ok(result)
+    new = {p: result.files[p] for p in result.files}
+    if to_env:
+        if not env_name:
+            raise click.UsageError("--to-env compares with --env: give both")
+        drift = diff_environments(new, env_name, to_env)
+        if fmt == "json":
+            click.echo(json.dumps([{"service": s, "fields": [
+                {"path": c.path, "old": None if c.secret else c.old, "new": None if c.secret else c.new}
+                for c in changes]} for s, changes, _ in drift], indent=2))
+        else:
+            click.echo(format_env_drift(drift, env_name, to_env), nl=False)
+        sys.exit(1 if exit_code and drift else 0)
+    if against == "build":
+        folder = settings.out
+        old = {}
+        for path in read_manifest(folder):
+            try:
+                old[path] = (folder / path).read_bytes()
+            except OSError:
+                continue
+    else:
+        from .review.gitref import GitError, compile_at
+        try:
+            old_result, old, _ = compile_at(against, settings.root, settings.platforms,
+                                            severity=settings.severity, allow=settings.allow)
+        except GitError as exc:
+            raise click.ClickException(f"git: {exc}") from None
+        if not old_result.ok:
+            _report(old_result, "text", Path.cwd())
+            raise click.ClickException(f"the platform at {against} does not compile")
+    diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone)
+    if fmt == "json":
+        click.echo(json.dumps(diff.as_json(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(format_markdown(diff), nl=False)
+    else:
+        click.echo(format_text(diff), nl=False)
+    sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+@main.command("graph")
+@click.option("--env", "env_name", help="The environment [default: every environment].")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True)
+@click.option("--platforms", "platforms", metavar="DIR")
+def graph_command(env_name, fmt, platforms) -> None:
+    """Services by sync wave with their dependencies (mermaid renders on GitHub)."""
+    from .resolve import resolve
+    from .review.graph import dot, mermaid
+    result = _compile(_settings(platforms, None), render_tree=False)
+    _ok(result)
+    draw = dot if fmt == "dot" else mermaid
+    for platform in result.platforms:
+        resolved = resolve(platform)
+        envs = [e.name for e in resolved.environments]
+        if env_name and env_name not in envs:
+            raise click.ClickException(f"no environment {env_name!r}; known: {', '.join(envs)}")
+        for env in [env_name] if env_name else envs:
+            click.echo(draw(resolved, env), nl=False)
+
+
+@main.command("explain")
+@click.argument("target")
+@click.option("--env", "env_name", help="The environment [default: every one the service runs in].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--platforms", "platforms", metavar="DIR")
+@click.option("--out", metavar="DIR")
+def explain_command(target, env_name, fmt, platforms, out) -> None:
+    """Where each value of a service comes from (layer and file:line), and the files it makes;
+    or, for a path in the output folder, which object produced that file."""
+    from .resolve import resolve
+    from .review.explain import explain_app
+    settings = _settings(platforms, out)
+    result = _compile(settings)
+    _ok(result)
+    cwd = str(Path.cwd())
+    candidate = Path(target)
+    rel = None
+    for base in (Path.cwd(), settings.out):
+        try:
+            found = str((base / candidate).resolve().relative_to(settings.out)).replace("\\", "/")
+        except ValueError:
+            continue
+        if found in result.tree:
+            rel = found
+            break
+    if rel is not None and rel in result.tree:
+        doc = result.tree[rel]
+        origin = doc.origin
+        location = getattr(origin, "location", None)
+        made_by = f"{type(origin).__name__}({getattr(origin, 'name', '')!r})" if origin else "gitops-dsl"
+        where = location.display(cwd) if location is not None else "the standard chart in gitops-dsl"
+        if fmt == "json":
+            click.echo(json.dumps({"file": rel, "made_by": made_by, "at": where}, indent=2))
+        else:
+            click.echo(f"{rel}\n  made by {made_by}\n  at {where}")
+        return
+    apps = [a for p in result.platforms for a in resolve(p).apps if a.service.name == target
+            and (env_name is None or a.env.name == env_name)]
+    if not apps:
+        raise click.ClickException(f"{target!r} is neither a service (in {env_name or 'any env'}) nor "
+                                   "a generated file")
+    files = {a.name: [p for p, d in result.tree.items() if d.origin is a.service and
+                      (f"/{a.env.name}/" in p or p.endswith(f"values-{a.env.name}.yaml")
+                       or p.endswith(f"/{a.service.name}/values.yaml"))] for a in apps}
+    report = {a.name: [o for o in explain_app(a, cwd)] for a in apps}
+    if fmt == "json":
+        click.echo(json.dumps({name: {"values": [{"path": o.path, "value": o.value, "layer": o.layer,
+                                                   "at": o.where} for o in origins],
+                                      "files": sorted(files[name])}
+                               for name, origins in report.items()}, indent=2, default=str))
+        return
+    for name, origins in report.items():
+        click.echo(f"{name}")
+        width = max(len(o.path) for o in origins)
+        for o in origins:
+            value = json.dumps(o.value, ensure_ascii=False, default=str)
+            click.echo(f"  {o.path:<{width}}  {value}  [{o.layer} {o.where}]")
+        click.echo("  files:")
+        for path in sorted(files[name]):
+            click.echo(f"    {path}")
+
+
+@main.command("ls")
+@click.argument("what", type=click.Choice(["zones", "environments", "services", "projects"]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--platforms", "platforms", metavar="DIR")
+def ls_command(what, fmt, platforms) -> None:
+    """Names, one per line (for scripts), or JSON with details."""
+    from .resolve import resolve
+    result = _compile(_settings(platforms, None), render_tree=False)
+    _ok(result)
+    rows = []
+    for platform in result.platforms:
+        resolved = resolve(platform)
+        if what == "zones":
+            rows += [{"name": z.name, "argocd_namespace": z.argocd_namespace,
+                      "environments": [e.name for e in resolved.environments if e.zone.name == z.name]}
+                     for z in resolved.zones]
+        elif what == "environments":
+            rows += [{"name": e.name, "zone": e.zone.name, "cluster": e.cluster.name,
+                      "server": e.cluster.server, "protected": e.protected}
+                     for e in resolved.environments]
+        elif what == "services":
+            rows += [{"name": s.name, "project": s.project,
+                      "environments": [a.env.name for a in resolved.apps if a.service is s]}
+                     for s in sorted(resolved.services.values(), key=lambda s: s.name)]
+        else:
+            rows += [{"name": p.name, "services": sorted(s.name for s in platform.services
+                                                         if s.project == p.name)}
+                     for p in sorted(platform.projects, key=lambda p: p.name)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            click.echo(row["name"])

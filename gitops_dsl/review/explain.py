@@ -1,0 +1,139 @@
+"""Where every value of a resolved Application comes from: the layer that set it (default,
+platform, environment, service, overlay) and the file and line of that layer."""
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..model.sync import SYNC_OPTION_KEYS
+from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
+from .views import flatten
+
+
+@attrs.frozen
+class Origin:
+    path: str
+    value: Any
+    layer: str               # default | platform | environment | service | overlay | inferred
+    where: str               # file:line, or "gitops-dsl" for defaults
+
+
+def _where(obj, root) -> str:
+    location = getattr(obj, "location", None)
+    return location.display(root).rsplit(":", 1)[0] if location is not None else "gitops-dsl"
+
+
+def _layers(app):
+    return [("platform", app.platform), ("environment", app.env), ("service", app.service),
+            ("overlay", app.overlay)]
+
+
+def explain_app(app, root: str | None = None) -> list[Origin]:
+    out: list[Origin] = []
+
+    def add(path, value, layer, obj):
+        out.append(Origin(path, value, layer, _where(obj, root) if obj is not None else "gitops-dsl"))
+
+    # sync policy: field by field, the last layer that set it
+    sync_layers = [("default", None, DEFAULT_SYNC)] + [
+        (name, obj, getattr(obj, "sync", None)) for name, obj in _layers(app) if obj is not None]
+    for path, value in flatten(_policy_data(app.sync), "sync").items():
+        layer, owner = "default", None
+        for name, obj, policy in sync_layers:
+            if policy is not None and _get(_policy_data(policy), path[len("sync."):]) is not None:
+                layer, owner = name, obj
+        add(path, value, layer, owner)
+    for field, default in (("revision_history_limit", DEFAULT_REVISION_HISTORY_LIMIT),
+                           ("cascade", DEFAULT_CASCADE)):
+        layer, owner = "default", None
+        for name, obj in _layers(app):
+            if obj is not None and getattr(obj, field, None) is not None:
+                layer, owner = name, obj
+            if field == "cascade" and name == "service" and obj.stateful and obj.cascade is None:
+                layer, owner = "service (stateful)", obj
+        add(field, getattr(app, field), layer, owner)
+    service, overlay = app.service, app.overlay
+    add("namespace", app.namespace, *(("overlay", overlay) if overlay and overlay.namespace else
+                                     ("service", service) if service.namespace else
+                                     ("environment", app.env)))
+    add("project", app.project, "service", service)
+    add("release_name", app.release_name, "service", service)
+    if overlay is not None and overlay.chart is not None:
+        add("chart", _chart(app.chart), "overlay", overlay)
+    else:
+        add("chart", _chart(app.chart), "service" if service.chart else "default", service
+            if service.chart else None)
+    explicit_wave = overlay.wave if overlay is not None and overlay.wave is not None else service.wave
+    add("wave", f"{app.wave} ({app.wave_name})",
+        ("overlay" if overlay is not None and overlay.wave is not None else "service")
+        if explicit_wave is not None else "inferred from depends_on",
+        (overlay if overlay is not None and overlay.wave is not None else service)
+        if explicit_wave is not None else service)
+    add("depends_on", list(app.depends_on), "overlay" if overlay is not None and
+        overlay.depends_on is not None else "service", overlay if overlay is not None and
+        overlay.depends_on is not None else service)
+    env_values = flatten(app.env_values, "values")
+    for path, value in flatten(app.effective_values, "values").items():
+        if path in env_values:
+            owner = overlay.image if path.startswith("values.image.") and overlay and overlay.image \
+                else overlay
+            add(path, value, "overlay", owner)
+        else:
+            owner = service.image if path.startswith("values.image.") and service.image else service
+            add(path, value, "service", owner)
+    for key, value in sorted(app.config.items()):
+        in_overlay = overlay is not None and key in overlay.config
+        add(f"config.{key}", value, "overlay" if in_overlay else "service",
+            overlay if in_overlay else service)
+    for key in sorted(app.sealed) if app.sealed else []:
+        add(f"secrets.{key}", "(sealed, not shown)", "service", service.secrets)
+    if app.secrets is not None and not app.sealed and hasattr(app.secrets, "store"):
+        for key in sorted(app.secrets.data):
+            add(f"secrets.{key}", "(external secret reference)", "service", app.secrets)
+    for group in ("labels", "annotations", "info"):
+        for key, value in sorted(getattr(app, group).items()):
+            layer, owner = "service", service
+            for name, obj in _layers(app):
+                if obj is not None and key in (getattr(obj, group, None) or {}):
+                    layer, owner = name, obj
+            add(f"{group}.{key}", value, layer, owner)
+    return out
+
+
+def _chart(chart) -> str:
+    if hasattr(chart, "version"):
+        return f"{chart.repo_url} {chart.chart} {chart.version}"
+    if hasattr(chart, "path"):
+        return f"{chart.path} ({chart.tool})"
+    return "standard chart"
+
+
+def _policy_data(policy) -> dict:
+    data = {"automated": policy.automated, "prune": policy.prune, "selfHeal": policy.self_heal,
+            "allowEmpty": policy.allow_empty}
+    if policy.retry is not None:
+        retry = {"limit": policy.retry.limit, "refresh": policy.retry.refresh}
+        if policy.retry.backoff is not None:
+            b = policy.retry.backoff
+            retry["backoff"] = {"duration": b.duration, "factor": b.factor, "maxDuration": b.max_duration}
+        data["retry"] = retry
+    if policy.options is not None:
+        data["options"] = {key: getattr(policy.options, field)
+                           for field, key in SYNC_OPTION_KEYS.items()}
+    return _drop_none(data)
+
+
+def _drop_none(data):
+    if isinstance(data, dict):
+        cleaned = {k: _drop_none(v) for k, v in data.items() if v is not None}
+        return {k: v for k, v in cleaned.items() if v != {}}
+    return data
+
+
+def _get(data, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data

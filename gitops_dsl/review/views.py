@@ -1,0 +1,136 @@
+"""A reviewer's view of each Application, read back from a compiled tree (file bytes).
+
+Both sides of a diff are trees - the committed build/, a fresh compile, or a compile of another
+git revision - so one reader serves all of them. Secret values are reduced to a short hash of
+their ciphertext: a view never holds anything secret.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Mapping
+
+import attrs
+
+from ..emit.yaml import load
+from ..resolve import deep_merge
+
+APP_PREFIX = "gitops/argo-apps/"
+
+
+@attrs.frozen
+class AppView:
+    zone: str
+    env: str
+    service: str
+    name: str
+    path: str
+    protected: bool
+    fields: dict            # dotted path -> value (flattened)
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as dotted paths; lists stay values (they replace as a whole, as in Helm)."""
+    out: dict[str, Any] = {}
+    if isinstance(data, dict) and data:
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif prefix:
+        out[prefix] = data
+    return out
+
+
+def _secret_digest(ciphertext: str) -> str:
+    return "ciphertext " + hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
+
+
+class _Index:
+    """Finds the tree file a `$values/...` or `$configs/...` entry names, whatever folder the
+    trees are published in."""
+
+    def __init__(self, files: Mapping[str, bytes]):
+        self.files = files
+        self.by_rest = {}
+        for path in files:
+            tree, _, rest = path.partition("/")
+            self.by_rest[(tree, rest)] = path
+
+    def find(self, value_file: str) -> str | None:
+        ref, _, repo_path = value_file.partition("/")
+        tree = "gitops" if ref == "$values" else "configs"
+        parts = repo_path.split("/")
+        for i in range(len(parts)):
+            hit = self.by_rest.get((tree, "/".join(parts[i:])))
+            if hit:
+                return hit
+        return None
+
+
+def app_views(files: Mapping[str, bytes]) -> dict[tuple[str, str, str], AppView]:
+    """(zone, env, service) -> view, for every Application of a tree."""
+    index = _Index(files)
+    cache: dict[str, Any] = {}
+
+    def parsed(path: str) -> Any:
+        if path not in cache:
+            cache[path] = load(files[path])
+        return cache[path]
+
+    views = {}
+    for path in files:
+        if not (path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml")):
+            continue
+        parts = path.split("/")
+        if len(parts) != 7:
+            continue
+        zone, env, service = parts[2], parts[4], parts[6][:-len(".yaml")]
+        doc = parsed(path)
+        if not isinstance(doc, dict) or doc.get("kind") != "Application":
+            continue
+        views[(zone, env, service)] = _view(zone, env, service, path, doc, index, parsed)
+    return views
+
+
+def _view(zone, env, service, path, doc, index, parsed) -> AppView:
+    meta, spec = doc.get("metadata", {}), doc.get("spec", {})
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    chart = sources[0]
+    fields: dict[str, Any] = {
+        "project": spec.get("project"),
+        "wave": int(meta.get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0")),
+        "chart.repo": chart.get("repoURL"),
+        "chart.name": chart.get("chart") or chart.get("path"),
+        "chart.version": chart.get("targetRevision"),
+        "release": (chart.get("helm") or {}).get("releaseName"),
+        "destination.cluster": spec.get("destination", {}).get("server"),
+        "destination.namespace": spec.get("destination", {}).get("namespace"),
+        "revisionHistoryLimit": spec.get("revisionHistoryLimit"),
+        "finalizers": meta.get("finalizers") or [],
+        "ignoreDifferences": spec.get("ignoreDifferences") or [],
+    }
+    fields.update(flatten(spec.get("syncPolicy") or {}, "sync"))
+    user_annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
+                        if k not in ("argocd.argoproj.io/sync-wave",
+                                     "argocd.argoproj.io/manifest-generate-paths")}
+    fields.update(flatten(user_annotations, "annotations"))
+    values: dict = {}
+    for value_file in (chart.get("helm") or {}).get("valueFiles", []):
+        target = index.find(value_file)
+        if target is None:
+            fields[f"missing value file {value_file}"] = True
+            continue
+        data = parsed(target) or {}
+        if "/configs/" in f"/{target}" and target.endswith("/config.yaml"):
+            fields.update(flatten(data.get("config") or {}, "config"))
+        elif target.endswith("/secrets.yaml"):
+            sealed = data.get("sealedSecret") or {}
+            for key, ciphertext in (sealed.get("encryptedData") or {}).items():
+                fields[f"secrets.{key}"] = _secret_digest(ciphertext)
+            for ref in (data.get("externalSecret") or {}).get("data", []):
+                remote = ref.get("remoteRef", {})
+                fields[f"secrets.{ref.get('secretKey')}"] = _secret_digest(
+                    f"{remote.get('key')}#{remote.get('property')}")
+        else:
+            values = deep_merge(values, data)
+    fields.update(flatten(values, "values"))
+    protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
+    return AppView(zone, env, service, meta.get("name", ""), path, protected, fields)

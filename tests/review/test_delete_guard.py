@@ -1,0 +1,50 @@
+"""The guard against destructive changes: protected environments, declared renames."""
+from __future__ import annotations
+
+from tests.helpers import MINIMAL, make_project, run_cli, snapshot
+
+PROTECTED = MINIMAL.replace('zone="internet")', 'zone="internet", protected=True)')
+
+
+def test_removing_a_protected_service_needs_allow_delete(tmp_path):
+    project = make_project(tmp_path / "p", PROTECTED)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace(
+        'Service("db", project="app", wave=first,\n                '
+        'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),\n', "").replace(
+        ', depends_on=["db"]', ""))
+    before = snapshot(project / "build")
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1
+    assert "deletes Application db-prod of protected environment prod" in refused.stderr
+    assert "--allow-delete db-prod" in refused.stderr
+    assert "db-stg" not in refused.stderr  # stg is not protected
+    assert snapshot(project / "build") == before
+    allowed = run_cli("compile", "--allow-delete", "db-prod", cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    assert not (project / "build/gitops/argo-apps/internet/apps/prod/app/db.yaml").exists()
+
+
+def test_a_declared_rename_is_shown_as_a_rename_and_keeps_the_release(tmp_path):
+    project = make_project(tmp_path / "p", PROTECTED)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace(
+        'Service("api", project="app"', 'Service("shop-api", previous_names=["api"], project="app"'))
+    diff = run_cli("diff", cwd=project).stdout
+    assert "  > api-prod renamed to shop-api-prod" in diff
+    assert "removed" not in diff
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    app = (project / "build/gitops/argo-apps/internet/apps/prod/app/shop-api.yaml").read_text()
+    assert "releaseName: api" in app  # the workloads keep their names
+
+
+def test_stateful_services_get_no_cascading_finalizer(tmp_path):
+    source = MINIMAL.replace('Service("db", project="app",', 'Service("db", project="app", stateful=True,')
+    project = make_project(tmp_path / "p", source)
+    assert run_cli("compile", cwd=project).returncode == 0
+    db = (project / "build/gitops/argo-apps/internal/apps/stg/app/db.yaml").read_text()
+    api = (project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml").read_text()
+    assert "finalizers" not in db and "resources-finalizer.argocd.argoproj.io" in api

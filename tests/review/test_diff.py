@@ -1,0 +1,130 @@
+"""`gitops-dsl diff` in a real temporary git repository: commit, change, and read the exact diff."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MINIMAL, make_project, run_cli
+from tests.test_sealing import CERT
+from gitops_dsl.sealing import seal
+
+SEALED = seal(CERT, b"first-secret-value", namespace="demo-prod", name="api")
+RESEALED = seal(CERT, b"second-secret-value", namespace="demo-prod", name="api")
+BASE = MINIMAL.replace(
+    'values={"replicaCount": 1},',
+    f'values={{"replicaCount": 1}}, secrets=SealedSecrets({{"stg": {{"TOKEN": "{SEALED}"}}, '
+    f'"prod": {{"TOKEN": "{SEALED}"}}}}),')
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True,
+                          env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+                               "HOME": str(project), "PATH": "/usr/bin:/bin"}).stdout
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    project = make_project(tmp_path / "repo", BASE)
+    git(project, "init", "-q", "-b", "main")
+    assert run_cli("compile", cwd=project).returncode == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    return project
+
+
+def change(project: Path, old: str, new: str) -> None:
+    platform = project / "platforms" / "demo.py"
+    text = platform.read_text()
+    assert old in text, old
+    platform.write_text(text.replace(old, new))
+
+
+def test_no_changes(repo):
+    result = run_cli("diff", "--exit-code", cwd=repo)
+    assert result.returncode == 0 and result.stdout == "no changes\n"
+
+
+def test_value_image_and_dependency_changes_exact_text(repo):
+    change(repo, 'per_env={"prod": Overlay(values={"replicaCount": 3})}',
+           'per_env={"prod": Overlay(values={"replicaCount": 4}, image=Image("ghcr.io/acme/api", "1.1.0"))}')
+    change(repo, 'config={"LOG_LEVEL": "info"}', 'config={"LOG_LEVEL": "debug"}')
+    result = run_cli("diff", "--env", "prod", cwd=repo)
+    assert result.stdout == (
+        "zone internet, environment prod\n"
+        "  ~ api-prod\n"
+        '      config.LOG_LEVEL: "info" -> "debug"\n'
+        '      values.image.tag: "1.0.0" -> "1.1.0"\n'
+        "      values.replicaCount: 3 -> 4\n")
+    assert run_cli("diff", "--exit-code", cwd=repo).returncode == 1
+
+
+def test_dependency_and_wave_move(repo):
+    change(repo, 'Service("db", project="app", wave=first,',
+           'Service("db", project="app", wave=first, depends_on=["cache"],')
+    change(repo, "    ],\n)", '        Service("cache", project="app", wave=first,\n'
+                             '                chart=HelmChart("https://charts.example", "c", "1.0.0")),\n'
+                             "    ],\n)")
+    change(repo, 'Service("db", project="app", wave=first,', 'Service("db", project="app", wave=second,')
+    change(repo, 'Service("api", project="app", wave=second,', 'Service("api", project="app", wave=third,')
+    change(repo, 'first, second = Waves("first", "second")', 'first, second, third = Waves("first", "second", "third")')
+    text = run_cli("diff", "--env", "stg", cwd=repo).stdout
+    assert text == (
+        "zone internal, environment stg\n"
+        "  + cache-stg added (wave 0)\n"
+        "  ~ api-stg\n"
+        "      wave: 1 -> 2\n"
+        "  ~ db-stg\n"
+        "      wave: 0 -> 1\n")
+
+
+def test_removed_service_listed_first_and_bold_in_markdown(repo):
+    change(repo, 'Service("db", project="app", wave=first,\n                '
+                 'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),\n', "")
+    change(repo, ', depends_on=["db"]', "")
+    change(repo, 'values={"replicaCount": 1},', 'values={"replicaCount": 2},')
+    text = run_cli("diff", cwd=repo).stdout
+    assert text.splitlines()[:3] == ["zone internal, environment stg", "  - db-stg removed",
+                                     "zone internet, environment prod"]
+    md = run_cli("diff", "--format", "markdown", cwd=repo).stdout
+    assert md.startswith("### gitops-dsl diff\n\n| zone | environment | removed | renamed | added | changed |")
+    assert "| internal | stg | **1** | 0 | 0 | 1 |" in md
+    assert "| internet | prod | **1** | 0 | 0 | 0 |" in md  # prod's overlay keeps 3 replicas
+    assert "- **db-prod** (internet/prod)" in md
+    assert md.index("**Deleted Applications**") < md.index("<details>")
+    data = json.loads(run_cli("diff", "--format", "json", cwd=repo).stdout)
+    kinds = [(c["kind"], c["app"]) for c in data["changes"]]
+    assert kinds == [("removed", "db-stg"), ("removed", "db-prod"), ("changed", "api-stg")]
+    assert {"path": "values.replicaCount", "old": 1, "new": 2} in data["changes"][2]["fields"]
+
+
+def test_against_a_git_ref(repo):
+    change(repo, 'values={"replicaCount": 1},', 'values={"replicaCount": 5},')
+    assert run_cli("compile", cwd=repo).returncode == 0
+    git(repo, "commit", "-q", "-am", "five replicas")
+    assert run_cli("diff", cwd=repo).stdout == "no changes\n"       # build/ is current
+    text = run_cli("diff", "--against", "HEAD~1", "--env", "stg", cwd=repo).stdout
+    assert text == "zone internal, environment stg\n  ~ api-stg\n      values.replicaCount: 1 -> 5\n"
+    bad = run_cli("diff", "--against", "no-such-ref", cwd=repo)
+    assert bad.returncode == 1 and "git:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_secret_values_never_appear(repo):
+    change(repo, f'"prod": {{"TOKEN": "{SEALED}"}}', f'"prod": {{"TOKEN": "{RESEALED}"}}')
+    outputs = [run_cli("diff", *args, cwd=repo).stdout for args in
+               [(), ("--format", "markdown"), ("--format", "json")]]
+    assert "secrets.TOKEN: ciphertext changed" in outputs[0]
+    assert '"secret": "ciphertext changed"' in outputs[2]
+    for out in outputs:
+        for forbidden in (SEALED, RESEALED, SEALED[:40], RESEALED[:40], "first-secret", "second-secret"):
+            assert forbidden not in out
+
+
+def test_environment_drift(repo):
+    text = run_cli("diff", "--env", "stg", "--to-env", "prod", cwd=repo).stdout
+    assert text == ("stg -> prod\n"
+                    "  api\n"
+                    "      values.replicaCount: 1 -> 3\n")

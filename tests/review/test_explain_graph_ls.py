@@ -1,0 +1,72 @@
+"""explain (provenance on the example platform), graph, ls, and explain for generated files."""
+from __future__ import annotations
+
+import json
+import re
+
+from tests.helpers import REPO, run_cli
+
+PLATE = (REPO / "platforms" / "plate.py").read_text().splitlines()
+
+
+def line_of(text: str, after: str | None = None) -> int:
+    start = 0
+    if after is not None:
+        start = next(i for i, t in enumerate(PLATE) if after in t)
+    return next(i for i, t in enumerate(PLATE[start:], start + 1) if text in t)
+
+
+def test_explain_names_the_layer_and_line_of_each_value():
+    out = run_cli("explain", "plate-api", "--env", "prod", "--format", "json", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)["plate-api-prod"]
+    origin = {v["path"]: (v["layer"], v["at"]) for v in data["values"]}
+    prod_line = line_of('prod = Environment(')
+    service_line = line_of("\"plate-api\", project=app") - 1  # the line of `Service(`
+    overlay_line = line_of('"prod": Overlay(values={"replicaCount": 3}', after='"plate-api", project=app')
+    platform_line = line_of("platform = Platform(")
+    assert origin["sync.retry.limit"] == ("environment", f"platforms/plate.py:{prod_line}")
+    assert origin["revision_history_limit"] == ("environment", f"platforms/plate.py:{prod_line}")
+    assert origin["sync.options.ApplyOutOfSyncOnly"] == ("platform", f"platforms/plate.py:{platform_line}")
+    assert origin["sync.prune"] == ("default", "gitops-dsl")
+    assert origin["values.port"] == ("service", f"platforms/plate.py:{service_line}")
+    assert origin["values.replicaCount"] == ("overlay", f"platforms/plate.py:{overlay_line}")
+    assert origin["config.LOG_LEVEL"] == ("overlay", f"platforms/plate.py:{overlay_line}")
+    assert origin["config.KAFKA_BROKERS"] == ("service", f"platforms/plate.py:{service_line}")
+    assert origin["values.image.tag"][0] == "service"
+    dev = json.loads(run_cli("explain", "plate-api", "--env", "dev", "--format", "json",
+                             cwd=REPO).stdout)["plate-api-dev"]
+    dev_origin = {v["path"]: v["layer"] for v in dev["values"]}
+    assert dev_origin["values.image.tag"] == "overlay"
+    assert "gitops/argo-apps/internet/apps/prod/app/plate-api.yaml" in data["files"]
+    assert "configs/prod/plate-api/secrets.yaml" in data["files"]
+    secret = [v for v in data["values"] if v["path"].startswith("secrets.")]
+    assert secret and all(v["value"] == "(sealed, not shown)" for v in secret)
+
+
+def test_explain_a_generated_file():
+    out = run_cli("explain", "build/gitops/values/plate-web/values-prod.yaml", cwd=REPO).stdout
+    assert "made by Service('plate-web')" in out
+    assert re.search(r"at platforms/plate.py:\d+", out)
+
+
+def test_graph_mermaid_and_dot():
+    mermaid = run_cli("graph", "--env", "prod", cwd=REPO).stdout
+    assert mermaid.startswith("flowchart LR\n  %% environment prod, zone internet")
+    assert mermaid.index('["wave 0: operators"]') < mermaid.index('["wave 4: apis"]')
+    assert "  n_plate_cache --> n_plate_api" in mermaid
+    dot = run_cli("graph", "--env", "prod", "--format", "dot", cwd=REPO).stdout
+    assert dot.startswith('digraph "prod" {') and '"plate-cache" -> "plate-api";' in dot
+    assert run_cli("graph", "--env", "nope", cwd=REPO).returncode == 1
+
+
+def test_ls():
+    assert run_cli("ls", "zones", cwd=REPO).stdout == "internal\ninternet\n"
+    assert run_cli("ls", "environments", cwd=REPO).stdout == "dev\nprod\nstg\n"
+    services = run_cli("ls", "services", cwd=REPO).stdout.split()
+    assert "plate-llm" in services and services == sorted(services)
+    projects = json.loads(run_cli("ls", "projects", "--format", "json", cwd=REPO).stdout)
+    assert [p["name"] for p in projects] == ["app", "monitoring", "tools"]
+    envs = json.loads(run_cli("ls", "environments", "--format", "json", cwd=REPO).stdout)
+    assert {"name": "prod", "zone": "internet", "cluster": "prod",
+            "server": "https://prod.k8s.acme.example:6443", "protected": True} in envs
