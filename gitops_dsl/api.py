@@ -30,6 +30,7 @@ class Result:
     root: Path | None = None
     suppressed: tuple = ()    # checks.Suppressed: silenced diagnostics with their reasons
     rules: tuple = ()         # user rules loaded from platforms/
+    versions: tuple = ()      # the versions file of each platform
 
     @property
     def ok(self) -> bool:
@@ -37,8 +38,8 @@ class Result:
 
 
 def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
-            severity: dict | None = None, allow: dict | None = None, render_tree: bool = True
-            ) -> Result:
+            severity: dict | None = None, allow: dict | None = None, render_tree: bool = True,
+            versions_text: dict | None = None) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
     `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
@@ -47,25 +48,29 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
     """
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
-    loaded = load(platforms_dir)
+    loaded = load(platforms_dir, versions_text=versions_text)
     if has_errors(loaded.diagnostics):
         return Result(loaded.platforms, {}, {}, tuple(sorted(loaded.diagnostics, key=sort_key)),
-                      root_path, (), loaded.rules)
+                      root_path, (), loaded.rules, loaded.versions)
     return compile_platforms(loaded.platforms, root=root_path, user_rules=loaded.rules,
                              severity=severity, allow=allow, render_tree=render_tree,
-                             diagnostics=loaded.diagnostics)
+                             diagnostics=loaded.diagnostics, versions=loaded.versions)
 
 
 def compile_platforms(platforms, *, root: str | Path | None = None, user_rules=(),
                       severity: dict | None = None, allow: dict | None = None,
-                      render_tree: bool = True, diagnostics=()) -> Result:
+                      render_tree: bool = True, diagnostics=(), versions=()) -> Result:
     """Resolve, check and render Platform objects already in memory (no import, no IO)."""
+    from .versions import EMPTY, check_references
+
     root_path = Path(root).resolve() if root is not None else None
     diagnostics = list(diagnostics)
     tree: dict[str, Document] = {}
     checked = []
-    for platform in platforms:
-        resolved = resolve(platform)
+    versions = tuple(versions) or (EMPTY,) * len(tuple(platforms))
+    for platform, pins in zip(platforms, versions):
+        diagnostics.extend(check_references(pins, platform))
+        resolved = resolve(platform, pins)
         outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
                              allow=allow)
         diagnostics.extend(outcome.diagnostics)
@@ -85,9 +90,10 @@ def compile_platforms(platforms, *, root: str | Path | None = None, user_rules=(
     diagnostics = sorted(diagnostics, key=sort_key)
     platforms = tuple(platforms)
     if has_errors(diagnostics):
-        return Result(platforms, {}, {}, tuple(diagnostics), root_path, suppressed, tuple(user_rules))
+        return Result(platforms, {}, {}, tuple(diagnostics), root_path, suppressed, tuple(user_rules),
+                      versions)
     return Result(platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path, suppressed,
-                  tuple(user_rules))
+                  tuple(user_rules), versions)
 
 
 def write(result: Result, out_dir: str | Path) -> Plan:
@@ -109,6 +115,16 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     return check(Path(out_dir), result.files)
 
 
+def resolved_platforms(result: Result) -> list:
+    """Each platform of a compile resolved again, with its versions file's pins."""
+    versions = result.versions or (None,) * len(result.platforms)
+    return [resolve(p, v) for p, v in zip(result.platforms, versions)]
+
+
+def resolved_apps(result: Result) -> list:
+    return [a for resolved in resolved_platforms(result) for a in resolved.apps]
+
+
 @attrs.frozen
 class SealTarget:
     """Where a sealed value of one service in one environment will be unsealed."""
@@ -128,15 +144,14 @@ def seal_target(result: Result, service: str, env: str) -> SealTarget:
     missing."""
     from .model.secrets import SealedSecrets
 
-    for platform in result.platforms:
-        for app in resolve(platform).apps:
-            if app.service.name == service and app.env.name == env:
-                secrets = app.secrets if isinstance(app.secrets, SealedSecrets) else None
-                return SealTarget(service, env, app.namespace,
-                                  (secrets.name if secrets and secrets.name else app.release_name),
-                                  secrets.scope if secrets else "strict", app.env.cluster.name,
-                                  app.env.cluster.sealing_cert_fingerprint)
-    known = sorted({f"{a.service.name}/{a.env.name}" for p in result.platforms for a in resolve(p).apps})
+    for app in resolved_apps(result):
+        if app.service.name == service and app.env.name == env:
+            secrets = app.secrets if isinstance(app.secrets, SealedSecrets) else None
+            return SealTarget(service, env, app.namespace,
+                              (secrets.name if secrets and secrets.name else app.release_name),
+                              secrets.scope if secrets else "strict", app.env.cluster.name,
+                              app.env.cluster.sealing_cert_fingerprint)
+    known = sorted({f"{a.service.name}/{a.env.name}" for a in resolved_apps(result)})
     raise LookupError(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")
 
 
@@ -185,3 +200,65 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
 
 def renames(result: Result) -> dict[str, tuple]:
     return {s.name: s.previous_names for p in result.platforms for s in p.services if s.previous_names}
+
+
+@attrs.frozen
+class VersionEdit:
+    """A versions-file change checked by a full compile in memory before anything is written."""
+
+    path: Path
+    old_text: str
+    new_text: str
+    result: Result
+
+
+def edit_versions(platforms_dir: str | Path, edits, *, root: str | Path | None = None,
+                  severity: dict | None = None, allow: dict | None = None) -> VersionEdit:
+    """Apply `edits` - (service, field, value, env or None) - to the versions file of the platform
+    that has the service, and compile with the edited text in memory. Raises LookupError for an
+    unknown service; the caller writes `new_text` only when `result.ok`."""
+    from .load import load, versions_path
+    from .versions import EditError, set_pin
+
+    loaded = load(Path(platforms_dir))
+    if has_errors(loaded.diagnostics):
+        return VersionEdit(Path(), "", "", Result(loaded.platforms, {}, {}, loaded.diagnostics))
+    edits = list(edits)
+    owner = None
+    for platform in loaded.platforms:
+        if any(s.name == edits[0][0] for s in platform.services):
+            owner = platform
+    if owner is None:
+        known = sorted(s.name for p in loaded.platforms for s in p.services)
+        raise LookupError(f"no service {edits[0][0]!r}; known: {', '.join(known[:30])}")
+    path = versions_path(owner)
+    old_text = path.read_text("utf-8") if path.exists() else ""
+    envs = {e.name for e in owner.environments}
+    text = old_text
+    for service, field, value, env in edits:
+        if env is not None and env not in envs:
+            raise LookupError(f"no environment {env!r}; known: {', '.join(sorted(envs))}")
+        try:
+            text = set_pin(text, service, field, value, env)
+        except EditError as exc:
+            raise LookupError(f"{path}: {exc}") from None
+    result = compile(platforms_dir, root=root, severity=severity, allow=allow,
+                     versions_text={path: text})
+    return VersionEdit(path, old_text, text, result)
+
+
+def promotion_edits(result: Result, service: str | None, source: str, target: str) -> list[tuple]:
+    """The pins of `source` copied to `target`, for one service or (None) every service whose
+    pins differ between the two environments."""
+    from .versions import FIELDS
+
+    edits = []
+    for platform, pins in zip(result.platforms, result.versions):
+        for s in platform.services:
+            if service is not None and s.name != service:
+                continue
+            for field in FIELDS:
+                a, b = pins.pin(s.name, source, field), pins.pin(s.name, target, field)
+                if a is not None and (b is None or a.value != b.value):
+                    edits.append((s.name, field, a.value, target))
+    return edits

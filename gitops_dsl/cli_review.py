@@ -84,13 +84,12 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, platforms, out
 @click.option("--platforms", "platforms", metavar="DIR")
 def graph_command(env_name, fmt, platforms) -> None:
     """Services by sync wave with their dependencies (mermaid renders on GitHub)."""
-    from .resolve import resolve
+    from .api import resolved_apps, resolved_platforms
     from .review.graph import dot, mermaid
     result = _compile(_settings(platforms, None), render_tree=False)
     _ok(result)
     draw = dot if fmt == "dot" else mermaid
-    for platform in result.platforms:
-        resolved = resolve(platform)
+    for resolved in resolved_platforms(result):
         envs = [e.name for e in resolved.environments]
         if env_name and env_name not in envs:
             raise click.ClickException(f"no environment {env_name!r}; known: {', '.join(envs)}")
@@ -108,7 +107,7 @@ def graph_command(env_name, fmt, platforms) -> None:
 def explain_command(target, env_name, fmt, platforms, out) -> None:
     """Where each value of a service comes from (layer and file:line), and the files it makes;
     or, for a path in the output folder, which object produced that file."""
-    from .resolve import resolve
+    from .api import resolved_apps, resolved_platforms
     from .review.explain import explain_app
     settings = _settings(platforms, out)
     result = _compile(settings)
@@ -135,7 +134,7 @@ def explain_command(target, env_name, fmt, platforms, out) -> None:
         else:
             click.echo(f"{rel}\n  made by {made_by}\n  at {where}")
         return
-    apps = [a for p in result.platforms for a in resolve(p).apps if a.service.name == target
+    apps = [a for a in resolved_apps(result) if a.service.name == target
             and (env_name is None or a.env.name == env_name)]
     if not apps:
         raise click.ClickException(f"{target!r} is neither a service (in {env_name or 'any env'}) nor "
@@ -168,12 +167,12 @@ def explain_command(target, env_name, fmt, platforms, out) -> None:
 @click.option("--platforms", "platforms", metavar="DIR")
 def ls_command(what, fmt, platforms) -> None:
     """Names, one per line (for scripts), or JSON with details."""
-    from .resolve import resolve
+    from .api import resolved_apps, resolved_platforms
     result = _compile(_settings(platforms, None), render_tree=False)
     _ok(result)
     rows = []
-    for platform in result.platforms:
-        resolved = resolve(platform)
+    for resolved in resolved_platforms(result):
+        platform = resolved.platform
         if what == "zones":
             rows += [{"name": z.name, "argocd_namespace": z.argocd_namespace,
                       "environments": [e.name for e in resolved.environments if e.zone.name == z.name]}

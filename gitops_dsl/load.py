@@ -19,6 +19,8 @@ from . import model
 from .checks.registry import collecting_user_rules
 from .diagnostics import Diagnostic, Location, ModelError, error
 from .model import Platform
+from .versions import load_file as load_versions
+from .versions import parse as parse_versions
 
 
 @attrs.frozen
@@ -27,9 +29,17 @@ class Loaded:
     diagnostics: tuple
     files: tuple          # the platform files that were imported
     rules: tuple = ()     # rules registered with @rule(...) in platforms/
+    versions: tuple = ()  # one versions.Versions per platform
 
 
-def load(platforms_dir: Path) -> Loaded:
+def versions_path(platform: Platform) -> Path:
+    """Where a platform's versions file is: `Platform.versions`, next to the platform's file."""
+    return Path(platform.location.file).resolve().parent / platform.versions
+
+
+def load(platforms_dir: Path, *, versions_text: dict | None = None) -> Loaded:
+    """Import platforms/ and read each platform's versions file (`versions_text` maps a versions
+    file path to text to use instead of the file: what `set-image` checks before writing)."""
     platforms_dir = Path(platforms_dir).resolve()
     if not platforms_dir.is_dir():
         return Loaded((), (error("GD115", f"platforms folder {platforms_dir} does not exist",
@@ -86,7 +96,16 @@ def load(platforms_dir: Path) -> Loaded:
             diagnostics.append(error("GD112", f"rule code {item.code} is registered twice",
                                      hint="give each rule its own code", location=item.location))
         codes[item.code] = item
-    return Loaded(tuple(found), tuple(diagnostics), tuple(files), tuple(user_rules))
+    versions = []
+    for platform in found:
+        path = versions_path(platform)
+        if versions_text and path in versions_text:
+            parsed, problems = parse_versions(path, versions_text[path])
+        else:
+            parsed, problems = load_versions(path)
+        versions.append(parsed)
+        diagnostics.extend(problems)
+    return Loaded(tuple(found), tuple(diagnostics), tuple(files), tuple(user_rules), tuple(versions))
 
 
 _UNEXPECTED = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")

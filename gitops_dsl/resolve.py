@@ -88,6 +88,7 @@ class App:
     cascade: str
     release_name: str
     overlay: Overlay | None
+    pins: dict = attrs.field(factory=dict)   # field -> versions.Pin that filled it
 
     @property
     def effective_values(self) -> dict:
@@ -104,6 +105,7 @@ class Resolved:
     apps: tuple                   # sorted by (zone, env, service)
     waves: dict                   # wave name -> Wave
     services: dict                # service name -> Service (first declaration wins)
+    versions: Any = None          # the platform's versions file (versions.Versions)
 
     def apps_in(self, env_name: str) -> list[App]:
         return [a for a in self.apps if a.env.name == env_name]
@@ -183,7 +185,10 @@ def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tup
     return result
 
 
-def resolve(platform: Platform) -> Resolved:
+def resolve(platform: Platform, versions=None) -> Resolved:
+    """Every (service, environment) of a platform, with the versions file's pins filled in."""
+    from .versions import EMPTY
+    versions = versions or EMPTY
     zones = _zones(platform)
     waves = _named_waves(platform)
     services: dict[str, Service] = {}
@@ -203,10 +208,11 @@ def resolve(platform: Platform) -> Resolved:
         for service in sorted(in_env, key=lambda s: s.name):
             apps.append(_resolve_app(platform, service, env, zones[env.zone.name],
                                      overlays[service.name], deps[service.name],
-                                     env_waves[service.name]))
+                                     env_waves[service.name], versions))
     apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))
     return Resolved(platform, tuple(sorted(environments.values(), key=lambda e: e.name)),
-                    tuple(sorted(zones.values(), key=lambda z: z.name)), tuple(apps), waves, services)
+                    tuple(sorted(zones.values(), key=lambda z: z.name)), tuple(apps), waves, services,
+                    versions)
 
 
 def _pick(overlay: Overlay | None, service: Service, field: str) -> Any:
@@ -233,8 +239,23 @@ def _sync_policy(*layers) -> SyncPolicy:
     return sync
 
 
+def _split_pin(value: str) -> tuple[str | None, str | None]:
+    """An image pin is a tag, a digest, or tag@digest."""
+    if value.startswith("sha256:"):
+        return None, value
+    tag, _, digest = value.partition("@")
+    return tag or None, digest or None
+
+
+def _pinned(image: Image | None, pin) -> Image | None:
+    if image is None or image.tag or image.digest or pin is None:
+        return image
+    tag, digest = _split_pin(pin.value)
+    return attrs.evolve(image, tag=tag, digest=digest)
+
+
 def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Zone,
-                 overlay: Overlay | None, deps: tuple, wave: tuple[int, str]) -> App:
+                 overlay: Overlay | None, deps: tuple, wave: tuple[int, str], versions) -> App:
     sync = _sync_policy(platform.sync, env.sync, service.sync, overlay.sync if overlay else None)
     history = DEFAULT_REVISION_HISTORY_LIMIT
     cascade = DEFAULT_CASCADE
@@ -251,8 +272,17 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     namespace = namespace_template.replace("{platform}", platform.name).replace(
         "{env}", env.name).replace("{service}", service.name)
     chart = _pick(overlay, service, "chart") or STANDARD_CHART
-    image = _pick(overlay, service, "image")
-    values, env_values = _values(service, overlay, chart)
+    pins = {}
+    if isinstance(chart, HelmChart) and chart.version is None:
+        pin = versions.pin(service.name, env.name, "chart")
+        if pin is not None:
+            chart = attrs.evolve(chart, version=pin.value)
+            pins["chart"] = pin
+    image_pin = versions.pin(service.name, env.name, "image")
+    image = _pinned(_pick(overlay, service, "image"), image_pin)
+    if image_pin is not None and image is not None and image is not _pick(overlay, service, "image"):
+        pins["image"] = image_pin
+    values, env_values = _values(service, overlay, chart, versions, env.name)
     config = {**service.config, **(overlay.config if overlay else {})}
     sealed = {}
     if isinstance(service.secrets, SealedSecrets):
@@ -270,12 +300,14 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
         info={**service.info, **(overlay.info if overlay else {})},
         revision_history_limit=history, cascade=cascade,
         release_name=service.release_name or (service.previous_names[-1] if service.previous_names
-                                               else service.name), overlay=overlay,
+                                               else service.name), overlay=overlay, pins=pins,
     )
 
 
-def _values(service: Service, overlay: Overlay | None, chart: Any) -> tuple[dict, dict]:
-    """The two Helm values layers. For the standard chart the image is a value like any other."""
+def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env: str
+            ) -> tuple[dict, dict]:
+    """The two Helm values layers. For the standard chart the image is a value like any other:
+    the service's pin goes to the common layer, an environment's pin to its own layer."""
     common = service.values
     env_layer = overlay.values if overlay else {}
     if isinstance(chart, StandardChart):
@@ -283,10 +315,18 @@ def _values(service: Service, overlay: Overlay | None, chart: Any) -> tuple[dict
         read = sorted({r.name for r in service.reads if r.kind == "Secret"})
         if read:
             common = deep_merge({"envFromSecrets": read}, common)
+        service_pin = versions.service_pins.get((service.name, "image"))
+        env_pin = versions.env_pins.get((service.name, env, "image"))
         if service.image is not None:
-            common = deep_merge(_image_values(service.image), common)
+            common = deep_merge(_image_values(_pinned(service.image, service_pin)), common)
         if overlay is not None and overlay.image is not None:
-            env_layer = deep_merge(_image_values(overlay.image), env_layer)
+            env_layer = deep_merge(_image_values(_pinned(overlay.image, env_pin or service_pin)),
+                                   env_layer)
+        elif env_pin is not None and service.image is not None and not (service.image.tag or
+                                                                         service.image.digest):
+            tag, digest = _split_pin(env_pin.value)
+            pinned = {k: v for k, v in (("tag", tag), ("digest", digest)) if v}
+            env_layer = deep_merge({"image": pinned}, env_layer)
     return common, env_layer
 
 

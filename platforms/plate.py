@@ -8,6 +8,7 @@ per environment, drifting by hand), with its mistakes fixed rather than copied:
 - value files cannot point at nothing: every $values/ and $configs/ file is written by the compile;
 - stg and prod differ only where an Overlay or an Environment says so;
 - prod images are pinned (a policy of the prod environment), the prod revision history is 10;
+- image tags and chart versions live in versions.yaml, where CI and bots bump them;
 - CRDs (operators wave) come before the custom resources that use them (infrastructure wave).
 """
 from _sealed import FINGERPRINTS, PLATE_API
@@ -109,14 +110,14 @@ services = [
     # ------------------------------------------------------------ operators
     Service(
         "ingress-nginx", project=tools, wave=operators, namespace="ingress-nginx",
-        chart=HelmChart("https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "4.11.3"),
+        chart=HelmChart("https://kubernetes.github.io/ingress-nginx", "ingress-nginx"),
         values={"controller": {"replicaCount": 1, "ingressClassResource": {"default": True}}},
         per_env={"prod": Overlay(values={"controller": {"replicaCount": 2}})},
         info={"Purpose": "ingress controller of the environment's cluster"},
     ),
     Service(
         "external-secrets", project=tools, wave=operators, namespace="external-secrets",
-        chart=HelmChart("https://charts.external-secrets.io", "external-secrets", "0.10.4"),
+        chart=HelmChart("https://charts.external-secrets.io", "external-secrets"),
         values={"installCRDs": True},
         # its CRDs exceed the 262144-byte last-applied annotation of client-side apply
         sync=SyncPolicy(options=SyncOptions(server_side_apply=True)),
@@ -124,7 +125,7 @@ services = [
     Service(
         "prometheus", project=monitoring, wave=operators, namespace="monitoring",
         chart=HelmChart("https://prometheus-community.github.io/helm-charts",
-                        "kube-prometheus-stack", "65.1.1"),
+                        "kube-prometheus-stack"),
         values={"grafana": {"enabled": False},
                 "prometheus": {"prometheusSpec": {"retention": "7d"}}},
         per_env={"prod": Overlay(values={"prometheus": {"prometheusSpec": {"retention": "30d"}}})},
@@ -160,7 +161,7 @@ services = [
     ),
     Service(
         "loki", project=monitoring, wave=infrastructure, namespace="monitoring",
-        chart=HelmChart(grafana_charts, "loki", "6.16.0"),
+        chart=HelmChart(grafana_charts, "loki"),
         depends_on=["prometheus"],               # its ServiceMonitor needs the CRD
         values={"deploymentMode": "SingleBinary", "loki": {"auth_enabled": False},
                 "singleBinary": {"replicas": 1}},
@@ -169,7 +170,7 @@ services = [
     # ------------------------------------------------------------ databases
     Service(
         "plate-cache", project=app, wave=databases,
-        chart=HelmChart(bitnami, "redis", "19.6.0"),
+        chart=HelmChart(bitnami, "redis"),
         depends_on=["openbao-secrets"],
         reads=[app_env_secrets],                 # its password
         values={"architecture": "standalone",
@@ -180,7 +181,7 @@ services = [
     ),
     Service(
         "kafka", project=app, wave=databases,
-        chart=HelmChart(bitnami, "kafka", "30.1.8"),
+        chart=HelmChart(bitnami, "kafka"),
         values={"controller": {"replicaCount": 1}, "listeners": {"client": {"protocol": "PLAINTEXT"}}},
         per_env={"prod": Overlay(values={"controller": {"replicaCount": 3}})},
         stateful=True,
@@ -188,7 +189,7 @@ services = [
     # grafana has no wave: it goes one wave after its latest dependency (loki)
     Service(
         "grafana", project=monitoring, namespace="monitoring",
-        chart=HelmChart(grafana_charts, "grafana", "8.5.2"),
+        chart=HelmChart(grafana_charts, "grafana"),
         depends_on=["prometheus", "loki"],
         values={"datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [
             {"name": "Prometheus", "type": "prometheus",
@@ -199,7 +200,7 @@ services = [
     # ------------------------------------------------------------ workers
     Service(
         "plate-worker", project=app, wave=workers,
-        image=Image("ghcr.io/acme/plate-worker", "1.8.2"),
+        image=Image("ghcr.io/acme/plate-worker"),
         depends_on=["kafka", "plate-cache", "openbao-secrets"],
         reads=[app_env_secrets],
         values=standard_resources,
@@ -209,28 +210,27 @@ services = [
     # ------------------------------------------------------------ apis
     Service(
         "plate-api", project=app, wave=apis,
-        image=Image("ghcr.io/acme/plate-api", "1.8.2"),
+        image=Image("ghcr.io/acme/plate-api"),
         depends_on=["plate-cache", "kafka", "openbao-secrets"],
         reads=[app_env_secrets],
         values={"port": 3006, **standard_resources},
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
         secrets=SealedSecrets(PLATE_API, cert_fingerprints=FINGERPRINTS),
         per_env={
-            "dev": Overlay(image=Image("ghcr.io/acme/plate-api", "1.9.0-rc.1"),
-                           config={"LOG_LEVEL": "debug"}),
+            "dev": Overlay(config={"LOG_LEVEL": "debug"}),
             "prod": Overlay(values={"replicaCount": 3}, config={"LOG_LEVEL": "warn"}),
         },
     ),
     Service(
         "plate-web", project=app, wave=apis,
-        image=Image("ghcr.io/acme/plate-web", "2.3.0"),
+        image=Image("ghcr.io/acme/plate-web"),
         values={"port": 3000, **standard_resources},
         config={"API_URL": "http://plate-api"},
         per_env={"prod": Overlay(values={"replicaCount": 2})},
     ),
     Service(
         "plate-admin", project=app, wave=apis,
-        image=Image("ghcr.io/acme/plate-admin", "2.3.0"),
+        image=Image("ghcr.io/acme/plate-admin"),
         depends_on=["openbao-secrets"],
         reads=[app_env_secrets],
         values={"port": 3000, **standard_resources},
@@ -238,7 +238,7 @@ services = [
     ),
     Service(
         "plate-llm", project=app, wave=apis, environments=[stg],
-        image=Image("ghcr.io/acme/plate-llm", "0.4.1"),
+        image=Image("ghcr.io/acme/plate-llm"),
         depends_on=["openbao-secrets"],
         values={"port": 8000, **standard_resources},
         config={"MODEL": "small"},

@@ -52,3 +52,13 @@ model_code("GD502", summary="a SealedSecrets value is not sealed-secrets ciphert
                        "and the refused value is never printed.",
            bad='SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})',
            good='SealedSecrets({"prod": {"DB_PASSWORD": "AgB...(kubeseal --raw output)"}})')
+model_code("GD413", summary="the versions file pins an unknown service or environment",
+           explanation="Every entry of the versions file must name a service and environment of its "
+                       "platform; a typo would pin nothing.",
+           bad="services:\n  plate-apii:\n    image: 1.2.3",
+           good="services:\n  plate-api:\n    image: 1.2.3")
+model_code("GD415", summary="the versions file is not valid",
+           explanation="Not YAML, or not the shape `services: <service>: {image, chart, envs: "
+                       "<env>: {image, chart}}`, or a value that is not a tag, digest or exact "
+                       "version. The file has a JSON schema: gitops-dsl schema versions.",
+           bad="services:\n  api:\n    image: [1, 2]", good="services:\n  api:\n    image: 1.2.3")

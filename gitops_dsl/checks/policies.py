@@ -20,9 +20,10 @@ def pinned_images(app) -> Iterator[Finding]:
     if image is None or image.digest:
         return
     if not image.tag or image.tag == "latest":
+        pin = app.pins.get("image")
         yield Finding(f"{app.name}: image {image.reference} is not pinned",
-                      "give a release tag such as '1.4.2' or a digest", image.location, app.name,
-                      app.service)
+                      "give a release tag such as '1.4.2' or a digest",
+                      pin.location if pin is not None else image.location, app.name, app.service)
 
 
 @builtin("GD302", summary="CPU/memory requests and memory limit not set", scope="app", opt_in=True,

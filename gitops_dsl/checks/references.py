@@ -12,8 +12,10 @@ from .registry import Finding, builtin
 
 
 def did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, sorted(choices), n=1)
-    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(choices)) or 'none'}"
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=1) or [
+        c for c in choices if name and (c.startswith(name) or name.startswith(c))][:1]
+    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices) or 'none'}"
 
 
 @builtin("GD401", summary="depends_on names a service that does not exist",
@@ -219,3 +221,44 @@ def unused_project(ctx) -> Iterator[Finding]:
         if project.name not in used:
             yield Finding(f"project {project.name!r} has no services", "remove it or use it",
                           project.location, project.name, project)
+
+
+@builtin("GD412", summary="a version pinned both in Python and in the versions file",
+         bad='Image("ghcr.io/acme/api", "1.0.0") and versions.yaml: api: image: 1.1.0',
+         good='Image("ghcr.io/acme/api") and the tag only in versions.yaml')
+def pinned_twice(ctx) -> Iterator[Finding]:
+    """A pin lives in one place, or a bot bumps the file while the code keeps the old tag."""
+    versions = ctx.resolved.versions
+    if versions is None or versions.path is None:
+        return
+    for service in ctx.resolved.platform.services:
+        layers = [(service, None)] + [(o, e) for e, o in service.per_env.items()]
+        for layer, env in layers:
+            image, chart = layer.image, layer.chart
+            for field, pinned_in_code in (("image", image is not None and (image.tag or image.digest)),
+                                          ("chart", getattr(chart, "version", None) is not None)):
+                pin = (versions.env_pins.get((service.name, env, field)) if env else
+                       versions.service_pins.get((service.name, field)))
+                if pinned_in_code and pin is not None:
+                    yield Finding(f"{service.name}{' in ' + env if env else ''}: the {field} version is "
+                                  f"pinned in Python and at {pin.location.display()}",
+                                  "keep it in one place (the versions file, for bots and CI)",
+                                  layer.location, service.name, service)
+
+
+@builtin("GD414", summary="an image tag or chart version that is set nowhere",
+         bad='Image("ghcr.io/acme/api") and no `api: image:` in versions.yaml',
+         good="versions.yaml: services: api: image: 1.4.2 (or `gitops-dsl set-image api 1.4.2`)")
+def version_missing(ctx) -> Iterator[Finding]:
+    """Without a tag an image means `latest`; a chart without a version cannot be fetched."""
+    from ..model.charts import HelmChart
+    for app in ctx.resolved.apps:
+        image = app.image
+        if isinstance(app.chart, StandardChart) and image is not None and not (image.tag or image.digest):
+            yield Finding(f"{app.name}: image {image.repository} has no tag", "pin it: gitops-dsl "
+                          f"set-image {app.service.name} TAG [--env {app.env.name}]", image.location,
+                          app.name, app.service)
+        if isinstance(app.chart, HelmChart) and app.chart.version is None:
+            yield Finding(f"{app.name}: chart {app.chart.chart} has no version", "pin it: gitops-dsl "
+                          f"set-chart {app.service.name} VERSION [--env {app.env.name}]",
+                          app.chart.location, app.name, app.service)

@@ -26,6 +26,8 @@ def _chart_repo_check(instance, attribute, value):
 
 
 def _version(instance, attribute, value):
+    if value is None:
+        return  # taken from the versions file
     if not isinstance(value, str) or not EXACT_VERSION.match(value):
         raise ModelError("GD406", f"HelmChart version {value!r} is not an exact version",
                          "pin the chart to one release such as '19.6.0': a range or a missing "
@@ -34,11 +36,12 @@ def _version(instance, attribute, value):
 
 @attrs.frozen
 class HelmChart:
-    """A chart from a Helm repository (https://...) or an OCI registry (registry/path), pinned."""
+    """A chart from a Helm repository (https://...) or an OCI registry (registry/path), pinned
+    to one exact version - here, or (version=None) in the versions file."""
 
     repo_url: str = attrs.field(converter=_chart_repo, validator=_chart_repo_check)
     chart: str = attrs.field(validator=non_empty_str)
-    version: str = attrs.field(validator=_version)
+    version: str | None = attrs.field(default=None, validator=_version)
     location: object = location_field()
 
     @property

@@ -8,7 +8,7 @@ import attrs
 from ..diagnostics import ModelError
 from ._fields import (allow_field, dns_label, instance_of, int_range, location_field, non_empty_str, optional,
                       str_map, to_dict, to_tuple, tuple_of)
-from .sync import SyncPolicy
+from .sync import SyncPolicy, cascade_check
 
 _URL = re.compile(r"^(https?://|ssh://|git@)[^\s]+$")
 _OCI_HOST = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$")
@@ -118,8 +118,7 @@ class Environment:
                                           validator=optional(instance_of(SyncPolicy)))
     revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
                                                      validator=optional(int_range(0)))
-    cascade: str | None = attrs.field(default=None, kw_only=True,
-                                      validator=optional(instance_of(str)))
+    cascade: str | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
     policies: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=_policies)
     #: compile refuses to delete an Application of this environment without --allow-delete
     protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))

@@ -9,7 +9,14 @@ from ._fields import (allow_field, dns_label, instance_of, int_range, location_f
 from .infra import Environment, Repo, Zone
 from .project import Project
 from .service import Service
-from .sync import SyncPolicy
+from .sync import SyncPolicy, cascade_check
+
+
+def _versions_path(instance, attribute, value):
+    if not isinstance(value, str) or not value.endswith((".yaml", ".yml")) or value.startswith("/") \
+            or ".." in value.split("/"):
+        raise ModelError("GD101", f"Platform.versions: {value!r} must be a relative .yaml path",
+                         "e.g. 'versions.yaml', next to the platform file")
 
 
 @attrs.frozen
@@ -32,8 +39,10 @@ class Platform:
                                           validator=optional(instance_of(SyncPolicy)))
     revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
                                                      validator=optional(int_range(0)))
-    cascade: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
+    cascade: str | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    #: the versions file (image tags and chart versions), relative to the platform's file
+    versions: str = attrs.field(default="versions.yaml", kw_only=True, validator=_versions_path)
     allow: dict[str, str] = allow_field()
     location: object = location_field()
 

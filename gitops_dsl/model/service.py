@@ -11,7 +11,7 @@ from ._fields import (allow_field, yaml_values, dns_label, instance_of, int_rang
 from .charts import GitPath, HelmChart
 from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets
-from .sync import CASCADE_FINALIZERS, IgnoreDifference, SyncPolicy
+from .sync import IgnoreDifference, SyncPolicy, cascade_check
 from .waves import Wave
 
 _REPOSITORY = re.compile(r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
@@ -67,11 +67,7 @@ def _wave_check(instance, attribute, value):
                                   f"integer, got {type(value).__name__}")
 
 
-def _cascade(instance, attribute, value):
-    if value is not None and value not in CASCADE_FINALIZERS:
-        raise ModelError("GD101", f"{type(instance).__name__}.cascade: expected one of "
-                                  f"{', '.join(map(repr, CASCADE_FINALIZERS))}, got {value!r}",
-                         "'foreground' deletes the workloads with the Application; 'none' keeps them")
+_cascade = cascade_check
 
 
 #: the annotations of the shared fields (for structuring the model from plain data)

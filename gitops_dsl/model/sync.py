@@ -141,3 +141,12 @@ CASCADE_FINALIZERS = {
     "background": "resources-finalizer.argocd.argoproj.io/background",
     "none": None,
 }
+
+
+def cascade_check(instance, attribute, value):
+    """What deleting an Application does to its workloads: "foreground" (the resources
+    finalizer), "background", or "none" (they stay)."""
+    if value is not None and (not isinstance(value, str) or value not in CASCADE_FINALIZERS):
+        raise ModelError("GD101", f"{type(instance).__name__}.cascade: expected one of "
+                                  f"{', '.join(map(repr, CASCADE_FINALIZERS))}, got {value!r}",
+                         "'foreground' deletes the workloads with the Application; 'none' keeps them")

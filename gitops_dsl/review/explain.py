@@ -59,7 +59,10 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
                                      ("environment", app.env)))
     add("project", app.project, "service", service)
     add("release_name", app.release_name, "service", service)
-    if overlay is not None and overlay.chart is not None:
+    if "chart" in app.pins:
+        out.append(Origin("chart", _chart(app.chart), "versions",
+                          app.pins["chart"].location.display(root).rsplit(":", 1)[0]))
+    elif overlay is not None and overlay.chart is not None:
         add("chart", _chart(app.chart), "overlay", overlay)
     else:
         add("chart", _chart(app.chart), "service" if service.chart else "default", service
@@ -74,7 +77,13 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
         overlay.depends_on is not None else "service", overlay if overlay is not None and
         overlay.depends_on is not None else service)
     env_values = flatten(app.env_values, "values")
+    versions = getattr(app, "pins", {})
     for path, value in flatten(app.effective_values, "values").items():
+        pin = versions.get("image") if path in ("values.image.tag", "values.image.digest") else None
+        if pin is not None:
+            layer = "versions (environment)" if path in env_values else "versions"
+            out.append(Origin(path, value, layer, pin.location.display(root).rsplit(":", 1)[0]))
+            continue
         if path in env_values:
             owner = overlay.image if path.startswith("values.image.") and overlay and overlay.image \
                 else overlay

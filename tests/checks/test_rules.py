@@ -100,6 +100,12 @@ p = platform(svc("api"))''',
                  chart=GitPath("charts", tool="directory")))''',
     "GD410": 'p = platform(svc("db", image=None, chart=redis), projects=[Project("app", source_repos=["https://example.com/*"])])  # <-',
     "GD411": 'p = platform(svc("api"), projects=[app, Project("tools")])  # <-',
+    "GD412": ('p = platform(svc("api"))  # <- tag in Python and in versions.yaml',
+              "services:\n  api:\n    image: 2.0.0\n"),
+    "GD413": ('p = platform(svc("api"))', "services:\n  api:\n    image: 2.0.0\n  apii:  # <-\n"
+              "    image: 1.0.0\n"),
+    "GD414": 'p = platform(svc("api", image=Image("ghcr.io/acme/api")))  # <- no tag anywhere',
+    "GD415": ('p = platform(svc("api"))', "services:\n  api:\n    image: [1, 2]  # <-\n"),
     "GD501": 'p = platform(svc("api", config={"DB_PASSWORD": "x"}))',
     "GD502": 'x = SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})  # <-',
     "GD503": f'p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}})))  # <-',
@@ -113,16 +119,27 @@ p = platform(svc("api"))''',
 }
 
 
-def compile_case(tmp_path, body: str):
+def compile_case(tmp_path, body):
+    """Compile a case: platform source, or (source, versions.yaml text). Returns the result and
+    (file name, line) the marked line is at."""
+    body, versions = body if isinstance(body, tuple) else (body, None)
     source = PRELUDE + "\n" + textwrap.dedent(body) + "\n"
     project = make_project(tmp_path / "p", source, name="case.py")
     (project / "charts").mkdir()
-    lines = source.lstrip().splitlines()
-    marked = [i for i, text in enumerate(lines, 1) if "# <-" in text]
-    default = [i for i, text in enumerate(lines, 1) if text.startswith(("p = ", "x = "))]
-    expected = (marked or default or [1])[0]
+    if versions is not None:
+        (project / "platforms" / "versions.yaml").write_text(versions)
+    expected = ("case.py", _marked(source.lstrip()))
+    if versions is not None and "# <-" in versions:
+        expected = ("versions.yaml", _marked(versions))
     result = compile_platforms(project / "platforms", root=project)
     return result, expected
+
+
+def _marked(text: str) -> int:
+    lines = text.splitlines()
+    marked = [i for i, line in enumerate(lines, 1) if "# <-" in line]
+    default = [i for i, line in enumerate(lines, 1) if line.startswith(("p = ", "x = "))]
+    return (marked or default or [1])[0]
 
 
 def test_every_rule_has_a_case():
@@ -131,14 +148,14 @@ def test_every_rule_has_a_case():
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule(code, tmp_path):
-    result, line = compile_case(tmp_path, CASES[code])
+    result, (file_name, line) = compile_case(tmp_path, CASES[code])
     found = [d for d in result.diagnostics if d.code == code]
     assert found, [d.format() for d in result.diagnostics]
     d = found[0]
     if code == "GD115":
         assert d.location is None
         return
-    assert d.location.file.endswith("platforms/case.py"), d.format()
+    assert d.location.file.endswith(f"platforms/{file_name}"), d.format()
     if code not in ("GD202", "GD112"):
         assert d.location.line == line, d.format()
     expected_severity = RULES[code].severity

@@ -33,11 +33,15 @@ def test_explain_names_the_layer_and_line_of_each_value():
     assert origin["values.replicaCount"] == ("overlay", f"platforms/plate.py:{overlay_line}")
     assert origin["config.LOG_LEVEL"] == ("overlay", f"platforms/plate.py:{overlay_line}")
     assert origin["config.KAFKA_BROKERS"] == ("service", f"platforms/plate.py:{service_line}")
-    assert origin["values.image.tag"][0] == "service"
+    versions = (REPO / "platforms" / "versions.yaml").read_text().splitlines()
+    tag_line = next(i for i, t in enumerate(versions, 1) if "image: 1.8.2" in t)
+    dev_line = next(i for i, t in enumerate(versions, 1) if "image: 1.9.0-rc.1" in t)
+    assert origin["values.image.tag"] == ("versions", f"platforms/versions.yaml:{tag_line}")
     dev = json.loads(run_cli("explain", "plate-api", "--env", "dev", "--format", "json",
                              cwd=REPO).stdout)["plate-api-dev"]
-    dev_origin = {v["path"]: v["layer"] for v in dev["values"]}
-    assert dev_origin["values.image.tag"] == "overlay"
+    dev_origin = {v["path"]: (v["layer"], v["at"]) for v in dev["values"]}
+    assert dev_origin["values.image.tag"] == ("versions (environment)",
+                                              f"platforms/versions.yaml:{dev_line}")
     assert "gitops/argo-apps/internet/apps/prod/app/plate-api.yaml" in data["files"]
     assert "configs/prod/plate-api/secrets.yaml" in data["files"]
     secret = [v for v in data["values"] if v["path"].startswith("secrets.")]

@@ -1,0 +1,126 @@
+"""CLI commands that bump version pins: set-image, set-chart, promote, and the file's schema."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _compile, _report, _settings, main
+
+
+def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
+    from .api import edit_versions, write
+    try:
+        edit = edit_versions(settings.platforms, edits, root=settings.root,
+                             severity=settings.severity, allow=settings.allow)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = edit.result
+    cwd = Path.cwd()
+    _report(result, "text", cwd)
+    if not result.ok:
+        click.echo(f"refused: {edit.path.name if edit.path.name else 'the versions file'} and the "
+                   "output folder are unchanged", err=True)
+        sys.exit(1)
+    if edit.new_text == edit.old_text:
+        click.echo("nothing to change: the pins are already set")
+        return
+    if show_diff:
+        from .emit.writer import read_manifest
+        from .review.diff import diff_trees, format_text
+        old = {}
+        for path in read_manifest(settings.out):
+            try:
+                old[path] = (settings.out / path).read_bytes()
+            except OSError:
+                continue
+        click.echo(format_text(diff_trees(old, {p: result.files[p] for p in result.files})), nl=False)
+    _atomic_text(edit.path, edit.new_text)
+    click.echo(f"updated {os.path.relpath(edit.path, cwd)}")
+    if no_compile:
+        return
+    plan = write(result, settings.out)
+    if plan.conflicts:
+        raise click.ClickException("a file not written by gitops-dsl is in the way: run "
+                                   "`gitops-dsl compile` for details")
+    click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.gitops-dsl-tmp-{os.getpid()}")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+
+
+def _pin_command(field: str):
+    def command(service, value, env_name, no_compile, platforms, out):
+        _apply(_settings(platforms, out), [(service, field, value, env_name)], no_compile)
+    return command
+
+
+_common = [
+    click.option("--env", "env_name", help="Only this environment (default: every environment)."),
+    click.option("--no-compile", is_flag=True, help="Edit the versions file only (still checked)."),
+    click.option("--platforms", "platforms", metavar="DIR"),
+    click.option("--out", metavar="DIR"),
+]
+
+
+def _decorate(fn, name: str, value_name: str, help_text: str):
+    for option in reversed(_common):
+        fn = option(fn)
+    fn = click.argument("value", metavar=value_name)(fn)
+    fn = click.argument("service")(fn)
+    return main.command(name, help=help_text)(fn)
+
+
+_decorate(_pin_command("image"), "set-image", "TAG_OR_DIGEST",
+          "Pin a service's image tag (or sha256 digest, or tag@digest) in the versions file, then "
+          "compile. A tag a policy of that environment forbids is refused and nothing is written.")
+_decorate(_pin_command("chart"), "set-chart", "VERSION",
+          "Pin a service's chart version in the versions file, then compile.")
+
+
+@main.command("promote")
+@click.argument("service", required=False)
+@click.option("--from", "source", required=True, help="The environment whose pins are copied.")
+@click.option("--to", "target", required=True, help="The environment that gets them.")
+@click.option("--all", "everything", is_flag=True, help="Every service whose pins differ.")
+@click.option("--no-compile", is_flag=True, help="Edit the versions file only (still checked).")
+@click.option("--platforms", "platforms", metavar="DIR")
+@click.option("--out", metavar="DIR")
+def promote_command(service, source, target, everything, no_compile, platforms, out) -> None:
+    """Copy the version pins of one environment to another, show what that changes, compile."""
+    from .api import promotion_edits
+    if bool(service) == everything:
+        raise click.UsageError("name a SERVICE or give --all")
+    settings = _settings(platforms, out)
+    result = _compile(settings, render_tree=False)
+    if not result.ok:
+        _report(result, "text", Path.cwd())
+        sys.exit(1)
+    envs = {e.name for p in result.platforms for e in p.environments}
+    for env in (source, target):
+        if env not in envs:
+            raise click.ClickException(f"no environment {env!r}; known: {', '.join(sorted(envs))}")
+    edits = promotion_edits(result, service, source, target)
+    if service and not any(s.name == service for p in result.platforms for s in p.services):
+        raise click.ClickException(f"no service {service!r}")
+    if not edits:
+        click.echo(f"nothing to promote: {target} already has the pins of {source}")
+        return
+    for s, field, value, env in edits:
+        click.echo(f"{s}: {field} {value} -> {env}")
+    _apply(settings, edits, no_compile, show_diff=True)
+
+
+@main.command("schema")
+@click.argument("what", type=click.Choice(["versions"]))
+def schema_command(what) -> None:
+    """Print a JSON schema (the versions file's, for editors and bots)."""
+    from importlib import resources
+    click.echo((resources.files("gitops_dsl") / "data" / "versions.schema.json").read_text(), nl=False)
+
