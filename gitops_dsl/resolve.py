@@ -111,6 +111,14 @@ class Resolved:
         return [a for a in self.apps if a.env.name == env_name]
 
 
+def platform_in_zone(platform: Platform, zone: Zone) -> Platform:
+    """The platform as a zone's Argo CD sees it: with the zone's publishing repositories."""
+    if zone.gitops_repo is None and zone.configs_repo is None:
+        return platform
+    return attrs.evolve(platform, gitops_repo=zone.gitops_repo or platform.gitops_repo,
+                        configs_repo=zone.configs_repo or platform.configs_repo)
+
+
 def _zones(platform: Platform) -> dict[str, Zone]:
     zones: dict[str, Zone] = {z.name: z for z in platform.zones}
     for env in platform.environments:
@@ -199,6 +207,7 @@ def resolve(platform: Platform, versions=None) -> Resolved:
         environments.setdefault(env.name, env)
 
     apps: list[App] = []
+    zone_platforms = {name: platform_in_zone(platform, zone) for name, zone in zones.items()}
     for env in sorted(environments.values(), key=lambda e: e.name):
         in_env = [s for s in services.values() if env in enabled_environments(s, platform)]
         overlays = {s.name: s.per_env.get(env.name) for s in in_env}
@@ -206,7 +215,7 @@ def resolve(platform: Platform, versions=None) -> Resolved:
         explicit = {s.name: _explicit_wave(_pick(overlays[s.name], s, "wave"), waves) for s in in_env}
         env_waves = infer_waves(explicit, deps, {w.number: w.name for w in waves.values()})
         for service in sorted(in_env, key=lambda s: s.name):
-            apps.append(_resolve_app(platform, service, env, zones[env.zone.name],
+            apps.append(_resolve_app(zone_platforms[env.zone.name], service, env, zones[env.zone.name],
                                      overlays[service.name], deps[service.name],
                                      env_waves[service.name], versions))
     apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))

@@ -81,15 +81,15 @@ def manifest_bytes(entries: dict[str, tuple[str, str, int]]) -> bytes:
     return (_MANIFEST_HEAD + "".join(lines)).encode("utf-8")
 
 
-def read_manifest(out: Path) -> dict[str, tuple[str, str, int]]:
+def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, tuple[str, str, int]]:
     """path -> (sha256, input key, size) of the files the last compile wrote."""
-    owned, _ = _read_manifest(out)
+    owned, _ = _read_manifest(out, name)
     return owned
 
 
-def _read_manifest(out: Path) -> tuple[dict[str, tuple[str, str, int]], int]:
+def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str, str, int]], int]:
     """The manifest's entries and its modification time (ns; -1 when there is none)."""
-    path = out / MANIFEST
+    path = out / name
     owned: dict[str, tuple[str, str, int]] = {}
     try:
         with open(path, "rb") as handle:
@@ -148,12 +148,12 @@ def _key(files, rel: str) -> str:
     return key(rel) if key is not None else sha256(files[rel])
 
 
-def plan(out: Path, files, *, trust_mtimes: bool = True) -> Plan:
+def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFEST) -> Plan:
     """What a write would do. `files` maps paths to bytes; a `Files` mapping also gives input
     keys, so a file whose key and bytes on disk match the manifest is not even serialized. With
     `trust_mtimes`, a file older than the manifest with the recorded size is not even read;
     `check` never trusts them and reads every file."""
-    owned, written_at = _read_manifest(out)
+    owned, written_at = _read_manifest(out, manifest)
     real: dict = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
@@ -197,7 +197,8 @@ def plan(out: Path, files, *, trust_mtimes: bool = True) -> Plan:
                 manifest_bytes(entries))
 
 
-def apply(out: Path, files: dict[str, bytes], the_plan: Plan) -> None:
+def apply(out: Path, files: dict[str, bytes], the_plan: Plan, *, manifest_name: str = MANIFEST
+          ) -> None:
     """Carry out a plan without conflicts. Each file is replaced atomically (temp + rename)."""
     if the_plan.conflicts:
         raise ValueError("a plan with conflicts cannot be applied")
@@ -209,7 +210,7 @@ def apply(out: Path, files: dict[str, bytes], the_plan: Plan) -> None:
         target = safe_join(out, rel, real)
         target.unlink()
         _prune_empty_dirs(out, target.parent)
-    manifest = out / MANIFEST
+    manifest = out / manifest_name
     if _read(manifest) != the_plan.manifest:
         _atomic_write(manifest, the_plan.manifest)
 

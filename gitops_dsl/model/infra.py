@@ -85,6 +85,12 @@ class Zone:
     deny_registries: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                          validator=tuple_of(str))
     deny_repos: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    #: where this zone's trees are published, when its Argo CD reads other repositories than the
+    #: platform's (an outer zone that cannot reach the inner git server)
+    gitops_repo: Repo | None = attrs.field(default=None, kw_only=True,
+                                           validator=optional(instance_of(Repo)))
+    configs_repo: Repo | None = attrs.field(default=None, kw_only=True,
+                                            validator=optional(instance_of(Repo)))
     location: object = location_field()
 
 

@@ -14,6 +14,7 @@ from .overview import render_overview
 from .projects import render_project
 from .roots import render_root
 from .values import values_documents
+from ..resolve import platform_in_zone
 
 PROJECT_WAVE = -1  # AppProjects before the roots (wave 0) in the zone Application
 
@@ -73,10 +74,11 @@ def render(resolved, root: str | None = None, suppressed=()) -> Tree:
             used = [a for a in zone_apps if a.project == name]
             put(names.project_file(zone, name),
                 to_data(render_project(projects[name], zone, used, PROJECT_WAVE)), projects[name])
+        seen_by_zone = platform_in_zone(platform, zone)
         for env in resolved.environments:
             if env.zone.name == zone.name:
-                put(names.root_file(zone, env), to_data(render_root(platform, zone, env)), env)
-        for path, data in bootstrap_documents(platform, zone).items():
+                put(names.root_file(zone, env), to_data(render_root(seen_by_zone, zone, env)), env)
+        for path, data in bootstrap_documents(seen_by_zone, zone).items():
             put(path, data, platform)
     if any(a.chart.consumes_config for a in resolved.apps):
         for rel, content in standard_chart_files().items():

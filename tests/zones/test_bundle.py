@@ -1,0 +1,197 @@
+"""One-way promotion bundles: reproducible, signed, verified before anything is written."""
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gitops_dsl.bundle import BundleError, build, verify
+from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
+
+
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    key = Ed25519PrivateKey.generate()
+    private = tmp_path / "sign.pem"
+    public = tmp_path / "sign.pub"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+@pytest.fixture(scope="module")
+def example_bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bundle")
+    private, public = keys(folder)
+    outs = []
+    for name in ("a.tar.gz", "b.tar.gz"):
+        run = run_cli("bundle", "--zone", "internet", "--out", str(folder / name), "--sign-key",
+                      str(private), cwd=REPO, env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert run.returncode == 0, run.stderr
+        outs.append(folder / name)
+    return outs, public, folder
+
+
+def test_two_bundles_of_one_commit_are_byte_identical_and_verify(example_bundle):
+    (a, b), public, _ = example_bundle
+    assert a.read_bytes() == b.read_bytes()
+    run = run_cli("verify", str(a), "--zone", "internet", "--pubkey", str(public), cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert "ok - zone internet" in run.stdout and "signature verified" in run.stdout
+
+
+def test_the_internet_bundle_holds_only_its_zone_and_nothing_denied(example_bundle):
+    (a, _), _, _ = example_bundle
+    checked = verify(a.read_bytes())
+    names = sorted(checked.files)
+    assert all("/internal/" not in n and "/stg" not in n and "/dev" not in n for n in names)
+    assert "gitops/argo-apps/internet/roots/prod.yaml" in names
+    assert "gitops/bootstrap/internet/argocd-cm-patch.yaml" in names
+    assert "gitops/values/plate-api/values-prod.yaml" in names
+    assert "configs/prod/plate-api/secrets.yaml" in names
+    assert "gitops/charts/service/Chart.yaml" in names
+    blob = b"".join(checked.files.values())
+    for denied in (b"acme.internal", b"harbor.acme.internal", b"git.acme.internal"):
+        assert denied not in blob
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(a.read_bytes()))) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members[:2]] == ["MANIFEST", "MANIFEST.sig"]
+    assert all(m.uid == 0 and m.gid == 0 and m.uname == "" and m.mtime == 1700000000 for m in members)
+
+
+def test_unpack_replaces_only_the_zones_files(example_bundle, tmp_path):
+    (a, _), public, _ = example_bundle
+    into = tmp_path / "outer" / "build"
+    into.mkdir(parents=True)
+    (into / "NOTES.md").write_text("foreign\n")
+    run = run_cli("unpack", str(a), "--into", str(into), "--pubkey", str(public), cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert (into / "NOTES.md").read_text() == "foreign\n"
+    assert (into / "gitops/argo-apps/internet/roots/prod.yaml").is_file()
+    assert (into / ".gitops-dsl-manifest-internet").is_file()
+    again = run_cli("unpack", str(a), "--into", str(into), cwd=REPO)
+    assert "0 written" in again.stdout
+
+
+FILES = {"gitops/a.yaml": b"---\na: 1\n", "configs/b.yaml": b"---\nb: 2\n"}
+
+
+def tampered(members) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return gzip.compress(raw.getvalue())
+
+
+def member(name, data=b"", kind=tarfile.REGTYPE, link=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    return info, data if kind == tarfile.REGTYPE else None
+
+
+def good_members():
+    bundle = build(FILES, "edge", commit="abc", mtime=0, leaks=[])
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(bundle))) as tar:
+        return [(m, tar.extractfile(m).read()) for m in tar.getmembers()]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("absolute", "absolute paths are not allowed"),
+    ("dotdot", "not a plain relative path"),
+    ("symlink", "links are not allowed"),
+    ("hardlink", "links are not allowed"),
+    ("device", "device files are not allowed"),
+    ("duplicate", "appears twice"),
+    ("modified", "does not match its MANIFEST entry"),
+    ("extra", "not listed in MANIFEST"),
+    ("missing", "listed in MANIFEST but missing"),
+    ("oversize", "larger than any generated file"),
+])
+def test_malicious_or_damaged_archives_are_rejected(case, message, monkeypatch):
+    import gitops_dsl.bundle as bundle_module
+    members = good_members()
+    if case == "absolute":
+        members.append(member("/etc/passwd", b"x"))
+    elif case == "dotdot":
+        members.append(member("gitops/../../x", b"x"))
+    elif case == "symlink":
+        members.append(member("gitops/link", kind=tarfile.SYMTYPE, link="/etc/passwd"))
+    elif case == "hardlink":
+        members.append(member("gitops/hard", kind=tarfile.LNKTYPE, link="gitops/a.yaml"))
+    elif case == "device":
+        members.append(member("gitops/dev", kind=tarfile.CHRTYPE))
+    elif case == "duplicate":
+        members.append(member("gitops/a.yaml", b"---\na: 1\n"))
+    elif case == "modified":
+        members = [member(m.name, b"---\na: 2\n") if m.name == "gitops/a.yaml" else (m, d)
+                   for m, d in members]
+    elif case == "extra":
+        members.append(member("gitops/extra.yaml", b"---\n"))
+    elif case == "missing":
+        members = [(m, d) for m, d in members if m.name != "configs/b.yaml"]
+    elif case == "oversize":
+        monkeypatch.setattr(bundle_module, "MAX_MEMBER", 4)
+    with pytest.raises(BundleError, match=message):
+        verify(tampered(members))
+
+
+def test_bad_signature_and_wrong_zone(tmp_path):
+    private, public = keys(tmp_path)
+    other_private, other_public = keys(tmp_path / "o") if (tmp_path / "o").mkdir() is None else None
+    signed = build(FILES, "edge", commit="abc", mtime=0, leaks=[], private_key_pem=private.read_bytes())
+    verify(signed, public_key_pem=public.read_bytes())
+    with pytest.raises(BundleError, match="signature does not match"):
+        verify(signed, public_key_pem=other_public.read_bytes())
+    with pytest.raises(BundleError, match="not signed"):
+        verify(build(FILES, "edge", commit="abc", mtime=0, leaks=[]), public_key_pem=public.read_bytes())
+    with pytest.raises(BundleError, match="for zone 'edge', not 'internet'"):
+        verify(signed, zone="internet")
+
+
+def test_unpack_of_a_bad_bundle_writes_nothing(tmp_path):
+    members = good_members()
+    members.append(member("gitops/../../escape", b"x"))
+    bad = tmp_path / "bad.tar.gz"
+    bad.write_bytes(tampered(members))
+    into = tmp_path / "into"
+    into.mkdir()
+    run = run_cli("unpack", str(bad), "--into", str(into), cwd=tmp_path)
+    assert run.returncode == 1 and "nothing written" in run.stderr
+    assert list(into.iterdir()) == [] and not (tmp_path / "escape").exists()
+
+
+LEAKY = MINIMAL.replace('image=Image("ghcr.io/acme/api", "1.0.0")',
+                        'image=Image("harbor.acme.internal/plate/api", "1.0.0")').replace(
+    'zone="internet")', 'zone=Zone("internet", deny_registries=["harbor.acme.internal"]))')
+
+
+def test_a_leak_fails_compile_and_a_forced_bundle_fails_verify(tmp_path):
+    project = make_project(tmp_path / "p", LEAKY)
+    compiled = run_cli("compile", cwd=project)
+    assert compiled.returncode == 1 and "error[GD601]" in compiled.stderr
+    refused = run_cli("bundle", "--zone", "internet", "--out", "x.tar.gz", cwd=project)
+    assert refused.returncode == 1 and not (project / "x.tar.gz").exists()
+    assert "error[GD601]" in refused.stderr  # the compile itself refuses
+    forced = run_cli("bundle", "--zone", "internet", "--out", "x.tar.gz", "--force", cwd=project)
+    assert forced.returncode == 0, forced.stderr
+    assert b"harbor.acme.internal" not in gzip.decompress((project / "x.tar.gz").read_bytes()).split(
+        b"files:")[0]  # the MANIFEST names files and lines, not the internal names
+    verified = run_cli("verify", "x.tar.gz", cwd=project)
+    assert verified.returncode == 1 and "leak scan not clean" in verified.stderr
+    assert "gitops/values/api/values.yaml:" in verified.stderr
+
+
+def test_receiving_policy(tmp_path):
+    bundle = build({"gitops/values/x/values.yaml": b"---\nimage:\n  repository: docker.io/evil/x\n"},
+                   "edge", commit="abc", mtime=0, leaks=[])
+    with pytest.raises(BundleError, match=r"gitops/values/x/values.yaml:3: docker.io is not an allowed registry"):
+        verify(bundle, policy={"allowed_registries": ["ghcr.io/acme"]})
+    assert snapshot(tmp_path) == {}
