@@ -247,6 +247,16 @@ def seal_command(cert_path, namespace, name, scope, service, env_name, key, from
     click.echo(f"{key!r}: {sealed!r},".replace("'", '"'))
 
 
+@main.command("init")
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+def init_command(folder: str) -> None:
+    """Start a project: a commented platform, versions file, settings, pre-commit and CI."""
+    from .init import scaffold
+    for path, what in scaffold(Path(folder)):
+        click.echo(f"{what:>8}  {path}")
+    click.echo("next: edit platforms/shop.py, then run `gitops-dsl compile`")
+
+
 def _rel(path: Path, cwd: Path) -> str:
     try:
         return str(path.relative_to(cwd)) or "."
