@@ -167,19 +167,25 @@ def provided(apps) -> dict[tuple, list]:
 def read_before_made(ctx) -> Iterator[Finding]:
     """The reference tree's apps read the Secret `app-env-secrets` via envFrom in wave 0 while the
     secrets manager that makes it syncs in wave 1: pods start before their Secret exists."""
+    for env, app, key, makers in _reads(ctx):
+        for maker in makers:
+            if maker is not app and maker.wave >= app.wave:
+                yield Finding(
+                    f"{app.service.name} (wave {app.wave}) reads {key[0]}/{key[1]} in {key[2]}, "
+                    f"which {maker.service.name} makes in wave {maker.wave} in {env.name}",
+                    f"move {maker.service.name} to an earlier wave (and add it to depends_on)",
+                    app.service.location, app.name, app.service)
+
+
+def _reads(ctx):
+    """(environment, app, (kind, name, namespace), the apps that make it) for every read."""
     for env in ctx.resolved.environments:
         apps = ctx.resolved.apps_in(env.name)
         made = provided(apps)
         for app in apps:
             for resource in app.service.reads:
                 key = _resource_key(app, resource)
-                for maker in made.get(key, []):
-                    if maker is not app and maker.wave >= app.wave:
-                        yield Finding(
-                            f"{app.service.name} (wave {app.wave}) reads {key[0]}/{key[1]} in {key[2]}, "
-                            f"which {maker.service.name} makes in wave {maker.wave} in {env.name}",
-                            f"move {maker.service.name} to an earlier wave (and add it to depends_on)",
-                            app.service.location, app.name, app.service)
+                yield env, app, key, made.get(key, [])
 
 
 @builtin("GD205", summary="a service reads an object that no service of the environment makes",
@@ -189,17 +195,12 @@ def read_before_made(ctx) -> Iterator[Finding]:
 def read_but_never_made(ctx) -> Iterator[Finding]:
     """Something outside the platform must make it, or the reader never starts; say so with
     allow={"GD205": "made by ..."} when that is intended."""
-    for env in ctx.resolved.environments:
-        apps = ctx.resolved.apps_in(env.name)
-        made = provided(apps)
-        for app in apps:
-            for resource in app.service.reads:
-                key = _resource_key(app, resource)
-                if key not in made:
-                    yield Finding(f"{app.service.name} reads {key[0]}/{key[1]} in {key[2]}, which no "
-                                  f"service makes in {env.name}",
-                                  "add provides=[Resource(...)] to the service that makes it",
-                                  app.service.location, app.name, app.service)
+    for env, app, key, makers in _reads(ctx):
+        if not makers:
+            yield Finding(f"{app.service.name} reads {key[0]}/{key[1]} in {key[2]}, which no "
+                          f"service makes in {env.name}",
+                          "add provides=[Resource(...)] to the service that makes it",
+                          app.service.location, app.name, app.service)
 
 
 @builtin("GD206", summary="two services sync in a different order in different environments",
