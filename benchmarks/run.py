@@ -65,7 +65,7 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
     shutil.rmtree(project, ignore_errors=True)
     subprocess.run([sys.executable, str(HERE / "generate.py"), "--services", str(size), "--envs",
                     str(envs), "--zones", "2", "--out", str(project)], check=True)
-    cli = [sys.executable, "-m", "gitops_dsl.cli", "compile"]
+    cli = [sys.executable, "-m", "gitops_dsl", "compile"]
     build = project / "build"
     timed(cli, project)  # warm the bytecode caches of the platform modules
 

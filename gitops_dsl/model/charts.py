@@ -54,6 +54,8 @@ class HelmChart:
 def _git_path(instance, attribute, value):
     if not isinstance(value, str) or not value:
         raise ModelError("GD101", f"GitPath.path: expected a folder in the repository, got {value!r}")
+    if value == ".":
+        return  # the repository root
     parts = value.strip("/").split("/")
     if value.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise ModelError("GD101", f"GitPath.path {value!r} must be a relative folder without '..'",

@@ -1,0 +1,40 @@
+"""`gitops-dsl import`: read a hand-written Argo CD tree and write a platform file for it."""
+
+from pathlib import Path
+
+import attrs
+
+
+@attrs.frozen
+class Imported:
+    source: str          # the platform file's text
+    apps: tuple          # normalize.App, one per imported Application
+    notes: tuple         # what the importer reports for the whole tree
+
+
+def import_tree(paths: list, name: str = "imported") -> Imported:
+    """Read Argo CD trees and write a platform file's text for them."""
+    from .normalize import normalize
+    from .reader import read
+    from .writer import write_platform
+
+    found, notes, root = read([Path(p) for p in paths])
+    apps = []
+    projects = [f for f in found if f.doc["kind"] == "AppProject"]
+    for project in projects:
+        notes.append(f"{project.file}: AppProject {project.doc.get('metadata', {}).get('name')}: "
+                     "gitops-dsl derives source repos and destinations from the services; the "
+                     "original rules are not imported")
+    for item in found:
+        if item.doc["kind"] != "Application":
+            continue
+        app = normalize(item, root)
+        if app is None:
+            notes.append(f"{item.file}: {item.doc.get('metadata', {}).get('name')}: no source: skipped")
+            continue
+        apps.append(app)
+    if not apps:
+        notes.append("no Applications found")
+    source = write_platform(apps, notes, name, [str(p) for p in paths])
+    per_app = [f"{a.file}: {a.name}: {note}" for a in apps for note in a.notes]
+    return Imported(source, tuple(apps), tuple(sorted(set(notes))) + tuple(per_app))

@@ -1,0 +1,209 @@
+"""One hand-written Application as gitops-dsl sees it: environment and service inferred from its
+name (or namespace), the chart or path it deploys, its effective Helm values, its sync settings.
+What the DSL does not model is reported, never dropped silently."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+
+from ..model.sync import SYNC_OPTION_KEYS
+from ..resolve import deep_merge
+
+ENV_TOKENS = ("development", "develop", "dev", "staging", "stage", "stg", "production", "prod", "qa",
+              "test", "uat", "live", "legacy", "sandbox", "preprod")
+_OPTION_FIELDS = {key: field for field, key in SYNC_OPTION_KEYS.items()}
+_BOOL_OPTIONS = {"create_namespace", "prune_last", "apply_out_of_sync_only", "server_side_apply",
+                 "respect_ignore_differences", "validate", "skip_dry_run_on_missing_resource", "replace",
+                 "fail_on_shared_resource", "client_side_apply_migration"}
+_KNOWN_SPEC = {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences",
+               "revisionHistoryLimit", "info"}
+_FINALIZERS = {"resources-finalizer.argocd.argoproj.io": "foreground",
+               "resources-finalizer.argocd.argoproj.io/foreground": "foreground",
+               "resources-finalizer.argocd.argoproj.io/background": "background"}
+
+
+@attrs.frozen
+class App:
+    name: str
+    file: str
+    env: str
+    service: str
+    project: str
+    server: str
+    namespace: str
+    wave: int | None
+    chart: tuple              # ("helm", repo, chart, version) | ("git", repo, revision, path, tool)
+    values: dict
+    release_name: str | None
+    sync: dict                # SyncPolicy keyword arguments (options as a dict of SyncOptions fields)
+    ignore: list              # IgnoreDifference keyword arguments
+    history: int | None
+    cascade: str
+    info: dict
+    notes: list
+
+
+def split_name(name: str, namespace: str) -> tuple[str, str | None]:
+    """(service, env) from `plate-web-stg`, `dev-api-info`; else from the namespace; else None."""
+    for token in ENV_TOKENS:
+        if name.endswith(f"-{token}") and len(name) > len(token) + 1:
+            return name[:-len(token) - 1], token
+        if name.startswith(f"{token}-") and len(name) > len(token) + 1:
+            return name[len(token) + 1:], token
+    for token in ENV_TOKENS:
+        if namespace.endswith(f"-{token}") or namespace.startswith(f"{token}-") or namespace == token:
+            return name, token
+    return name, None
+
+
+def _values_from(source: dict, root: Path, refs: dict, notes: list) -> dict:
+    helm = source.get("helm") or {}
+    values: dict = {}
+    for value_file in helm.get("valueFiles") or []:
+        if value_file.startswith("$"):
+            ref, _, rest = value_file[1:].partition("/")
+            candidate = root / rest
+            if ref not in refs:
+                notes.append(f"value file {value_file}: no source has ref {ref!r}")
+        else:
+            candidate = root / (source.get("path") or "") / value_file
+        try:
+            data = yaml.safe_load(candidate.read_text("utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            notes.append(f"value file {value_file} not found in the tree: its values are not imported")
+            continue
+        if isinstance(data, dict):
+            values = deep_merge(values, data)
+            notes.append(f"value file {value_file} relocated into the gitops-dsl layout")
+    if helm.get("values"):
+        try:
+            inline = yaml.safe_load(helm["values"]) or {}
+            values = deep_merge(values, inline if isinstance(inline, dict) else {})
+        except yaml.YAMLError:
+            notes.append("helm.values is not valid YAML: not imported")
+    if isinstance(helm.get("valuesObject"), dict):
+        values = deep_merge(values, helm["valuesObject"])
+    for parameter in helm.get("parameters") or []:
+        path = str(parameter.get("name", "")).split(".")
+        value = parameter.get("value")
+        nested: Any = value
+        for part in reversed(path):
+            nested = {part: nested}
+        values = deep_merge(values, nested)
+        notes.append(f"helm parameter {parameter.get('name')} written as a Helm value")
+    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "parameters", "releaseName"}):
+        notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
+    return values
+
+
+def _chart(source: dict, notes: list) -> tuple:
+    if source.get("chart"):
+        return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")))
+    tool = "helm" if source.get("helm") is not None else (
+        "kustomize" if source.get("kustomize") is not None else "directory")
+    if source.get("directory"):
+        directory = source["directory"]
+        if directory.get("include") or directory.get("exclude") or directory.get("recurse") is False:
+            notes.append("directory include/exclude/recurse are not modelled: gitops-dsl reads the "
+                         "folder recursively")
+    if source.get("kustomize"):
+        notes.append("kustomize options are not modelled: not imported")
+    return ("git", source.get("repoURL", ""), str(source.get("targetRevision") or "HEAD"),
+            str(source.get("path") or "."), tool)
+
+
+def _sync(policy: dict, notes: list) -> dict:
+    automated = policy.get("automated")
+    out: dict[str, Any] = {"automated": automated is not None and automated.get("enabled", True)
+                           is not False}
+    if automated is not None:
+        out["prune"] = bool(automated.get("prune", False))
+        out["self_heal"] = bool(automated.get("selfHeal", False))
+        out["allow_empty"] = bool(automated.get("allowEmpty", False))
+    retry = policy.get("retry")
+    if retry is not None:
+        backoff = retry.get("backoff") or {}
+        out["retry"] = {"limit": int(retry.get("limit", 0)),
+                        "backoff": {"duration": str(backoff.get("duration", "5s")),
+                                    "factor": int(backoff.get("factor", 2)),
+                                    "max_duration": str(backoff.get("maxDuration", "3m"))}}
+    options: dict[str, Any] = {"create_namespace": False}
+    for option in policy.get("syncOptions") or []:
+        key, _, value = str(option).partition("=")
+        field = _OPTION_FIELDS.get(key)
+        if field is None or not value:
+            notes.append(f"sync option {option!r} is not one Argo CD knows: not imported")
+            continue
+        if field in _BOOL_OPTIONS:
+            if value not in ("true", "false"):
+                notes.append(f"sync option {option!r}: not true or false, not imported")
+                continue
+            options[field] = value == "true"
+        else:
+            options[field] = value
+    out["options"] = options
+    if policy.get("managedNamespaceMetadata"):
+        notes.append("syncPolicy.managedNamespaceMetadata not imported")
+    return out
+
+
+def normalize(found, root: Path) -> App | None:
+    doc = found.doc
+    meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
+    notes: list[str] = []
+    name = str(meta.get("name", ""))
+    destination = spec.get("destination") or {}
+    namespace = str(destination.get("namespace") or "default")
+    service, env = split_name(name, namespace)
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    if not sources:
+        return None
+    refs = {s["ref"]: s for s in sources if s.get("ref")}
+    main = next((s for s in sources if not s.get("ref") or s.get("path")), sources[0])
+    if len([s for s in sources if not s.get("ref")]) > 1:
+        notes.append("more than one rendering source: only the first is imported")
+    for key in sorted(set(spec) - _KNOWN_SPEC):
+        notes.append(f"spec.{key} is not an Application field (or not modelled): not imported")
+    annotations = dict(meta.get("annotations") or {})
+    wave = annotations.pop("argocd.argoproj.io/sync-wave", None)
+    try:
+        wave = int(str(wave)) if wave is not None else None
+    except ValueError:
+        notes.append(f"sync-wave {wave!r} is not an integer (Argo CD reads it as 0)")
+        wave = 0
+    for key in sorted(annotations):
+        notes.append(f"annotation {key} not imported")
+    finalizers = meta.get("finalizers") or []
+    cascade = next((_FINALIZERS[f] for f in finalizers if f in _FINALIZERS), "none")
+    info = {str(i.get("name")): str(i.get("value")) for i in spec.get("info") or [] if isinstance(i, dict)}
+    ignore = []
+    for entry in spec.get("ignoreDifferences") or []:
+        kwargs = {"kind": entry.get("kind", ""), "group": entry.get("group", "") or ""}
+        for source_key, target in (("name", "name"), ("namespace", "namespace"),
+                                   ("jsonPointers", "json_pointers"),
+                                   ("jqPathExpressions", "jq_path_expressions"),
+                                   ("managedFieldsManagers", "managed_fields_managers")):
+            if entry.get(source_key):
+                kwargs[target] = entry[source_key]
+        ignore.append(kwargs)
+    if found.generated_by:
+        notes.append(f"generated by ApplicationSet {found.generated_by}")
+    server = str(destination.get("server") or "")
+    if not server:
+        notes.append(f"destination.name {destination.get('name')!r} used as the in-cluster server")
+        server = "https://kubernetes.default.svc"
+    return App(name=name, file=found.file, env=env or "shared", service=service,
+               project=str(spec.get("project") or "default"), server=server, namespace=namespace,
+               wave=wave, chart=_chart(main, notes), values=_values_from(main, root, refs, notes),
+               release_name=(main.get("helm") or {}).get("releaseName"),
+               sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
+               history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)
+
+
+def dns_name(text: str, limit: int) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return (cleaned[:limit].rstrip("-") or "x")

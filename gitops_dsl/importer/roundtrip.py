@@ -1,0 +1,145 @@
+"""Compare the imported platform, compiled, with the original Applications: chart or path
+identity, destination, sync policy and options, wave, ignoreDifferences and the effective Helm
+values. A difference passes only when the importer reported its reason for that Application."""
+from __future__ import annotations
+
+import attrs
+
+from ..review.views import app_views
+from .normalize import App, dns_name
+
+_DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
+# which words in an Application's notes explain a difference in which field
+_REASONS = {
+    "destination.cluster": ("one cluster",),
+    "values": ("value file", "not imported", "helm."),
+    "sync.options": ("sync option",),
+    "chart": ("rendering source",),
+    "wave": ("sync-wave",),
+    "missing": ("not imported", "duplicates"),
+}
+
+
+@attrs.frozen
+class Difference:
+    app: str
+    field: str
+    original: object
+    compiled: object
+    reported: bool
+
+
+def _original_fields(app: App) -> dict:
+    sync = app.sync
+    options = {f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in sync["options"].items()
+               if not (k == "create_namespace" and v is False)}
+    return {
+        "destination.cluster": app.server, "destination.namespace": app.namespace,
+        "chart": _chart_identity(app.chart), "wave": app.wave or 0,
+        "sync.automated": sync["automated"], "sync.prune": sync.get("prune", False),
+        "sync.selfHeal": sync.get("self_heal", False), "sync.allowEmpty": sync.get("allow_empty", False),
+        "sync.retry": _retry(sync.get("retry")), "sync.options": sorted(options),
+        "ignoreDifferences": sorted(repr(sorted(e.items())) for e in app.ignore),
+        "values": app.values,
+    }
+
+
+def _retry(retry):
+    if retry is None:
+        return _DEFAULT_RETRY
+    b = retry["backoff"]
+    return {"limit": retry["limit"], "backoff": {"duration": b["duration"], "factor": b["factor"],
+                                                 "maxDuration": b["max_duration"]}}
+
+
+def _chart_identity(chart: tuple) -> tuple:
+    if chart[0] == "helm":
+        return ("helm", chart[1].removeprefix("oci://"), chart[2], chart[3])
+    return ("git", chart[1], chart[2], chart[3].strip("/") or ".")
+
+
+_OPTION_NAMES = {"CreateNamespace": "create_namespace", "PrunePropagationPolicy": "prune_propagation_policy",
+                 "PruneLast": "prune_last", "ApplyOutOfSyncOnly": "apply_out_of_sync_only",
+                 "ServerSideApply": "server_side_apply", "RespectIgnoreDifferences": "respect_ignore_differences",
+                 "Validate": "validate", "SkipDryRunOnMissingResource": "skip_dry_run_on_missing_resource",
+                 "Replace": "replace", "FailOnSharedResource": "fail_on_shared_resource", "Prune": "prune",
+                 "Delete": "delete", "ClientSideApplyMigration": "client_side_apply_migration"}
+
+
+def _compiled_fields(view, doc) -> dict:
+    spec = doc["spec"]
+    sources = spec["sources"]
+    main = sources[0]
+    policy = spec.get("syncPolicy") or {}
+    automated = policy.get("automated")
+    options = set()
+    for option in policy.get("syncOptions") or []:
+        key, _, value = option.partition("=")
+        if key == "CreateNamespace" and value == "false":
+            continue
+        options.add(f"{_OPTION_NAMES[key]}={value}")
+    identity = (("helm", main["repoURL"], main["chart"], main["targetRevision"]) if main.get("chart")
+                else ("git", main["repoURL"], main.get("targetRevision", "HEAD"),
+                      main.get("path", ".").strip("/") or "."))
+    values = {k: v for k, v in view.fields.items() if k.startswith("values.")}
+    return {
+        "destination.cluster": spec["destination"]["server"],
+        "destination.namespace": spec["destination"]["namespace"],
+        "chart": identity, "wave": view.fields["wave"],
+        "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
+        "sync.selfHeal": bool((automated or {}).get("selfHeal")),
+        "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
+        "sync.retry": policy.get("retry") or _DEFAULT_RETRY, "sync.options": sorted(options),
+        "ignoreDifferences": sorted(repr(sorted(_snake(e).items())) for e in spec.get("ignoreDifferences") or []),
+        "values": values,
+    }
+
+
+def _snake(entry: dict) -> dict:
+    names = {"jsonPointers": "json_pointers", "jqPathExpressions": "jq_path_expressions",
+             "managedFieldsManagers": "managed_fields_managers"}
+    return {names.get(k, k): v for k, v in entry.items()}
+
+
+def _flatten(values, prefix=""):
+    out = {}
+    if isinstance(values, dict) and values:
+        for k, v in values.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    else:
+        out[prefix] = values
+    return out
+
+
+def compare(apps: list[App], files) -> list[Difference]:
+    """Every difference between the originals and the compiled tree, marked reported or not."""
+    from ..emit.yaml import load
+
+    views = app_views(files)
+    by_key = {(v.service, v.env): v for v in views.values()}
+    out = []
+    for app in apps:
+        key = (dns_name(app.service, 53), dns_name(app.env, 20))
+        view = by_key.get(key)
+        if view is None:
+            out.append(Difference(app.name, "missing", "an Application", None,
+                                  _explained(app, "missing")))
+            continue
+        original = _original_fields(app)
+        compiled = _compiled_fields(view, load(files[view.path]))
+        for name in original:
+            a, b = original[name], compiled[name]
+            if name == "values":
+                fa, fb = _flatten(a, "values") if a else {}, b
+                if fa != fb:
+                    out.append(Difference(app.name, "values", len(fa), len(fb), _explained(app, "values")))
+            elif a != b:
+                out.append(Difference(app.name, name, a, b, _explained(app, name)))
+    return out
+
+
+def _explained(app: App, field: str) -> bool:
+    if any(note.startswith("a second Application for service") for note in app.notes):
+        return True  # a duplicate the importer dropped: nothing of it is compiled
+    words = _REASONS.get(field, ())
+    return any(word in note for note in app.notes for word in words)

@@ -1,0 +1,217 @@
+"""Normalized Applications -> a readable platform file: services grouped across environments,
+what is common lifted to the service, what differs kept as per-environment overlays."""
+from __future__ import annotations
+
+import pprint
+from collections import Counter
+from urllib.parse import urlparse
+
+from .normalize import App, dns_name
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def _common(dicts: list[dict]) -> dict:
+    """The part of several values trees that is the same in all of them."""
+    out = {}
+    for key in dicts[0]:
+        if not all(key in d for d in dicts):
+            continue
+        items = [d[key] for d in dicts]
+        if all(isinstance(i, dict) for i in items):
+            nested = _common(items)
+            if nested:
+                out[key] = nested
+        elif all(i == items[0] for i in items):
+            out[key] = items[0]
+    return out
+
+
+def _minus(values: dict, common: dict) -> dict:
+    """What an environment adds to or changes in the common values (deep_merge inverse)."""
+    out = {}
+    for key, value in values.items():
+        if key not in common:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(common[key], dict):
+            rest = _minus(value, common[key])
+            if rest:
+                out[key] = rest
+        elif value != common[key]:
+            out[key] = value
+    return out
+
+
+def _fmt(value, indent: int) -> str:
+    text = pprint.pformat(value, width=max(40, 100 - indent), sort_dicts=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def _chart(chart: tuple) -> str:
+    if chart[0] == "helm":
+        repo = chart[1].removeprefix("oci://")
+        return f"HelmChart({repo!r}, {chart[2]!r}, {chart[3]!r})"
+    _, repo, revision, path, tool = chart
+    return f"GitPath({path!r}, repo=Repo({repo!r}, {revision!r}), tool={tool!r})"
+
+
+def _sync(sync: dict) -> str:
+    parts = [f"automated={sync['automated']!r}"]
+    for key in ("prune", "self_heal", "allow_empty"):
+        if key in sync:
+            parts.append(f"{key}={sync[key]!r}")
+    if "retry" in sync:
+        r = sync["retry"]
+        b = r["backoff"]
+        parts.append(f"retry=Retry(limit={r['limit']}, backoff=Backoff({b['duration']!r}, "
+                     f"{b['factor']}, {b['max_duration']!r}))")
+    options = ", ".join(f"{k}={v!r}" for k, v in sync["options"].items())
+    parts.append(f"options=SyncOptions({options})")
+    return "SyncPolicy(" + ", ".join(parts) + ")"
+
+
+def _ignore(entries: list) -> str:
+    items = []
+    for e in entries:
+        args = [repr(e["kind"])] + [f"{k}={v!r}" for k, v in e.items() if k != "kind"]
+        items.append("IgnoreDifference(" + ", ".join(args) + ")")
+    return "[" + ", ".join(items) + "]"
+
+
+def _cluster_name(server: str) -> str:
+    if server == IN_CLUSTER:
+        return "in-cluster"
+    return dns_name((urlparse(server).hostname or server).split(".")[0], 63)
+
+
+def plan(apps: list[App], notes: list[str]) -> dict:
+    """Group apps: {service: {env: App}}, renaming to valid names and recording why."""
+    grouped: dict[str, dict[str, App]] = {}
+    for app in apps:
+        service = dns_name(app.service, 53)
+        env = dns_name(app.env, 20)
+        if service != app.service:
+            app.notes.append(f"service name {app.service!r} written as {service!r}")
+        if env in grouped.get(service, {}):
+            app.notes.append(f"a second Application for service {service} in {env} "
+                             f"({grouped[service][env].name} came first): not imported")
+            notes.append(f"{app.file}: {app.name} duplicates {grouped[service][env].name}: not imported")
+            continue
+        if f"{service}-{env}" != app.name:
+            app.notes.append(f"Application name {app.name} becomes {service}-{env}")
+        grouped.setdefault(service, {})[env] = app
+    return grouped
+
+
+def write_platform(apps: list[App], notes: list[str], name: str, sources: list[str]) -> str:
+    grouped = plan(apps, notes)
+    envs: dict[str, list[App]] = {}
+    for per_env in grouped.values():
+        for env, app in per_env.items():
+            envs.setdefault(env, []).append(app)
+    lines = ['"""Imported by `gitops-dsl import` from ' + ", ".join(sources) + '.', "",
+             "Review what the importer reported (below, and at the end of each service), then",
+             "commit this file and the compiled build/ together.", ""]
+    reported = sorted(set(notes))
+    if reported:
+        lines += ["Reported while importing:"] + [f"- {n}" for n in reported] + [""]
+    lines += ['"""', "from gitops_dsl import *", ""]
+    env_vars = {}
+    for env in sorted(envs):
+        servers = Counter(a.server for a in envs[env])
+        server = servers.most_common(1)[0][0]
+        for app in envs[env]:
+            if app.server != server:
+                app.notes.append(f"deployed to {app.server}, but gitops-dsl puts every Application of "
+                                 f"{env} on one cluster ({server})")
+        var = env.replace("-", "_") + "_env"
+        env_vars[env] = var
+        lines.append(f"{var} = Environment({env!r}, zone='main', "
+                     f"cluster=Cluster({_cluster_name(server)!r}, {server!r}))")
+    projects = sorted({a.project for a in apps})
+    project_names = {p: ("default-apps" if p == "default" else dns_name(p, 63)) for p in projects}
+    for p, new in project_names.items():
+        if p == "default":
+            notes.append("Applications in Argo CD's `default` project were put in project 'default-apps'")
+    repo = Counter(a.chart[1] for a in apps if a.chart[0] == "git").most_common(1)
+    repo_url = repo[0][0] if repo else "https://example.com/your/gitops.git"
+    if not repo_url.startswith(("https://", "http://", "ssh://", "git@")):
+        repo_url = "https://example.com/your/gitops.git"
+    lines += ["", "platform = Platform(",
+              f"    {dns_name(name, 30)!r},",
+              f"    gitops_repo=Repo({repo_url!r}, 'main'),",
+              f"    environments=[{', '.join(env_vars[e] for e in sorted(envs))}],",
+              f"    projects=[{', '.join(f'Project({n!r})' for n in sorted(set(project_names.values())))}],",
+              "    services=["]
+    for service in sorted(grouped):
+        lines += _service(service, grouped[service], project_names, sorted(envs))
+    lines += ["    ],", ")", ""]
+    return "\n".join(lines)
+
+
+_WRITE = object()  # field(): always write the value
+
+
+def _same(values: list) -> bool:
+    return all(v == values[0] for v in values)
+
+
+def _service(name: str, per_env: dict[str, App], project_names: dict, all_envs: list[str]) -> list[str]:
+    apps = [per_env[e] for e in sorted(per_env)]
+    first = apps[0]
+    args = [f"{name!r}", f"project={project_names[first.project]!r}"]
+    overlay: dict[str, list[str]] = {e: [] for e in per_env}
+    if not _same([a.project for a in apps]):
+        for a in apps[1:]:
+            a.notes.append(f"project {a.project} differs between environments: {first.project} used")
+
+    def field(attr: str, render, service_kw: str, overlay_kw: str | None = None, skip=_WRITE):
+        values = [getattr(a, attr) for a in apps]
+        if _same(values):
+            if skip is _WRITE or values[0] != skip:
+                args.append(f"{service_kw}={render(values[0])}")
+        else:
+            for env, a in per_env.items():
+                overlay[env].append(f"{overlay_kw or service_kw}={render(getattr(a, attr))}")
+
+    field("chart", _chart, "chart")
+    field("namespace", repr, "namespace")
+    field("wave", repr, "wave", skip=None)
+    field("sync", _sync, "sync")
+    field("ignore", _ignore, "ignore_differences", skip=[])
+    field("history", repr, "revision_history_limit", skip=None)
+    field("cascade", repr, "cascade")
+    field("info", repr, "info", skip={})
+    releases = [a.release_name for a in apps]
+    if _same(releases):
+        if releases[0] is not None:
+            args.append(f"release_name={releases[0]!r}")
+    else:
+        chosen = next((r for r in releases if r), None)
+        for a in apps:
+            a.notes.append(f"helm.releaseName differs between environments: {chosen!r} used everywhere")
+        if chosen:
+            args.append(f"release_name={chosen!r}")
+    values = [a.values for a in apps]
+    common = _common(values) if len(values) > 1 else values[0]
+    if common:
+        args.append(f"values={_fmt(common, 15)}")
+    for env, a in per_env.items():
+        rest = _minus(a.values, common)
+        if rest:
+            overlay[env].append(f"values={_fmt(rest, 23)}")
+    if sorted(per_env) != all_envs:
+        args.append(f"environments={sorted(per_env)!r}")
+    overlays = {e: o for e, o in overlay.items() if o}
+    out = ["        Service("]
+    out += [f"            {arg}," for arg in args]
+    if overlays:
+        out.append("            per_env={")
+        for env in sorted(overlays):
+            out.append(f"                {env!r}: Overlay(" + ", ".join(overlays[env]) + "),")
+        out.append("            },")
+    out.append("        ),")
+    app_notes = sorted({n for a in apps for n in a.notes})
+    if app_notes:
+        out = [f"        # {a.file}: {a.name}" for a in apps] + [f"        # - {n}" for n in app_notes] + out
+    return out
