@@ -30,18 +30,19 @@ internet = Zone(                  # internet-facing network: its own Argo CD dep
 
 dev = Environment(
     "dev", zone=internal,
-    cluster=Cluster("in-cluster", IN_CLUSTER, sealing_cert_fingerprint=FINGERPRINTS["dev"]),
+    cluster=Cluster("in-cluster", IN_CLUSTER, sealing_cert_fingerprint=FINGERPRINTS["dev"],
+                    kube_version="1.31.0"),
 )
 stg = Environment(
     "stg", zone=internal,
     cluster=Cluster("stg", "https://stg.k8s.acme.internal:6443",
-                    sealing_cert_fingerprint=FINGERPRINTS["stg"]),
+                    sealing_cert_fingerprint=FINGERPRINTS["stg"], kube_version="1.31.0"),
     sync=SyncPolicy(retry=Retry(limit=5)),
 )
 prod = Environment(
     "prod", zone=internet,
     cluster=Cluster("prod", "https://prod.k8s.acme.example:6443",
-                    sealing_cert_fingerprint=FINGERPRINTS["prod"]),
+                    sealing_cert_fingerprint=FINGERPRINTS["prod"], kube_version="1.30.4"),
     sync=SyncPolicy(retry=Retry(limit=3, backoff=Backoff("5s", 2, "3m"))),
     revision_history_limit=10,
     policies=[pinned_images, resources_required],
@@ -213,20 +214,28 @@ services = [
         image=Image("ghcr.io/acme/plate-api"),
         depends_on=["plate-cache", "kafka", "openbao-secrets"],
         reads=[app_env_secrets],
-        values={"port": 3006, **standard_resources},
+        values={"port": 3006, "analysis": {"enabled": True}, **standard_resources},
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
         secrets=SealedSecrets(PLATE_API, cert_fingerprints=FINGERPRINTS),
         per_env={
-            "dev": Overlay(config={"LOG_LEVEL": "debug"}),
+            # dev promotes without the smoke test
+            "dev": Overlay(config={"LOG_LEVEL": "debug"}, values={"analysis": {"enabled": False}}),
             "prod": Overlay(values={"replicaCount": 3}, config={"LOG_LEVEL": "warn"}),
         },
     ),
     Service(
         "plate-web", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-web"),
-        values={"port": 3000, **standard_resources},
+        values={"port": 3000, **standard_resources,
+                "ingress": {"enabled": True, "className": "nginx", "host": "web.plate.acme.example"}},
         config={"API_URL": "http://plate-api"},
-        per_env={"prod": Overlay(values={"replicaCount": 2})},
+        per_env={
+            "dev": Overlay(values={"ingress": {"host": "web.dev.plate.acme.internal"}}),
+            "stg": Overlay(values={"ingress": {"host": "web.stg.plate.acme.internal"}}),
+            # the HPA owns the replica count in prod; the chart then leaves it out of the Rollout
+            "prod": Overlay(values={"autoscaling": {"enabled": True, "minReplicas": 2,
+                                                    "maxReplicas": 6}}),
+        },
     ),
     Service(
         "plate-admin", project=app, wave=apis,

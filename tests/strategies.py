@@ -36,6 +36,14 @@ scalars = st.one_of(hostile_text, st.integers(-2**63, 2**63), st.integers(-10, 1
 value_trees = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=3)), max_leaves=12)
 helm_values = st.dictionaries(keys, value_trees, max_size=4)
+# what the standard chart's schema admits, with the hostile strings where it takes free text
+standard_values = st.fixed_dictionaries({}, optional={
+    "replicaCount": st.integers(0, 5),
+    "env": st.dictionaries(keys, hostile_text, max_size=3),
+    "podAnnotations": st.dictionaries(keys, hostile_text, max_size=3),
+    "resources": st.dictionaries(keys, value_trees, max_size=2),
+    "service": st.fixed_dictionaries({}, optional={"port": st.integers(1, 65535)}),
+})
 config_maps = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True).filter(
     lambda k: not SECRET_NAME.search(k)), hostile_text, max_size=3)
 
@@ -88,7 +96,7 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
         if kind == "standard":
             kwargs["image"] = Image(f"ghcr.io/acme/{name}", draw(st.sampled_from(["1.0.0", "2.3.4-rc.1"])))
             kwargs["config"] = draw(config_maps)
-            kwargs["values"] = draw(helm_values)
+            kwargs["values"] = draw(standard_values)
             secret_kind = draw(st.sampled_from([None, "sealed", "external"]))
             if secret_kind == "sealed":
                 kwargs["secrets"] = SealedSecrets({e: {"KEY_A": draw(ciphertexts())} for e in env_names})
@@ -107,7 +115,7 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
             if draw(st.booleans()):
                 overlay = {}
                 if kind != "git" and draw(st.booleans()):
-                    overlay["values"] = draw(helm_values)
+                    overlay["values"] = draw(standard_values if kind == "standard" else helm_values)
                 if kind == "standard" and draw(st.booleans()):
                     overlay["config"] = draw(config_maps)
                 if draw(st.booleans()):

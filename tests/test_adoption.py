@@ -66,7 +66,7 @@ def test_wheel_and_sdist_install_into_a_clean_venv_and_compile_the_example(tmp_p
     run = subprocess.run([tool, "compile", "--platforms", str(REPO / "platforms"), "--out", str(out)],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert (out / "gitops/charts/service/templates/deployment.yaml").is_file()  # package data
+    assert (out / "gitops/charts/service/templates/rollout.yaml").is_file()  # package data
     committed = {p.relative_to(REPO / "build"): p.read_bytes() for p in (REPO / "build").rglob("*")
                  if p.is_file()}
     fresh = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

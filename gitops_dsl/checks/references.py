@@ -262,3 +262,46 @@ def version_missing(ctx) -> Iterator[Finding]:
             yield Finding(f"{app.name}: chart {app.chart.chart} has no version", "pin it: gitops-dsl "
                           f"set-chart {app.service.name} VERSION [--env {app.env.name}]",
                           app.chart.location, app.name, app.service)
+
+
+_SCHEMA_VALIDATOR = None
+
+
+def standard_chart_schema():
+    """The standard chart's values.schema.json as a validator (built once)."""
+    global _SCHEMA_VALIDATOR
+    if _SCHEMA_VALIDATOR is None:
+        import json
+        from importlib import resources
+
+        import jsonschema
+        schema = json.loads((resources.files("gitops_dsl") / "data" / "charts" / "service" /
+                             "values.schema.json").read_text())
+        _SCHEMA_VALIDATOR = jsonschema.Draft7Validator(schema)
+    return _SCHEMA_VALIDATOR
+
+
+@builtin("GD416", summary="values the standard chart's schema rejects",
+         bad='Service("api", image=..., values={"replicaCount": "3"})',
+         good='Service("api", image=..., values={"replicaCount": 3})')
+def standard_chart_values(ctx) -> Iterator[Finding]:
+    """The standard chart ships a values.schema.json, so Helm (and Argo CD) would refuse to render
+    these values; checked at compile time, with the values' path."""
+    from ..render.values import config_values, secrets_values
+    from ..render.apps import has_secrets
+    from ..resolve import deep_merge
+
+    validator = standard_chart_schema()
+    for app in ctx.resolved.apps:
+        if not isinstance(app.chart, StandardChart):
+            continue
+        values = app.effective_values
+        if app.config:
+            values = deep_merge(values, config_values(app))
+        if has_secrets(app):
+            values = deep_merge(values, secrets_values(app))
+        for problem in sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path)):
+            path = ".".join(str(p) for p in problem.absolute_path) or "(top level)"
+            yield Finding(f"{app.name}: values.{path}: {problem.message[:200]}",
+                          "see the standard chart's values in the README", app.service.location,
+                          app.name, app.service)

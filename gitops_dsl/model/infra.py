@@ -58,6 +58,12 @@ def _fingerprint(instance, attribute, value):
                                   f"digits, got {value!r}", "`gitops-dsl seal --cert CERT.pem` prints it")
 
 
+def _kube_version(instance, attribute, value):
+    if not isinstance(value, str) or not re.match(r"^[0-9]+\.[0-9]+(\.[0-9]+)?$", value):
+        raise ModelError("GD101", f"Cluster.kube_version: expected a version like '1.31.0' (no 'v'), "
+                                  f"got {value!r}")
+
+
 @attrs.frozen
 class Cluster:
     """A Kubernetes cluster registered in Argo CD; Applications target it by `server` URL."""
@@ -67,6 +73,11 @@ class Cluster:
     #: `sha256:<hex>` of the sealed-secrets controller's certificate (`gitops-dsl seal` prints it)
     sealing_cert_fingerprint: str | None = attrs.field(default=None, kw_only=True,
                                                        validator=optional(_fingerprint))
+    #: the Kubernetes version and API versions Helm renders for (written to helm.kubeVersion
+    #: and helm.apiVersions, so Argo CD and `gitops-dsl render` render the same)
+    kube_version: str | None = attrs.field(default=None, kw_only=True, validator=optional(_kube_version))
+    api_versions: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                                validator=tuple_of(str))
     location: object = location_field()
 
 

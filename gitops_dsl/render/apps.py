@@ -129,8 +129,10 @@ def render_application(app) -> argo.Application:
     helm = None
     is_helm = not isinstance(app.chart, GitPath) or app.chart.tool == "helm"
     if is_helm:
+        cluster = app.env.cluster
         helm = argo.Helm(release_name=app.release_name,
-                         value_files=tuple(names.ref_path(platform, f) for f in files) or None)
+                         value_files=tuple(names.ref_path(platform, f) for f in files) or None,
+                         kube_version=cluster.kube_version, api_versions=cluster.api_versions or None)
     sources = [_chart_source(app, helm)]
     if any(f.startswith(names.GITOPS + "/") for f in files):
         sources.append(_ref_source(platform.gitops_repo, "values"))

@@ -1,0 +1,175 @@
+"""`gitops-dsl render`: what Argo CD will apply, rendered offline with a real Helm engine
+(helm-python-sdk, the optional `gitops-dsl[render]` extra), and checked.
+
+Every Application whose chart is local - the standard chart, or a GitPath Helm chart in this
+repository - is rendered with exactly the Application's value files merged in Argo CD's order,
+its release name and namespace. Charts from Helm repositories are reported as not rendered
+(there is no network).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Mapping
+
+import attrs
+import yaml
+
+from .emit.yaml import load
+from .resolve import deep_merge
+
+
+class RenderUnavailable(RuntimeError):
+    pass
+
+
+@attrs.frozen
+class Rendered:
+    app: str
+    zone: str
+    env: str
+    namespace: str
+    objects: tuple = ()       # (template path, object)
+    skipped: str | None = None
+    error: str | None = None
+
+
+def _engine():
+    try:
+        import helm_python
+    except ImportError:
+        raise RenderUnavailable("rendering needs the Helm engine: pip install 'gitops-dsl[render]'") \
+            from None
+    return helm_python
+
+
+def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
+                        service: str | None = None) -> list[Rendered]:
+    from .review.views import _Index
+    helm = _engine()
+    index = _Index(files)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder:
+        tree = Path(folder)
+        for path, data in files.items():
+            if path.startswith("gitops/charts/"):
+                target = tree / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        for path in sorted(files):
+            parts = path.split("/")
+            if not (path.startswith("gitops/argo-apps/") and len(parts) == 7 and parts[3] == "apps"):
+                continue
+            zone, app_env, name = parts[2], parts[4], parts[6][:-len(".yaml")]
+            if (env and app_env != env) or (service and name != service):
+                continue
+            doc = load(files[path])
+            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root))
+    return out
+
+
+def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> Rendered:
+    spec = doc["spec"]
+    name = doc["metadata"]["name"]
+    namespace = spec["destination"]["namespace"]
+    source = spec["sources"][0]
+    base = Rendered(name, zone, env, namespace)
+    if source.get("chart"):
+        return attrs.evolve(base, skipped=f"chart {source['chart']} {source['targetRevision']} from "
+                                          f"{source['repoURL']}: not rendered (no network)")
+    path = source.get("path", "")
+    if "helm" not in source:
+        return attrs.evolve(base, skipped=f"{path}: not a Helm source")
+    if "/charts/service" in f"/{path}" and path.endswith("charts/service"):
+        chart_dir = tree / "gitops" / "charts" / "service"
+    else:
+        chart_dir = root / path
+        if not (chart_dir / "Chart.yaml").is_file():
+            return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
+    values: dict = {}
+    for value_file in source["helm"].get("valueFiles", []):
+        target = index.find(value_file)
+        if target is None:
+            return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
+        values = deep_merge(values, load(files[target]) or {})
+    try:
+        with helm.Chart.load(str(chart_dir)) as chart:
+            rendered = chart.render(values=values, name=source["helm"].get("releaseName", name),
+                                    namespace=namespace, is_install=True)
+    except helm.HelmError as exc:
+        return attrs.evolve(base, error=f"{path}: {exc}")
+    objects = []
+    for template, text in sorted(rendered.items()):
+        if template.endswith("NOTES.txt"):
+            continue
+        for obj in yaml.safe_load_all(text):
+            if obj:
+                objects.append((template, obj))
+    return attrs.evolve(base, objects=tuple(objects))
+
+
+def check_rendered(item: Rendered, crds: dict) -> list[str]:
+    """Schema and namespace problems of one rendered Application."""
+    problems = []
+    for template, obj in item.objects:
+        kind = obj.get("kind", "?")
+        name = (obj.get("metadata") or {}).get("name", "?")
+        where = f"{item.app}: {template}: {kind}/{name}"
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        if namespace and namespace != item.namespace:
+            problems.append(f"{where}: namespace {namespace!r}, but the Application deploys to "
+                            f"{item.namespace!r}")
+        api = obj.get("apiVersion", "")
+        if (api, kind) in crds:
+            for error in crds[(api, kind)].iter_errors(obj):
+                at = ".".join(str(p) for p in error.absolute_path) or "(top)"
+                problems.append(f"{where}: {at}: {error.message[:200]}")
+        elif "/" not in api or api.split("/")[0].endswith(".k8s.io") or api.split("/")[0] in (
+                "apps", "autoscaling", "batch", "policy"):
+            problems += [f"{where}: {p}" for p in _core_problems(obj)]
+    return problems
+
+
+def _core_problems(obj) -> list[str]:
+    try:
+        import kubernetes_validate
+    except ImportError:
+        return []
+    try:
+        kubernetes_validate.validate(obj, "1.31", strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return [str(exc).splitlines()[0][:200]]
+    except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError):
+        return []
+    return []
+
+
+def load_crds(folders) -> dict:
+    """(apiVersion, kind) -> validator, from CRD files (strict: unknown fields are errors)."""
+    import jsonschema
+
+    def close(node):
+        if isinstance(node, dict):
+            node = {k: close(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
+            if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
+                node["additionalProperties"] = False
+            return node
+        if isinstance(node, list):
+            return [close(v) for v in node]
+        return node
+
+    validators = {}
+    for folder in folders:
+        for file in sorted(Path(folder).glob("*.yaml")):
+            for doc in yaml.safe_load_all(file.read_text()):
+                if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                spec = doc["spec"]
+                for version in spec.get("versions", []):
+                    schema = (version.get("schema") or {}).get("openAPIV3Schema")
+                    if schema:
+                        schema = close(schema)
+                        schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+                        validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
+                            jsonschema.Draft7Validator(schema)
+    return validators

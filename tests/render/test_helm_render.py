@@ -1,0 +1,142 @@
+"""The standard chart rendered by a real Helm engine (helm-python-sdk), for each example service in
+each environment, and `gitops-dsl render --check`."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from gitops_dsl.api import compile as compile_platforms
+from gitops_dsl.helmrender import check_rendered, load_crds, render_applications
+from tests.helpers import MINIMAL, REPO, make_project, run_cli, shared
+
+STANDARD = ["plate-admin", "plate-api", "plate-llm", "plate-web", "plate-worker"]
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    result = compile_platforms(REPO / "platforms", root=REPO)
+    files = {p: result.files[p] for p in result.files}
+    return {r.app: r for r in render_applications(files, REPO)}, files
+
+
+def objects(item, kind):
+    return [o for _, o in item.objects if o["kind"] == kind]
+
+
+def test_every_standard_chart_service_renders_in_every_environment(rendered):
+    items, _ = rendered
+    for service in STANDARD:
+        for env in ("dev", "stg", "prod"):
+            name = f"{service}-{env}"
+            if service == "plate-llm" and env != "stg":
+                assert name not in items
+                continue
+            item = items[name]
+            assert item.error is None and item.skipped is None, (name, item.error)
+            rollout = objects(item, "Rollout")[0]
+            services = {s["metadata"]["name"]: s for s in objects(item, "Service")}
+            strategy = rollout["spec"]["strategy"]["blueGreen"]
+            # blue-green Services wired to the Rollout
+            assert strategy["activeService"] == service and strategy["previewService"] == f"{service}-preview"
+            assert set(services) == {service, f"{service}-preview"}
+            selector = rollout["spec"]["selector"]["matchLabels"]
+            for svc in services.values():
+                assert svc["spec"]["selector"] == selector
+
+
+def test_envfrom_names_what_the_configs_tree_defines(rendered):
+    items, files = rendered
+    item = items["plate-api-prod"]
+    container = objects(item, "Rollout")[0]["spec"]["template"]["spec"]["containers"][0]
+    refs = {list(e.values())[0]["name"] for e in container["envFrom"]}
+    config = yaml.safe_load(files["configs/prod/plate-api/config.yaml"])["config"]
+    secret = yaml.safe_load(files["configs/prod/plate-api/secrets.yaml"])["sealedSecret"]
+    assert objects(item, "ConfigMap")[1 if len(objects(item, "ConfigMap")) > 1 else 0]
+    configmap = next(c for c in objects(item, "ConfigMap") if c["metadata"]["name"] == "plate-api")
+    assert configmap["data"] == config
+    sealed = objects(item, "SealedSecret")[0]
+    assert sealed["metadata"]["name"] == secret["name"] and sealed["spec"]["encryptedData"] == secret["encryptedData"]
+    assert refs == {"plate-api", secret["name"], "app-env-secrets"}
+
+
+def test_hpa_targets_the_rollout_which_leaves_replicas_out(rendered):
+    items, _ = rendered
+    prod = items["plate-web-prod"]
+    hpa = objects(prod, "HorizontalPodAutoscaler")[0]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                                             "name": "plate-web"}
+    assert "replicas" not in objects(prod, "Rollout")[0]["spec"]
+    assert objects(items["plate-web-stg"], "Rollout")[0]["spec"]["replicas"] == 1
+    assert objects(items["plate-web-stg"], "HorizontalPodAutoscaler") == []
+
+
+def test_the_smoke_test_runs_against_the_preview_service(rendered):
+    items, _ = rendered
+    item = items["plate-api-prod"]
+    template = objects(item, "AnalysisTemplate")[0]
+    job = template["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]["spec"]
+    assert job["containers"][0]["image"].startswith("grafana/k6")
+    strategy = objects(item, "Rollout")[0]["spec"]["strategy"]["blueGreen"]
+    analysis = strategy["prePromotionAnalysis"]
+    assert analysis["templates"] == [{"templateName": "plate-api-smoke"}]
+    assert analysis["args"] == [{"name": "target", "value": "http://plate-api-preview.plate-prod.svc:80"}]
+    assert "prePromotionAnalysis" not in objects(items["plate-api-dev"], "Rollout")[0]["spec"]["strategy"]["blueGreen"]
+
+
+def test_checksum_changes_when_config_changes(tmp_path):
+    def checksum(log_level):
+        project = make_project(tmp_path / log_level, MINIMAL.replace('"info"', f'"{log_level}"'))
+        result = compile_platforms(project / "platforms", root=project)
+        files = {p: result.files[p] for p in result.files}
+        item = next(r for r in render_applications(files, project) if r.app == "api-stg")
+        return objects(item, "Rollout")[0]["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+    assert checksum("info") != checksum("debug")
+
+
+def test_rendered_objects_validate(rendered):
+    items, _ = rendered
+    crds = load_crds([shared("reference", "argo-rollouts-crds")])
+    for item in items.values():
+        if not item.skipped:
+            assert check_rendered(item, crds) == [], item.app
+
+
+def test_render_check_catches_schema_errors_and_namespace_mismatch(rendered):
+    items, _ = rendered
+    item = items["plate-api-prod"]
+    crds = load_crds([shared("reference", "argo-rollouts-crds")])
+    import attrs
+    broken = [(t, {**o, "metadata": {**o["metadata"], "namespace": "elsewhere"}}) if o["kind"] == "Service"
+              else (t, {**o, "spec": {**o["spec"], "strategyy": {}}}) if o["kind"] == "Rollout" else (t, o)
+              for t, o in item.objects]
+    problems = check_rendered(attrs.evolve(item, objects=tuple(broken)), crds)
+    assert any("namespace 'elsewhere'" in p for p in problems)
+    assert any("strategyy" in p for p in problems)
+
+
+def test_a_wrong_value_fails_at_compile_time_via_the_schema(tmp_path):
+    project = make_project(tmp_path / "p", MINIMAL.replace('{"replicaCount": 1}', '{"replicaCount": "1"}'))
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 1 and "error[GD416] api-stg: values.replicaCount: '1' is not of type 'integer'" \
+        in result.stderr
+
+
+def test_a_chart_error_names_the_chart_file(tmp_path):
+    project = make_project(tmp_path / "p", MINIMAL.replace(
+        'Service("db", project="app", wave=first,\n                chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+        'Service("db", project="app", wave=first, chart=GitPath("charts/broken")),'))
+    chart = project / "charts" / "broken"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: broken\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x.y }\n")
+    result = run_cli("render", "--check", cwd=project)
+    assert result.returncode == 1
+    assert "templates/cm.yaml" in result.stderr and ":4" in result.stderr
+
+
+def test_render_cli_on_the_example(tmp_path):
+    result = run_cli("render", "--check", "--crds", str(shared("reference", "argo-rollouts-crds")),
+                     "--env", "prod", "--out", str(tmp_path / "out"), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "skipped   plate-cache-prod: chart redis 19.6.0" in result.stdout
+    assert (tmp_path / "out/internet/prod/plate-api-prod/rollout-plate-api.yaml").is_file()
