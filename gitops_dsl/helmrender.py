@@ -30,6 +30,7 @@ class Rendered:
     env: str
     namespace: str
     objects: tuple = ()       # (template path, object)
+    kube_version: str | None = None
     skipped: str | None = None
     error: str | None = None
 
@@ -73,7 +74,8 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> R
     name = doc["metadata"]["name"]
     namespace = spec["destination"]["namespace"]
     source = spec["sources"][0]
-    base = Rendered(name, zone, env, namespace)
+    base = Rendered(name, zone, env, namespace,
+                    kube_version=(source.get("helm") or {}).get("kubeVersion"))
     if source.get("chart"):
         return attrs.evolve(base, skipped=f"chart {source['chart']} {source['targetRevision']} from "
                                           f"{source['repoURL']}: not rendered (no network)")
@@ -126,17 +128,19 @@ def check_rendered(item: Rendered, crds: dict) -> list[str]:
                 problems.append(f"{where}: {at}: {error.message[:200]}")
         elif "/" not in api or api.split("/")[0].endswith(".k8s.io") or api.split("/")[0] in (
                 "apps", "autoscaling", "batch", "policy"):
-            problems += [f"{where}: {p}" for p in _core_problems(obj)]
+            problems += [f"{where}: {p}" for p in _core_problems(obj, item.kube_version)]
     return problems
 
 
-def _core_problems(obj) -> list[str]:
+def _core_problems(obj, kube_version: str | None) -> list[str]:
+    """Against the bundled schemas of the cluster's Kubernetes version (default 1.31)."""
     try:
         import kubernetes_validate
     except ImportError:
         return []
+    version = ".".join((kube_version or "1.31").split(".")[:2])
     try:
-        kubernetes_validate.validate(obj, "1.31", strict=True)
+        kubernetes_validate.validate(obj, version, strict=True)
     except kubernetes_validate.ValidationError as exc:
         return [str(exc).splitlines()[0][:200]]
     except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError):

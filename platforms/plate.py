@@ -19,9 +19,9 @@ from gitops_dsl import *
 
 gitops = Repo("https://github.com/acme/plate-gitops.git", revision="main")
 
-internal = Zone("internal")      # business network: its own Argo CD deploys dev and stg
+internal = Zone("internal", instance="argocd-internal")   # business network: dev and stg
 internet = Zone(                  # internet-facing network: its own Argo CD deploys prod
-    "internet",
+    "internet", instance="argocd-internet",
     # nothing internal may cross into it: compile fails if prod names any of these
     deny_hosts=["acme.internal"],
     deny_registries=["harbor.acme.internal"],

@@ -90,6 +90,9 @@ class Zone:
 
     name: str = attrs.field(validator=dns_label(40))
     argocd_namespace: str = attrs.field(default="argocd", kw_only=True, validator=dns_label())
+    #: the Argo CD instance's installationID (argocd-cm), so several Argo CDs on one cluster tell
+    #: their resources apart
+    instance: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label()))
     #: what must never appear in this zone's output: host names or domains ("acme.internal"
     #: also covers "*.acme.internal"), image or chart registries, and git repositories (globs)
     deny_hosts: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))

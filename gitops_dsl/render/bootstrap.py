@@ -29,8 +29,11 @@ return hs
 HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
 
 
-def argocd_cm_settings() -> dict:
-    return {HEALTH_KEY: APPLICATION_HEALTH_LUA}
+def argocd_cm_settings(zone=None) -> dict:
+    settings = {HEALTH_KEY: APPLICATION_HEALTH_LUA}
+    if zone is not None and zone.instance:
+        settings["installationID"] = zone.instance
+    return settings
 
 
 def bootstrap_documents(platform, zone) -> dict[str, object]:
@@ -39,11 +42,11 @@ def bootstrap_documents(platform, zone) -> dict[str, object]:
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "argocd-cm", "namespace": zone.argocd_namespace,
                      "labels": {"app.kubernetes.io/part-of": "argocd"}},
-        "data": argocd_cm_settings(),
+        "data": argocd_cm_settings(zone),
     }
     return {
         f"{base}/argocd-cm-patch.yaml": patch,
-        f"{base}/argo-cd-values.yaml": {"configs": {"cm": argocd_cm_settings()}},
+        f"{base}/argo-cd-values.yaml": {"configs": {"cm": argocd_cm_settings(zone)}},
         f"{base}/project.yaml": to_data(render_bootstrap_project(platform, zone)),
         f"{base}/zone.yaml": to_data(render_zone_app(platform, zone)),
         f"{base}/kustomization.yaml": {

@@ -171,9 +171,11 @@ def test_projects_admit_every_source_and_destination(docs):
 def test_bootstrap_is_a_patch_not_a_whole_configmap(docs):
     patch = docs["gitops/bootstrap/internet/argocd-cm-patch.yaml"]
     assert patch["metadata"]["name"] == "argocd-cm" and set(patch["data"]) == {
-        "resource.customizations.health.argoproj.io_Application"}
+        "resource.customizations.health.argoproj.io_Application", "installationID"}
     assert "hs.status = obj.status.health.status" in patch["data"][
         "resource.customizations.health.argoproj.io_Application"]
+    assert docs["gitops/bootstrap/internet/argo-cd-values.yaml"]["configs"]["cm"]["installationID"] == \
+        "argocd-internet"
     kustomization = docs["gitops/bootstrap/internet/kustomization.yaml"]
     assert kustomization["resources"] == ["project.yaml", "zone.yaml"]
 
