@@ -94,10 +94,13 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> R
         if target is None:
             return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
         values = deep_merge(values, load(files[target]) or {})
+    helm_options = source["helm"]
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
-            rendered = chart.render(values=values, name=source["helm"].get("releaseName", name),
-                                    namespace=namespace, is_install=True)
+            rendered = _render(helm, chart, values, {
+                "name": helm_options.get("releaseName", name), "namespace": namespace,
+                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
+                "api_versions": helm_options.get("apiVersions")})
     except helm.HelmError as exc:
         return attrs.evolve(base, error=f"{path}: {exc}")
     objects = []
@@ -108,6 +111,19 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> R
             if obj:
                 objects.append((template, obj))
     return attrs.evolve(base, objects=tuple(objects))
+
+
+def _render(helm, chart, values: dict, options: dict) -> dict[str, str]:
+    """Render with the cluster's capabilities. Chart.render() does not take them yet, but the
+    engine's render call does (as helm lint's kube_version does); without them, the public call."""
+    options = {k: v for k, v in options.items() if v is not None}
+    if "kube_version" not in options and "api_versions" not in options:
+        return chart.render(values=values, **options)
+    import json
+
+    from helm_python import _native
+    return json.loads(_native.call_string("helm_render", chart._raw(), json.dumps(values),
+                                          json.dumps(options)))
 
 
 def check_rendered(item: Rendered, crds: dict) -> list[str]:

@@ -140,3 +140,26 @@ def test_render_cli_on_the_example(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "skipped   plate-cache-prod: chart redis 19.6.0" in result.stdout
     assert (tmp_path / "out/internet/prod/plate-api-prod/rollout-plate-api.yaml").is_file()
+
+
+def test_render_uses_the_clusters_kubernetes_version(tmp_path):
+    source = MINIMAL.replace('Cluster("prod", "https://prod.example:6443")',
+                             'Cluster("prod", "https://prod.example:6443", kube_version="1.30.4", '
+                             'api_versions=["argoproj.io/v1alpha1/Rollout"])').replace(
+        'Service("db", project="app", wave=first,\n                chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+        'Service("db", project="app", wave=first, chart=GitPath("charts/cap")),')
+    project = make_project(tmp_path / "p", source)
+    chart = project / "charts" / "cap"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: cap\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cap\ndata:\n'
+        '  kube: "{{ .Capabilities.KubeVersion.Version }}"\n'
+        "  rollouts: '{{ .Capabilities.APIVersions.Has \"argoproj.io/v1alpha1/Rollout\" }}'\n")
+    result = compile_platforms(project / "platforms", root=project)
+    files = {p: result.files[p] for p in result.files}
+    app = yaml.safe_load(files["gitops/argo-apps/internet/apps/prod/app/db.yaml"])
+    assert app["spec"]["sources"][0]["helm"]["kubeVersion"] == "1.30.4"
+    items = {r.app: r for r in render_applications(files, project)}
+    assert objects(items["db-prod"], "ConfigMap")[0]["data"] == {"kube": "v1.30.4", "rollouts": "true"}
+    assert objects(items["db-stg"], "ConfigMap")[0]["data"]["rollouts"] == "false"
