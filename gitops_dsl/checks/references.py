@@ -274,10 +274,10 @@ def standard_chart_schema():
         import json
         from importlib import resources
 
-        import jsonschema
+        from .schema import Validator
         schema = json.loads((resources.files("gitops_dsl") / "data" / "charts" / "service" /
                              "values.schema.json").read_text())
-        _SCHEMA_VALIDATOR = jsonschema.Draft7Validator(schema)
+        _SCHEMA_VALIDATOR = Validator(schema)
     return _SCHEMA_VALIDATOR
 
 
@@ -287,21 +287,22 @@ def standard_chart_schema():
 def standard_chart_values(ctx) -> Iterator[Finding]:
     """The standard chart ships a values.schema.json, so Helm (and Argo CD) would refuse to render
     these values; checked at compile time, with the values' path."""
-    from ..render.values import config_values, secrets_values
-    from ..render.apps import has_secrets
-    from ..resolve import deep_merge
-
     validator = standard_chart_schema()
+    common: dict[str, list] = {}   # the service layer is the same in every environment
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
-        values = app.effective_values
-        if app.config:
-            values = deep_merge(values, config_values(app))
-        if has_secrets(app):
-            values = deep_merge(values, secrets_values(app))
-        for problem in sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path)):
-            path = ".".join(str(p) for p in problem.absolute_path) or "(top level)"
-            yield Finding(f"{app.name}: values.{path}: {problem.message[:200]}",
+        # config and secrets are built by the compiler from checked fields, so the user's two
+        # layers are what can be wrong: each checked alone (a leaf comes from one layer), and
+        # the required keys on the merged values
+        if app.service.name not in common:
+            common[app.service.name] = list(validator.errors(app.values, required=False))
+        problems = set(common[app.service.name])
+        problems.update(validator.errors(app.env_values, required=False))
+        image = app.effective_values.get("image")
+        if not isinstance(image, dict) or not image.get("repository"):
+            problems.add(("image", "'repository' is a required property"))
+        for path, message in sorted(problems):
+            yield Finding(f"{app.name}: values.{path or '(top level)'}: {message[:200]}",
                           "see the standard chart's values in the README", app.service.location,
                           app.name, app.service)

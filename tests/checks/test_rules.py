@@ -170,3 +170,31 @@ def test_rule(code, tmp_path):
 def test_every_rule_explains_itself_with_examples():
     for code, item in RULES.items():
         assert item.summary and item.explanation and item.bad and item.good, code
+
+
+def test_the_fast_schema_validator_agrees_with_jsonschema():
+    """The standard chart's schema, checked by gitops-dsl's validator and by jsonschema, on values
+    that break it in every way the schema can."""
+    import jsonschema
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from gitops_dsl.checks.references import standard_chart_schema
+
+    validator = standard_chart_schema()
+    reference = jsonschema.Draft7Validator(validator.schema)
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.text(max_size=4),
+                     st.floats(allow_nan=False, allow_infinity=False))
+    tree = st.recursive(leaf, lambda inner: st.one_of(
+        st.lists(inner, max_size=2), st.dictionaries(st.sampled_from(
+            ["image", "repository", "tag", "replicaCount", "port", "service", "type", "enabled",
+             "env", "x", "autoscaling", "minReplicas", "probes", "liveness", "path", "pullPolicy"]),
+            inner, max_size=3)), max_leaves=6)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from(["image", "replicaCount", "port", "service", "autoscaling",
+                                            "probes", "env", "config", "blueGreen", "x"]), tree,
+                           max_size=4))
+    def agree(values):
+        assert bool(list(validator.errors(values))) == bool(list(reference.iter_errors(values)))
+    agree()

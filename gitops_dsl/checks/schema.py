@@ -1,0 +1,76 @@
+"""A small, fast validator for the JSON Schema subset the standard chart's values.schema.json uses
+(type, enum, minimum, maximum, minLength, properties, additionalProperties, required, items,
+local $ref). It runs on every standard-chart Application of every compile, where a general
+validator would dominate a no-op compile."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+class Validator:
+    def __init__(self, schema: dict):
+        self.schema = schema
+
+    def _resolve(self, node: dict) -> dict:
+        while "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise ValueError(f"only local $ref is supported, not {ref!r}")
+            target: Any = self.schema
+            for part in ref[2:].split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    def errors(self, value: Any, *, required: bool = True) -> Iterator[tuple[str, str]]:
+        """(dotted path, message) for every violation; `required=False` skips required-property
+        checks (for one layer of values that is merged with others)."""
+        self._required = required
+        yield from self._check(value, self.schema, "")
+
+    _required = True
+
+    def _check(self, value: Any, node: dict, path: str) -> Iterator[tuple[str, str]]:
+        node = self._resolve(node)
+        kind = node.get("type")
+        if kind is not None:
+            kinds = kind if isinstance(kind, list) else [kind]
+            if not any(_TYPES[k](value) for k in kinds):
+                yield path, f"{value!r} is not of type {' or '.join(repr(k) for k in kinds)}"
+                return
+        if "enum" in node and value not in node["enum"]:
+            yield path, f"{value!r} is not one of {node['enum']!r}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if "minimum" in node and value < node["minimum"]:
+                yield path, f"{value!r} is less than the minimum of {node['minimum']}"
+            if "maximum" in node and value > node["maximum"]:
+                yield path, f"{value!r} is greater than the maximum of {node['maximum']}"
+        if isinstance(value, str) and "minLength" in node and len(value) < node["minLength"]:
+            yield path, f"{value!r} is too short"
+        if isinstance(value, dict):
+            properties = node.get("properties", {})
+            for key in node.get("required", ()) if self._required else ():
+                if key not in value:
+                    yield path, f"{key!r} is a required property"
+            extra = node.get("additionalProperties", True)
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if key in properties:
+                    yield from self._check(item, properties[key], where)
+                elif extra is False:
+                    yield path, f"Additional properties are not allowed ({key!r} was unexpected)"
+                elif isinstance(extra, dict):
+                    yield from self._check(item, extra, where)
+        if isinstance(value, list) and isinstance(node.get("items"), dict):
+            for i, item in enumerate(value):
+                yield from self._check(item, node["items"], f"{path}[{i}]")
