@@ -62,3 +62,19 @@ def internal_name_in_zone(ctx) -> Iterator[Finding]:
             yield Finding(f"{app.name}: {what} must not reach zone {zone.name}",
                           f"remove it, or change the deny lists of Zone({zone.name!r})",
                           app.service.location, app.name, app.service)
+
+
+@builtin("GD602", summary="a zone with its own repository uses a chart folder of the platform's repository",
+         bad='Zone("internet", gitops_repo=Repo(outer_url)) and Service(..., chart=GitPath("charts/x"))',
+         good='GitPath("charts/x", repo=Repo(url_the_zone_can_reach, "v1.2.0"))')
+def local_chart_in_outer_zone(ctx) -> Iterator[Finding]:
+    """A zone that publishes to its own repository gets the compiled trees (a bundle), not the
+    platform repository's other folders: a GitPath chart there would not exist for its Argo CD."""
+    from ..model.charts import GitPath
+    for app in ctx.resolved.apps:
+        chart = app.chart
+        if app.zone.gitops_repo is not None and isinstance(chart, GitPath) and chart.repo is None:
+            yield Finding(f"{app.name}: chart folder {chart.path!r} is in the platform's repository, "
+                          f"which zone {app.zone.name}'s Argo CD does not read",
+                          "give the GitPath an explicit repo= that zone can reach (pinned), or use a "
+                          "chart from a Helm repository", chart.location, app.name, app.service)

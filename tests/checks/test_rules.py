@@ -114,6 +114,9 @@ p = platform(svc("api"))''',
     "GD505": f'''p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}},  # <-
     cert_fingerprints={{"stg": "sha256:" + "b" * 64}})), envs=[Environment("stg", zone="z",
     cluster=Cluster("stg", "https://stg:6443", sealing_cert_fingerprint="sha256:" + "a" * 64))])''',
+    "GD602": '''p = platform(svc("x", image=None, chart=GitPath("charts")),  # <-
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
+                               zone=Zone("internet", gitops_repo=Repo("https://example.com/outer.git")))])''',
     "GD601": '''p = platform(svc("api", image=Image("harbor.acme.internal/plate/api", "1")),
              envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
                                zone=Zone("internet", deny_registries=["harbor.acme.internal"]))])''',
