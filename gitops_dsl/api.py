@@ -11,7 +11,7 @@ from pathlib import Path
 import attrs
 
 from .checks import run_checks
-from .diagnostics import Diagnostic, error, has_errors, sort_key
+from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
 from .load import load
 from .render import render

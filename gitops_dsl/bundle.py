@@ -15,7 +15,6 @@ import hashlib
 import io
 import re
 import tarfile
-from pathlib import Path
 from typing import Mapping
 
 import attrs

@@ -84,7 +84,7 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, platforms, out
 @click.option("--platforms", "platforms", metavar="DIR")
 def graph_command(env_name, fmt, platforms) -> None:
     """Services by sync wave with their dependencies (mermaid renders on GitHub)."""
-    from .api import resolved_apps, resolved_platforms
+    from .api import resolved_platforms
     from .review.graph import dot, mermaid
     result = _compile(_settings(platforms, None), render_tree=False)
     _ok(result)
@@ -107,7 +107,7 @@ def graph_command(env_name, fmt, platforms) -> None:
 def explain_command(target, env_name, fmt, platforms, out) -> None:
     """Where each value of a service comes from (layer and file:line), and the files it makes;
     or, for a path in the output folder, which object produced that file."""
-    from .api import resolved_apps, resolved_platforms
+    from .api import resolved_apps
     from .review.explain import explain_app
     settings = _settings(platforms, out)
     result = _compile(settings)
@@ -167,7 +167,7 @@ def explain_command(target, env_name, fmt, platforms, out) -> None:
 @click.option("--platforms", "platforms", metavar="DIR")
 def ls_command(what, fmt, platforms) -> None:
     """Names, one per line (for scripts), or JSON with details."""
-    from .api import resolved_apps, resolved_platforms
+    from .api import resolved_platforms
     result = _compile(_settings(platforms, None), render_tree=False)
     _ok(result)
     rows = []

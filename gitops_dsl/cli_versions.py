@@ -1,7 +1,6 @@
 """CLI commands that bump version pins: set-image, set-chart, promote, and the file's schema."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 import click
 
 from .cli import _compile, _report, _settings, main
+from .emit.writer import atomic_write
 
 
 def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
@@ -38,7 +38,7 @@ def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
             except OSError:
                 continue
         click.echo(format_text(diff_trees(old, {p: result.files[p] for p in result.files})), nl=False)
-    _atomic_text(edit.path, edit.new_text)
+    atomic_write(edit.path, edit.new_text.encode("utf-8"))
     click.echo(f"updated {os.path.relpath(edit.path, cwd)}")
     if no_compile:
         return
@@ -47,12 +47,6 @@ def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
         raise click.ClickException("a file not written by gitops-dsl is in the way: run "
                                    "`gitops-dsl compile` for details")
     click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.gitops-dsl-tmp-{os.getpid()}")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
 
 
 def _pin_command(field: str):

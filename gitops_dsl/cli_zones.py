@@ -59,10 +59,9 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
                      private_key_pem=Path(sign_key).read_bytes() if sign_key else None)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
+    from .emit.writer import atomic_write
     path = Path(target)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write(path, data)
     click.echo(f"bundled zone {zone}: {len(files)} files, commit {commit[:12]}, "
                f"{'signed' if sign_key else 'unsigned'}, leak scan "
                f"{'clean' if not leaks else f'{len(leaks)} finding(s) (verify will refuse it)'} -> {path}")

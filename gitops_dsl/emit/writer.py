@@ -205,17 +205,18 @@ def apply(out: Path, files: dict[str, bytes], the_plan: Plan, *, manifest_name: 
     out.mkdir(parents=True, exist_ok=True)
     real: dict = {}
     for rel in the_plan.write:
-        _atomic_write(safe_join(out, rel, real), files[rel])
+        atomic_write(safe_join(out, rel, real), files[rel])
     for rel in the_plan.delete:
         target = safe_join(out, rel, real)
         target.unlink()
         _prune_empty_dirs(out, target.parent)
     manifest = out / manifest_name
     if _read(manifest) != the_plan.manifest:
-        _atomic_write(manifest, the_plan.manifest)
+        atomic_write(manifest, the_plan.manifest)
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes) -> None:
+    """Replace one file atomically: a temp file beside it, then a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.gitops-dsl-tmp-{os.getpid()}")
     try:

@@ -12,7 +12,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (dns_label, duration_check, go_duration, instance_of, location_field,
+from ._fields import (dns_label, duration_check, go_duration, location_field,
                       non_empty_str, one_of, optional, to_dict)
 
 SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
