@@ -155,6 +155,13 @@ def seal_target(result: Result, service: str, env: str) -> SealTarget:
     raise LookupError(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")
 
 
+def is_app_file(path: str) -> bool:
+    """gitops/argo-apps/<zone>/apps/<env>/<project>/<service>.yaml"""
+    parts = path.split("/")
+    return (len(parts) == 7 and parts[1] == "argo-apps" and parts[3] == "apps"
+            and path.endswith(".yaml"))
+
+
 @attrs.frozen
 class Deletion:
     """An Application a write would delete (Argo CD prunes it; with the resources finalizer,
@@ -177,7 +184,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     out = Path(out_dir)
     gone = {}
     for path in read_manifest(out):
-        if path.startswith("gitops/argo-apps/") and "/apps/" in path and path not in result.tree:
+        if is_app_file(path) and path not in result.tree:
             try:
                 gone[path] = (out / path).read_bytes()
             except OSError:
@@ -188,7 +195,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     renamed = set()
     previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
     for path, document in result.tree.items():
-        if path.startswith("gitops/argo-apps/") and "/apps/" in path:
+        if is_app_file(path):
             new_names.add(document.data["metadata"]["name"])
             parts = path.split("/")
             service = parts[-1][:-len(".yaml")]

@@ -31,7 +31,9 @@ def render_command(env_name, service, out_dir, check, crds, platforms) -> None:
         sys.exit(1)
     try:
         rendered = render_applications({p: result.files[p] for p in result.files}, settings.root,
-                                       env=env_name, service=service)
+                                       env=env_name, service=service,
+                                       checkout=[(p.gitops_repo.url, p.gitops_repo.revision)
+                                                 for p in result.platforms])
     except RenderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     validators = load_crds(crds) if check else {}

@@ -45,7 +45,11 @@ def _engine():
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
-                        service: str | None = None) -> list[Rendered]:
+                        service: str | None = None, checkout=()) -> list[Rendered]:
+    """Render each Application of a compiled tree. `checkout` lists the (repository URL,
+    revision) pairs that the working tree at `root` stands for (the platforms' gitops
+    repositories): a chart folder named at another repository or revision is not read from
+    the working tree, which holds something else."""
     from .review.views import _Index
     helm = _engine()
     index = _Index(files)
@@ -65,11 +69,11 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             if (env and app_env != env) or (service and name != service):
                 continue
             doc = load(files[path])
-            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root))
+            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout))
     return out
 
 
-def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> Rendered:
+def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, checkout) -> Rendered:
     spec = doc["spec"]
     name = doc["metadata"]["name"]
     namespace = spec["destination"]["namespace"]
@@ -85,6 +89,13 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path) -> R
     if "/charts/service" in f"/{path}" and path.endswith("charts/service"):
         chart_dir = tree / "gitops" / "charts" / "service"
     else:
+        from .checks.behaviour import normalize_git_url
+        here = {(normalize_git_url(url), revision) for url, revision in checkout}
+        wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
+        if here and wanted not in here:
+            return attrs.evolve(base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: "
+                                              "not rendered (this working tree is another "
+                                              "repository or revision)")
         chart_dir = root / path
         if not (chart_dir / "Chart.yaml").is_file():
             return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")

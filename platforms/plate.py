@@ -57,7 +57,7 @@ app = Project(
     roles=[Role("developers", [Permission("get"), Permission("sync")], groups=["acme:plate-devs"])],
     sync_windows=[
         # no automatic prod rollouts over the weekend; a person can still sync by hand
-        SyncWindow("deny", "0 18 * * 5", "62h", clusters=["prod"], manual_sync=True,
+        SyncWindow("deny", "0 18 * * 5", "62h", environments=[prod], manual_sync=True,
                    time_zone="Europe/Berlin"),
     ],
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 
 from ..diagnostics import Diagnostic, Location, Severity, error, sort_key
-from . import catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
+from . import behaviour, catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
 from .policies import allowed_registries, image_digests, min_replicas, pinned_images, \
     pinned_revisions, prune_required, resources_required  # noqa: F401
 from .registry import RULES, Finding, Rule, collecting_user_rules, rule

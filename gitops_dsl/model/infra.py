@@ -140,6 +140,9 @@ class Environment:
                                                      validator=optional(int_range(0)))
     cascade: str | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
     policies: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=_policies)
+    #: sync policy layer of this environment's root (over the platform's root_sync)
+    root_sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
+                                               validator=optional(instance_of(SyncPolicy)))
     #: compile refuses to delete an Application of this environment without --allow-delete
     protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)

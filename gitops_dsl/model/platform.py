@@ -41,6 +41,9 @@ class Platform:
                                                      validator=optional(int_range(0)))
     cascade: str | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
     labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    #: sync policy layer of the roots and zone Applications (see "Roots and their lifecycle")
+    root_sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
+                                               validator=optional(instance_of(SyncPolicy)))
     #: the versions file (image tags and chart versions), relative to the platform's file
     versions: str = attrs.field(default="versions.yaml", kw_only=True, validator=_versions_path)
     allow: dict[str, str] = allow_field()

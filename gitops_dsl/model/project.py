@@ -1,6 +1,7 @@
 """Argo CD AppProjects: what a group of Applications may deploy, from where, to where, and when."""
 from __future__ import annotations
 
+import fnmatch
 import re
 
 import attrs
@@ -58,19 +59,54 @@ def _cron(instance, attribute, value):
                          "e.g. '0 22 * * *' for 22:00 every day")
 
 
+def _names(value):
+    """Environments and clusters may be given as objects or names."""
+    return tuple(getattr(v, "name", v) for v in to_tuple(value))
+
+
 @attrs.frozen
 class SyncWindow:
-    """When syncs are allowed or denied. An active deny window beats any allow window."""
+    """When the project's Applications may (`allow`) or may not (`deny`) sync. An active deny
+    window beats any allow window.
+
+    Scope it with `environments`, `clusters` (Cluster names), `services` and `namespaces` (globs);
+    the filters combine with AND and an empty filter means any. The compiler writes the exact
+    names of the Applications the scope selects into the window's `applications`, and nothing
+    else: Argo CD ORs a window's selectors (`SyncWindows.Matches`) and matches `clusters` against
+    what an Application states, so any other spelling selects more or less than was meant.
+    """
 
     kind: str = attrs.field(validator=one_of("allow", "deny"))
     schedule: str = attrs.field(validator=_cron)
     duration: str = attrs.field(validator=duration_check)
-    applications: tuple[str, ...] = attrs.field(default=("*",), kw_only=True, converter=to_tuple,
-                                      validator=tuple_of(str))
-    namespaces: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
-    clusters: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    environments: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
+                                                validator=tuple_of(str))
+    clusters: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
+                                            validator=tuple_of(str))
+    services: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
+                                            validator=tuple_of(str))
+    namespaces: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                              validator=tuple_of(str))
     manual_sync: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     time_zone: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    location: object = location_field()
+
+    def selects(self, *, env: str, cluster: str, service: str, namespace: str) -> bool:
+        """Whether the window applies to a service's Application in an environment."""
+        return ((not self.environments or env in self.environments)
+                and (not self.clusters or cluster in self.clusters)
+                and (not self.services or any(fnmatch.fnmatchcase(service, g) for g in self.services))
+                and (not self.namespaces
+                     or any(fnmatch.fnmatchcase(namespace, g) for g in self.namespaces)))
+
+    def describe(self) -> str:
+        scope = [f"{label} {', '.join(values)}" for label, values in (
+            ("environments", self.environments), ("clusters", self.clusters),
+            ("services", self.services), ("namespaces", self.namespaces)) if values]
+        return (f"{self.kind} {self.schedule!r} for {self.duration}"
+                f"{' ' + self.time_zone if self.time_zone else ''}"
+                f"{', manual sync allowed' if self.manual_sync else ''}"
+                f" ({'; '.join(scope) or 'every Application of the project'})")
 
 
 @attrs.frozen

@@ -54,6 +54,13 @@ def standard_chart_files() -> dict[str, bytes]:
     return files
 
 
+def _placeholder(reader: str, what: str) -> str:
+    return (f"Argo CD Application `{reader}` reads this folder: {what}. The folder is written "
+            "even when it holds nothing else, because an Application whose path does not exist "
+            "fails (\"app path does not exist\") and prunes nothing. Argo CD reads only `.yaml`, "
+            "`.yml` and `.json` files here, so this file is not applied.\n")
+
+
 def render(resolved, root: str | None = None, suppressed=()) -> Tree:
     """Every output document of one resolved platform."""
     platform = resolved.platform
@@ -63,8 +70,11 @@ def render(resolved, root: str | None = None, suppressed=()) -> Tree:
     def put(path: str, data, origin, fmt: str = "yaml") -> None:
         tree[path] = Document(data, fmt, _source_of(origin, root) or platform_src, origin)
 
+    from pathlib import Path
+    checkout = Path(root) if root else None
+    inputs: dict = {}
     for app in resolved.apps:
-        put(names.app_file(app), to_data(render_application(app)), app.service)
+        put(names.app_file(app), to_data(render_application(app, checkout, inputs)), app.service)
     for path, data, app in values_documents(resolved.apps):
         put(path, data, app.service)
     projects = {p.name: p for p in platform.projects}
@@ -78,6 +88,14 @@ def render(resolved, root: str | None = None, suppressed=()) -> Tree:
         for env in resolved.environments:
             if env.zone.name == zone.name:
                 put(names.root_file(zone, env), to_data(render_root(seen_by_zone, zone, env)), env)
+                put(names.placeholder(names.apps_dir(zone, env)),
+                    _placeholder(names.root_name(platform, env), "its environment's Applications"),
+                    env, "text")
+        # the zone app reads both folders: they exist while it does, even when empty
+        for folder, what in ((names.projects_dir(zone), "the zone's AppProjects"),
+                             (names.roots_dir(zone), "the roots of the zone's environments")):
+            put(names.placeholder(folder), _placeholder(names.zone_app_name(platform, zone), what),
+                platform, "text")
         for path, data in bootstrap_documents(seen_by_zone, zone).items():
             put(path, data, platform)
     if any(a.chart.consumes_config for a in resolved.apps):

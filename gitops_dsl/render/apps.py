@@ -108,22 +108,50 @@ def _ref_source(repo, ref: str) -> argo.Source:
     return source
 
 
-def generate_paths(app, files: list[str]) -> str:
-    """`manifest-generate-paths`: every input of the Application, absolute in its repository.
+def generate_paths(app, files: list[str], root=None, cache: dict | None = None) -> str | None:
+    """`manifest-generate-paths`: every input of the Application, absolute in the gitops
+    repository, or None when some input cannot be listed there (another repository, a remote
+    reference, or a chart folder that cannot be read): then Argo CD refreshes the Application on
+    every commit instead of reusing stale manifests (facts 16 and 19; render/inputs.py)."""
+    from ..checks.behaviour import normalize_git_url
+    from .inputs import Unlistable, helm_inputs, kustomize_inputs
 
-    An omitted input makes the app silently stale after a commit that touches only it (facts 16).
-    """
     platform = app.platform
-    paths = ["/" + names.in_repo(platform, f) for f in files]
+    gitops = normalize_git_url(platform.gitops_repo.url)
+    paths = set()
+    for f in files:
+        repo = platform.gitops_repo if f.startswith(names.GITOPS + "/") else platform.configs
+        if normalize_git_url(repo.url) != gitops:
+            return None
+        paths.add("/" + names.in_repo(platform, f))
     chart = app.chart
     if isinstance(chart, StandardChart):
-        paths.append("/" + names.in_repo(platform, names.chart_dir()))
-    elif isinstance(chart, GitPath) and chart.repo is None:
-        paths.append("/" + chart.path)
-    return ";".join(sorted(set(paths)))
+        paths.add("/" + names.in_repo(platform, names.chart_dir()))
+    elif isinstance(chart, GitPath):
+        repo = chart.repo or platform.gitops_repo
+        if normalize_git_url(repo.url) != gitops or root is None:
+            return None
+        key = (str(root), chart.tool, chart.path)
+        cache = {} if cache is None else cache
+        if key not in cache:
+            try:
+                if chart.tool == "kustomize":
+                    cache[key] = kustomize_inputs(root, chart.path)
+                elif chart.tool == "helm":
+                    cache[key] = helm_inputs(root, chart.path)
+                else:
+                    cache[key] = {chart.path.strip("/")}
+            except Unlistable:
+                cache[key] = None
+        if cache[key] is None:
+            return None
+        paths.update("/" + p for p in cache[key])
+    return ";".join(sorted(paths)) or None
 
 
-def render_application(app) -> argo.Application:
+def render_application(app, root=None, cache: dict | None = None) -> argo.Application:
+    """The Application of a resolved App; `root` is the repository checkout that GitPath
+    folders are read from (for the refresh paths), `cache` shares what was read across apps."""
     platform = app.platform
     files = value_files(app)
     helm = None
@@ -144,7 +172,7 @@ def render_application(app) -> argo.Application:
         # bootstrap/<zone>/ adds to argocd-cm (facts 8); Atoi-parsed, so a plain integer string
         "argocd.argoproj.io/sync-wave": str(app.wave),
     }
-    paths = generate_paths(app, files)
+    paths = generate_paths(app, files, root, cache)
     if paths:
         annotations["argocd.argoproj.io/manifest-generate-paths"] = paths
     annotations.update(app.annotations)

@@ -47,6 +47,11 @@ def projects_dir(zone) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/projects"
 
 
+def placeholder(folder: str) -> str:
+    """The file that keeps a folder an Application reads in existence while it has no manifests."""
+    return f"{folder}/README.md"
+
+
 def bootstrap_dir(zone) -> str:
     return f"{GITOPS}/bootstrap/{zone.name}"
 

@@ -24,6 +24,12 @@ def source_repos(apps) -> list[str]:
     return sorted(repos)
 
 
+def window_selects(window, app) -> bool:
+    """Whether a project's sync window applies to a resolved Application."""
+    return window.selects(env=app.env.name, cluster=app.env.cluster.name,
+                          service=app.service.name, namespace=app.namespace)
+
+
 def render_project(project, zone, apps, wave: int) -> argo.AppProject:
     repos = list(project.source_repos) if project.source_repos is not None else source_repos(apps)
     if project.destinations is not None:
@@ -40,12 +46,16 @@ def render_project(project, zone, apps, wave: int) -> argo.AppProject:
             or None,
             groups=role.groups or None)
         for role in project.roles)
-    windows = tuple(
-        argo.SyncWindow(kind=w.kind, schedule=w.schedule, duration=w.duration,
-                        applications=w.applications or None, namespaces=w.namespaces or None,
-                        clusters=w.clusters or None, manual_sync=w.manual_sync or None,
-                        time_zone=w.time_zone)
-        for w in project.sync_windows)
+    windows = []
+    for window in project.sync_windows:
+        # exact Application names only: Argo CD ORs applications, clusters and namespaces
+        # (facts 19, SyncWindows.Matches), so the scope is resolved here, not by Argo CD
+        selected = sorted(a.name for a in apps if window_selects(window, a))
+        if selected:
+            windows.append(argo.SyncWindow(
+                kind=window.kind, schedule=window.schedule, duration=window.duration,
+                applications=tuple(selected), manual_sync=window.manual_sync or None,
+                time_zone=window.time_zone))
     platform = apps[0].platform if apps else None
     labels = {"gitops-dsl.io/platform": platform.name} if platform else None
     return argo.AppProject(
@@ -64,6 +74,6 @@ def render_project(project, zone, apps, wave: int) -> argo.AppProject:
             namespace_resource_blacklist=tuple(argo.GroupKind(k.group, k.kind)
                                                for k in project.namespace_resource_blacklist) or None,
             roles=roles or None,
-            sync_windows=windows or None,
+            sync_windows=tuple(windows) or None,
         ),
     )

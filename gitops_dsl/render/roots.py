@@ -1,15 +1,33 @@
 """Per zone: the zone Application (bootstrap entry point), its AppProject, and one root
-app-of-apps per environment, so one environment's unhealthy app never stalls another's waves."""
+app-of-apps per environment, so one environment's unhealthy app never stalls another's waves.
+
+Lifecycle (argocd-facts 19, "Cascading delete" and controller/appcontroller.go's allowEmpty
+check): roots and zone apps carry the resources finalizer, so pruning a root deletes its
+Applications (and, through their own finalizers, their workloads) instead of orphaning them;
+they sync with `allowEmpty: true`, or auto-sync refuses to prune an environment's last
+Application ("auto-sync will wipe out all resources"); and every folder they read is written
+for as long as they exist (a README placeholder), or Argo CD fails with "app path does not
+exist" and prunes nothing.
+"""
 from __future__ import annotations
 
 from ..argo import resources as argo
 from ..model.infra import IN_CLUSTER
+from ..model.sync import Backoff, Retry, SyncPolicy
 from . import names
+from .apps import render_sync_policy
 
-# The zone app and the roots only create Argo CD objects in Argo CD's own namespace.
-_ROOT_SYNC_RETRY = argo.Retry(limit=5, backoff=argo.Backoff("5s", 2, "3m"))
-_ROOT_SYNC = argo.SyncPolicy(automated=argo.Automated(prune=True, self_heal=True, allow_empty=False),
-                             retry=_ROOT_SYNC_RETRY)
+#: the roots' and zone apps' defaults, layered under Platform.root_sync and Environment.root_sync
+DEFAULT_ROOT_SYNC = SyncPolicy(automated=True, prune=True, self_heal=True, allow_empty=True,
+                               retry=Retry(limit=5, backoff=Backoff("5s", 2, "3m")))
+ROOT_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def root_sync_policy(platform, env=None) -> SyncPolicy:
+    """The layered sync policy of a root (or, with env=None, of a zone app)."""
+    from ..resolve import merge_fields
+    policy = merge_fields(DEFAULT_ROOT_SYNC, platform.root_sync)
+    return merge_fields(policy, env.root_sync) if env is not None else policy
 
 
 def _source(platform, out_dir: str, recurse: bool = False) -> argo.Source:
@@ -30,12 +48,13 @@ def render_root(platform, zone, env) -> argo.Application:
             labels=dict(sorted(_labels(platform, **{"app.kubernetes.io/part-of":
                                                     names.zone_app_name(platform, zone),
                                                     "gitops-dsl.io/environment": env.name}).items())),
-            annotations={"argocd.argoproj.io/sync-wave": "0"}),
+            annotations={"argocd.argoproj.io/sync-wave": "0"},
+            finalizers=(ROOT_FINALIZER,)),
         spec=argo.ApplicationSpec(
             project=names.bootstrap_project_name(platform),
             destination=argo.Destination(server=IN_CLUSTER, namespace=zone.argocd_namespace),
             source=_source(platform, names.apps_dir(zone, env), recurse=True),
-            sync_policy=_ROOT_SYNC,
+            sync_policy=render_sync_policy(root_sync_policy(platform, env)),
             info=(argo.Info("Environment", env.name), argo.Info("Cluster", env.cluster.name)),
         ),
     )
@@ -44,13 +63,14 @@ def render_root(platform, zone, env) -> argo.Application:
 def render_zone_app(platform, zone) -> argo.Application:
     return argo.Application(
         metadata=argo.ObjectMeta(name=names.zone_app_name(platform, zone),
-                                 namespace=zone.argocd_namespace, labels=_labels(platform)),
+                                 namespace=zone.argocd_namespace, labels=_labels(platform),
+                                 finalizers=(ROOT_FINALIZER,)),
         spec=argo.ApplicationSpec(
             project=names.bootstrap_project_name(platform),
             destination=argo.Destination(server=IN_CLUSTER, namespace=zone.argocd_namespace),
             sources=(_source(platform, names.projects_dir(zone)),
                      _source(platform, names.roots_dir(zone))),
-            sync_policy=_ROOT_SYNC,
+            sync_policy=render_sync_policy(root_sync_policy(platform)),
             info=(argo.Info("Zone", zone.name),),
         ),
     )

@@ -1,0 +1,101 @@
+"""GD417-GD419: output that is valid YAML but that Argo CD would not do what the platform says
+with (argocd-facts 19)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model.charts import GitPath, StandardChart
+from .references import did_you_mean
+from .registry import Finding, builtin
+
+
+def normalize_git_url(url: str) -> str:
+    """The repository identity Argo CD compares (util/git/git.go NormalizeGitURL): lower case,
+    `git@host:org/repo` as `host/org/repo`, no `.git` suffix, no `ssh://`."""
+    url = url.strip().lower()
+    if url.startswith("git@"):
+        url = url.replace(":", "/", 1)
+    for prefix in ("ssh://",):
+        url = url.removeprefix(prefix)
+    return url.removesuffix("/").removesuffix(".git")
+
+
+def git_reads(app) -> list[tuple[str, str, str, object]]:
+    """Every git repository an Application reads: (what, url, revision, where it was set)."""
+    from ..render.apps import value_files
+    from ..render.names import CONFIGS, GITOPS
+
+    platform = app.platform
+    reads = []
+    chart = app.chart
+    if isinstance(chart, StandardChart):
+        reads.append(("the standard chart", platform.gitops_repo.url, platform.gitops_repo.revision,
+                      platform.gitops_repo))
+    elif isinstance(chart, GitPath):
+        repo = chart.repo or platform.gitops_repo
+        reads.append((f"GitPath({chart.path!r})", repo.url, chart.revision or repo.revision, chart))
+    files = value_files(app)
+    if any(f.startswith(GITOPS + "/") for f in files):
+        reads.append(("$values", platform.gitops_repo.url, platform.gitops_repo.revision,
+                      platform.gitops_repo))
+    if any(f.startswith(CONFIGS + "/") for f in files):
+        reads.append(("$configs", platform.configs.url, platform.configs.revision, platform.configs))
+    return reads
+
+
+@builtin("GD417", summary="one Application reads one repository at two revisions",
+         bad='GitPath("charts/api", revision="v1.2.0") with the gitops repository at "main"',
+         good='GitPath("charts/api") (the gitops repository\'s revision), or a chart repository')
+def two_revisions_of_one_repository(ctx) -> Iterator[Finding]:
+    """Argo CD refuses an Application whose sources name the same repository at different
+    revisions ("cannot reference a different revision of the same repository",
+    reposerver/repository/repository.go), so its manifests are never generated."""
+    reported = set()
+    for app in ctx.resolved.apps:
+        seen: dict[str, tuple[str, str, object]] = {}
+        for what, url, revision, origin in git_reads(app):
+            key = normalize_git_url(url)
+            if key not in seen:
+                seen[key] = (what, revision, origin)
+                continue
+            first, first_revision, first_origin = seen[key]
+            if isinstance(first_origin, GitPath):
+                origin = first_origin   # the line to change is the chart's revision
+            if first_revision != revision and (app.service.name, what) not in reported:
+                reported.add((app.service.name, what))
+                yield Finding(
+                    f"{app.name} reads {url} at {first_revision!r} ({first}) and at {revision!r} "
+                    f"({what}): Argo CD fails the Application with 'cannot reference a different "
+                    "revision of the same repository'",
+                    "read the repository at one revision (drop the GitPath's revision=, or publish "
+                    "the configs tree to its own repository or the same revision)",
+                    getattr(origin, "location", None) or app.service.location, app.name, app.service)
+
+
+@builtin("GD418", summary="a sync window that names an unknown environment or cluster, or selects "
+                          "no Application",
+         bad='SyncWindow("deny", "0 18 * * 5", "62h", clusters=["production"])',
+         good='SyncWindow("deny", "0 18 * * 5", "62h", environments=[prod])')
+def sync_window_scope(ctx) -> Iterator[Finding]:
+    """A window's scope is resolved to exact Application names; a scope that selects nothing
+    would silently freeze or permit nothing, and a misspelt name selects nothing."""
+    from ..render.projects import window_selects
+
+    platform = ctx.resolved.platform
+    envs = {e.name for e in platform.environments}
+    clusters = {e.cluster.name for e in platform.environments}
+    for project in platform.projects:
+        apps = [a for a in ctx.resolved.apps if a.project == project.name]
+        for window in project.sync_windows:
+            location = window.location or project.location
+            bad = [(f"environment {n!r}", did_you_mean(n, envs)) for n in window.environments
+                   if n not in envs]
+            bad += [(f"cluster {n!r}", did_you_mean(n, clusters)) for n in window.clusters
+                    if n not in clusters]
+            for what, hint in bad:
+                yield Finding(f"project {project.name}: a sync window names unknown {what}", hint,
+                              location, project.name, project)
+            if not bad and apps and not any(window_selects(window, a) for a in apps):
+                yield Finding(f"project {project.name}: sync window {window.describe()} selects no "
+                              "Application", "widen its environments, clusters, services or "
+                              "namespaces, or remove it", location, project.name, project)

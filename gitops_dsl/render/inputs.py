@@ -1,0 +1,137 @@
+"""Every repository path an Application's manifests depend on: what its
+`argocd.argoproj.io/manifest-generate-paths` annotation must list.
+
+With that annotation, Argo CD reuses the cached manifests of a new commit when none of the
+listed paths changed (reposerver UpdateRevisionForPaths -> updateCachedRevision; argocd-facts
+16 and 19). A path left out is an input whose change Argo CD never sees: the Application goes
+silently stale. So the list is all or nothing: when an input cannot be listed - it lives in
+another repository, outside this checkout, or behind a remote Kustomize or Helm reference - the
+annotation is not written at all and Argo CD refreshes the Application on every commit.
+
+This module reads chart and Kustomize folders of the checkout (read only): the one place in
+the render stage that looks at the disk beyond the package's own files.
+"""
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+import yaml
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# kustomization fields that name files or folders (kustomize api/types/kustomization.go)
+_LIST_FIELDS = ("resources", "components", "bases", "crds", "patchesStrategicMerge",
+                "generators", "transformers", "validators", "configurations")
+_ITEM_PATH_FIELDS = ("patches", "patchesJson6902", "replacements")
+_GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+_MAX_FILE = 1024 * 1024
+
+
+class Unlistable(Exception):
+    """An input that a path list in this repository cannot name."""
+
+
+def _is_remote(ref: str) -> bool:
+    return "://" in ref or ref.startswith(("git@", "github.com/", "gitlab.com/", "bitbucket.org/"))
+
+
+def _inside(repo_path: str) -> str:
+    """A normalized repository path; one that climbs out of the repository is unlistable."""
+    path = posixpath.normpath(repo_path)
+    if path == ".." or path.startswith("../") or posixpath.isabs(path):
+        raise Unlistable(f"{repo_path} is outside the repository")
+    return "" if path == "." else path
+
+
+def _read_yaml(path: Path):
+    try:
+        if path.stat().st_size > _MAX_FILE:
+            raise Unlistable(f"{path} is too large to read")
+        return yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as exc:
+        raise Unlistable(f"{path}: {exc}") from None
+
+
+def _kustomization(root: Path, folder: str) -> Path | None:
+    for name in KUSTOMIZATION_NAMES:
+        candidate = root / folder / name if folder else root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _kustomize_refs(data) -> list[str]:
+    if not isinstance(data, dict):
+        raise Unlistable("a kustomization that is not a mapping")
+    refs: list[str] = []
+    for field in _LIST_FIELDS:
+        for item in data.get(field) or ():
+            if isinstance(item, str):
+                refs.append(item)
+    for field in _ITEM_PATH_FIELDS:
+        for item in data.get(field) or ():
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                refs.append(item["path"])
+    for field in _GENERATOR_FIELDS:
+        for item in data.get(field) or ():
+            if not isinstance(item, dict):
+                continue
+            for entry in [*(item.get("files") or ()), *(item.get("envs") or ()),
+                          *([item["env"]] if isinstance(item.get("env"), str) else [])]:
+                if isinstance(entry, str):
+                    refs.append(entry.split("=", 1)[-1])   # "key=path" names a file too
+    if data.get("helmCharts") or data.get("helmGlobals"):
+        raise Unlistable("a kustomization that inflates Helm charts from a chart repository")
+    return refs
+
+
+def kustomize_inputs(root: Path, folder: str) -> set[str]:
+    """The folder of a kustomization and every file or folder it reaches, followed recursively."""
+    found: set[str] = set()
+    pending = [_inside(folder)]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.add(current)
+        kustomization = _kustomization(root, current)
+        if kustomization is None:
+            continue
+        for ref in _kustomize_refs(_read_yaml(kustomization)):
+            if _is_remote(ref):
+                raise Unlistable(f"{current}: remote reference {ref}")
+            target = _inside(posixpath.join(current, ref))
+            if (root / target).is_dir():
+                pending.append(target)
+            elif not target.startswith(current + "/"):
+                found.add(target)   # a file outside the folder (a shared patch, ../base/x.yaml)
+    return _outermost(found)
+
+
+def helm_inputs(root: Path, folder: str) -> set[str]:
+    """A chart folder and every `file://` dependency it reaches, followed recursively."""
+    found: set[str] = set()
+    pending = [_inside(folder)]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.add(current)
+        chart = root / current / "Chart.yaml"
+        if not chart.is_file():
+            continue
+        data = _read_yaml(chart)
+        for dependency in (data.get("dependencies") or ()) if isinstance(data, dict) else ():
+            repository = dependency.get("repository", "") if isinstance(dependency, dict) else ""
+            if isinstance(repository, str) and repository.startswith("file://"):
+                pending.append(_inside(posixpath.join(current, repository[len("file://"):])))
+    return _outermost(found)
+
+
+def _outermost(paths: set[str]) -> set[str]:
+    """Paths without those inside another listed folder (Argo CD matches by prefix)."""
+    kept: set[str] = set()
+    for path in sorted(paths, key=lambda p: (p.count("/"), p)):
+        if not any(path == k or path.startswith(k + "/") for k in kept):
+            kept.add(path)
+    return kept
