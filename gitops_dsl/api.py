@@ -164,33 +164,55 @@ def is_app_file(path: str) -> bool:
 
 @attrs.frozen
 class Deletion:
-    """An Application a write would delete (Argo CD prunes it; with the resources finalizer,
-    its workloads go too)."""
+    """Something a write would make Argo CD delete.
+
+    kind "application": an Application the root prunes (with the resources finalizer, its
+    workloads go too); "rename": the old Application of a rename compiled in one step, which
+    still has that finalizer; "zone": a zone whose folders go while its hand-applied zone
+    Application still reads them (it then fails with "app path does not exist")."""
 
     app: str
     service: str
     env: str
     zone: str
     protected: bool
+    kind: str = "application"
+    cascades: bool = True
+
+
+def _document_name(path: Path) -> str | None:
+    from .emit.yaml import load
+    try:
+        data = load(path.read_bytes())
+        return str(data["metadata"]["name"])
+    except Exception:  # noqa: BLE001 - a file we cannot read names nothing
+        return None
 
 
 def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
-    """Applications in `out_dir` that `result` no longer produces (moves and declared renames
-    excluded: the same Application name, or a service's previous name, is not a deletion).
-    Reads only the Application files that are about to go."""
+    """What `out_dir` holds that `result` no longer produces and Argo CD would delete. Moves
+    and completed renames (the old Application already without its finalizer) are not
+    deletions. Reads only the files that are about to go."""
     from .emit.writer import read_manifest
     from .review.views import app_views
 
     out = Path(out_dir)
     gone = {}
+    zones_gone = []
     for path in read_manifest(out):
-        if is_app_file(path) and path not in result.tree:
+        if path in result.tree:
+            continue
+        if is_app_file(path):
             try:
                 gone[path] = (out / path).read_bytes()
             except OSError:
                 continue
+        parts = path.split("/")
+        if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
+            zones_gone.append((parts[2], _document_name(out / path)))
+    found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
     if not gone:
-        return []
+        return found
     new_names = set()
     renamed = set()
     previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
@@ -200,9 +222,15 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
             parts = path.split("/")
             service = parts[-1][:-len(".yaml")]
             renamed |= {(parts[2], parts[4], prev) for prev in previous.get(service, ())}
-    return [Deletion(v.name, v.service, v.env, v.zone, v.protected)
-            for key, v in sorted(app_views(gone).items())
-            if v.name not in new_names and key not in renamed]
+    for key, v in sorted(app_views(gone).items()):
+        if v.name in new_names:
+            continue
+        if key in renamed:
+            if v.cascades:
+                found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "rename"))
+            continue
+        found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, cascades=v.cascades))
+    return found
 
 
 def renames(result: Result) -> dict[str, tuple]:

@@ -22,7 +22,10 @@ import attrs
 from ._version import __version__
 from .emit.writer import ContainmentError, check_path
 
-FORMAT = "gitops-dsl bundle 1"
+# 2: members are laid out as the zone's repositories (`gitops/<path in the zone's gitops
+# repository>`, `configs/<path in its configs repository>` when that is another repository)
+FORMAT = "gitops-dsl bundle 2"
+TREES = ("gitops", "configs")
 MAX_MEMBER = 64 * 1024 * 1024          # no generated file comes close
 MAX_TOTAL = 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
@@ -62,6 +65,88 @@ def zone_files(files: Mapping[str, bytes], zone: str) -> dict[str, bytes]:
                 prefix = "gitops/charts/" + chart_path.split("charts/", 1)[1].rstrip("/") + "/"
                 chosen.update({p: files[p] for p in files if p.startswith(prefix)})
     return dict(sorted(chosen.items()))
+
+
+class NotClosed(BundleError):
+    """A zone Application reads a path that its bundle cannot carry."""
+
+
+def repository_inputs(apps, root) -> dict[str, set[str]]:
+    """For each chart folder of the gitops repository that a zone's Applications read, every
+    repository path it depends on (the refresh-path inputs: Kustomize bases, file:// charts).
+    Raises NotClosed for an input that cannot be carried (outside the repository, unreadable)."""
+    from .model.charts import GitPath
+    from .render.inputs import Unlistable, helm_inputs, kustomize_inputs
+
+    found: dict[str, set[str]] = {}
+    for app in apps:
+        chart = app.chart
+        if not isinstance(chart, GitPath) or chart.repo is not None or chart.path in found:
+            continue
+        try:
+            if chart.tool == "kustomize":
+                found[chart.path] = kustomize_inputs(root, chart.path, skip_remote=True)
+            elif chart.tool == "helm":
+                found[chart.path] = helm_inputs(root, chart.path)
+            else:
+                found[chart.path] = {chart.path.strip("/")}
+        except Unlistable as exc:
+            raise NotClosed(f"{app.name}: GitPath({chart.path!r}) reads {exc}, which a bundle "
+                            "cannot carry") from None
+    return found
+
+
+def _checkout_files(root, repo_path: str) -> dict[str, bytes]:
+    """The files of a folder (or one file) of the checkout, by repository path; links refused."""
+    import os
+    base = os.path.join(str(root), repo_path)
+    if os.path.isfile(base) and not os.path.islink(base):
+        with open(base, "rb") as handle:
+            return {repo_path: handle.read()}
+    out = {}
+    for folder, dirs, names in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in (".git",))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, str(root)).replace(os.sep, "/")
+            if os.path.islink(path):
+                raise NotClosed(f"{rel} is a symbolic link, which a bundle does not carry")
+            with open(path, "rb") as handle:
+                out[rel] = handle.read()
+    return out
+
+
+def bundle_files(files: Mapping[str, bytes], resolved, zone: str, root) -> dict[str, bytes]:
+    """The bundle members of a zone: every compiled file its Argo CD reads and every chart
+    folder of the repository its Applications read, at the repository paths those Applications
+    name: `gitops/<path>` for the zone's gitops repository, `configs/<path>` for its configs
+    repository when that is another one. Unpacked into checkouts of those repositories, every
+    path the zone's Applications read exists (the bundle is closed)."""
+    from .checks.behaviour import normalize_git_url
+    from .render.names import in_repo
+    from .resolve import platform_in_zone
+
+    out: dict[str, bytes] = {}
+    chosen = zone_files(files, zone)
+    for item in resolved:
+        zones = {z.name: z for z in item.zones}
+        if zone not in zones:
+            continue
+        platform = platform_in_zone(item.platform, zones[zone])
+        separate = normalize_git_url(platform.configs.url) != normalize_git_url(platform.gitops_repo.url)
+        for path, data in chosen.items():
+            tree = path.partition("/")[0]
+            member = f"{'configs' if tree == 'configs' and separate else 'gitops'}/{in_repo(platform, path)}"
+            out[member] = data
+        apps = [a for a in item.apps if a.zone.name == zone]
+        for inputs in repository_inputs(apps, root).values():
+            for repo_path in sorted(inputs):
+                for rel, data in _checkout_files(root, repo_path).items():
+                    member = f"gitops/{rel}"
+                    if member in out and out[member] != data:
+                        raise NotClosed(f"{rel}: a chart input and a compiled file share this path")
+                    out[member] = data
+    return dict(sorted(out.items()))
 
 
 def scan(files: Mapping[str, bytes], zone) -> list[Leak]:
@@ -189,6 +274,9 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
         raise BundleError("MANIFEST is not UTF-8") from None
     lines = text.splitlines()
     if not lines or lines[0] != FORMAT:
+        if lines and lines[0].startswith("gitops-dsl bundle "):
+            raise BundleError(f"MANIFEST is {lines[0]!r}; this gitops-dsl reads {FORMAT!r}: bundle "
+                              "again with the same gitops-dsl version on both sides")
         raise BundleError(f"MANIFEST does not start with {FORMAT!r}")
     head = dict(line.split(": ", 1) for line in lines[1:lines.index("files:")] if ": " in line
                 and not line.startswith("leak: ")) if "files:" in lines else {}
@@ -213,6 +301,8 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
             continue
         listed[parts[2]] = (parts[0], int(parts[1]) if parts[1].isdigit() else -1)
     files = {name: content for name, content in members if name not in ("MANIFEST", "MANIFEST.sig")}
+    problems += [f"{name}: outside the bundle's trees (gitops/, configs/)" for name in files
+                 if name.partition("/")[0] not in TREES]
     for name, content in files.items():
         if name not in listed:
             problems.append(f"{name}: not listed in MANIFEST (an extra file)")

@@ -87,12 +87,9 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
                if d.protected and d.app not in allow_delete and d.service not in allow_delete]
     if blocked:
         for d in blocked:
-            click.echo(f"error: this compile deletes Application {d.app} of protected environment "
-                       f"{d.env} (zone {d.zone}); Argo CD would prune it and, with the resources "
-                       "finalizer, its workloads", err=True)
+            click.echo(f"error: {_deletion_message(d)}", err=True)
         names = " ".join(f"--allow-delete {d.app}" for d in blocked)
-        click.echo(f"    hint: if that is intended, run again with {names}; a rename is declared "
-                   "with Service(previous_names=[...])", err=True)
+        click.echo(f"    hint: if that is intended, run again with {names}", err=True)
         click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
     the_plan = write(result, settings.out)
@@ -108,6 +105,25 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
     click.echo(f"compiled {len(result.files)} files into {_rel(settings.out, cwd)}: "
                f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                f"{the_plan.unchanged} unchanged")
+
+
+def _deletion_message(d) -> str:
+    if d.kind == "zone":
+        return (f"this compile removes zone {d.zone}: its zone Application {d.app} (applied by hand "
+                "from bootstrap/) would fail with 'app path does not exist' and prune nothing. "
+                f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
+                f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
+                "remove the zone")
+    if d.kind == "rename":
+        return (f"this compile renames Application {d.app} of protected environment {d.env} in one "
+                "step: it still has the resources finalizer, so Argo CD deletes its workloads while "
+                "the new Application re-creates them. Compile Service(rename='prepare') first, let "
+                "Argo CD sync it, then rename='complete'")
+    what = "and, with the resources finalizer, its workloads" if d.cascades else \
+        "(its workloads stay: no resources finalizer)"
+    return (f"this compile deletes Application {d.app} of protected environment {d.env} (zone "
+            f"{d.zone}); Argo CD would prune it {what}. A rename is declared with "
+            "Service(previous_names=[...])")
 
 
 @main.command("validate")

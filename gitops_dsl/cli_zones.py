@@ -29,7 +29,7 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
     """A zone's compiled trees as a reproducible bundle, after a leak scan against the zone's
     deny lists (hosts, registries, repositories)."""
     from .api import resolved_platforms
-    from .bundle import BundleError, build, scan, zone_files
+    from .bundle import BundleError, bundle_files, build, scan
     settings = _settings(platforms, None)
     if force:
         settings = type(settings)(settings.root, settings.platforms, settings.out,
@@ -41,7 +41,13 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
     zones = {z.name: z for r in resolved_platforms(result) for z in r.zones}
     if zone not in zones:
         raise click.ClickException(f"no zone {zone!r}; known: {', '.join(sorted(zones))}")
-    files = zone_files({p: result.files[p] for p in result.files}, zone)
+    try:
+        files = bundle_files(result.files, resolved_platforms(result), zone, settings.root)
+    except BundleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("bundle refused: the zone's Applications read something it cannot carry; "
+                   "nothing written", err=True)
+        sys.exit(1)
     leaks = scan(files, zones[zone])
     for leak in leaks:
         click.echo(f"{leak.path}:{leak.line}: error: names a {leak.what} that zone {zone} denies",
@@ -110,20 +116,37 @@ def verify_command(file, zone, pubkey, policy) -> None:
 @main.command("unpack")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--into", "into", required=True, type=click.Path(file_okay=False),
-              help="The output folder of the receiving repository (e.g. build).")
+              help="The checkout of the zone's gitops repository (its root: the bundle holds the "
+                   "paths the zone's Applications name in it).")
+@click.option("--configs-into", "configs_into", type=click.Path(file_okay=False),
+              help="The checkout of the zone's configs repository, when it is another repository.")
 @_with_options
-def unpack_command(file, into, zone, pubkey, policy) -> None:
-    """Verify a bundle, then replace the zone's owned files in a folder (foreign files untouched)."""
+def unpack_command(file, into, configs_into, zone, pubkey, policy) -> None:
+    """Verify a bundle, then replace the zone's owned files in the checkouts of its repositories
+    (foreign files untouched)."""
     from .emit.writer import apply, plan
     checked = _verified(file, zone, pubkey, policy)
-    out = Path(into)
+    trees: dict[str, dict[str, bytes]] = {}
+    for name, data in checked.files.items():
+        tree, _, rest = name.partition("/")
+        trees.setdefault(tree, {})[rest] = data
+    if "configs" in trees and not configs_into:
+        click.echo(f"{file}: the bundle holds the zone's configs repository too: give "
+                   "--configs-into CHECKOUT; nothing written", err=True)
+        sys.exit(1)
+    targets = {"gitops": Path(into), "configs": Path(configs_into) if configs_into else None}
     manifest = f".gitops-dsl-manifest-{checked.zone}"
-    the_plan = plan(out, checked.files, trust_mtimes=False, manifest=manifest)
-    if the_plan.conflicts:
-        for rel in the_plan.conflicts:
+    plans = {}
+    for tree, files in sorted(trees.items()):
+        out = targets[tree]
+        plans[tree] = plan(out, files, trust_mtimes=False, manifest=manifest)
+        for rel in plans[tree].conflicts:
             click.echo(f"{out / rel}: error: not written by gitops-dsl and in the way", err=True)
+    if any(p.conflicts for p in plans.values()):
         click.echo("unpack refused: nothing written", err=True)
         sys.exit(1)
-    apply(out, checked.files, the_plan, manifest_name=manifest)
-    click.echo(f"unpacked zone {checked.zone} into {out}: {len(the_plan.write)} written, "
-               f"{len(the_plan.delete)} removed, {the_plan.unchanged} unchanged")
+    for tree, the_plan in plans.items():
+        apply(targets[tree], trees[tree], the_plan, manifest_name=manifest)
+        click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
+                   f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
+                   f"{the_plan.unchanged} unchanged")

@@ -89,6 +89,11 @@ class App:
     release_name: str
     overlay: Overlay | None
     pins: dict = attrs.field(factory=dict)   # field -> versions.Pin that filled it
+    #: the service name the Application file is named after (the old name while a rename is
+    #: at its prepare step)
+    file_name: str = ""
+    #: while a rename is at its prepare step: the Application name it will get
+    renaming_to: str | None = None
 
     @property
     def effective_values(self) -> dict:
@@ -297,9 +302,17 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     if isinstance(service.secrets, SealedSecrets):
         sealed = service.secrets.values.get(env.name, {})
     ignore = _pick(overlay, service, "ignore_differences") or ()
+    name, file_name, renaming_to = f"{service.name}-{env.name}", service.name, None
+    if service.previous_names and service.rename != "complete":
+        # a safe rename takes two commits (facts 19): first the old Application loses its
+        # resources finalizer, so that pruning it later orphans the workloads instead of
+        # deleting them; then the new Application replaces it and adopts them
+        file_name = service.previous_names[0]
+        name, renaming_to = f"{file_name}-{env.name}", name
+        cascade = "none"
     return App(
         platform=platform, service=service, env=env, zone=zone,
-        name=f"{service.name}-{env.name}", namespace=namespace, project=service.project,
+        name=name, file_name=file_name, renaming_to=renaming_to, namespace=namespace, project=service.project,
         wave=wave[0], wave_name=wave[1], depends_on=deps, chart=chart, image=image,
         values=values, env_values=env_values, config=config, secrets=service.secrets,
         sealed=sealed, sync=sync, ignore_differences=tuple(ignore),

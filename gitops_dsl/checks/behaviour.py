@@ -1,5 +1,5 @@
-"""GD417-GD419: output that is valid YAML but that Argo CD would not do what the platform says
-with (argocd-facts 19)."""
+"""GD121, GD417, GD418: output that is valid YAML but with which Argo CD would not do what the
+platform says (argocd-facts 19)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -99,3 +99,19 @@ def sync_window_scope(ctx) -> Iterator[Finding]:
                 yield Finding(f"project {project.name}: sync window {window.describe()} selects no "
                               "Application", "widen its environments, clusters, services or "
                               "namespaces, or remove it", location, project.name, project)
+
+
+@builtin("GD121", summary="a rename is at its first step", severity="warning",
+         bad='Service("storefront", previous_names=["web"])  # and nothing more, for weeks',
+         good='Service("storefront", previous_names=["web"], rename="complete")  # after the sync')
+def rename_in_progress(ctx) -> Iterator[Finding]:
+    """A rename takes two commits (argocd-facts 19): the first keeps the old Application without
+    its resources finalizer; once Argo CD has synced that, rename='complete' replaces it with
+    the new one, which adopts the workloads. Until then the Application keeps its old name."""
+    for service in ctx.resolved.platform.services:
+        if service.previous_names and service.rename != "complete":
+            old = service.previous_names[0]
+            yield Finding(f"{service.name}: the rename from {old} is at step 1 of 2 (its Applications "
+                          f"keep the name {old}-<env>, without the resources finalizer)",
+                          "commit this and let Argo CD sync it; then set rename='complete'",
+                          service.location, service.name, service)

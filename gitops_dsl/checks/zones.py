@@ -64,17 +64,23 @@ def internal_name_in_zone(ctx) -> Iterator[Finding]:
                           app.service.location, app.name, app.service)
 
 
-@builtin("GD602", summary="a zone with its own repository uses a chart folder of the platform's repository",
-         bad='Zone("internet", gitops_repo=Repo(outer_url)) and Service(..., chart=GitPath("charts/x"))',
-         good='GitPath("charts/x", repo=Repo(url_the_zone_can_reach, "v1.2.0"))')
-def local_chart_in_outer_zone(ctx) -> Iterator[Finding]:
-    """A zone that publishes to its own repository gets the compiled trees (a bundle), not the
-    platform repository's other folders: a GitPath chart there would not exist for its Argo CD."""
-    from ..model.charts import GitPath
-    for app in ctx.resolved.apps:
-        chart = app.chart
-        if app.zone.gitops_repo is not None and isinstance(chart, GitPath) and chart.repo is None:
-            yield Finding(f"{app.name}: chart folder {chart.path!r} is in the platform's repository, "
-                          f"which zone {app.zone.name}'s Argo CD does not read",
-                          "give the GitPath an explicit repo= that zone can reach (pinned), or use a "
-                          "chart from a Helm repository", chart.location, app.name, app.service)
+@builtin("GD602", summary="a zone's Application reads a repository path that its bundle cannot carry",
+         bad='GitPath("k8s/app", tool="kustomize") whose kustomization names ../../../outside',
+         good="every base, component, patch and file:// chart inside the repository")
+def bundle_not_closed(ctx) -> Iterator[Finding]:
+    """A zone's bundle carries every chart folder of the repository its Applications read, with
+    everything those folders reach (Kustomize bases and patches, file:// chart dependencies),
+    at the same repository paths. A path outside the repository, or one that cannot be read,
+    can be carried neither to another zone nor read by Argo CD."""
+    from ..bundle import NotClosed, repository_inputs
+    if ctx.root is None:
+        return
+    for zone in ctx.resolved.zones:
+        for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name]:
+            try:
+                repository_inputs([app], ctx.root)
+            except NotClosed as exc:
+                yield Finding(f"zone {zone.name}: {exc}",
+                              "keep every input of a chart folder inside the repository",
+                              getattr(app.chart, "location", None) or app.service.location,
+                              app.name, app.service)

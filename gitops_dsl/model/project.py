@@ -61,7 +61,8 @@ def _cron(instance, attribute, value):
 
 def _names(value):
     """Environments and clusters may be given as objects or names."""
-    return tuple(getattr(v, "name", v) for v in to_tuple(value))
+    value = to_tuple(value)
+    return tuple(getattr(v, "name", v) for v in value) if isinstance(value, tuple) else value
 
 
 @attrs.frozen

@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (allow_field, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
+from ._fields import (allow_field, one_of, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
                       optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
 from .charts import GitPath, HelmChart
 from .refs import Resource
@@ -159,9 +159,20 @@ class Service:
     #: workloads keep their names) unless release_name says otherwise
     previous_names: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                   validator=tuple_of(str))
+    #: where the rename from previous_names[0] stands: "prepare" (the default while
+    #: previous_names is set) keeps the old Application without its resources finalizer, so
+    #: that pruning it later cannot delete the workloads; "complete" (once Argo CD has synced
+    #: the prepare step) replaces it with the Application of the new name
+    rename: str | None = attrs.field(default=None, kw_only=True,
+                                     validator=optional(one_of("prepare", "complete")))
     provides: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                   validator=tuple_of(Resource))
     reads: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
     location: object = location_field()
     locals().update(_common_fields("Service"))
     __annotations__.update(_COMMON_TYPES)
+
+    def __attrs_post_init__(self) -> None:
+        if self.rename is not None and not self.previous_names:
+            raise ModelError("GD101", f"Service({self.name!r}): rename={self.rename!r} without "
+                                      "previous_names", "name the old name: previous_names=['old']")

@@ -7,6 +7,9 @@ from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
 
 
+#: on the old Application while a rename is at its prepare step: the name it will get
+RENAME_ANNOTATION = "gitops-dsl.io/rename-to"
+
 _RENDERED_POLICIES: dict[int, tuple] = {}
 
 
@@ -176,6 +179,8 @@ def render_application(app, root=None, cache: dict | None = None) -> argo.Applic
     if paths:
         annotations["argocd.argoproj.io/manifest-generate-paths"] = paths
     annotations.update(app.annotations)
+    if app.renaming_to:
+        annotations[RENAME_ANNOTATION] = app.renaming_to
     labels = {
         "app.kubernetes.io/name": app.service.name,
         "app.kubernetes.io/part-of": names.root_name(platform, app.env),

@@ -85,8 +85,10 @@ def _kustomize_refs(data) -> list[str]:
     return refs
 
 
-def kustomize_inputs(root: Path, folder: str) -> set[str]:
-    """The folder of a kustomization and every file or folder it reaches, followed recursively."""
+def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> set[str]:
+    """The folder of a kustomization and every file or folder it reaches, followed recursively.
+    A remote reference raises Unlistable, or with `skip_remote` is left out (it is read from its
+    own repository, not from this one)."""
     found: set[str] = set()
     pending = [_inside(folder)]
     while pending:
@@ -99,6 +101,8 @@ def kustomize_inputs(root: Path, folder: str) -> set[str]:
             continue
         for ref in _kustomize_refs(_read_yaml(kustomization)):
             if _is_remote(ref):
+                if skip_remote:
+                    continue
                 raise Unlistable(f"{current}: remote reference {ref}")
             target = _inside(posixpath.join(current, ref))
             if (root / target).is_dir():

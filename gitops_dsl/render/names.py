@@ -24,7 +24,8 @@ def bootstrap_project_name(platform) -> str:
 
 
 def app_file(app) -> str:
-    return f"{GITOPS}/argo-apps/{app.zone.name}/apps/{app.env.name}/{app.project}/{app.service.name}.yaml"
+    return (f"{GITOPS}/argo-apps/{app.zone.name}/apps/{app.env.name}/{app.project}/"
+            f"{app.file_name or app.service.name}.yaml")
 
 
 def apps_dir(zone, env) -> str:

@@ -33,16 +33,28 @@ class AppChange:
     wave: tuple = (None, None)  # (old, new)
     fields: tuple = ()
     protected: bool = False
+    note: str | None = None   # what Argo CD will do: cascades, rename steps
+
+
+@attrs.frozen
+class EnvChange:
+    """An environment (its root app-of-apps) added to or removed from a zone."""
+
+    kind: str                 # added | removed
+    zone: str
+    env: str
+    note: str
 
 
 @attrs.frozen
 class TreeDiff:
     apps: tuple
     other_files: tuple        # (path, "added" | "removed" | "changed") outside Applications
+    environments: tuple = ()  # EnvChange
 
     @property
     def empty(self) -> bool:
-        return not self.apps and not self.other_files
+        return not self.apps and not self.other_files and not self.environments
 
     def as_json(self) -> dict:
         return {
@@ -54,9 +66,12 @@ class TreeDiff:
                              "new": None if f.secret else f.new,
                              **({"secret": "ciphertext changed"} if f.secret else {})}
                             for f in c.fields],
-                 **({"protected": True} if c.protected else {})}
+                 **({"protected": True} if c.protected else {}),
+                 **({"note": c.note} if c.note else {})}
                 for c in self.apps],
             "other_files": [{"path": p, "change": how} for p, how in self.other_files],
+            "environments": [{"kind": e.kind, "zone": e.zone, "env": e.env, "note": e.note}
+                             for e in self.environments],
         }
 
 
@@ -89,7 +104,9 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: d
                     changes.append(AppChange("renamed", view.zone, view.env, view.service, view.name,
                                              candidate.name, (candidate.fields["wave"],
                                                               view.fields["wave"]),
-                                             field_changes(candidate.fields, view.fields)))
+                                             field_changes(candidate.fields, view.fields),
+                                             protected=view.protected and candidate.cascades,
+                                             note=_rename_note(candidate)))
                     break
             else:
                 changes.append(AppChange("added", view.zone, view.env, view.service, view.name,
@@ -97,14 +114,22 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: d
             continue
         matched_old.add(key)
         fields = field_changes(before.fields, view.fields)
-        if fields or before.path != view.path:
+        note = None
+        if view.rename_to and view.rename_to != before.rename_to:
+            note = (f"rename to {view.rename_to}, step 1 of 2: the resources finalizer is dropped, "
+                    "so pruning this Application later leaves its workloads running")
+        if fields or before.path != view.path or note:
             changes.append(AppChange("changed", view.zone, view.env, view.service, view.name,
-                                     wave=(before.fields["wave"], view.fields["wave"]), fields=fields))
+                                     wave=(before.fields["wave"], view.fields["wave"]), fields=fields,
+                                     note=note))
     for key, view in old_views.items():
         if key not in matched_old and key not in new_views:
             changes.append(AppChange("removed", view.zone, view.env, view.service, view.name,
-                                     wave=(view.fields["wave"], None), protected=view.protected))
+                                     wave=(view.fields["wave"], None), protected=view.protected,
+                                     note=_removal_note(view)))
     changes = [c for c in changes if (env is None or c.env == env) and (zone is None or c.zone == zone)]
+    envs = [e for e in _environment_changes(old, new, old_views)
+            if (env is None or e.env == env) and (zone is None or e.zone == zone)]
     changes.sort(key=lambda c: (_ORDER[c.kind], c.zone, c.env, c.service))
     app_paths = {v.path for v in old_views.values()} | {v.path for v in new_views.values()}
     other = []
@@ -118,7 +143,48 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: d
                 other.append((path, "removed"))
             elif old[path] != new[path]:
                 other.append((path, "changed"))
-    return TreeDiff(tuple(changes), tuple(other))
+    return TreeDiff(tuple(changes), tuple(other), tuple(envs))
+
+
+def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:
+    """(zone, env) of every root: gitops/argo-apps/<zone>/roots/<env>.yaml"""
+    found = set()
+    for path in files:
+        parts = path.split("/")
+        if len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots" and \
+                path.endswith(".yaml"):
+            found.add((parts[2], parts[4][:-len(".yaml")]))
+    return found
+
+
+def _environment_changes(old, new, old_views) -> list[EnvChange]:
+    before, after = _roots(old), _roots(new)
+    out = []
+    for zone, env in sorted(before - after):
+        apps = [v for (z, e, _), v in old_views.items() if (z, e) == (zone, env)]
+        cascading = sum(1 for v in apps if v.cascades)
+        out.append(EnvChange("removed", zone, env, (
+            f"the zone app prunes the environment's root; its resources finalizer deletes its "
+            f"{len(apps)} Application(s), and {cascading} of them delete their workloads "
+            f"({len(apps) - cascading} keep them: no finalizer)")))
+    for zone, env in sorted(after - before):
+        out.append(EnvChange("added", zone, env, "a new root: its Applications sync wave by wave"))
+    return out
+
+
+def _rename_note(old: AppView) -> str:
+    if old.cascades:
+        return ("in one step: the old Application still has the resources finalizer, so Argo CD "
+                "deletes its workloads while the new one re-creates them (an outage); compile "
+                "the prepare step first (Service(rename='prepare'))")
+    return ("step 2 of 2: the old Application has no finalizer, so pruning it leaves the "
+            "workloads, and the new Application adopts them")
+
+
+def _removal_note(view: AppView) -> str:
+    if view.cascades:
+        return "Argo CD deletes the Application and, through its resources finalizer, its workloads"
+    return "Argo CD deletes the Application; its workloads stay (no resources finalizer)"
 
 
 def _consumed(path: str) -> bool:
@@ -191,11 +257,19 @@ def format_text(diff: TreeDiff) -> str:
         return "no changes\n"
     lines = []
     current = None
+    env_notes = {(e.zone, e.env): e for e in diff.environments}
+    for e in diff.environments:
+        if not any((c.zone, c.env) == (e.zone, e.env) for c in diff.apps):
+            lines.append(f"zone {e.zone}, environment {e.env} {e.kind}: {e.note}")
     for c in diff.apps:
         if (c.zone, c.env) != current:
             current = (c.zone, c.env)
-            lines.append(f"zone {c.zone}, environment {c.env}")
+            e = env_notes.get(current)
+            lines.append(f"zone {c.zone}, environment {c.env}"
+                         + (f" {e.kind}: {e.note}" if e else ""))
         lines.append(f"  {_title(c)}")
+        if c.note:
+            lines.append(f"      ({c.note})")
         if c.wave[0] is not None and c.wave[1] is not None and c.wave[0] != c.wave[1]:
             lines.append(f"      wave: {c.wave[0]} -> {c.wave[1]}")
         lines.extend(f"      {_field_line(f)}" for f in c.fields if f.path != "wave")
@@ -219,18 +293,25 @@ def format_markdown(diff: TreeDiff) -> str:
         out.append(f"| {zone} | {env} | {removed} | {n['renamed']} | {n['added']} | {n['changed']} |")
     if diff.other_files:
         out.append(f"\n{len(diff.other_files)} other file(s) changed.")
+    for e in diff.environments:
+        out += ["", f"**Environment {e.env} ({e.zone}) {e.kind}:** {e.note}"]
     removed = [c for c in diff.apps if c.kind == "removed"]
     if removed:
-        out += ["", "**Deleted Applications** (with the resources finalizer, their workloads are "
-                "deleted too):", ""]
+        out += ["", "**Deleted Applications:**", ""]
         out += [f"- **{c.app}** ({c.zone}/{c.env}){' — protected environment' if c.protected else ''}"
-                for c in removed]
+                f": {c.note}" for c in removed]
+    unsafe = [c for c in diff.apps if c.kind == "renamed" and c.note and "one step" in c.note]
+    if unsafe:
+        out += ["", "**Renames that delete workloads:**", ""]
+        out += [f"- **{c.old_app} → {c.app}**: {c.note}" for c in unsafe]
     for (zone, env) in sorted(counts):
         items = [c for c in diff.apps if (c.zone, c.env) == (zone, env)]
         out += ["", f"<details><summary>{zone} / {env}: {len(items)} Application(s)</summary>", ""]
         for c in items:
             title = _title(c)
             out.append(f"- **{title}**" if c.kind == "removed" else f"- `{title}`")
+            if c.note:
+                out.append(f"  - {c.note}")
             if c.wave[0] is not None and c.wave[1] is not None and c.wave[0] != c.wave[1]:
                 out.append(f"  - wave: {c.wave[0]} → {c.wave[1]}")
             out.extend(f"  - `{_field_line(f)}`" for f in c.fields if f.path != "wave")

@@ -100,6 +100,15 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
     if app.secrets is not None and not app.sealed and hasattr(app.secrets, "store"):
         for key in sorted(app.secrets.data):
             add(f"secrets.{key}", "(external secret reference)", "service", app.secrets)
+    # the project's sync windows that select this Application (render/projects.py writes them)
+    from ..render.projects import window_selects
+    project = next((p for p in app.platform.projects if p.name == app.project), None)
+    for number, window in enumerate(project.sync_windows if project else ()):
+        if window_selects(window, app):
+            add(f"sync_windows[{number}]", window.describe(), "project", project)
+    if app.renaming_to:
+        add("rename", f"step 1 of 2: becomes {app.renaming_to} with rename='complete'", "service",
+            service)
     for group in ("labels", "annotations", "info"):
         for key, value in sorted(getattr(app, group).items()):
             layer, owner = "service", service

@@ -15,6 +15,7 @@ from ..emit.yaml import load
 from ..resolve import deep_merge
 
 APP_PREFIX = "gitops/argo-apps/"
+RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
 
 
 @attrs.frozen
@@ -26,6 +27,13 @@ class AppView:
     path: str
     protected: bool
     fields: dict            # dotted path -> value (flattened)
+    rename_to: str | None = None   # the new name while a rename is at its prepare step
+
+    @property
+    def cascades(self) -> bool:
+        """Whether deleting the Application deletes its workloads (a resources finalizer)."""
+        return any(str(f).startswith("resources-finalizer.argocd.argoproj.io")
+                   for f in self.fields.get("finalizers") or ())
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -110,7 +118,7 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
     fields.update(flatten(spec.get("syncPolicy") or {}, "sync"))
     user_annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
                         if k not in ("argocd.argoproj.io/sync-wave",
-                                     "argocd.argoproj.io/manifest-generate-paths")}
+                                     "argocd.argoproj.io/manifest-generate-paths", RENAME_ANNOTATION)}
     fields.update(flatten(user_annotations, "annotations"))
     values: dict = {}
     for value_file in (chart.get("helm") or {}).get("valueFiles", []):
@@ -133,4 +141,5 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
             values = deep_merge(values, data)
     fields.update(flatten(values, "values"))
     protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
-    return AppView(zone, env, service, meta.get("name", ""), path, protected, fields)
+    return AppView(zone, env, service, meta.get("name", ""), path, protected, fields,
+                   (meta.get("annotations") or {}).get(RENAME_ANNOTATION))

@@ -60,6 +60,7 @@ def crashes(app):
 p = platform(svc("api"))''',
     "GD119": 'x = Service("api", allow={"GD301": ""})  # <-',
     "GD120": 'p = platform(svc("api", annotations={"argocd.argoproj.io/refresh": "hard"}))',
+    "GD121": 'p = platform(svc("api", previous_names=["web"]))',
     "GD201": 'p = platform(svc("api", wave=one, depends_on=["db"]), svc("db", wave=two))',
     "GD202": 'p = platform(svc("a", depends_on=["b"]), svc("b", depends_on=["a"]))',
     "GD203": 'p = platform(svc("api", depends_on=["llm"]), svc("llm", environments=[stg]))',
@@ -117,9 +118,8 @@ p = platform(svc("api"))''',
     "GD505": f'''p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}},  # <-
     cert_fingerprints={{"stg": "sha256:" + "b" * 64}})), envs=[Environment("stg", zone="z",
     cluster=Cluster("stg", "https://stg:6443", sealing_cert_fingerprint="sha256:" + "a" * 64))])''',
-    "GD602": '''p = platform(svc("x", image=None, chart=GitPath("charts")),  # <-
-             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
-                               zone=Zone("internet", gitops_repo=Repo("https://example.com/outer.git")))])''',
+    "GD602": ('p = platform(svc("x", image=None, chart=GitPath("charts", tool="kustomize")))  # <-',
+              {"charts/kustomization.yaml": "resources: [../../outside]\n"}),
     "GD601": '''p = platform(svc("api", image=Image("harbor.acme.internal/plate/api", "1")),
              envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
                                zone=Zone("internet", deny_registries=["harbor.acme.internal"]))])''',
@@ -133,6 +133,10 @@ def compile_case(tmp_path, body):
     source = PRELUDE + "\n" + textwrap.dedent(body) + "\n"
     project = make_project(tmp_path / "p", source, name="case.py")
     (project / "charts").mkdir()
+    if isinstance(versions, dict):   # files of the repository
+        for rel, text in versions.items():
+            (project / rel).write_text(text)
+        versions = None
     if versions is not None:
         (project / "platforms" / "versions.yaml").write_text(versions)
     expected = ("case.py", _marked(source.lstrip()))

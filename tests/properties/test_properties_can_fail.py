@@ -29,8 +29,8 @@ def must_fail(prop, error=AssertionError):
 def test_wave_order_can_fail(monkeypatch):
     original = render.render_application
 
-    def flat_waves(app):
-        made = original(app)
+    def flat_waves(app, *args):
+        made = original(app, *args)
         annotations = {**made.metadata.annotations, "argocd.argoproj.io/sync-wave": "0"}
         return attrs.evolve(made, metadata=attrs.evolve(made.metadata, annotations=annotations))
     monkeypatch.setattr(render, "render_application", flat_waves)

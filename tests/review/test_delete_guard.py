@@ -26,21 +26,6 @@ def test_removing_a_protected_service_needs_allow_delete(tmp_path):
     assert not (project / "build/gitops/argo-apps/internet/apps/prod/app/db.yaml").exists()
 
 
-def test_a_declared_rename_is_shown_as_a_rename_and_keeps_the_release(tmp_path):
-    project = make_project(tmp_path / "p", PROTECTED)
-    assert run_cli("compile", cwd=project).returncode == 0
-    platform = project / "platforms" / "demo.py"
-    platform.write_text(platform.read_text().replace(
-        'Service("api", project="app"', 'Service("shop-api", previous_names=["api"], project="app"'))
-    diff = run_cli("diff", cwd=project).stdout
-    assert "  > api-prod renamed to shop-api-prod" in diff
-    assert "removed" not in diff
-    result = run_cli("compile", cwd=project)
-    assert result.returncode == 0, result.stderr
-    app = (project / "build/gitops/argo-apps/internet/apps/prod/app/shop-api.yaml").read_text()
-    assert "releaseName: api" in app  # the workloads keep their names
-
-
 def test_stateful_services_get_no_cascading_finalizer(tmp_path):
     source = MINIMAL.replace('Service("db", project="app",', 'Service("db", project="app", stateful=True,')
     project = make_project(tmp_path / "p", source)

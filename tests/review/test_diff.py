@@ -87,14 +87,17 @@ def test_removed_service_listed_first_and_bold_in_markdown(repo):
     change(repo, ', depends_on=["db"]', "")
     change(repo, 'values={"replicaCount": 1},', 'values={"replicaCount": 2},')
     text = run_cli("diff", cwd=repo).stdout
-    assert text.splitlines()[:3] == ["zone internal, environment stg", "  - db-stg removed",
-                                     "zone internet, environment prod"]
+    assert text.splitlines()[:4] == [
+        "zone internal, environment stg", "  - db-stg removed",
+        "      (Argo CD deletes the Application and, through its resources finalizer, its workloads)",
+        "zone internet, environment prod"]
     md = run_cli("diff", "--format", "markdown", cwd=repo).stdout
     assert md.startswith("### gitops-dsl diff\n\n| zone | environment | removed | renamed | added | changed |")
     assert "| internal | stg | **1** | 0 | 0 | 1 |" in md
     assert "| internet | prod | **1** | 0 | 0 | 0 |" in md  # prod's overlay keeps 3 replicas
-    assert "- **db-prod** (internet/prod)" in md
-    assert md.index("**Deleted Applications**") < md.index("<details>")
+    assert ("- **db-prod** (internet/prod): Argo CD deletes the Application and, through its "
+            "resources finalizer, its workloads") in md
+    assert md.index("**Deleted Applications:**") < md.index("<details>")
     data = json.loads(run_cli("diff", "--format", "json", cwd=repo).stdout)
     kinds = [(c["kind"], c["app"]) for c in data["changes"]]
     assert kinds == [("removed", "db-stg"), ("removed", "db-prod"), ("changed", "api-stg")]

@@ -51,11 +51,14 @@ def test_the_internet_bundle_holds_only_its_zone_and_nothing_denied(example_bund
     checked = verify(a.read_bytes())
     names = sorted(checked.files)
     assert all("/internal/" not in n and "/stg" not in n and "/dev" not in n for n in names)
-    assert "gitops/argo-apps/internet/roots/prod.yaml" in names
-    assert "gitops/bootstrap/internet/argocd-cm-patch.yaml" in names
-    assert "gitops/values/plate-api/values-prod.yaml" in names
-    assert "configs/prod/plate-api/secrets.yaml" in names
-    assert "gitops/charts/service/Chart.yaml" in names
+    # members are laid out as the zone's repository: where its Applications read them
+    assert "gitops/build/gitops/argo-apps/internet/roots/prod.yaml" in names
+    assert "gitops/build/gitops/bootstrap/internet/argocd-cm-patch.yaml" in names
+    assert "gitops/build/gitops/values/plate-api/values-prod.yaml" in names
+    assert "gitops/build/configs/prod/plate-api/secrets.yaml" in names
+    assert "gitops/build/gitops/charts/service/Chart.yaml" in names
+    # the chart folder openbao-secrets-prod reads travels too: the bundle is closed
+    assert "gitops/charts/secrets-store/Chart.yaml" in names
     blob = b"".join(checked.files.values())
     for denied in (b"acme.internal", b"harbor.acme.internal", b"git.acme.internal"):
         assert denied not in blob
@@ -67,13 +70,14 @@ def test_the_internet_bundle_holds_only_its_zone_and_nothing_denied(example_bund
 
 def test_unpack_replaces_only_the_zones_files(example_bundle, tmp_path):
     (a, _), public, _ = example_bundle
-    into = tmp_path / "outer" / "build"
+    into = tmp_path / "outer"
     into.mkdir(parents=True)
     (into / "NOTES.md").write_text("foreign\n")
     run = run_cli("unpack", str(a), "--into", str(into), "--pubkey", str(public), cwd=REPO)
     assert run.returncode == 0, run.stderr
     assert (into / "NOTES.md").read_text() == "foreign\n"
-    assert (into / "gitops/argo-apps/internet/roots/prod.yaml").is_file()
+    assert (into / "build/gitops/argo-apps/internet/roots/prod.yaml").is_file()
+    assert (into / "charts/secrets-store/Chart.yaml").is_file()
     assert (into / ".gitops-dsl-manifest-internet").is_file()
     again = run_cli("unpack", str(a), "--into", str(into), cwd=REPO)
     assert "0 written" in again.stdout
