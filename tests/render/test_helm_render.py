@@ -163,3 +163,23 @@ def test_render_uses_the_clusters_kubernetes_version(tmp_path):
     items = {r.app: r for r in render_applications(files, project)}
     assert objects(items["db-prod"], "ConfigMap")[0]["data"] == {"kube": "v1.30.4", "rollouts": "true"}
     assert objects(items["db-stg"], "ConfigMap")[0]["data"]["rollouts"] == "false"
+
+
+def test_a_chart_folder_at_another_revision_is_not_read_from_the_working_tree(tmp_path):
+    """The working tree holds the chart at the branch; an Application that names the folder at a
+    tag would render what is at that tag, which render cannot see: it says so instead."""
+    source = MINIMAL.replace(
+        'Service("db", project="app", wave=first,\n                '
+        'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+        'Service("db", project="app", wave=first, chart=GitPath("charts/db", revision="v1.2.0")),'
+        '\n        Service("cache", project="app", wave=first, chart=GitPath("charts/db")),')
+    project = make_project(tmp_path / "p", source)
+    (project / "charts/db/templates").mkdir(parents=True)
+    (project / "charts/db/Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 1.0.0\n")
+    (project / "charts/db/templates/cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")
+    run = run_cli("render", "--env", "stg", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert ("skipped   db-stg: charts/db at 'v1.2.0' of https://example.com/acme/gitops.git: not "
+            "rendered (this working tree is another repository or revision)") in run.stdout
+    assert "rendered  cache-stg: 1 objects" in run.stdout
