@@ -10,7 +10,7 @@ import importlib
 from ._version import __version__
 
 _MODEL = [
-    "Backoff", "Cluster", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
+    "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets",
     "SecretRef", "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves",

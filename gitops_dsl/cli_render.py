@@ -18,9 +18,13 @@ from .cli import _compile, _report, _settings, main
 @click.option("--check", is_flag=True, help="Validate what was rendered; exit 1 on any problem.")
 @click.option("--crds", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Folders of CRDs to validate custom resources against (e.g. Argo Rollouts).")
+@click.option("--cache", metavar="DIR", help="Chart cache folder (`gitops-dsl charts pull`).")
+@click.option("--strict", is_flag=True, help="An Application that could not be rendered fails too.")
 @click.option("--platforms", "platforms", metavar="DIR")
-def render_command(env_name, service, out_dir, check, crds, platforms) -> None:
-    """Render every Application with a local chart as Argo CD would (offline), optionally check it."""
+def render_command(env_name, service, out_dir, check, crds, cache, strict, platforms) -> None:
+    """Render every Application as Argo CD would (offline: external charts from the chart cache),
+    optionally check it."""
+    from .cli_preflight import chart_cache
     from .emit.yaml import dump
     from .helmrender import RenderUnavailable, check_rendered, load_crds, render_applications
     settings = _settings(platforms, None)
@@ -29,8 +33,10 @@ def render_command(env_name, service, out_dir, check, crds, platforms) -> None:
     if not result.ok:
         _report(result, "text", Path.cwd())
         sys.exit(1)
+    charts = chart_cache(settings, cache)
     try:
         rendered = render_applications({p: result.files[p] for p in result.files}, settings.root,
+                                       charts=charts,
                                        env=env_name, service=service,
                                        checkout=[(p.gitops_repo.url, p.gitops_repo.revision)
                                                  for p in result.platforms])
@@ -41,6 +47,7 @@ def render_command(env_name, service, out_dir, check, crds, platforms) -> None:
     for item in rendered:
         if item.skipped:
             click.echo(f"skipped   {item.app}: {item.skipped}")
+            failed += strict
             continue
         if item.error:
             failed += 1

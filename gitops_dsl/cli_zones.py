@@ -32,8 +32,8 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
     from .bundle import BundleError, bundle_files, build, scan
     settings = _settings(platforms, None)
     if force:
-        settings = type(settings)(settings.root, settings.platforms, settings.out,
-                                  {**settings.severity, "GD601": "warning"}, settings.allow)
+        import attrs
+        settings = attrs.evolve(settings, severity={**settings.severity, "GD601": "warning"})
     result = _compile(settings)
     _report(result, "text", Path.cwd())
     if not result.ok:

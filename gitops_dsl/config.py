@@ -3,6 +3,7 @@
     [tool.gitops-dsl]
     platforms = "platforms"
     out = "build"
+    chart_cache = ".gitops-dsl/charts"   # external chart archives (`gitops-dsl charts pull`)
 
     [tool.gitops-dsl.severity]      # per-rule override: "error", "warning" or "off"
     GD206 = "error"
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import attrs
 
-_KEYS = {"platforms", "out", "severity", "allow"}
+_KEYS = {"platforms", "out", "severity", "allow", "chart_cache"}
 
 
 @attrs.frozen
@@ -27,6 +28,12 @@ class Settings:
     out: Path
     severity: dict = attrs.field(factory=dict)
     allow: dict = attrs.field(factory=dict)
+    #: where `gitops-dsl charts pull` keeps external chart archives (git-ignored)
+    chart_cache: Path | None = None
+
+    @property
+    def charts_folder(self) -> Path:
+        return self.chart_cache or self.root / ".gitops-dsl" / "charts"
 
 
 class SettingsError(ValueError):
@@ -51,7 +58,7 @@ def _table(pyproject: Path) -> dict:
     if unknown:
         raise SettingsError(f"{pyproject}: unknown [tool.gitops-dsl] setting(s) {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(_KEYS))}")
-    for key in ("platforms", "out"):
+    for key in ("platforms", "out", "chart_cache"):
         if key in table and not isinstance(table[key], str):
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} must be a string")
     for code, level in table.get("severity", {}).items():
@@ -74,5 +81,6 @@ def load_settings(cwd: Path | None = None, *, platforms: str | None = None,
     table = _table(pyproject) if pyproject.is_file() else {}
     platforms_dir = cwd / platforms if platforms else root / table.get("platforms", "platforms")
     out_dir = cwd / out if out else root / table.get("out", "build")
+    cache = (root / table["chart_cache"]).resolve() if "chart_cache" in table else None
     return Settings(root, platforms_dir.resolve(), out_dir.resolve(),
-                    dict(table.get("severity", {})), dict(table.get("allow", {})))
+                    dict(table.get("severity", {})), dict(table.get("allow", {})), cache)

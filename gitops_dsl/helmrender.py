@@ -1,10 +1,12 @@
 """`gitops-dsl render`: what Argo CD will apply, rendered offline with a real Helm engine
 (helm-python-sdk, the optional `gitops-dsl[render]` extra), and checked.
 
-Every Application whose chart is local - the standard chart, or a GitPath Helm chart in this
-repository - is rendered with exactly the Application's value files merged in Argo CD's order,
-its release name and namespace. Charts from Helm repositories are reported as not rendered
-(there is no network).
+Every Application is rendered as Argo CD's repo server would: a Helm chart (the standard chart,
+a chart folder of this repository, or an external chart from the chart cache that
+`gitops-dsl charts pull` fills) with exactly the Application's value files merged in Argo CD's
+order, its release name and namespace, and the chart's CRDs (`--include-crds`, unless
+`skipCrds`); a plain directory as its YAML/JSON files; a Kustomize folder with `kubectl
+kustomize` when kubectl is installed. What cannot be rendered offline is reported with why.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class Rendered:
     kube_version: str | None = None
     skipped: str | None = None
     error: str | None = None
+    corrupt: bool = False     # the error is a chart cache entry that does not match the lock
 
 
 def _engine():
@@ -44,8 +47,17 @@ def _engine():
     return helm_python
 
 
+@attrs.frozen
+class ChartCache:
+    """The chart lock's entries and the cache folder holding the locked archives."""
+
+    lock: dict
+    folder: Path
+
+
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
-                        service: str | None = None, checkout=()) -> list[Rendered]:
+                        service: str | None = None, checkout=(),
+                        charts: ChartCache | None = None) -> list[Rendered]:
     """Render each Application of a compiled tree. `checkout` lists the (repository URL,
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
@@ -69,58 +81,114 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             if (env and app_env != env) or (service and name != service):
                 continue
             doc = load(files[path])
-            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout))
+            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout,
+                                   charts))
     return out
 
 
-def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, checkout) -> Rendered:
+def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, checkout,
+                charts: ChartCache | None) -> Rendered:
     spec = doc["spec"]
     name = doc["metadata"]["name"]
-    namespace = spec["destination"]["namespace"]
-    source = spec["sources"][0]
+    namespace = spec["destination"].get("namespace", "")
+    source = (spec.get("sources") or [spec.get("source")])[0]
     base = Rendered(name, zone, env, namespace,
                     kube_version=(source.get("helm") or {}).get("kubeVersion"))
     if source.get("chart"):
-        return attrs.evolve(base, skipped=f"chart {source['chart']} {source['targetRevision']} from "
-                                          f"{source['repoURL']}: not rendered (no network)")
-    path = source.get("path", "")
-    if "helm" not in source:
-        return attrs.evolve(base, skipped=f"{path}: not a Helm source")
-    if "/charts/service" in f"/{path}" and path.endswith("charts/service"):
-        chart_dir = tree / "gitops" / "charts" / "service"
+        from .chartlock import ChartRef, lookup
+        ref = ChartRef(source["repoURL"], source["chart"], source["targetRevision"])
+        if charts is None:
+            return attrs.evolve(base, skipped=f"chart {ref.display()}: not rendered (no chart cache)")
+        found = lookup(ref, charts.lock, charts.folder)
+        if found.corrupt:
+            return attrs.evolve(base, error=found.corrupt, corrupt=True)
+        if found.missing:
+            return attrs.evolve(base, skipped=found.missing)
+        chart_dir = found.path
     else:
+        path = source.get("path", "")
         from .checks.behaviour import normalize_git_url
         here = {(normalize_git_url(url), revision) for url, revision in checkout}
         wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
-        if here and wanted not in here:
+        standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
+        if here and wanted not in here and not standard:
             return attrs.evolve(base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: "
                                               "not rendered (this working tree is another "
                                               "repository or revision)")
-        chart_dir = root / path
-        if not (chart_dir / "Chart.yaml").is_file():
-            return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
+        if standard:
+            chart_dir = tree / "gitops" / "charts" / "service"
+        else:
+            chart_dir = root / path
+            if not chart_dir.is_dir():
+                return attrs.evolve(base, skipped=f"{path}: not a folder in this repository")
+            if "helm" not in source:
+                return _render_plain(base, source, chart_dir)
+            if not (chart_dir / "Chart.yaml").is_file():
+                return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
     values: dict = {}
-    for value_file in source["helm"].get("valueFiles", []):
+    helm_options = source.get("helm") or {}
+    for value_file in helm_options.get("valueFiles", []):
         target = index.find(value_file)
         if target is None:
             return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
         values = deep_merge(values, load(files[target]) or {})
-    helm_options = source["helm"]
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
             rendered = _render(helm, chart, values, {
                 "name": helm_options.get("releaseName", name), "namespace": namespace,
                 "is_install": True, "kube_version": helm_options.get("kubeVersion"),
                 "api_versions": helm_options.get("apiVersions")})
+            crds = [] if helm_options.get("skipCrds") else chart.crds
     except helm.HelmError as exc:
-        return attrs.evolve(base, error=f"{path}: {exc}")
+        return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
     objects = []
-    for template, text in sorted(rendered.items()):
-        if template.endswith("NOTES.txt"):
-            continue
-        for obj in yaml.safe_load_all(text):
-            if obj:
-                objects.append((template, obj))
+    try:
+        for crd in crds:
+            for obj in yaml.safe_load_all(crd.get("data", "")):
+                if obj:
+                    objects.append((f"crds/{crd.get('filename') or crd.get('name')}", obj))
+        for template, text in sorted(rendered.items()):
+            if template.endswith("NOTES.txt"):
+                continue
+            for obj in yaml.safe_load_all(text):
+                if obj:
+                    objects.append((template, obj))
+    except yaml.YAMLError as exc:
+        return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
+    return attrs.evolve(base, objects=tuple(objects))
+
+
+def _render_plain(base: Rendered, source: dict, folder: Path) -> Rendered:
+    """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
+    if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
+                                             "Kustomization")):
+        import shutil
+        import subprocess
+        kubectl = shutil.which("kubectl")
+        if kubectl is None:
+            return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder, not "
+                                              "rendered (kubectl is not installed)")
+        run = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True,
+                             timeout=120)
+        if run.returncode != 0:
+            return attrs.evolve(base, error=f"{source.get('path')}: kustomize: "
+                                            f"{run.stderr.strip()[:500]}")
+        texts = [("kustomize", run.stdout)]
+    else:
+        # directory sources: *.yaml, *.yml, *.json (reposerver's manifestFile pattern)
+        recurse = bool((source.get("directory") or {}).get("recurse"))
+        pattern = "**/*" if recurse else "*"
+        texts = [(str(p.relative_to(folder)), p.read_text("utf-8"))
+                 for p in sorted(folder.glob(pattern))
+                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json")]
+    objects = []
+    try:
+        for name, text in texts:
+            for obj in yaml.safe_load_all(text):
+                if isinstance(obj, dict) and obj.get("kind"):
+                    objects.append((name, obj))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return attrs.evolve(base, error=f"{source.get('path')}: {exc}")
     return attrs.evolve(base, objects=tuple(objects))
 
 

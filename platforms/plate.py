@@ -9,7 +9,11 @@ per environment, drifting by hand), with its mistakes fixed rather than copied:
 - stg and prod differ only where an Overlay or an Environment says so;
 - prod images are pinned (a policy of the prod environment), the prod revision history is 10;
 - image tags and chart versions live in versions.yaml, where CI and bots bump them;
-- CRDs (operators wave) come before the custom resources that use them (infrastructure wave).
+- CRDs (operators wave) come before the custom resources that use them (infrastructure wave):
+  the Argo Rollouts and sealed-secrets controllers the standard chart needs are installed there,
+  and external-secrets is at a version that serves the external-secrets.io/v1 API we write;
+- kube-prometheus-stack renders Services for the control plane into kube-system, so the
+  monitoring project admits that namespace (`gitops-dsl preflight` judges all of this).
 """
 from _sealed import FINGERPRINTS, PLATE_API
 
@@ -63,6 +67,9 @@ app = Project(
 )
 monitoring = Project(
     "monitoring", description="metrics, logs and dashboards",
+    # kube-prometheus-stack puts the Services that scrape the control plane (coredns, kube-proxy,
+    # kube-scheduler, ...) into kube-system: without it there, Argo CD refuses its whole sync
+    destinations=[Destination("*", "monitoring"), Destination("*", "kube-system")],
     cluster_resources=[
         ResourceKind("", "Namespace"),
         ResourceKind("apiextensions.k8s.io", "CustomResourceDefinition"),
@@ -83,6 +90,7 @@ tools = Project(
         ResourceKind("networking.k8s.io", "IngressClass"),
         ResourceKind("external-secrets.io", "ClusterSecretStore"),
         ResourceKind("external-secrets.io", "ClusterExternalSecret"),
+        ResourceKind("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
     ],
 )
 
@@ -115,6 +123,19 @@ services = [
         values={"controller": {"replicaCount": 1, "ingressClassResource": {"default": True}}},
         per_env={"prod": Overlay(values={"controller": {"replicaCount": 2}})},
         info={"Purpose": "ingress controller of the environment's cluster"},
+    ),
+    # the controllers of the custom resources the standard chart renders (Rollout and
+    # AnalysisTemplate, SealedSecret): without their CRDs, every plate service fails to sync
+    Service(
+        "argo-rollouts", project=tools, wave=operators, namespace="argo-rollouts",
+        chart=HelmChart("https://argoproj.github.io/argo-helm", "argo-rollouts"),
+        values={"installCRDs": True},
+    ),
+    Service(
+        "sealed-secrets", project=tools, wave=operators, namespace="sealed-secrets",
+        chart=HelmChart("https://bitnami-labs.github.io/sealed-secrets", "sealed-secrets"),
+        # the name kubeseal looks for by default
+        values={"fullnameOverride": "sealed-secrets-controller"},
     ),
     Service(
         "external-secrets", project=tools, wave=operators, namespace="external-secrets",
@@ -202,7 +223,7 @@ services = [
     Service(
         "plate-worker", project=app, wave=workers,
         image=Image("ghcr.io/acme/plate-worker"),
-        depends_on=["kafka", "plate-cache", "openbao-secrets"],
+        depends_on=["kafka", "plate-cache", "openbao-secrets", "argo-rollouts"],
         reads=[app_env_secrets],
         values=standard_resources,
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
@@ -212,7 +233,7 @@ services = [
     Service(
         "plate-api", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-api"),
-        depends_on=["plate-cache", "kafka", "openbao-secrets"],
+        depends_on=["plate-cache", "kafka", "openbao-secrets", "argo-rollouts", "sealed-secrets"],
         reads=[app_env_secrets],
         values={"port": 3006, "analysis": {"enabled": True}, **standard_resources},
         config={"LOG_LEVEL": "info", "KAFKA_BROKERS": "kafka:9092", "REDIS_HOST": "plate-cache-master"},
@@ -226,6 +247,7 @@ services = [
     Service(
         "plate-web", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-web"),
+        depends_on=["argo-rollouts"],
         values={"port": 3000, **standard_resources,
                 "ingress": {"enabled": True, "className": "nginx", "host": "web.plate.acme.example"}},
         config={"API_URL": "http://plate-api"},
@@ -240,7 +262,7 @@ services = [
     Service(
         "plate-admin", project=app, wave=apis,
         image=Image("ghcr.io/acme/plate-admin"),
-        depends_on=["openbao-secrets"],
+        depends_on=["openbao-secrets", "argo-rollouts"],
         reads=[app_env_secrets],
         values={"port": 3000, **standard_resources},
         config={"API_URL": "http://plate-api"},
@@ -248,7 +270,7 @@ services = [
     Service(
         "plate-llm", project=app, wave=apis, environments=[stg],
         image=Image("ghcr.io/acme/plate-llm"),
-        depends_on=["openbao-secrets"],
+        depends_on=["openbao-secrets", "argo-rollouts", "external-secrets"],
         values={"port": 8000, **standard_resources},
         config={"MODEL": "small"},
         secrets=ExternalSecret("openbao", {"LLM_PROVIDER_KEY": SecretRef("plate/stg/llm", "provider_key")}),

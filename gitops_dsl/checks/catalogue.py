@@ -62,3 +62,58 @@ model_code("GD415", summary="the versions file is not valid",
                        "<env>: {image, chart}}`, or a value that is not a tag, digest or exact "
                        "version. The file has a JSON schema: gitops-dsl schema versions.",
            bad="services:\n  api:\n    image: [1, 2]", good="services:\n  api:\n    image: 1.2.3")
+
+# ------------------------------------------------------------------ preflight (gitops-dsl preflight)
+model_code("GD701", summary="preflight: the project does not permit a rendered resource",
+           explanation="Argo CD checks every rendered resource against the Application's AppProject "
+                       "before applying anything (controller/sync.go validateSyncPermissions): one "
+                       "resource in a namespace that is not a destination, or a cluster-scoped kind "
+                       "not in the cluster resource whitelist (the Namespace that CreateNamespace=true "
+                       "creates included), fails the whole sync and the Application stays Missing.",
+           bad='kube-prometheus-stack rendering Services into kube-system, Project("monitoring")',
+           good='values={"kubeProxy": {"enabled": False}, ...} keeping it in its namespace')
+model_code("GD702", summary="preflight: a custom resource whose CRD is not installed before it",
+           explanation="A kind whose CRD is not on the cluster fails the sync. The CRD must come from "
+                       "the same Application or an earlier wave of the same environment, or be declared "
+                       "with Cluster(kinds=[ClusterKind(...)]). A warning when an earlier chart could "
+                       "not be rendered (not in the chart cache), so the CRD may be there.",
+           bad='Service("api") (a Rollout) and no Argo Rollouts anywhere',
+           good='Service("argo-rollouts", wave=operators, chart=HelmChart(...)) and depends_on')
+model_code("GD703", summary="preflight: an apiVersion the installed CRD does not serve",
+           explanation="A custom resource must use a version its CRD serves: external-secrets.io/v1 "
+                       "first appears in external-secrets 0.16.0; 0.10.x serves v1beta1.",
+           bad="ExternalSecret external-secrets.io/v1 with the external-secrets 0.10.4 chart",
+           good="the external-secrets 0.16+ chart, or apiVersion v1beta1")
+model_code("GD704", summary="preflight: a namespace that nothing creates before it is used",
+           explanation="With CreateNamespace=false, or for a resource that names another namespace, "
+                       "the namespace must exist: created by an earlier wave (CreateNamespace or a "
+                       "Namespace object), by the same Application, or declared with "
+                       "Cluster(namespaces=[...]).",
+           bad='SyncOptions(create_namespace=False) and nobody creates the namespace',
+           good="create_namespace=True, or the namespace made by an earlier wave")
+model_code("GD705", summary="preflight: two Applications of one cluster render the same resource",
+           explanation="Argo CD tracks a resource for one Application; two that render it fight over "
+                       "it (shared-resource warning, endless syncs).",
+           bad="two services with the same release name rendering one ClusterRole",
+           good="one owner per resource")
+model_code("GD706", summary="preflight: a chart failed to render",
+           explanation="The Helm engine (or kustomize) refused the chart with these values: Argo CD "
+                       "would fail to generate manifests (ComparisonError).",
+           bad='values that a template cannot handle', good="values the chart accepts")
+model_code("GD707", summary="preflight: an Application that could not be rendered offline",
+           explanation="An external chart not in the chart lock or cache (or a Kustomize folder "
+                       "without kubectl) is named with the command that fetches it; a warning, an error "
+                       "with --strict. Never silent: what was not rendered was not judged.",
+           severity="warning",
+           bad="a new HelmChart(...) and no `gitops-dsl charts pull`",
+           good="`gitops-dsl charts pull`, then commit platforms/charts.lock")
+model_code("GD708", summary="preflight: the chart lock or a cached chart does not match",
+           explanation="platforms/charts.lock is written by `gitops-dsl charts pull`; an entry edited "
+                       "by hand, or a cached archive whose sha256 differs from the lock, is refused.",
+           bad="a digest changed by hand in charts.lock", good="`gitops-dsl charts pull`")
+model_code("GD709", summary="preflight: a CRD or namespace that only another environment's root "
+                            "creates", severity="warning",
+           explanation="Roots of different environments sync independently: a CRD or namespace made "
+                       "by another environment's Application on the same cluster may not exist yet.",
+           bad="the CRD installed by dev's wave 0, used by stg on the same cluster",
+           good="install it in each environment, or declare it on the cluster")

@@ -306,3 +306,22 @@ def standard_chart_values(ctx) -> Iterator[Finding]:
             yield Finding(f"{app.name}: values.{path or '(top level)'}: {message[:200]}",
                           "see the standard chart's values in the README", app.service.location,
                           app.name, app.service)
+
+
+@builtin("GD419", summary="a k6 smoke test whose failed checks cannot fail the analysis",
+         bad='values={"analysis": {"enabled": True, "script": "...check(res, {...})..."}}',
+         good='... export const options = { thresholds: { checks: ["rate==1.0"] } }; ...')
+def k6_without_thresholds(ctx) -> Iterator[Finding]:
+    """k6 exits non-zero only when a threshold fails; a failed check() alone exits 0, so the
+    AnalysisRun's Job succeeds and Argo Rollouts promotes a broken preview (argocd-facts 19)."""
+    for app in ctx.resolved.apps:
+        if not isinstance(app.chart, StandardChart):
+            continue
+        analysis = app.effective_values.get("analysis")
+        script = analysis.get("script") if isinstance(analysis, dict) else None
+        if analysis and analysis.get("enabled") and isinstance(script, str) and \
+                "check(" in script and "thresholds" not in script:
+            yield Finding(f"{app.name}: its k6 smoke test uses check() without thresholds, so a "
+                          "failed check still passes the analysis",
+                          'add `export const options = { thresholds: { checks: ["rate==1.0"] } };`',
+                          app.service.location, app.name, app.service)

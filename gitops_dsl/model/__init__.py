@@ -1,6 +1,6 @@
 """The gitops-dsl model: frozen, validated classes that remember where the user created them."""
 from .charts import STANDARD_CHART, GitPath, HelmChart, StandardChart
-from .infra import IN_CLUSTER, Cluster, Environment, Repo, Zone
+from .infra import IN_CLUSTER, Cluster, ClusterKind, Environment, Repo, Zone
 from .platform import Platform
 from .refs import Resource
 from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
@@ -10,7 +10,7 @@ from .sync import Backoff, IgnoreDifference, NamespaceMetadata, Retry, SyncOptio
 from .waves import Wave, Waves
 
 __all__ = [
-    "Backoff", "Cluster", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
+    "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
     "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone",

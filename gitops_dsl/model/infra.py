@@ -64,6 +64,27 @@ def _kube_version(instance, attribute, value):
                                   f"got {value!r}")
 
 
+def _api_version(instance, attribute, value):
+    if not isinstance(value, str) or not re.match(r"^([a-z0-9.-]+/)?v[0-9]+((alpha|beta)[0-9]+)?$", value):
+        raise ModelError("GD101", f"ClusterKind.api_version: expected 'group/version' such as "
+                                  f"'argoproj.io/v1alpha1', got {value!r}")
+
+
+@attrs.frozen
+class ClusterKind:
+    """A custom resource kind the cluster serves without gitops-dsl installing it (a CRD applied
+    by the cluster's own bootstrap, or a controller managed elsewhere): preflight accepts custom
+    resources of it in every wave."""
+
+    api_version: str = attrs.field(validator=_api_version)
+    kind: str = attrs.field(validator=non_empty_str)
+    namespaced: bool = attrs.field(default=True, kw_only=True, validator=instance_of(bool))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+
 @attrs.frozen
 class Cluster:
     """A Kubernetes cluster registered in Argo CD; Applications target it by `server` URL."""
@@ -78,6 +99,13 @@ class Cluster:
     kube_version: str | None = attrs.field(default=None, kw_only=True, validator=optional(_kube_version))
     api_versions: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                 validator=tuple_of(str))
+    #: custom resource kinds the cluster already serves (installed outside this platform)
+    kinds: tuple[ClusterKind, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                                 validator=tuple_of(ClusterKind))
+    #: namespaces that exist on the cluster before any Application syncs (besides default,
+    #: kube-system, kube-public and kube-node-lease)
+    namespaces: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                              validator=tuple_of(str))
     location: object = location_field()
 
 

@@ -183,3 +183,17 @@ def test_a_chart_folder_at_another_revision_is_not_read_from_the_working_tree(tm
     assert ("skipped   db-stg: charts/db at 'v1.2.0' of https://example.com/acme/gitops.git: not "
             "rendered (this working tree is another repository or revision)") in run.stdout
     assert "rendered  cache-stg: 1 objects" in run.stdout
+
+
+def test_the_default_smoke_test_fails_the_analysis_when_a_check_fails(rendered):
+    """k6 exits 0 on failed checks unless a threshold fails: the script must carry one, and the
+    Job and metric must turn that exit code into a failed AnalysisRun."""
+    items, _ = rendered
+    item = items["plate-api-prod"]
+    script = next(o for o in objects(item, "ConfigMap") if o["metadata"]["name"] == "plate-api-smoke")
+    text = script["data"]["smoke.js"]
+    assert "check(res" in text
+    assert 'export const options = { thresholds: { checks: ["rate==1.0"] } };' in text
+    metric = objects(item, "AnalysisTemplate")[0]["spec"]["metrics"][0]
+    assert metric["failureLimit"] == 0 and metric["count"] == 1
+    assert metric["provider"]["job"]["spec"]["backoffLimit"] == 0

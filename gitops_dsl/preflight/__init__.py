@@ -1,0 +1,124 @@
+"""Preflight: will the compiled estate roll out? Render every Application offline and judge each
+rendered resource as Argo CD's sync will (see judge.py), environment by environment and wave by
+wave, and print the plan.
+
+    plan = run_preflight(result, root, charts)   # a compile Result; charts: helmrender.ChartCache
+    print(format_text(plan))
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import attrs
+
+from ..diagnostics import Diagnostic, Severity, sort_key
+from .judge import Unit, Verdict, judge, kind_counts
+
+
+@attrs.frozen
+class Plan:
+    verdicts: tuple           # Verdict, in sync order
+    diagnostics: tuple        # every finding, plus the charts that could not be rendered
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+
+def units_of(result, rendered) -> list[Unit]:
+    """Pair each rendered Application with its resolved App and its zone's AppProject."""
+    from ..api import resolved_apps
+    from ..render import names
+    apps = {(a.zone.name, a.env.name, a.name): a for a in resolved_apps(result)}
+    units = []
+    for item in rendered:
+        app = apps.get((item.zone, item.env, item.app))
+        if app is None:
+            continue
+        application = result.tree[names.app_file(app)].data
+        project_doc = result.tree.get(names.project_file(app.zone, app.project))
+        units.append(Unit(app, application, project_doc.data if project_doc else {}, item.objects,
+                          item.skipped, item.error, item.corrupt))
+    return units
+
+
+def run_preflight(result, root: Path, charts=None, *, env: str | None = None,
+                  strict: bool = False) -> Plan:
+    """Render every Application of a successful compile and judge it. Needs the Helm engine
+    (helmrender.RenderUnavailable otherwise)."""
+    from ..helmrender import render_applications
+    rendered = render_applications({p: result.files[p] for p in result.files}, root,
+                                   checkout=[(p.gitops_repo.url, p.gitops_repo.revision)
+                                             for p in result.platforms], charts=charts)
+    verdicts = judge(units_of(result, rendered))
+    if env is not None:
+        verdicts = [v for v in verdicts if v.unit.app.env.name == env]
+    diagnostics: list[Diagnostic] = []
+    for verdict in verdicts:
+        diagnostics.extend(verdict.findings)
+        unit = verdict.unit
+        if unit.skipped:
+            chart = unit.app.chart
+            diagnostics.append(Diagnostic(
+                "GD707", Severity.ERROR if strict else Severity.WARNING,
+                f"{unit.app.name}: not rendered, so not judged: {unit.skipped}",
+                "`gitops-dsl charts pull` fetches external charts into the cache",
+                getattr(chart, "location", None) or unit.app.service.location, unit.app.name,
+                unit.app.service))
+    return Plan(tuple(verdicts), tuple(sorted(diagnostics, key=sort_key)))
+
+
+def _verdict_line(verdict: Verdict) -> str:
+    unit = verdict.unit
+    if unit.error:
+        state = "FAILS: could not render"
+    elif unit.skipped:
+        state = f"not judged: {unit.skipped}"
+    else:
+        errors = sum(1 for f in verdict.findings if f.severity is Severity.ERROR)
+        warnings = len(verdict.findings) - errors
+        state = ("FAILS" if errors else "ok") + f": {len(unit.objects)} resource(s)"
+        if unit.objects:
+            state += f" ({kind_counts(unit.objects)})"
+        if errors or warnings:
+            state += f"; {errors} error(s), {warnings} warning(s)"
+    if verdict.windows:
+        state += "; sync window " + "; ".join(verdict.windows)
+    return f"    {unit.app.name:<32} {state}"
+
+
+def format_text(plan: Plan) -> str:
+    lines = []
+    current_env = current_wave = None
+    for verdict in plan.verdicts:
+        app = verdict.unit.app
+        if app.env.name != current_env:
+            current_env, current_wave = app.env.name, None
+            lines.append(f"environment {app.env.name} (zone {app.zone.name}, cluster "
+                         f"{app.env.cluster.name})")
+        if app.wave != current_wave:
+            current_wave = app.wave
+            lines.append(f"  wave {app.wave} ({app.wave_name})")
+        lines.append(_verdict_line(verdict))
+    judged = sum(1 for v in plan.verdicts if v.unit.rendered)
+    lines.append(f"{len(plan.verdicts)} Application(s): {judged} rendered and judged, "
+                 f"{len(plan.verdicts) - judged} not; {plan.errors} error(s), "
+                 f"{len(plan.diagnostics) - plan.errors} warning(s)")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(plan: Plan, cwd: str) -> str:
+    return json.dumps({
+        "applications": [{
+            "name": v.unit.app.name, "environment": v.unit.app.env.name,
+            "zone": v.unit.app.zone.name, "wave": v.unit.app.wave,
+            "rendered": v.unit.rendered, "skipped": v.unit.skipped, "error": v.unit.error,
+            "resources": [{"apiVersion": o.get("apiVersion"), "kind": o.get("kind"),
+                           "name": (o.get("metadata") or {}).get("name"),
+                           "namespace": (o.get("metadata") or {}).get("namespace")}
+                          for _, o in v.unit.objects],
+            "sync_windows": list(v.windows), "ok": v.ok,
+        } for v in plan.verdicts],
+        "diagnostics": [d.as_json(cwd) for d in plan.diagnostics],
+    }, indent=2)

@@ -1,0 +1,302 @@
+"""Judge every rendered resource the way Argo CD's sync does, environment by environment and
+wave by wave (argocd-facts 19):
+
+- the Application's AppProject permits it (controller/sync.go validateSyncPermissions; one
+  refused resource fails the whole sync): destinations for namespaced resources, the cluster
+  resource whitelist for cluster-scoped kinds, the namespace resource black/white lists;
+  `CreateNamespace=true` creates a Namespace, which is permission-checked too;
+- every custom resource's CRD is installed by an earlier wave of the same environment (or by
+  the same Application: gitops-engine applies CRDs first and skips the dry run of their
+  resources), or declared on the Cluster, and serves the resource's apiVersion;
+- every namespace a resource lands in exists or is created before;
+- no two Applications of one cluster render the same resource.
+"""
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from typing import Iterable
+
+import attrs
+
+from ..diagnostics import Diagnostic, Severity
+from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
+
+
+@attrs.frozen
+class Unit:
+    """One Application to judge: the resolved App, its Application and AppProject documents,
+    and what rendering it gave."""
+
+    app: object               # resolve.App
+    application: dict
+    project: dict             # the AppProject document of its zone
+    objects: tuple = ()       # (template, object)
+    skipped: str | None = None
+    error: str | None = None
+    corrupt: bool = False
+
+    @property
+    def rendered(self) -> bool:
+        return self.skipped is None and self.error is None
+
+
+@attrs.frozen
+class Verdict:
+    unit: Unit
+    findings: tuple           # Diagnostic
+    windows: tuple            # descriptions of the sync windows that select it
+
+    @property
+    def ok(self) -> bool:
+        return self.unit.rendered and not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@attrs.frozen
+class Provider:
+    """Where a CRD or a namespace comes from."""
+
+    unit: Unit | None         # None: declared on the cluster, or built in
+    versions: tuple = ()      # served versions (CRDs)
+    namespaced: bool = True
+
+
+def _glob(pattern: str, value: str) -> bool:
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _kind_listed(entries, group: str, kind: str) -> bool:
+    return any(_glob(e.get("group", ""), group) and _glob(e.get("kind", ""), kind)
+               for e in entries or ())
+
+
+def _destination_permitted(project: dict, server: str, namespace: str) -> bool:
+    """AppProject.IsDestinationPermitted: some destination matches and no `!` one denies."""
+    allowed = denied = False
+    for d in project.get("spec", {}).get("destinations") or ():
+        srv, ns = d.get("server", "*"), d.get("namespace", "*")
+        if srv.startswith("!") or ns.startswith("!"):
+            if _glob(srv.lstrip("!"), server) and _glob(ns.lstrip("!"), namespace):
+                denied = True
+        elif _glob(srv, server) and _glob(ns, namespace):
+            allowed = True
+    return allowed and not denied
+
+
+def permission_problem(project: dict, server: str, group: str, kind: str, namespaced: bool,
+                       namespace: str | None) -> str | None:
+    spec = project.get("spec", {})
+    name = project.get("metadata", {}).get("name")
+    if not namespaced:
+        if not _kind_listed(spec.get("clusterResourceWhitelist"), group, kind) or \
+                _kind_listed(spec.get("clusterResourceBlacklist"), group, kind):
+            return (f"cluster-scoped {group or 'core'}/{kind} is not in project {name}'s "
+                    "clusterResourceWhitelist")
+        return None
+    if _kind_listed(spec.get("namespaceResourceBlacklist"), group, kind):
+        return f"{group or 'core'}/{kind} is in project {name}'s namespaceResourceBlacklist"
+    whitelist = spec.get("namespaceResourceWhitelist")
+    if whitelist and not _kind_listed(whitelist, group, kind):
+        return f"{group or 'core'}/{kind} is not in project {name}'s namespaceResourceWhitelist"
+    if namespace and not _destination_permitted(project, server, namespace):
+        return f"namespace {namespace} on {server} is not a destination of project {name}"
+    return None
+
+
+def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner, subject: str):
+    return Diagnostic(code, severity, message, hint, getattr(owner, "location", None), subject,
+                      owner)
+
+
+def _creates_namespace(unit: Unit) -> bool:
+    options = unit.application.get("spec", {}).get("syncPolicy", {}).get("syncOptions") or ()
+    return "CreateNamespace=true" in options
+
+
+def judge(units: Iterable[Unit]) -> list[Verdict]:
+    """Every Unit's verdict, in the order Argo CD syncs them: environment, wave, name."""
+    units = sorted(units, key=lambda u: (u.app.env.name, u.app.wave, u.app.name))
+    by_cluster: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_cluster.setdefault(unit.app.env.cluster.server, []).append(unit)
+    verdicts = []
+    owners: dict[tuple, Unit] = {}
+    for unit in units:
+        verdicts.append(_judge_one(unit, by_cluster[unit.app.env.cluster.server], owners))
+    return verdicts
+
+
+def _crds(units: list[Unit]) -> dict[tuple[str, str], list[Provider]]:
+    found: dict[tuple[str, str], list[Provider]] = {}
+    for unit in units:
+        for _, obj in unit.objects:
+            if obj.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = obj.get("spec") or {}
+            kind = (spec.get("names") or {}).get("kind")
+            served = tuple(v.get("name") for v in spec.get("versions") or () if v.get("served", True))
+            if kind:
+                found.setdefault((spec.get("group", ""), kind), []).append(
+                    Provider(unit, served, spec.get("scope", "Namespaced") == "Namespaced"))
+    return found
+
+
+def _namespaces(units: list[Unit]) -> dict[str, list[Unit]]:
+    made: dict[str, list[Unit]] = {}
+    for unit in units:
+        if _creates_namespace(unit) and unit.app.namespace:
+            made.setdefault(unit.app.namespace, []).append(unit)
+        for _, obj in unit.objects:
+            if obj.get("kind") == "Namespace" and group_of(obj.get("apiVersion", "")) == "":
+                name = (obj.get("metadata") or {}).get("name")
+                if name:
+                    made.setdefault(name, []).append(unit)
+    return made
+
+
+def _before(provider: Unit, unit: Unit) -> str:
+    """'same' (the same Application), 'earlier' (an earlier wave of the same environment),
+    'other-env' (another environment's root: not ordered with this one) or 'not-earlier'."""
+    if provider is unit:
+        return "same"
+    if provider.app.env.name != unit.app.env.name:
+        return "other-env"
+    return "earlier" if provider.app.wave < unit.app.wave else "not-earlier"
+
+
+def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict) -> Verdict:
+    app = unit.app
+    service = app.service
+    project_owner = next((p for p in app.platform.projects if p.name == app.project), None)
+    findings: list[Diagnostic] = []
+    windows = tuple(
+        f"{w.get('kind')} '{w.get('schedule')}' for {w.get('duration')}"
+        + (f" {w['timeZone']}" if w.get("timeZone") else "")
+        for w in unit.project.get("spec", {}).get("syncWindows") or ()
+        if app.name in (w.get("applications") or ()))
+    if unit.error:
+        code = "GD708" if unit.corrupt else "GD706"
+        findings.append(_diagnostic(code, Severity.ERROR, f"{app.name}: {unit.error}",
+                                    "fix the chart or its values; `gitops-dsl render --service "
+                                    f"{service.name}` shows the same error", service, app.name))
+        return Verdict(unit, tuple(findings), windows)
+    if unit.skipped:
+        return Verdict(unit, (), windows)
+    server = app.env.cluster.server
+    unrendered = [u.app.name for u in cluster_units if not u.rendered
+                  and u.app.env.name == app.env.name and u.app.wave < app.wave]
+    crds = _crds(cluster_units)
+    made_namespaces = _namespaces(cluster_units)
+    declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
+    hint_unverified = (f" (not verified: {', '.join(unrendered[:5])} of an earlier wave could not "
+                       "be rendered)") if unrendered else ""   # for namespaces
+
+    if _creates_namespace(unit):
+        problem = permission_problem(unit.project, server, "", "Namespace", False, None)
+        if problem:
+            findings.append(_diagnostic(
+                "GD701", Severity.ERROR,
+                f"{app.name}: CreateNamespace=true creates Namespace {app.namespace}, but {problem}: "
+                "Argo CD fails the first sync (\"resource :Namespace is not permitted in project\")",
+                "add ResourceKind(\"\", \"Namespace\") to the Project's cluster_resources, or set "
+                "create_namespace=False and create the namespace in an earlier wave",
+                project_owner, app.name))
+    for template, obj in unit.objects:
+        api_version = str(obj.get("apiVersion", ""))
+        kind = str(obj.get("kind", ""))
+        meta = obj.get("metadata") or {}
+        name = meta.get("name", "?")
+        what = f"{kind}/{name} ({template})"
+        group = group_of(api_version)
+        version = api_version.rpartition("/")[2]
+        namespaced = (group, kind) not in CLUSTER_SCOPED
+        if group not in BUILTIN_GROUPS:
+            providers = crds.get((group, kind), [])
+            placed = [(p, _before(p.unit, unit)) for p in providers]
+            usable = [p for p, when in placed if when in ("same", "earlier")]
+            if (group, kind) in declared:
+                usable.append(Provider(None, (declared[(group, kind)].api_version.rpartition("/")[2],),
+                                       declared[(group, kind)].namespaced))
+            other_env = [p for p, when in placed if when == "other-env"]
+            if usable:
+                namespaced = usable[0].namespaced
+                if not any(version in p.versions for p in usable):
+                    served = sorted({v for p in usable for v in p.versions})
+                    findings.append(_diagnostic(
+                        "GD703", Severity.ERROR,
+                        f"{app.name}: {what} uses {api_version}, which the installed CRD does not "
+                        f"serve (served: {', '.join(served) or 'none'})",
+                        "use a served apiVersion, or a controller version that serves this one",
+                        service, app.name))
+            elif other_env:
+                namespaced = other_env[0].namespaced
+                findings.append(_diagnostic(
+                    "GD709", Severity.WARNING,
+                    f"{app.name}: the CRD of {what} comes from {other_env[0].unit.app.name}, another "
+                    "environment's root, which Argo CD does not order with this one",
+                    "install the controller in an earlier wave of this environment, or declare it "
+                    "with Cluster(kinds=[ClusterKind(...)])", service, app.name))
+            else:
+                later = sorted({p.unit.app.name for p, when in placed if when == "not-earlier"})
+                if later:
+                    severity = Severity.ERROR
+                    reason = (f"its CRD comes from {', '.join(later)} in the same or a later wave: "
+                              "Argo CD fails the sync (\"the server could not find the requested "
+                              "resource\")")
+                elif unrendered:
+                    severity = Severity.WARNING
+                    reason = (f"its CRD is in nothing that could be rendered; not verified: "
+                              f"{', '.join(unrendered[:5])} (an earlier wave, not rendered) may "
+                              "install it")
+                else:
+                    severity = Severity.ERROR
+                    reason = ("no Application of the cluster installs its CRD: Argo CD fails the "
+                              "sync (\"the server could not find the requested resource\")")
+                findings.append(_diagnostic(
+                    "GD702", severity, f"{app.name}: {what} ({api_version}): {reason}",
+                    f"install the controller of {group} in an earlier wave (depends_on), or declare "
+                    f"it on the cluster: Cluster(kinds=[ClusterKind(\"{api_version}\", \"{kind}\")])",
+                    service, app.name))
+        namespace = (meta.get("namespace") or app.namespace) if namespaced else None
+        problem = permission_problem(unit.project, server, group, kind, namespaced, namespace)
+        if problem:
+            findings.append(_diagnostic(
+                "GD701", Severity.ERROR,
+                f"{app.name}: {what}: {problem}; Argo CD refuses the whole sync and the "
+                "Application stays Missing", "keep the chart in its namespace with values, or "
+                "widen the Project (destinations, cluster_resources)", project_owner, app.name))
+        if namespace and namespace not in BUILTIN_NAMESPACES and \
+                namespace not in app.env.cluster.namespaces:
+            creators = [(u, _before(u, unit)) for u in made_namespaces.get(namespace, [])]
+            if not any(when in ("same", "earlier") for _, when in creators):
+                other = [u for u, when in creators if when == "other-env"]
+                if other:
+                    findings.append(_diagnostic(
+                        "GD709", Severity.WARNING,
+                        f"{app.name}: namespace {namespace} of {what} is created by "
+                        f"{other[0].app.name}, another environment's root, not ordered with this one",
+                        "create it in an earlier wave of this environment, or declare it with "
+                        "Cluster(namespaces=[...])", service, app.name))
+                else:
+                    findings.append(_diagnostic(
+                        "GD704", Severity.WARNING if unrendered else Severity.ERROR,
+                        f"{app.name}: {what} goes to namespace {namespace}, which nothing creates "
+                        f"before it{hint_unverified}",
+                        "set create_namespace=True on the Application whose destination it is, "
+                        "create it in an earlier wave, or declare it with Cluster(namespaces=[...])",
+                        service, app.name))
+        key = (server, group, kind, namespace or "", name)
+        first = owners.setdefault(key, unit)
+        if first is not unit:
+            findings.append(_diagnostic(
+                "GD705", Severity.ERROR,
+                f"{app.name}: {what} is rendered by {first.app.name} too: two Applications would "
+                "fight over it (Argo CD's shared-resource warning, endless re-syncs)",
+                "render it in one Application only (change the release name or the values)",
+                service, app.name))
+    return Verdict(unit, tuple(findings), windows)
+
+
+def kind_counts(objects) -> str:
+    counts = Counter(obj.get("kind", "?") for _, obj in objects)
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))

@@ -1,0 +1,160 @@
+"""External charts offline: `charts pull` from a real Helm repository on 127.0.0.1, then render
+and preflight with no network; and every way the lock or cache can be wrong."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from tests.helpers import run_cli, snapshot
+from tests.preflight.helpers import build_chart, crd, helm_repository, manifest, write_project
+
+pytest.importorskip("helm_python", reason="the Helm engine (the render extra) is not installed")
+
+WIDGET_CRD = crd("acme.io", "Widget")
+SERVICES = '''
+Service("widgets", project=app, wave=first, chart=HelmChart("{url}", "widgets", "1.0.0")),
+Service("web", project=app, wave=second, chart=HelmChart("{url}", "webapp", "2.0.0"),  # web
+        values={{"replicas": 2}}),
+Service("api", project=app, wave=second, image=Image("ghcr.io/acme/api", "1.0.0")),
+'''
+# the standard chart's Argo Rollouts kinds: installed on these clusters outside the platform
+CLUSTER = (', kinds=[ClusterKind("argoproj.io/v1alpha1", "Rollout"), '
+           'ClusterKind("argoproj.io/v1alpha1", "AnalysisTemplate")]')
+
+
+def charts(folder):
+    widgets = build_chart(folder, "widgets", "1.0.0", {"cm.yaml": manifest("v1", "ConfigMap", "w")},
+                          crds={"widget.yaml": WIDGET_CRD})
+    webapp = build_chart(folder, "webapp", "2.0.0", {
+        "widget.yaml": "apiVersion: acme.io/v1\nkind: Widget\nmetadata:\n  name: {{ .Release.Name }}\n",
+        "deploy.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+                        "data:\n  replicas: {{ .Values.replicas | quote }}\n")})
+    return [widgets, webapp]
+
+
+@pytest.fixture
+def pulled(tmp_path):
+    """A project whose two external charts were pulled from a local repository, which is then
+    gone: everything after this runs with no network."""
+    with helm_repository(tmp_path / "repo", charts(tmp_path / "src")) as url:
+        project = write_project(tmp_path / "p", SERVICES.format(url=url), {}, cluster=CLUSTER)
+        run = run_cli("charts", "pull", cwd=project)
+        assert run.returncode == 0, run.stderr
+    return project, url, tmp_path / "repo"
+
+
+def test_pull_locks_and_caches_then_render_and_preflight_work_offline(pulled):
+    project, url, repo = pulled
+    lock = (project / "platforms/charts.lock").read_text()
+    for name, version in (("widgets", "1.0.0"), ("webapp", "2.0.0")):
+        archive = (repo / f"{name}-{version}.tgz").read_bytes()
+        digest = "sha256:" + hashlib.sha256(archive).hexdigest()
+        assert f"- repository: {url}\n  name: {name}\n  version: {version}\n  digest: {digest}\n" in lock
+        assert (project / ".gitops-dsl/charts" / f"{digest[7:]}.tgz").read_bytes() == archive
+    render = run_cli("render", "--check", cwd=project)
+    assert render.returncode == 0, render.stdout + render.stderr
+    assert "3 rendered, 0 skipped, 0 with problems" in render.stdout
+    preflight = run_cli("preflight", "--format", "json", cwd=project)
+    assert preflight.returncode == 0, preflight.stderr
+    plan = json.loads(preflight.stdout)
+    assert [(a["name"], a["rendered"], a["ok"]) for a in plan["applications"]] == [
+        ("widgets-stg", True, True), ("api-stg", True, True), ("web-stg", True, True)]
+    web = next(a for a in plan["applications"] if a["name"] == "web-stg")
+    assert {(r["kind"], r["name"]) for r in web["resources"]} == {("Widget", "web"), ("ConfigMap", "web")}
+    assert plan["diagnostics"] == []
+    again = run_cli("charts", "pull", cwd=project)   # offline: everything is cached already
+    assert again.returncode == 0 and again.stdout.count("cached    ") == 2
+
+
+def test_a_crd_from_a_later_external_chart_is_caught(pulled):
+    project, _, _ = pulled
+    demo = project / "platforms/demo.py"
+    demo.write_text(demo.read_text().replace('"widgets", "1.0.0")', '"widgets", "1.0.0"), wave=third'
+                                             ).replace("wave=first, chart", "chart"))
+    run = run_cli("preflight", cwd=project)
+    assert run.returncode == 1
+    assert "error[GD702] web-stg: Widget/web (webapp/templates/widget.yaml) (acme.io/v1)" in run.stderr
+    assert "its CRD comes from widgets-stg in the same or a later wave" in run.stderr
+
+
+def test_a_chart_missing_from_the_cache_is_named_with_the_command(pulled):
+    project, _, _ = pulled
+    for archive in (project / ".gitops-dsl/charts").glob("*.tgz"):
+        archive.unlink()
+    run = run_cli("preflight", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert ("warning[GD707] web-stg: not rendered, so not judged: chart webapp 2.0.0 from "
+            in run.stderr) and "is not in the chart cache" in run.stderr
+    assert "run `gitops-dsl charts pull`" in run.stderr
+    assert run_cli("preflight", "--strict", cwd=project).returncode == 1
+
+
+def test_a_corrupt_cache_entry_is_an_error(pulled):
+    project, _, _ = pulled
+    archive = sorted((project / ".gitops-dsl/charts").glob("*.tgz"))[0]
+    archive.write_bytes(b"not the chart")
+    run = run_cli("preflight", cwd=project)
+    assert run.returncode == 1 and "error[GD708]" in run.stderr
+    assert "the cached archive" in run.stderr and "delete it and run `gitops-dsl charts pull`" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("digest: sha256:", "digest: sha256:zz", 1), "is not sha256:<64 hex digits>"),
+    (lambda t: t + "  - [\n", "not valid YAML"),
+    (lambda t: t.replace("  name: webapp\n", ""), "entry without a string `name`"),
+    (lambda t: "charts: 5\n", "expected a mapping with a `charts:` list"),
+])
+def test_a_lock_edited_by_hand_is_a_clear_error(pulled, edit, message):
+    project, _, _ = pulled
+    lock = project / "platforms/charts.lock"
+    lock.write_text(edit(lock.read_text()))
+    for command in (["preflight"], ["render"], ["charts", "list"]):
+        run = run_cli(*command, cwd=project)
+        assert run.returncode == 1, command
+        assert "charts.lock" in run.stderr and "error[GD708]" in run.stderr and message in run.stderr
+        assert "Traceback" not in run.stderr
+
+
+def test_a_repository_that_changed_a_published_chart_is_refused(tmp_path):
+    with helm_repository(tmp_path / "repo", charts(tmp_path / "src")) as url:
+        project = write_project(tmp_path / "p", SERVICES.format(url=url), {}, cluster=CLUSTER)
+        assert run_cli("charts", "pull", cwd=project).returncode == 0
+    lock_before = (project / "platforms/charts.lock").read_bytes()
+    for archive in (project / ".gitops-dsl/charts").glob("*.tgz"):
+        archive.unlink()
+    changed = build_chart(tmp_path / "src2", "webapp", "2.0.0", {"cm.yaml": manifest("v1", "ConfigMap", "x")})
+    widgets = charts(tmp_path / "src3")[0]
+    with helm_repository(tmp_path / "repo2", [widgets, changed]) as url2:
+        demo = project / "platforms/demo.py"
+        demo.write_text(demo.read_text().replace(url, url2))
+        lock = project / "platforms/charts.lock"
+        lock.write_text(lock.read_text().replace(url, url2))
+        lock_before = lock.read_bytes()
+        run = run_cli("charts", "pull", cwd=project)
+    assert run.returncode == 1
+    assert "webapp 2.0.0" in run.stderr and "now serves an archive with digest" in run.stderr
+    assert (project / "platforms/charts.lock").read_bytes() == lock_before
+
+
+def test_an_unreachable_repository_is_a_clear_error(tmp_path):
+    project = write_project(tmp_path / "p", SERVICES.format(url="http://127.0.0.1:9"), {}, cluster=CLUSTER)
+    run = run_cli("charts", "pull", cwd=project)
+    assert run.returncode == 1 and "charts pull failed" in run.stderr and "Traceback" not in run.stderr
+    assert not (project / "platforms/charts.lock").exists()
+
+
+def test_a_chart_that_fails_to_render_is_reported_and_nothing_is_written(tmp_path):
+    services = 'Service("x", project=app, chart=GitPath("charts/x"), values={"a": 1}),  # x'
+    project = write_project(tmp_path, services, {
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x/templates/cm.yaml": '{{ fail "the value b is required" }}\n'})
+    assert run_cli("compile", cwd=project).returncode == 0
+    before = snapshot(project / "build")
+    run = run_cli("preflight", cwd=project)
+    assert run.returncode == 1
+    assert "error[GD706] x-stg: charts/x:" in run.stderr and "the value b is required" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert snapshot(project / "build") == before

@@ -1,0 +1,170 @@
+"""Each preflight rule: a small platform that breaks exactly that rule gets the right code at the
+right line, naming the rendered resource; a fixed variant passes."""
+from __future__ import annotations
+
+from gitops_dsl.diagnostics import Severity
+from tests.preflight.helpers import codes, crd, judged, line_of, manifest, write_project
+
+CONFIG = manifest("v1", "ConfigMap", "settings")
+
+
+def errors(plan):
+    return [d for d in plan.diagnostics if d.severity is Severity.ERROR]
+
+
+def test_a_resource_outside_the_projects_destinations_fails_the_sync(tmp_path):
+    services = 'Service("mon", project=app, chart=GitPath("k8s/mon", tool="directory")),'
+    broken = write_project(tmp_path / "a", services, {
+        "k8s/mon/svc.yaml": manifest("v1", "Service", "kubelet", "kube-system")})
+    plan = judged(broken)
+    [d] = errors(plan)
+    assert d.code == "GD701" and d.location.line == line_of(broken, 'app = Project("app"')
+    assert "Service/kubelet (svc.yaml)" in d.message
+    assert "namespace kube-system on https://stg.example:6443 is not a destination" in d.message
+    fixed = write_project(tmp_path / "b", services, {"k8s/mon/svc.yaml": manifest("v1", "Service", "kubelet")})
+    assert codes(judged(fixed)) == []
+
+
+def test_a_cluster_scoped_kind_needs_the_whitelist(tmp_path):
+    services = 'Service("ops", project=app, chart=GitPath("k8s/ops", tool="directory")),'
+    files = {"k8s/ops/role.yaml": manifest("rbac.authorization.k8s.io/v1", "ClusterRole", "ops")}
+    plan = judged(write_project(tmp_path / "a", services, files))
+    assert codes(plan) == ["GD701"] and "not in project app's clusterResourceWhitelist" in \
+        plan.diagnostics[0].message
+    fixed = write_project(tmp_path / "b", services, files, resources='ResourceKind("", "Namespace"), '
+                          'ResourceKind("rbac.authorization.k8s.io", "ClusterRole")')
+    assert codes(judged(fixed)) == []
+
+
+def test_create_namespace_needs_namespace_in_the_project(tmp_path):
+    services = 'Service("x", project=app, chart=GitPath("k8s/x", tool="directory")),'
+    plan = judged(write_project(tmp_path / "a", services, {"k8s/x/cm.yaml": CONFIG}, resources=""))
+    [d] = plan.diagnostics
+    assert d.code == "GD701" and "resource :Namespace is not permitted in project" in d.message
+    assert codes(judged(write_project(tmp_path / "b", services, {"k8s/x/cm.yaml": CONFIG}))) == []
+
+
+def test_a_custom_resource_needs_its_crd_from_an_earlier_wave(tmp_path):
+    files = {"k8s/op/crd.yaml": crd("acme.io", "Widget"),
+             "k8s/use/widget.yaml": manifest("acme.io/v1", "Widget", "w")}
+    late = '''
+    Service("op", project=app, wave=second, chart=GitPath("k8s/op", tool="directory")),
+    Service("use", project=app, wave=first, chart=GitPath("k8s/use", tool="directory")),  # uses
+    '''
+    project = write_project(tmp_path / "a", late, files)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.severity, d.location.line) == ("GD702", Severity.ERROR, line_of(project, "# uses"))
+    assert "Widget/w (widget.yaml) (acme.io/v1): its CRD comes from op-stg in the same or a later " \
+           "wave" in d.message
+    early = late.replace("wave=second", "wave=X").replace("wave=first", "wave=second").replace(
+        "wave=X", "wave=first")
+    assert codes(judged(write_project(tmp_path / "b", early, files))) == []
+    # the same Application may ship the CRD with its resources (CRDs are applied first)
+    both = 'Service("op", project=app, chart=GitPath("k8s/op", tool="directory")),'
+    assert codes(judged(write_project(tmp_path / "c", both, {
+        "k8s/op/crd.yaml": crd("acme.io", "Widget"),
+        "k8s/op/w.yaml": manifest("acme.io/v1", "Widget", "w")}))) == []
+
+
+def test_a_crd_declared_on_the_cluster_is_accepted(tmp_path):
+    services = 'Service("use", project=app, chart=GitPath("k8s/use", tool="directory")),'
+    files = {"k8s/use/widget.yaml": manifest("acme.io/v1", "Widget", "w")}
+    assert codes(judged(write_project(tmp_path / "a", services, files))) == ["GD702"]
+    declared = write_project(tmp_path / "b", services, files,
+                             cluster=', kinds=[ClusterKind("acme.io/v1", "Widget")]')
+    assert codes(judged(declared)) == []
+
+
+def test_the_api_version_must_be_one_the_crd_serves(tmp_path):
+    services = '''
+    Service("op", project=app, wave=first, chart=GitPath("k8s/op", tool="directory")),
+    Service("use", project=app, wave=second, chart=GitPath("k8s/use", tool="directory")),  # uses
+    '''
+    files = {"k8s/op/crd.yaml": crd("external-secrets.io", "ExternalSecret", ("v1beta1",)),
+             "k8s/use/es.yaml": manifest("external-secrets.io/v1", "ExternalSecret", "db")}
+    project = write_project(tmp_path / "a", services, files)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.location.line) == ("GD703", line_of(project, "# uses"))
+    assert "uses external-secrets.io/v1, which the installed CRD does not serve (served: v1beta1)" \
+        in d.message
+    files["k8s/op/crd.yaml"] = crd("external-secrets.io", "ExternalSecret", ("v1", "v1beta1"))
+    assert codes(judged(write_project(tmp_path / "b", services, files))) == []
+
+
+def test_a_namespace_must_exist_or_be_created_before(tmp_path):
+    no_create = '''
+    Service("x", project=app, wave=second, namespace="shared",  # here
+            chart=GitPath("k8s/x", tool="directory"),
+            sync=SyncPolicy(options=SyncOptions(create_namespace=False))),
+    '''
+    files = {"k8s/x/cm.yaml": CONFIG, "k8s/ns/cm.yaml": manifest("v1", "ConfigMap", "other")}
+    project = write_project(tmp_path / "a", no_create, files)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.location.line) == ("GD704", line_of(project, "# here"))
+    assert "goes to namespace shared, which nothing creates before it" in d.message
+    creator = no_create + '''
+    Service("ns", project=app, wave=first, namespace="shared",
+            chart=GitPath("k8s/ns", tool="directory")),
+    '''
+    assert codes(judged(write_project(tmp_path / "b", creator, files))) == []
+    declared = write_project(tmp_path / "c", no_create, files, cluster=', namespaces=["shared"]')
+    assert codes(judged(declared)) == []
+
+
+def test_two_applications_rendering_one_resource_fight(tmp_path):
+    services = '''
+    Service("a", project=app, chart=GitPath("k8s/a", tool="directory")),
+    Service("b", project=app, chart=GitPath("k8s/b", tool="directory")),  # second
+    '''
+    role = manifest("rbac.authorization.k8s.io/v1", "ClusterRole", "reader")
+    resources = 'ResourceKind("", "Namespace"), ResourceKind("rbac.authorization.k8s.io", "ClusterRole")'
+    project = write_project(tmp_path / "a", services, {"k8s/a/r.yaml": role, "k8s/b/r.yaml": role},
+                            resources=resources)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.location.line) == ("GD705", line_of(project, "# second"))
+    assert "ClusterRole/reader (r.yaml) is rendered by a-stg too" in d.message
+    other = manifest("rbac.authorization.k8s.io/v1", "ClusterRole", "writer")
+    assert codes(judged(write_project(tmp_path / "b", services, {"k8s/a/r.yaml": role,
+                                                                  "k8s/b/r.yaml": other},
+                                      resources=resources))) == []
+
+
+def test_a_crd_from_another_environments_root_is_not_ordered(tmp_path):
+    services = '''
+    Service("op", project=app, environments=["dev"], chart=GitPath("k8s/op", tool="directory")),
+    Service("use", project=app, environments=["stg"], wave=second,  # uses
+            chart=GitPath("k8s/use", tool="directory")),
+    '''
+    extra = 'dev = Environment("dev", cluster=cluster, zone="z")\n'
+    files = {"k8s/op/crd.yaml": crd("acme.io", "Widget"),
+             "k8s/use/widget.yaml": manifest("acme.io/v1", "Widget", "w")}
+    project = write_project(tmp_path, services, files, envs=", dev", extra=extra)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.severity, d.location.line) == ("GD709", Severity.WARNING,
+                                                     line_of(project, "# uses"))
+    assert "comes from op-dev, another environment's root" in d.message
+
+
+def test_the_plan_walks_waves_in_order_and_shows_the_sync_windows(tmp_path):
+    services = '''
+    Service("late", project=app, wave=third, chart=GitPath("k8s/x", tool="directory")),
+    Service("early", project=app, wave=first, chart=GitPath("k8s/x", tool="directory"),
+            namespace="early"),
+    '''
+    extra = ""
+    project = write_project(tmp_path, services, {"k8s/x/cm.yaml": CONFIG}, extra=extra)
+    text = (project / "platforms/demo.py").read_text().replace(
+        "app = Project(\"app\", cluster_resources=[",
+        "app = Project(\"app\", sync_windows=[SyncWindow(\"deny\", \"0 18 * * 5\", \"62h\", "
+        "services=[\"late\"])], cluster_resources=[")
+    (project / "platforms/demo.py").write_text(text)
+    from gitops_dsl.preflight import format_text
+    out = format_text(judged(project))
+    assert out.splitlines() == [
+        "environment stg (zone z, cluster stg)",
+        "  wave 0 (first)",
+        "    early-stg                        ok: 1 resource(s) (ConfigMap 1)",
+        "  wave 2 (third)",
+        "    late-stg                         ok: 1 resource(s) (ConfigMap 1); sync window deny "
+        "'0 18 * * 5' for 62h",
+        "2 Application(s): 2 rendered and judged, 0 not; 0 error(s), 0 warning(s)"]
