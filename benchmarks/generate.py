@@ -111,16 +111,20 @@ def generate(services: int, envs: int, zones: int, out: Path) -> None:
             f"from _common import *\n\nSERVICES = [\n{body},\n]\n")
     env_lines = ",\n    ".join(
         f'Environment("{e}", zone="{zone_names[i % zones]}", '
-        f'cluster=Cluster("{e}", "https://{e}.k8s.example.com:6443"), '
+        f'cluster=Cluster("{e}", "https://{e}.k8s.example.com:6443", kinds=CONTROLLER_KINDS), '
         f'sync=SyncPolicy(retry=Retry(limit={3 if e == "prod" else 5})))' for i, e in enumerate(env_names))
     imports = "\n".join(f"from {t} import SERVICES as {t.upper()[1:]}" for t in teams)
     (platforms / "estate.py").write_text(
         "from gitops_dsl import *\n" + imports + "\n\n"
+        "# the kinds the standard chart renders: their controllers are installed outside the estate\n"
+        'CONTROLLER_KINDS = [ClusterKind("argoproj.io/v1alpha1", "Rollout"),\n'
+        '                    ClusterKind("argoproj.io/v1alpha1", "AnalysisTemplate"),\n                    ClusterKind("bitnami.com/v1alpha1", "SealedSecret")]\n\n'
         f"environments = [\n    {env_lines},\n]\n\n"
         "platform = Platform(\n"
         '    "estate", gitops_repo=Repo("https://git.example.com/org/gitops.git"),\n'
         "    environments=environments,\n"
-        '    projects=[Project("app"), Project("data"), Project("edge")],\n'
+        '    projects=[Project(n, cluster_resources=[ResourceKind("", "Namespace")])\n'
+        '              for n in ("app", "data", "edge")],\n'
         f"    services=[*{', *'.join(t.upper()[1:] for t in teams)}],\n"
         "    sync=SyncPolicy(options=SyncOptions(apply_out_of_sync_only=True)),\n"
         ")\n")

@@ -101,17 +101,41 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
                 rewritten=rewritten, floor=floor_s, rss=max(cold_rss, noop_rss, one_rss))
 
 
+def bench_preflight(size: int, envs: int, work: Path) -> dict:
+    """`gitops-dsl preflight` on a generated estate: cold (no rendered manifests cached) and
+    again (rendered manifests cached by input key)."""
+    project = work / f"estate-{size}"
+    if not (project / "build").is_dir():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--services", str(size), "--envs",
+                        str(envs), "--zones", "2", "--out", str(project)], check=True)
+        timed([sys.executable, "-m", "gitops_dsl", "compile"], project)
+    cli = [sys.executable, "-m", "gitops_dsl", "preflight"]
+    shutil.rmtree(project / ".gitops-dsl" / "rendered", ignore_errors=True)
+    cold_s, cold_rss, out = timed(cli, project)
+    warm_s, warm_rss, _ = timed(cli, project)
+    summary = out.strip().splitlines()[-1]
+    return dict(size=size, cold=cold_s, warm=warm_s, rss=max(cold_rss, warm_rss), summary=summary)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--envs", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/dev/shm/gitops-dsl-bench"))
+    parser.add_argument("--preflight", type=int, metavar="SIZE",
+                        help="Time `gitops-dsl preflight` on the SIZE x ENVS estate instead.")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ["PYTHONPATH"] = str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")
     # measure what an installed gitops-dsl does: with its bytecode cached (pip compiles it)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    if args.preflight:
+        r = bench_preflight(args.preflight, args.envs, args.work)
+        print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}")
+        print(f"preflight {r['size']} x {args.envs}: cold {r['cold']:.1f} s, rendered manifests "
+              f"cached {r['warm']:.1f} s, peak RSS {r['rss']:.0f} MB ({r['summary']})")
+        return
     rows = [bench(int(s), args.envs, args.work, args.repeat) for s in args.sizes.split(",")]
     print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}, "
           f"work folder {args.work}")

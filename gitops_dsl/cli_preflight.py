@@ -110,7 +110,8 @@ def preflight_command(env_name, fmt, strict, cache, platforms) -> None:
         sys.exit(1)
     charts = chart_cache(settings, cache)
     try:
-        plan = run_preflight(result, settings.root, charts, env=env_name, strict=strict)
+        plan = run_preflight(result, settings.root, charts, env=env_name, strict=strict,
+                             cache=settings.root / ".gitops-dsl" / "rendered")
     except RenderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     cwd = str(Path.cwd())

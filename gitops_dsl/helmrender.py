@@ -55,9 +55,59 @@ class ChartCache:
     folder: Path
 
 
+class RenderCache:
+    """Rendered manifests by input key: the chart's bytes (its digest, or a hash of the chart
+    folder's files), the merged values and every render option. A second preflight of an
+    unchanged platform reads these instead of running the Helm engine."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._charts: dict[str, str] = {}
+
+    def chart_key(self, chart: Path) -> str:
+        key = self._charts.get(str(chart))
+        if key is None:
+            import hashlib
+            h = hashlib.sha256()
+            if chart.is_file():
+                h.update(chart.read_bytes())
+            else:
+                for path in sorted(p for p in chart.rglob("*") if p.is_file()):
+                    h.update(str(path.relative_to(chart)).encode() + b"\0" + path.read_bytes() + b"\0")
+            key = self._charts[str(chart)] = h.hexdigest()
+        return key
+
+    def key(self, chart: Path, values: dict, options: dict) -> str:
+        import hashlib
+        import json
+        from ._version import __version__
+        material = json.dumps([__version__, self.chart_key(chart), values, options],
+                              sort_keys=True, default=str)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def get(self, key: str) -> tuple | None:
+        import json
+        try:
+            data = json.loads((self.folder / f"{key}.json").read_text("utf-8"))
+            return tuple((t, o) for t, o in data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def put(self, key: str, objects: tuple) -> None:
+        import json
+        from .emit.writer import atomic_write
+        try:
+            atomic_write(self.folder / f"{key}.json",
+                         json.dumps([list(pair) for pair in objects]).encode("utf-8"))
+        except OSError:
+            pass   # a cache that cannot be written only costs time
+
+
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
                         service: str | None = None, checkout=(),
-                        charts: ChartCache | None = None) -> list[Rendered]:
+                        charts: ChartCache | None = None,
+                        cache: RenderCache | None = None,
+                        documents: Mapping | None = None) -> list[Rendered]:
     """Render each Application of a compiled tree. `checkout` lists the (repository URL,
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
@@ -68,11 +118,11 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     out = []
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder:
         tree = Path(folder)
-        for path, data in files.items():
+        for path in files:      # keys only: `files` may serialize lazily (emit.files.Files)
             if path.startswith("gitops/charts/"):
                 target = tree / path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                target.write_bytes(files[path])
         for path in sorted(files):
             parts = path.split("/")
             if not (path.startswith("gitops/argo-apps/") and len(parts) == 7 and parts[3] == "apps"):
@@ -80,14 +130,15 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             zone, app_env, name = parts[2], parts[4], parts[6][:-len(".yaml")]
             if (env and app_env != env) or (service and name != service):
                 continue
-            doc = load(files[path])
+            doc = documents[path] if documents is not None else load(files[path])
             out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout,
-                                   charts))
+                                   charts, cache, documents))
     return out
 
 
 def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, checkout,
-                charts: ChartCache | None) -> Rendered:
+                charts: ChartCache | None, cache: RenderCache | None = None,
+                documents: Mapping | None = None) -> Rendered:
     spec = doc["spec"]
     name = doc["metadata"]["name"]
     namespace = spec["destination"].get("namespace", "")
@@ -131,13 +182,21 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
         target = index.find(value_file)
         if target is None:
             return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
-        values = deep_merge(values, load(files[target]) or {})
+        data = documents[target] if documents is not None and target in documents else \
+            load(files[target])
+        values = deep_merge(values, data or {})
+    options = {"name": helm_options.get("releaseName", name), "namespace": namespace,
+               "is_install": True, "kube_version": helm_options.get("kubeVersion"),
+               "api_versions": helm_options.get("apiVersions")}
+    key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
+        if cache is not None else None
+    if key is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return attrs.evolve(base, objects=hit)
     try:
         with helm.Chart.load(str(chart_dir)) as chart:
-            rendered = _render(helm, chart, values, {
-                "name": helm_options.get("releaseName", name), "namespace": namespace,
-                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
-                "api_versions": helm_options.get("apiVersions")})
+            rendered = _render(helm, chart, values, options)
             crds = [] if helm_options.get("skipCrds") else chart.crds
     except helm.HelmError as exc:
         return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
@@ -155,6 +214,8 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
         return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
+    if key is not None:
+        cache.put(key, tuple(objects))
     return attrs.evolve(base, objects=tuple(objects))
 
 
@@ -206,16 +267,14 @@ def _render(helm, chart, values: dict, options: dict) -> dict[str, str]:
 
 
 def check_rendered(item: Rendered, crds: dict) -> list[str]:
-    """Schema and namespace problems of one rendered Application."""
+    """Schema problems of one rendered Application."""
     problems = []
     for template, obj in item.objects:
         kind = obj.get("kind", "?")
         name = (obj.get("metadata") or {}).get("name", "?")
         where = f"{item.app}: {template}: {kind}/{name}"
-        namespace = (obj.get("metadata") or {}).get("namespace")
-        if namespace and namespace != item.namespace:
-            problems.append(f"{where}: namespace {namespace!r}, but the Application deploys to "
-                            f"{item.namespace!r}")
+        # a namespace other than the destination is legal where the project admits it:
+        # `gitops-dsl preflight` judges that against the AppProject (GD701)
         api = obj.get("apiVersion", "")
         if (api, kind) in crds:
             for error in crds[(api, kind)].iter_errors(obj):

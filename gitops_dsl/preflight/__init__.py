@@ -43,14 +43,31 @@ def units_of(result, rendered) -> list[Unit]:
     return units
 
 
+class _Documents:
+    """The compiled documents as parsed data, without a YAML round trip (yaml documents only)."""
+
+    def __init__(self, tree):
+        self.tree = tree
+
+    def __contains__(self, path) -> bool:
+        doc = self.tree.get(path)
+        return doc is not None and doc.format == "yaml"
+
+    def __getitem__(self, path):
+        return self.tree[path].data
+
+
 def run_preflight(result, root: Path, charts=None, *, env: str | None = None,
-                  strict: bool = False) -> Plan:
+                  strict: bool = False, cache: Path | None = None) -> Plan:
     """Render every Application of a successful compile and judge it. Needs the Helm engine
-    (helmrender.RenderUnavailable otherwise)."""
-    from ..helmrender import render_applications
-    rendered = render_applications({p: result.files[p] for p in result.files}, root,
+    (helmrender.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
+    input key (none: render everything)."""
+    from ..helmrender import RenderCache, render_applications
+    documents = _Documents(result.tree)
+    rendered = render_applications(result.files, root, documents=documents,
                                    checkout=[(p.gitops_repo.url, p.gitops_repo.revision)
-                                             for p in result.platforms], charts=charts)
+                                             for p in result.platforms], charts=charts,
+                                   cache=RenderCache(cache) if cache else None)
     verdicts = judge(units_of(result, rendered))
     if env is not None:
         verdicts = [v for v in verdicts if v.unit.app.env.name == env]

@@ -121,8 +121,10 @@ def judge(units: Iterable[Unit]) -> list[Verdict]:
         by_cluster.setdefault(unit.app.env.cluster.server, []).append(unit)
     verdicts = []
     owners: dict[tuple, Unit] = {}
+    known = {server: (_crds(members), _namespaces(members)) for server, members in by_cluster.items()}
     for unit in units:
-        verdicts.append(_judge_one(unit, by_cluster[unit.app.env.cluster.server], owners))
+        server = unit.app.env.cluster.server
+        verdicts.append(_judge_one(unit, by_cluster[server], owners, *known[server]))
     return verdicts
 
 
@@ -141,7 +143,26 @@ def _crds(units: list[Unit]) -> dict[tuple[str, str], list[Provider]]:
     return found
 
 
-def _namespaces(units: list[Unit]) -> dict[str, list[Unit]]:
+@attrs.frozen
+class Creators:
+    """Who creates one namespace on a cluster: the Applications, and per environment the
+    earliest wave that does."""
+
+    units: frozenset          # ids of the Units
+    first_wave: dict          # env name -> lowest wave
+    example: dict             # env name -> one Unit of that env
+
+    def when(self, unit: Unit) -> str:
+        """As _before: 'same', 'earlier', 'other-env' or 'not-earlier' (the best of them)."""
+        if id(unit) in self.units:
+            return "same"
+        env = unit.app.env.name
+        if env in self.first_wave and self.first_wave[env] < unit.app.wave:
+            return "earlier"
+        return "other-env" if any(e != env for e in self.first_wave) else "not-earlier"
+
+
+def _namespaces(units: list[Unit]) -> dict[str, Creators]:
     made: dict[str, list[Unit]] = {}
     for unit in units:
         if _creates_namespace(unit) and unit.app.namespace:
@@ -151,7 +172,16 @@ def _namespaces(units: list[Unit]) -> dict[str, list[Unit]]:
                 name = (obj.get("metadata") or {}).get("name")
                 if name:
                     made.setdefault(name, []).append(unit)
-    return made
+    out = {}
+    for name, creators in made.items():
+        first: dict[str, int] = {}
+        example: dict[str, Unit] = {}
+        for u in creators:
+            env = u.app.env.name
+            if env not in first or u.app.wave < first[env]:
+                first[env], example[env] = u.app.wave, u
+        out[name] = Creators(frozenset(id(u) for u in creators), first, example)
+    return out
 
 
 def _before(provider: Unit, unit: Unit) -> str:
@@ -164,7 +194,8 @@ def _before(provider: Unit, unit: Unit) -> str:
     return "earlier" if provider.app.wave < unit.app.wave else "not-earlier"
 
 
-def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict) -> Verdict:
+def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
+               made_namespaces: dict) -> Verdict:
     app = unit.app
     service = app.service
     project_owner = next((p for p in app.platform.projects if p.name == app.project), None)
@@ -185,8 +216,6 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict) -> Verdict:
     server = app.env.cluster.server
     unrendered = [u.app.name for u in cluster_units if not u.rendered
                   and u.app.env.name == app.env.name and u.app.wave < app.wave]
-    crds = _crds(cluster_units)
-    made_namespaces = _namespaces(cluster_units)
     declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
     hint_unverified = (f" (not verified: {', '.join(unrendered[:5])} of an earlier wave could not "
                        "be rendered)") if unrendered else ""   # for namespaces
@@ -267,14 +296,15 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict) -> Verdict:
                 "widen the Project (destinations, cluster_resources)", project_owner, app.name))
         if namespace and namespace not in BUILTIN_NAMESPACES and \
                 namespace not in app.env.cluster.namespaces:
-            creators = [(u, _before(u, unit)) for u in made_namespaces.get(namespace, [])]
-            if not any(when in ("same", "earlier") for _, when in creators):
-                other = [u for u, when in creators if when == "other-env"]
-                if other:
+            creators = made_namespaces.get(namespace)
+            when = creators.when(unit) if creators is not None else "none"
+            if when not in ("same", "earlier"):
+                if when == "other-env":
+                    other = next(u for e, u in sorted(creators.example.items()) if e != app.env.name)
                     findings.append(_diagnostic(
                         "GD709", Severity.WARNING,
                         f"{app.name}: namespace {namespace} of {what} is created by "
-                        f"{other[0].app.name}, another environment's root, not ordered with this one",
+                        f"{other.app.name}, another environment's root, not ordered with this one",
                         "create it in an earlier wave of this environment, or declare it with "
                         "Cluster(namespaces=[...])", service, app.name))
                 else:

@@ -202,3 +202,25 @@ def test_hash_seed_does_not_change_a_byte(tmp_path):
 def test_committed_build_is_current():
     run = run_cli("compile", "--check", cwd=REPO)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_example_passes_preflight_naming_each_uncached_chart():
+    """No network here: the example's external charts are not cached, so they are named (GD707,
+    a warning) and everything that can be rendered is judged without an error."""
+    pytest.importorskip("helm_python", reason="the Helm engine (the render extra) is not installed")
+    import json
+    run = subprocess.run([sys.executable, "-m", "gitops_dsl.cli", "preflight", "--format", "json",
+                          "--cache", str(REPO / "tests" / "no-such-cache")], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    plan = json.loads(run.stdout)
+    errors = [d for d in plan["diagnostics"] if d["severity"] == "error"]
+    assert errors == []
+    skipped = {a["name"] for a in plan["applications"] if not a["rendered"]}
+    named = {d["subject"] for d in plan["diagnostics"] if d["code"] == "GD707"}
+    assert skipped == named and "prometheus-prod" in skipped
+    judged = {a["name"] for a in plan["applications"] if a["rendered"]}
+    assert {"plate-api-prod", "openbao-secrets-prod", "plate-web-stg"} <= judged
+    for d in plan["diagnostics"]:
+        if d["code"] == "GD707":
+            assert "gitops-dsl charts pull" in d["message"]
