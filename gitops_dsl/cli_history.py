@@ -1,0 +1,186 @@
+"""CLI: `gitops-dsl history` and `gitops-dsl rollback` - what a service ran in an environment,
+from git history, and the minimal change that brings back an earlier version."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _compile, _report, _settings, main
+
+
+def _target_app(settings, service: str, env: str):
+    """Compile the working tree and make sure the service runs in the environment."""
+    from .api import resolved_apps
+    result = _compile(settings)
+    if not result.ok:
+        _report(result, "text", Path.cwd())
+        click.echo("the platform does not compile: fix it first; nothing written", err=True)
+        sys.exit(1)
+    apps = resolved_apps(result)
+    if not any(a.service.name == service for a in apps):
+        raise click.ClickException(f"no service {service!r}; known: "
+                                   f"{', '.join(sorted({a.service.name for a in apps})[:30])}")
+    if not any(a.service.name == service and a.env.name == env for a in apps):
+        raise click.ClickException(f"{service} does not run in environment {env!r}; it runs in "
+                                   f"{', '.join(sorted(a.env.name for a in apps if a.service.name == service))}")
+    return result
+
+
+def _states(settings, service: str, env: str):
+    from .review.history import HistoryError, history
+    try:
+        return history(settings.root, settings.platforms, service, env,
+                       severity=settings.severity, allow=settings.allow)
+    except HistoryError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _describe(state) -> str:
+    parts = []
+    if state.image:
+        parts.append(f"image {state.image}")
+    if state.chart:
+        parts.append(f"chart {state.chart}")
+    return ", ".join(parts) or state.chart_source
+
+
+@main.command("history")
+@click.argument("service")
+@click.option("--env", "env_name", required=True, help="The environment.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--platforms", "platforms", metavar="DIR")
+def history_command(service, env_name, fmt, platforms) -> None:
+    """What SERVICE ran in an environment, newest first: commit, date, image, chart version."""
+    settings = _settings(platforms, None)
+    _target_app(settings, service, env_name)
+    states = _states(settings, service, env_name)
+    if fmt == "json":
+        click.echo(json.dumps([{"commit": s.commit, "date": s.date, "subject": s.subject,
+                                "image": s.image, "chart": s.chart, "chart_source": s.chart_source,
+                                "values": s.values} for s in states], indent=2, default=str))
+        return
+    click.echo(f"{service} in {env_name}, newest first:")
+    for newer, older in zip(states, [*states[1:], None]):
+        changed = []
+        if older is not None:
+            if newer.image != older.image:
+                changed.append("image")
+            if newer.chart != older.chart or newer.chart_source != older.chart_source:
+                changed.append("chart")
+            if newer.values != older.values:
+                changed.append("values")
+        what = f" ({', '.join(changed)} changed)" if changed else ""
+        click.echo(f"  {newer.commit[:12]}  {newer.date[:16].replace('T', ' ')}  "
+                   f"{_describe(newer)}{what}  {newer.subject}")
+
+
+@main.command("rollback")
+@click.argument("service")
+@click.option("--env", "env_name", required=True, help="The environment to roll back.")
+@click.option("--to", "ref", help="Restore what the service ran at this commit, tag or branch.")
+@click.option("--steps", type=click.IntRange(min=1), help="Go back N versions [default: 1].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="How to print the diff (markdown for the pull request).")
+@click.option("--dry-run", is_flag=True, help="Print the change; write nothing.")
+@click.option("--platforms", "platforms", metavar="DIR")
+@click.option("--out", metavar="DIR")
+def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out) -> None:
+    """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
+    where only pins changed, else a report of what differs and the commits to revert."""
+    from .api import edit_versions, write
+    from .emit.writer import atomic_write, read_manifest
+    from .review.diff import diff_trees, format_markdown, format_text
+    from .review.history import (HistoryError, check_repository, commits_to_revert, dirty_paths,
+                                 state_at, value_differences)
+    if ref and steps:
+        raise click.ClickException("give --to or --steps, not both")
+    settings = _settings(platforms, out)
+    try:
+        top = check_repository(settings.root)
+    except HistoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    dirty = dirty_paths(top)
+    if dirty:
+        raise click.ClickException(f"the working tree has uncommitted changes ({', '.join(dirty[:5])}):"
+                                   " commit or stash them first; nothing written")
+    _target_app(settings, service, env_name)
+    states = _states(settings, service, env_name)
+    current = states[0]
+    if ref:
+        try:
+            target = state_at(ref, settings.root, settings.platforms, service, env_name,
+                              severity=settings.severity, allow=settings.allow)
+        except HistoryError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        steps = steps or 1
+        if len(states) <= steps:
+            raise click.ClickException(
+                f"no earlier version: the history has {len(states)} version(s) of {service} in "
+                f"{env_name}, so it cannot go back {steps}")
+        target = states[steps]
+    where = f"{target.commit[:12]} ({target.date[:10]})"
+    if target.same_as(current):
+        click.echo(f"nothing to roll back: {service} in {env_name} already runs what it ran at {where}")
+        return
+    edits = [(service, field, value, env_name) for field, value, now in
+             (("image", target.image, current.image), ("chart", target.chart, current.chart))
+             if value and value != now]
+    others = value_differences(current, target)
+    if target.chart_source != current.chart_source:
+        others.insert(0, ("chart", current.chart_source, target.chart_source))
+    reverts = commits_to_revert(states, target) if others else []
+
+    def report_others(stream_err: bool) -> None:
+        if not others:
+            return
+        click.echo(f"{'also ' if edits else ''}differs from {where}, which pins cannot restore:",
+                   err=stream_err)
+        for path, now, then in others:
+            click.echo(f"  {path}: {json.dumps(now, default=str)} -> {json.dumps(then, default=str)}",
+                       err=stream_err)
+        for state in reverts:
+            click.echo(f"  changed by {state.commit[:12]} {state.subject!r}: git revert "
+                       f"{state.commit[:12]}", err=stream_err)
+
+    if not edits:
+        report_others(True)
+        click.echo("rollback refused: nothing in the versions file changed since then; revert the "
+                   "commit(s) above instead", err=True)
+        sys.exit(1)
+    try:
+        edit = edit_versions(settings.platforms, edits, root=settings.root,
+                             severity=settings.severity, allow=settings.allow)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = edit.result
+    _report(result, "text", Path.cwd())
+    if not result.ok:
+        click.echo("rollback refused: the versions file and the output folder are unchanged", err=True)
+        sys.exit(1)
+    old = {}
+    for path in read_manifest(settings.out):
+        try:
+            old[path] = (settings.out / path).read_bytes()
+        except OSError:
+            continue
+    diff = diff_trees(old, result.files, env=env_name)
+    click.echo((format_markdown if fmt == "markdown" else format_text)(diff), nl=False)
+    report_others(False)
+    pins = ", ".join(f"{field} {value}" for _, field, value, _ in edits)
+    click.echo(f"commit message: Roll back {service} in {env_name} to {pins} (as of {where})")
+    if dry_run:
+        click.echo("dry run: nothing written")
+        return
+    atomic_write(edit.path, edit.new_text.encode("utf-8"))
+    click.echo(f"updated {os.path.relpath(edit.path, Path.cwd())}")
+    plan = write(result, settings.out)
+    if plan.conflicts:
+        raise click.ClickException("a file not written by gitops-dsl is in the way: run "
+                                   "`gitops-dsl compile` for details")
+    click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")

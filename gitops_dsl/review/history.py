@@ -1,0 +1,137 @@
+"""What one service ran in one environment over the git history of the platform files, and the
+change that brings back an earlier state (`gitops-dsl history`, `gitops-dsl rollback`).
+
+Every commit that touched the platforms folder (platform files, helpers, the versions file) is
+compiled as it was (`git archive` into a temporary folder: the repository is not touched); the
+service's Application in that environment gives its state: the image pin, the chart version and
+the effective Helm values. Consecutive commits with the same state collapse into one entry, the
+commit that introduced it.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .gitref import GitError, _git, compile_at
+from .views import flatten
+
+
+@attrs.frozen
+class State:
+    """What a service ran in an environment as of one commit."""
+
+    commit: str
+    date: str
+    subject: str
+    image: str | None           # the pin as the versions file writes it: tag, sha256:..., tag@sha256:...
+    chart: str | None           # the chart version (external charts), else None
+    chart_source: str           # what the chart is (repository and name, or a folder)
+    values: dict                # effective values, the image left out
+
+    def same_as(self, other: State) -> bool:
+        return (self.image, self.chart, self.chart_source, self.values) == \
+            (other.image, other.chart, other.chart_source, other.values)
+
+
+class HistoryError(ValueError):
+    """A request history cannot answer: the message says why and what to do."""
+
+
+def _image_pin(image) -> str | None:
+    if image is None:
+        return None
+    if image.tag and image.digest:
+        return f"{image.tag}@{image.digest}"
+    return image.tag or image.digest
+
+
+def state_of(result, service: str, env: str, commit: str = "", date: str = "",
+             subject: str = "") -> State | None:
+    from ..api import resolved_apps
+    from ..model.charts import HelmChart
+    for app in resolved_apps(result):
+        if app.service.name == service and app.env.name == env:
+            chart = app.chart
+            values = {k: v for k, v in app.effective_values.items() if k != "image"}
+            source = (f"{chart.repo_url} {chart.chart}" if isinstance(chart, HelmChart) else
+                      f"{getattr(chart, 'path', 'standard chart')}")
+            return State(commit, date, subject, _image_pin(app.image),
+                         chart.version if isinstance(chart, HelmChart) else None, source, values)
+    return None
+
+
+def check_repository(root: Path) -> Path:
+    """The repository's top folder; refuses a shallow clone (its history is incomplete)."""
+    try:
+        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+        shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip()
+    except GitError as exc:
+        raise HistoryError(f"{root} is not a git repository ({exc})") from None
+    if shallow == "true":
+        raise HistoryError("this is a shallow clone: its history is incomplete. Run `git fetch "
+                           "--unshallow` (in CI: fetch-depth: 0) first")
+    return top
+
+
+def dirty_paths(top: Path) -> list[str]:
+    # --no-optional-locks: looking must not rewrite .git/index
+    run = subprocess.run(["git", "--no-optional-locks", "-C", str(top), "status", "--porcelain"],
+                         capture_output=True, text=True)
+    return [line[3:] for line in run.stdout.splitlines() if line.strip()]
+
+
+def history(root: Path, platforms: Path, service: str, env: str, **settings) -> list[State]:
+    """The states of `service` in `env`, newest first, one per change (the commit that made it)."""
+    top = check_repository(root)
+    rel = platforms.resolve().relative_to(top.resolve())
+    log = _git(top, "log", "--format=%H%x1f%cI%x1f%s", "--", str(rel) or ".").decode()
+    commits = [line.split("\x1f") for line in log.splitlines() if line]
+    if not commits:
+        raise HistoryError(f"no commit touches {rel}: nothing to look back on")
+    states: list[State] = []
+    for sha, date, subject in reversed(commits):      # oldest first
+        result, _, _ = compile_at(sha, root, platforms, **settings)
+        if not result.ok:
+            continue                                  # a commit that did not compile never ran
+        found = state_of(result, service, env, sha, date, subject)
+        if found is None:
+            continue
+        if not states or not found.same_as(states[-1]):
+            states.append(found)
+    return list(reversed(states))
+
+
+def state_at(ref: str, root: Path, platforms: Path, service: str, env: str, **settings) -> State:
+    check_repository(root)
+    try:
+        sha = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except GitError:
+        raise HistoryError(f"{ref!r} is not a commit of this repository") from None
+    info = _git(root, "log", "-1", "--format=%cI%x1f%s", sha).decode().strip().split("\x1f")
+    result, _, _ = compile_at(sha, root, platforms, **settings)
+    if not result.ok:
+        raise HistoryError(f"the platform does not compile at {ref} ({sha[:12]})")
+    found = state_of(result, service, env, sha, info[0], info[1] if len(info) > 1 else "")
+    if found is None:
+        raise HistoryError(f"{service} did not run in {env} at {ref} ({sha[:12]})")
+    return found
+
+
+def value_differences(current: State, target: State) -> list[tuple[str, Any, Any]]:
+    """(dotted path, now, then) for every effective value that differs."""
+    now, then = flatten(current.values, "values"), flatten(target.values, "values")
+    return [(path, now.get(path), then.get(path)) for path in sorted(set(now) | set(then))
+            if now.get(path) != then.get(path)]
+
+
+def commits_to_revert(states: list[State], target: State) -> list[State]:
+    """The states newer than `target` whose values or chart differ from the state before them:
+    the commits that changed more than pins since then, newest first."""
+    index = next((i for i, s in enumerate(states) if i and s.same_as(target)), len(states))
+    chain = list(reversed(states[:index + 1]))          # oldest (the target's) first
+    out = [after for before, after in zip(chain, chain[1:])
+           if before.values != after.values or before.chart_source != after.chart_source]
+    return list(reversed(out))
