@@ -355,7 +355,8 @@ def _print_check(report, out: Path, cwd: Path) -> int:
     return 1
 
 
-from . import cli_preflight, cli_render, cli_review, cli_versions, cli_zones  # noqa: E402,F401,I001
+from . import (cli_history, cli_preflight, cli_publish, cli_render, cli_review,  # noqa: E402,F401,I001
+               cli_versions, cli_zones)
 
 if __name__ == "__main__":  # pragma: no cover - `python -m gitops_dsl.cli`
     from gitops_dsl.cli import main as _installed_main  # the module the commands registered on

@@ -133,6 +133,10 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
             wave=waves[name], per_env=overlays, environments=environments,
             stateful=draw(st.booleans()), **kwargs))
     used = {s.project for s in services}
+    configs = draw(st.sampled_from([None, Repo("https://git.example/acme/configs.git"),
+                                    Repo("https://git.example/acme/configs.git", path="")]))
     return Platform("p", gitops_repo=Repo("https://git.example/acme/gitops.git"), environments=envs,
                     projects=[Project(p) for p in project_names if p in used], services=services,
-                    zones=list(zones.values()))
+                    zones=list(zones.values()), configs_repo=configs,
+                    configs_layout=draw(st.sampled_from(["env-first", "service-first",
+                                                         "service-files"])))

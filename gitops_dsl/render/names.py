@@ -63,11 +63,22 @@ def values_file(service_name: str, env_name: str | None = None) -> str:
 
 
 def config_file(app) -> str:
-    return f"{CONFIGS}/{app.env.name}/{app.service.name}/config.yaml"
+    return _configs_file(app, "config")
 
 
 def secrets_file(app) -> str:
-    return f"{CONFIGS}/{app.env.name}/{app.service.name}/secrets.yaml"
+    return _configs_file(app, "secrets")
+
+
+def _configs_file(app, stem: str) -> str:
+    """A file of the configs tree, laid out as the platform's configs_layout says."""
+    layout = getattr(app.platform, "configs_layout", "env-first")
+    env, service = app.env.name, app.service.name
+    if layout == "service-first":
+        return f"{CONFIGS}/{service}/{env}/{stem}.yaml"
+    if layout == "service-files":
+        return f"{CONFIGS}/{service}/{stem}-{env}.yaml"
+    return f"{CONFIGS}/{env}/{service}/{stem}.yaml"
 
 
 def chart_dir() -> str:

@@ -127,9 +127,10 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
             fields[f"missing value file {value_file}"] = True
             continue
         data = parsed(target) or {}
-        if "/configs/" in f"/{target}" and target.endswith("/config.yaml"):
+        configs = target.startswith("configs/") and isinstance(data, dict)
+        if configs and "config" in data:         # whatever the configs tree's layout
             fields.update(flatten(data.get("config") or {}, "config"))
-        elif target.endswith("/secrets.yaml"):
+        elif configs and ("sealedSecret" in data or "externalSecret" in data):
             sealed = data.get("sealedSecret") or {}
             for key, ciphertext in (sealed.get("encryptedData") or {}).items():
                 fields[f"secrets.{key}"] = _secret_digest(ciphertext)

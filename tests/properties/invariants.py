@@ -96,6 +96,20 @@ def _out_path(repo_path: str) -> str:
     return f"{tree}/{rest}"
 
 
+def _value_file_out_path(result, value_file: str) -> str:
+    """`$values/<gitops path>/x` -> gitops/x, `$configs/<configs path>/x` -> configs/x: through
+    the platform's Repo paths, whatever they and the configs layout are."""
+    ref, _, repo_path = value_file.partition("/")
+    platform = result.platforms[0]
+    tree, prefix = (("gitops", platform.gitops_path) if ref == "$values" else
+                    ("configs", platform.configs_path))
+    assert ref in ("$values", "$configs"), value_file
+    if prefix:
+        assert repo_path.startswith(prefix + "/"), (value_file, prefix)
+        repo_path = repo_path[len(prefix) + 1:]
+    return f"{tree}/{repo_path}"
+
+
 def closure(result) -> None:
     """Invariant 3: every Application under exactly one root, every root under one zone app;
     every referenced file written; every written file referenced (or a root/overview)."""
@@ -121,7 +135,7 @@ def closure(result) -> None:
             if "ref" in source:
                 assert "path" not in source
             for value_file in (source.get("helm") or {}).get("valueFiles", []):
-                target = _out_path(value_file.split("/", 1)[1])
+                target = _value_file_out_path(result, value_file)
                 assert target in files, (path, value_file)
                 referenced.add(target)
             if source.get("path", "").startswith("build/gitops/charts/"):

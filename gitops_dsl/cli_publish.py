@@ -1,0 +1,100 @@
+"""CLI: `gitops-dsl publish` - the compiled trees into checkouts of the repositories Argo CD reads."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _compile, _report, _settings, main
+
+
+def _pairs(values, option: str) -> dict[str, Path]:
+    out = {}
+    for value in values:
+        name, sep, folder = value.partition("=")
+        if not sep or not name or not folder:
+            raise click.BadParameter(f"{value!r}: expected ZONE=CHECKOUT", param_hint=option)
+        out[name] = Path(folder)
+    return out
+
+
+@main.command("publish")
+@click.option("--gitops", type=click.Path(file_okay=False), help="Checkout of the platform's gitops "
+              "repository (when it is not this repository).")
+@click.option("--configs", type=click.Path(file_okay=False), help="Checkout of the platform's configs "
+              "repository (Platform(configs_repo=...)).")
+@click.option("--zone", "zones", multiple=True, metavar="ZONE=CHECKOUT",
+              help="Checkout of a zone's own gitops repository. Repeatable.")
+@click.option("--zone-configs", "zone_configs", multiple=True, metavar="ZONE=CHECKOUT",
+              help="Checkout of a zone's own configs repository. Repeatable.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a checkout is not current.")
+@click.option("--message-file", type=click.Path(dir_okay=False),
+              help="Also write the commit message to this file.")
+@click.option("--platforms", "platforms", metavar="DIR")
+def publish_command(gitops, configs, zones, zone_configs, check, message_file, platforms) -> None:
+    """Replace the files gitops-dsl owns in each checkout with the compiled ones (all or
+    nothing; other files untouched) and print the commit message to use."""
+    from .api import resolved_platforms
+    from .publish import PublishError, carry_out, commit_message, prepare, targets
+    settings = _settings(platforms, None)
+    if not (gitops or configs or zones or zone_configs):
+        raise click.UsageError("name at least one checkout: --gitops, --configs, --zone or "
+                               "--zone-configs")
+    result = _compile(settings)
+    if not result.ok:
+        _report(result, "text", Path.cwd())
+        click.echo("publish refused: the platform does not compile; nothing written", err=True)
+        sys.exit(1)
+    try:
+        chosen = targets(result, resolved_platforms(result),
+                         gitops=Path(gitops) if gitops else None,
+                         configs=Path(configs) if configs else None,
+                         zones=_pairs(zones, "--zone"), zone_configs=_pairs(zone_configs, "--zone-configs"),
+                         root=settings.root)
+        merged: dict = {}
+        for target in chosen:
+            key = (target.checkout.resolve(), target.manifest)
+            if key in merged:
+                merged[key] = type(target)(target.label, target.checkout, target.revision,
+                                           {**merged[key].files, **target.files}, target.manifest)
+            else:
+                merged[key] = target
+        planned = prepare(list(merged.values()), require_clean=not check)
+    except Exception as exc:  # noqa: BLE001 - PublishError and BundleError (NotClosed) alike
+        from .bundle import BundleError
+        if not isinstance(exc, (PublishError, BundleError)):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        click.echo("publish refused: nothing written", err=True)
+        sys.exit(1)
+    stale = [p for p in planned if p.changed or p.plan.hand_edited]
+    for item in planned:
+        for rel in item.plan.hand_edited:
+            click.echo(f"{item.target.checkout / rel}: warning: hand edit "
+                       f"{'found' if check else 'overwritten'}", err=True)
+    if check:
+        for item in stale:
+            for rel in item.changed:
+                click.echo(f"not current: {item.target.checkout / rel}")
+        if stale:
+            click.echo("publish --check: the checkouts are not current: run `gitops-dsl publish`",
+                       err=True)
+            sys.exit(1)
+        click.echo("publish --check: every checkout is current")
+        return
+    carry_out(planned)
+    for item in planned:
+        click.echo(f"published to {item.target.label} ({item.target.checkout}): "
+                   f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "
+                   f"{item.plan.unchanged} unchanged")
+    head = subprocess.run(["git", "-C", str(settings.root), "log", "-1", "--format=%H%x1f%s"],
+                          capture_output=True, text=True).stdout.strip().split("\x1f")
+    message = commit_message(planned, head[0] or "unknown", head[1] if len(head) > 1 else "")
+    if not any(p.changed for p in planned):
+        click.echo("nothing changed: no commit needed")
+        return
+    click.echo("commit message:\n" + message, nl=False)
+    if message_file:
+        Path(message_file).write_text(message)

@@ -1,0 +1,157 @@
+"""Two repositories, as teams run them: the gitops repository (platform + build/) and a configs
+repository of its own. Real git: bare remotes, clones, commits and pushes in temporary folders."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+
+from tests.helpers import MINIMAL, make_project, run_cli, snapshot
+
+SOURCE = MINIMAL.replace(
+    'gitops = Repo("https://example.com/acme/gitops.git")',
+    'gitops = Repo("https://example.com/acme/gitops.git")\n'
+    'configs = Repo("https://example.com/acme/configs.git", path="")').replace(
+    '"demo", gitops_repo=gitops,', '"demo", gitops_repo=gitops, configs_repo=configs, '
+                                   'configs_layout="service-first",')
+ENV = {"GIT_AUTHOR_NAME": "ci", "GIT_AUTHOR_EMAIL": "ci@example.com", "GIT_COMMITTER_NAME": "ci",
+       "GIT_COMMITTER_EMAIL": "ci@example.com", "PATH": "/usr/bin:/bin"}
+
+
+def git(folder, *args) -> str:
+    return subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, text=True,
+                          env={**ENV, "HOME": str(folder)}).stdout
+
+
+@pytest.fixture
+def estate(tmp_path):
+    remotes = tmp_path / "remotes"
+    for name in ("gitops", "configs"):
+        (remotes / f"{name}.git").mkdir(parents=True)
+        git(remotes / f"{name}.git", "init", "-q", "--bare", "-b", "main")
+    project = make_project(tmp_path / "gitops", SOURCE)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "remote", "add", "origin", str(remotes / "gitops.git"))
+    assert run_cli("compile", cwd=project).returncode == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "platform")
+    git(project, "push", "-q", "origin", "main")
+    git(tmp_path, "clone", "-q", str(remotes / "configs.git"), "configs")
+    return project, tmp_path / "configs", remotes
+
+
+def publish(project, configs, *extra):
+    return run_cli("publish", "--configs", str(configs), *extra, cwd=project)
+
+
+def test_compile_publish_commit_push(estate, tmp_path):
+    project, configs, remotes = estate
+    (configs / "OWNERS").write_text("configs-team\n")        # the configs repository's own file
+    git(configs, "add", "OWNERS")
+    git(configs, "commit", "-q", "-m", "owners")
+    assert publish(project, configs, "--check").returncode == 1
+    run = publish(project, configs, "--message-file", str(tmp_path / "msg"))
+    assert run.returncode == 0, run.stderr
+    head = git(project, "rev-parse", "HEAD").strip()
+    assert f"gitops-dsl: publish {head[:12]} (platform)" in run.stdout
+    assert "- updated: api/prod/config.yaml" in run.stdout
+    # service-first layout, at the configs repository's root (Repo path "")
+    assert yaml.safe_load((configs / "api/prod/config.yaml").read_text()) == {"config": {"LOG_LEVEL": "info"}}
+    assert (configs / "OWNERS").read_text() == "configs-team\n"
+    # every $configs file an Application names is where the configs repository has it
+    app = yaml.safe_load((project / "build/gitops/argo-apps/internet/apps/prod/app/api.yaml").read_text())
+    names = [f for f in app["spec"]["sources"][0]["helm"]["valueFiles"] if f.startswith("$configs/")]
+    assert names == ["$configs/api/prod/config.yaml"]
+    assert all((configs / f.split("/", 1)[1]).is_file() for f in names)
+    git(configs, "add", "-A")
+    git(configs, "commit", "-q", "-F", str(tmp_path / "msg"))
+    git(configs, "push", "-q", "origin", "main")
+    assert publish(project, configs, "--check").returncode == 0
+    # the next change: compile, commit, publish only what changed
+    demo = project / "platforms/demo.py"
+    demo.write_text(demo.read_text().replace('"LOG_LEVEL": "info"', '"LOG_LEVEL": "debug"'))
+    assert run_cli("compile", cwd=project).returncode == 0
+    git(project, "commit", "-q", "-am", "debug logs")
+    check = publish(project, configs, "--check")
+    assert check.returncode == 1 and "api/prod/config.yaml" in check.stdout
+    run = publish(project, configs)
+    assert run.returncode == 0 and "(debug logs)" in run.stdout
+    assert "2 file(s) changed" in run.stdout
+    git(configs, "commit", "-q", "-am", "debug logs")
+    git(configs, "push", "-q", "origin", "main")
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(remotes / "configs.git"), "fresh")
+    assert "debug" in (fresh / "api/stg/config.yaml").read_text()
+    assert (fresh / ".gitops-dsl-manifest-configs").is_file()
+    assert publish(project, configs).stdout.endswith("nothing changed: no commit needed\n")
+
+
+def test_not_a_checkout(estate, tmp_path):
+    project, _, _ = estate
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    run = publish(project, plain)
+    assert run.returncode == 1 and "is not a git checkout" in run.stderr
+    assert list(plain.iterdir()) == []
+
+
+def test_a_dirty_checkout_is_refused(estate):
+    project, configs, _ = estate
+    (configs / "notes.txt").write_text("wip\n")
+    before = snapshot(configs)
+    run = publish(project, configs)
+    assert run.returncode == 1 and "uncommitted changes (notes.txt)" in run.stderr
+    assert snapshot(configs) == before
+
+
+def test_a_file_in_the_way_is_refused(estate):
+    project, configs, _ = estate
+    (configs / "api/prod").mkdir(parents=True)
+    (configs / "api/prod/config.yaml").write_text("mine\n")
+    git(configs, "add", "-A")
+    git(configs, "commit", "-q", "-m", "hand-written")
+    before = snapshot(configs)
+    run = publish(project, configs)
+    assert run.returncode == 1 and "in the way" in run.stderr and "api/prod/config.yaml" in run.stderr
+    assert snapshot(configs) == before
+
+
+def test_a_checkout_on_the_wrong_branch_is_refused(estate):
+    project, configs, _ = estate
+    git(configs, "checkout", "-q", "-b", "feature")
+    run = publish(project, configs)
+    assert run.returncode == 1 and "is on 'feature', but the Applications track 'main'" in run.stderr
+    assert not (configs / "api").exists()
+
+
+def test_no_configs_repository_means_no_configs_target(tmp_path):
+    project = make_project(tmp_path / "p")
+    other = tmp_path / "c"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    run = run_cli("publish", "--configs", str(other), cwd=project)
+    assert run.returncode == 1 and "use --gitops" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_zone_with_its_own_repository(tmp_path):
+    source = MINIMAL.replace('zone="internet")', 'zone=Zone("internet", gitops_repo=Repo('
+                             '"https://example.com/acme/outer.git", path="deploy")))')
+    project = make_project(tmp_path / "p", source)
+    git(project, "init", "-q", "-b", "main")
+    assert run_cli("compile", cwd=project).returncode == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "platform")
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    git(outer, "init", "-q", "-b", "main")
+    run = run_cli("publish", "--zone", f"internet={outer}", cwd=project)
+    assert run.returncode == 0, run.stderr
+    # exactly where the zone's Applications read them, nothing of the other zone
+    app = yaml.safe_load((outer / "deploy/argo-apps/internet/apps/prod/app/api.yaml").read_text())
+    for value_file in app["spec"]["sources"][0]["helm"]["valueFiles"]:
+        assert (outer / value_file.split("/", 1)[1]).is_file(), value_file
+    assert not (outer / "deploy/argo-apps/internal").exists()
+    assert (outer / ".gitops-dsl-manifest-internet").is_file()
+    bad = run_cli("publish", "--zone", f"nowhere={outer}", cwd=project)
+    assert bad.returncode == 1 and "no zone 'nowhere'" in bad.stderr
