@@ -14,7 +14,7 @@ _MODEL = [
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets",
     "SecretRef", "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves",
-    "Zone",
+    "Zone", "ZoneOverlay",
 ]
 _POLICIES = ["allowed_registries", "image_digests", "min_replicas", "pinned_images", "pinned_revisions",
              "prune_required", "resources_required"]

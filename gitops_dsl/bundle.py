@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import tarfile
+from zlib import error as zlib_error
 from typing import Mapping
 
 import attrs
@@ -27,7 +28,7 @@ from .emit.writer import ContainmentError, check_path
 FORMAT = "gitops-dsl bundle 2"
 TREES = ("gitops", "configs")
 MAX_MEMBER = 64 * 1024 * 1024          # no generated file comes close
-MAX_TOTAL = 1024 * 1024 * 1024
+MAX_TOTAL = 256 * 1024 * 1024       # member data kept in memory, at most (5000 x 3: ~100 MB)
 MAX_MEMBERS = 200_000
 
 
@@ -165,8 +166,26 @@ def scan(files: Mapping[str, bytes], zone) -> list[Leak]:
     return found
 
 
-def manifest_text(zone: str, files: Mapping[str, bytes], commit: str, leaks: list[Leak]) -> bytes:
-    lines = [FORMAT, f"zone: {zone}", f"source-commit: {commit}", f"gitops-dsl: {__version__}",
+@attrs.frozen
+class Provenance:
+    """Where a bundle comes from, as its MANIFEST records it (and its signature covers)."""
+
+    commit: str = "unknown"
+    sequence: int = 0           # commits in the source history up to it (git rev-list --count)
+    time: int = 0               # the commit's time (seconds since the epoch)
+    dirty: bool = False         # built from a working tree with uncommitted changes
+
+
+_ZONE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")
+_COMMIT = re.compile(r"^([0-9a-f]{7,64}|unknown)$")
+
+
+def manifest_text(zone: str, files: Mapping[str, bytes], provenance: Provenance,
+                  leaks: list[Leak]) -> bytes:
+    lines = [FORMAT, f"zone: {zone}", f"source-commit: {provenance.commit}",
+             f"source-sequence: {provenance.sequence}", f"source-time: {provenance.time}",
+             f"source-dirty: {'true' if provenance.dirty else 'false'}",
+             f"gitops-dsl: {__version__}",
              "leak-scan: clean" if not leaks else f"leak-scan: {len(leaks)} finding(s)"]
     lines += [f"leak: {leak.path}:{leak.line} {leak.what}" for leak in leaks]
     lines.append("files:")
@@ -188,10 +207,12 @@ def sign(manifest: bytes, private_key_pem: bytes) -> bytes:
     return base64.b64encode(key.sign(manifest)) + b"\n"
 
 
-def build(files: Mapping[str, bytes], zone: str, *, commit: str, mtime: int, leaks: list[Leak],
-          private_key_pem: bytes | None = None) -> bytes:
+def build(files: Mapping[str, bytes], zone: str, *, commit: str = "unknown", mtime: int,
+          leaks: list[Leak], private_key_pem: bytes | None = None,
+          provenance: Provenance | None = None) -> bytes:
     """The bundle's bytes: sorted entries, fixed mtime, uid/gid 0, no user names, gzip mtime 0."""
-    manifest = manifest_text(zone, files, commit, leaks)
+    provenance = provenance or Provenance(commit)
+    manifest = manifest_text(zone, files, provenance, leaks)
     members = [("MANIFEST", manifest)]
     if private_key_pem is not None:
         members.append(("MANIFEST.sig", sign(manifest, private_key_pem)))
@@ -216,19 +237,21 @@ class Verified:
     commit: str
     files: dict
     signed: bool
+    provenance: Provenance = Provenance()
+
+
+_CHUNK = 64 * 1024
 
 
 def _members(data: bytes) -> list[tuple[str, bytes]]:
-    """Every member, checked for structure before anything could be written."""
-    try:
-        raw = gzip.decompress(data)
-    except (OSError, EOFError) as exc:
-        raise BundleError(f"not a gzip file: {exc}") from None
-    if len(raw) > MAX_TOTAL + 10 * 1024 * 1024:
-        raise BundleError("the archive is larger than a bundle can be")
+    """Every member, checked for structure before anything could be written. The archive is
+    decompressed as a stream and each member's declared size is checked before it is read, so a
+    compression bomb is refused after at most MAX_TOTAL bytes of member data (never the whole
+    decompressed stream in memory)."""
     out, seen = [], set()
+    total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
             for number, info in enumerate(tar, 1):
                 if number > MAX_MEMBERS:
                     raise BundleError("too many members")
@@ -250,19 +273,36 @@ def _members(data: bytes) -> list[tuple[str, bytes]]:
                 seen.add(name)
                 if info.size > MAX_MEMBER:
                     raise BundleError(f"{name}: {info.size} bytes is larger than any generated file")
+                total += info.size
+                if total > MAX_TOTAL:
+                    raise BundleError(f"the archive holds more than {MAX_TOTAL} bytes: larger than a "
+                                      "bundle can be")
                 handle = tar.extractfile(info)
-                content = handle.read() if handle is not None else b""
+                parts, left = [], info.size
+                while handle is not None and left > 0:
+                    chunk = handle.read(min(_CHUNK, left))
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    left -= len(chunk)
+                content = b"".join(parts)
                 if len(content) != info.size:
                     raise BundleError(f"{name}: truncated")
                 out.append((name, content))
-    except tarfile.TarError as exc:
-        raise BundleError(f"not a valid tar archive: {exc}") from None
+    except (tarfile.TarError, OSError, EOFError, zlib_error) as exc:
+        raise BundleError(f"not a valid gzip'ed tar archive: {exc}") from None
+    dirs = {"/".join(name.split("/")[:i]) for name, _ in out for i in range(1, name.count("/") + 1)}
+    clash = sorted(name for name, _ in out if name in dirs)
+    if clash:
+        raise BundleError(f"{clash[0]}: both a file and a folder in the archive")
     return out
 
 
 def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None = None,
-           policy: dict | None = None) -> Verified:
-    """Check a bundle completely, in memory. Raises BundleError with every problem found."""
+           policy: dict | None = None, trusted_keys=(), allow_unsigned: bool = False) -> Verified:
+    """Check a bundle completely, in memory, failing closed: it must be signed by one of the
+    trusted keys (`public_key_pem` counts as one) unless `allow_unsigned`. Raises BundleError
+    with every problem found."""
     members = _members(data)
     if not members or members[0][0] != "MANIFEST":
         raise BundleError("the first member must be MANIFEST")
@@ -278,31 +318,44 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
             raise BundleError(f"MANIFEST is {lines[0]!r}; this gitops-dsl reads {FORMAT!r}: bundle "
                               "again with the same gitops-dsl version on both sides")
         raise BundleError(f"MANIFEST does not start with {FORMAT!r}")
-    head = dict(line.split(": ", 1) for line in lines[1:lines.index("files:")] if ": " in line
-                and not line.startswith("leak: ")) if "files:" in lines else {}
     if "files:" not in lines:
         raise BundleError("MANIFEST has no files: section")
+    head = dict(line.split(": ", 1) for line in lines[1:lines.index("files:")] if ": " in line
+                and not line.startswith("leak: "))
     problems = []
-    if public_key_pem is not None:
-        if signature is None:
-            problems.append("MANIFEST.sig: the bundle is not signed, but a public key was given")
-        else:
-            problems += _check_signature(manifest, signature, public_key_pem)
-    if zone is not None and head.get("zone") != zone:
-        problems.append(f"MANIFEST: the bundle is for zone {head.get('zone')!r}, not {zone!r}")
+    keys = [k for k in (*trusted_keys, public_key_pem) if k is not None]
+    if signature is None:
+        if not allow_unsigned:
+            problems.append("MANIFEST.sig: the bundle is not signed; an unsigned bundle is accepted "
+                            "only with --allow-unsigned")
+    elif keys:
+        results = [_check_signature(manifest, signature, key) for key in keys]
+        if all(results):
+            problems += results[0] if len(keys) == 1 else [
+                "MANIFEST.sig: the signature matches none of the trusted keys"]
+    elif not allow_unsigned:
+        problems.append("no trusted key to check the signature with: list the sender's public key "
+                        "in [tool.gitops-dsl] trusted_keys (or give --pubkey)")
+    bundle_zone = head.get("zone", "")
+    if not _ZONE_NAME.match(bundle_zone):
+        raise BundleError(f"MANIFEST names zone {bundle_zone[:60]!r}, which is not a zone name")
+    if zone is not None and bundle_zone != zone:
+        problems.append(f"MANIFEST: the bundle is for zone {bundle_zone!r}, not {zone!r}")
+    provenance = _provenance(head, problems)
     if head.get("leak-scan") != "clean":
         problems.append(f"MANIFEST: leak scan not clean ({head.get('leak-scan')}); findings:")
         problems += [f"  {line[len('leak: '):]}" for line in lines if line.startswith("leak: ")]
     listed = {}
     for line in lines[lines.index("files:") + 1:]:
         parts = line.split("  ", 2)
-        if len(parts) != 3:
-            problems.append(f"MANIFEST: malformed line {line!r}")
+        if len(parts) != 3 or not parts[1].isascii() or not parts[1].isdigit():
+            problems.append(f"MANIFEST: malformed line {line[:200]!r}")
             continue
-        listed[parts[2]] = (parts[0], int(parts[1]) if parts[1].isdigit() else -1)
+        listed[parts[2]] = (parts[0], int(parts[1]))
     files = {name: content for name, content in members if name not in ("MANIFEST", "MANIFEST.sig")}
     problems += [f"{name}: outside the bundle's trees (gitops/, configs/)" for name in files
                  if name.partition("/")[0] not in TREES]
+    problems += _foreign_paths(files, bundle_zone)
     for name, content in files.items():
         if name not in listed:
             problems.append(f"{name}: not listed in MANIFEST (an extra file)")
@@ -312,10 +365,54 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
             problems.append(f"{name}: does not match its MANIFEST entry (modified)")
     problems += [f"{name}: listed in MANIFEST but missing" for name in listed if name not in files]
     if policy:
-        problems += _policy_findings(files, policy)
+        from .bundle_policy import policy_findings
+        problems += policy_findings(files, policy)
     if problems:
         raise BundleError("\n".join(problems))
-    return Verified(head.get("zone", ""), head.get("source-commit", ""), files, signature is not None)
+    return Verified(bundle_zone, provenance.commit, files, signature is not None, provenance)
+
+
+def _provenance(head: dict, problems: list) -> Provenance:
+    commit = head.get("source-commit", "unknown")
+    if not _COMMIT.match(commit):
+        problems.append(f"MANIFEST: source-commit {commit[:60]!r} is not a commit")
+        commit = "unknown"
+    numbers = {}
+    for key in ("source-sequence", "source-time"):
+        value = head.get(key, "0")
+        if not (value.isascii() and value.isdigit()):
+            problems.append(f"MANIFEST: {key} {value[:30]!r} is not a number")
+            value = "0"
+        numbers[key] = int(value)
+    dirty = head.get("source-dirty", "false")
+    if dirty not in ("true", "false"):
+        problems.append(f"MANIFEST: source-dirty {dirty[:30]!r} is not true or false")
+    return Provenance(commit, numbers["source-sequence"], numbers["source-time"], dirty == "true")
+
+
+def _foreign_paths(files: Mapping[str, bytes], zone: str) -> list[str]:
+    """A bundle writes only into its own zone's part of the layout: no other zone's apps, roots,
+    projects or bootstrap, and none of gitops-dsl's own bookkeeping files."""
+    problems = []
+    compiled = set()
+    for name in files:
+        parts = name.split("/")
+        if "argo-apps" in parts[:-1]:
+            compiled.add("/".join(parts[:parts.index("argo-apps")]))
+    for name in sorted(files):
+        parts = name.split("/")
+        if parts[-1].startswith(".gitops-dsl"):
+            problems.append(f"{name}: a gitops-dsl bookkeeping file cannot come from a bundle")
+            continue
+        for prefix in compiled:
+            base = prefix.split("/") if prefix else []
+            rest = parts[len(base):]
+            if parts[:len(base)] == base and len(rest) > 2 and rest[0] in ("argo-apps", "bootstrap") \
+                    and rest[1] != zone:
+                problems.append(f"{name}: belongs to zone {rest[1]!r}, not to this bundle's zone "
+                                f"{zone!r}")
+                break
+    return problems
 
 
 def _check_signature(manifest: bytes, signature: bytes, public_key_pem: bytes) -> list[str]:
@@ -334,28 +431,3 @@ def _check_signature(manifest: bytes, signature: bytes, public_key_pem: bytes) -
     except (InvalidSignature, ValueError):
         return ["MANIFEST.sig: the signature does not match (wrong key, or MANIFEST was changed)"]
     return []
-
-
-_URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)")
-_IMAGE = re.compile(r"(?:^|\s)(?:repository|image|repoURL):\s*\"?([a-z0-9.-]+(?::[0-9]+)?)/")
-
-
-def _policy_findings(files: Mapping[str, bytes], policy: dict) -> list[str]:
-    """The receiving side's own policy: registries and hosts it accepts."""
-    registries = tuple(policy.get("allowed_registries") or ())
-    hosts = tuple(h.lower().lstrip("*.") for h in policy.get("allowed_hosts") or ())
-    found = []
-    for name, content in sorted(files.items()):
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            match = _IMAGE.search(line)
-            if registries and match and not any(match.group(1) == r.split("/")[0] for r in registries):
-                found.append(f"{name}:{number}: {match.group(1)} is not an allowed registry")
-            for host in _URL_HOST.findall(line) if hosts else ():
-                host = host.lower()
-                if not any(host == h or host.endswith("." + h) for h in hosts):
-                    found.append(f"{name}:{number}: {host} is not an allowed host")
-    return found

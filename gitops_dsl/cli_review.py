@@ -26,14 +26,33 @@ def _ok(result) -> None:
 @click.option("--zone", help="Only this zone.")
 @click.option("--to-env", "to_env", help="With --env: what differs between two environments.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are differences.")
+@click.option("--tree", "tree", type=click.Path(exists=True, file_okay=False),
+              help="Compare this compiled tree (a build folder, or a zone's unpacked checkout) "
+                   "instead of compiling platforms/: for a repository without platform files.")
+@click.option("--against-tree", "against_tree", type=click.Path(exists=True, file_okay=False),
+              help="With --tree: the other compiled tree.")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def diff_command(against, fmt, env_name, zone, to_env, exit_code, platforms, out) -> None:
+def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_tree, platforms,
+                 out) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
     from .api import renames
     from .emit.writer import read_manifest
     from .review.diff import diff_environments, diff_trees, format_env_drift, format_markdown, \
         format_text
+    if tree:
+        from .review.trees import TreeError, tree_at_ref, tree_files
+        try:
+            new = tree_files(Path(tree))
+            old = (tree_files(Path(against_tree)) if against_tree else
+                   tree_at_ref(Path(tree), "HEAD" if against == "build" else against))
+        except TreeError as exc:
+            raise click.ClickException(str(exc)) from None
+        diff = diff_trees(old, new, env=env_name, zone=zone)
+        _print_diff(diff, fmt)
+        sys.exit(1 if exit_code and not diff.empty else 0)
+    if against_tree:
+        raise click.UsageError("--against-tree goes with --tree")
     settings = _settings(platforms, out)
     result = _compile(settings)
     _ok(result)
@@ -68,13 +87,18 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, platforms, out
             _report(old_result, "text", Path.cwd())
             raise click.ClickException(f"the platform at {against} does not compile")
     diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone)
+    _print_diff(diff, fmt)
+    sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+def _print_diff(diff, fmt: str) -> None:
+    from .review.diff import format_markdown, format_text
     if fmt == "json":
         click.echo(json.dumps(diff.as_json(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         click.echo(format_markdown(diff), nl=False)
     else:
         click.echo(format_text(diff), nl=False)
-    sys.exit(1 if exit_code and not diff.empty else 0)
 
 
 @main.command("graph")

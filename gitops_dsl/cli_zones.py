@@ -24,8 +24,10 @@ def _git(root: Path, *args: str) -> str | None:
               help="An Ed25519 private key (PEM): writes MANIFEST.sig.")
 @click.option("--force", is_flag=True, help="Bundle despite leak findings; they are recorded in the "
                                             "MANIFEST, so `verify` on the receiving side fails.")
+@click.option("--allow-dirty", is_flag=True, help="Bundle a working tree with uncommitted changes "
+                                                  "(the MANIFEST says so).")
 @click.option("--platforms", "platforms", metavar="DIR")
-def bundle_command(zone, target, sign_key, force, platforms) -> None:
+def bundle_command(zone, target, sign_key, force, allow_dirty, platforms) -> None:
     """A zone's compiled trees as a reproducible bundle, after a leak scan against the zone's
     deny lists (hosts, registries, repositories)."""
     from .api import resolved_platforms
@@ -56,12 +58,22 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
         click.echo(f"bundle refused: {len(leaks)} leak(s); nothing written", err=True)
         sys.exit(1)
     commit = _git(settings.root, "rev-parse", "HEAD") or "unknown"
+    status = _git(settings.root, "--no-optional-locks", "status", "--porcelain")
+    dirty = bool(status)
+    if dirty and not allow_dirty:
+        click.echo("bundle refused: the working tree has uncommitted changes, so no commit says what "
+                   "the bundle holds; commit first (or --allow-dirty, which the MANIFEST records)",
+                   err=True)
+        sys.exit(1)
+    from .bundle import Provenance
+    provenance = Provenance(commit, int(_git(settings.root, "rev-list", "--count", "HEAD") or 0),
+                            int(_git(settings.root, "log", "-1", "--format=%ct") or 0), dirty)
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         mtime = int(os.environ["SOURCE_DATE_EPOCH"])
     else:
         mtime = int(_git(settings.root, "log", "-1", "--format=%ct") or 0)
     try:
-        data = build(files, zone, commit=commit, mtime=mtime, leaks=leaks,
+        data = build(files, zone, provenance=provenance, mtime=mtime, leaks=leaks,
                      private_key_pem=Path(sign_key).read_bytes() if sign_key else None)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
@@ -73,14 +85,32 @@ def bundle_command(zone, target, sign_key, force, platforms) -> None:
                f"{'clean' if not leaks else f'{len(leaks)} finding(s) (verify will refuse it)'} -> {path}")
 
 
-def _verified(file, zone, pubkey, policy):
+def _verified(file, zone, pubkeys, policy, allow_unsigned):
+    """Verify a bundle with the receiving repository's trusted keys (and --pubkey), failing
+    closed; every problem is printed, never a traceback."""
     from .bundle import BundleError, verify
+    from .bundle_policy import PolicyError, load_policy
     import yaml
+    settings = _settings(None, None)
+    keys = []
+    for path in [*settings.trusted_keys, *map(Path, pubkeys)]:
+        try:
+            keys.append(Path(path).read_bytes())
+        except OSError as exc:
+            raise click.ClickException(f"trusted key {path}: {exc.strerror or exc}") from None
+    policy_data = None
+    if policy:
+        try:
+            policy_data = load_policy(yaml.safe_load(Path(policy).read_bytes()))
+        except (OSError, yaml.YAMLError, PolicyError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"policy {policy}: {str(exc).splitlines()[0]}") from None
+    if allow_unsigned:
+        click.echo(f"{file}: WARNING: --allow-unsigned: an unsigned bundle is accepted; nothing "
+                   "proves who made it or that its leak scan ran", err=True)
     try:
-        policy_data = yaml.safe_load(Path(policy).read_text()) if policy else None
-        return verify(Path(file).read_bytes(), zone=zone,
-                      public_key_pem=Path(pubkey).read_bytes() if pubkey else None,
-                      policy=policy_data)
+        data = Path(file).read_bytes()
+        return verify(data, zone=zone, trusted_keys=keys, policy=policy_data,
+                      allow_unsigned=allow_unsigned)
     except BundleError as exc:
         for line in str(exc).splitlines():
             click.echo(f"{file}: {line}" if not line.startswith("  ") else line, err=True)
@@ -90,8 +120,11 @@ def _verified(file, zone, pubkey, policy):
 
 _options = [
     click.option("--zone", help="The zone this side expects."),
-    click.option("--pubkey", type=click.Path(exists=True, dir_okay=False),
-                 help="Ed25519 public key (PEM): the MANIFEST signature must match."),
+    click.option("--pubkey", "pubkeys", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                 help="Also trust this Ed25519 public key (PEM), besides [tool.gitops-dsl] "
+                      "trusted_keys."),
+    click.option("--allow-unsigned", is_flag=True,
+                 help="Accept a bundle without a valid signature (loudly): not for production."),
     click.option("--policy", type=click.Path(exists=True, dir_okay=False),
                  help="YAML with allowed_registries / allowed_hosts this side accepts."),
 ]
@@ -106,11 +139,14 @@ def _with_options(fn):
 @main.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @_with_options
-def verify_command(file, zone, pubkey, policy) -> None:
-    """Check a bundle on the receiving side: structure, MANIFEST, signature, leak scan."""
-    checked = _verified(file, zone, pubkey, policy)
+def verify_command(file, zone, pubkeys, allow_unsigned, policy) -> None:
+    """Check a bundle on the receiving side: structure, MANIFEST, signature by a trusted key,
+    leak scan, the receiving policy."""
+    checked = _verified(file, zone, pubkeys, policy, allow_unsigned)
+    p = checked.provenance
     click.echo(f"{file}: ok - zone {checked.zone}, {len(checked.files)} files, commit "
-               f"{checked.commit[:12]}, {'signature verified' if checked.signed and pubkey else 'unsigned' if not checked.signed else 'signed (not checked: no --pubkey)'}")
+               f"{checked.commit[:12]} (#{p.sequence}{', DIRTY tree' if p.dirty else ''}), "
+               f"{'signature verified' if checked.signed else 'UNSIGNED'}")
 
 
 @main.command("unpack")
@@ -120,12 +156,16 @@ def verify_command(file, zone, pubkey, policy) -> None:
                    "paths the zone's Applications name in it).")
 @click.option("--configs-into", "configs_into", type=click.Path(file_okay=False),
               help="The checkout of the zone's configs repository, when it is another repository.")
+@click.option("--allow-downgrade", "downgrade", metavar="REASON",
+              help="Unpack a bundle older than the last one unpacked here; the reason is recorded.")
 @_with_options
-def unpack_command(file, into, configs_into, zone, pubkey, policy) -> None:
+def unpack_command(file, into, configs_into, downgrade, zone, pubkeys, allow_unsigned, policy) -> None:
     """Verify a bundle, then replace the zone's owned files in the checkouts of its repositories
-    (foreign files untouched)."""
-    from .emit.writer import apply, plan
-    checked = _verified(file, zone, pubkey, policy)
+    (foreign files untouched; all or nothing; never to an older bundle without a reason)."""
+    from .emit.writer import plan
+    from .unpack import (UnpackError, apply_all_or_nothing, downgrade_problem, last_unpacked,
+                         record)
+    checked = _verified(file, zone, pubkeys, policy, allow_unsigned)
     trees: dict[str, dict[str, bytes]] = {}
     for name, data in checked.files.items():
         tree, _, rest = name.partition("/")
@@ -135,6 +175,18 @@ def unpack_command(file, into, configs_into, zone, pubkey, policy) -> None:
                    "--configs-into CHECKOUT; nothing written", err=True)
         sys.exit(1)
     targets = {"gitops": Path(into), "configs": Path(configs_into) if configs_into else None}
+    try:
+        previous = last_unpacked(targets["gitops"], checked.zone)
+    except UnpackError as exc:
+        raise click.ClickException(str(exc)) from None
+    problem = downgrade_problem(previous, checked.provenance)
+    if problem and not downgrade:
+        click.echo(f"{file}: {problem}", err=True)
+        click.echo("unpack refused: nothing written (--allow-downgrade REASON to roll back on "
+                   "purpose; a rollback is normally a newer bundle of a revert)", err=True)
+        sys.exit(1)
+    if checked.provenance.dirty:
+        click.echo(f"{file}: warning: built from a working tree with uncommitted changes", err=True)
     manifest = f".gitops-dsl-manifest-{checked.zone}"
     plans = {}
     for tree, files in sorted(trees.items()):
@@ -145,8 +197,23 @@ def unpack_command(file, into, configs_into, zone, pubkey, policy) -> None:
     if any(p.conflicts for p in plans.values()):
         click.echo("unpack refused: nothing written", err=True)
         sys.exit(1)
+    done = []
+    try:
+        for tree, the_plan in plans.items():
+            apply_all_or_nothing(targets[tree], trees[tree], the_plan, manifest_name=manifest)
+            done.append(tree)
+    except UnpackError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if done:
+            click.echo(f"warning: the {', '.join(done)} checkout(s) were already updated", err=True)
+        sys.exit(1)
+    record(targets["gitops"], checked.zone, checked.provenance, problem and downgrade)
     for tree, the_plan in plans.items():
-        apply(targets[tree], trees[tree], the_plan, manifest_name=manifest)
+        for rel in the_plan.hand_edited:
+            click.echo(f"{targets[tree] / rel}: warning: hand edit overwritten", err=True)
         click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
                    f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                    f"{the_plan.unchanged} unchanged")
+    before = f"{previous.commit[:12]} (#{previous.sequence})" if previous else "nothing"
+    click.echo(f"source commit {checked.commit[:12]} (#{checked.provenance.sequence}) replaces "
+               f"{before}" + (f"; DOWNGRADE: {downgrade}" if problem else ""))

@@ -4,6 +4,7 @@
     platforms = "platforms"
     out = "build"
     chart_cache = ".gitops-dsl/charts"   # external chart archives (`gitops-dsl charts pull`)
+    trusted_keys = ["keys/inner.pub"]    # who may sign the bundles this repository unpacks
 
     [tool.gitops-dsl.severity]      # per-rule override: "error", "warning" or "off"
     GD206 = "error"
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import attrs
 
-_KEYS = {"platforms", "out", "severity", "allow", "chart_cache"}
+_KEYS = {"platforms", "out", "severity", "allow", "chart_cache", "trusted_keys"}
 
 
 @attrs.frozen
@@ -30,6 +31,8 @@ class Settings:
     allow: dict = attrs.field(factory=dict)
     #: where `gitops-dsl charts pull` keeps external chart archives (git-ignored)
     chart_cache: Path | None = None
+    #: public keys (PEM files) whose signature a received bundle must carry
+    trusted_keys: tuple = ()
 
     @property
     def charts_folder(self) -> Path:
@@ -61,6 +64,10 @@ def _table(pyproject: Path) -> dict:
     for key in ("platforms", "out", "chart_cache"):
         if key in table and not isinstance(table[key], str):
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} must be a string")
+    keys = table.get("trusted_keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+        raise SettingsError(f"{pyproject}: [tool.gitops-dsl] trusted_keys must be a list of paths "
+                            "to public keys (PEM), e.g. [\"keys/inner-zone.pub\"]")
     for code, level in table.get("severity", {}).items():
         if level not in ("error", "warning", "off"):
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl.severity] {code} = {level!r}: use "
@@ -82,5 +89,6 @@ def load_settings(cwd: Path | None = None, *, platforms: str | None = None,
     platforms_dir = cwd / platforms if platforms else root / table.get("platforms", "platforms")
     out_dir = cwd / out if out else root / table.get("out", "build")
     cache = (root / table["chart_cache"]).resolve() if "chart_cache" in table else None
+    keys = tuple((root / k).resolve() for k in table.get("trusted_keys", []))
     return Settings(root, platforms_dir.resolve(), out_dir.resolve(),
-                    dict(table.get("severity", {})), dict(table.get("allow", {})), cache)
+                    dict(table.get("severity", {})), dict(table.get("allow", {})), cache, keys)

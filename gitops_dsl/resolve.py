@@ -94,6 +94,8 @@ class App:
     file_name: str = ""
     #: while a rename is at its prepare step: the Application name it will get
     renaming_to: str | None = None
+    #: the zone whose ZoneOverlay shaped `values` (its own common values file), or None
+    values_zone: str | None = None
 
     @property
     def effective_values(self) -> dict:
@@ -292,11 +294,15 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
         if pin is not None:
             chart = attrs.evolve(chart, version=pin.value)
             pins["chart"] = pin
+    zone_layer = service.per_zone.get(zone.name)
+    declared = (overlay.image if overlay is not None and overlay.image is not None else
+                zone_layer.image if zone_layer is not None and zone_layer.image is not None else
+                service.image)
     image_pin = versions.pin(service.name, env.name, "image")
-    image = _pinned(_pick(overlay, service, "image"), image_pin)
-    if image_pin is not None and image is not None and image is not _pick(overlay, service, "image"):
+    image = _pinned(declared, image_pin)
+    if image_pin is not None and image is not None and image is not declared:
         pins["image"] = image_pin
-    values, env_values = _values(service, overlay, chart, versions, env.name)
+    values, env_values = _values(service, overlay, chart, versions, env.name, zone_layer)
     config = {**service.config, **(overlay.config if overlay else {})}
     sealed = {}
     if isinstance(service.secrets, SealedSecrets):
@@ -323,14 +329,18 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
         revision_history_limit=history, cascade=cascade,
         release_name=service.release_name or (service.previous_names[-1] if service.previous_names
                                                else service.name), overlay=overlay, pins=pins,
+        values_zone=zone.name if zone_layer is not None else None,
     )
 
 
-def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env: str
-            ) -> tuple[dict, dict]:
+def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env: str,
+            zone_layer=None) -> tuple[dict, dict]:
     """The two Helm values layers. For the standard chart the image is a value like any other:
-    the service's pin goes to the common layer, an environment's pin to its own layer."""
+    the service's pin goes to the common layer, an environment's pin to its own layer. A zone
+    layer (ZoneOverlay) is part of the common layer of that zone's environments."""
     common = service.values
+    if zone_layer is not None and zone_layer.values:
+        common = deep_merge(common, zone_layer.values)
     env_layer = overlay.values if overlay else {}
     if isinstance(chart, StandardChart):
         # the Secrets a service says it reads are injected with envFrom by the standard chart
@@ -341,6 +351,8 @@ def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env
         env_pin = versions.env_pins.get((service.name, env, "image"))
         if service.image is not None:
             common = deep_merge(_image_values(_pinned(service.image, service_pin)), common)
+        if zone_layer is not None and zone_layer.image is not None:
+            common = deep_merge(common, _image_values(_pinned(zone_layer.image, service_pin)))
         if overlay is not None and overlay.image is not None:
             env_layer = deep_merge(_image_values(_pinned(overlay.image, env_pin or service_pin)),
                                    env_layer)

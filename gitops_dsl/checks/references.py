@@ -53,7 +53,8 @@ def unknown_project(ctx) -> Iterator[Finding]:
                           service.name, service)
 
 
-@builtin("GD403", summary="an overlay, environment list or sealed secret names an unknown environment",
+@builtin("GD403", summary="an overlay, environment list or sealed secret names an unknown environment "
+                          "(or a per_zone overlay an unknown zone)",
          bad='Service("api", per_env={"production": Overlay(...)})',
          good='Service("api", per_env={"prod": Overlay(...)})')
 def unknown_environment(ctx) -> Iterator[Finding]:
@@ -75,6 +76,11 @@ def unknown_environment(ctx) -> Iterator[Finding]:
                 yield Finding(f"{service.name}: per_env[{name!r}] has no effect, the service is not "
                               f"deployed in {name}", f"add {name!r} to environments or remove the overlay",
                               overlay.location, service.name, service)
+        zones = {z.name for z in platform.zones} | {e.zone.name for e in platform.environments}
+        for name, layer in service.per_zone.items():
+            if name not in zones:
+                yield Finding(f"{service.name}: per_zone names unknown zone {name!r}",
+                              did_you_mean(name, zones), layer.location, service.name, service)
         if isinstance(service.secrets, SealedSecrets):
             for name in service.secrets.values:
                 if name not in envs:

@@ -57,7 +57,11 @@ def internal_name_in_zone(ctx) -> Iterator[Finding]:
         if not (zone.deny_hosts or zone.deny_registries or zone.deny_repos):
             continue
         texts = list(_strings(to_data(render_application(app))))
-        texts += list(_strings(app.effective_values)) + list(app.config.values())
+        # every layer as written: the service layer (values.yaml) travels to each zone whose
+        # environments read it, even where an environment's layer overrides the value, so the
+        # verdict here is the bundle's leak scan's
+        texts += list(_strings(app.values)) + list(_strings(app.env_values))
+        texts += list(app.config.values())
         for what in leaks(zone, texts):
             yield Finding(f"{app.name}: {what} must not reach zone {zone.name}",
                           f"remove it, or change the deny lists of Zone({zone.name!r})",

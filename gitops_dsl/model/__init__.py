@@ -5,7 +5,7 @@ from .platform import Platform
 from .refs import Resource
 from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
 from .secrets import ExternalSecret, SealedSecrets, SecretRef
-from .service import Image, Overlay, Service
+from .service import Image, Overlay, Service, ZoneOverlay
 from .sync import Backoff, IgnoreDifference, NamespaceMetadata, Retry, SyncOptions, SyncPolicy
 from .waves import Wave, Waves
 
@@ -13,5 +13,5 @@ __all__ = [
     "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
-    "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone",
+    "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay",
 ]

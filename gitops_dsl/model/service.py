@@ -116,6 +116,30 @@ class Overlay:
     __annotations__.update(_COMMON_TYPES)
 
 
+@attrs.frozen
+class ZoneOverlay:
+    """What changes for a service in every environment of one network zone: Helm values and the
+    image, e.g. a public registry in the internet zone where the service layer names an internal
+    one. Its values are written to a values file of that zone
+    (`values/<service>/values-zone-<zone>.yaml`) instead of the service's shared `values.yaml`,
+    so what one zone must not see never travels to it."""
+
+    values: dict = attrs.field(factory=dict, kw_only=True, converter=yaml_values("ZoneOverlay.values"),
+                               validator=yaml_data)
+    image: Image | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image)))
+    location: object = location_field()
+
+
+def _per_zone(instance, attribute, value):
+    if not isinstance(value, dict):
+        raise ModelError("GD101", f"Service.per_zone: expected a dict of zone name to ZoneOverlay, "
+                                  f"got {type(value).__name__}")
+    for zone, overlay in value.items():
+        if not isinstance(zone, str) or not isinstance(overlay, ZoneOverlay):
+            raise ModelError("GD101", f"Service.per_zone[{zone!r}]: expected a ZoneOverlay, got "
+                                      f"{type(overlay).__name__}")
+
+
 def _per_env(instance, attribute, value):
     if not isinstance(value, dict):
         raise ModelError("GD101", f"Service.per_env: expected a dict of environment name to Overlay, "
@@ -147,6 +171,9 @@ class Service:
     secrets: SealedSecrets | ExternalSecret | None = attrs.field(
         default=None, kw_only=True, validator=optional(instance_of(SealedSecrets, ExternalSecret)))
     per_env: dict[str, Overlay] = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=_per_env)
+    #: {zone name: ZoneOverlay(...)}: values and image for every environment of a zone
+    per_zone: dict[str, ZoneOverlay] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                                   validator=_per_zone)
     environments: tuple[str, ...] | None = attrs.field(
         default=None, kw_only=True,
         converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])

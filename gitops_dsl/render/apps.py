@@ -67,7 +67,7 @@ def value_files(app) -> list[str]:
     """Output paths of the Helm value files of an App, in Argo CD's order (later wins)."""
     files = []
     if app.values:
-        files.append(names.values_file(app.service.name))
+        files.append(names.values_file(app.service.name, zone=app.values_zone))
     if app.env_values:
         files.append(names.values_file(app.service.name, app.env.name))
     if isinstance(app.chart, StandardChart):

@@ -57,8 +57,11 @@ def bootstrap_dir(zone) -> str:
     return f"{GITOPS}/bootstrap/{zone.name}"
 
 
-def values_file(service_name: str, env_name: str | None = None) -> str:
-    leaf = "values.yaml" if env_name is None else f"values-{env_name}.yaml"
+def values_file(service_name: str, env_name: str | None = None, zone: str | None = None) -> str:
+    """values.yaml (the service layer), values-zone-<zone>.yaml (the service layer of a zone
+    with a ZoneOverlay) or values-<env>.yaml (an environment's layer)."""
+    leaf = (f"values-{env_name}.yaml" if env_name is not None else
+            f"values-zone-{zone}.yaml" if zone is not None else "values.yaml")
     return f"{GITOPS}/values/{service_name}/{leaf}"
 
 

@@ -44,10 +44,11 @@ def values_documents(apps) -> list[tuple[str, object, object]]:
     common_written = set()
     for app in apps:
         service = app.service.name
-        if app.values and service not in common_written:  # the same in every environment
-            common_written.add(service)
+        scope = (service, app.values_zone)
+        if app.values and scope not in common_written:  # the same in every environment (of a zone)
+            common_written.add(scope)
             # user maps are written key-sorted: declaration order never shows in the output
-            out.append((names.values_file(service), canonical(app.values), app))
+            out.append((names.values_file(service, zone=app.values_zone), canonical(app.values), app))
         if app.env_values:
             out.append((names.values_file(service, app.env.name), canonical(app.env_values), app))
         if app.chart.consumes_config:

@@ -118,10 +118,10 @@ platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.gi
     made = run_cli("bundle", "--zone", "edge", "--out", str(bundle), cwd=project)
     assert made.returncode == 0, made.stderr
     gitops, configs = tmp_path / "outer", tmp_path / "outer-configs"
-    refused = run_cli("unpack", str(bundle), "--into", str(gitops), cwd=tmp_path)
+    refused = run_cli("unpack", str(bundle), "--into", str(gitops), "--allow-unsigned", cwd=tmp_path)
     assert refused.returncode == 1 and "--configs-into" in refused.stderr and not gitops.exists()
     done = run_cli("unpack", str(bundle), "--into", str(gitops), "--configs-into", str(configs),
-                   cwd=tmp_path)
+                   "--allow-unsigned", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (gitops / "deploy/argo-apps/edge/roots/prod.yaml").is_file()
     assert (gitops / "charts/x/Chart.yaml").is_file()
