@@ -90,18 +90,6 @@ def _images(node: Any, key: str = "") -> Iterator[str]:
             yield from _images(item, key)
 
 
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield str(k)
-            yield from _strings(v)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _strings(item)
-    elif isinstance(node, str):
-        yield node
-
-
 def _chart_repositories(doc: Any) -> Iterator[str]:
     """OCI registries Applications pull charts from (repoURL without a scheme)."""
     if isinstance(doc, dict) and doc.get("kind") == "Application":
@@ -117,6 +105,7 @@ def _allowed(name: str, allowed) -> bool:
 
 
 def policy_findings(files: Mapping[str, bytes], policy: dict) -> list[str]:
+    from .checks.zones import strings_of
     registries = list(policy.get("allowed_registries") or ())
     hosts = [h.lower().lstrip("*.") for h in policy.get("allowed_hosts") or ()]
     found = []
@@ -130,7 +119,7 @@ def policy_findings(files: Mapping[str, bytes], policy: dict) -> list[str]:
                     elif not _allowed(full, registries):
                         found.append(f"{name}: image {full} is not from an allowed registry")
             if hosts:
-                for text in _strings(doc):
+                for text in strings_of(doc):
                     for match in _URL.finditer(text):
                         host = match.group(2).lower().rstrip(".")
                         if not any(host == h or host.endswith("." + h) for h in hosts):

@@ -48,6 +48,16 @@ def _compile(settings, render_tree: bool = True):
         sys.exit(3)
 
 
+def _compiled(settings, what: str = "nothing written"):
+    """A successful compile, or the diagnostics and exit 1."""
+    result = _compile(settings)
+    if not result.ok:
+        _report(result, "text", Path.cwd())
+        click.echo(f"the platform does not compile: {what}", err=True)
+        sys.exit(1)
+    return result
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gitops-dsl")
 def main() -> None:

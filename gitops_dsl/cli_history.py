@@ -9,17 +9,13 @@ from pathlib import Path
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .cli import _compiled, _report, _settings, main
 
 
 def _target_app(settings, service: str, env: str):
     """Compile the working tree and make sure the service runs in the environment."""
     from .api import resolved_apps
-    result = _compile(settings)
-    if not result.ok:
-        _report(result, "text", Path.cwd())
-        click.echo("the platform does not compile: fix it first; nothing written", err=True)
-        sys.exit(1)
+    result = _compiled(settings, "fix it first; nothing written")
     apps = resolved_apps(result)
     if not any(a.service.name == service for a in apps):
         raise click.ClickException(f"no service {service!r}; known: "
@@ -93,7 +89,7 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
     from .api import edit_versions, write
-    from .emit.writer import atomic_write, read_manifest
+    from .emit.writer import atomic_write, owned_files
     from .review.diff import diff_trees, format_markdown, format_text
     from .review.history import (HistoryError, check_repository, commits_to_revert, dirty_paths,
                                  state_at, value_differences)
@@ -163,13 +159,7 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
     if not result.ok:
         click.echo("rollback refused: the versions file and the output folder are unchanged", err=True)
         sys.exit(1)
-    old = {}
-    for path in read_manifest(settings.out):
-        try:
-            old[path] = (settings.out / path).read_bytes()
-        except OSError:
-            continue
-    diff = diff_trees(old, result.files, env=env_name)
+    diff = diff_trees(owned_files(settings.out), result.files, env=env_name)
     click.echo((format_markdown if fmt == "markdown" else format_text)(diff), nl=False)
     report_others(False)
     pins = ", ".join(f"{field} {value}" for _, field, value, _ in edits)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .cli import _compiled, _settings, main
 
 
 def chart_cache(settings, cache: str | None, *, fail: bool = True):
@@ -45,10 +45,7 @@ def charts_pull(cache, update, platforms) -> None:
     from .chartlock import PullError, chart_refs, lock_path, lock_text, pull
     from .emit.writer import atomic_write
     settings = _settings(platforms, None)
-    result = _compile(settings)
-    if not result.ok:
-        _report(result, "text", Path.cwd())
-        sys.exit(1)
+    result = _compiled(settings)
     charts = chart_cache(settings, cache)
     refs = chart_refs(resolved_apps(result))
     try:
@@ -78,10 +75,7 @@ def charts_list(cache, platforms) -> None:
     from .api import resolved_apps
     from .chartlock import chart_refs, lookup
     settings = _settings(platforms, None)
-    result = _compile(settings)
-    if not result.ok:
-        _report(result, "text", Path.cwd())
-        sys.exit(1)
+    result = _compiled(settings)
     charts = chart_cache(settings, cache)
     for ref in chart_refs(resolved_apps(result)):
         found = lookup(ref, charts.lock, charts.folder)
@@ -104,10 +98,7 @@ def preflight_command(env_name, fmt, strict, cache, platforms) -> None:
     from .preflight import as_json, format_text, run_preflight
     settings = _settings(platforms, None)
     started = time.perf_counter()
-    result = _compile(settings)
-    if not result.ok:
-        _report(result, fmt, Path.cwd())
-        sys.exit(1)
+    result = _compiled(settings)
     charts = chart_cache(settings, cache)
     try:
         plan = run_preflight(result, settings.root, charts, env=env_name, strict=strict,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .cli import _compiled, _settings, main
 
 
 def _pairs(values, option: str) -> dict[str, Path]:
@@ -42,11 +42,7 @@ def publish_command(gitops, configs, zones, zone_configs, check, message_file, p
     if not (gitops or configs or zones or zone_configs):
         raise click.UsageError("name at least one checkout: --gitops, --configs, --zone or "
                                "--zone-configs")
-    result = _compile(settings)
-    if not result.ok:
-        _report(result, "text", Path.cwd())
-        click.echo("publish refused: the platform does not compile; nothing written", err=True)
-        sys.exit(1)
+    result = _compiled(settings, "publish refused; nothing written")
     try:
         chosen = targets(result, resolved_platforms(result),
                          gitops=Path(gitops) if gitops else None,

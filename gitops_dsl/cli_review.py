@@ -37,9 +37,8 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_
                  out) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
     from .api import renames
-    from .emit.writer import read_manifest
-    from .review.diff import diff_environments, diff_trees, format_env_drift, format_markdown, \
-        format_text
+    from .emit.writer import owned_files
+    from .review.diff import diff_environments, diff_trees, format_env_drift
     if tree:
         from .review.trees import TreeError, tree_at_ref, tree_files
         try:
@@ -69,13 +68,7 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_
             click.echo(format_env_drift(drift, env_name, to_env), nl=False)
         sys.exit(1 if exit_code and drift else 0)
     if against == "build":
-        folder = settings.out
-        old = {}
-        for path in read_manifest(folder):
-            try:
-                old[path] = (folder / path).read_bytes()
-            except OSError:
-                continue
+        old = owned_files(settings.out)
     else:
         from .review.gitref import GitError, compile_at
         try:

@@ -29,15 +29,9 @@ def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
         click.echo("nothing to change: the pins are already set")
         return
     if show_diff:
-        from .emit.writer import read_manifest
+        from .emit.writer import owned_files
         from .review.diff import diff_trees, format_text
-        old = {}
-        for path in read_manifest(settings.out):
-            try:
-                old[path] = (settings.out / path).read_bytes()
-            except OSError:
-                continue
-        click.echo(format_text(diff_trees(old, {p: result.files[p] for p in result.files})), nl=False)
+        click.echo(format_text(diff_trees(owned_files(settings.out), result.files)), nl=False)
     atomic_write(edit.path, edit.new_text.encode("utf-8"))
     click.echo(f"updated {os.path.relpath(edit.path, cwd)}")
     if no_compile:

@@ -12,14 +12,15 @@ from .registry import Finding, builtin
 _HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
-def _strings(data) -> Iterator[str]:
+def strings_of(data) -> Iterator[str]:
+    """Every key and string value in nested data."""
     if isinstance(data, dict):
         for key, value in data.items():
             yield str(key)
-            yield from _strings(value)
+            yield from strings_of(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _strings(value)
+            yield from strings_of(value)
     elif isinstance(data, str):
         yield data
 
@@ -56,11 +57,11 @@ def internal_name_in_zone(ctx) -> Iterator[Finding]:
         zone = app.zone
         if not (zone.deny_hosts or zone.deny_registries or zone.deny_repos):
             continue
-        texts = list(_strings(to_data(render_application(app))))
+        texts = list(strings_of(to_data(render_application(app))))
         # every layer as written: the service layer (values.yaml) travels to each zone whose
         # environments read it, even where an environment's layer overrides the value, so the
         # verdict here is the bundle's leak scan's
-        texts += list(_strings(app.values)) + list(_strings(app.env_values))
+        texts += list(strings_of(app.values)) + list(strings_of(app.env_values))
         texts += list(app.config.values())
         for what in leaks(zone, texts):
             yield Finding(f"{app.name}: {what} must not reach zone {zone.name}",

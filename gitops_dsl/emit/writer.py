@@ -87,6 +87,17 @@ def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, tuple[str, str, 
     return owned
 
 
+def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
+    """The bytes of every file the last compile wrote into `out` (what `diff` compares with)."""
+    files = {}
+    for rel in read_manifest(out, name):
+        try:
+            files[rel] = (out / rel).read_bytes()
+        except OSError:
+            continue
+    return files
+
+
 def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str, str, int]], int]:
     """The manifest's entries and its modification time (ns; -1 when there is none)."""
     path = out / name

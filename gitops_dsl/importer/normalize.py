@@ -116,6 +116,16 @@ def _chart(source: dict, notes: list) -> tuple:
             str(source.get("path") or "."), tool)
 
 
+def _integer(value, what: str, default: int, notes: list) -> int:
+    """An integer field of an imported document; anything else is reported, never trusted."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    notes.append(f"{what} {str(value)[:40]!r} is not an integer: {default} used")
+    return default
+
+
 def _sync(policy: dict, notes: list) -> dict:
     automated = policy.get("automated")
     out: dict[str, Any] = {"automated": automated is not None and automated.get("enabled", True)
@@ -127,9 +137,10 @@ def _sync(policy: dict, notes: list) -> dict:
     retry = policy.get("retry")
     if retry is not None:
         backoff = retry.get("backoff") or {}
-        out["retry"] = {"limit": int(retry.get("limit", 0)),
+        out["retry"] = {"limit": _integer(retry.get("limit", 0), "retry.limit", 5, notes),
                         "backoff": {"duration": str(backoff.get("duration", "5s")),
-                                    "factor": int(backoff.get("factor", 2)),
+                                    "factor": _integer(backoff.get("factor", 2),
+                                                       "retry.backoff.factor", 2, notes),
                                     "max_duration": str(backoff.get("maxDuration", "3m"))}}
     options: dict[str, Any] = {"create_namespace": False}
     for option in policy.get("syncOptions") or []:

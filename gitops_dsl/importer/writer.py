@@ -2,6 +2,8 @@
 what is common lifted to the service, what differs kept as per-environment overlays."""
 from __future__ import annotations
 
+import re
+
 import pprint
 from collections import Counter
 from urllib.parse import urlparse
@@ -42,6 +44,23 @@ def _minus(values: dict, common: dict) -> dict:
     return out
 
 
+def _text(value) -> str:
+    """Any text from an imported tree, made safe to stand in a comment: control characters
+    (line breaks above all) and non-printable ones escaped, so it can never become code."""
+    text = str(value)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _identifier(prefix: str, name: str, taken: set) -> str:
+    """A Python variable name for an imported name: never the name itself unchecked."""
+    import keyword
+    candidate = prefix + re.sub(r"\W", "_", name.encode("ascii", "replace").decode())
+    if not candidate.isidentifier() or keyword.iskeyword(candidate) or candidate in taken:
+        candidate = f"{prefix}{len(taken)}"
+    taken.add(candidate)
+    return candidate
+
+
 def _fmt(value, indent: int) -> str:
     text = pprint.pformat(value, width=max(40, 100 - indent), sort_dicts=False)
     return text.replace("\n", "\n" + " " * indent)
@@ -63,8 +82,8 @@ def _sync(sync: dict) -> str:
     if "retry" in sync:
         r = sync["retry"]
         b = r["backoff"]
-        parts.append(f"retry=Retry(limit={r['limit']}, backoff=Backoff({b['duration']!r}, "
-                     f"{b['factor']}, {b['max_duration']!r}))")
+        parts.append(f"retry=Retry(limit={r['limit']!r}, backoff=Backoff({b['duration']!r}, "
+                     f"{b['factor']!r}, {b['max_duration']!r}))")
     options = ", ".join(f"{k}={v!r}" for k, v in sync["options"].items())
     parts.append(f"options=SyncOptions({options})")
     return "SyncPolicy(" + ", ".join(parts) + ")"
@@ -109,14 +128,17 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
     for per_env in grouped.values():
         for env, app in per_env.items():
             envs.setdefault(env, []).append(app)
-    lines = ['"""Imported by `gitops-dsl import` from ' + ", ".join(sources) + '.', "",
-             "Review what the importer reported (below, and at the end of each service), then",
-             "commit this file and the compiled build/ together.", ""]
+    # everything from the imported tree reaches this file as a repr() literal or as an escaped
+    # comment (_text): a name with a line break or quotes in it stays text
+    lines = ["# Imported by `gitops-dsl import` from " + _text(", ".join(sources)) + ".", "#",
+             "# Review what the importer reported (below, and at the end of each service), then",
+             "# commit this file and the compiled build/ together.", "#"]
     reported = sorted(set(notes))
     if reported:
-        lines += ["Reported while importing:"] + [f"- {n}" for n in reported] + [""]
-    lines += ['"""', "from gitops_dsl import *", ""]
-    env_vars = {}
+        lines += ["# Reported while importing:"] + [f"# - {_text(n)}" for n in reported] + ["#"]
+    lines += ["from gitops_dsl import *", ""]
+    env_vars: dict[str, str] = {}
+    taken: set = set()
     for env in sorted(envs):
         servers = Counter(a.server for a in envs[env])
         server = servers.most_common(1)[0][0]
@@ -124,7 +146,7 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
             if app.server != server:
                 app.notes.append(f"deployed to {app.server}, but gitops-dsl puts every Application of "
                                  f"{env} on one cluster ({server})")
-        var = env.replace("-", "_") + "_env"
+        var = _identifier("env_", env, taken)
         env_vars[env] = var
         lines.append(f"{var} = Environment({env!r}, zone='main', "
                      f"cluster=Cluster({_cluster_name(server)!r}, {server!r}))")
@@ -213,5 +235,6 @@ def _service(name: str, per_env: dict[str, App], project_names: dict, all_envs: 
     out.append("        ),")
     app_notes = sorted({n for a in apps for n in a.notes})
     if app_notes:
-        out = [f"        # {a.file}: {a.name}" for a in apps] + [f"        # - {n}" for n in app_notes] + out
+        out = [f"        # {_text(a.file)}: {_text(a.name)}" for a in apps] + \
+            [f"        # - {_text(n)}" for n in app_notes] + out
     return out
