@@ -101,11 +101,13 @@ def write(result: Result, out_dir: str | Path) -> Plan:
     with conflicts (foreign files in the way) is returned unapplied."""
     if not result.ok:
         raise ValueError("a compile with errors cannot be written")
+    from .emit.writer import recover
     out = Path(out_dir)
+    repaired = recover(out) if out.is_dir() else None
     the_plan = plan(out, result.files)
     if not the_plan.conflicts:
         apply(out, result.files, the_plan)
-    return the_plan
+    return attrs.evolve(the_plan, recovered=repaired)
 
 
 def check_tree(result: Result, out_dir: str | Path) -> CheckReport:

@@ -89,9 +89,21 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
         click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
     from .api import check_tree, write
+    from .emit.writer import InterruptedWrite, WriteFailed, recover
     if check:
-        report = check_tree(result, settings.out)
+        try:
+            report = check_tree(result, settings.out)
+        except InterruptedWrite as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
         sys.exit(_print_check(report, settings.out, cwd))
+    try:
+        repaired = recover(settings.out) if settings.out.is_dir() else None
+    except OSError as exc:
+        click.echo(f"error: cannot repair {_rel(settings.out, cwd)}: {exc}", err=True)
+        sys.exit(1)
+    if repaired:
+        click.echo(f"{_rel(settings.out, cwd)}: {repaired}", err=True)
     from .api import pending_deletions
     blocked = [d for d in pending_deletions(result, settings.out)
                if d.protected and d.app not in allow_delete and d.service not in allow_delete]
@@ -102,7 +114,12 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
         click.echo(f"    hint: if that is intended, run again with {names}", err=True)
         click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
-    the_plan = write(result, settings.out)
+    try:
+        the_plan = write(result, settings.out)
+    except (WriteFailed, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("compile failed", err=True)
+        sys.exit(1)
     if the_plan.conflicts:
         for rel in the_plan.conflicts:
             click.echo(f"{_rel(settings.out / rel, cwd)}: error: this file was not written by "

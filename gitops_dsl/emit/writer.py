@@ -23,6 +23,14 @@ MANIFEST = ".gitops-dsl-manifest"
 _MANIFEST_HEAD = "# gitops-dsl: files this compiler owns in this folder (sha256, path). Do not edit.\n"
 
 
+class WriteFailed(RuntimeError):
+    """An I/O error while writing; the message says in which state the folder was left."""
+
+
+class InterruptedWrite(RuntimeError):
+    """The output folder holds a write that was interrupted (compile repairs it)."""
+
+
 class ContainmentError(ValueError):
     """An output path would leave the output folder (an internal invariant, not a user error)."""
 
@@ -152,6 +160,7 @@ class Plan:
     conflicts: tuple      # foreign files in the way (path)
     hand_edited: tuple    # owned files whose bytes differ from what we last wrote
     manifest: bytes
+    recovered: str | None = None   # what recover() did to an interrupted write first
 
 
 def _key(files, rel: str) -> str:
@@ -208,22 +217,137 @@ def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFES
                 manifest_bytes(entries))
 
 
+JOURNAL = ".gitops-dsl-journal"
+STAGING = ".gitops-dsl-staging"
+_STAGED_SUFFIX = ".gitops-dsl-new"
+
+
+def _staged(target: Path) -> Path:
+    return target.with_name(f".{target.name}{_STAGED_SUFFIX}")
+
+
 def apply(out: Path, files: dict[str, bytes], the_plan: Plan, *, manifest_name: str = MANIFEST
           ) -> None:
-    """Carry out a plan without conflicts. Each file is replaced atomically (temp + rename)."""
+    """Carry out a plan without conflicts, so that a kill at any moment leaves the folder old,
+    new, or repairable (see `recover`):
+
+    1. the list of files about to be staged is written (STAGING), then every new file is written
+       beside its target (created exclusively: a planted link is never followed);
+    2. the journal (JOURNAL) is written atomically: the commit point;
+    3. staged files are renamed into place, deleted files removed, the manifest replaced, and
+       the journal and staging list removed.
+
+    A kill before 2 leaves the old tree and staged leftovers that `recover` removes; a kill
+    after 2 leaves a journal that `recover` carries out (roll forward)."""
     if the_plan.conflicts:
         raise ValueError("a plan with conflicts cannot be applied")
+    recover(out)
     out.mkdir(parents=True, exist_ok=True)
-    real: dict = {}
-    for rel in the_plan.write:
-        atomic_write(safe_join(out, rel, real), files[rel])
-    for rel in the_plan.delete:
-        target = safe_join(out, rel, real)
-        target.unlink()
-        _prune_empty_dirs(out, target.parent)
     manifest = out / manifest_name
-    if _read(manifest) != the_plan.manifest:
-        atomic_write(manifest, the_plan.manifest)
+    writes = list(the_plan.write)
+    new_manifest = _read(manifest) != the_plan.manifest
+    if not writes and not the_plan.delete and not new_manifest:
+        return
+    real: dict = {}
+    targets = [(rel, safe_join(out, rel, real)) for rel in writes]
+    listing = [f"stage {rel}" for rel in writes] + ([f"stage {manifest_name}"] if new_manifest else [])
+    try:
+        atomic_write(out / STAGING, ("\n".join(listing) + "\n").encode("utf-8"))
+        for rel, target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_new(_staged(target), files[rel])
+        if new_manifest:
+            _write_new(_staged(manifest), the_plan.manifest)
+        journal = ([f"write {rel}" for rel in writes] + [f"delete {rel}" for rel in the_plan.delete]
+                   + ([f"write {manifest_name}"] if new_manifest else []))
+        atomic_write(out / JOURNAL, ("\n".join(journal) + "\n").encode("utf-8"))
+    except OSError as exc:
+        try:
+            recover(out)              # no journal yet: undo the staging, the tree stays old
+        except OSError:
+            pass
+        raise WriteFailed(f"writing into {out} failed before anything was replaced "
+                          f"({exc.strerror or exc}): it is unchanged") from None
+    try:
+        _roll_forward(out, journal)
+    except OSError as exc:
+        raise WriteFailed(f"writing into {out} stopped halfway ({exc.strerror or exc}); its journal "
+                          "is kept: run `gitops-dsl compile` again to finish it") from None
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    try:
+        path.unlink()          # a leftover of an interrupted run (recover removes them too)
+    except FileNotFoundError:
+        pass
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+        handle.write(data)
+
+
+def _roll_forward(out: Path, journal: list[str]) -> None:
+    real: dict = {}
+    for line in journal:
+        action, _, rel = line.partition(" ")
+        target = out / rel if rel.startswith(".gitops-dsl-manifest") else safe_join(out, rel, real)
+        if action == "write":
+            staged = _staged(target)
+            if staged.exists():
+                os.replace(staged, target)
+        elif action == "delete" and (target.exists() or target.is_symlink()):
+            target.unlink()
+            _prune_empty_dirs(out, target.parent)
+    for name in (JOURNAL, STAGING):
+        try:
+            (out / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def recover(out: Path) -> str | None:
+    """Finish or undo an interrupted write: with a journal, carry it out (the new tree); with
+    only a staging list, remove what was staged (the old tree). Says what it did, or None."""
+    journal_path, staging_path = out / JOURNAL, out / STAGING
+    try:
+        for leftover in out.glob(".*.gitops-dsl-tmp-*"):   # a killed atomic_write of these lists
+            leftover.unlink()
+    except OSError:
+        pass
+    journal = _read(journal_path)
+    if journal is not None:
+        entries = [line for line in journal.decode("utf-8", "replace").splitlines()
+                   if line.partition(" ")[0] in ("write", "delete") and _plain(line.partition(" ")[2])]
+        _roll_forward(out, entries)
+        return (f"an interrupted compile was completed from its journal ({len(entries)} "
+                "operation(s)): the tree is the new one")
+    staging = _read(staging_path)
+    if staging is not None:
+        removed = 0
+        for line in staging.decode("utf-8", "replace").splitlines():
+            rel = line.partition(" ")[2]
+            if not _plain(rel):
+                continue
+            staged = _staged(out / rel)
+            if staged.is_file() and not staged.is_symlink():
+                staged.unlink()
+                removed += 1
+        staging_path.unlink()
+        return (f"an interrupted compile was undone ({removed} staged file(s) removed): the tree "
+                "is the old one")
+    return None
+
+
+def _plain(rel: str) -> bool:
+    try:
+        check_path(rel)
+    except ContainmentError:
+        return False
+    return True
+
+
+def interrupted(out: Path) -> bool:
+    """Whether a write was interrupted (a journal or staging list is left)."""
+    return (out / JOURNAL).exists() or (out / STAGING).exists()
 
 
 def atomic_write(target: Path, data: bytes) -> None:
@@ -268,6 +392,9 @@ class CheckReport:
 
 def check(out: Path, files: dict[str, bytes], diff_lines: int = 20) -> CheckReport:
     """Compare the output folder with a fresh compile, without writing anything."""
+    if interrupted(out):
+        raise InterruptedWrite(f"{out} holds an interrupted compile (a journal or staging list): "
+                               "run `gitops-dsl compile` to finish or undo it")
     the_plan = plan(out, files, trust_mtimes=False)
     missing, changed = [], []
     for rel in the_plan.write:

@@ -1,0 +1,120 @@
+"""kill -9 at random moments of a large compile: the output folder is always the old tree, the
+new tree, or an interrupted one that the next compile completes (and says so). Never a mix."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.helpers import CLI, REPO
+
+TRANSIENT = (".gitops-dsl-journal", ".gitops-dsl-staging")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for path in folder.rglob("*"):
+        name = path.name
+        if path.is_file() and name not in TRANSIENT and not name.endswith(".gitops-dsl-new") \
+                and ".gitops-dsl-tmp-" not in name:
+            out[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return out
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.name in TRANSIENT or
+            p.name.endswith(".gitops-dsl-new") or ".gitops-dsl-tmp-" in p.name]
+
+
+def compile_cmd(project: Path, **kw):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([*CLI, "compile"], cwd=project, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def wait_for(path: Path, proc, limit: float = 60.0) -> bool:
+    """Poll until `path` exists (the writer's staging list: the write phase has begun)."""
+    end = time.perf_counter() + limit
+    while time.perf_counter() < end:
+        if path.exists():
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.0005)
+    return False
+
+
+def test_a_killed_compile_leaves_the_old_tree_the_new_one_or_a_journal(tmp_path):
+    # small files by the thousand: on tmpfs where there is one (the root disk is slow at that)
+    if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+        import tempfile
+        tmp_path = Path(tempfile.mkdtemp(prefix="gitops-dsl-crash-", dir="/dev/shm"))
+    project = tmp_path / "estate"
+    subprocess.run([sys.executable, str(REPO / "benchmarks/generate.py"), "--services", "300",
+                    "--envs", "2", "--zones", "1", "--out", str(project)], check=True,
+                   capture_output=True)
+    assert compile_cmd(project).wait() == 0
+    old = tree(project / "build")
+    saved = tmp_path / "old-build"
+    shutil.copytree(project / "build", saved)
+    estate = project / "platforms/estate.py"
+    estate.write_text(estate.read_text().replace("apply_out_of_sync_only=True",
+                                                 "apply_out_of_sync_only=False"))
+    shutil.copytree(project, tmp_path / "reference")
+    reference = compile_cmd(tmp_path / "reference")
+    assert wait_for(tmp_path / "reference/build/.gitops-dsl-staging", reference)
+    started = time.perf_counter()
+    assert reference.wait() == 0
+    duration = time.perf_counter() - started           # the write phase, about
+    new = tree(tmp_path / "reference/build")
+    assert new != old and len(new) == len(old)
+    rng = random.Random(20261128)
+    seen = {"old": 0, "new": 0, "interrupted": 0}
+    for attempt in range(24):
+        shutil.rmtree(project / "build")
+        shutil.copytree(saved, project / "build")
+        proc = compile_cmd(project)
+        if attempt % 6 == 0:
+            time.sleep(rng.uniform(0.0, 0.5))          # some kills while it still compiles
+        else:
+            assert wait_for(project / "build/.gitops-dsl-staging", proc)
+            time.sleep(rng.uniform(0.0, 1.2 * duration))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = tree(project / "build")
+        journal = (project / "build/.gitops-dsl-journal").exists()
+        if journal:
+            seen["interrupted"] += 1
+        elif state == old:
+            seen["old"] += 1
+        else:
+            assert state == new, sorted(p for p in set(state) | set(new) if state.get(p) != new.get(p))[:5]
+            seen["new"] += 1
+        again = compile_cmd(project)
+        out, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err
+        if journal:
+            assert "completed from its journal" in err
+        assert tree(project / "build") == new
+        assert leftovers(project / "build") == []
+    assert seen["old"] + seen["new"] + seen["interrupted"] == 24
+    assert seen["interrupted"] >= 1, seen                # the journal path was exercised
+    if str(tmp_path).startswith("/dev/shm/"):
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_check_refuses_an_interrupted_tree(tmp_path):
+    from tests.helpers import make_project, run_cli
+    project = make_project(tmp_path / "p")
+    assert run_cli("compile", cwd=project).returncode == 0
+    (project / "build/.gitops-dsl-journal").write_text("write gitops/values/api/values.yaml\n")
+    run = run_cli("compile", "--check", cwd=project)
+    assert run.returncode == 1 and "interrupted compile" in run.stderr
+    fixed = run_cli("compile", cwd=project)
+    assert fixed.returncode == 0 and "completed from its journal" in fixed.stderr
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
