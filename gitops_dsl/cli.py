@@ -88,8 +88,8 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
     if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {_rel(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
-    from .api import check_tree, write
-    from .emit.writer import InterruptedWrite, WriteFailed, recover
+    from .api import check_tree
+    from .emit.writer import InterruptedWrite
     if check:
         try:
             report = check_tree(result, settings.out)
@@ -97,6 +97,19 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         sys.exit(_print_check(report, settings.out, cwd))
+    from .locking import LockTimeout, locked
+    try:
+        with locked(settings.out, what="the output folder",
+                    on_wait=lambda m: click.echo(m, err=True)):
+            _write_locked(result, settings, cwd, allow_delete)
+    except (LockTimeout, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _write_locked(result, settings, cwd: Path, allow_delete) -> None:
+    """The writing half of `compile`, under the output folder's lock."""
+    from .api import write
+    from .emit.writer import WriteFailed, recover
     try:
         repaired = recover(settings.out) if settings.out.is_dir() else None
     except OSError as exc:
@@ -129,6 +142,10 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
     for rel in the_plan.hand_edited:
         click.echo(f"{_rel(settings.out / rel, cwd)}: warning: hand edit overwritten "
                    "(generated files are rebuilt from platforms/)", err=True)
+    for rel in the_plan.kept:
+        click.echo(f"{_rel(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
+                   "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "
+                   "should not name); remove it yourself if it is not yours", err=True)
     click.echo(f"compiled {len(result.files)} files into {_rel(settings.out, cwd)}: "
                f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                f"{the_plan.unchanged} unchanged")

@@ -12,6 +12,18 @@ from .emit.writer import atomic_write
 
 
 def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
+    """Read, edit, check and write the versions file (and compile) as one step under the
+    platforms folder's lock: concurrent bumps queue up instead of losing each other's edits."""
+    from .locking import LockTimeout, locked
+    try:
+        with locked(settings.platforms, what="the versions file",
+                    on_wait=lambda m: click.echo(m, err=True)):
+            _apply_locked(settings, edits, no_compile, show_diff)
+    except LockTimeout as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _apply_locked(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
     from .api import edit_versions, write
     try:
         edit = edit_versions(settings.platforms, edits, root=settings.root,

@@ -56,7 +56,14 @@ def _table(pyproject: Path) -> dict:
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{pyproject}: {exc}") from None
-    table = data.get("tool", {}).get("gitops-dsl", {})
+    tool = data.get("tool", {})
+    table = tool.get("gitops-dsl", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise SettingsError(f"{pyproject}: [tool.gitops-dsl] must be a table")
+    for key in ("severity", "allow"):
+        if key in table and not isinstance(table[key], dict):
+            raise SettingsError(f"{pyproject}: [tool.gitops-dsl.{key}] must be a table of rule "
+                                f"codes, e.g. {key} = {{ GD206 = \"...\" }}")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise SettingsError(f"{pyproject}: unknown [tool.gitops-dsl] setting(s) {', '.join(unknown)}; "

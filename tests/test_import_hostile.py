@@ -50,3 +50,71 @@ def test_hostile_names_keys_and_values_never_execute(tmp_path):
     run_cli("compile", cwd=project)
     run_cli("validate", cwd=project)
     assert not [p for p in tmp_path.rglob("PWNED*")], "an imported string was executed"
+
+
+def _project(tmp_path):
+    project = tmp_path / "project"
+    (project / "platforms").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\n')
+    return project
+
+
+def test_reads_stay_inside_the_tree(tmp_path):
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("stolen: hunter2-outside\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+           "metadata": {"name": "api-stg"},
+           "spec": {"project": "app", "destination": {"server": "https://kubernetes.default.svc",
+                                                      "namespace": "stg"},
+                    "sources": [{"repoURL": "https://example.com/a.git", "path": "charts/api",
+                                 "helm": {"valueFiles": [str(secret), "$values/../outside.yaml",
+                                                         "../../../outside.yaml"]}},
+                                {"repoURL": "https://example.com/a.git", "ref": "values"}]}}
+    (tree / "app.yaml").write_text(yaml.safe_dump(app))
+    project = _project(tmp_path)
+    run = run_cli("import", str(tree), "--out", "platforms/x.py", cwd=project)
+    assert "Traceback" not in run.stderr
+    assert "hunter2-outside" not in (project / "platforms/x.py").read_text()
+    assert run.stderr.count("is outside the imported tree: not read") == 3
+
+
+BOMB = """
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_malformed_and_hostile_documents_are_reported(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "bomb.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Application\n" + BOMB)
+    (tree / "deep.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Application\nx: "
+                                    + "[" * 900 + "]" * 900 + "\n")
+    shapes = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": [1, 2]},
+              {"apiVersion": 5, "kind": "Application"},
+              {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": "x",
+               "spec": {"source": {"repoURL": "https://e.com/a.git", "path": "p"}}},
+              {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "a"},
+               "spec": {"sources": ["not a mapping"]}},
+              {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "b"},
+               "spec": {"source": {"repoURL": "https://e.com/a.git", "path": "p"},
+                        "syncPolicy": {"retry": {"limit": "abc"}}}}]
+    (tree / "shapes.yaml").write_text(yaml.safe_dump_all(shapes))
+    project = _project(tmp_path)
+    import time
+    started = time.perf_counter()
+    run = run_cli("import", str(tree), "--out", "platforms/x.py", cwd=project)
+    assert time.perf_counter() - started < 60
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "bomb.yaml: not readable YAML (more than" in run.stderr
+    assert "deep.yaml: not readable YAML (nested more than" in run.stderr
+    assert "malformed" in run.stderr

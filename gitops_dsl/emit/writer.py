@@ -120,7 +120,8 @@ def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str
         if line.startswith("#") or not line.strip():
             continue
         parts = line.split("  ", 3)
-        if len(parts) != 4 or not parts[2].isdigit():
+        if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()) \
+                or not re.fullmatch(r"[0-9a-f]{64}", parts[0]):
             continue
         digest, key, size, rel = parts
         try:
@@ -161,6 +162,7 @@ class Plan:
     hand_edited: tuple    # owned files whose bytes differ from what we last wrote
     manifest: bytes
     recovered: str | None = None   # what recover() did to an interrupted write first
+    kept: tuple = ()      # owned paths no longer produced but changed since: left in place
 
 
 def _key(files, rel: str) -> str:
@@ -204,17 +206,20 @@ def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFES
         if current is not None and sha256(current) != last[0]:
             hand_edited.append(rel)
         write.append(rel)
-    delete = []
+    delete, kept = [], []
     for rel in sorted(set(owned) - set(entries)):
         target = _safe_join(base, rel, real)
         current = _read(target)
         if current is None:
             continue
         if sha256(current) != owned[rel][0]:
-            hand_edited.append(rel)
+            # the manifest is untrusted input too: a file whose bytes are not what gitops-dsl
+            # wrote (a hand edit, or a foreign file named by a tampered manifest) is never deleted
+            kept.append(rel)
+            continue
         delete.append(rel)
     return Plan(tuple(write), tuple(delete), unchanged, tuple(conflicts), tuple(sorted(hand_edited)),
-                manifest_bytes(entries))
+                manifest_bytes(entries), kept=tuple(kept))
 
 
 JOURNAL = ".gitops-dsl-journal"

@@ -22,15 +22,24 @@ def import_tree(paths: list, name: str = "imported") -> Imported:
     apps = []
     projects = [f for f in found if f.doc["kind"] == "AppProject"]
     for project in projects:
-        notes.append(f"{project.file}: AppProject {project.doc.get('metadata', {}).get('name')}: "
+        meta = project.doc.get("metadata")
+        notes.append(f"{project.file}: AppProject {meta.get('name') if isinstance(meta, dict) else '?'}: "
                      "gitops-dsl derives source repos and destinations from the services; the "
                      "original rules are not imported")
     for item in found:
         if item.doc["kind"] != "Application":
             continue
-        app = normalize(item, root)
+        meta = item.doc.get("metadata")
+        label = meta.get("name") if isinstance(meta, dict) else "?"
+        try:
+            app = normalize(item, root)
+        except (AttributeError, TypeError, ValueError, KeyError, RecursionError) as exc:
+            # a document of the wrong shape (spec a list, metadata a string, ...): reported
+            notes.append(f"{item.file}: Application {label}: malformed ({type(exc).__name__}: "
+                         f"{str(exc)[:80]}): not imported")
+            continue
         if app is None:
-            notes.append(f"{item.file}: {item.doc.get('metadata', {}).get('name')}: no source: skipped")
+            notes.append(f"{item.file}: {label}: no source: skipped")
             continue
         apps.append(app)
     if not apps:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
+from .. import safe_yaml
 
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import deep_merge
@@ -64,27 +64,39 @@ def _values_from(source: dict, root: Path, refs: dict, notes: list) -> dict:
     helm = source.get("helm") or {}
     values: dict = {}
     for value_file in helm.get("valueFiles") or []:
+        value_file = str(value_file)
         if value_file.startswith("$"):
             ref, _, rest = value_file[1:].partition("/")
             candidate = root / rest
             if ref not in refs:
                 notes.append(f"value file {value_file}: no source has ref {ref!r}")
         else:
-            candidate = root / (source.get("path") or "") / value_file
+            candidate = root / str(source.get("path") or "") / value_file
+        # reads stay inside the tree being imported: no absolute paths, no ../ out of it, no links
         try:
-            data = yaml.safe_load(candidate.read_text("utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            inside = candidate.resolve().is_relative_to(root.resolve()) and not candidate.is_symlink()
+        except (OSError, ValueError):
+            inside = False
+        if not inside:
+            notes.append(f"value file {value_file} is outside the imported tree: not read")
+            continue
+        try:
+            data = safe_yaml.load(candidate.read_bytes()) or {}
+        except OSError:
             notes.append(f"value file {value_file} not found in the tree: its values are not imported")
+            continue
+        except safe_yaml.UnsafeYaml as exc:
+            notes.append(f"value file {value_file} not read ({exc}): its values are not imported")
             continue
         if isinstance(data, dict):
             values = deep_merge(values, data)
             notes.append(f"value file {value_file} relocated into the gitops-dsl layout")
     if helm.get("values"):
         try:
-            inline = yaml.safe_load(helm["values"]) or {}
+            inline = safe_yaml.load(str(helm["values"])) or {}
             values = deep_merge(values, inline if isinstance(inline, dict) else {})
-        except yaml.YAMLError:
-            notes.append("helm.values is not valid YAML: not imported")
+        except safe_yaml.UnsafeYaml as exc:
+            notes.append(f"helm.values not imported: {exc}")
     if isinstance(helm.get("valuesObject"), dict):
         values = deep_merge(values, helm["valuesObject"])
     for parameter in helm.get("parameters") or []:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from ..safe_yaml import UnsafeYaml, load_all
+
 KINDS = ("Application", "AppProject", "ApplicationSet")
 
 
@@ -40,14 +40,17 @@ def read(paths: list[Path]) -> tuple[list[Found], list[str], Path]:
         else:
             notes.append(f"{path}: no such file or folder")
     for file in files:
+        if file.is_symlink():
+            notes.append(f"{file}: a symbolic link, not followed")
+            continue
         try:
-            docs = list(yaml.load_all(file.read_text("utf-8"), Loader=_LOADER))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            notes.append(f"{file}: not readable YAML ({str(exc).splitlines()[0]}), skipped")
+            docs = load_all(file.read_bytes())
+        except (UnsafeYaml, OSError) as exc:
+            notes.append(f"{file}: not readable YAML ({exc}), skipped")
             continue
         for doc in docs:
-            if isinstance(doc, dict) and doc.get("apiVersion", "").startswith("argoproj.io/") \
-                    and doc.get("kind") in KINDS:
+            if isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) \
+                    and doc["apiVersion"].startswith("argoproj.io/") and doc.get("kind") in KINDS:
                 found.append(Found(str(file), doc))
     expanded = []
     for item in found:
