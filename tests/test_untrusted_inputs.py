@@ -50,3 +50,18 @@ def test_malformed_settings_are_messages(tmp_path, settings, message):
     assert "Traceback" not in run.stderr, run.stderr
     if message is not None:
         assert run.returncode != 0 and message in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("labels", '{"../x": "v"}', "label key '../x' is not valid in Kubernetes"),
+    ("labels", '{"team": "x" * 64}', "is not valid in Kubernetes: at most 63"),
+    ("labels", '{"team": "bad value!"}', "label value 'bad value!' is not valid"),
+    ("annotations", '{"acme.dev/a b": "free text is fine"}', "annotation key 'acme.dev/a b'"),
+])
+def test_labels_and_annotations_follow_kubernetes_syntax(tmp_path, field, value, message):
+    from tests.helpers import MINIMAL
+    source = MINIMAL.replace('Service("api", project="app",', f'Service("api", project="app", {field}={value},')
+    project = make_project(tmp_path / "p", source)
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1 and "error[GD101]" in run.stderr and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and not (project / "build").exists()

@@ -97,6 +97,47 @@ def str_map(instance, attribute, value):
                              "quote numbers and booleans: they become strings in YAML anyway")
 
 
+_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    """Kubernetes' qualified name (label and annotation keys): an optional DNS subdomain prefix
+    (<= 253) and '/', then a name of at most 63 alphanumerics, '-', '_' or '.'."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _SUBDOMAIN.match(prefix)):
+        return "its prefix must be a DNS subdomain such as 'acme.dev'"
+    if not name or len(name) > 63 or not _NAME.match(name):
+        return "the name must be 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+    return None
+
+
+def label_map(instance, attribute, value):
+    """Labels as Kubernetes accepts them: qualified-name keys, values of at most 63 characters
+    (empty, or alphanumeric at both ends with '-', '_', '.' inside)."""
+    str_map(instance, attribute, value)
+    for key, item in value.items():
+        problem = _qualified_name_problem(key)
+        if problem:
+            raise ModelError("GD101", f"{where(instance, attribute)}: label key {key!r} is not valid "
+                                      f"in Kubernetes: {problem}")
+        if item and (len(item) > 63 or not _NAME.match(item)):
+            raise ModelError("GD101", f"{where(instance, attribute)}[{key!r}]: label value {item[:80]!r} "
+                                      "is not valid in Kubernetes: at most 63 letters, digits, '-', "
+                                      "'_' or '.', starting and ending alphanumeric",
+                             "put free text into annotations instead")
+
+
+def annotation_map(instance, attribute, value):
+    """Annotations: qualified-name keys (values are free text)."""
+    str_map(instance, attribute, value)
+    for key in value:
+        problem = _qualified_name_problem(key)
+        if problem:
+            raise ModelError("GD101", f"{where(instance, attribute)}: annotation key {key!r} is not "
+                                      f"valid in Kubernetes: {problem}")
+
+
 def to_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, dict) else value
 

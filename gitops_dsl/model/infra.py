@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (allow_field, dns_label, instance_of, int_range, location_field, non_empty_str, optional,
+from ._fields import (annotation_map, label_map, allow_field, dns_label, instance_of, int_range, location_field, non_empty_str, optional,
                       str_map, to_dict, to_tuple, tuple_of)
 from .sync import SyncPolicy, cascade_check
 
@@ -173,7 +173,7 @@ class Environment:
                                                validator=optional(instance_of(SyncPolicy)))
     #: compile refuses to delete an Application of this environment without --allow-delete
     protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
-    labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
-    annotations: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=label_map)
+    annotations: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=annotation_map)
     allow: dict[str, str] = allow_field()
     location: object = location_field()

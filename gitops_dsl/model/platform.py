@@ -4,7 +4,7 @@ from __future__ import annotations
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (allow_field, dns_label, instance_of, int_range, location_field, one_of, optional, str_map, to_dict,
+from ._fields import (annotation_map, label_map, allow_field, dns_label, instance_of, int_range, location_field, one_of, optional, str_map, to_dict,
                       to_tuple, tuple_of)
 from .infra import Environment, Repo, Zone
 from .project import Project
@@ -40,7 +40,7 @@ class Platform:
     revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
                                                      validator=optional(int_range(0)))
     cascade: str | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
-    labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map)
+    labels: dict = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=label_map)
     #: how the configs tree is laid out: "env-first" (<env>/<service>/config.yaml),
     #: "service-first" (<service>/<env>/config.yaml) or "service-files"
     #: (<service>/config-<env>.yaml); the $configs/ paths follow it

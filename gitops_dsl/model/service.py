@@ -6,7 +6,7 @@ import re
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (allow_field, one_of, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
+from ._fields import (annotation_map, label_map, allow_field, one_of, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
                       optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
 from .charts import GitPath, HelmChart
 from .refs import Resource
@@ -92,8 +92,8 @@ def _common_fields(owner: str) -> dict:
         sync=attrs.field(default=None, kw_only=True, validator=optional(instance_of(SyncPolicy))),
         ignore_differences=attrs.field(default=None, kw_only=True, converter=to_tuple,
                                        validator=optional(tuple_of(IgnoreDifference))),
-        labels=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
-        annotations=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
+        labels=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=label_map),
+        annotations=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=annotation_map),
         info=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
         revision_history_limit=attrs.field(default=None, kw_only=True, validator=optional(int_range(0))),
         cascade=attrs.field(default=None, kw_only=True, validator=_cascade),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from ..diagnostics import ModelError
-from ._fields import (duration_check, go_duration, instance_of, int_range, location_field, one_of,
+from ._fields import (annotation_map, label_map, duration_check, go_duration, instance_of, int_range, location_field, one_of,
                       optional, str_map, to_dict, to_tuple, tuple_of)
 
 
@@ -84,8 +84,8 @@ SYNC_OPTION_KEYS = {
 class NamespaceMetadata:
     """Labels and annotations for a namespace Argo CD creates (only with create_namespace=True)."""
 
-    labels: dict = attrs.field(factory=dict, converter=to_dict, validator=str_map)
-    annotations: dict = attrs.field(factory=dict, converter=to_dict, validator=str_map)
+    labels: dict = attrs.field(factory=dict, converter=to_dict, validator=label_map)
+    annotations: dict = attrs.field(factory=dict, converter=to_dict, validator=annotation_map)
 
 
 @attrs.frozen
