@@ -269,7 +269,8 @@ def edit_versions(platforms_dir: str | Path, edits, *, root: str | Path | None =
         known = sorted(s.name for p in loaded.platforms for s in p.services)
         raise LookupError(f"no service {edits[0][0]!r}; known: {', '.join(known[:30])}")
     path = versions_path(owner)
-    old_text = path.read_text("utf-8") if path.exists() else ""
+    # raw text: line endings and a BOM are kept as they are (set_pin keeps them too)
+    old_text = path.read_bytes().decode("utf-8") if path.exists() else ""
     envs = {e.name for e in owner.environments}
     text = old_text
     for service, field, value, env in edits:

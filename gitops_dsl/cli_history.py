@@ -89,7 +89,7 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
     from .api import edit_versions, write
-    from .emit.writer import atomic_write, owned_files
+    from .emit.writer import owned_files, replace_in_place
     from .review.diff import diff_trees, format_markdown, format_text
     from .review.history import (HistoryError, check_repository, commits_to_revert, dirty_paths,
                                  state_at, value_differences)
@@ -167,7 +167,7 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
     if dry_run:
         click.echo("dry run: nothing written")
         return
-    atomic_write(edit.path, edit.new_text.encode("utf-8"))
+    replace_in_place(edit.path, edit.new_text.encode("utf-8"))
     click.echo(f"updated {os.path.relpath(edit.path, Path.cwd())}")
     plan = write(result, settings.out)
     if plan.conflicts:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .cli import _compile, _report, _settings, main
-from .emit.writer import atomic_write
+from .emit.writer import replace_in_place
 
 
 def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
@@ -44,7 +44,7 @@ def _apply_locked(settings, edits, no_compile: bool, show_diff: bool = False) ->
         from .emit.writer import owned_files
         from .review.diff import diff_trees, format_text
         click.echo(format_text(diff_trees(owned_files(settings.out), result.files)), nl=False)
-    atomic_write(edit.path, edit.new_text.encode("utf-8"))
+    replace_in_place(edit.path, edit.new_text.encode("utf-8"))
     click.echo(f"updated {os.path.relpath(edit.path, cwd)}")
     if no_compile:
         return

@@ -30,8 +30,17 @@ HEADER = ("# Version pins: image tags (or digests) and chart versions, per servi
           "# Edited by `gitops-dsl set-image`, `set-chart` and `promote`, by CI and by bots.\n"
           "---\n"
           "services:\n")
-_TAG = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@?sha256:[a-f0-9]{64})?$")
-_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+# full matches only (`$` would accept a trailing newline): Docker's tag grammar, optionally
+# with a digest; SemVer 2.0 (no leading zeros) for chart versions
+_TAG = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@?sha256:[a-f0-9]{64})?")
+_NUM = r"(?:0|[1-9][0-9]*)"
+_VERSION = re.compile(rf"v?{_NUM}\.{_NUM}\.{_NUM}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
+                      r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def valid_pin(field: str, value: str) -> bool:
+    return bool(value) and (_TAG if field == "image" else _VERSION).fullmatch(value) is not None
 
 
 @attrs.frozen
@@ -70,11 +79,13 @@ def parse(path: Path, text: str) -> tuple[Versions, list[Diagnostic]]:
                               "{image, chart, envs: <env>: {image, chart}}` (gitops-dsl schema versions)",
                               location=_loc(path, node) if node is not None else Location(str(path), 1)))
 
+    text = text.removeprefix("\ufeff")       # a BOM is not content
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.append(error("GD415", f"the versions file is not valid YAML: {exc.problem or exc}",
+        problems.append(error("GD415", "the versions file is not valid YAML: "
+                              f"{getattr(exc, 'problem', None) or exc}",
                               hint="fix the YAML syntax at this line",
                               location=Location(str(path), mark.line + 1 if mark else 1)))
         return Versions(path), problems
@@ -95,6 +106,10 @@ def parse(path: Path, text: str) -> tuple[Versions, list[Diagnostic]]:
             continue
         for service_key, entry in value.value:
             service = service_key.value
+            if service in versions.services:
+                bad(service_key, f"service {service!r} is listed twice (the second would silently win)",
+                    "keep one entry per service")
+                continue
             versions.services[service] = _loc(path, service_key)
             _read_entry(path, entry, service, None, versions, bad)
     return versions, problems
@@ -105,21 +120,34 @@ def _read_entry(path, node, service, env, versions, bad) -> None:
         bad(node, f"{service}{'/' + env if env else ''}: expected image:, chart:"
                   + ("" if env else " or envs:"))
         return
+    seen = set()
     for key, value in node.value:
         name = key.value
+        if name in seen:
+            bad(key, f"{service}{'/' + env if env else ''}: {name!r} is given twice (the second "
+                     "would silently win)", "keep one")
+            continue
+        seen.add(name)
         if name == "envs" and env is None:
             if not isinstance(value, yaml.MappingNode):
                 bad(value, f"{service}.envs must map environment names to pins")
                 continue
             for env_key, env_entry in value.value:
+                if (service, env_key.value) in versions.envs:
+                    bad(env_key, f"{service}: environment {env_key.value!r} is listed twice",
+                        "keep one entry per environment")
+                    continue
                 versions.envs[(service, env_key.value)] = _loc(path, env_key)
                 _read_entry(path, env_entry, service, env_key.value, versions, bad)
         elif name in FIELDS:
             if not isinstance(value, yaml.ScalarNode):
                 bad(value, f"{service} {name}: expected a version string")
                 continue
-            pattern = _TAG if name == "image" else _VERSION
-            if not pattern.match(value.value) or not value.value:
+            if value.tag not in (_STR_TAG, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float") \
+                    and value.tag.startswith("!"):
+                bad(value, f"{service} {name}: a YAML tag ({value.tag}) is not a version")
+                continue
+            if not valid_pin(name, value.value):
                 bad(value, f"{service} {name}: {value.value!r} is not a valid "
                            f"{'image tag or digest' if name == 'image' else 'exact chart version'}")
                 continue
@@ -158,6 +186,16 @@ def set_pin(text: str, service: str, field: str, value: str, env: str | None = N
     moves: comments, key order and formatting stay as they were."""
     if field not in FIELDS:
         raise EditError(f"unknown field {field!r}")
+    if not isinstance(value, str) or not valid_pin(field, value):
+        raise EditError(f"{value!r} is not a valid "
+                        f"{'image tag or digest' if field == 'image' else 'exact chart version'}")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    edited = _set_pin(text[len(bom):].replace("\r\n", "\n"), service, field, value, env)
+    return bom + (edited.replace("\n", "\r\n") if newline == "\r\n" else edited)
+
+
+def _set_pin(text: str, service: str, field: str, value: str, env: str | None) -> str:
     if not text.strip():
         text = HEADER
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -65,3 +65,26 @@ def test_labels_and_annotations_follow_kubernetes_syntax(tmp_path, field, value,
     run = run_cli("compile", cwd=project)
     assert run.returncode == 1 and "error[GD101]" in run.stderr and message in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and not (project / "build").exists()
+
+
+@pytest.mark.parametrize("blocker", ["gitops", "gitops/values/api"])
+def test_a_file_named_like_a_generated_folder_stops_the_compile(tmp_path, blocker):
+    from tests.helpers import snapshot
+    project = make_project(tmp_path / "p")
+    (project / "build" / blocker).parent.mkdir(parents=True, exist_ok=True)
+    (project / "build" / blocker).write_text("mine\n")
+    before = snapshot(project / "build")
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.count(f"build/{blocker}: error: this file was not written by gitops-dsl") == 1
+    assert snapshot(project / "build") == before
+
+
+def test_a_symlinked_output_folder_is_written_through(tmp_path):
+    project = make_project(tmp_path / "p")
+    (tmp_path / "elsewhere").mkdir()
+    (project / "build").symlink_to(tmp_path / "elsewhere")
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "elsewhere/gitops/values/api/values.yaml").is_file()
+    assert run_cli("compile", "--check", cwd=project).returncode == 0

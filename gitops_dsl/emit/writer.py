@@ -145,6 +145,24 @@ def _untouched_since(path: str, size: int, written_at: int) -> bool:
     return info.st_size == size and info.st_mtime_ns < written_at and S_ISREG(info.st_mode)
 
 
+def _file_in_the_way(base: str, rel: str, cache: dict) -> str | None:
+    """A parent of `rel` that exists as something other than a folder (a file named like a
+    generated folder), as a path relative to the output folder; None when there is none."""
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        state = cache.get(folder)
+        if state is None:
+            path = os.path.join(base, folder)
+            state = cache[folder] = ("missing" if not os.path.lexists(path) else
+                                     "dir" if os.path.isdir(path) else "other")
+        if state == "missing":
+            return None
+        if state == "other":
+            return folder
+    return None
+
+
 def _read(path) -> bytes | None:
     try:
         with open(path, "rb") as handle:
@@ -177,6 +195,7 @@ def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFES
     `check` never trusts them and reads every file."""
     owned, written_at = _read_manifest(out, manifest)
     real: dict = {}
+    folders: dict = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
     entries: dict[str, tuple[str, str, int]] = {}
@@ -203,6 +222,12 @@ def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFES
         if os.path.isdir(target) or (current is not None and last is None):
             conflicts.append(rel)
             continue
+        if current is None:
+            blocker = _file_in_the_way(base, rel, folders)
+            if blocker is not None:
+                if blocker not in conflicts:
+                    conflicts.append(blocker)
+                continue
         if current is not None and sha256(current) != last[0]:
             hand_edited.append(rel)
         write.append(rel)
@@ -362,6 +387,28 @@ def atomic_write(target: Path, data: bytes) -> None:
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def replace_in_place(path: Path, data: bytes) -> None:
+    """Replace a file the user owns (the versions file): atomically, through a symbolic link to
+    the file it points at, keeping its permission bits."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    tmp = target.with_name(f".{target.name}.gitops-dsl-tmp-{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                     mode if mode is not None else 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

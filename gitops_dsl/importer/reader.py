@@ -55,7 +55,12 @@ def read(paths: list[Path]) -> tuple[list[Found], list[str], Path]:
     expanded = []
     for item in found:
         if item.doc["kind"] == "ApplicationSet":
-            apps, more = expand(item)
+            try:
+                apps, more = expand(item)
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                notes.append(f"{item.file}: an ApplicationSet of the wrong shape ({type(exc).__name__}): "
+                             "not expanded")
+                continue
             expanded += apps
             notes += more
         else:
