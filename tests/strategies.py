@@ -10,6 +10,7 @@ from gitops_dsl import (Backoff, Cluster, Environment, ExternalSecret, GitPath, 
                         Overlay, Platform, Project, Repo, Retry, SealedSecrets, SecretRef, Service,
                         SyncPolicy, Zone)
 from gitops_dsl.checks.secrets import CREDENTIAL_VALUE, SECRET_NAME, _SECRET_VALUE_KEY
+from gitops_dsl.secretkeys import is_secret_key
 
 HOSTILE = ["yes", "no", "on", "off", "y", "n", "true", "False", "1.0", "1.25", "0755", "0o755", "0x1F",
            "1e3", "1_000", "~", "null", "Null", "-", "---", "...", " lead", "trail ", "#x", "a #b",
@@ -29,7 +30,8 @@ def _clean_text(text: str) -> bool:
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30)).filter(_clean_text)
 keys = st.one_of(st.sampled_from([h for h in HOSTILE if len(h) < 100]),
                  st.from_regex(r"[a-zA-Z][a-zA-Z0-9_.-]{0,10}", fullmatch=True)).filter(
-    lambda k: not _SECRET_VALUE_KEY.match(k) and not SECRET_NAME.search(k) and "autoscal" not in k
+    lambda k: not _SECRET_VALUE_KEY.match(k) and not SECRET_NAME.search(k) and not is_secret_key(k)
+    and "autoscal" not in k
     and _clean_text(k))
 scalars = st.one_of(hostile_text, st.integers(-2**63, 2**63), st.integers(-10, 10),
                     st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none())
@@ -45,7 +47,7 @@ standard_values = st.fixed_dictionaries({}, optional={
     "service": st.fixed_dictionaries({}, optional={"port": st.integers(1, 65535)}),
 })
 config_maps = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True).filter(
-    lambda k: not SECRET_NAME.search(k)), hostile_text, max_size=3)
+    lambda k: not SECRET_NAME.search(k) and not is_secret_key(k)), hostile_text, max_size=3)
 
 
 @st.composite

@@ -8,6 +8,7 @@ from typing import Iterator
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
+from ..secretkeys import is_secret_path
 from .registry import Finding, builtin
 
 
@@ -273,6 +274,14 @@ def version_missing(ctx) -> Iterator[Finding]:
 _SCHEMA_VALIDATOR = None
 
 
+def _without_value(message: str) -> str:
+    """A schema message without the offending value (`'x' is not of type 'string'` ->
+    `the value is not of type 'string'`; the env map may hold secrets)."""
+    import re
+    return re.sub(r"^(\{.*\}|\[.*\]|'(?:[^'\\]|\\.)*'|\S+) (is|was|does|has|should)\b",
+                  r"the value \2", message, count=1, flags=re.S)
+
+
 def standard_chart_schema():
     """The standard chart's values.schema.json as a validator (built once)."""
     global _SCHEMA_VALIDATOR
@@ -309,6 +318,8 @@ def standard_chart_values(ctx) -> Iterator[Finding]:
         if not isinstance(image, dict) or not image.get("repository"):
             problems.add(("image", "'repository' is a required property"))
         for path, message in sorted(problems):
+            if is_secret_path(path) or path.split(".")[0] in ("env", "config"):
+                message = _without_value(message)
             yield Finding(f"{app.name}: values.{path or '(top level)'}: {message[:200]}",
                           "see the standard chart's values in the README", app.service.location,
                           app.name, app.service)

@@ -5,6 +5,7 @@ import re
 from typing import Any, Iterator
 
 from ..model.secrets import SealedSecrets
+from ..secretkeys import is_secret_key
 from .registry import Finding, builtin
 
 SECRET_NAME = re.compile(r"(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
@@ -31,7 +32,7 @@ def secret_in_config(ctx) -> Iterator[Finding]:
         layers += [(o.config, o.location) for o in service.per_env.values()]
         for config, location in layers:
             for key in sorted(config):
-                if SECRET_NAME.search(key):
+                if SECRET_NAME.search(key) or is_secret_key(key):
                     yield Finding(f"{service.name}: config key {key!r} looks like a secret "
                                   "(value not shown)",
                                   "move it to secrets=SealedSecrets(...) or ExternalSecret(...)",
@@ -48,6 +49,11 @@ def _walk(data: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(value, f"{path}[{i}]")
 
 
+def _reference(value: str) -> bool:
+    """A value that points at a secret instead of being one: a template or an env reference."""
+    return value.startswith(("$", "{{")) or value.strip() == ""
+
+
 @builtin("GD504", summary="a credential in plain config or Helm values",
          bad='values={"auth": {"password": "admin123"}}',
          good='values={"auth": {"existingSecret": "app-env-secrets"}}')
@@ -61,7 +67,8 @@ def credential_in_values(ctx) -> Iterator[Finding]:
             hits = []
             for parent, key, value in _walk(values):
                 where = f"values.{parent}.{key}" if parent else f"values.{key}"
-                if isinstance(value, str) and value and _SECRET_VALUE_KEY.match(key):
+                if isinstance(value, str) and value and (_SECRET_VALUE_KEY.match(key) or (
+                        is_secret_key(key) and not _reference(value))):
                     hits.append(where)
                 elif isinstance(value, str) and CREDENTIAL_VALUE.search(value):
                     hits.append(where)

@@ -92,8 +92,10 @@ def str_map(instance, attribute, value):
             raise ModelError("GD101", f"{where(instance, attribute)}: keys must be non-empty strings, "
                                       f"got {describe(key)}")
         if not isinstance(item, str):
+            from ..secretkeys import is_secret_key
+            shown = type(item).__name__ if is_secret_key(key) else describe(item)
             raise ModelError("GD101", f"{where(instance, attribute)}[{key!r}]: expected str, got "
-                                      f"{describe(item)}",
+                                      f"{shown}",
                              "quote numbers and booleans: they become strings in YAML anyway")
 
 

@@ -19,7 +19,8 @@ class FieldChange:
 
     @property
     def secret(self) -> bool:
-        return self.path.startswith("secrets.")
+        return self.path.startswith("secrets.") or any(
+            isinstance(v, str) and v.startswith("masked ") for v in (self.old, self.new))
 
 
 @attrs.frozen
@@ -234,7 +235,7 @@ def _field_line(change: FieldChange) -> str:
             return f"{change.path}: added (value not shown)"
         if change.new is None:
             return f"{change.path}: removed"
-        return f"{change.path}: ciphertext changed"
+        return f"{change.path}: {'ciphertext' if change.path.startswith('secrets.') else 'value'} changed"
     if change.old is None:
         return f"{change.path}: {_value(change.new)} (added)"
     if change.new is None:

@@ -8,6 +8,7 @@ import attrs
 
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
+from ..secretkeys import MASK, is_secret_path
 from .views import flatten
 
 
@@ -33,6 +34,8 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
     out: list[Origin] = []
 
     def add(path, value, layer, obj):
+        if is_secret_path(path) and not path.startswith("secrets."):
+            value = MASK                     # a plaintext value under a secret-like key
         out.append(Origin(path, value, layer, _where(obj, root) if obj is not None else "gitops-dsl"))
 
     # sync policy: field by field, the last layer that set it

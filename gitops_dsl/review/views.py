@@ -13,6 +13,7 @@ import attrs
 
 from ..emit.yaml import load
 from ..resolve import deep_merge
+from ..secretkeys import is_secret_path
 
 APP_PREFIX = "gitops/argo-apps/"
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
@@ -45,6 +46,11 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     elif prefix:
         out[prefix] = data
     return out
+
+
+def _masked(value: Any) -> str:
+    """A plaintext value under a secret-like key: never shown, but a change still shows."""
+    return "masked " + hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
 
 def _secret_digest(ciphertext: str) -> str:
@@ -129,7 +135,8 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
         data = parsed(target) or {}
         configs = target.startswith("configs/") and isinstance(data, dict)
         if configs and "config" in data:         # whatever the configs tree's layout
-            fields.update(flatten(data.get("config") or {}, "config"))
+            for path, value in flatten(data.get("config") or {}, "config").items():
+                fields[path] = _masked(value) if is_secret_path(path) else value
         elif configs and ("sealedSecret" in data or "externalSecret" in data):
             sealed = data.get("sealedSecret") or {}
             for key, ciphertext in (sealed.get("encryptedData") or {}).items():
@@ -140,7 +147,8 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
                     f"{remote.get('key')}#{remote.get('property')}")
         else:
             values = deep_merge(values, data)
-    fields.update(flatten(values, "values"))
+    for path, value in flatten(values, "values").items():
+        fields[path] = _masked(value) if is_secret_path(path) else value
     protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
     return AppView(zone, env, service, meta.get("name", ""), path, protected, fields,
                    (meta.get("annotations") or {}).get(RENAME_ANNOTATION))
