@@ -5,7 +5,7 @@ A key is split into words (`DB_PASSWORD`, `postgresPassword`, `jwt-secret`, `smt
 secret-like when a word is one of the secret words (password, pass, pwd, secret, token, jwt,
 credential, ...) or a pair such as api+key, private+key, access+key, secret+key - unless it
 is a *reference* to a secret: `existingSecret`, `secretName`, `passwordKey`,
-`existingSecretPasswordKey`, `tokenFile`, `secretRef`."""
+`existingSecretPasswordKey`, `tokenFile`, `secretRef`, `secretKey` (the key inside a Secret)."""
 from __future__ import annotations
 
 import re
@@ -13,8 +13,10 @@ import re
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 SECRET_WORDS = frozenset({"password", "passwd", "pass", "pwd", "passphrase", "secret", "secrets",
                           "token", "tokens", "jwt", "credential", "credentials", "apikey",
-                          "privatekey", "secretkey", "accesskey"})
-SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"),
+                          "privatekey", "accesskey"})
+# (secret, key) is not among them: `secretKey` names the key inside a Secret (ExternalSecret,
+# secretKeyRef) far more often than it holds one
+SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"),
                           ("client", "secret"), ("signing", "key"), ("encryption", "key"),
                           ("master", "key"), ("auth", "key")})
 # the last word of a key that holds where a secret is, not the secret

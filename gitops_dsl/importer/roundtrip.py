@@ -115,7 +115,7 @@ def compare(apps: list[App], files) -> list[Difference]:
     """Every difference between the originals and the compiled tree, marked reported or not."""
     from ..emit.yaml import load
 
-    views = app_views(files)
+    views = app_views(files, mask=False)   # compared with the original, never shown
     by_key = {(v.service, v.env): v for v in views.values()}
     out = []
     for app in apps:

@@ -79,8 +79,9 @@ class _Index:
         return None
 
 
-def app_views(files: Mapping[str, bytes]) -> dict[tuple[str, str, str], AppView]:
-    """(zone, env, service) -> view, for every Application of a tree."""
+def app_views(files: Mapping[str, bytes], *, mask: bool = True) -> dict[tuple[str, str, str], AppView]:
+    """(zone, env, service) -> view, for every Application of a tree. With `mask` (for
+    anything shown to a person), values under secret-like keys are replaced by a digest."""
     index = _Index(files)
     cache: dict[str, Any] = {}
 
@@ -100,11 +101,11 @@ def app_views(files: Mapping[str, bytes]) -> dict[tuple[str, str, str], AppView]
         doc = parsed(path)
         if not isinstance(doc, dict) or doc.get("kind") != "Application":
             continue
-        views[(zone, env, service)] = _view(zone, env, service, path, doc, index, parsed)
+        views[(zone, env, service)] = _view(zone, env, service, path, doc, index, parsed, mask)
     return views
 
 
-def _view(zone, env, service, path, doc, index, parsed) -> AppView:
+def _view(zone, env, service, path, doc, index, parsed, mask: bool = True) -> AppView:
     meta, spec = doc.get("metadata", {}), doc.get("spec", {})
     sources = spec.get("sources") or [spec.get("source") or {}]
     chart = sources[0]
@@ -135,8 +136,8 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
         data = parsed(target) or {}
         configs = target.startswith("configs/") and isinstance(data, dict)
         if configs and "config" in data:         # whatever the configs tree's layout
-            for path, value in flatten(data.get("config") or {}, "config").items():
-                fields[path] = _masked(value) if is_secret_path(path) else value
+            for dotted, value in flatten(data.get("config") or {}, "config").items():
+                fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value
         elif configs and ("sealedSecret" in data or "externalSecret" in data):
             sealed = data.get("sealedSecret") or {}
             for key, ciphertext in (sealed.get("encryptedData") or {}).items():
@@ -147,8 +148,8 @@ def _view(zone, env, service, path, doc, index, parsed) -> AppView:
                     f"{remote.get('key')}#{remote.get('property')}")
         else:
             values = deep_merge(values, data)
-    for path, value in flatten(values, "values").items():
-        fields[path] = _masked(value) if is_secret_path(path) else value
+    for dotted, value in flatten(values, "values").items():
+        fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value
     protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
     return AppView(zone, env, service, meta.get("name", ""), path, protected, fields,
                    (meta.get("annotations") or {}).get(RENAME_ANNOTATION))

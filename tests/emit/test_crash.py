@@ -118,3 +118,31 @@ def test_check_refuses_an_interrupted_tree(tmp_path):
     fixed = run_cli("compile", cwd=project)
     assert fixed.returncode == 0 and "completed from its journal" in fixed.stderr
     assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+def test_an_io_error_while_staging_leaves_the_tree_as_it_was(tmp_path, monkeypatch):
+    """A read-only sub-folder or a full disk (simulated: root ignores permissions here) before the
+    commit point: a message, the old tree, nothing staged left behind."""
+    import gitops_dsl.emit.writer as writer
+    from gitops_dsl.api import compile as compile_platforms, write
+    from tests.helpers import MINIMAL, make_project
+    project = make_project(tmp_path / "p")
+    write(compile_platforms(project / "platforms", root=project), project / "build")
+    before = tree(project / "build")
+    (project / "platforms/demo.py").write_text(MINIMAL.replace('"info"', '"debug"').replace(
+        '"replicaCount": 1', '"replicaCount": 2'))
+    result = compile_platforms(project / "platforms", root=project)
+    calls = {"n": 0}
+    real = writer._write_new
+
+    def failing(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise PermissionError(13, "Permission denied")
+        return real(path, data)
+    monkeypatch.setattr(writer, "_write_new", failing)
+    import pytest
+    with pytest.raises(writer.WriteFailed, match="before anything was replaced"):
+        write(result, project / "build")
+    assert tree(project / "build") == before
+    assert leftovers(project / "build") == []
