@@ -85,10 +85,9 @@ def _kustomize_refs(data) -> list[str]:
     return refs
 
 
-def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> set[str]:
-    """The folder of a kustomization and every file or folder it reaches, followed recursively.
-    A remote reference raises Unlistable, or with `skip_remote` is left out (it is read from its
-    own repository, not from this one)."""
+def _reach(root: Path, folder: str, references) -> set[str]:
+    """`folder` and every folder or file that `references(current)` names from it, followed
+    recursively through folders (a file outside the folder it was named from is kept as is)."""
     found: set[str] = set()
     pending = [_inside(folder)]
     while pending:
@@ -96,15 +95,7 @@ def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> s
         if current in found:
             continue
         found.add(current)
-        kustomization = _kustomization(root, current)
-        if kustomization is None:
-            continue
-        for ref in _kustomize_refs(_read_yaml(kustomization)):
-            if _is_remote(ref):
-                if skip_remote:
-                    continue
-                raise Unlistable(f"{current}: remote reference {ref}")
-            target = _inside(posixpath.join(current, ref))
+        for target in references(current):
             if (root / target).is_dir():
                 pending.append(target)
             elif not target.startswith(current + "/"):
@@ -112,24 +103,39 @@ def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> s
     return _outermost(found)
 
 
+def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> set[str]:
+    """The folder of a kustomization and every file or folder it reaches, followed recursively.
+    A remote reference raises Unlistable, or with `skip_remote` is left out (it is read from its
+    own repository, not from this one)."""
+    def references(current: str) -> list[str]:
+        kustomization = _kustomization(root, current)
+        if kustomization is None:
+            return []
+        out = []
+        for ref in _kustomize_refs(_read_yaml(kustomization)):
+            if _is_remote(ref):
+                if skip_remote:
+                    continue
+                raise Unlistable(f"{current}: remote reference {ref}")
+            out.append(_inside(posixpath.join(current, ref)))
+        return out
+    return _reach(root, folder, references)
+
+
 def helm_inputs(root: Path, folder: str) -> set[str]:
     """A chart folder and every `file://` dependency it reaches, followed recursively."""
-    found: set[str] = set()
-    pending = [_inside(folder)]
-    while pending:
-        current = pending.pop()
-        if current in found:
-            continue
-        found.add(current)
+    def references(current: str) -> list[str]:
         chart = root / current / "Chart.yaml"
         if not chart.is_file():
-            continue
+            return []
         data = _read_yaml(chart)
+        out = []
         for dependency in (data.get("dependencies") or ()) if isinstance(data, dict) else ():
             repository = dependency.get("repository", "") if isinstance(dependency, dict) else ""
             if isinstance(repository, str) and repository.startswith("file://"):
-                pending.append(_inside(posixpath.join(current, repository[len("file://"):])))
-    return _outermost(found)
+                out.append(_inside(posixpath.join(current, repository[len("file://"):])))
+        return out
+    return _reach(root, folder, references)
 
 
 def _outermost(paths: set[str]) -> set[str]:
