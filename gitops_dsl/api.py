@@ -273,9 +273,24 @@ def edit_versions(platforms_dir: str | Path, edits, *, root: str | Path | None =
     old_text = path.read_bytes().decode("utf-8") if path.exists() else ""
     envs = {e.name for e in owner.environments}
     text = old_text
+    from .model.charts import HelmChart
+    by_name = {s.name: s for s in owner.services}
     for service, field, value, env in edits:
         if env is not None and env not in envs:
             raise LookupError(f"no environment {env!r}; known: {', '.join(sorted(envs))}")
+        declared = by_name.get(service)
+        layers = [declared] + ([declared.per_env[env]] if declared and env in declared.per_env else
+                               list(declared.per_env.values()) if declared else [])
+        layers += list(declared.per_zone.values()) if declared else []
+        if declared is not None and field == "image" and not any(
+                getattr(layer, "image", None) is not None for layer in layers):
+            raise LookupError(f"{service} has no Image(...): an image pin would change nothing "
+                              "(its chart's own values say which image runs; set it there with "
+                              "values=..., or give the service an image)")
+        if declared is not None and field == "chart" and not any(
+                isinstance(getattr(layer, "chart", None), HelmChart) for layer in layers):
+            raise LookupError(f"{service} has no HelmChart(...): a chart version pin would change "
+                              "nothing")
         try:
             text = set_pin(text, service, field, value, env)
         except EditError as exc:

@@ -126,3 +126,14 @@ def test_an_edit_changes_only_the_intended_pin(text, service, field, env, value)
     assert all(line.endswith(newline) for line in new_lines)
     assert edited.startswith("\ufeff") == text.startswith("\ufeff")
     yaml.safe_load(edited.lstrip("\ufeff"))
+
+
+def test_a_pin_that_would_change_nothing_is_refused(tmp_path):
+    project = make_project(tmp_path / "p", SOURCE)
+    (project / "platforms/versions.yaml").write_text("services:\n  api:\n    image: 1.0.0\n")
+    before = (project / "platforms/versions.yaml").read_text()
+    image = run_cli("set-image", "db", "1.2.3", cwd=project)     # db is a Helm chart, no Image
+    assert image.returncode == 1 and "db has no Image(...)" in image.stderr
+    chart = run_cli("set-chart", "api", "1.2.3", cwd=project)    # api uses the standard chart
+    assert chart.returncode == 1 and "api has no HelmChart(...)" in chart.stderr
+    assert (project / "platforms/versions.yaml").read_text() == before

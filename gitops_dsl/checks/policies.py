@@ -17,13 +17,55 @@ def pinned_images(app) -> Iterator[Finding]:
     """In environments with this policy an image needs an immutable tag or a digest: 'latest'
     and missing tags change what a commit deploys (and IfNotPresent never pulls a new one)."""
     image = app.image
-    if image is None or image.digest:
-        return
-    if not image.tag or image.tag == "latest":
+    if image is not None and not image.digest and (not image.tag or image.tag == "latest"):
         pin = app.pins.get("image")
         yield Finding(f"{app.name}: image {image.reference} is not pinned",
                       "give a release tag such as '1.4.2' or a digest",
                       pin.location if pin is not None else image.location, app.name, app.service)
+    if isinstance(app.chart, StandardChart):
+        return      # its image values come from Image(...), judged above
+    # any chart's values: `image: repo:latest`, `*.image.tag: latest` (a missing tag is the
+    # chart's own default, pinned by the chart version)
+    for path, reference in _unpinned_images(app.effective_values):
+        layer = app.overlay if app.overlay is not None and _has(app.env_values, path) else app.service
+        yield Finding(f"{app.name}: values.{path} = {reference!r} is not pinned",
+                      "give a release tag such as '1.4.2' or a digest", layer.location, app.name,
+                      app.service)
+
+
+def _unpinned_images(values, path: str = ""):
+    if isinstance(values, dict):
+        for key, value in values.items():
+            here = f"{path}.{key}" if path else str(key)
+            if str(key).lower().endswith("image"):
+                if isinstance(value, str) and value and "@sha256:" not in value:
+                    last = value.rsplit("/", 1)[-1]
+                    if ":" not in last or last.rsplit(":", 1)[1] == "latest":
+                        yield here, value
+                    continue
+                if isinstance(value, dict) and not value.get("digest"):
+                    tag = value.get("tag")
+                    if isinstance(tag, str) and tag.strip() in ("latest", ""):
+                        yield f"{here}.tag", tag
+            yield from _unpinned_images(value, here)
+    elif isinstance(values, list):
+        for i, item in enumerate(values):
+            yield from _unpinned_images(item, f"{path}[{i}]")
+
+
+def _has(values, path: str) -> bool:
+    node = values
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            if not isinstance(node, list) or index >= len(node):
+                return False
+            node = node[index]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 @builtin("GD302", summary="CPU/memory requests and memory limit not set", scope="app", opt_in=True,

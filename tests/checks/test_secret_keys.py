@@ -105,3 +105,20 @@ def test_a_planted_secret_never_appears_in_any_output(tmp_path_factory, plant, o
     from gitops_dsl.api import resolved_apps
     for app in resolved_apps(result):
         assert all(marker not in repr(o.value) for o in explain_app(app))
+
+
+def test_latest_in_any_charts_values_for_prod_is_refused_at_the_values_line(tmp_path):
+    """prj-devops' mistake: `tag: latest` in a third-party chart's values for prod."""
+    source = MINIMAL.replace('zone="internet")', 'zone="internet", policies=[pinned_images])').replace(
+        '"redis", "19.6.0")),',
+        '"redis", "19.6.0"),\n                per_env={"prod": Overlay(values={"image": {"tag": "latest"},  # here\n'
+        '                                                 "metrics": {"image": "bitnami/exporter"}})}),')
+    project = make_project(tmp_path, source)
+    result = compile_platforms(project / "platforms", root=project)
+    found = [d for d in result.diagnostics if d.code == "GD301"]
+    line = next(i for i, text in enumerate((project / "platforms/demo.py").read_text().splitlines(), 1)
+                if "# here" in text)
+    assert {d.message for d in found} == {
+        "db-prod: values.image.tag = 'latest' is not pinned",
+        "db-prod: values.metrics.image = 'bitnami/exporter' is not pinned"}
+    assert all(d.location.line == line for d in found)
