@@ -24,8 +24,18 @@ def _report(result, fmt: str, cwd: Path) -> None:
     if fmt == "json":
         click.echo(json.dumps([d.as_json(str(cwd)) for d in diagnostics], indent=2))
         return
+    groups: dict = {}
     for d in diagnostics:
-        click.echo(d.format(str(cwd)), err=True)
+        where = (d.location.file, d.location.line) if d.location else (None, id(d))
+        groups.setdefault((d.code, d.severity, *where), []).append(d)
+    for items in groups.values():
+        # the same mistake made in a loop (one line, many objects): once, with a count
+        click.echo(items[0].format(str(cwd)), err=True)
+        if len(items) > 1:
+            names = ", ".join(d.subject for d in items[1:6] if d.subject)
+            more = f"{names}{', ...' if len(items) > 6 else ''}"
+            click.echo(f"    ({len(items) - 1} more like it at this line{': ' + more if more else ''})",
+                       err=True)
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = len(diagnostics) - errors
     if diagnostics:

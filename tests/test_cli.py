@@ -187,3 +187,23 @@ def test_no_platform_found(tmp_path):
 def test_help_and_version():
     assert "compile" in run_cli("--help", cwd=REPO).stdout
     assert run_cli("--version", cwd=REPO).stdout.startswith("gitops-dsl, version ")
+
+
+def test_the_same_mistake_in_a_loop_is_reported_once_with_a_count(tmp_path):
+    from tests.helpers import make_project, run_cli
+    source = '''
+from gitops_dsl import *
+
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")
+platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.git"),
+    environments=[stg], projects=[Project("app")], services=[
+        Service(f"svc{i}", project="app", image=Image("ghcr.io/a/x", "1"), depends_on=["nope"])
+        for i in range(7)
+    ])
+'''
+    project = make_project(tmp_path, source)
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1
+    assert run.stderr.count("error[GD401]") == 1
+    assert "(6 more like it at this line: svc1, svc2, svc3, svc4, svc5, ...)" in run.stderr
+    assert "7 errors, 0 warnings" in run.stderr

@@ -6,6 +6,18 @@ from typing import Iterator
 from .registry import Finding, builtin
 
 
+def _inferred(app, apps: dict) -> str:
+    """How a wave was found when nobody set it: one after the latest dependency (or 0)."""
+    overlay = app.overlay
+    if (overlay is not None and overlay.wave is not None) or app.service.wave is not None:
+        return ""
+    deps = [apps[d] for d in app.depends_on if d in apps]
+    if not deps:
+        return ", inferred: no dependencies"
+    latest = max(deps, key=lambda a: a.wave)
+    return f", inferred: one after {latest.service.name}"
+
+
 @builtin("GD201", summary="a dependency is not in a strictly lower sync wave than its dependent",
          bad='Service("api", wave=databases, depends_on=["cache"]), Service("cache", wave=apis)',
          good='Service("api", wave=apis, depends_on=["cache"]), Service("cache", wave=databases)')
@@ -20,8 +32,9 @@ def dependency_after_dependent(ctx) -> Iterator[Finding]:
                 other = apps.get(dep)
                 if other is not None and other.wave >= app.wave:
                     yield Finding(
-                        f"{app.service.name} (wave {app.wave_name}={app.wave}) depends on {dep} "
-                        f"(wave {other.wave_name}={other.wave}, declared at "
+                        f"{app.service.name} (wave {app.wave_name}={app.wave}"
+                        f"{_inferred(app, apps)}) depends on {dep} "
+                        f"(wave {other.wave_name}={other.wave}{_inferred(other, apps)}, declared at "
                         f"{other.service.location.display()}) in {env.name}, but {dep} does not sync "
                         "in an earlier wave",
                         f"move {dep} to a wave before {app.wave_name}, or {app.service.name} to a later one",

@@ -80,3 +80,25 @@ def test_overlay_can_drop_the_dependency_where_it_is_missing():
 def test_cycles_finds_every_component():
     graph = {"a": ["b"], "b": ["a"], "c": ["c"], "d": ["e"], "e": []}
     assert sorted(_cycles(graph)) == [["a", "b"], ["c"]]
+
+
+def test_gd201_says_when_a_wave_was_inferred(tmp_path):
+    from gitops_dsl.api import compile as compile_platforms
+    from tests.helpers import make_project
+    source = '''
+from gitops_dsl import *
+
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")
+one, two = Waves("one", "two")
+platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.git"),
+    environments=[stg], projects=[Project("app")], services=[
+        Service("db", project="app", image=Image("ghcr.io/a/db", "1")),
+        Service("cache", project="app", image=Image("ghcr.io/a/cache", "1"), depends_on=["db"]),
+        Service("api", project="app", image=Image("ghcr.io/a/api", "1"), wave=one,
+                depends_on=["cache"]),
+    ])
+'''
+    project = make_project(tmp_path, source)
+    result = compile_platforms(project / "platforms", root=project)
+    [d] = [d for d in result.diagnostics if d.code == "GD201"]
+    assert "api (wave one=0) depends on cache (wave two=1, inferred: one after db," in d.message
