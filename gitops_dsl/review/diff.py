@@ -262,7 +262,8 @@ def format_text(diff: TreeDiff) -> str:
     for e in diff.environments:
         if not any((c.zone, c.env) == (e.zone, e.env) for c in diff.apps):
             lines.append(f"zone {e.zone}, environment {e.env} {e.kind}: {e.note}")
-    for c in diff.apps:
+    # one header per environment: its changes together, removals first within it
+    for c in sorted(diff.apps, key=lambda c: (c.zone, c.env, _ORDER[c.kind], c.service)):
         if (c.zone, c.env) != current:
             current = (c.zone, c.env)
             e = env_notes.get(current)

@@ -118,8 +118,8 @@ def test_render_check_catches_schema_errors_but_leaves_namespaces_to_preflight(r
 def test_a_wrong_value_fails_at_compile_time_via_the_schema(tmp_path):
     project = make_project(tmp_path / "p", MINIMAL.replace('{"replicaCount": 1}', '{"replicaCount": "1"}'))
     result = run_cli("compile", cwd=project)
-    assert result.returncode == 1 and "error[GD416] api-stg: values.replicaCount: '1' is not of type 'integer'" \
-        in result.stderr
+    assert result.returncode == 1 and "error[GD416] api-prod: values.replicaCount: '1' is not of type 'integer'" \
+        in result.stderr and "(1 more like it at this line: api-stg)" in result.stderr
 
 
 def test_a_chart_error_names_the_chart_file(tmp_path):

@@ -87,10 +87,11 @@ def test_removed_service_listed_first_and_bold_in_markdown(repo):
     change(repo, ', depends_on=["db"]', "")
     change(repo, 'values={"replicaCount": 1},', 'values={"replicaCount": 2},')
     text = run_cli("diff", cwd=repo).stdout
-    assert text.splitlines()[:4] == [
+    assert text.splitlines()[:5] == [
         "zone internal, environment stg", "  - db-stg removed",
         "      (Argo CD deletes the Application and, through its resources finalizer, its workloads)",
-        "zone internet, environment prod"]
+        "  ~ api-stg", "      values.replicaCount: 1 -> 2"]
+    assert text.count("zone internet, environment prod") == 1    # one header per environment
     md = run_cli("diff", "--format", "markdown", cwd=repo).stdout
     assert md.startswith("### gitops-dsl diff\n\n| zone | environment | removed | renamed | added | changed |")
     assert "| internal | stg | **1** | 0 | 0 | 1 |" in md
