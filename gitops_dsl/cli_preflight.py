@@ -109,9 +109,10 @@ def preflight_command(env_name, fmt, strict, cache, platforms) -> None:
     if fmt == "json":
         click.echo(as_json(plan, cwd))
     else:
-        click.echo(format_text(plan), nl=False)
+        # the findings first, the plan after them: its last line is the verdict
         for d in plan.diagnostics:
             click.echo(d.format(cwd), err=True)
-        click.echo(f"preflight took {time.perf_counter() - started:.1f} s", err=True)
+        sys.stderr.flush()
+        click.echo(format_text(plan).rstrip("\n") + f" ({time.perf_counter() - started:.1f} s)")
     failed = plan.errors or (strict and plan.diagnostics)
     sys.exit(1 if failed else 0)
