@@ -3,13 +3,11 @@ from git history, and the minimal change that brings back an earlier version."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 import click
 
-from .cli import _compiled, _report, _settings, main
+from .cli import _compiled, _settings, main
 
 
 def _target_app(settings, service: str, env: str):
@@ -88,8 +86,8 @@ def history_command(service, env_name, fmt, platforms) -> None:
 def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out) -> None:
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
-    from .api import edit_versions, write
-    from .emit.writer import owned_files, replace_in_place
+    from .cli_versions import checked_edit, write_edit
+    from .emit.writer import owned_files
     from .review.diff import diff_trees, format_markdown, format_text
     from .review.history import (HistoryError, check_repository, commits_to_revert, dirty_paths,
                                  state_at, value_differences)
@@ -149,28 +147,21 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
         click.echo("rollback refused: nothing in the versions file changed since then; revert the "
                    "commit(s) above instead", err=True)
         sys.exit(1)
+    from .locking import LockTimeout, locked
     try:
-        edit = edit_versions(settings.platforms, edits, root=settings.root,
-                             severity=settings.severity, allow=settings.allow)
-    except LookupError as exc:
+        # read, edit, check and write as one step, like set-image (no lost update)
+        with locked(settings.platforms, what="the versions file",
+                    on_wait=lambda m: click.echo(m, err=True)):
+            edit = checked_edit(settings, edits, "rollback refused: the versions file and the "
+                                                 "output folder are unchanged")
+            diff = diff_trees(owned_files(settings.out), edit.result.files, env=env_name)
+            click.echo((format_markdown if fmt == "markdown" else format_text)(diff), nl=False)
+            report_others(False)
+            pins = ", ".join(f"{field} {value}" for _, field, value, _ in edits)
+            click.echo(f"commit message: Roll back {service} in {env_name} to {pins} (as of {where})")
+            if dry_run:
+                click.echo("dry run: nothing written")
+                return
+            write_edit(settings, edit)
+    except LockTimeout as exc:
         raise click.ClickException(str(exc)) from None
-    result = edit.result
-    _report(result, "text", Path.cwd())
-    if not result.ok:
-        click.echo("rollback refused: the versions file and the output folder are unchanged", err=True)
-        sys.exit(1)
-    diff = diff_trees(owned_files(settings.out), result.files, env=env_name)
-    click.echo((format_markdown if fmt == "markdown" else format_text)(diff), nl=False)
-    report_others(False)
-    pins = ", ".join(f"{field} {value}" for _, field, value, _ in edits)
-    click.echo(f"commit message: Roll back {service} in {env_name} to {pins} (as of {where})")
-    if dry_run:
-        click.echo("dry run: nothing written")
-        return
-    replace_in_place(edit.path, edit.new_text.encode("utf-8"))
-    click.echo(f"updated {os.path.relpath(edit.path, Path.cwd())}")
-    plan = write(result, settings.out)
-    if plan.conflicts:
-        raise click.ClickException("a file not written by gitops-dsl is in the way: run "
-                                   "`gitops-dsl compile` for details")
-    click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")

@@ -23,36 +23,47 @@ def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _apply_locked(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
-    from .api import edit_versions, write
+def checked_edit(settings, edits, refused: str):
+    """The versions file with `edits`, compiled in memory with it (the environments' policies
+    apply); on any problem the diagnostics, `refused`, and exit 1 - nothing written."""
+    from .api import edit_versions
     try:
         edit = edit_versions(settings.platforms, edits, root=settings.root,
                              severity=settings.severity, allow=settings.allow)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    result = edit.result
-    cwd = Path.cwd()
-    _report(result, "text", cwd)
-    if not result.ok:
-        click.echo(f"refused: {edit.path.name if edit.path.name else 'the versions file'} and the "
-                   "output folder are unchanged", err=True)
+    _report(edit.result, "text", Path.cwd())
+    if not edit.result.ok:
+        click.echo(refused, err=True)
         sys.exit(1)
+    return edit
+
+
+def write_edit(settings, edit, no_compile: bool = False) -> None:
+    """Write the edited versions file in place, then the compile it was checked with."""
+    from .api import write
+    replace_in_place(edit.path, edit.new_text.encode("utf-8"))
+    click.echo(f"updated {os.path.relpath(edit.path, Path.cwd())}")
+    if no_compile:
+        return
+    plan = write(edit.result, settings.out)
+    if plan.conflicts:
+        raise click.ClickException("a file not written by gitops-dsl is in the way: run "
+                                   "`gitops-dsl compile` for details")
+    click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")
+
+
+def _apply_locked(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
+    edit = checked_edit(settings, edits, "refused: the versions file and the output folder are "
+                                         "unchanged")
     if edit.new_text == edit.old_text:
         click.echo("nothing to change: the pins are already set")
         return
     if show_diff:
         from .emit.writer import owned_files
         from .review.diff import diff_trees, format_text
-        click.echo(format_text(diff_trees(owned_files(settings.out), result.files)), nl=False)
-    replace_in_place(edit.path, edit.new_text.encode("utf-8"))
-    click.echo(f"updated {os.path.relpath(edit.path, cwd)}")
-    if no_compile:
-        return
-    plan = write(result, settings.out)
-    if plan.conflicts:
-        raise click.ClickException("a file not written by gitops-dsl is in the way: run "
-                                   "`gitops-dsl compile` for details")
-    click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")
+        click.echo(format_text(diff_trees(owned_files(settings.out), edit.result.files)), nl=False)
+    write_edit(settings, edit, no_compile)
 
 
 def _pin_command(field: str):

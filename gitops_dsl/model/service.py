@@ -130,24 +130,23 @@ class ZoneOverlay:
     location: object = location_field()
 
 
-def _per_zone(instance, attribute, value):
-    if not isinstance(value, dict):
-        raise ModelError("GD101", f"Service.per_zone: expected a dict of zone name to ZoneOverlay, "
-                                  f"got {type(value).__name__}")
-    for zone, overlay in value.items():
-        if not isinstance(zone, str) or not isinstance(overlay, ZoneOverlay):
-            raise ModelError("GD101", f"Service.per_zone[{zone!r}]: expected a ZoneOverlay, got "
-                                      f"{type(overlay).__name__}")
+def _layers_by_name(field: str, what: str, cls_name: str):
+    """A validator for {name: overlay} fields (per_env, per_zone)."""
+    def check(instance, attribute, value):
+        cls = globals()[cls_name]
+        if not isinstance(value, dict):
+            raise ModelError("GD101", f"Service.{field}: expected a dict of {what} name to "
+                                      f"{cls_name}, got {type(value).__name__}")
+        for name, layer in value.items():
+            if not isinstance(name, str) or not isinstance(layer, cls):
+                raise ModelError("GD101", f"Service.{field}[{name!r}]: expected "
+                                          f"{'an' if cls_name[0] in 'AEIOU' else 'a'} {cls_name}, "
+                                          f"got {type(layer).__name__}")
+    return check
 
 
-def _per_env(instance, attribute, value):
-    if not isinstance(value, dict):
-        raise ModelError("GD101", f"Service.per_env: expected a dict of environment name to Overlay, "
-                                  f"got {type(value).__name__}")
-    for env, overlay in value.items():
-        if not isinstance(env, str) or not isinstance(overlay, Overlay):
-            raise ModelError("GD101", f"Service.per_env[{env!r}]: expected an Overlay, got "
-                                      f"{type(overlay).__name__}")
+_per_zone = _layers_by_name("per_zone", "zone", "ZoneOverlay")
+_per_env = _layers_by_name("per_env", "environment", "Overlay")
 
 
 @attrs.frozen
