@@ -24,11 +24,14 @@ def ciphertext(rnd: random.Random) -> str:
 
 
 COMMON = '''"""What every team's services share: the way this organisation writes a service."""
-from gitops_dsl import *
-from _waves import *
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from gitops_dsl import HelmChart, Image, Overlay, SealedSecrets, Service, Wave
 
 
-def values(replicas, cpu, memory, limit, env):
+def values(replicas: int, cpu: str, memory: str, limit: str, env: dict[str, str]) -> dict[str, Any]:
     return {
         "replicaCount": replicas,
         "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": limit}},
@@ -42,22 +45,25 @@ def values(replicas, cpu, memory, limit, env):
     }
 
 
-def service(name, project, wave, *, tag=None, chart=None, replicas, cpu, memory, limit, env,
-            deps=(), overlays=None, sealed=None, feature="off", timeout="30s"):
-    kwargs = {}
+def service(name: str, project: str, wave: Wave, *, tag: str | None = None,
+            chart: tuple[str, str] | None = None, replicas: int, cpu: str, memory: str,
+            limit: str, env: dict[str, str], deps: Sequence[str] = (),
+            overlays: dict[str, int] | None = None, sealed: dict[str, dict[str, str]] | None = None,
+            feature: str = "off", timeout: str = "30s") -> Service:
     if chart:
-        kwargs["chart"] = HelmChart("https://charts.example.com/stable", *chart)
-    else:
-        kwargs["image"] = Image(f"registry.example.com/team/{name}", tag)
-        kwargs["config"] = {"LOG_LEVEL": "info", "SERVICE_NAME": name, "FEATURE_X": feature,
-                            "REGION": "eu-west-1", "TIMEOUT": timeout}
-        if sealed:
-            kwargs["secrets"] = SealedSecrets(sealed)
+        return Service(
+            name, project=project, wave=wave, depends_on=list(deps),
+            chart=HelmChart("https://charts.example.com/stable", *chart),
+            values=values(replicas, cpu, memory, limit, env),
+            per_env={e: Overlay(values={"replicaCount": r}) for e, r in (overlays or {}).items()})
     return Service(
         name, project=project, wave=wave, depends_on=list(deps),
+        image=Image(f"registry.example.com/team/{name}", tag),
+        config={"LOG_LEVEL": "info", "SERVICE_NAME": name, "FEATURE_X": feature,
+                "REGION": "eu-west-1", "TIMEOUT": timeout},
+        secrets=SealedSecrets(sealed) if sealed else None,
         values=values(replicas, cpu, memory, limit, env),
-        per_env={e: Overlay(values={"replicaCount": r}) for e, r in (overlays or {}).items()},
-        **kwargs)
+        per_env={e: Overlay(values={"replicaCount": r}) for e, r in (overlays or {}).items()})
 '''
 
 
@@ -96,7 +102,8 @@ def generate(services: int, envs: int, zones: int, out: Path) -> None:
     waves_of = {i: min(len(WAVES) - 1, i * len(WAVES) // max(services, 1)) for i in range(services)}
     platforms = out / "platforms"
     platforms.mkdir(parents=True, exist_ok=True)
-    (out / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    (out / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n\n'
+                                        '[tool.pyright]\nextraPaths = ["platforms"]\n')
     (platforms / "_waves.py").write_text(
         "from gitops_dsl import Waves\n\n" + ", ".join(WAVES)
         + f" = Waves({', '.join(repr(w) for w in WAVES)})\n")
@@ -108,7 +115,7 @@ def generate(services: int, envs: int, zones: int, out: Path) -> None:
         body = ",\n".join("    " + service_source(rnd, i, env_names, waves_of)
                           for i in range(start, min(services, start + TEAM_SIZE)))
         (platforms / f"{team}.py").write_text(
-            f"from _common import *\n\nSERVICES = [\n{body},\n]\n")
+            f"from _common import service\nfrom _waves import {', '.join(WAVES)}\n\nSERVICES = [\n{body},\n]\n")
     env_lines = ",\n    ".join(
         f'Environment("{e}", zone="{zone_names[i % zones]}", '
         f'cluster=Cluster("{e}", "https://{e}.k8s.example.com:6443", kinds=CONTROLLER_KINDS), '

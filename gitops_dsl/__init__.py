@@ -6,25 +6,76 @@ Names are imported on first use, so `gitops-dsl --help` does not pay for the who
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
-_MODEL = [
-    "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
-    "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
-    "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets",
-    "SecretRef", "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves",
-    "Zone", "ZoneOverlay",
+if TYPE_CHECKING:
+    from .api import Result
+    from .checks.policies import (
+        allowed_registries,
+        image_digests,
+        min_replicas,
+        pinned_images,
+        pinned_revisions,
+        prune_required,
+        resources_required,
+    )
+    from .checks.registry import Finding, rule
+    from .model import (
+        IN_CLUSTER,
+        STANDARD_CHART,
+        Backoff,
+        Cluster,
+        ClusterKind,
+        Destination,
+        Environment,
+        ExternalSecret,
+        GitPath,
+        HelmChart,
+        IgnoreDifference,
+        Image,
+        NamespaceMetadata,
+        Overlay,
+        Permission,
+        Platform,
+        Project,
+        Repo,
+        Resource,
+        ResourceKind,
+        Retry,
+        Role,
+        SealedSecrets,
+        SecretRef,
+        Service,
+        StandardChart,
+        SyncOptions,
+        SyncPolicy,
+        SyncWindow,
+        Wave,
+        Waves,
+        Zone,
+        ZoneOverlay,
+    )
+
+# a literal list, so that type checkers see what `from gitops_dsl import *` brings
+__all__ = [
+    "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath",
+    "HelmChart", "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay",
+    "Permission", "Platform", "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role",
+    "STANDARD_CHART", "SealedSecrets", "SecretRef", "Service", "StandardChart", "SyncOptions",
+    "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay", "allowed_registries",
+    "image_digests", "min_replicas", "pinned_images", "pinned_revisions", "prune_required",
+    "resources_required", "Finding", "rule", "__version__",
 ]
-_POLICIES = ["allowed_registries", "image_digests", "min_replicas", "pinned_images", "pinned_revisions",
-             "prune_required", "resources_required"]
-_WHERE = {**{n: ".model" for n in _MODEL}, **{n: ".checks.policies" for n in _POLICIES},
-          "Finding": ".checks.registry", "rule": ".checks.registry"}
-
-__all__ = [*_MODEL, *_POLICIES, "Finding", "rule", "__version__"]
+_POLICIES = {"allowed_registries", "image_digests", "min_replicas",
+             "pinned_images", "pinned_revisions", "prune_required", "resources_required"}
+_WHERE = {name: ".checks.policies" if name in _POLICIES else ".model" for name in __all__[:-3]}
+_WHERE.update(Finding=".checks.registry", rule=".checks.registry")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'gitops_dsl' has no attribute {name!r}")
@@ -33,7 +84,8 @@ def __getattr__(name: str):
     return value
 
 
-def compile(platforms_dir, *, root=None, **settings):  # noqa: A001 - the verb of this tool
+def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001 - the verb
+            **settings: Any) -> Result:
     """Load, resolve, check and render; see gitops_dsl.api.compile."""
     from .api import compile as _compile
     return _compile(platforms_dir, root=root, **settings)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -15,22 +16,32 @@ from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
 from .load import load
 from .render import render
+from .render.tree import Document
 from .resolve import resolve
-from .tree import Document
+
+if TYPE_CHECKING:
+    from .checks import Suppressed
+    from .checks.registry import Rule
+    from .diagnostics import Diagnostic
+    from .model import Platform
+    from .versions.file import Versions
+
+#: one pin to set: (service, field, value, environment or None for every environment)
+PinEdit = tuple[str, str, str, "str | None"]
 
 
 @attrs.frozen
 class Result:
     """A compile in memory: the rendered tree, its bytes, and every diagnostic."""
 
-    platforms: tuple
-    tree: dict            # output path -> Document
-    files: dict           # output path -> bytes
-    diagnostics: tuple
+    platforms: tuple[Platform, ...]
+    tree: dict[str, Document]       # output path -> Document
+    files: Mapping[str, bytes]      # output path -> bytes (serialized on first access)
+    diagnostics: tuple[Diagnostic, ...]
     root: Path | None = None
-    suppressed: tuple = ()    # checks.Suppressed: silenced diagnostics with their reasons
-    rules: tuple = ()         # user rules loaded from platforms/
-    versions: tuple = ()      # the versions file of each platform
+    suppressed: tuple[Suppressed, ...] = ()  # silenced diagnostics with their reasons
+    rules: tuple[Rule, ...] = ()             # user rules loaded from platforms/
+    versions: tuple[Versions, ...] = ()      # the versions file of each platform
 
     @property
     def ok(self) -> bool:
@@ -38,8 +49,8 @@ class Result:
 
 
 def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
-            severity: dict | None = None, allow: dict | None = None, render_tree: bool = True,
-            versions_text: dict | None = None) -> Result:
+            severity: dict[str, Any] | None = None, allow: dict[str, Any] | None = None, render_tree: bool = True,
+            versions_text: Mapping[Path, str] | None = None) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
     `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
@@ -57,42 +68,43 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
                              diagnostics=loaded.diagnostics, versions=loaded.versions)
 
 
-def compile_platforms(platforms, *, root: str | Path | None = None, user_rules=(),
-                      severity: dict | None = None, allow: dict | None = None,
-                      render_tree: bool = True, diagnostics=(), versions=()) -> Result:
+def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None = None,
+                      user_rules: Sequence[Rule] = (), severity: dict[str, str] | None = None,
+                      allow: dict[str, str] | None = None, render_tree: bool = True,
+                      diagnostics: Iterable[Diagnostic] = (),
+                      versions: Sequence[Versions] = ()) -> Result:
     """Resolve, check and render Platform objects already in memory (no import, no IO)."""
-    from .versions import EMPTY, check_references
+    from .versions.file import EMPTY, check_references
 
     root_path = Path(root).resolve() if root is not None else None
-    diagnostics = list(diagnostics)
+    platforms = tuple(platforms)
+    found = list(diagnostics)
     tree: dict[str, Document] = {}
     checked = []
-    versions = tuple(versions) or (EMPTY,) * len(tuple(platforms))
+    versions = tuple(versions) or (EMPTY,) * len(platforms)
     for platform, pins in zip(platforms, versions):
-        diagnostics.extend(check_references(pins, platform))
+        found.extend(check_references(pins, platform))
         resolved = resolve(platform, pins)
         outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
                              allow=allow)
-        diagnostics.extend(outcome.diagnostics)
+        found.extend(outcome.diagnostics)
         checked.append((resolved, outcome.suppressed))
     suppressed = tuple(s for _, items in checked for s in items)
-    if not has_errors(diagnostics) and render_tree:
+    if not has_errors(found) and render_tree:
         for resolved, its_suppressed in checked:
             rendered = render(resolved, str(root_path) if root_path else None,
                               suppressed=its_suppressed)
             for path, document in rendered.items():
                 if path in tree and tree[path] != document:
-                    diagnostics.append(error(
+                    found.append(error(
                         "GD116", f"two platforms write {path}", location=resolved.platform.location,
                         hint="platforms compiled into one folder need distinct names for "
                              "services, environments and zones"))
                 tree[path] = document
-    diagnostics = sorted(diagnostics, key=sort_key)
-    platforms = tuple(platforms)
-    if has_errors(diagnostics):
-        return Result(platforms, {}, {}, tuple(diagnostics), root_path, suppressed, tuple(user_rules),
-                      versions)
-    return Result(platforms, tree, serialize_tree(tree), tuple(diagnostics), root_path, suppressed,
+    ordered = tuple(sorted(found, key=sort_key))
+    if has_errors(ordered):
+        return Result(platforms, {}, {}, ordered, root_path, suppressed, tuple(user_rules), versions)
+    return Result(platforms, tree, serialize_tree(tree), ordered, root_path, suppressed,
                   tuple(user_rules), versions)
 
 
@@ -117,13 +129,13 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     return check(Path(out_dir), result.files)
 
 
-def resolved_platforms(result: Result) -> list:
+def resolved_platforms(result: Result) -> list[Any]:
     """Each platform of a compile resolved again, with its versions file's pins."""
     versions = result.versions or (None,) * len(result.platforms)
     return [resolve(p, v) for p, v in zip(result.platforms, versions)]
 
 
-def resolved_apps(result: Result) -> list:
+def resolved_apps(result: Result) -> list[Any]:
     return [a for resolved in resolved_platforms(result) for a in resolved.apps]
 
 
@@ -235,7 +247,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     return found
 
 
-def renames(result: Result) -> dict[str, tuple]:
+def renames(result: Result) -> dict[str, tuple[Any, ...]]:
     return {s.name: s.previous_names for p in result.platforms for s in p.services if s.previous_names}
 
 
@@ -249,13 +261,14 @@ class VersionEdit:
     result: Result
 
 
-def edit_versions(platforms_dir: str | Path, edits, *, root: str | Path | None = None,
-                  severity: dict | None = None, allow: dict | None = None) -> VersionEdit:
+def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: str | Path | None = None,
+                  severity: dict[str, str] | None = None, allow: dict[str, str] | None = None
+                  ) -> VersionEdit:
     """Apply `edits` - (service, field, value, env or None) - to the versions file of the platform
     that has the service, and compile with the edited text in memory. Raises LookupError for an
     unknown service; the caller writes `new_text` only when `result.ok`."""
     from .load import load, versions_path
-    from .versions import EditError, set_pin
+    from .versions.file import EditError, set_pin
 
     loaded = load(Path(platforms_dir))
     if has_errors(loaded.diagnostics):
@@ -300,12 +313,12 @@ def edit_versions(platforms_dir: str | Path, edits, *, root: str | Path | None =
     return VersionEdit(path, old_text, text, result)
 
 
-def promotion_edits(result: Result, service: str | None, source: str, target: str) -> list[tuple]:
+def promotion_edits(result: Result, service: str | None, source: str, target: str) -> list[PinEdit]:
     """The pins of `source` copied to `target`, for one service or (None) every service whose
     pins differ between the two environments."""
-    from .versions import FIELDS
+    from .versions.file import FIELDS
 
-    edits = []
+    edits: list[PinEdit] = []
     for platform, pins in zip(result.platforms, result.versions):
         for s in platform.services:
             if service is not None and s.name != service:

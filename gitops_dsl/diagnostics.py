@@ -6,6 +6,7 @@ import itertools
 import linecache
 import os
 import sys
+from types import CodeType, FrameType
 from typing import Any, Iterable
 
 import attrs
@@ -22,7 +23,7 @@ class Location:
 
     file: str
     line: int
-    _code: object = attrs.field(default=None, repr=False)
+    _code: CodeType | None = attrs.field(default=None, repr=False)
     _lasti: int = attrs.field(default=-1, repr=False)
 
     @property
@@ -33,7 +34,7 @@ class Location:
             positions = itertools.islice(code.co_positions(), self._lasti // 2, None)
             pos = next(positions, None)
             if pos and pos[2] is not None and pos[0] == self.line:
-                return pos[2] + 1
+                return int(pos[2]) + 1
         text = linecache.getline(self.file, self.line)
         return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
 
@@ -73,7 +74,7 @@ def caller_location() -> Location:
     `_common.py`) points at the line that called the helper, where the service's own arguments
     are. One walk up a handful of frames, no `inspect.stack()` (which reads source files).
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and _is_internal(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
@@ -105,7 +106,7 @@ class Diagnostic:
             text += f"\n    hint: {self.hint}"
         return text
 
-    def as_json(self, root: str | None = None) -> dict:
+    def as_json(self, root: str | None = None) -> dict[str, Any]:
         loc = self.location
         file = None
         if loc is not None:
@@ -131,7 +132,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 
 
-def sort_key(d: Diagnostic) -> tuple:
+def sort_key(d: Diagnostic) -> tuple[Any, ...]:
     loc = d.location
     return (loc.file if loc else "", loc.line if loc else 0, d.code, d.message)
 

@@ -12,6 +12,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from typing import Any, Mapping
 
 import attrs
 
@@ -19,17 +20,17 @@ from . import model
 from .checks.registry import collecting_user_rules
 from .diagnostics import Diagnostic, Location, ModelError, error
 from .model import Platform
-from .versions import load_file as load_versions
-from .versions import parse as parse_versions
+from .versions.file import load_file as load_versions
+from .versions.file import parse as parse_versions
 
 
 @attrs.frozen
 class Loaded:
-    platforms: tuple
-    diagnostics: tuple
-    files: tuple          # the platform files that were imported
-    rules: tuple = ()     # rules registered with @rule(...) in platforms/
-    versions: tuple = ()  # one versions.Versions per platform
+    platforms: tuple[Any, ...]
+    diagnostics: tuple[Any, ...]
+    files: tuple[Any, ...]          # the platform files that were imported
+    rules: tuple[Any, ...] = ()     # rules registered with @rule(...) in platforms/
+    versions: tuple[Any, ...] = ()  # one versions.Versions per platform
 
 
 def versions_path(platform: Platform) -> Path:
@@ -37,7 +38,7 @@ def versions_path(platform: Platform) -> Path:
     return Path(platform.location.file).resolve().parent / platform.versions
 
 
-def load(platforms_dir: Path, *, versions_text: dict | None = None) -> Loaded:
+def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None) -> Loaded:
     """Import platforms/ and read each platform's versions file (`versions_text` maps a versions
     file path to text to use instead of the file: what `set-image` checks before writing)."""
     platforms_dir = Path(platforms_dir).resolve()
@@ -120,7 +121,7 @@ def _import_failure(exc: BaseException, platforms_dir: Path, path: Path) -> Diag
         return error("GD100", f"syntax error: {exc.msg}", location=location,
                      hint=(exc.text or "").strip() or "fix the syntax of this line")
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root)]
-    location = Location(frames[-1].filename, frames[-1].lineno) if frames else Location(str(path), 1)
+    location = Location(frames[-1].filename, frames[-1].lineno or 1) if frames else Location(str(path), 1)
     message = f"{type(exc).__name__}: {exc}"
     hint = ""
     if isinstance(exc, TypeError):

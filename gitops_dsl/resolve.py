@@ -4,15 +4,29 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
-from .model import (STANDARD_CHART, Backoff, Environment, Platform, Retry, Service, SyncOptions,
-                    SyncPolicy, Wave, Zone)
+from .model import (
+    STANDARD_CHART,
+    Backoff,
+    Environment,
+    IgnoreDifference,
+    Platform,
+    Retry,
+    Service,
+    SyncOptions,
+    SyncPolicy,
+    Wave,
+    Zone,
+)
 from .model.charts import GitPath, HelmChart, StandardChart
 from .model.secrets import ExternalSecret, SealedSecrets
-from .model.service import Image, Overlay
+from .model.service import Image, Overlay, ZoneOverlay
+
+if TYPE_CHECKING:
+    from .versions.file import Pin, Versions
 
 #: gitops-dsl's own defaults: explicit about everything Argo CD would otherwise default silently.
 DEFAULT_SYNC = SyncPolicy(
@@ -31,21 +45,24 @@ def deep_merge(base: Any, override: Any) -> Any:
     Builds new containers only along the paths the override touches; nothing is copied twice.
     """
     if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
+        merged: dict[str, Any] = dict(base)
         for key, value in override.items():
             merged[key] = deep_merge(base[key], value) if key in base else value
         return merged
     return override
 
 
-def merge_fields(base: Any, override: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def merge_fields(base: _T, override: _T | None) -> _T:
     """Field-wise layering of attrs objects: a None field inherits, nested objects merge."""
     if override is None:
         return base
     if base is None or not attrs.has(type(override)):
         return override
-    changes = {}
-    for field in attrs.fields(type(override)):
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(override)):  # type: ignore[arg-type]
         if not field.init or field.name == "location":
             continue
         value = getattr(override, field.name)
@@ -55,7 +72,7 @@ def merge_fields(base: Any, override: Any) -> Any:
         if attrs.has(type(value)) and current is not None:
             value = merge_fields(current, value)
         changes[field.name] = value
-    return attrs.evolve(base, **changes) if changes else base
+    return attrs.evolve(base, **changes) if changes else base  # type: ignore[misc]
 
 
 @attrs.frozen
@@ -71,24 +88,24 @@ class App:
     project: str | None
     wave: int
     wave_name: str
-    depends_on: tuple
+    depends_on: tuple[str, ...]
     chart: HelmChart | GitPath | StandardChart
     image: Image | None
-    values: dict          # values common to every environment (values.yaml)
-    env_values: dict      # this environment's layer (values-<env>.yaml)
-    config: dict
+    values: dict[str, Any]          # values common to every environment (values.yaml)
+    env_values: dict[str, Any]      # this environment's layer (values-<env>.yaml)
+    config: dict[str, str]
     secrets: SealedSecrets | ExternalSecret | None
-    sealed: dict          # this environment's sealed values ({} unless SealedSecrets)
+    sealed: dict[str, Any]          # this environment's sealed values ({} unless SealedSecrets)
     sync: SyncPolicy
-    ignore_differences: tuple
-    labels: dict
-    annotations: dict
-    info: dict
+    ignore_differences: tuple[IgnoreDifference, ...]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    info: dict[str, str]
     revision_history_limit: int
     cascade: str
     release_name: str
     overlay: Overlay | None
-    pins: dict = attrs.field(factory=dict)   # field -> versions.Pin that filled it
+    pins: dict[str, Pin] = attrs.field(factory=dict)   # field -> the pin that filled it
     #: the service name the Application file is named after (the old name while a rename is
     #: at its prepare step)
     file_name: str = ""
@@ -98,8 +115,9 @@ class App:
     values_zone: str | None = None
 
     @property
-    def effective_values(self) -> dict:
-        return deep_merge(self.values, self.env_values)
+    def effective_values(self) -> dict[str, Any]:
+        merged: dict[str, Any] = deep_merge(self.values, self.env_values)
+        return merged
 
 
 @attrs.frozen
@@ -107,12 +125,12 @@ class Resolved:
     """A platform with every (service, environment) pair resolved, in a canonical order."""
 
     platform: Platform
-    environments: tuple           # sorted by name
-    zones: tuple                  # sorted by name
-    apps: tuple                   # sorted by (zone, env, service)
-    waves: dict                   # wave name -> Wave
-    services: dict                # service name -> Service (first declaration wins)
-    versions: Any = None          # the platform's versions file (versions.Versions)
+    environments: tuple[Environment, ...]   # sorted by name
+    zones: tuple[Zone, ...]                 # sorted by name
+    apps: tuple[App, ...]                   # sorted by (zone, env, service)
+    waves: dict[str, Wave]                  # wave name -> Wave
+    services: dict[str, Service]            # service name -> Service (first declaration wins)
+    versions: Versions | None = None        # the platform's versions file
 
     def apps_in(self, env_name: str) -> list[App]:
         return [a for a in self.apps if a.env.name == env_name]
@@ -163,7 +181,7 @@ def _explicit_wave(value: Any, waves: dict[str, Wave]) -> tuple[int, str] | None
     return None
 
 
-def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tuple],
+def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tuple[Any, ...]],
                 names: dict[int, str] | None = None) -> dict[str, tuple[int, str]]:
     """Waves for one environment: explicit ones as given; a service without a wave goes one after
     its latest dependency (0 without dependencies) - the minimal consistent layering.
@@ -182,8 +200,9 @@ def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tup
             if state.get(name) == 2:
                 stack.pop()
                 continue
-            if explicit[name] is not None:
-                result[name] = explicit[name]
+            given = explicit[name]
+            if given is not None:
+                result[name] = given
                 state[name] = 2
                 stack.pop()
                 continue
@@ -200,10 +219,10 @@ def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tup
     return result
 
 
-def resolve(platform: Platform, versions=None) -> Resolved:
+def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
     """Every (service, environment) of a platform, with the versions file's pins filled in."""
-    from .versions import EMPTY
-    versions = versions or EMPTY
+    from .versions.file import EMPTY
+    pins = versions or EMPTY
     zones = _zones(platform)
     waves = _named_waves(platform)
     services: dict[str, Service] = {}
@@ -224,11 +243,11 @@ def resolve(platform: Platform, versions=None) -> Resolved:
         for service in sorted(in_env, key=lambda s: s.name):
             apps.append(_resolve_app(zone_platforms[env.zone.name], service, env, zones[env.zone.name],
                                      overlays[service.name], deps[service.name],
-                                     env_waves[service.name], versions))
+                                     env_waves[service.name], pins))
     apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))
     return Resolved(platform, tuple(sorted(environments.values(), key=lambda e: e.name)),
                     tuple(sorted(zones.values(), key=lambda z: z.name)), tuple(apps), waves, services,
-                    versions)
+                    pins)
 
 
 def _pick(overlay: Overlay | None, service: Service, field: str) -> Any:
@@ -237,10 +256,10 @@ def _pick(overlay: Overlay | None, service: Service, field: str) -> Any:
     return getattr(service, field)
 
 
-_MERGED: dict[tuple, tuple] = {}
+_MERGED: dict[tuple[int, ...], tuple[tuple[SyncPolicy | None, ...], SyncPolicy]] = {}
 
 
-def _sync_policy(*layers) -> SyncPolicy:
+def _sync_policy(*layers: SyncPolicy | None) -> SyncPolicy:
     """The layered sync policy, computed once per distinct combination of layer objects."""
     key = tuple(id(layer) for layer in layers)
     hit = _MERGED.get(key)
@@ -263,7 +282,11 @@ def _split_pin(value: str) -> tuple[str | None, str | None]:
     return tag or None, digest or None
 
 
-def _pinned(image: Image | None, pin) -> Image | None:
+@overload
+def _pinned(image: Image, pin: Pin | None) -> Image: ...
+@overload
+def _pinned(image: None, pin: Pin | None) -> None: ...
+def _pinned(image: Image | None, pin: Pin | None) -> Image | None:
     if image is None or image.tag or image.digest or pin is None:
         return image
     tag, digest = _split_pin(pin.value)
@@ -271,7 +294,8 @@ def _pinned(image: Image | None, pin) -> Image | None:
 
 
 def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Zone,
-                 overlay: Overlay | None, deps: tuple, wave: tuple[int, str], versions) -> App:
+                 overlay: Overlay | None, deps: tuple[str, ...], wave: tuple[int, str],
+                 versions: Versions) -> App:
     sync = _sync_policy(platform.sync, env.sync, service.sync, overlay.sync if overlay else None)
     history = DEFAULT_REVISION_HISTORY_LIMIT
     cascade = DEFAULT_CASCADE
@@ -333,8 +357,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     )
 
 
-def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env: str,
-            zone_layer=None) -> tuple[dict, dict]:
+def _values(service: Service, overlay: Overlay | None, chart: Any, versions: Versions, env: str,
+            zone_layer: ZoneOverlay | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two Helm values layers. For the standard chart the image is a value like any other:
     the service's pin goes to the common layer, an environment's pin to its own layer. A zone
     layer (ZoneOverlay) is part of the common layer of that zone's environments."""
@@ -364,8 +388,8 @@ def _values(service: Service, overlay: Overlay | None, chart: Any, versions, env
     return common, env_layer
 
 
-def _image_values(image: Image) -> dict:
-    data: dict = {"repository": image.repository}
+def _image_values(image: Image) -> dict[str, Any]:
+    data: dict[str, Any] = {"repository": image.repository}
     if image.tag:
         data["tag"] = image.tag
     if image.digest:

@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("GITOPS_DSL_SHARED", REPO.parent / "shared"))
-CLI = [sys.executable, "-m", "gitops_dsl.cli"]
+CLI = [sys.executable, "-m", "gitops_dsl"]
 
 
 def shared(*parts: str) -> Path:

@@ -10,7 +10,7 @@ from gitops_dsl import (Backoff, Cluster, Environment, ExternalSecret, GitPath, 
                         Overlay, Platform, Project, Repo, Retry, SealedSecrets, SecretRef, Service,
                         SyncPolicy, Zone)
 from gitops_dsl.checks.secrets import CREDENTIAL_VALUE, SECRET_NAME, _SECRET_VALUE_KEY
-from gitops_dsl.secretkeys import is_secret_key
+from gitops_dsl.secrets.keys import is_secret_key
 
 HOSTILE = ["yes", "no", "on", "off", "y", "n", "true", "False", "1.0", "1.25", "0755", "0o755", "0x1F",
            "1e3", "1_000", "~", "null", "Null", "-", "---", "...", " lead", "trail ", "#x", "a #b",

@@ -30,14 +30,14 @@ texts = st.one_of(st.text(max_size=300), trees.map(lambda t: yaml.safe_dump(t)),
 @FUZZ
 @given(text=texts)
 def test_versions_file(text):
-    from gitops_dsl.versions import parse
+    from gitops_dsl.versions.file import parse
     parse(Path("versions.yaml"), text)
 
 
 @FUZZ
 @given(data=trees, files=st.dictionaries(st.text(max_size=20), st.binary(max_size=80), max_size=3))
 def test_receiving_policy(data, files):
-    from gitops_dsl.bundle_policy import PolicyError, load_policy, policy_findings
+    from gitops_dsl.zones.policy import PolicyError, load_policy, policy_findings
     try:
         policy = load_policy(data)
     except PolicyError:
@@ -66,7 +66,7 @@ def test_bundle_manifest(text):
     import io
     import tarfile
 
-    from gitops_dsl.bundle import BundleError, verify
+    from gitops_dsl.zones.bundle import BundleError, verify
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         data = text.encode("utf-8", "surrogateescape")
@@ -82,7 +82,7 @@ def test_bundle_manifest(text):
 @FUZZ
 @given(text=texts)
 def test_chart_lock(text):
-    from gitops_dsl.chartlock import LockError, read_lock
+    from gitops_dsl.charts.lock import LockError, read_lock
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "charts.lock"
         path.write_text(text, "utf-8", errors="surrogateescape")
@@ -95,7 +95,7 @@ def test_chart_lock(text):
 @FUZZ
 @given(text=texts)
 def test_unpack_record(text):
-    from gitops_dsl.unpack import UnpackError, last_unpacked
+    from gitops_dsl.zones.unpack import UnpackError, last_unpacked
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / ".gitops-dsl-unpacked-edge").write_text(text, "utf-8", errors="surrogateescape")
         try:
@@ -108,7 +108,7 @@ def test_unpack_record(text):
 @given(text=st.one_of(st.text(max_size=200), trees.map(lambda t: "[tool.gitops-dsl]\n" + "\n".join(
     f"{k!s} = {v!r}" for k, v in (t.items() if isinstance(t, dict) else [])))))
 def test_settings(text):
-    from gitops_dsl.config import SettingsError, load_settings
+    from gitops_dsl.workspace.settings import SettingsError, load_settings
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "pyproject.toml").write_text(text)
         try:

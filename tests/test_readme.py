@@ -36,3 +36,21 @@ def test_every_rule_code_is_in_the_readme():
     readme = (REPO / "README.md").read_text()
     section = readme[readme.index("## Rules"):readme.index("### Your own rules")]
     assert [c for c in RULES if c not in section] == []
+
+
+def test_the_dsl_reference_is_generated_from_the_classes():
+    from gitops_dsl.model import reference
+    readme = (REPO / "README.md").read_text()
+    assert reference.missing_docs() == []          # every field has its `#:` comment
+    assert reference.splice(readme) == readme, (
+        "README.md's DSL reference differs from the classes: "
+        "python -m gitops_dsl.model.reference --write README.md")
+
+
+def test_the_reference_check_fails_on_a_stale_readme(tmp_path):
+    from gitops_dsl.model import reference
+    stale = (REPO / "README.md").read_text().replace("| `stateful` |", "| `stateless` |")
+    (tmp_path / "README.md").write_text(stale)
+    assert reference.main(["--check", str(tmp_path / "README.md")]) == 1
+    assert reference.main(["--write", str(tmp_path / "README.md")]) == 0
+    assert (tmp_path / "README.md").read_text() == (REPO / "README.md").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.helpers import MINIMAL, make_project, run_cli
 from tests.sealing_reference import unseal
 from tests.test_sealing import CERT, CERT_PEM, KEY_PEM
-from gitops_dsl.sealing import fingerprint
+from gitops_dsl.secrets.sealing import fingerprint
 
 
 def cli(project, *args, input_text=None, env=None):
@@ -14,7 +14,7 @@ def cli(project, *args, input_text=None, env=None):
     import sys
     from tests.helpers import REPO
     full_env = {**os.environ, **(env or {}), "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "gitops_dsl.cli", *args], cwd=project, env=full_env,
+    return subprocess.run([sys.executable, "-m", "gitops_dsl", *args], cwd=project, env=full_env,
                           input=input_text, capture_output=True, text=True, timeout=60)
 
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_dsl.model.secrets import is_sealed_ciphertext
-from gitops_dsl.sealing import SealingError, fingerprint, load_certificate, seal
+from gitops_dsl.secrets.sealing import SealingError, fingerprint, load_certificate, seal
 from tests.helpers import shared
 from tests.sealing_reference import scope_of, unseal
 

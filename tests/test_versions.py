@@ -7,7 +7,7 @@ import json
 import jsonschema
 import yaml
 
-from gitops_dsl.versions import set_pin
+from gitops_dsl.versions.file import set_pin
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
 
 PINNED = MINIMAL.replace('image=Image("ghcr.io/acme/api", "1.0.0")', 'image=Image("ghcr.io/acme/api")').replace(

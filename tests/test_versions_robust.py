@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_dsl.versions import EditError, parse, set_pin
+from gitops_dsl.versions.file import EditError, parse, set_pin
 from tests.helpers import MINIMAL, make_project, run_cli
 
 SOURCE = MINIMAL.replace('image=Image("ghcr.io/acme/api", "1.0.0")', 'image=Image("ghcr.io/acme/api")')

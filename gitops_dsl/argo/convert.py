@@ -23,7 +23,7 @@ def camel(name: str) -> str:
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(unstruct_collection_overrides={Sequence: list, tuple: list})
 
-    def factory(cls: type) -> Callable[[Any], dict]:
+    def factory(cls: type) -> Callable[[Any], dict[str, Any]]:
         names = [f.name for f in attrs.fields(cls)]
         if all(h in names for h in _HEAD):
             names = [*_HEAD, *(n for n in names if n not in _HEAD)]
@@ -47,7 +47,7 @@ def _make_converter() -> cattrs.Converter:
                                     else unstructure)
             return fn(value)
 
-        def to_dict(obj: Any) -> dict:
+        def to_dict(obj: Any) -> dict[str, Any]:
             data = {}
             for name, key, required in plan:
                 value = getattr(obj, name)

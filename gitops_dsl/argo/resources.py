@@ -5,7 +5,7 @@ become camelCase through the converter in `convert.py`.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import attrs
 
@@ -16,9 +16,9 @@ API_VERSION = "argoproj.io/v1alpha1"
 class ObjectMeta:
     name: str
     namespace: Optional[str] = None
-    labels: Optional[dict] = None
-    annotations: Optional[dict] = None
-    finalizers: Optional[tuple] = None
+    labels: Optional[dict[str, Any]] = None
+    annotations: Optional[dict[str, Any]] = None
+    finalizers: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen
@@ -31,10 +31,10 @@ class HelmParameter:
 @attrs.frozen
 class Helm:
     release_name: Optional[str] = None
-    value_files: Optional[tuple] = None
-    parameters: Optional[tuple] = None
+    value_files: Optional[tuple[Any, ...]] = None
+    parameters: Optional[tuple[Any, ...]] = None
     kube_version: Optional[str] = None
-    api_versions: Optional[tuple] = None
+    api_versions: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen
@@ -90,14 +90,14 @@ class Retry:
 
 @attrs.frozen
 class ManagedNamespaceMetadata:
-    labels: Optional[dict] = None
-    annotations: Optional[dict] = None
+    labels: Optional[dict[str, Any]] = None
+    annotations: Optional[dict[str, Any]] = None
 
 
 @attrs.frozen
 class SyncPolicy:
     automated: Optional[Automated] = None
-    sync_options: Optional[tuple] = None
+    sync_options: Optional[tuple[Any, ...]] = None
     managed_namespace_metadata: Optional[ManagedNamespaceMetadata] = None
     retry: Optional[Retry] = None
 
@@ -108,9 +108,9 @@ class IgnoreDifference:
     kind: str
     name: Optional[str] = None
     namespace: Optional[str] = None
-    json_pointers: Optional[tuple] = None
-    jq_path_expressions: Optional[tuple] = None
-    managed_fields_managers: Optional[tuple] = None
+    json_pointers: Optional[tuple[Any, ...]] = None
+    jq_path_expressions: Optional[tuple[Any, ...]] = None
+    managed_fields_managers: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen
@@ -122,13 +122,13 @@ class Info:
 @attrs.frozen
 class ApplicationSpec:
     project: str
-    sources: Optional[tuple] = None
+    sources: Optional[tuple[Any, ...]] = None
     source: Optional[Source] = None
     destination: Optional[Destination] = None
     sync_policy: Optional[SyncPolicy] = None
-    ignore_differences: Optional[tuple] = None
+    ignore_differences: Optional[tuple[Any, ...]] = None
     revision_history_limit: Optional[int] = None
-    info: Optional[tuple] = None
+    info: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen
@@ -155,8 +155,8 @@ class ProjectDestination:
 class ProjectRole:
     name: str
     description: Optional[str] = None
-    policies: Optional[tuple] = None
-    groups: Optional[tuple] = None
+    policies: Optional[tuple[Any, ...]] = None
+    groups: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen
@@ -164,9 +164,9 @@ class SyncWindow:
     kind: str
     schedule: str
     duration: str
-    applications: Optional[tuple] = None
-    namespaces: Optional[tuple] = None
-    clusters: Optional[tuple] = None
+    applications: Optional[tuple[Any, ...]] = None
+    namespaces: Optional[tuple[Any, ...]] = None
+    clusters: Optional[tuple[Any, ...]] = None
     manual_sync: Optional[bool] = None
     time_zone: Optional[str] = None
 
@@ -174,13 +174,13 @@ class SyncWindow:
 @attrs.frozen
 class AppProjectSpec:
     description: Optional[str] = None
-    source_repos: Optional[tuple] = None
-    destinations: Optional[tuple] = None
-    cluster_resource_whitelist: Optional[tuple] = None
-    namespace_resource_blacklist: Optional[tuple] = None
-    namespace_resource_whitelist: Optional[tuple] = None
-    roles: Optional[tuple] = None
-    sync_windows: Optional[tuple] = None
+    source_repos: Optional[tuple[Any, ...]] = None
+    destinations: Optional[tuple[Any, ...]] = None
+    cluster_resource_whitelist: Optional[tuple[Any, ...]] = None
+    namespace_resource_blacklist: Optional[tuple[Any, ...]] = None
+    namespace_resource_whitelist: Optional[tuple[Any, ...]] = None
+    roles: Optional[tuple[Any, ...]] = None
+    sync_windows: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen

@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 import attrs
 
 from ..diagnostics import Diagnostic, Location, Severity, error, sort_key
 from . import behaviour, catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
-from .policies import allowed_registries, image_digests, min_replicas, pinned_images, \
-    pinned_revisions, prune_required, resources_required  # noqa: F401
+from .policies import (
+    allowed_registries,
+    image_digests,
+    min_replicas,
+    pinned_images,
+    pinned_revisions,
+    prune_required,
+    resources_required,
+)
 from .registry import RULES, Finding, Rule, collecting_user_rules, rule
 
+if TYPE_CHECKING:
+    from ..model import Platform
+    from ..resolve import Resolved
+
 __all__ = ["RULES", "CheckContext", "Checked", "Finding", "Rule", "Suppressed", "collecting_user_rules",
-           "rule", "run_checks", "all_rules"]
+           "rule", "run_checks", "all_rules",
+           # the opt-in policies, as platform files and tools import them
+           "allowed_registries", "image_digests", "min_replicas", "pinned_images", "pinned_revisions",
+           "prune_required", "resources_required"]
 
 
 @attrs.frozen
 class CheckContext:
     """What platform-scope rules receive: the resolved platform and the repository root."""
 
-    resolved: object
+    resolved: Resolved
     root: Path | None = None
 
 
@@ -36,18 +51,18 @@ class Suppressed:
 
 @attrs.frozen
 class Checked:
-    diagnostics: tuple
-    suppressed: tuple
+    diagnostics: tuple[Any, ...]
+    suppressed: tuple[Any, ...]
 
 
-def all_rules(user_rules=()) -> dict[str, Rule]:
+def all_rules(user_rules: Sequence[Rule] = ()) -> dict[str, Rule]:
     rules = dict(RULES)
     for item in user_rules:
         rules[item.code] = item
     return dict(sorted(rules.items()))
 
 
-def _run(item: Rule, target) -> list[Diagnostic]:
+def _run(item: Rule, target: object) -> list[Diagnostic]:
     try:
         return list(item.check(target))
     except Exception as exc:  # noqa: BLE001
@@ -55,13 +70,13 @@ def _run(item: Rule, target) -> list[Diagnostic]:
             raise  # an internal bug: never disguise it as a user error
         frames = [f for f in traceback.extract_tb(exc.__traceback__)
                   if f.filename == item.func.__code__.co_filename]
-        where = (Location(frames[-1].filename, frames[-1].lineno) if frames else item.location)
+        where = (Location(frames[-1].filename, frames[-1].lineno or 0) if frames else item.location)
         return [error("GD118", f"rule {item.code} ({item.__name__}) raised {type(exc).__name__}: {exc}",
                       hint="fix the rule; the other rules still ran", location=where)]
 
 
-def run_checks(resolved, root: Path | None = None, *, user_rules=(), severity: dict | None = None,
-               allow: dict | None = None) -> Checked:
+def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequence[Rule] = (), severity: dict[str, Any] | None = None,
+               allow: dict[str, Any] | None = None) -> Checked:
     """Run every rule; `severity` ({code: error|warning|off}) and `allow` ({code: reason}) come
     from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings."""
     rules = all_rules(user_rules)
@@ -104,7 +119,7 @@ def run_checks(resolved, root: Path | None = None, *, user_rules=(), severity: d
                    tuple(sorted(suppressed, key=lambda s: sort_key(s.diagnostic))))
 
 
-def _allowed(d: Diagnostic, allow: dict, platform, apps: dict) -> tuple[str, str] | None:
+def _allowed(d: Diagnostic, allow: dict[str, Any], platform: Platform, apps: dict[str, Any]) -> tuple[str, str] | None:
     if d.code in allow:
         return allow[d.code], "[tool.gitops-dsl.allow]"
     layers = [d.owner]

@@ -2,12 +2,15 @@
 platform says (argocd-facts 19)."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..model.charts import GitPath, StandardChart
 from .references import did_you_mean
 from .registry import Finding, builtin
 
+if TYPE_CHECKING:
+    from ..resolve import App
+    from . import CheckContext
 
 def normalize_git_url(url: str) -> str:
     """The repository identity Argo CD compares (util/git/git.go NormalizeGitURL): lower case,
@@ -20,13 +23,13 @@ def normalize_git_url(url: str) -> str:
     return url.removesuffix("/").removesuffix(".git")
 
 
-def git_reads(app) -> list[tuple[str, str, str, object]]:
+def git_reads(app: App) -> list[tuple[str, str, str, object]]:
     """Every git repository an Application reads: (what, url, revision, where it was set)."""
     from ..render.apps import value_files
     from ..render.names import CONFIGS, GITOPS
 
     platform = app.platform
-    reads = []
+    reads: list[tuple[str, str, str, object]] = []
     chart = app.chart
     if isinstance(chart, StandardChart):
         reads.append(("the standard chart", platform.gitops_repo.url, platform.gitops_repo.revision,
@@ -46,7 +49,7 @@ def git_reads(app) -> list[tuple[str, str, str, object]]:
 @builtin("GD417", summary="one Application reads one repository at two revisions",
          bad='GitPath("charts/api", revision="v1.2.0") with the gitops repository at "main"',
          good='GitPath("charts/api") (the gitops repository\'s revision), or a chart repository')
-def two_revisions_of_one_repository(ctx) -> Iterator[Finding]:
+def two_revisions_of_one_repository(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD refuses an Application whose sources name the same repository at different
     revisions ("cannot reference a different revision of the same repository",
     reposerver/repository/repository.go), so its manifests are never generated."""
@@ -76,7 +79,7 @@ def two_revisions_of_one_repository(ctx) -> Iterator[Finding]:
                           "no Application",
          bad='SyncWindow("deny", "0 18 * * 5", "62h", clusters=["production"])',
          good='SyncWindow("deny", "0 18 * * 5", "62h", environments=[prod])')
-def sync_window_scope(ctx) -> Iterator[Finding]:
+def sync_window_scope(ctx: CheckContext) -> Iterator[Finding]:
     """A window's scope is resolved to exact Application names; a scope that selects nothing
     would silently freeze or permit nothing, and a misspelt name selects nothing."""
     from ..render.projects import window_selects
@@ -104,7 +107,7 @@ def sync_window_scope(ctx) -> Iterator[Finding]:
 @builtin("GD121", summary="a rename is at its first step", severity="warning",
          bad='Service("storefront", previous_names=["web"])  # and nothing more, for weeks',
          good='Service("storefront", previous_names=["web"], rename="complete")  # after the sync')
-def rename_in_progress(ctx) -> Iterator[Finding]:
+def rename_in_progress(ctx: CheckContext) -> Iterator[Finding]:
     """A rename takes two commits (argocd-facts 19): the first keeps the old Application without
     its resources finalizer; once Argo CD has synced that, rename='complete' replaces it with
     the new one, which adopts the workloads. Until then the Application keeps its old name."""

@@ -1,12 +1,16 @@
 """GD2xx: sync waves and dependencies."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .registry import Finding, builtin
 
+if TYPE_CHECKING:
+    from ..model import Environment, Resource
+    from ..resolve import App
+    from . import CheckContext
 
-def _inferred(app, apps: dict) -> str:
+def _inferred(app: App, apps: dict[str, Any]) -> str:
     """How a wave was found when nobody set it: one after the latest dependency (or 0)."""
     overlay = app.overlay
     if (overlay is not None and overlay.wave is not None) or app.service.wave is not None:
@@ -21,7 +25,7 @@ def _inferred(app, apps: dict) -> str:
 @builtin("GD201", summary="a dependency is not in a strictly lower sync wave than its dependent",
          bad='Service("api", wave=databases, depends_on=["cache"]), Service("cache", wave=apis)',
          good='Service("api", wave=apis, depends_on=["cache"]), Service("cache", wave=databases)')
-def dependency_after_dependent(ctx) -> Iterator[Finding]:
+def dependency_after_dependent(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD applies a lower wave first. A service that depends on another must sit in a later
     wave, or it starts before what it needs exists (e.g. apps reading a Secret made later)."""
     resolved = ctx.resolved
@@ -44,10 +48,10 @@ def dependency_after_dependent(ctx) -> Iterator[Finding]:
 @builtin("GD202", summary="services depend on each other in a cycle",
          bad='Service("a", depends_on=["b"]), Service("b", depends_on=["a"])',
          good="decide which one starts first and drop the other dependency")
-def dependency_cycle(ctx) -> Iterator[Finding]:
+def dependency_cycle(ctx: CheckContext) -> Iterator[Finding]:
     """No order of waves can satisfy a cycle; break it by removing one dependency."""
     resolved = ctx.resolved
-    reported: set[frozenset] = set()
+    reported: set[frozenset[Any]] = set()
     for env in resolved.environments:
         apps = {a.service.name: a for a in resolved.apps_in(env.name)}
         for cycle in _cycles({n: [d for d in a.depends_on if d in apps] for n, a in apps.items()}):
@@ -137,7 +141,7 @@ def _one_cycle(members: list[str], graph: dict[str, list[str]]) -> list[str]:
 @builtin("GD203", summary="a dependency is not deployed in that environment",
          bad='Service("worker", depends_on=["rabbitmq"]), Service("rabbitmq", environments=["dev"])',
          good='Service("rabbitmq") in every environment the worker runs in')
-def dependency_missing_in_environment(ctx) -> Iterator[Finding]:
+def dependency_missing_in_environment(ctx: CheckContext) -> Iterator[Finding]:
     """A service can only wait for what its own environment deploys."""
     resolved = ctx.resolved
     for env in resolved.environments:
@@ -152,22 +156,22 @@ def dependency_missing_in_environment(ctx) -> Iterator[Finding]:
                                   app.service.location, app.name, app.service)
 
 
-def _resource_key(app, resource) -> tuple:
+def _resource_key(app: App, resource: Resource) -> tuple[str, str, str]:
     namespace = app.namespace if resource.namespace is None else resource.namespace
     namespace = namespace.replace("{platform}", app.platform.name).replace(
         "{env}", app.env.name).replace("{service}", app.service.name)
     return resource.kind, resource.name, namespace
 
 
-def provided(apps) -> dict[tuple, list]:
+def provided(apps: Sequence[App]) -> dict[tuple[str, str, str], list[App]]:
     """(kind, name, namespace) -> the Apps that make it, in one environment."""
     from ..render.apps import has_secrets
 
-    made: dict[tuple, list] = {}
+    made: dict[tuple[str, str, str], list[App]] = {}
     for app in apps:
         for resource in app.service.provides:
             made.setdefault(_resource_key(app, resource), []).append(app)
-        if has_secrets(app):  # the standard chart makes the service's own Secret
+        if app.secrets is not None and has_secrets(app):  # the standard chart makes its Secret
             name = app.secrets.name or app.release_name
             made.setdefault(("Secret", name, app.namespace), []).append(app)
     return made
@@ -177,7 +181,7 @@ def provided(apps) -> dict[tuple, list]:
          bad='Service("web", wave=apps, reads=[Resource("Secret", "app-env")]), '
              'Service("secrets", wave=late, provides=[Resource("Secret", "app-env")])',
          good="the service that makes the Secret syncs in an earlier wave")
-def read_before_made(ctx) -> Iterator[Finding]:
+def read_before_made(ctx: CheckContext) -> Iterator[Finding]:
     """The reference tree's apps read the Secret `app-env-secrets` via envFrom in wave 0 while the
     secrets manager that makes it syncs in wave 1: pods start before their Secret exists."""
     for env, app, key, makers in _reads(ctx):
@@ -190,7 +194,8 @@ def read_before_made(ctx) -> Iterator[Finding]:
                     app.service.location, app.name, app.service)
 
 
-def _reads(ctx):
+def _reads(ctx: CheckContext
+           ) -> Iterator[tuple[Environment, App, tuple[str, str, str], list[App]]]:
     """(environment, app, (kind, name, namespace), the apps that make it) for every read."""
     for env in ctx.resolved.environments:
         apps = ctx.resolved.apps_in(env.name)
@@ -205,7 +210,7 @@ def _reads(ctx):
          severity="warning",
          bad='Service("web", reads=[Resource("Secret", "app-env")]) and nothing provides it',
          good='Service("secrets", provides=[Resource("Secret", "app-env")])')
-def read_but_never_made(ctx) -> Iterator[Finding]:
+def read_but_never_made(ctx: CheckContext) -> Iterator[Finding]:
     """Something outside the platform must make it, or the reader never starts; say so with
     allow={"GD205": "made by ..."} when that is intended."""
     for env, app, key, makers in _reads(ctx):
@@ -220,7 +225,7 @@ def read_but_never_made(ctx) -> Iterator[Finding]:
          severity="warning",
          bad='per_env={"prod": Overlay(wave=9)} moving apis after workers only in prod',
          good="the same relative order everywhere, or allow={'GD206': 'why'}")
-def order_differs_between_environments(ctx) -> Iterator[Finding]:
+def order_differs_between_environments(ctx: CheckContext) -> Iterator[Finding]:
     """A different relative order in prod than in stg means prod runs a sequence that stg never
     tested (the reference tree's APIs at 40/41 in dev but 60/61 in prod)."""
     envs = ctx.resolved.environments

@@ -3,17 +3,20 @@ always on, because it is a bug wherever it happens."""
 from __future__ import annotations
 
 import fnmatch
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..model.charts import GitPath, HelmChart, StandardChart
 from .registry import Finding, builtin
+
+if TYPE_CHECKING:
+    from ..resolve import App
 
 _BRANCH_LIKE = {"HEAD", "main", "master", "develop", "dev", "trunk"}
 
 
 @builtin("GD301", summary="image not pinned (missing tag or 'latest')", scope="app", opt_in=True,
          bad='Image("ghcr.io/acme/api", "latest")', good='Image("ghcr.io/acme/api", "1.4.2")')
-def pinned_images(app) -> Iterator[Finding]:
+def pinned_images(app: App) -> Iterator[Finding]:
     """In environments with this policy an image needs an immutable tag or a digest: 'latest'
     and missing tags change what a commit deploys (and IfNotPresent never pulls a new one)."""
     image = app.image
@@ -33,7 +36,7 @@ def pinned_images(app) -> Iterator[Finding]:
                       app.service)
 
 
-def _unpinned_images(values, path: str = ""):
+def _unpinned_images(values: Any, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(values, dict):
         for key, value in values.items():
             here = f"{path}.{key}" if path else str(key)
@@ -53,7 +56,7 @@ def _unpinned_images(values, path: str = ""):
             yield from _unpinned_images(item, f"{path}[{i}]")
 
 
-def _has(values, path: str) -> bool:
+def _has(values: Any, path: str) -> bool:
     node = values
     for part in path.replace("[", ".[").split("."):
         if part.startswith("["):
@@ -72,7 +75,7 @@ def _has(values, path: str) -> bool:
          bad='Service("api", image=..., values={})',
          good='values={"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, '
               '"limits": {"memory": "512Mi"}}}')
-def resources_required(app) -> Iterator[Finding]:
+def resources_required(app: App) -> Iterator[Finding]:
     """Without requests the scheduler packs pods blindly; without a memory limit one pod can
     starve a node. Checked for the standard chart, whose values it understands."""
     if not isinstance(app.chart, StandardChart):
@@ -91,7 +94,7 @@ def resources_required(app) -> Iterator[Finding]:
 
 @builtin("GD303", summary="a git source follows a branch or HEAD", scope="app", opt_in=True,
          bad='GitPath("deploy", repo=Repo(url, "HEAD"))', good='GitPath("deploy", repo=Repo(url, "v1.2.0"))')
-def pinned_revisions(app) -> Iterator[Finding]:
+def pinned_revisions(app: App) -> Iterator[Finding]:
     """A branch or HEAD changes what a given commit of this repository deploys. Applies to sources
     from other repositories; the gitops repository itself is what this compile publishes."""
     chart = app.chart
@@ -106,7 +109,7 @@ def pinned_revisions(app) -> Iterator[Finding]:
 @builtin("GD304", summary="image without a digest", scope="app", opt_in=True,
          bad='Image("ghcr.io/acme/api", "1.4.2")',
          good='Image("ghcr.io/acme/api", "1.4.2", digest="sha256:...")')
-def image_digests(app) -> Iterator[Finding]:
+def image_digests(app: App) -> Iterator[Finding]:
     """Tags can be moved; a digest cannot. For environments that require immutable images."""
     if app.image is not None and not app.image.digest:
         yield Finding(f"{app.name}: image {app.image.reference} has no digest",
@@ -116,7 +119,7 @@ def image_digests(app) -> Iterator[Finding]:
 @builtin("GD305", summary="fewer replicas than the environment requires", scope="app", opt_in=True,
          bad='min_replicas(count=2) and values={"replicaCount": 1}',
          good='per_env={"prod": Overlay(values={"replicaCount": 2})}')
-def min_replicas(app, count: int = 2) -> Iterator[Finding]:
+def min_replicas(app: App, count: int = 2) -> Iterator[Finding]:
     """One replica means downtime on every node drain. Checked for the standard chart
     (`replicaCount`, or `autoscaling.minReplicas` when autoscaling is on)."""
     if not isinstance(app.chart, StandardChart):
@@ -130,7 +133,7 @@ def min_replicas(app, count: int = 2) -> Iterator[Finding]:
                       app.service.location, app.name, app.service)
 
 
-def autoscaled(app) -> bool:
+def autoscaled(app: App) -> bool:
     values = app.effective_values
     for key in ("autoscaling", "hpa", "keda"):
         block = values.get(key)
@@ -143,7 +146,7 @@ def autoscaled(app) -> bool:
          bad='values={"autoscaling": {"enabled": True}} with selfHeal and no ignoreDifferences',
          good='ignore_differences=[IgnoreDifference("Deployment", group="apps", '
               'json_pointers=["/spec/replicas"])]')
-def self_heal_resets_replicas(app) -> Iterator[Finding]:
+def self_heal_resets_replicas(app: App) -> Iterator[Finding]:
     """With selfHeal, Argo CD puts back the replica count from git every time the HPA or KEDA
     changes it. Ignore /spec/replicas (and keep respect_ignore_differences) on autoscaled apps.
     The standard chart leaves replicas out when autoscaling is on, so it is exempt."""
@@ -160,7 +163,7 @@ def self_heal_resets_replicas(app) -> Iterator[Finding]:
 @builtin("GD307", summary="automated prune is off", scope="app", opt_in=True,
          bad='SyncPolicy(prune=False) in an environment with prune_required',
          good="prune on; protect single objects with the Prune=false resource annotation")
-def prune_required(app) -> Iterator[Finding]:
+def prune_required(app: App) -> Iterator[Finding]:
     """Without prune, resources removed from git keep running and the app stays OutOfSync."""
     if not (app.sync.automated and app.sync.prune):
         yield Finding(f"{app.name}: automated prune is off", "turn it on, or allow={'GD307': why}",
@@ -171,7 +174,7 @@ def prune_required(app) -> Iterator[Finding]:
          scope="app", opt_in=True,
          bad='allowed_registries(registries=["ghcr.io/acme"]) and Image("docker.io/someone/x", "1")',
          good='Image("ghcr.io/acme/x", "1")')
-def allowed_registries(app, registries: tuple = ()) -> Iterator[Finding]:
+def allowed_registries(app: App, registries: tuple[Any, ...] = ()) -> Iterator[Finding]:
     """Only images and OCI charts from the listed registries (prefixes or globs)."""
     refs = []
     if app.image is not None:

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
-from ..secretkeys import is_secret_path
+from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 
+if TYPE_CHECKING:
+    from . import CheckContext
 
-def did_you_mean(name: str, choices) -> str:
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
     choices = sorted(choices)
     close = difflib.get_close_matches(name, choices, n=1) or [
         c for c in choices if name and (c.startswith(name) or name.startswith(c))][:1]
@@ -21,7 +23,7 @@ def did_you_mean(name: str, choices) -> str:
 
 @builtin("GD401", summary="depends_on names a service that does not exist",
          bad='Service("api", depends_on=["cahce"])', good='Service("api", depends_on=["cache"])')
-def unknown_dependency(ctx) -> Iterator[Finding]:
+def unknown_dependency(ctx: CheckContext) -> Iterator[Finding]:
     """Every name in depends_on must be a service of the same platform, and not the service itself."""
     names = set(ctx.resolved.services)
     for service in ctx.resolved.platform.services:
@@ -38,7 +40,7 @@ def unknown_dependency(ctx) -> Iterator[Finding]:
 @builtin("GD402", summary="a service's project is missing or not declared",
          bad='Service("api", project="apps") with Platform(projects=[Project("app")])',
          good='Service("api", project=app) where app = Project("app")')
-def unknown_project(ctx) -> Iterator[Finding]:
+def unknown_project(ctx: CheckContext) -> Iterator[Finding]:
     """Every service belongs to an AppProject declared on the platform; Argo CD's built-in
     `default` project permits everything and is never used."""
     projects = {p.name for p in ctx.resolved.platform.projects}
@@ -58,7 +60,7 @@ def unknown_project(ctx) -> Iterator[Finding]:
                           "(or a per_zone overlay an unknown zone)",
          bad='Service("api", per_env={"production": Overlay(...)})',
          good='Service("api", per_env={"prod": Overlay(...)})')
-def unknown_environment(ctx) -> Iterator[Finding]:
+def unknown_environment(ctx: CheckContext) -> Iterator[Finding]:
     """per_env keys, `environments` and SealedSecrets keys must be environments of the platform,
     and an overlay only applies where the service runs."""
     platform = ctx.resolved.platform
@@ -97,7 +99,7 @@ def unknown_environment(ctx) -> Iterator[Finding]:
 @builtin("GD404", summary="config or secrets on a chart that does not consume them",
          bad='Service("cache", chart=HelmChart(...redis...), config={"MAXMEMORY": "1gb"})',
          good='Service("cache", chart=HelmChart(...redis...), values={"master": {"extraFlags": [...]}})')
-def config_without_consumer(ctx) -> Iterator[Finding]:
+def config_without_consumer(ctx: CheckContext) -> Iterator[Finding]:
     """Only the standard chart reads the configs tree. For any other chart, map config into that
     chart's own value keys (values=...), or the config would be written and never used."""
     for app in ctx.resolved.apps:
@@ -113,7 +115,7 @@ def config_without_consumer(ctx) -> Iterator[Finding]:
 @builtin("GD405", summary="a GitPath in the gitops repository does not exist",
          bad='GitPath("charts/growbin-backend") after the chart was deleted',
          good="a folder that exists in this checkout")
-def missing_git_path(ctx) -> Iterator[Finding]:
+def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
     """A chart or manifests folder in this repository must exist in this checkout, or Argo CD
     fails to render the Application (every value file of a reference tree pointed at deleted
     charts)."""
@@ -142,7 +144,7 @@ def missing_git_path(ctx) -> Iterator[Finding]:
 
 @builtin("GD407", summary="a wave name that no Wave declares, or two waves with one number",
          bad='Service("api", wave="api")  # the waves are "apis", ...', good='Service("api", wave=apis)')
-def unknown_wave(ctx) -> Iterator[Finding]:
+def unknown_wave(ctx: CheckContext) -> Iterator[Finding]:
     """A wave given by name must be one of the platform's Waves(...)."""
     waves = ctx.resolved.waves
     for service in ctx.resolved.platform.services:
@@ -160,7 +162,7 @@ def unknown_wave(ctx) -> Iterator[Finding]:
 
 @builtin("GD408", summary="a standard-chart service has no image",
          bad='Service("api", project="app")', good='Service("api", project="app", image=Image(...))')
-def standard_chart_without_image(ctx) -> Iterator[Finding]:
+def standard_chart_without_image(ctx: CheckContext) -> Iterator[Finding]:
     """The standard chart runs the service's image; without one there is nothing to run."""
     for app in ctx.resolved.apps:
         if isinstance(app.chart, StandardChart) and app.image is None:
@@ -172,7 +174,7 @@ def standard_chart_without_image(ctx) -> Iterator[Finding]:
 @builtin("GD409", summary="Helm values on a Kustomize or plain-directory source",
          bad='Service("x", chart=GitPath("k8s/x", tool="kustomize"), values={"a": 1})',
          good="change the Kustomize overlay itself")
-def values_without_helm(ctx) -> Iterator[Finding]:
+def values_without_helm(ctx: CheckContext) -> Iterator[Finding]:
     """Kustomize folders and plain manifests take no Helm values."""
     for app in ctx.resolved.apps:
         if isinstance(app.chart, GitPath) and app.chart.tool != "helm" and app.effective_values:
@@ -181,7 +183,7 @@ def values_without_helm(ctx) -> Iterator[Finding]:
                           app.service.location, app.name, app.service)
 
 
-def _admits(patterns, value: str) -> bool:
+def _admits(patterns: Iterable[str], value: str) -> bool:
     """Argo CD's allow/deny globs: allowed if any rule matches and no `!` rule matches."""
     allowed = any(not p.startswith("!") and fnmatch.fnmatchcase(value, p) for p in patterns)
     denied = any(p.startswith("!") and fnmatch.fnmatchcase(value, p[1:]) for p in patterns)
@@ -191,14 +193,14 @@ def _admits(patterns, value: str) -> bool:
 @builtin("GD410", summary="a project's source_repos or destinations do not admit a service using it",
          bad='Project("app", source_repos=["https://github.com/acme/*"]) with a Bitnami chart',
          good="leave source_repos=None to derive them, or list every repository the services read")
-def project_does_not_admit(ctx) -> Iterator[Finding]:
+def project_does_not_admit(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD refuses an Application whose sources (values-only ref repositories included) or
     destination its project does not permit."""
     from ..render.projects import source_repos
 
     projects = {p.name: p for p in ctx.resolved.platform.projects}
     for app in ctx.resolved.apps:
-        project = projects.get(app.project)
+        project = projects.get(app.project or "")
         if project is None:
             continue
         if project.source_repos is not None:
@@ -221,7 +223,7 @@ def project_does_not_admit(ctx) -> Iterator[Finding]:
 @builtin("GD411", summary="a project that no service uses", severity="warning",
          bad='Platform(projects=[Project("app"), Project("tools")]) and no service in tools',
          good="remove the project, or put the services it was made for in it")
-def unused_project(ctx) -> Iterator[Finding]:
+def unused_project(ctx: CheckContext) -> Iterator[Finding]:
     """An unused AppProject is not written; it is usually a leftover or a typo elsewhere."""
     used = {s.project for s in ctx.resolved.platform.services}
     for project in ctx.resolved.platform.projects:
@@ -233,7 +235,7 @@ def unused_project(ctx) -> Iterator[Finding]:
 @builtin("GD412", summary="a version pinned both in Python and in the versions file",
          bad='Image("ghcr.io/acme/api", "1.0.0") and versions.yaml: api: image: 1.1.0',
          good='Image("ghcr.io/acme/api") and the tag only in versions.yaml')
-def pinned_twice(ctx) -> Iterator[Finding]:
+def pinned_twice(ctx: CheckContext) -> Iterator[Finding]:
     """A pin lives in one place, or a bot bumps the file while the code keeps the old tag."""
     versions = ctx.resolved.versions
     if versions is None or versions.path is None:
@@ -256,7 +258,7 @@ def pinned_twice(ctx) -> Iterator[Finding]:
 @builtin("GD414", summary="an image tag or chart version that is set nowhere",
          bad='Image("ghcr.io/acme/api") and no `api: image:` in versions.yaml',
          good="versions.yaml: services: api: image: 1.4.2 (or `gitops-dsl set-image api 1.4.2`)")
-def version_missing(ctx) -> Iterator[Finding]:
+def version_missing(ctx: CheckContext) -> Iterator[Finding]:
     """Without a tag an image means `latest`; a chart without a version cannot be fetched."""
     from ..model.charts import HelmChart
     for app in ctx.resolved.apps:
@@ -282,7 +284,7 @@ def _without_value(message: str) -> str:
                   r"the value \2", message, count=1, flags=re.S)
 
 
-def standard_chart_schema():
+def standard_chart_schema() -> Any:
     """The standard chart's values.schema.json as a validator (built once)."""
     global _SCHEMA_VALIDATOR
     if _SCHEMA_VALIDATOR is None:
@@ -299,11 +301,11 @@ def standard_chart_schema():
 @builtin("GD416", summary="values the standard chart's schema rejects",
          bad='Service("api", image=..., values={"replicaCount": "3"})',
          good='Service("api", image=..., values={"replicaCount": 3})')
-def standard_chart_values(ctx) -> Iterator[Finding]:
+def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
     """The standard chart ships a values.schema.json, so Helm (and Argo CD) would refuse to render
     these values; checked at compile time, with the values' path."""
     validator = standard_chart_schema()
-    common: dict[str, list] = {}   # the service layer is the same in every environment
+    common: dict[str, list[Any]] = {}   # the service layer is the same in every environment
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
@@ -328,7 +330,7 @@ def standard_chart_values(ctx) -> Iterator[Finding]:
 @builtin("GD419", summary="a k6 smoke test whose failed checks cannot fail the analysis",
          bad='values={"analysis": {"enabled": True, "script": "...check(res, {...})..."}}',
          good='... export const options = { thresholds: { checks: ["rate==1.0"] } }; ...')
-def k6_without_thresholds(ctx) -> Iterator[Finding]:
+def k6_without_thresholds(ctx: CheckContext) -> Iterator[Finding]:
     """k6 exits non-zero only when a threshold fails; a failed check() alone exits 0, so the
     AnalysisRun's Job succeeds and Argo Rollouts promotes a broken preview (argocd-facts 19)."""
     for app in ctx.resolved.apps:

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Literal
 
 import attrs
 
 from ..diagnostics import Diagnostic, Location, ModelError, Severity, caller_location
+
+#: how a rule's finding counts; `[tool.gitops-dsl.severity]` may also turn a rule "off"
+RuleSeverity = Literal["error", "warning"]
+#: what a rule receives: the check context, one resolved Application, or (model) nothing
+Scope = Literal["platform", "app", "model"]
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 
@@ -45,15 +50,15 @@ class Rule:
     code: str
     severity: Severity
     summary: str
-    func: Callable = attrs.field(repr=False)
-    scope: str = "platform"
+    func: Callable[..., Any] = attrs.field(repr=False)
+    scope: Scope = "platform"
     opt_in: bool = False
     explanation: str = ""
     bad: str = ""
     good: str = ""
     builtin: bool = True
     location: Location | None = attrs.field(default=None, eq=False, repr=False)
-    params: dict = attrs.field(factory=dict, eq=False)
+    params: dict[str, Any] = attrs.field(factory=dict, eq=False)
 
     @property
     def __name__(self) -> str:
@@ -64,7 +69,7 @@ class Rule:
             raise ModelError("GD101", f"rule {self.code} takes no parameters")
         return attrs.evolve(self, params={**self.params, **params})
 
-    def check(self, target) -> Iterator[Diagnostic]:
+    def check(self, target: object) -> Iterator[Diagnostic]:
         if self.scope == "model":
             return
         for found in self.func(target, **self.params):
@@ -90,7 +95,7 @@ def collecting_user_rules() -> Iterator[list[Rule]]:
         _collecting.remove(found)
 
 
-def rule(code: str, *, summary: str = "", severity: str = "error", scope: str = "app",
+def rule(code: str, *, summary: str = "", severity: RuleSeverity = "error", scope: Scope = "app",
          opt_in: bool = False, bad: str = "", good: str = ""
          ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Register a rule; the decorated function yields Findings (or plain message strings).
@@ -121,22 +126,23 @@ def rule(code: str, *, summary: str = "", severity: str = "error", scope: str = 
     return register
 
 
-def builtin(code: str, *, summary: str, severity: str = "error", scope: str = "platform",
-            opt_in: bool = False, bad: str = "", good: str = ""):
+def builtin(code: str, *, summary: str, severity: RuleSeverity = "error", scope: Scope = "platform",
+            opt_in: bool = False, bad: str = "", good: str = ""
+            ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
     """Register a built-in rule (platform scope unless said otherwise)."""
     return rule(code, summary=summary, severity=severity, scope=scope, opt_in=opt_in, bad=bad,
                 good=good)
 
 
 def model_code(code: str, *, summary: str, explanation: str, bad: str = "", good: str = "",
-               severity: str = "error") -> None:
+               severity: RuleSeverity = "error") -> None:
     """Document a code that the DSL classes or the loader report (not a rule that runs)."""
     builtin(code, summary=summary, severity=severity, scope="model", bad=bad, good=good)(
         _explained(explanation))
 
 
-def _explained(text: str):
-    def no_check(target):
+def _explained(text: str) -> Callable[..., Iterator[Finding]]:
+    def no_check(target: object) -> Iterator[Finding]:
         return iter(())
     no_check.__doc__ = text
     return no_check

@@ -18,10 +18,10 @@ _TYPES = {
 
 
 class Validator:
-    def __init__(self, schema: dict):
+    def __init__(self, schema: dict[str, Any]) -> None:
         self.schema = schema
 
-    def _resolve(self, node: dict) -> dict:
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
             ref = node["$ref"]
             if not ref.startswith("#/"):
@@ -40,7 +40,7 @@ class Validator:
 
     _required = True
 
-    def _check(self, value: Any, node: dict, path: str) -> Iterator[tuple[str, str]]:
+    def _check(self, value: Any, node: dict[str, Any], path: str) -> Iterator[tuple[str, str]]:
         node = self._resolve(node)
         kind = node.get("type")
         if kind is not None:

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..model.secrets import SealedSecrets
-from ..secretkeys import is_secret_key
+from ..secrets.keys import is_secret_key
 from .registry import Finding, builtin
+
+if TYPE_CHECKING:
+    from ..diagnostics import Location
+    from . import CheckContext
 
 SECRET_NAME = re.compile(r"(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
                          r"ACCESS_?KEY)", re.IGNORECASE)
@@ -24,7 +28,7 @@ _SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private
 @builtin("GD501", summary="a config key looks like a secret",
          bad='config={"DB_PASSWORD": "hunter2"}',
          good='secrets=SealedSecrets({"prod": {"DB_PASSWORD": "AgB..."}})')
-def secret_in_config(ctx) -> Iterator[Finding]:
+def secret_in_config(ctx: CheckContext) -> Iterator[Finding]:
     """Config becomes a ConfigMap in git, readable by anyone with the repository. Keys named like
     passwords, tokens or keys belong in SealedSecrets or an ExternalSecret."""
     for service in ctx.resolved.platform.services:
@@ -57,11 +61,12 @@ def _reference(value: str) -> bool:
 @builtin("GD504", summary="a credential in plain config or Helm values",
          bad='values={"auth": {"password": "admin123"}}',
          good='values={"auth": {"existingSecret": "app-env-secrets"}}')
-def credential_in_values(ctx) -> Iterator[Finding]:
+def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     """A literal password, token or key in values or config lands in git as plain text (the
     reference tree committed `changeme` and `admin123`)."""
     for service in ctx.resolved.platform.services:
-        layers = [(service, service.values, service.config, service.location)]
+        layers: list[tuple[object, dict[str, Any], dict[str, str], Location | None]] = [
+            (service, service.values, service.config, service.location)]
         layers += [(o, o.values, o.config, o.location) for o in service.per_env.values()]
         for _, values, config, location in layers:
             hits = []
@@ -83,7 +88,7 @@ def credential_in_values(ctx) -> Iterator[Finding]:
 @builtin("GD503", summary="sealed secrets are missing for an environment the service runs in",
          bad='SealedSecrets({"stg": {...}}) on a service that also runs in prod',
          good='SealedSecrets({"stg": {...}, "prod": {...}})')
-def sealed_secret_missing(ctx) -> Iterator[Finding]:
+def sealed_secret_missing(ctx: CheckContext) -> Iterator[Finding]:
     """A sealed value is bound to one cluster and namespace, so every environment needs its own;
     without it the service starts without its Secret."""
     for app in ctx.resolved.apps:
@@ -97,7 +102,7 @@ def sealed_secret_missing(ctx) -> Iterator[Finding]:
          bad='Cluster("prod", URL, sealing_cert_fingerprint="sha256:aa...") and '
              'SealedSecrets(..., cert_fingerprints={"prod": "sha256:bb..."})',
          good="re-seal the values with the prod controller's current certificate")
-def sealed_for_another_cluster(ctx) -> Iterator[Finding]:
+def sealed_for_another_cluster(ctx: CheckContext) -> Iterator[Finding]:
     """A value sealed with another cluster's key can never be unsealed where it is deployed; the
     controller logs `no key could decrypt secret` and the Secret never appears."""
     for app in ctx.resolved.apps:

@@ -2,24 +2,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..model._fields import DNS1123_LABEL
 from ..render.names import root_name, zone_app_name
 from .registry import Finding, builtin
 
+if TYPE_CHECKING:
+    from ..diagnostics import Location
+    from ..model import Environment, Service
+    from . import CheckContext
 
 @builtin("GD112", summary="two services, environments, projects or zones share a name",
          bad='services=[Service("api", ...), Service("api", ...)]',
          good='services=[Service("api", ...), Service("api-v2", ...)]')
-def duplicate_names(ctx) -> Iterator[Finding]:
+def duplicate_names(ctx: CheckContext) -> Iterator[Finding]:
     """Names identify objects in Argo CD and in the output tree; a repeated name would make two
     objects overwrite each other."""
     platform = ctx.resolved.platform
-    groups = {"service": platform.services, "environment": platform.environments,
+    groups: dict[str, tuple[Any, ...]] = {"service": platform.services, "environment": platform.environments,
               "project": platform.projects}
     for kind, items in groups.items():
-        seen: dict[str, object] = {}
+        seen: dict[str, Any] = {}
         for item in items:
             if item.name in seen:
                 first = seen[item.name].location
@@ -27,7 +31,7 @@ def duplicate_names(ctx) -> Iterator[Finding]:
                               "rename one of them or remove the copy", item.location, item.name)
             else:
                 seen[item.name] = item
-    zones: dict[str, object] = {}
+    zones: dict[str, Any] = {}
     for zone in (*platform.zones, *(e.zone for e in platform.environments)):
         other = zones.setdefault(zone.name, zone)
         if other is not zone and other != zone:
@@ -38,7 +42,7 @@ def duplicate_names(ctx) -> Iterator[Finding]:
 
 @builtin("GD110", summary="a namespace is not a DNS-1123 label",
          bad='Service("api", namespace="Plate_Prod")', good='Service("api", namespace="plate-prod")')
-def invalid_namespace(ctx) -> Iterator[Finding]:
+def invalid_namespace(ctx: CheckContext) -> Iterator[Finding]:
     """Namespaces are DNS-1123 labels: lowercase letters, digits and '-', at most 63 characters.
     Other names are checked when their object is created."""
     for app in ctx.resolved.apps:
@@ -52,7 +56,7 @@ def invalid_namespace(ctx) -> Iterator[Finding]:
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")
-def duplicate_application(ctx) -> Iterator[Finding]:
+def duplicate_application(ctx: CheckContext) -> Iterator[Finding]:
     """Application names are unique per Argo CD installation (zone); the second one would
     overwrite the first and the two owners would fight over it."""
     resolved = ctx.resolved
@@ -79,11 +83,11 @@ def duplicate_application(ctx) -> Iterator[Finding]:
          bad='Environment("dev", cluster=c, namespace="shared") and Environment("prod", cluster=c, '
              'namespace="shared")',
          good="give each environment its own namespace, or its own cluster")
-def shared_release(ctx) -> Iterator[Finding]:
+def shared_release(ctx: CheckContext) -> Iterator[Finding]:
     """Two releases with one name in one namespace own the same objects; Argo CD flips them
     between the two Applications forever (the dev and prod apps of one chart in one shared
     namespace, or two apps rendering the same objects)."""
-    owners: dict[tuple, list] = defaultdict(list)
+    owners: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for app in ctx.resolved.apps:
         owners[(app.env.cluster.server, app.namespace, app.release_name)].append(app)
     for (server, ns, release), apps in sorted(owners.items()):
@@ -97,11 +101,11 @@ def shared_release(ctx) -> Iterator[Finding]:
 @builtin("GD117", summary="one cluster name with two servers, or one server with two names",
          bad='Cluster("prod", "https://a:6443") and Cluster("prod", "https://b:6443")',
          good="declare each Cluster once and reuse the object")
-def cluster_conflict(ctx) -> Iterator[Finding]:
+def cluster_conflict(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD registers a cluster by server URL under one name; two definitions disagree about
     where an environment deploys."""
-    by_name: dict[str, object] = {}
-    by_server: dict[str, object] = {}
+    by_name: dict[str, Any] = {}
+    by_server: dict[str, Any] = {}
     for env in ctx.resolved.platform.environments:
         cluster = env.cluster
         other = by_name.setdefault(cluster.name, cluster)
@@ -129,19 +133,19 @@ _APPLICATION_ANNOTATIONS = {
 @builtin("GD120", summary="an annotation that does not do on an Application what it seems to",
          bad='Service("api", annotations={"argocd.argoproj.io/sync-options": "Validate=true"})',
          good='Service("api", sync=SyncPolicy(options=SyncOptions(validate=True)))')
-def misplaced_annotation(ctx) -> Iterator[Finding]:
+def misplaced_annotation(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD annotations on the Application object act on how its root applies it (or are
     owned by the controller). Misspelled argocd.argoproj.io keys do nothing at all."""
     known = {"argocd.argoproj.io/" + k for k in ("compare-options", "skip-reconcile",
                                                  "managed-by-url", "client-side-apply-migration-manager")}
-    layers = []
+    layers: list[tuple[Service | Environment, dict[str, str], Location | None]] = []
     for service in ctx.resolved.platform.services:
         layers.append((service, service.annotations, service.location))
         layers += [(service, o.annotations, o.location) for o in service.per_env.values()]
     for env in ctx.resolved.platform.environments:
         layers.append((env, env.annotations, env.location))
-    for owner, annotations, location in layers:
-        for key in sorted(annotations):
+    for owner, layer_annotations, location in layers:
+        for key in sorted(layer_annotations):
             if key in _APPLICATION_ANNOTATIONS:
                 yield Finding(f"annotation {key} on {owner.name}'s Applications "
                               f"{_APPLICATION_ANNOTATIONS[key]}", "remove it", location, owner.name, owner)

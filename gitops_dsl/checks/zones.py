@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..argo import to_data
 from ..render.apps import render_application
 from .registry import Finding, builtin
 
+if TYPE_CHECKING:
+    from ..model import Zone
+    from . import CheckContext
+
 _HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
-def strings_of(data) -> Iterator[str]:
+def strings_of(data: Any) -> Iterator[str]:
     """Every key and string value in nested data."""
     if isinstance(data, dict):
         for key, value in data.items():
@@ -25,7 +29,7 @@ def strings_of(data) -> Iterator[str]:
         yield data
 
 
-def leaks(zone, texts) -> list[str]:
+def leaks(zone: Zone, texts: Iterable[str]) -> list[str]:
     """What in `texts` a zone's deny lists forbid, as readable findings."""
     found = []
     for text in texts:
@@ -50,7 +54,7 @@ def leaks(zone, texts) -> list[str]:
          bad='Zone("internet", deny_registries=["harbor.acme.internal"]) and '
              'Image("harbor.acme.internal/plate/api", "1") in prod',
          good="publish the image to a registry the internet zone can reach")
-def internal_name_in_zone(ctx) -> Iterator[Finding]:
+def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
     """Manifests cross into an outer zone only one way; internal hostnames, registries and
     repositories must not appear in what that zone's Argo CD reads."""
     for app in ctx.resolved.apps:
@@ -72,12 +76,12 @@ def internal_name_in_zone(ctx) -> Iterator[Finding]:
 @builtin("GD602", summary="a zone's Application reads a repository path that its bundle cannot carry",
          bad='GitPath("k8s/app", tool="kustomize") whose kustomization names ../../../outside',
          good="every base, component, patch and file:// chart inside the repository")
-def bundle_not_closed(ctx) -> Iterator[Finding]:
+def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
     """A zone's bundle carries every chart folder of the repository its Applications read, with
     everything those folders reach (Kustomize bases and patches, file:// chart dependencies),
     at the same repository paths. A path outside the repository, or one that cannot be read,
     can be carried neither to another zone nor read by Argo CD."""
-    from ..bundle import NotClosed, repository_inputs
+    from ..zones.bundle import NotClosed, repository_inputs
     if ctx.root is None:
         return
     for zone in ctx.resolved.zones:

@@ -14,8 +14,9 @@ import difflib
 import hashlib
 import os
 import re
-from stat import S_ISREG
 from pathlib import Path
+from stat import S_ISREG
+from typing import Any, Mapping
 
 import attrs
 
@@ -48,13 +49,13 @@ def check_path(rel: str) -> None:
         raise ContainmentError(f"output path {rel!r} is not a plain relative path")
 
 
-def safe_join(out: Path, rel: str, _real: dict | None = None) -> Path:
+def safe_join(out: Path, rel: str, _real: dict[str, Any] | None = None) -> Path:
     """out/rel, refusing any path that is not plain or whose folder resolves (through a symlink)
     outside `out`. `_real` caches resolved folders across the files of one run."""
     return Path(_safe_join(str(out), rel, {} if _real is None else _real))
 
 
-def _safe_join(out: str, rel: str, cache: dict) -> str:
+def _safe_join(out: str, rel: str, cache: dict[str, Any]) -> str:
     check_path(rel)
     target = out + os.sep + rel.replace("/", os.sep)
     real_out = cache.get(out)
@@ -66,7 +67,7 @@ def _safe_join(out: str, rel: str, cache: dict) -> str:
     return target
 
 
-def _real_folder(out: str, folder: str, cache: dict) -> str:
+def _real_folder(out: str, folder: str, cache: dict[str, Any]) -> str:
     """realpath(folder), one lstat per folder: built on the resolved parent, re-resolving only
     where a component is a symlink."""
     real = cache.get(folder)
@@ -145,7 +146,7 @@ def _untouched_since(path: str, size: int, written_at: int) -> bool:
     return info.st_size == size and info.st_mtime_ns < written_at and S_ISREG(info.st_mode)
 
 
-def _file_in_the_way(base: str, rel: str, cache: dict) -> str | None:
+def _file_in_the_way(base: str, rel: str, cache: dict[str, Any]) -> str | None:
     """A parent of `rel` that exists as something other than a folder (a file named like a
     generated folder), as a path relative to the output folder; None when there is none."""
     parts = rel.split("/")[:-1]
@@ -163,7 +164,7 @@ def _file_in_the_way(base: str, rel: str, cache: dict) -> str | None:
     return None
 
 
-def _read(path) -> bytes | None:
+def _read(path: str | Path) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -173,29 +174,29 @@ def _read(path) -> bytes | None:
 
 @attrs.frozen
 class Plan:
-    write: tuple          # paths to (re)write
-    delete: tuple         # owned paths no longer produced
+    write: tuple[Any, ...]          # paths to (re)write
+    delete: tuple[Any, ...]         # owned paths no longer produced
     unchanged: int
-    conflicts: tuple      # foreign files in the way (path)
-    hand_edited: tuple    # owned files whose bytes differ from what we last wrote
+    conflicts: tuple[Any, ...]      # foreign files in the way (path)
+    hand_edited: tuple[Any, ...]    # owned files whose bytes differ from what we last wrote
     manifest: bytes
     recovered: str | None = None   # what recover() did to an interrupted write first
-    kept: tuple = ()      # owned paths no longer produced but changed since: left in place
+    kept: tuple[Any, ...] = ()      # owned paths no longer produced but changed since: left in place
 
 
-def _key(files, rel: str) -> str:
+def _key(files: Mapping[str, bytes], rel: str) -> str:
     key = getattr(files, "key", None)
     return key(rel) if key is not None else sha256(files[rel])
 
 
-def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFEST) -> Plan:
+def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, manifest: str = MANIFEST) -> Plan:
     """What a write would do. `files` maps paths to bytes; a `Files` mapping also gives input
     keys, so a file whose key and bytes on disk match the manifest is not even serialized. With
     `trust_mtimes`, a file older than the manifest with the recorded size is not even read;
     `check` never trusts them and reads every file."""
     owned, written_at = _read_manifest(out, manifest)
-    real: dict = {}
-    folders: dict = {}
+    real: dict[str, Any] = {}
+    folders: dict[str, Any] = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
     entries: dict[str, tuple[str, str, int]] = {}
@@ -228,7 +229,7 @@ def plan(out: Path, files, *, trust_mtimes: bool = True, manifest: str = MANIFES
                 if blocker not in conflicts:
                     conflicts.append(blocker)
                 continue
-        if current is not None and sha256(current) != last[0]:
+        if current is not None and last is not None and sha256(current) != last[0]:
             hand_edited.append(rel)
         write.append(rel)
     delete, kept = [], []
@@ -256,7 +257,7 @@ def _staged(target: Path) -> Path:
     return target.with_name(f".{target.name}{_STAGED_SUFFIX}")
 
 
-def apply(out: Path, files: dict[str, bytes], the_plan: Plan, *, manifest_name: str = MANIFEST
+def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_name: str = MANIFEST
           ) -> None:
     """Carry out a plan without conflicts, so that a kill at any moment leaves the folder old,
     new, or repairable (see `recover`):
@@ -278,7 +279,7 @@ def apply(out: Path, files: dict[str, bytes], the_plan: Plan, *, manifest_name: 
     new_manifest = _read(manifest) != the_plan.manifest
     if not writes and not the_plan.delete and not new_manifest:
         return
-    real: dict = {}
+    real: dict[str, Any] = {}
     targets = [(rel, safe_join(out, rel, real)) for rel in writes]
     listing = [f"stage {rel}" for rel in writes] + ([f"stage {manifest_name}"] if new_manifest else [])
     try:
@@ -316,7 +317,7 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def _roll_forward(out: Path, journal: list[str]) -> None:
-    real: dict = {}
+    real: dict[str, Any] = {}
     for line in journal:
         action, _, rel = line.partition(" ")
         target = out / rel if rel.startswith(".gitops-dsl-manifest") else safe_join(out, rel, real)
@@ -429,11 +430,11 @@ def _prune_empty_dirs(out: Path, folder: Path) -> None:
 
 @attrs.frozen
 class CheckReport:
-    missing: tuple
-    changed: tuple        # (path, short unified diff)
-    extra: tuple          # owned files that a compile would remove
-    hand_edited: tuple
-    conflicts: tuple
+    missing: tuple[Any, ...]
+    changed: tuple[Any, ...]        # (path, short unified diff)
+    extra: tuple[Any, ...]          # owned files that a compile would remove
+    hand_edited: tuple[Any, ...]
+    conflicts: tuple[Any, ...]
     manifest_stale: bool
 
     @property
@@ -442,7 +443,7 @@ class CheckReport:
                     or self.manifest_stale)
 
 
-def check(out: Path, files: dict[str, bytes], diff_lines: int = 20) -> CheckReport:
+def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckReport:
     """Compare the output folder with a fresh compile, without writing anything."""
     if interrupted(out):
         raise InterruptedWrite(f"{out} holds an interrupted compile (a journal or staging list): "

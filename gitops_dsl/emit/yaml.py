@@ -8,6 +8,7 @@ Helm) or YAML 1.2 (go-yaml v3) would read as something else are double-quoted: "
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -22,7 +23,7 @@ WIDTH = 100
 
 
 class Dumper(_Base):  # type: ignore[misc, valid-type]
-    def ignore_aliases(self, data):  # noqa: D102 - no anchors or aliases, ever
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: D102 - no anchors or aliases, ever
         return True
 
 
@@ -38,7 +39,7 @@ def string_style(value: str) -> str | None:
         if "\n" in value:
             style = "|"
         elif (_EXTRA_AMBIGUOUS.match(value)
-              or _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR):
+              or _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR):  # type: ignore[no-untyped-call]
             style = '"'
         else:
             style = None
@@ -47,12 +48,14 @@ def string_style(value: str) -> str | None:
     return style
 
 
-def _represent_str(dumper: Dumper, value: str):
-    return dumper.represent_scalar(_STR, value, style=string_style(value))
+def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
+    node: yaml.ScalarNode = dumper.represent_scalar(_STR, value, style=string_style(value))
+    return node
 
 
-def _represent_tuple(dumper: Dumper, value: tuple):
-    return dumper.represent_list(list(value))
+def _represent_tuple(dumper: Dumper, value: tuple[Any, ...]) -> yaml.SequenceNode:
+    node: yaml.SequenceNode = dumper.represent_list(list(value))
+    return node
 
 
 Dumper.add_representer(str, _represent_str)
@@ -65,7 +68,7 @@ def header(source: str | None) -> str:
             "# `gitops-dsl compile`.\n")
 
 
-def dump(data, source: str | None = None) -> bytes:
+def dump(data: Any, source: str | None = None) -> bytes:
     """One YAML document in the dialect, with its header."""
     body = yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False,
                      allow_unicode=True, width=WIDTH, indent=2, explicit_start=True,
@@ -73,16 +76,16 @@ def dump(data, source: str | None = None) -> bytes:
     return (header(source) + body).encode("utf-8")
 
 
-def load(text: str | bytes):
+def load(text: str | bytes) -> Any:
     """Parse one document back with the safe loader (the round-trip half of the dialect)."""
     return yaml.load(text, Loader=_Loader)
 
 
-def canonical(data):
+def canonical(data: Any) -> Any:
     """User data with every mapping's keys sorted, so declaration order never shows."""
     kind = type(data)
     if kind is dict:
-        out = {}
+        out: dict[Any, Any] = {}
         for k in sorted(data):
             v = data[k]
             out[k] = canonical(v) if type(v) in _CONTAINERS else v

@@ -1,3 +1,5 @@
+from typing import Any
+
 """`gitops-dsl import`: read a hand-written Argo CD tree and write a platform file for it."""
 
 from pathlib import Path
@@ -8,11 +10,11 @@ import attrs
 @attrs.frozen
 class Imported:
     source: str          # the platform file's text
-    apps: tuple          # normalize.App, one per imported Application
-    notes: tuple         # what the importer reports for the whole tree
+    apps: tuple[Any, ...]          # normalize.App, one per imported Application
+    notes: tuple[Any, ...]         # what the importer reports for the whole tree
 
 
-def import_tree(paths: list, name: str = "imported") -> Imported:
+def import_tree(paths: list[Any], name: str = "imported") -> Imported:
     """Read Argo CD trees and write a platform file's text for them."""
     from .normalize import normalize
     from .reader import read

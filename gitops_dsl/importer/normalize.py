@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from .. import safe_yaml
 
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import deep_merge
+from . import safe_yaml
+
+if TYPE_CHECKING:
+    from .reader import Found
 
 ENV_TOKENS = ("development", "develop", "dev", "staging", "stage", "stg", "production", "prod", "qa",
               "test", "uat", "live", "legacy", "sandbox", "preprod")
@@ -36,15 +39,15 @@ class App:
     server: str
     namespace: str
     wave: int | None
-    chart: tuple              # ("helm", repo, chart, version) | ("git", repo, revision, path, tool)
-    values: dict
+    chart: tuple[Any, ...]              # ("helm", repo, chart, version) | ("git", repo, revision, path, tool)
+    values: dict[str, Any]
     release_name: str | None
-    sync: dict                # SyncPolicy keyword arguments (options as a dict of SyncOptions fields)
-    ignore: list              # IgnoreDifference keyword arguments
+    sync: dict[str, Any]                # SyncPolicy keyword arguments (options as a dict of SyncOptions fields)
+    ignore: list[Any]              # IgnoreDifference keyword arguments
     history: int | None
     cascade: str
-    info: dict
-    notes: list
+    info: dict[str, Any]
+    notes: list[Any]
 
 
 def split_name(name: str, namespace: str) -> tuple[str, str | None]:
@@ -60,9 +63,9 @@ def split_name(name: str, namespace: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _values_from(source: dict, root: Path, refs: dict, notes: list) -> dict:
+def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes: list[Any]) -> dict[str, Any]:
     helm = source.get("helm") or {}
-    values: dict = {}
+    values: dict[str, Any] = {}
     for value_file in helm.get("valueFiles") or []:
         value_file = str(value_file)
         if value_file.startswith("$"):
@@ -112,7 +115,7 @@ def _values_from(source: dict, root: Path, refs: dict, notes: list) -> dict:
     return values
 
 
-def _chart(source: dict, notes: list) -> tuple:
+def _chart(source: dict[str, Any], notes: list[Any]) -> tuple[Any, ...]:
     if source.get("chart"):
         return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")))
     tool = "helm" if source.get("helm") is not None else (
@@ -128,7 +131,7 @@ def _chart(source: dict, notes: list) -> tuple:
             str(source.get("path") or "."), tool)
 
 
-def _integer(value, what: str, default: int, notes: list) -> int:
+def _integer(value: Any, what: str, default: int, notes: list[Any]) -> int:
     """An integer field of an imported document; anything else is reported, never trusted."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -138,7 +141,7 @@ def _integer(value, what: str, default: int, notes: list) -> int:
     return default
 
 
-def _sync(policy: dict, notes: list) -> dict:
+def _sync(policy: dict[str, Any], notes: list[Any]) -> dict[str, Any]:
     automated = policy.get("automated")
     out: dict[str, Any] = {"automated": automated is not None and automated.get("enabled", True)
                            is not False}
@@ -174,7 +177,7 @@ def _sync(policy: dict, notes: list) -> dict:
     return out
 
 
-def normalize(found, root: Path) -> App | None:
+def normalize(found: Found, root: Path) -> App | None:
     doc = found.doc
     meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
     notes: list[str] = []

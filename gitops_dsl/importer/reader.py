@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ..safe_yaml import UnsafeYaml, load_all
+from .safe_yaml import UnsafeYaml, load_all
 
 KINDS = ("Application", "AppProject", "ApplicationSet")
 
@@ -17,7 +17,7 @@ KINDS = ("Application", "AppProject", "ApplicationSet")
 @attrs.frozen
 class Found:
     file: str
-    doc: dict
+    doc: dict[str, Any]
     generated_by: str | None = None     # the ApplicationSet an Application was expanded from
 
 
@@ -71,7 +71,7 @@ def read(paths: list[Path]) -> tuple[list[Found], list[str], Path]:
 _FAST = re.compile(r"\{\{\s*\.?([A-Za-z0-9_.-]+)\s*\}\}")
 
 
-def _substitute(value: Any, params: dict) -> Any:
+def _substitute(value: Any, params: dict[str, Any]) -> Any:
     if isinstance(value, str):
         return _FAST.sub(lambda m: str(params.get(m.group(1), m.group(0))), value)
     if isinstance(value, dict):

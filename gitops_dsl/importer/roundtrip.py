@@ -3,9 +3,11 @@ identity, destination, sync policy and options, wave, ignoreDifferences and the 
 values. A difference passes only when the importer reported its reason for that Application."""
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import attrs
 
-from ..review.views import app_views
+from ..review.views import AppView, app_views
 from .normalize import App, dns_name
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
@@ -29,7 +31,7 @@ class Difference:
     reported: bool
 
 
-def _original_fields(app: App) -> dict:
+def _original_fields(app: App) -> dict[str, Any]:
     sync = app.sync
     options = {f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in sync["options"].items()
                if not (k == "create_namespace" and v is False)}
@@ -44,7 +46,7 @@ def _original_fields(app: App) -> dict:
     }
 
 
-def _retry(retry):
+def _retry(retry: dict[str, Any] | None) -> dict[str, Any]:
     if retry is None:
         return _DEFAULT_RETRY
     b = retry["backoff"]
@@ -52,7 +54,7 @@ def _retry(retry):
                                                  "maxDuration": b["max_duration"]}}
 
 
-def _chart_identity(chart: tuple) -> tuple:
+def _chart_identity(chart: tuple[Any, ...]) -> tuple[Any, ...]:
     if chart[0] == "helm":
         return ("helm", chart[1].removeprefix("oci://"), chart[2], chart[3])
     return ("git", chart[1], chart[2], chart[3].strip("/") or ".")
@@ -66,13 +68,13 @@ _OPTION_NAMES = {"CreateNamespace": "create_namespace", "PrunePropagationPolicy"
                  "Delete": "delete", "ClientSideApplyMigration": "client_side_apply_migration"}
 
 
-def _compiled_fields(view, doc) -> dict:
+def _compiled_fields(view: AppView, doc: Any) -> dict[str, Any]:
     spec = doc["spec"]
     sources = spec["sources"]
     main = sources[0]
     policy = spec.get("syncPolicy") or {}
     automated = policy.get("automated")
-    options = set()
+    options: set[str] = set()
     for option in policy.get("syncOptions") or []:
         key, _, value = option.partition("=")
         if key == "CreateNamespace" and value == "false":
@@ -95,14 +97,14 @@ def _compiled_fields(view, doc) -> dict:
     }
 
 
-def _snake(entry: dict) -> dict:
+def _snake(entry: dict[str, Any]) -> dict[str, Any]:
     names = {"jsonPointers": "json_pointers", "jqPathExpressions": "jq_path_expressions",
              "managedFieldsManagers": "managed_fields_managers"}
     return {names.get(k, k): v for k, v in entry.items()}
 
 
-def _flatten(values, prefix=""):
-    out = {}
+def _flatten(values: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if isinstance(values, dict) and values:
         for k, v in values.items():
             out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
@@ -111,7 +113,7 @@ def _flatten(values, prefix=""):
     return out
 
 
-def compare(apps: list[App], files) -> list[Difference]:
+def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
     """Every difference between the originals and the compiled tree, marked reported or not."""
     from ..emit.yaml import load
 

@@ -2,10 +2,10 @@
 what is common lifted to the service, what differs kept as per-environment overlays."""
 from __future__ import annotations
 
-import re
-
 import pprint
+import re
 from collections import Counter
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from .normalize import App, dns_name
@@ -13,7 +13,7 @@ from .normalize import App, dns_name
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
-def _common(dicts: list[dict]) -> dict:
+def _common(dicts: list[dict[str, Any]]) -> dict[str, Any]:
     """The part of several values trees that is the same in all of them."""
     out = {}
     for key in dicts[0]:
@@ -29,7 +29,7 @@ def _common(dicts: list[dict]) -> dict:
     return out
 
 
-def _minus(values: dict, common: dict) -> dict:
+def _minus(values: dict[str, Any], common: dict[str, Any]) -> dict[str, Any]:
     """What an environment adds to or changes in the common values (deep_merge inverse)."""
     out = {}
     for key, value in values.items():
@@ -44,14 +44,14 @@ def _minus(values: dict, common: dict) -> dict:
     return out
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     """Any text from an imported tree, made safe to stand in a comment: control characters
     (line breaks above all) and non-printable ones escaped, so it can never become code."""
     text = str(value)
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _identifier(prefix: str, name: str, taken: set) -> str:
+def _identifier(prefix: str, name: str, taken: set[Any]) -> str:
     """A Python variable name for an imported name: never the name itself unchecked."""
     import keyword
     candidate = prefix + re.sub(r"\W", "_", name.encode("ascii", "replace").decode())
@@ -61,12 +61,12 @@ def _identifier(prefix: str, name: str, taken: set) -> str:
     return candidate
 
 
-def _fmt(value, indent: int) -> str:
+def _fmt(value: Any, indent: int) -> str:
     text = pprint.pformat(value, width=max(40, 100 - indent), sort_dicts=False)
     return text.replace("\n", "\n" + " " * indent)
 
 
-def _chart(chart: tuple) -> str:
+def _chart(chart: tuple[Any, ...]) -> str:
     if chart[0] == "helm":
         repo = chart[1].removeprefix("oci://")
         return f"HelmChart({repo!r}, {chart[2]!r}, {chart[3]!r})"
@@ -74,7 +74,7 @@ def _chart(chart: tuple) -> str:
     return f"GitPath({path!r}, repo=Repo({repo!r}, {revision!r}), tool={tool!r})"
 
 
-def _sync(sync: dict) -> str:
+def _sync(sync: dict[str, Any]) -> str:
     parts = [f"automated={sync['automated']!r}"]
     for key in ("prune", "self_heal", "allow_empty"):
         if key in sync:
@@ -89,7 +89,7 @@ def _sync(sync: dict) -> str:
     return "SyncPolicy(" + ", ".join(parts) + ")"
 
 
-def _ignore(entries: list) -> str:
+def _ignore(entries: list[Any]) -> str:
     items = []
     for e in entries:
         args = [repr(e["kind"])] + [f"{k}={v!r}" for k, v in e.items() if k != "kind"]
@@ -103,7 +103,7 @@ def _cluster_name(server: str) -> str:
     return dns_name((urlparse(server).hostname or server).split(".")[0], 63)
 
 
-def plan(apps: list[App], notes: list[str]) -> dict:
+def plan(apps: list[App], notes: list[str]) -> dict[str, Any]:
     """Group apps: {service: {env: App}}, renaming to valid names and recording why."""
     grouped: dict[str, dict[str, App]] = {}
     for app in apps:
@@ -138,7 +138,7 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
         lines += ["# Reported while importing:"] + [f"# - {_text(n)}" for n in reported] + ["#"]
     lines += ["from gitops_dsl import *", ""]
     env_vars: dict[str, str] = {}
-    taken: set = set()
+    taken: set[Any] = set()
     for env in sorted(envs):
         servers = Counter(a.server for a in envs[env])
         server = servers.most_common(1)[0][0]
@@ -174,11 +174,11 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
 _WRITE = object()  # field(): always write the value
 
 
-def _same(values: list) -> bool:
+def _same(values: list[Any]) -> bool:
     return all(v == values[0] for v in values)
 
 
-def _service(name: str, per_env: dict[str, App], project_names: dict, all_envs: list[str]) -> list[str]:
+def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], all_envs: list[str]) -> list[str]:
     apps = [per_env[e] for e in sorted(per_env)]
     first = apps[0]
     args = [f"{name!r}", f"project={project_names[first.project]!r}"]
@@ -187,7 +187,8 @@ def _service(name: str, per_env: dict[str, App], project_names: dict, all_envs: 
         for a in apps[1:]:
             a.notes.append(f"project {a.project} differs between environments: {first.project} used")
 
-    def field(attr: str, render, service_kw: str, overlay_kw: str | None = None, skip=_WRITE):
+    def field(attr: str, render: Callable[[Any], str], service_kw: str, overlay_kw: str | None = None,
+              skip: object = _WRITE) -> None:
         values = [getattr(a, attr) for a in apps]
         if _same(values):
             if skip is _WRITE or values[0] != skip:

@@ -2,8 +2,8 @@
 from .charts import STANDARD_CHART, GitPath, HelmChart, StandardChart
 from .infra import IN_CLUSTER, Cluster, ClusterKind, Environment, Repo, Zone
 from .platform import Platform
-from .refs import Resource
 from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
+from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets, SecretRef
 from .service import Image, Overlay, Service, ZoneOverlay
 from .sync import Backoff, IgnoreDifference, NamespaceMetadata, Retry, SyncOptions, SyncPolicy

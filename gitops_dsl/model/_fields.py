@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import attrs
 
 from ..diagnostics import ModelError, caller_location
+
+_T = TypeVar("_T")
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 GO_DURATION = re.compile(r"^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))+$")
 
 
-def where(instance: object, attribute: attrs.Attribute) -> str:
+def where(instance: object, attribute: attrs.Attribute[Any]) -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
@@ -29,7 +31,7 @@ def describe(value: object) -> str:
     return f"{type(value).__name__} {text}"
 
 
-def fail(instance: object, attribute: attrs.Attribute, expected: str, value: object,
+def fail(instance: object, attribute: attrs.Attribute[Any], expected: str, value: object,
          hint: str = "") -> None:
     raise ModelError("GD101", f"{where(instance, attribute)}: expected {expected}, got {describe(value)}",
                      hint)
@@ -48,27 +50,27 @@ def location_field() -> Any:
     return attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
 
 
-def instance_of(*types: type, expected: str | None = None) -> Callable:
+def instance_of(*types: type, expected: str | None = None) -> Callable[..., Any]:
     label = expected or " or ".join(t.__name__ for t in types)
 
-    def check(instance, attribute, value):
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types
                                              and int in types):
             fail(instance, attribute, label, value)
     return check
 
 
-def optional(check: Callable) -> Callable:
-    def run(instance, attribute, value):
+def optional(check: Callable[..., Any]) -> Callable[..., Any]:
+    def run(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is not None:
             check(instance, attribute, value)
     return run
 
 
-def tuple_of(*types: type, expected: str | None = None) -> Callable:
+def tuple_of(*types: type, expected: str | None = None) -> Callable[..., Any]:
     label = expected or " or ".join(t.__name__ for t in types)
 
-    def check(instance, attribute, value):
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, tuple):
             fail(instance, attribute, f"a list of {label}", value)
         for i, item in enumerate(value):
@@ -78,12 +80,12 @@ def tuple_of(*types: type, expected: str | None = None) -> Callable:
     return check
 
 
-def non_empty_str(instance, attribute, value):
+def non_empty_str(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         fail(instance, attribute, "a non-empty string", value)
 
 
-def str_map(instance, attribute, value):
+def str_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """A mapping of string keys to string values (labels, annotations, config, info)."""
     if not isinstance(value, dict):
         fail(instance, attribute, "a dict of str to str", value)
@@ -92,7 +94,7 @@ def str_map(instance, attribute, value):
             raise ModelError("GD101", f"{where(instance, attribute)}: keys must be non-empty strings, "
                                       f"got {describe(key)}")
         if not isinstance(item, str):
-            from ..secretkeys import is_secret_key
+            from ..secrets.keys import is_secret_key
             shown = type(item).__name__ if is_secret_key(key) else describe(item)
             raise ModelError("GD101", f"{where(instance, attribute)}[{key!r}]: expected str, got "
                                       f"{shown}",
@@ -114,7 +116,7 @@ def _qualified_name_problem(key: str) -> str | None:
     return None
 
 
-def label_map(instance, attribute, value):
+def label_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Labels as Kubernetes accepts them: qualified-name keys, values of at most 63 characters
     (empty, or alphanumeric at both ends with '-', '_', '.' inside)."""
     str_map(instance, attribute, value)
@@ -130,7 +132,7 @@ def label_map(instance, attribute, value):
                              "put free text into annotations instead")
 
 
-def annotation_map(instance, attribute, value):
+def annotation_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Annotations: qualified-name keys (values are free text)."""
     str_map(instance, attribute, value)
     for key in value:
@@ -144,7 +146,7 @@ def to_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, dict) else value
 
 
-def yaml_data(instance, attribute, value):
+def yaml_data(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """Helm values are a dict (its contents were checked while `yaml_values` copied them)."""
     if not isinstance(value, dict):
         fail(instance, attribute, "a dict (Helm values)", value)
@@ -153,7 +155,12 @@ def yaml_data(instance, attribute, value):
 _SCALARS = (str, int, bool, type(None))
 
 
-def yaml_values(owner: str):
+def helm_values(value: dict[str, Any]) -> dict[str, Any]:
+    """The converter of every `values` field (see yaml_values)."""
+    return _HELM_VALUES(value)  # type: ignore[no-any-return]
+
+
+def yaml_values(owner: str) -> Callable[[Any], Any]:
     """A converter: a private deep copy of Helm values (so later mutation of the user's dict
     cannot leak in), checked in the same walk: nested dicts with string keys, lists, str, int,
     finite float, bool, None. Anything else is a ModelError naming its path."""
@@ -162,6 +169,9 @@ def yaml_values(owner: str):
             return _copy(value, owner)
         return value
     return convert
+
+
+_HELM_VALUES = yaml_values("values")
 
 
 def _copy(value: Any, path: str) -> Any:
@@ -196,13 +206,13 @@ def go_duration(value: Any) -> Any:
     return value
 
 
-def duration_check(instance, attribute, value):
+def duration_check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not GO_DURATION.match(value):
         fail(instance, attribute, "a duration like '5s', '3m' or '1h' (or seconds as int)", value)
 
 
-def dns_label(max_length: int = 63) -> Callable:
-    def check(instance, attribute, value):
+def dns_label(max_length: int = 63) -> Callable[..., Any]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, str):
             fail(instance, attribute, "a string", value)
         if not DNS1123_LABEL.match(value):
@@ -218,8 +228,8 @@ def dns_label(max_length: int = 63) -> Callable:
     return check
 
 
-def int_range(low: int | None = None, high: int | None = None) -> Callable:
-    def check(instance, attribute, value):
+def int_range(low: int | None = None, high: int | None = None) -> Callable[..., Any]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             fail(instance, attribute, "an integer", value)
         if (low is not None and value < low) or (high is not None and value > high):
@@ -228,8 +238,8 @@ def int_range(low: int | None = None, high: int | None = None) -> Callable:
     return check
 
 
-def one_of(*choices: str) -> Callable:
-    def check(instance, attribute, value):
+def one_of(*choices: _T) -> Callable[[Any, attrs.Attribute[Any], _T], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: _T) -> None:
         if value not in choices:
             fail(instance, attribute, "one of " + ", ".join(repr(c) for c in choices), value)
     return check
@@ -238,7 +248,7 @@ def one_of(*choices: str) -> Callable:
 _RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 
 
-def allow_map(instance, attribute, value):
+def allow_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """`allow={"GD301": "why this is fine here"}`: suppressions need a code and a reason."""
     if not isinstance(value, dict):
         fail(instance, attribute, 'a dict of rule code to reason, e.g. {"GD301": "why"}', value)
@@ -251,5 +261,3 @@ def allow_map(instance, attribute, value):
                                       "reason", f'write allow={{"{code}": "why it is fine here"}}')
 
 
-def allow_field():
-    return attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=allow_map)

@@ -2,30 +2,31 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Literal, get_args
 
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import instance_of, location_field, non_empty_str, one_of, optional
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import instance_of, non_empty_str, one_of, optional
 from .infra import Repo
 
 EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
-def _chart_repo(value):
+def _chart_repo(value: Any) -> Any:
     # Argo CD wants OCI registries without the scheme (docs/user-guide/helm.md); accept both.
     if isinstance(value, str) and value.startswith("oci://"):
         return value[len("oci://"):]
     return value
 
 
-def _chart_repo_check(instance, attribute, value):
+def _chart_repo_check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value or " " in value:
         raise ModelError("GD101", f"HelmChart.repo_url: expected a Helm repository URL or OCI registry, "
                                   f"got {value!r}")
 
 
-def _version(instance, attribute, value):
+def _version(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return  # taken from the versions file
     if not isinstance(value, str) or not EXACT_VERSION.match(value):
@@ -34,15 +35,24 @@ def _version(instance, attribute, value):
                          "version changes what a commit deploys")
 
 
+#: how Argo CD reads a folder of a repository
+Tool = Literal["helm", "kustomize", "directory"]
+
 @attrs.frozen
 class HelmChart:
     """A chart from a Helm repository (https://...) or an OCI registry (registry/path), pinned
     to one exact version - here, or (version=None) in the versions file."""
 
+    #: the Helm repository (`https://...`) or OCI registry (`registry/path`; an `oci://` prefix is
+    #: dropped, as Argo CD wants)
     repo_url: str = attrs.field(converter=_chart_repo, validator=_chart_repo_check)
+    #: the chart's name
     chart: str = attrs.field(validator=non_empty_str)
+    #: one exact release (ranges and `latest` are refused: GD406); `None` takes it from the versions
+    #: file
     version: str | None = attrs.field(default=None, validator=_version)
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     @property
     def is_oci(self) -> bool:
@@ -51,7 +61,7 @@ class HelmChart:
     consumes_config = False
 
 
-def _git_path(instance, attribute, value):
+def _git_path(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value:
         raise ModelError("GD101", f"GitPath.path: expected a folder in the repository, got {value!r}")
     if value == ".":
@@ -70,12 +80,18 @@ class GitPath:
     checkout); `revision=None` means the repository's revision.
     """
 
+    #: the folder in the repository
     path: str = attrs.field(validator=_git_path)
+    #: the `Repo`; `None` is the platform's gitops repository (the folder must then exist in this
+    #: checkout)
     repo: Repo | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(Repo)))
+    #: branch, tag or commit; `None` is the repository's revision
     revision: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
-    tool: str = attrs.field(default="helm", kw_only=True,
-                            validator=one_of("helm", "kustomize", "directory"))
-    location: object = location_field()
+    #: how Argo CD reads the folder: a Helm chart, a Kustomize folder, or plain manifests
+    #: (recursive)
+    tool: Tool = attrs.field(default="helm", kw_only=True, validator=one_of(*get_args(Tool)))
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     consumes_config = False
 

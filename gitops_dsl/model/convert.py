@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import typing
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import attrs
 import cattrs
@@ -15,12 +15,15 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from . import __all__ as _names
 from . import charts, infra, platform, project, refs, secrets, service, sync, waves
 
+if TYPE_CHECKING:
+    from ..checks.registry import Rule
+
 _MODULES = (charts, infra, platform, project, refs, secrets, service, sync, waves)
 _OMIT = ("location", "series")
 
 
 def _model_classes() -> list[type]:
-    package = sys.modules[__package__]
+    package = sys.modules[__name__.rpartition(".")[0]]
     return [getattr(package, n) for n in _names
             if isinstance(getattr(package, n), type) and attrs.has(getattr(package, n))]
 
@@ -34,15 +37,15 @@ def _make() -> cattrs.Converter:
     for cls in classes:
         attrs.resolve_types(cls, globalns=namespace)
 
-    def unstructure_factory(cls: type):
-        overrides = {f.name: override(omit=True) if f.name in _OMIT else override(omit_if_default=True)
+    def unstructure_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
+        overrides: dict[str, Any] = {f.name: override(omit=True) if f.name in _OMIT else override(omit_if_default=True)
                      for f in attrs.fields(cls)}
         if cls is infra.Environment:
             overrides["policies"] = override(omit_if_default=True, unstruct_hook=_policies_out)
         return make_dict_unstructure_fn(cls, converter, **overrides)
 
-    def structure_factory(cls: type):
-        overrides = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name in _OMIT}
+    def structure_factory(cls: type) -> Callable[[Any, Any], Any]:
+        overrides: dict[str, Any] = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name in _OMIT}
         if cls is infra.Environment:
             overrides["policies"] = override(struct_hook=_policies_in)
         return make_dict_structure_fn(cls, converter, **overrides)
@@ -57,11 +60,11 @@ def _make() -> cattrs.Converter:
     return converter
 
 
-def _policies_out(rules) -> list:
+def _policies_out(rules: Iterable[Rule]) -> list[Any]:
     return [{"rule": r.code, **r.params} if r.params else {"rule": r.code} for r in rules]
 
 
-def _policies_in(data, _type) -> tuple:
+def _policies_in(data: Any, _type: object) -> tuple[Any, ...]:
     from ..checks import RULES
 
     out = []

@@ -3,19 +3,32 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from typing import Any, Literal, get_args
 
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import (allow_field, dns_label, duration_check, instance_of, location_field, non_empty_str, one_of,
-                      optional, to_tuple, tuple_of)
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import (
+    allow_map,
+    dns_label,
+    duration_check,
+    instance_of,
+    non_empty_str,
+    one_of,
+    optional,
+    to_dict,
+    to_tuple,
+    tuple_of,
+)
 
 
 @attrs.frozen
 class ResourceKind:
     """A group/kind pair for resource allow and deny lists; `group=""` is the core API group."""
 
+    #: API group; `""` is the core group
     group: str = attrs.field(validator=instance_of(str))
+    #: the kind, e.g. `Namespace` (glob allowed)
     kind: str = attrs.field(validator=non_empty_str)
 
 
@@ -23,29 +36,40 @@ class ResourceKind:
 class Destination:
     """Where a project may deploy: a server URL (glob allowed) and a namespace (glob allowed)."""
 
+    #: an API server URL (glob allowed)
     server: str = attrs.field(validator=non_empty_str)
+    #: a namespace (glob allowed; a leading `!` denies)
     namespace: str = attrs.field(validator=non_empty_str)
 
 
-_ACTIONS = ("get", "create", "update", "delete", "sync", "override", "action", "*")
+#: an Argo CD RBAC action on applications
+Action = Literal["get", "create", "update", "delete", "sync", "override", "action", "*"]
+Effect = Literal["allow", "deny"]
 
 
 @attrs.frozen
 class Permission:
     """One RBAC rule of a project role; rendered with the role's own subject (proj:<p>:<role>)."""
 
-    action: str = attrs.field(validator=one_of(*_ACTIONS))
+    #: the Argo CD RBAC action on applications
+    action: Action = attrs.field(validator=one_of(*get_args(Action)))
+    #: which applications of the project (glob; `*` is all)
     applications: str = attrs.field(default="*", validator=non_empty_str)
-    effect: str = attrs.field(default="allow", kw_only=True, validator=one_of("allow", "deny"))
+    #: grant or deny
+    effect: Effect = attrs.field(default="allow", kw_only=True, validator=one_of(*get_args(Effect)))
 
 
 @attrs.frozen
 class Role:
     """A project role: SSO groups that get the listed permissions on the project's applications."""
 
+    #: role name (a DNS label)
     name: str = attrs.field(validator=dns_label(63))
+    #: the role's `Permission`s
     permissions: tuple[Permission, ...] = attrs.field(default=(), converter=to_tuple, validator=tuple_of(Permission))
+    #: SSO groups that get the role
     groups: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(str))
+    #: shown in Argo CD
     description: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
 
@@ -53,13 +77,13 @@ class Role:
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
 
 
-def _cron(instance, attribute, value):
+def _cron(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not _CRON.match(value.strip()):
         raise ModelError("GD101", f"SyncWindow.schedule {value!r} is not a 5-field cron expression",
                          "e.g. '0 22 * * *' for 22:00 every day")
 
 
-def _names(value):
+def _names(value: Any) -> Any:
     """Environments and clusters may be given as objects or names."""
     value = to_tuple(value)
     return tuple(getattr(v, "name", v) for v in value) if isinstance(value, tuple) else value
@@ -77,20 +101,31 @@ class SyncWindow:
     what an Application states, so any other spelling selects more or less than was meant.
     """
 
-    kind: str = attrs.field(validator=one_of("allow", "deny"))
+    #: `allow`: syncs only inside the window; `deny`: no syncs inside it (an active deny window
+    #: beats any allow window)
+    kind: Effect = attrs.field(validator=one_of(*get_args(Effect)))
+    #: a cron expression (five fields) for when the window opens
     schedule: str = attrs.field(validator=_cron)
+    #: how long it stays open (`1h`, `30m`, ...)
     duration: str = attrs.field(validator=duration_check)
+    #: environments (or names) whose Applications it selects; empty means any
     environments: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
                                                 validator=tuple_of(str))
+    #: Cluster names whose Applications it selects; empty means any
     clusters: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
                                             validator=tuple_of(str))
+    #: services (or names) whose Applications it selects; empty means any
     services: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
                                             validator=tuple_of(str))
+    #: destination namespaces (globs) it selects; empty means any
     namespaces: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                               validator=tuple_of(str))
+    #: whether manual syncs are allowed while the window blocks automated ones
     manual_sync: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
+    #: the schedule's time zone (IANA name, e.g. `Europe/Berlin`); default UTC
     time_zone: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     def selects(self, *, env: str, cluster: str, service: str, namespace: str) -> bool:
         """Whether the window applies to a service's Application in an environment."""
@@ -116,22 +151,34 @@ class Project:
     project's services use (least privilege); set them to state a wider or fixed policy.
     """
 
+    #: project name; `default` is refused (it permits everything)
     name: str = attrs.field(validator=dns_label(63))
+    #: up to 255 characters
     description: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
+    #: allowed repositories; `None` derives exactly the chart, values and configs repositories the
+    #: project's services read (least privilege)
     source_repos: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                              validator=optional(tuple_of(str)))
+    #: `Destination`s; `None` derives exactly the (cluster, namespace) pairs used
     destinations: tuple[Destination, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                              validator=optional(tuple_of(Destination)))
+    #: `ResourceKind`s allowed at cluster scope (absent means none: no Namespace, no CRD)
     cluster_resources: tuple[ResourceKind, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                            validator=tuple_of(ResourceKind))
+    #: `ResourceKind`s denied in namespaces
     namespace_resource_blacklist: tuple[ResourceKind, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                       validator=tuple_of(ResourceKind))
+    #: `Role`s; their policies are written with the subject `proj:<project>:<role>`
     roles: tuple[Role, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Role))
+    #: `SyncWindow`s: when the project's Applications may sync (see "Sync windows")
     sync_windows: tuple[SyncWindow, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                       validator=tuple_of(SyncWindow))
-    allow: dict[str, str] = allow_field()
-    location: object = location_field()
+    #: suppressions, as `Platform.allow`
+    allow: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                         validator=allow_map)
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.name == "default":

@@ -14,8 +14,12 @@ class Resource:
     (a CRD, a ClusterSecretStore). `{platform}`, `{env}` and `{service}` are replaced.
     """
 
+    #: the kind, e.g. `Secret`
     kind: str = attrs.field(validator=non_empty_str)
+    #: its name
     name: str = attrs.field(validator=non_empty_str)
+    #: `None`: the service's namespace; `""`: cluster-scoped; `{platform}`, `{env}` and `{service}`
+    #: are replaced
     namespace: str | None = attrs.field(default=None, kw_only=True,
                                         validator=optional(instance_of(str)))
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any, Callable, Literal, get_args
 
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import (dns_label, duration_check, go_duration, location_field,
-                      non_empty_str, one_of, optional, to_dict)
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import dns_label, duration_check, go_duration, non_empty_str, one_of, optional, to_dict
 
 SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _RSA_BLOCK_SIZES = (256, 384, 512)  # RSA-2048/3072/4096 (sealed-secrets FORMAT.md section 1)
@@ -33,15 +33,15 @@ def is_sealed_ciphertext(text: str) -> bool:
     return size in _RSA_BLOCK_SIZES and len(raw) >= 2 + size + 16
 
 
-def _keys(owner: str):
-    def check(instance, attribute, value):
+def _keys(owner: str) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, dict):
             raise ModelError("GD101", f"{owner}.{attribute.name}: expected a dict, got "
                                       f"{type(value).__name__}")
     return check
 
 
-def _sealed_values(instance, attribute, value):
+def _sealed_values(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, dict) or not value:
         raise ModelError("GD101", "SealedSecrets: expected {environment: {KEY: ciphertext}}, got "
                                   f"{type(value).__name__}")
@@ -64,7 +64,7 @@ def _sealed_values(instance, attribute, value):
 _FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def _fingerprints(instance, attribute, value):
+def _fingerprints(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, dict):
         raise ModelError("GD101", "SealedSecrets.cert_fingerprints: expected {environment: 'sha256:...'}")
     for env, text in value.items():
@@ -73,11 +73,15 @@ def _fingerprints(instance, attribute, value):
                                       "64 hex digits", "copy it from the output of `gitops-dsl seal`")
 
 
-def _freeze_sealed(value):
+def _freeze_sealed(value: Any) -> Any:
     if isinstance(value, dict):
         return {env: dict(items) if isinstance(items, dict) else items for env, items in value.items()}
     return value
 
+
+#: what a sealed value is bound to (sealed-secrets scopes)
+SealScope = Literal["strict", "namespace-wide", "cluster-wide"]
+StoreKind = Literal["ClusterSecretStore", "SecretStore"]
 
 @attrs.frozen
 class SealedSecrets:
@@ -88,16 +92,22 @@ class SealedSecrets:
     `name` defaults to the service name; scope is "strict" unless sealed otherwise.
     """
 
-    values: dict = attrs.field(converter=_freeze_sealed, validator=_sealed_values)
+    #: `{env: {key: ciphertext}}`, each value sealed with `gitops-dsl seal` or `kubeseal --raw` for
+    #: that environment's cluster
+    values: dict[str, Any] = attrs.field(converter=_freeze_sealed, validator=_sealed_values)
+    #: the Secret's name; default the service's release name
     name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(253)))
-    scope: str = attrs.field(default="strict", kw_only=True,
-                             validator=one_of("strict", "namespace-wide", "cluster-wide"))
+    #: what a value is bound to (it must match how it was sealed)
+    scope: SealScope = attrs.field(default="strict", kw_only=True,
+                                   validator=one_of(*get_args(SealScope)))
+    #: the Secret's `type`
     type: str = attrs.field(default="Opaque", kw_only=True, validator=non_empty_str)
-    #: per environment, the `sha256:<hex>` of the certificate the values were sealed with
-    #: (printed by `gitops-dsl seal`); checked against the environment's cluster (GD505)
+    #: `{env: sha256:...}` of the certificate each environment's values were sealed with (checked
+    #: against `Cluster.sealing_cert_fingerprint`: GD505)
     cert_fingerprints: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
                                                     validator=_fingerprints)
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     def __repr__(self) -> str:  # never show ciphertext in logs or errors
         return f"SealedSecrets(<{sum(len(v) for v in self.values.values())} sealed values>)"
@@ -107,17 +117,19 @@ class SealedSecrets:
 class SecretRef:
     """One key of a secret store: `key` is the remote path, `property` the field inside it."""
 
+    #: the remote path in the store
     key: str = attrs.field(validator=non_empty_str)
+    #: the field inside it
     property: str | None = attrs.field(default=None, validator=optional(non_empty_str))
 
 
-def _refs(value):
+def _refs(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: SecretRef(*v) if isinstance(v, tuple) else v for k, v in value.items()}
     return value
 
 
-def _ref_map(instance, attribute, value):
+def _ref_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, dict) or not value:
         raise ModelError("GD101", "ExternalSecret.data: expected a non-empty dict of KEY: SecretRef")
     for key, ref in value.items():
@@ -133,11 +145,17 @@ def _ref_map(instance, attribute, value):
 class ExternalSecret:
     """A Secret that External Secrets fills from a store (OpenBao, Vault, ...)."""
 
+    #: the SecretStore or ClusterSecretStore to read from
     store: str = attrs.field(validator=dns_label(253))
+    #: `{Secret key: SecretRef(...)}` (a `(key, property)` tuple is accepted)
     data: dict[str, SecretRef] = attrs.field(converter=_refs, validator=_ref_map)
-    store_kind: str = attrs.field(default="ClusterSecretStore", kw_only=True,
-                                  validator=one_of("ClusterSecretStore", "SecretStore"))
+    #: the kind of `store`
+    store_kind: StoreKind = attrs.field(default="ClusterSecretStore", kw_only=True,
+                                        validator=one_of(*get_args(StoreKind)))
+    #: the Secret's name; default the service's release name
     name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(253)))
+    #: how often External Secrets re-reads the store
     refresh_interval: str = attrs.field(default="1h", kw_only=True, converter=go_duration,
                                         validator=duration_check)
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)

@@ -2,50 +2,78 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, get_args
 
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import (annotation_map, label_map, allow_field, one_of, yaml_values, dns_label, instance_of, int_range, location_field, non_empty_str,
-                      optional, str_map, to_dict, to_tuple, tuple_of, yaml_data)
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import (
+    allow_map,
+    annotation_map,
+    dns_label,
+    helm_values,
+    instance_of,
+    int_range,
+    label_map,
+    non_empty_str,
+    one_of,
+    optional,
+    str_map,
+    to_dict,
+    to_tuple,
+    tuple_of,
+    yaml_data,
+)
 from .charts import GitPath, HelmChart
 from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets
-from .sync import IgnoreDifference, SyncPolicy, cascade_check
+from .sync import Cascade, IgnoreDifference, SyncPolicy, cascade_check
 from .waves import Wave
+
+if TYPE_CHECKING:
+    from .infra import Environment
+    from .project import Project
 
 _REPOSITORY = re.compile(r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 
 
-def _repository(instance, attribute, value):
+def _repository(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not _REPOSITORY.match(value):
         raise ModelError("GD101", f"Image.repository {value!r} is not an image repository",
                          "e.g. 'ghcr.io/acme/plate-api', without a tag (give the tag as tag=...)")
 
 
-def _tag(instance, attribute, value):
+def _tag(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not _TAG.match(value)):
         raise ModelError("GD101", f"Image.tag {value!r} is not a valid image tag")
 
 
-def _digest(instance, attribute, value):
+def _digest(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, str) or not _DIGEST.match(value)):
         raise ModelError("GD101", f"Image.digest {value!r} is not a sha256 digest",
                          "write 'sha256:' followed by 64 hex digits")
 
 
+#: the two steps of a rename (Service.rename)
+RenameStep = Literal["prepare", "complete"]
+
 @attrs.frozen
 class Image:
     """A container image for the standard chart: repository plus a tag and/or a digest."""
 
+    #: the image repository without a tag, e.g. `ghcr.io/acme/api`
     repository: str = attrs.field(validator=_repository)
+    #: the tag; `None` takes it from the versions file
     tag: str | None = attrs.field(default=None, validator=_tag)
+    #: a `sha256:` digest, alone or with the tag
     digest: str | None = attrs.field(default=None, kw_only=True, validator=_digest)
+    #: the container's `imagePullPolicy` (`IfNotPresent`, `Always`, `Never`)
     pull_policy: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     @property
     def reference(self) -> str:
@@ -57,63 +85,73 @@ class Image:
         return ref
 
 
-def _wave(value):
-    return value
-
-
-def _wave_check(instance, attribute, value):
+def _wave_check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and (not isinstance(value, (Wave, int, str)) or isinstance(value, bool)):
         raise ModelError("GD101", f"{type(instance).__name__}.wave: expected a Wave, a wave name or an "
                                   f"integer, got {type(value).__name__}")
 
 
-_cascade = cascade_check
+@attrs.frozen
+class _Layer:
+    """The fields a Service and its per-environment Overlay share (the overlay layer wins)."""
 
-
-#: the annotations of the shared fields (for structuring the model from plain data)
-_COMMON_TYPES = {
-    "values": "dict", "config": "dict[str, str]", "image": "Image | None", "namespace": "str | None",
-    "wave": "Wave | int | str | None", "sync": "SyncPolicy | None",
-    "ignore_differences": "tuple[IgnoreDifference, ...] | None", "labels": "dict[str, str]",
-    "annotations": "dict[str, str]", "info": "dict[str, str]", "revision_history_limit": "int | None",
-    "cascade": "str | None", "allow": "dict[str, str]",
-}
-
-
-def _common_fields(owner: str) -> dict:
-    """Fields a Service and its per-environment Overlay share (the overlay layer wins)."""
-    return dict(
-        values=attrs.field(factory=dict, kw_only=True, converter=yaml_values(f"{owner}.values"),
-                           validator=yaml_data),
-        config=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
-        image=attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image))),
-        namespace=attrs.field(default=None, kw_only=True, validator=optional(non_empty_str)),
-        wave=attrs.field(default=None, kw_only=True, converter=_wave, validator=_wave_check),
-        sync=attrs.field(default=None, kw_only=True, validator=optional(instance_of(SyncPolicy))),
-        ignore_differences=attrs.field(default=None, kw_only=True, converter=to_tuple,
-                                       validator=optional(tuple_of(IgnoreDifference))),
-        labels=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=label_map),
-        annotations=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=annotation_map),
-        info=attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=str_map),
-        revision_history_limit=attrs.field(default=None, kw_only=True, validator=optional(int_range(0))),
-        cascade=attrs.field(default=None, kw_only=True, validator=_cascade),
-        allow=allow_field(),
-    )
+    #: Helm values: on a Service common to every environment (`values.yaml`); on an Overlay this
+    #: environment's layer, deep-merged over them (lists replace)
+    values: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=helm_values,
+                                         validator=yaml_data)
+    #: string key/values for the standard chart's ConfigMap (`configs/<env>/<service>/config.yaml`,
+    #: `envFrom`); an Overlay's keys merge over the service's
+    config: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                         validator=str_map)
+    #: the `Image` the standard chart runs
+    image: Image | None = attrs.field(default=None, kw_only=True,
+                                      validator=optional(instance_of(Image)))
+    #: destination namespace (template as in `Environment.namespace`)
+    namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: a `Wave`, a wave name or an integer; `None` infers one wave after the latest dependency (0
+    #: without any)
+    wave: Wave | int | str | None = attrs.field(default=None, kw_only=True, validator=_wave_check)
+    #: the `SyncPolicy` layer of the service (or of the service in one environment)
+    sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
+                                          validator=optional(instance_of(SyncPolicy)))
+    #: `IgnoreDifference`s written to the Application
+    ignore_differences: tuple[IgnoreDifference, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=to_tuple, validator=optional(tuple_of(IgnoreDifference)))
+    #: labels added to the Application
+    labels: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                         validator=label_map)
+    #: annotations added to the Application
+    annotations: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                              validator=annotation_map)
+    #: `spec.info` entries shown in the Argo CD UI
+    info: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                       validator=str_map)
+    #: `spec.revisionHistoryLimit` of the Application
+    revision_history_limit: int | None = attrs.field(default=None, kw_only=True,
+                                                     validator=optional(int_range(0)))
+    #: what deleting the Application does to its workloads: `foreground` (finalizer
+    #: `resources-finalizer.argocd.argoproj.io`: they are deleted with it), `background`, or `none`
+    #: (they stay)
+    cascade: Cascade | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
+    #: suppressions, as `Platform.allow`
+    allow: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                         validator=allow_map)
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                            kw_only=True)
 
 
 @attrs.frozen
-class Overlay:
-    """What changes for a service in one environment. Values deep-merge (lists replace); other
-    fields replace the service's. `chart` may pin another chart version in this environment.
-    """
+class Overlay(_Layer):
+    """What changes for a service in one environment: values deep-merge (lists replace), config
+    keys, labels, annotations and info merge, everything else replaces the service's field
+    (`chart` can pin another chart version there, `depends_on=[]` drops dependencies there)."""
 
+    #: another chart (or chart version) in this environment
     chart: HelmChart | GitPath | None = attrs.field(default=None, kw_only=True,
                                                     validator=optional(instance_of(HelmChart, GitPath)))
+    #: replaces the service's dependencies in this environment (`[]` drops them)
     depends_on: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                            validator=optional(tuple_of(str)))
-    location: object = location_field()
-    locals().update(_common_fields("Overlay"))
-    __annotations__.update(_COMMON_TYPES)
 
 
 @attrs.frozen
@@ -124,15 +162,35 @@ class ZoneOverlay:
     (`values/<service>/values-zone-<zone>.yaml`) instead of the service's shared `values.yaml`,
     so what one zone must not see never travels to it."""
 
-    values: dict = attrs.field(factory=dict, kw_only=True, converter=yaml_values("ZoneOverlay.values"),
+    #: Helm values for every environment of the zone (its own common values file)
+    values: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=helm_values,
                                validator=yaml_data)
+    #: the `Image` in every environment of the zone
     image: Image | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image)))
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
 
-def _layers_by_name(field: str, what: str, cls_name: str):
+def _project_name(value: Project | str | None) -> str | None:
+    return value.name if hasattr(value, "name") else value  # type: ignore[union-attr]
+
+
+def _names(value: Iterable[Service | str]) -> tuple[str, ...]:
+    """Services or Environments, or their names: the names (anything else is left for the
+    validator to explain)."""
+    if isinstance(value, (list, tuple, set)):
+        return to_tuple([getattr(x, "name", x) for x in value])  # type: ignore[no-any-return]
+    return value  # type: ignore[return-value]
+
+
+def _optional_names(value: Iterable[Environment | str] | None) -> tuple[str, ...] | None:
+    return None if value is None else _names(value)  # type: ignore[arg-type]
+
+
+def _layers_by_name(field: str, what: str,
+                    cls_name: str) -> Callable[[object, attrs.Attribute[Any], Any], None]:
     """A validator for {name: overlay} fields (per_env, per_zone)."""
-    def check(instance, attribute, value):
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         cls = globals()[cls_name]
         if not isinstance(value, dict):
             raise ModelError("GD101", f"Service.{field}: expected a dict of {what} name to "
@@ -150,53 +208,56 @@ _per_env = _layers_by_name("per_env", "environment", "Overlay")
 
 
 @attrs.frozen
-class Service:
+class Service(_Layer):
     """One service. Rendered as an Application `<name>-<env>` in each environment it runs in.
 
     chart=None uses the standard service chart (driven by image, values, config and secrets).
     `environments=None` means every environment of the platform.
     """
 
+    #: service name (≤ 53 chars, Helm's release limit); the Application is `<name>-<env>`
     name: str = attrs.field(validator=dns_label(53))
+    #: `HelmChart`, `GitPath`, or `None` for the standard service chart
     chart: HelmChart | GitPath | None = attrs.field(default=None, kw_only=True,
                                                     validator=optional(instance_of(HelmChart, GitPath)))
+    #: the `Project` (or its name)
     project: str | None = attrs.field(default=None, kw_only=True,
-                                      converter=lambda p: getattr(p, "name", p),
+                                      converter=_project_name,
                                       validator=optional(instance_of(str, expected="a Project or name")))
-    depends_on: tuple[str, ...] = attrs.field(default=(), kw_only=True,
-                                    converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
-                                    if isinstance(v, (list, tuple, set)) else v,
-                                    validator=tuple_of(str, expected="a service name or Service"))
+    #: services (or names) that must sync in an earlier wave, in every environment both run in
+    depends_on: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
+                                              validator=tuple_of(str, expected="a service name or Service"))
+    #: `SealedSecrets` or `ExternalSecret` (`configs/<env>/<service>/secrets.yaml`)
     secrets: SealedSecrets | ExternalSecret | None = attrs.field(
         default=None, kw_only=True, validator=optional(instance_of(SealedSecrets, ExternalSecret)))
+    #: `{env name: Overlay(...)}`
     per_env: dict[str, Overlay] = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=_per_env)
-    #: {zone name: ZoneOverlay(...)}: values and image for every environment of a zone
+    #: `{zone name: ZoneOverlay(...)}`: values and image for every environment of a zone
     per_zone: dict[str, ZoneOverlay] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
                                                    validator=_per_zone)
+    #: environments (or names) the service runs in; `None` means all
     environments: tuple[str, ...] | None = attrs.field(
-        default=None, kw_only=True,
-        converter=lambda v: to_tuple([getattr(x, "name", x) for x in v])
-        if isinstance(v, (list, tuple, set)) else v,
+        default=None, kw_only=True, converter=_optional_names,
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
+    #: data outlives the Application: the default cascade becomes `"none"`
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
+    #: Helm release name; default the service name (so objects are named `api`, not `api-prod`)
     release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
-    #: names this service had before (newest first): a rename shows as a rename, is not a
-    #: deletion for the delete guard, and keeps the oldest name as the Helm release name (so the
-    #: workloads keep their names) unless release_name says otherwise
+    #: names the service had before, newest first: the rename shows as a rename in `diff`, is not a
+    #: deletion for the delete guard, and the oldest name stays the release name (the workloads keep
+    #: their names) unless `release_name` is set
     previous_names: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                   validator=tuple_of(str))
-    #: where the rename from previous_names[0] stands: "prepare" (the default while
-    #: previous_names is set) keeps the old Application without its resources finalizer, so
-    #: that pruning it later cannot delete the workloads; "complete" (once Argo CD has synced
-    #: the prepare step) replaces it with the Application of the new name
-    rename: str | None = attrs.field(default=None, kw_only=True,
-                                     validator=optional(one_of("prepare", "complete")))
+    #: where the rename from `previous_names[0]` stands: `prepare` (the default while
+    #: `previous_names` is set) or `complete`; see "Renaming a service"
+    rename: RenameStep | None = attrs.field(default=None, kw_only=True,
+                                            validator=optional(one_of(*get_args(RenameStep))))
+    #: `Resource`s the service makes (a Secret, a CRD)
     provides: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                   validator=tuple_of(Resource))
+    #: `Resource`s it needs: what makes them must sync in an earlier wave (GD204) or exist at all
+    #: (GD205); on the standard chart, Secrets read are injected with `envFrom`
     reads: tuple[Resource, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple, validator=tuple_of(Resource))
-    location: object = location_field()
-    locals().update(_common_fields("Service"))
-    __annotations__.update(_COMMON_TYPES)
 
     def __attrs_post_init__(self) -> None:
         if self.rename is not None and not self.previous_names:

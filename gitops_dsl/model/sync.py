@@ -6,20 +6,40 @@ environment changes the retry limit and nothing else.
 """
 from __future__ import annotations
 
+from typing import Any, Literal, get_args
+
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import (annotation_map, label_map, duration_check, go_duration, instance_of, int_range, location_field, one_of,
-                      optional, str_map, to_dict, to_tuple, tuple_of)
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import (
+    annotation_map,
+    duration_check,
+    go_duration,
+    instance_of,
+    int_range,
+    label_map,
+    one_of,
+    optional,
+    to_dict,
+    to_tuple,
+    tuple_of,
+)
 
+#: how pruning deletes: PrunePropagationPolicy=<this>
+PropagationPolicy = Literal["foreground", "background", "orphan"]
+#: a per-resource Prune= / Delete= sync option
+ResourceSyncOption = Literal["true", "false", "confirm"]
 
 @attrs.frozen
 class Backoff:
     """Retry backoff: wait `duration * factor^n`, at most `max_duration` (Argo CD defaults 5s, 2, 3m)."""
 
+    #: the first wait (a Go duration such as `5s`)
     duration: str | None = attrs.field(default=None, converter=go_duration,
                                        validator=optional(duration_check))
+    #: the multiplier per retry
     factor: int | None = attrs.field(default=None, validator=optional(int_range(1)))
+    #: the longest wait (`3m`)
     max_duration: str | None = attrs.field(default=None, converter=go_duration,
                                            validator=optional(duration_check))
 
@@ -28,8 +48,11 @@ class Backoff:
 class Retry:
     """Sync retries. `limit` is always written out: a retry block without it means no retries."""
 
+    #: how many times a failed sync is retried (`-1`: forever); always written out
     limit: int | None = attrs.field(default=None, validator=optional(int_range(-1)))
+    #: the `Backoff` between retries
     backoff: Backoff | None = attrs.field(default=None, validator=optional(instance_of(Backoff)))
+    #: retry with the latest revision when a new commit arrives
     refresh: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
 
 
@@ -41,23 +64,38 @@ class SyncOptions:
     the renderer writes each one in the exact form Argo CD expects (`CreateNamespace=true`).
     """
 
+    #: `CreateNamespace`: Argo CD creates the destination namespace
     create_namespace: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
-    prune_propagation_policy: str | None = attrs.field(
-        default=None, validator=optional(one_of("foreground", "background", "orphan")))
+    #: `PrunePropagationPolicy`: how pruning deletes
+    prune_propagation_policy: PropagationPolicy | None = attrs.field(
+        default=None, validator=optional(one_of(*get_args(PropagationPolicy))))
+    #: `PruneLast`: prune after the other resources synced
     prune_last: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: `ApplyOutOfSyncOnly`: apply only what is out of sync
     apply_out_of_sync_only: bool | None = attrs.field(default=None,
                                                       validator=optional(instance_of(bool)))
+    #: `ServerSideApply`
     server_side_apply: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: `RespectIgnoreDifferences`: ignored differences are not synced either
     respect_ignore_differences: bool | None = attrs.field(default=None,
                                                           validator=optional(instance_of(bool)))
+    #: `Validate`: kubectl's schema validation
     validate: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: `SkipDryRunOnMissingResource`: for kinds whose CRD the same sync installs
     skip_dry_run_on_missing_resource: bool | None = attrs.field(
         default=None, validator=optional(instance_of(bool)))
+    #: `Replace`: `kubectl replace` instead of apply
     replace: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: `FailOnSharedResource`: fail when another Application owns a resource
     fail_on_shared_resource: bool | None = attrs.field(default=None,
                                                        validator=optional(instance_of(bool)))
-    prune: str | None = attrs.field(default=None, validator=optional(one_of("true", "false", "confirm")))
-    delete: str | None = attrs.field(default=None, validator=optional(one_of("true", "false", "confirm")))
+    #: `Prune`: whether pruning may delete
+    prune: ResourceSyncOption | None = attrs.field(
+        default=None, validator=optional(one_of(*get_args(ResourceSyncOption))))
+    #: `Delete`: whether deleting the Application may delete
+    delete: ResourceSyncOption | None = attrs.field(
+        default=None, validator=optional(one_of(*get_args(ResourceSyncOption))))
+    #: `ClientSideApplyMigration`
     client_side_apply_migration: bool | None = attrs.field(default=None,
                                                            validator=optional(instance_of(bool)))
 
@@ -84,8 +122,10 @@ SYNC_OPTION_KEYS = {
 class NamespaceMetadata:
     """Labels and annotations for a namespace Argo CD creates (only with create_namespace=True)."""
 
-    labels: dict = attrs.field(factory=dict, converter=to_dict, validator=label_map)
-    annotations: dict = attrs.field(factory=dict, converter=to_dict, validator=annotation_map)
+    #: labels of the created namespace
+    labels: dict[str, Any] = attrs.field(factory=dict, converter=to_dict, validator=label_map)
+    #: annotations of the created namespace
+    annotations: dict[str, Any] = attrs.field(factory=dict, converter=to_dict, validator=annotation_map)
 
 
 @attrs.frozen
@@ -96,12 +136,19 @@ class SyncPolicy:
     Argo CD's automated flags.
     """
 
+    #: automated sync; `False` means manual syncs only
     automated: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: automated sync deletes resources no longer in git
     prune: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: automated sync reverts changes made in the cluster
     self_heal: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: automated sync may prune the Application's last resource
     allow_empty: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
+    #: the `Retry` of failed syncs
     retry: Retry | None = attrs.field(default=None, validator=optional(instance_of(Retry)))
+    #: the `SyncOptions`
     options: SyncOptions | None = attrs.field(default=None, validator=optional(instance_of(SyncOptions)))
+    #: `NamespaceMetadata` of a namespace Argo CD creates
     namespace_metadata: NamespaceMetadata | None = attrs.field(
         default=None, validator=optional(instance_of(NamespaceMetadata)))
 
@@ -110,17 +157,25 @@ class SyncPolicy:
 class IgnoreDifference:
     """Fields Argo CD ignores when diffing (and, with respect_ignore_differences, when syncing)."""
 
+    #: the resource kind
     kind: str = attrs.field(validator=instance_of(str))
+    #: its API group (`""`: core)
     group: str = attrs.field(default="", kw_only=True, validator=instance_of(str))
+    #: only this resource name
     name: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
+    #: only in this namespace
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
-    json_pointers: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    #: JSON pointers of the ignored fields (`/spec/replicas`)
+    json_pointers: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                        validator=tuple_of(str))
-    jq_path_expressions: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    #: jq paths of the ignored fields
+    jq_path_expressions: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                              validator=tuple_of(str))
-    managed_fields_managers: tuple = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    #: field managers whose changes are ignored (e.g. an HPA's)
+    managed_fields_managers: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                  validator=tuple_of(str))
-    location: object = location_field()
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not (self.json_pointers or self.jq_path_expressions or self.managed_fields_managers):
@@ -136,14 +191,16 @@ class IgnoreDifference:
                                       "contain a version", "write 'apps', not 'apps/v1'")
 
 
-CASCADE_FINALIZERS = {
+#: what deleting an Application does to its workloads (see cascade_check)
+Cascade = Literal["foreground", "background", "none"]
+CASCADE_FINALIZERS: dict[str, str | None] = {
     "foreground": "resources-finalizer.argocd.argoproj.io",
     "background": "resources-finalizer.argocd.argoproj.io/background",
     "none": None,
 }
 
 
-def cascade_check(instance, attribute, value):
+def cascade_check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     """What deleting an Application does to its workloads: "foreground" (the resources
     finalizer), "background", or "none" (they stay)."""
     if value is not None and (not isinstance(value, str) or value not in CASCADE_FINALIZERS):

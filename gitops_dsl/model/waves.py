@@ -1,21 +1,26 @@
 """Sync waves: named, ordered stages of an environment's root sync."""
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
-from ..diagnostics import ModelError
-from ._fields import dns_label, int_range, location_field
+from ..diagnostics import Location, ModelError, caller_location
+from ._fields import dns_label, int_range
 
 
 @attrs.frozen(order=False)
 class Wave:
     """A sync wave: `number` is the integer written to `argocd.argoproj.io/sync-wave`."""
 
+    #: the wave's name, used in diagnostics and the overview
     name: str = attrs.field(validator=dns_label(63))
+    #: the integer written to `argocd.argoproj.io/sync-wave` (-1000 to 1000)
     number: int = attrs.field(validator=int_range(-1000, 1000))
     #: every (name, number) declared by the same Waves(...) call, so unused waves are known too
-    series: tuple = attrs.field(default=(), kw_only=True, eq=False, repr=False)
-    location: object = location_field()
+    series: tuple[Any, ...] = attrs.field(default=(), kw_only=True, eq=False, repr=False)
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
+                                        kw_only=True)
 
 
 def Waves(*names: str, start: int = 0) -> tuple[Wave, ...]:  # noqa: N802 - reads like a class

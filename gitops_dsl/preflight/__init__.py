@@ -2,31 +2,36 @@
 rendered resource as Argo CD's sync will (see judge.py), environment by environment and wave by
 wave, and print the plan.
 
-    plan = run_preflight(result, root, charts)   # a compile Result; charts: helmrender.ChartCache
+    plan = run_preflight(result, root, charts)   # a compile Result; charts: a ChartCache
     print(format_text(plan))
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import attrs
 
 from ..diagnostics import Diagnostic, Severity, sort_key
 from .judge import Unit, Verdict, judge, kind_counts
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..charts.manifests import ChartCache, Rendered
+    from ..render.tree import Document
 
 @attrs.frozen
 class Plan:
-    verdicts: tuple           # Verdict, in sync order
-    diagnostics: tuple        # every finding, plus the charts that could not be rendered
+    verdicts: tuple[Verdict, ...]       # in sync order
+    diagnostics: tuple[Diagnostic, ...]  # every finding, plus the charts that could not be rendered
 
     @property
     def errors(self) -> int:
         return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
 
 
-def units_of(result, rendered) -> list[Unit]:
+def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
     """Pair each rendered Application with its resolved App and its zone's AppProject."""
     from ..api import resolved_apps
     from ..render import names
@@ -43,26 +48,32 @@ def units_of(result, rendered) -> list[Unit]:
     return units
 
 
-class _Documents:
+class _Documents(Mapping[str, Any]):
     """The compiled documents as parsed data, without a YAML round trip (yaml documents only)."""
 
-    def __init__(self, tree):
+    def __init__(self, tree: Mapping[str, Document]) -> None:
         self.tree = tree
 
-    def __contains__(self, path) -> bool:
-        doc = self.tree.get(path)
+    def __contains__(self, path: object) -> bool:
+        doc = self.tree.get(path) if isinstance(path, str) else None
         return doc is not None and doc.format == "yaml"
 
-    def __getitem__(self, path):
+    def __getitem__(self, path: str) -> Any:
         return self.tree[path].data
 
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, doc in self.tree.items() if doc.format == "yaml")
 
-def run_preflight(result, root: Path, charts=None, *, env: str | None = None,
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def run_preflight(result: Result, root: Path, charts: ChartCache | None = None, *, env: str | None = None,
                   strict: bool = False, cache: Path | None = None) -> Plan:
     """Render every Application of a successful compile and judge it. Needs the Helm engine
-    (helmrender.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
+    (charts.manifests.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
     input key (none: render everything)."""
-    from ..helmrender import RenderCache, render_applications
+    from ..charts.manifests import RenderCache, render_applications
     documents = _Documents(result.tree)
     rendered = render_applications(result.files, root, documents=documents,
                                    checkout=[(p.gitops_repo.url, p.gitops_repo.revision)

@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import fnmatch
 from collections import Counter
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import attrs
 
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
 
+if TYPE_CHECKING:
+    from ..resolve import App
 
 @attrs.frozen
 class Unit:
     """One Application to judge: the resolved App, its Application and AppProject documents,
     and what rendering it gave."""
 
-    app: object               # resolve.App
-    application: dict
-    project: dict             # the AppProject document of its zone
-    objects: tuple = ()       # (template, object)
+    app: App
+    application: dict[str, Any]
+    project: dict[str, Any]             # the AppProject document of its zone
+    objects: tuple[Any, ...] = ()       # (template, object)
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False
@@ -44,8 +46,8 @@ class Unit:
 @attrs.frozen
 class Verdict:
     unit: Unit
-    findings: tuple           # Diagnostic
-    windows: tuple            # descriptions of the sync windows that select it
+    findings: tuple[Diagnostic, ...]
+    windows: tuple[str, ...]            # descriptions of the sync windows that select it
 
     @property
     def ok(self) -> bool:
@@ -57,7 +59,7 @@ class Provider:
     """Where a CRD or a namespace comes from."""
 
     unit: Unit | None         # None: declared on the cluster, or built in
-    versions: tuple = ()      # served versions (CRDs)
+    versions: tuple[Any, ...] = ()      # served versions (CRDs)
     namespaced: bool = True
 
 
@@ -65,12 +67,12 @@ def _glob(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-def _kind_listed(entries, group: str, kind: str) -> bool:
+def _kind_listed(entries: Iterable[dict[str, str]] | None, group: str, kind: str) -> bool:
     return any(_glob(e.get("group", ""), group) and _glob(e.get("kind", ""), kind)
                for e in entries or ())
 
 
-def _destination_permitted(project: dict, server: str, namespace: str) -> bool:
+def _destination_permitted(project: dict[str, Any], server: str, namespace: str) -> bool:
     """AppProject.IsDestinationPermitted: some destination matches and no `!` one denies."""
     allowed = denied = False
     for d in project.get("spec", {}).get("destinations") or ():
@@ -83,7 +85,7 @@ def _destination_permitted(project: dict, server: str, namespace: str) -> bool:
     return allowed and not denied
 
 
-def permission_problem(project: dict, server: str, group: str, kind: str, namespaced: bool,
+def permission_problem(project: dict[str, Any], server: str, group: str, kind: str, namespaced: bool,
                        namespace: str | None) -> str | None:
     spec = project.get("spec", {})
     name = project.get("metadata", {}).get("name")
@@ -103,7 +105,8 @@ def permission_problem(project: dict, server: str, group: str, kind: str, namesp
     return None
 
 
-def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner, subject: str):
+def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner: object,
+                subject: str) -> Diagnostic:
     return Diagnostic(code, severity, message, hint, getattr(owner, "location", None), subject,
                       owner)
 
@@ -120,7 +123,7 @@ def judge(units: Iterable[Unit]) -> list[Verdict]:
     for unit in units:
         by_cluster.setdefault(unit.app.env.cluster.server, []).append(unit)
     verdicts = []
-    owners: dict[tuple, Unit] = {}
+    owners: dict[tuple[str, ...], Unit] = {}
     known = {server: (_crds(members), _namespaces(members)) for server, members in by_cluster.items()}
     for unit in units:
         server = unit.app.env.cluster.server
@@ -148,9 +151,9 @@ class Creators:
     """Who creates one namespace on a cluster: the Applications, and per environment the
     earliest wave that does."""
 
-    units: frozenset          # ids of the Units
-    first_wave: dict          # env name -> lowest wave
-    example: dict             # env name -> one Unit of that env
+    units: frozenset[int]          # ids of the Units
+    first_wave: dict[str, int]     # env name -> lowest wave
+    example: dict[str, Unit]       # env name -> one Unit of that env
 
     def when(self, unit: Unit) -> str:
         """As _before: 'same', 'earlier', 'other-env' or 'not-earlier' (the best of them)."""
@@ -184,9 +187,12 @@ def _namespaces(units: list[Unit]) -> dict[str, Creators]:
     return out
 
 
-def _before(provider: Unit, unit: Unit) -> str:
-    """'same' (the same Application), 'earlier' (an earlier wave of the same environment),
-    'other-env' (another environment's root: not ordered with this one) or 'not-earlier'."""
+def _before(provider: Unit | None, unit: Unit) -> str:
+    """'same' (the same Application), 'earlier' (an earlier wave of the same environment, or
+    the cluster itself), 'other-env' (another environment's root: not ordered with this one) or
+    'not-earlier'."""
+    if provider is None:
+        return "earlier"
     if provider is unit:
         return "same"
     if provider.app.env.name != unit.app.env.name:
@@ -194,8 +200,13 @@ def _before(provider: Unit, unit: Unit) -> str:
     return "earlier" if provider.app.wave < unit.app.wave else "not-earlier"
 
 
-def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
-               made_namespaces: dict) -> Verdict:
+def _provider_name(provider: Provider) -> str:
+    return provider.unit.app.name if provider.unit is not None else "the cluster"
+
+
+def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ...], Unit],
+               crds: dict[tuple[str, str], list[Provider]],
+               made_namespaces: dict[str, Creators]) -> Verdict:
     app = unit.app
     service = app.service
     project_owner = next((p for p in app.platform.projects if p.name == app.project), None)
@@ -208,7 +219,7 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
     if unit.error:
         code = "GD708" if unit.corrupt else "GD706"
         findings.append(_diagnostic(code, Severity.ERROR, f"{app.name}: {unit.error}",
-                                    "fix the chart or its values; `gitops-dsl render --service "
+                                    "fix the chart or its values; `gitops-dsl manifests --service "
                                     f"{service.name}` shows the same error", service, app.name))
         return Verdict(unit, tuple(findings), windows)
     if unit.skipped:
@@ -261,12 +272,12 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
                 namespaced = other_env[0].namespaced
                 findings.append(_diagnostic(
                     "GD709", Severity.WARNING,
-                    f"{app.name}: the CRD of {what} comes from {other_env[0].unit.app.name}, another "
+                    f"{app.name}: the CRD of {what} comes from {_provider_name(other_env[0])}, another "
                     "environment's root, which Argo CD does not order with this one",
                     "install the controller in an earlier wave of this environment, or declare it "
                     "with Cluster(kinds=[ClusterKind(...)])", service, app.name))
             else:
-                later = sorted({p.unit.app.name for p, when in placed if when == "not-earlier"})
+                later = sorted({_provider_name(p) for p, when in placed if when == "not-earlier"})
                 if later:
                     severity = Severity.ERROR
                     reason = (f"its CRD comes from {', '.join(later)} in the same or a later wave: "
@@ -300,6 +311,7 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
             when = creators.when(unit) if creators is not None else "none"
             if when not in ("same", "earlier"):
                 if when == "other-env":
+                    assert creators is not None  # "other-env" comes from a creator
                     other = next(u for e, u in sorted(creators.example.items()) if e != app.env.name)
                     findings.append(_diagnostic(
                         "GD709", Severity.WARNING,
@@ -327,6 +339,6 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict, crds: dict,
     return Verdict(unit, tuple(findings), windows)
 
 
-def kind_counts(objects) -> str:
+def kind_counts(objects: Iterable[tuple[str, dict[str, Any]]]) -> str:
     counts = Counter(obj.get("kind", "?") for _, obj in objects)
     return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))

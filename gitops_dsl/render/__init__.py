@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import os
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ..argo import to_data
-from ..tree import Document, Tree
+from ..resolve import platform_in_zone
 from . import names
 from .apps import render_application
 from .bootstrap import bootstrap_documents
 from .overview import render_overview
 from .projects import render_project
 from .roots import render_root
+from .tree import Document, Tree
 from .values import values_documents
-from ..resolve import platform_in_zone
+
+if TYPE_CHECKING:
+    from ..checks import Suppressed
+    from ..resolve import Resolved
 
 PROJECT_WAVE = -1  # AppProjects before the roots (wave 0) in the zone Application
 
 
-def _source_of(obj, root: str | None, _cache: dict = {}) -> str | None:  # noqa: B006
+def _source_of(obj: Any, root: str | None,
+               _cache: dict[tuple[str, str | None], str] = {}) -> str | None:  # noqa: B006
     location = getattr(obj, "location", None)
     if location is None:
         return None
@@ -61,18 +68,17 @@ def _placeholder(reader: str, what: str) -> str:
             "`.yml` and `.json` files here, so this file is not applied.\n")
 
 
-def render(resolved, root: str | None = None, suppressed=()) -> Tree:
+def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Suppressed] = ()) -> Tree:
     """Every output document of one resolved platform."""
     platform = resolved.platform
     platform_src = _source_of(platform, root)
     tree: Tree = {}
 
-    def put(path: str, data, origin, fmt: str = "yaml") -> None:
+    def put(path: str, data: Any, origin: object, fmt: Literal["yaml", "text", "raw"] = "yaml") -> None:
         tree[path] = Document(data, fmt, _source_of(origin, root) or platform_src, origin)
 
-    from pathlib import Path
     checkout = Path(root) if root else None
-    inputs: dict = {}
+    inputs: dict[tuple[str, str, str], set[str] | None] = {}
     for app in resolved.apps:
         put(names.app_file(app), to_data(render_application(app, checkout, inputs)), app.service)
     for path, data, app in values_documents(resolved.apps):

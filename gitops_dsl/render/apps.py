@@ -1,19 +1,25 @@
 """One resolved App -> one Argo CD Application with multiple sources."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from ..argo import resources as argo
 from ..model.charts import GitPath, HelmChart, StandardChart
 from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
 
+if TYPE_CHECKING:
+    from ..model import Repo, SyncPolicy
+    from ..resolve import App
 
 #: on the old Application while a rename is at its prepare step: the name it will get
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"
 
-_RENDERED_POLICIES: dict[int, tuple] = {}
+_RENDERED_POLICIES: dict[int, tuple[SyncPolicy, argo.SyncPolicy]] = {}
 
 
-def render_sync_policy(policy) -> argo.SyncPolicy:
+def render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
     """The Argo CD syncPolicy of a resolved policy; apps sharing one policy object share the
     result (resolve hands out one object per distinct combination of layers)."""
     hit = _RENDERED_POLICIES.get(id(policy))
@@ -26,7 +32,7 @@ def render_sync_policy(policy) -> argo.SyncPolicy:
     return made
 
 
-def _render_sync_policy(policy) -> argo.SyncPolicy:
+def _render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
     automated = None
     if policy.automated:
         automated = argo.Automated(prune=policy.prune, self_heal=policy.self_heal,
@@ -55,15 +61,15 @@ def _render_sync_policy(policy) -> argo.SyncPolicy:
                            managed_namespace_metadata=metadata, retry=retry)
 
 
-def _sorted(mapping: dict | None) -> dict | None:
+def _sorted(mapping: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: mapping[k] for k in sorted(mapping)} if mapping else None
 
 
-def has_secrets(app) -> bool:
-    return app.secrets is not None and (app.sealed or not hasattr(app.secrets, "scope"))
+def has_secrets(app: App) -> bool:
+    return app.secrets is not None and (bool(app.sealed) or not hasattr(app.secrets, "scope"))
 
 
-def value_files(app) -> list[str]:
+def value_files(app: App) -> list[str]:
     """Output paths of the Helm value files of an App, in Argo CD's order (later wins)."""
     files = []
     if app.values:
@@ -78,7 +84,7 @@ def value_files(app) -> list[str]:
     return files
 
 
-def _chart_source(app, helm) -> argo.Source:
+def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
     platform = app.platform
     chart = app.chart
     if isinstance(chart, HelmChart):
@@ -98,10 +104,10 @@ def _chart_source(app, helm) -> argo.Source:
                        directory=argo.Directory(recurse=True))
 
 
-_REF_SOURCES: dict[tuple, argo.Source] = {}
+_REF_SOURCES: dict[tuple[Any, ...], argo.Source] = {}
 
 
-def _ref_source(repo, ref: str) -> argo.Source:
+def _ref_source(repo: Repo, ref: str) -> argo.Source:
     """A values-only source (no path: with one Argo CD would render the folder too)."""
     key = (repo.url, repo.revision, ref)
     source = _REF_SOURCES.get(key)
@@ -111,7 +117,8 @@ def _ref_source(repo, ref: str) -> argo.Source:
     return source
 
 
-def generate_paths(app, files: list[str], root=None, cache: dict | None = None) -> str | None:
+def generate_paths(app: App, files: list[str], root: Path | None = None,
+                   cache: dict[tuple[str, str, str], set[str] | None] | None = None) -> str | None:
     """`manifest-generate-paths`: every input of the Application, absolute in the gitops
     repository, or None when some input cannot be listed there (another repository, a remote
     reference, or a chart folder that cannot be read): then Argo CD refreshes the Application on
@@ -121,7 +128,7 @@ def generate_paths(app, files: list[str], root=None, cache: dict | None = None) 
 
     platform = app.platform
     gitops = normalize_git_url(platform.gitops_repo.url)
-    paths = set()
+    paths: set[str] = set()
     for f in files:
         repo = platform.gitops_repo if f.startswith(names.GITOPS + "/") else platform.configs
         if normalize_git_url(repo.url) != gitops:
@@ -146,13 +153,16 @@ def generate_paths(app, files: list[str], root=None, cache: dict | None = None) 
                     cache[key] = {chart.path.strip("/")}
             except Unlistable:
                 cache[key] = None
-        if cache[key] is None:
+        found = cache[key]
+        if found is None:
             return None
-        paths.update("/" + p for p in cache[key])
+        paths.update("/" + p for p in found)
     return ";".join(sorted(paths)) or None
 
 
-def render_application(app, root=None, cache: dict | None = None) -> argo.Application:
+def render_application(app: App, root: Path | None = None,
+                       cache: dict[tuple[str, str, str], set[str] | None] | None = None
+                       ) -> argo.Application:
     """The Application of a resolved App; `root` is the repository checkout that GitPath
     folders are read from (for the refresh paths), `cache` shares what was read across apps."""
     platform = app.platform
@@ -202,7 +212,7 @@ def render_application(app, root=None, cache: dict | None = None) -> argo.Applic
                                  labels=_sorted(labels), annotations=_sorted(annotations),
                                  finalizers=(finalizer,) if finalizer else None),
         spec=argo.ApplicationSpec(
-            project=app.project,
+            project=app.project or "default",
             destination=argo.Destination(server=app.env.cluster.server, namespace=app.namespace),
             sources=tuple(sources),
             sync_policy=render_sync_policy(app.sync),

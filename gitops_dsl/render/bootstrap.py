@@ -6,9 +6,14 @@ ownership.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from ..argo import to_data
 from . import names
 from .roots import render_bootstrap_project, render_zone_app
-from ..argo import to_data
+
+if TYPE_CHECKING:
+    from ..model import Platform, Zone
 
 # Without this check a child Application has no health, so sync waves between child apps only
 # order their creation and never wait (argocd-facts 8; text from docs/operator-manual/health.md).
@@ -29,14 +34,14 @@ return hs
 HEALTH_KEY = "resource.customizations.health.argoproj.io_Application"
 
 
-def argocd_cm_settings(zone=None) -> dict:
+def argocd_cm_settings(zone: Zone | None = None) -> dict[str, Any]:
     settings = {HEALTH_KEY: APPLICATION_HEALTH_LUA}
     if zone is not None and zone.instance:
         settings["installationID"] = zone.instance
     return settings
 
 
-def bootstrap_documents(platform, zone) -> dict[str, object]:
+def bootstrap_documents(platform: Platform, zone: Zone) -> dict[str, object]:
     base = names.bootstrap_dir(zone)
     patch = {
         "apiVersion": "v1", "kind": "ConfigMap",

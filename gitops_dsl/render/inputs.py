@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -43,7 +44,7 @@ def _inside(repo_path: str) -> str:
     return "" if path == "." else path
 
 
-def _read_yaml(path: Path):
+def _read_yaml(path: Path) -> Any:
     try:
         if path.stat().st_size > _MAX_FILE:
             raise Unlistable(f"{path} is too large to read")
@@ -60,7 +61,7 @@ def _kustomization(root: Path, folder: str) -> Path | None:
     return None
 
 
-def _kustomize_refs(data) -> list[str]:
+def _kustomize_refs(data: Any) -> list[str]:
     if not isinstance(data, dict):
         raise Unlistable("a kustomization that is not a mapping")
     refs: list[str] = []
@@ -85,7 +86,7 @@ def _kustomize_refs(data) -> list[str]:
     return refs
 
 
-def _reach(root: Path, folder: str, references) -> set[str]:
+def _reach(root: Path, folder: str, references: Callable[[str], Iterable[str]]) -> set[str]:
     """`folder` and every folder or file that `references(current)` names from it, followed
     recursively through folders (a file outside the folder it was named from is kept as is)."""
     found: set[str] = set()

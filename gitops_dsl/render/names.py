@@ -5,46 +5,51 @@ name) are the same files as seen from the repository root, through each Repo's `
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Environment, Platform, Zone
+    from ..resolve import App
 
 GITOPS = "gitops"
 CONFIGS = "configs"
 CHART_DIR = "charts/service"
 
 
-def root_name(platform, env) -> str:
+def root_name(platform: Platform, env: Environment) -> str:
     return f"{platform.name}-root-{env.name}"
 
 
-def zone_app_name(platform, zone) -> str:
+def zone_app_name(platform: Platform, zone: Zone) -> str:
     return f"{platform.name}-zone-{zone.name}"
 
 
-def bootstrap_project_name(platform) -> str:
+def bootstrap_project_name(platform: Platform) -> str:
     return f"{platform.name}-bootstrap"
 
 
-def app_file(app) -> str:
+def app_file(app: App) -> str:
     return (f"{GITOPS}/argo-apps/{app.zone.name}/apps/{app.env.name}/{app.project}/"
             f"{app.file_name or app.service.name}.yaml")
 
 
-def apps_dir(zone, env) -> str:
+def apps_dir(zone: Zone, env: Environment) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/apps/{env.name}"
 
 
-def root_file(zone, env) -> str:
+def root_file(zone: Zone, env: Environment) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/roots/{env.name}.yaml"
 
 
-def roots_dir(zone) -> str:
+def roots_dir(zone: Zone) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/roots"
 
 
-def project_file(zone, project_name: str) -> str:
+def project_file(zone: Zone, project_name: str) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/projects/{project_name}.yaml"
 
 
-def projects_dir(zone) -> str:
+def projects_dir(zone: Zone) -> str:
     return f"{GITOPS}/argo-apps/{zone.name}/projects"
 
 
@@ -53,7 +58,7 @@ def placeholder(folder: str) -> str:
     return f"{folder}/README.md"
 
 
-def bootstrap_dir(zone) -> str:
+def bootstrap_dir(zone: Zone) -> str:
     return f"{GITOPS}/bootstrap/{zone.name}"
 
 
@@ -65,15 +70,15 @@ def values_file(service_name: str, env_name: str | None = None, zone: str | None
     return f"{GITOPS}/values/{service_name}/{leaf}"
 
 
-def config_file(app) -> str:
+def config_file(app: App) -> str:
     return _configs_file(app, "config")
 
 
-def secrets_file(app) -> str:
+def secrets_file(app: App) -> str:
     return _configs_file(app, "secrets")
 
 
-def _configs_file(app, stem: str) -> str:
+def _configs_file(app: App, stem: str) -> str:
     """A file of the configs tree, laid out as the platform's configs_layout says."""
     layout = getattr(app.platform, "configs_layout", "env-first")
     env, service = app.env.name, app.service.name
@@ -88,14 +93,14 @@ def chart_dir() -> str:
     return f"{GITOPS}/{CHART_DIR}"
 
 
-def in_repo(platform, out_path: str) -> str:
+def in_repo(platform: Platform, out_path: str) -> str:
     """The repository path of an output path: build-relative `gitops/x` -> `<gitops path>/x`."""
     tree, _, rest = out_path.partition("/")
     base = platform.gitops_path if tree == GITOPS else platform.configs_path
     return f"{base}/{rest}" if base else rest
 
 
-def ref_path(platform, out_path: str) -> str:
+def ref_path(platform: Platform, out_path: str) -> str:
     """How a Helm valueFiles entry names an output file: `$values/...` or `$configs/...`."""
     tree = out_path.partition("/")[0]
     return f"${'values' if tree == GITOPS else 'configs'}/{in_repo(platform, out_path)}"

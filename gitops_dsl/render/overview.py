@@ -1,11 +1,16 @@
 """build/README.md: what the compiled tree deploys, per zone and environment, for reviewers."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 from ..model.charts import GitPath, HelmChart
 from . import names
 
+if TYPE_CHECKING:
+    from ..checks import Suppressed
+    from ..resolve import App, Resolved
 
-def chart_label(app) -> str:
+def chart_label(app: App) -> str:
     chart = app.chart
     if isinstance(chart, HelmChart):
         return f"{chart.chart} {chart.version}"
@@ -18,9 +23,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _mermaid(apps) -> list[str]:
+def _mermaid(apps: Sequence[App]) -> list[str]:
     lines = ["```mermaid", "flowchart LR"]
-    by_wave: dict[int, list] = {}
+    by_wave: dict[int, list[Any]] = {}
     for app in apps:
         by_wave.setdefault(app.wave, []).append(app)
     for wave in sorted(by_wave):
@@ -36,7 +41,7 @@ def _mermaid(apps) -> list[str]:
     return lines
 
 
-def _suppressions(suppressed, root) -> list[str]:
+def _suppressions(suppressed: Sequence[Suppressed], root: str | None) -> list[str]:
     if not suppressed:
         return []
     out = ["## Suppressed findings", "",
@@ -50,7 +55,7 @@ def _suppressions(suppressed, root) -> list[str]:
     return out + [""]
 
 
-def render_overview(resolved, suppressed=(), root: str | None = None) -> str:
+def render_overview(resolved: Resolved, suppressed: Sequence[Suppressed] = (), root: str | None = None) -> str:
     platform = resolved.platform
     out = [f"# {platform.name}: compiled Argo CD tree", "",
            "Each environment has its own root Application; sync waves order the Applications "

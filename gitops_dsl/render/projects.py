@@ -1,13 +1,18 @@
 """AppProjects, one per (zone, project) that has services there."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 from ..argo import resources as argo
 from ..model.charts import GitPath, HelmChart, StandardChart
 from . import names
 from .apps import value_files
 
+if TYPE_CHECKING:
+    from ..model import Project, SyncWindow, Zone
+    from ..resolve import App
 
-def source_repos(apps) -> list[str]:
+def source_repos(apps: Sequence[App]) -> list[str]:
     """Every repository the Applications read, values-only ref repositories included (facts 2)."""
     repos = set()
     for app in apps:
@@ -24,13 +29,13 @@ def source_repos(apps) -> list[str]:
     return sorted(repos)
 
 
-def window_selects(window, app) -> bool:
+def window_selects(window: SyncWindow, app: App) -> bool:
     """Whether a project's sync window applies to a resolved Application."""
     return window.selects(env=app.env.name, cluster=app.env.cluster.name,
                           service=app.service.name, namespace=app.namespace)
 
 
-def render_project(project, zone, apps, wave: int) -> argo.AppProject:
+def render_project(project: Project, zone: Zone, apps: Sequence[App], wave: int) -> argo.AppProject:
     repos = list(project.source_repos) if project.source_repos is not None else source_repos(apps)
     if project.destinations is not None:
         destinations = [argo.ProjectDestination(d.server, d.namespace) for d in project.destinations]

@@ -11,11 +11,16 @@ exist" and prunes nothing.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..argo import resources as argo
 from ..model.infra import IN_CLUSTER
 from ..model.sync import Backoff, Retry, SyncPolicy
 from . import names
 from .apps import render_sync_policy
+
+if TYPE_CHECKING:
+    from ..model import Environment, Platform, Zone
 
 #: the roots' and zone apps' defaults, layered under Platform.root_sync and Environment.root_sync
 DEFAULT_ROOT_SYNC = SyncPolicy(automated=True, prune=True, self_heal=True, allow_empty=True,
@@ -23,25 +28,25 @@ DEFAULT_ROOT_SYNC = SyncPolicy(automated=True, prune=True, self_heal=True, allow
 ROOT_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 
-def root_sync_policy(platform, env=None) -> SyncPolicy:
+def root_sync_policy(platform: Platform, env: Environment | None = None) -> SyncPolicy:
     """The layered sync policy of a root (or, with env=None, of a zone app)."""
     from ..resolve import merge_fields
     policy = merge_fields(DEFAULT_ROOT_SYNC, platform.root_sync)
     return merge_fields(policy, env.root_sync) if env is not None else policy
 
 
-def _source(platform, out_dir: str, recurse: bool = False) -> argo.Source:
+def _source(platform: Platform, out_dir: str, recurse: bool = False) -> argo.Source:
     return argo.Source(repo_url=platform.gitops_repo.url,
                        target_revision=platform.gitops_repo.revision,
                        path=names.in_repo(platform, out_dir),
                        directory=argo.Directory(recurse=True) if recurse else None)
 
 
-def _labels(platform, **extra) -> dict:
+def _labels(platform: Platform, **extra: str) -> dict[str, str]:
     return {"gitops-dsl.io/platform": platform.name, **extra}
 
 
-def render_root(platform, zone, env) -> argo.Application:
+def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Application:
     return argo.Application(
         metadata=argo.ObjectMeta(
             name=names.root_name(platform, env), namespace=zone.argocd_namespace,
@@ -60,7 +65,7 @@ def render_root(platform, zone, env) -> argo.Application:
     )
 
 
-def render_zone_app(platform, zone) -> argo.Application:
+def render_zone_app(platform: Platform, zone: Zone) -> argo.Application:
     return argo.Application(
         metadata=argo.ObjectMeta(name=names.zone_app_name(platform, zone),
                                  namespace=zone.argocd_namespace, labels=_labels(platform),
@@ -76,7 +81,7 @@ def render_zone_app(platform, zone) -> argo.Application:
     )
 
 
-def render_bootstrap_project(platform, zone) -> argo.AppProject:
+def render_bootstrap_project(platform: Platform, zone: Zone) -> argo.AppProject:
     return argo.AppProject(
         metadata=argo.ObjectMeta(name=names.bootstrap_project_name(platform),
                                  namespace=zone.argocd_namespace, labels=_labels(platform)),

@@ -1,19 +1,24 @@
 """Helm values files (gitops tree) and configs files (configs tree)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 from ..emit.yaml import canonical
 from ..model.secrets import SealedSecrets
 from . import names
 
+if TYPE_CHECKING:
+    from ..resolve import App
 
-def config_values(app) -> dict:
+def config_values(app: App) -> dict[str, Any]:
     """config.yaml: ConfigMap data for the standard chart (envFrom)."""
     return {"config": {k: app.config[k] for k in sorted(app.config)}}
 
 
-def secrets_values(app) -> dict:
+def secrets_values(app: App) -> dict[str, Any]:
     """secrets.yaml: a SealedSecret or an ExternalSecret for the standard chart, never plaintext."""
     secrets = app.secrets
+    assert secrets is not None  # has_secrets(app)
     name = secrets.name or app.release_name
     if isinstance(secrets, SealedSecrets):
         data = {
@@ -36,12 +41,12 @@ def secrets_values(app) -> dict:
     }}
 
 
-def values_documents(apps) -> list[tuple[str, object, object]]:
+def values_documents(apps: Sequence[App]) -> list[tuple[str, Any, App]]:
     """(output path, data, app) for values.yaml, values-<env>.yaml, config.yaml, secrets.yaml."""
     from .apps import has_secrets
 
-    out = []
-    common_written = set()
+    out: list[tuple[str, Any, App]] = []
+    common_written: set[tuple[str, str | None]] = set()
     for app in apps:
         service = app.service.name
         scope = (service, app.values_zone)

@@ -4,7 +4,7 @@ Secrets only ever show as changed."""
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 
@@ -31,8 +31,8 @@ class AppChange:
     service: str
     app: str
     old_app: str | None = None
-    wave: tuple = (None, None)  # (old, new)
-    fields: tuple = ()
+    wave: tuple[Any, ...] = (None, None)  # (old, new)
+    fields: tuple[Any, ...] = ()
     protected: bool = False
     note: str | None = None   # what Argo CD will do: cascades, rename steps
 
@@ -49,15 +49,15 @@ class EnvChange:
 
 @attrs.frozen
 class TreeDiff:
-    apps: tuple
-    other_files: tuple        # (path, "added" | "removed" | "changed") outside Applications
-    environments: tuple = ()  # EnvChange
+    apps: tuple[Any, ...]
+    other_files: tuple[Any, ...]        # (path, "added" | "removed" | "changed") outside Applications
+    environments: tuple[Any, ...] = ()  # EnvChange
 
     @property
     def empty(self) -> bool:
         return not self.apps and not self.other_files and not self.environments
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "changes": [
                 {"kind": c.kind, "zone": c.zone, "env": c.env, "service": c.service, "app": c.app,
@@ -79,7 +79,7 @@ class TreeDiff:
 _ORDER = {"removed": 0, "renamed": 1, "added": 2, "changed": 3}
 
 
-def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
+def field_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[FieldChange, ...]:
     changes = []
     for path in sorted(set(old) | set(new)):
         a, b = old.get(path), new.get(path)
@@ -88,12 +88,12 @@ def field_changes(old: dict, new: dict) -> tuple[FieldChange, ...]:
     return tuple(changes)
 
 
-def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: dict | None = None,
+def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: dict[str, Any] | None = None,
                env: str | None = None, zone: str | None = None) -> TreeDiff:
     """Compare two trees. `renames` maps a new service name to its previous names."""
     old_views, new_views = app_views(old), app_views(new)
     changes: list[AppChange] = []
-    matched_old: set = set()
+    matched_old: set[Any] = set()
     for key, view in new_views.items():
         before = old_views.get(key)
         if before is None:
@@ -158,7 +158,8 @@ def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:
     return found
 
 
-def _environment_changes(old, new, old_views) -> list[EnvChange]:
+def _environment_changes(old: Mapping[str, bytes], new: Mapping[str, bytes],
+                         old_views: Mapping[tuple[str, str, str], AppView]) -> list[EnvChange]:
     before, after = _roots(old), _roots(new)
     out = []
     for zone, env in sorted(before - after):
@@ -193,7 +194,8 @@ def _consumed(path: str) -> bool:
     return path.startswith(("gitops/values/", "configs/")) or path == "README.md"
 
 
-def diff_environments(tree: Mapping[str, bytes], env: str, to_env: str) -> list[tuple[str, tuple]]:
+def diff_environments(tree: Mapping[str, bytes], env: str, to_env: str
+                      ) -> list[tuple[str, tuple[FieldChange, ...], str | None]]:
     """What differs between two environments for the services both run: the drift hand-written
     trees accumulate. Identity fields (names, destination) and ciphertexts (always different,
     being bound to each cluster) are left out."""
@@ -202,7 +204,7 @@ def diff_environments(tree: Mapping[str, bytes], env: str, to_env: str) -> list[
     for (_, e, service), view in views.items():
         by_env.setdefault(e, {})[service] = view
     one, two = by_env.get(env, {}), by_env.get(to_env, {})
-    out = []
+    out: list[tuple[str, tuple[FieldChange, ...], str | None]] = []
     for service in sorted(set(one) | set(two)):
         if service not in one or service not in two:
             where = to_env if service in two else env
@@ -284,15 +286,15 @@ def format_text(diff: TreeDiff) -> str:
 def format_markdown(diff: TreeDiff) -> str:
     if diff.empty:
         return "**gitops-dsl diff:** no changes\n"
-    counts: dict[tuple, dict[str, int]] = {}
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for c in diff.apps:
         counts.setdefault((c.zone, c.env), {k: 0 for k in _ORDER})[c.kind] += 1
     out = ["### gitops-dsl diff", "",
            "| zone | environment | removed | renamed | added | changed |",
            "| --- | --- | --- | --- | --- | --- |"]
     for (zone, env), n in sorted(counts.items()):
-        removed = f"**{n['removed']}**" if n["removed"] else "0"
-        out.append(f"| {zone} | {env} | {removed} | {n['renamed']} | {n['added']} | {n['changed']} |")
+        gone = f"**{n['removed']}**" if n["removed"] else "0"
+        out.append(f"| {zone} | {env} | {gone} | {n['renamed']} | {n['added']} | {n['changed']} |")
     if diff.other_files:
         out.append(f"\n{len(diff.other_files)} other file(s) changed.")
     for e in diff.environments:
@@ -325,7 +327,8 @@ def format_markdown(diff: TreeDiff) -> str:
     return "\n".join(out) + "\n"
 
 
-def format_env_drift(drift, env: str, to_env: str) -> str:
+def format_env_drift(drift: Sequence[tuple[str, tuple[FieldChange, ...], str | None]], env: str,
+                     to_env: str) -> str:
     if not drift:
         return f"no differences between {env} and {to_env}\n"
     lines = [f"{env} -> {to_env}"]

@@ -2,15 +2,20 @@
 platform, environment, service, overlay) and the file and line of that layer."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..model.charts import GitPath, HelmChart
+from ..model.secrets import ExternalSecret
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
-from ..secretkeys import MASK, is_secret_path
+from ..secrets.keys import MASK, is_secret_path
 from .views import flatten
 
+if TYPE_CHECKING:
+    from ..model import SyncPolicy
+    from ..resolve import App
 
 @attrs.frozen
 class Origin:
@@ -20,20 +25,20 @@ class Origin:
     where: str               # file:line, or "gitops-dsl" for defaults
 
 
-def _where(obj, root) -> str:
+def _where(obj: Any, root: str | None) -> str:
     location = getattr(obj, "location", None)
     return location.display(root).rsplit(":", 1)[0] if location is not None else "gitops-dsl"
 
 
-def _layers(app):
+def _layers(app: App) -> list[tuple[str, Any]]:
     return [("platform", app.platform), ("environment", app.env), ("service", app.service),
             ("overlay", app.overlay)]
 
 
-def explain_app(app, root: str | None = None) -> list[Origin]:
+def explain_app(app: App, root: str | None = None) -> list[Origin]:
     out: list[Origin] = []
 
-    def add(path, value, layer, obj):
+    def add(path: str, value: Any, layer: str, obj: Any) -> None:
         if is_secret_path(path) and not path.startswith("secrets."):
             value = MASK                     # a plaintext value under a secret-like key
         out.append(Origin(path, value, layer, _where(obj, root) if obj is not None else "gitops-dsl"))
@@ -53,7 +58,8 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
         for name, obj in _layers(app):
             if obj is not None and getattr(obj, field, None) is not None:
                 layer, owner = name, obj
-            if field == "cascade" and name == "service" and obj.stateful and obj.cascade is None:
+            if field == "cascade" and name == "service" and app.service.stateful and \
+                    app.service.cascade is None:
                 layer, owner = "service (stateful)", obj
         add(field, getattr(app, field), layer, owner)
     service, overlay = app.service, app.overlay
@@ -100,7 +106,7 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
             overlay if in_overlay else service)
     for key in sorted(app.sealed) if app.sealed else []:
         add(f"secrets.{key}", "(sealed, not shown)", "service", service.secrets)
-    if app.secrets is not None and not app.sealed and hasattr(app.secrets, "store"):
+    if isinstance(app.secrets, ExternalSecret) and not app.sealed:
         for key in sorted(app.secrets.data):
             add(f"secrets.{key}", "(external secret reference)", "service", app.secrets)
     # the project's sync windows that select this Application (render/projects.py writes them)
@@ -122,19 +128,19 @@ def explain_app(app, root: str | None = None) -> list[Origin]:
     return out
 
 
-def _chart(chart) -> str:
-    if hasattr(chart, "version"):
+def _chart(chart: object) -> str:
+    if isinstance(chart, HelmChart):
         return f"{chart.repo_url} {chart.chart} {chart.version}"
-    if hasattr(chart, "path"):
+    if isinstance(chart, GitPath):
         return f"{chart.path} ({chart.tool})"
     return "standard chart"
 
 
-def _policy_data(policy) -> dict:
-    data = {"automated": policy.automated, "prune": policy.prune, "selfHeal": policy.self_heal,
+def _policy_data(policy: SyncPolicy) -> dict[str, Any]:
+    data: dict[str, Any] = {"automated": policy.automated, "prune": policy.prune, "selfHeal": policy.self_heal,
             "allowEmpty": policy.allow_empty}
     if policy.retry is not None:
-        retry = {"limit": policy.retry.limit, "refresh": policy.retry.refresh}
+        retry: dict[str, Any] = {"limit": policy.retry.limit, "refresh": policy.retry.refresh}
         if policy.retry.backoff is not None:
             b = policy.retry.backoff
             retry["backoff"] = {"duration": b.duration, "factor": b.factor, "maxDuration": b.max_duration}
@@ -142,17 +148,18 @@ def _policy_data(policy) -> dict:
     if policy.options is not None:
         data["options"] = {key: getattr(policy.options, field)
                            for field, key in SYNC_OPTION_KEYS.items()}
-    return _drop_none(data)
+    cleaned: dict[str, Any] = _drop_none(data)
+    return cleaned
 
 
-def _drop_none(data):
+def _drop_none(data: Any) -> Any:
     if isinstance(data, dict):
         cleaned = {k: _drop_none(v) for k, v in data.items() if v is not None}
         return {k: v for k, v in cleaned.items() if v != {}}
     return data
 
 
-def _get(data, dotted: str):
+def _get(data: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if not isinstance(data, dict) or part not in data:
             return None

@@ -7,7 +7,10 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ..api import Result
 
 class GitError(RuntimeError):
     pass
@@ -20,8 +23,10 @@ def _git(root: Path, *args: str) -> bytes:
     return run.stdout
 
 
-def compile_at(ref: str, root: Path, platforms: Path, **settings):
-    """The compile result of `platforms` (inside the repository at `root`) as of `ref`."""
+def compile_at(ref: str, root: Path, platforms: Path,
+               **settings: Any) -> tuple[Result, dict[str, bytes], str]:
+    """The compile result of `platforms` (inside the repository at `root`) as of `ref`, its
+    files and the commit `ref` names."""
     from ..api import compile as compile_platforms
 
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())

@@ -2,20 +2,24 @@
 project shown; as mermaid (renders on GitHub) or Graphviz dot."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from ..resolve import App, Resolved
 
 def _node(name: str) -> str:
     return "n_" + name.replace("-", "_").replace(".", "_")
 
 
-def _groups(apps) -> list[tuple[int, str, list]]:
-    waves: dict[int, list] = {}
+def _groups(apps: Sequence[App]) -> list[tuple[int, str, list[Any]]]:
+    waves: dict[int, list[Any]] = {}
     for app in apps:
         waves.setdefault(app.wave, []).append(app)
     return [(w, sorted(members, key=lambda a: a.service.name)[0].wave_name,
              sorted(members, key=lambda a: a.service.name)) for w, members in sorted(waves.items())]
 
 
-def mermaid(resolved, env: str) -> str:
+def mermaid(resolved: Resolved, env: str) -> str:
     apps = resolved.apps_in(env)
     zone = apps[0].zone.name if apps else "?"
     lines = ["flowchart LR", f"  %% environment {env}, zone {zone}"]
@@ -30,7 +34,7 @@ def mermaid(resolved, env: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dot(resolved, env: str) -> str:
+def dot(resolved: Resolved, env: str) -> str:
     apps = resolved.apps_in(env)
     zone = apps[0].zone.name if apps else "?"
     lines = [f'digraph "{env}" {{', "  rankdir=LR;", f'  label="environment {env}, zone {zone}";',

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .gitref import GitError, _git, compile_at
 from .views import flatten
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..model import Image
 
 @attrs.frozen
 class State:
@@ -29,7 +32,7 @@ class State:
     image: str | None           # the pin as the versions file writes it: tag, sha256:..., tag@sha256:...
     chart: str | None           # the chart version (external charts), else None
     chart_source: str           # what the chart is (repository and name, or a folder)
-    values: dict                # effective values, the image left out
+    values: dict[str, Any]                # effective values, the image left out
 
     def same_as(self, other: State) -> bool:
         return (self.image, self.chart, self.chart_source, self.values) == \
@@ -40,15 +43,15 @@ class HistoryError(ValueError):
     """A request history cannot answer: the message says why and what to do."""
 
 
-def _image_pin(image) -> str | None:
+def _image_pin(image: Image | None) -> str | None:
     if image is None:
         return None
     if image.tag and image.digest:
         return f"{image.tag}@{image.digest}"
-    return image.tag or image.digest
+    return image.tag or image.digest or None
 
 
-def state_of(result, service: str, env: str, commit: str = "", date: str = "",
+def state_of(result: Result, service: str, env: str, commit: str = "", date: str = "",
              subject: str = "") -> State | None:
     from ..api import resolved_apps
     from ..model.charts import HelmChart
@@ -83,7 +86,7 @@ def dirty_paths(top: Path) -> list[str]:
     return [line[3:] for line in run.stdout.splitlines() if line.strip()]
 
 
-def history(root: Path, platforms: Path, service: str, env: str, **settings) -> list[State]:
+def history(root: Path, platforms: Path, service: str, env: str, **settings: Any) -> list[State]:
     """The states of `service` in `env`, newest first, one per change (the commit that made it)."""
     top = check_repository(root)
     rel = platforms.resolve().relative_to(top.resolve())
@@ -104,7 +107,8 @@ def history(root: Path, platforms: Path, service: str, env: str, **settings) -> 
     return list(reversed(states))
 
 
-def state_at(ref: str, root: Path, platforms: Path, service: str, env: str, **settings) -> State:
+def state_at(ref: str, root: Path, platforms: Path, service: str, env: str,
+             **settings: Any) -> State:
     check_repository(root)
     try:
         sha = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()

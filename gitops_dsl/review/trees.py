@@ -56,5 +56,7 @@ def tree_at_ref(folder: Path, ref: str) -> dict[str, bytes]:
             if info.isfile() and info.name.startswith(prefix):
                 name = info.name[len(prefix):]
                 if not name.split("/")[-1].startswith(".gitops-dsl"):
-                    out[name] = tar.extractfile(info).read()
+                    member = tar.extractfile(info)
+                    if member is not None:
+                        out[name] = member.read()
     return _keyed(out) if out else {}

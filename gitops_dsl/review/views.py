@@ -7,13 +7,13 @@ their ciphertext: a view never holds anything secret.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
 from ..emit.yaml import load
 from ..resolve import deep_merge
-from ..secretkeys import is_secret_path
+from ..secrets.keys import is_secret_path
 
 APP_PREFIX = "gitops/argo-apps/"
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
@@ -27,7 +27,7 @@ class AppView:
     name: str
     path: str
     protected: bool
-    fields: dict            # dotted path -> value (flattened)
+    fields: dict[str, Any]            # dotted path -> value (flattened)
     rename_to: str | None = None   # the new name while a rename is at its prepare step
 
     @property
@@ -61,7 +61,7 @@ class _Index:
     """Finds the tree file a `$values/...` or `$configs/...` entry names, whatever folder the
     trees are published in."""
 
-    def __init__(self, files: Mapping[str, bytes]):
+    def __init__(self, files: Mapping[str, bytes]) -> None:
         self.files = files
         self.by_rest = {}
         for path in files:
@@ -105,7 +105,8 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True) -> dict[tuple[st
     return views
 
 
-def _view(zone, env, service, path, doc, index, parsed, mask: bool = True) -> AppView:
+def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
+          parsed: Callable[[str], Any], mask: bool = True) -> AppView:
     meta, spec = doc.get("metadata", {}), doc.get("spec", {})
     sources = spec.get("sources") or [spec.get("source") or {}]
     chart = sources[0]
@@ -127,7 +128,7 @@ def _view(zone, env, service, path, doc, index, parsed, mask: bool = True) -> Ap
                         if k not in ("argocd.argoproj.io/sync-wave",
                                      "argocd.argoproj.io/manifest-generate-paths", RENAME_ANNOTATION)}
     fields.update(flatten(user_annotations, "annotations"))
-    values: dict = {}
+    values: dict[str, Any] = {}
     for value_file in (chart.get("helm") or {}).get("valueFiles", []):
         target = index.find(value_file)
         if target is None:

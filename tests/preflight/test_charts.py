@@ -53,7 +53,7 @@ def test_pull_locks_and_caches_then_render_and_preflight_work_offline(pulled):
         digest = "sha256:" + hashlib.sha256(archive).hexdigest()
         assert f"- repository: {url}\n  name: {name}\n  version: {version}\n  digest: {digest}\n" in lock
         assert (project / ".gitops-dsl/charts" / f"{digest[7:]}.tgz").read_bytes() == archive
-    render = run_cli("render", "--check", cwd=project)
+    render = run_cli("manifests", "--check", cwd=project)
     assert render.returncode == 0, render.stdout + render.stderr
     assert "3 rendered, 0 skipped, 0 with problems" in render.stdout
     preflight = run_cli("preflight", "--format", "json", cwd=project)
@@ -111,7 +111,7 @@ def test_a_lock_edited_by_hand_is_a_clear_error(pulled, edit, message):
     project, _, _ = pulled
     lock = project / "platforms/charts.lock"
     lock.write_text(edit(lock.read_text()))
-    for command in (["preflight"], ["render"], ["charts", "list"]):
+    for command in (["preflight"], ["manifests"], ["render"], ["charts", "list"]):
         run = run_cli(*command, cwd=project)
         assert run.returncode == 1, command
         assert "charts.lock" in run.stderr and "error[GD708]" in run.stderr and message in run.stderr

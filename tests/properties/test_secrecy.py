@@ -14,7 +14,7 @@ from gitops_dsl.api import compile_platforms
 from gitops_dsl.diagnostics import ModelError
 from gitops_dsl.model.charts import StandardChart
 from gitops_dsl.resolve import resolve
-from gitops_dsl.sealing import seal
+from gitops_dsl.secrets.sealing import seal
 from tests.strategies import platforms
 from tests.test_sealing import CERT
 

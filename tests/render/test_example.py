@@ -209,7 +209,7 @@ def test_the_example_passes_preflight_naming_each_uncached_chart():
     a warning) and everything that can be rendered is judged without an error."""
     pytest.importorskip("helm_python", reason="the Helm engine (the render extra) is not installed")
     import json
-    run = subprocess.run([sys.executable, "-m", "gitops_dsl.cli", "preflight", "--format", "json",
+    run = subprocess.run([sys.executable, "-m", "gitops_dsl", "preflight", "--format", "json",
                           "--cache", str(REPO / "tests" / "no-such-cache")], cwd=REPO,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr

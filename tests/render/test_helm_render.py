@@ -1,12 +1,12 @@
 """The standard chart rendered by a real Helm engine (helm-python-sdk), for each example service in
-each environment, and `gitops-dsl render --check`."""
+each environment, and `gitops-dsl manifests --check`."""
 from __future__ import annotations
 
 import pytest
 import yaml
 
 from gitops_dsl.api import compile as compile_platforms
-from gitops_dsl.helmrender import check_rendered, load_crds, render_applications
+from gitops_dsl.charts.manifests import check_rendered, load_crds, render_applications
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, shared
 
 STANDARD = ["plate-admin", "plate-api", "plate-llm", "plate-web", "plate-worker"]
@@ -130,13 +130,13 @@ def test_a_chart_error_names_the_chart_file(tmp_path):
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: broken\nversion: 0.1.0\n")
     (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x.y }\n")
-    result = run_cli("render", "--check", cwd=project)
+    result = run_cli("manifests", "--check", cwd=project)
     assert result.returncode == 1
     assert "templates/cm.yaml" in result.stderr and ":4" in result.stderr
 
 
 def test_render_cli_on_the_example(tmp_path):
-    result = run_cli("render", "--check", "--crds", str(shared("reference", "argo-rollouts-crds")),
+    result = run_cli("manifests", "--check", "--crds", str(shared("reference", "argo-rollouts-crds")),
                      "--env", "prod", "--out", str(tmp_path / "out"), cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "skipped   plate-cache-prod: chart redis 19.6.0" in result.stdout
@@ -179,7 +179,7 @@ def test_a_chart_folder_at_another_revision_is_not_read_from_the_working_tree(tm
     (project / "charts/db/Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 1.0.0\n")
     (project / "charts/db/templates/cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")
-    run = run_cli("render", "--env", "stg", cwd=project)
+    run = run_cli("manifests", "--env", "stg", cwd=project)
     assert run.returncode == 0, run.stderr
     assert ("skipped   db-stg: charts/db at 'v1.2.0' of https://example.com/acme/gitops.git: not "
             "rendered (this working tree is another repository or revision)") in run.stdout

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import MINIMAL, make_project, run_cli
 from tests.test_sealing import CERT
-from gitops_dsl.sealing import seal
+from gitops_dsl.secrets.sealing import seal
 
 SEALED = seal(CERT, b"first-secret-value", namespace="demo-prod", name="api")
 RESEALED = seal(CERT, b"second-secret-value", namespace="demo-prod", name="api")

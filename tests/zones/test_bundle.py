@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gitops_dsl.bundle import BundleError, build, verify
+from gitops_dsl.zones.bundle import BundleError, build, verify
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
 
 
@@ -137,7 +137,7 @@ def good_members():
     ("oversize", "larger than any generated file"),
 ])
 def test_malicious_or_damaged_archives_are_rejected(case, message, monkeypatch):
-    import gitops_dsl.bundle as bundle_module
+    import gitops_dsl.zones.bundle as bundle_module
     members = good_members()
     if case == "absolute":
         members.append(member("/etc/passwd", b"x"))

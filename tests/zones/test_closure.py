@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from gitops_dsl import (Cluster, Environment, GitPath, Image, Platform, Project, Repo, Service,
                         Zone)
 from gitops_dsl.api import compile_platforms, resolved_platforms
-from gitops_dsl.bundle import bundle_files
+from gitops_dsl.zones.bundle import bundle_files
 from gitops_dsl.checks.behaviour import normalize_git_url
 from gitops_dsl.emit.yaml import load
 from tests.helpers import make_project, run_cli

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_dsl.bundle import BundleError, Provenance, build, verify
+from gitops_dsl.zones.bundle import BundleError, Provenance, build, verify
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
 from tests.zones.test_bundle import keys
 
@@ -145,7 +145,7 @@ def test_a_file_and_a_folder_of_one_name_are_refused(tmp_path):
 BOMB = r'''
 import gzip, io, resource, sys, tarfile, zlib
 sys.path.insert(0, sys.argv[1])
-from gitops_dsl.bundle import BundleError, verify
+from gitops_dsl.zones.bundle import BundleError, verify
 
 def bomb(members, size):
     """A gzip'ed tar of `members` files of `size` zero bytes, made in a stream (small in memory)."""
@@ -216,7 +216,7 @@ def test_unpack_puts_everything_back_when_a_write_fails(tmp_path, monkeypatch):
     import os
 
     from gitops_dsl.emit.writer import plan
-    from gitops_dsl.unpack import UnpackError, apply_all_or_nothing
+    from gitops_dsl.zones.unpack import UnpackError, apply_all_or_nothing
     into = tmp_path / "target"
     (into / "gitops").mkdir(parents=True)
     (into / "README.md").write_text("foreign\n")

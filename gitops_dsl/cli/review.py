@@ -4,20 +4,24 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .common import report, run_compile, settings_or_exit
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..review.diff import TreeDiff
 
-def _ok(result) -> None:
+def _ok(result: Result) -> None:
     if not result.ok:
-        _report(result, "text", Path.cwd())
+        report(result, "text", Path.cwd())
         click.echo("compile failed", err=True)
         sys.exit(1)
 
 
-@main.command("diff")
+@click.command("diff")
 @click.option("--against", default="build", show_default=True, metavar="build|GIT_REF",
               help="Compare with the committed output folder, or with the platform at a git revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
@@ -33,14 +37,15 @@ def _ok(result) -> None:
               help="With --tree: the other compiled tree.")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_tree, platforms,
-                 out) -> None:
+def diff_command(against: str, fmt: str, env_name: str | None, zone: str | None, to_env: str | None,
+                 exit_code: bool, tree: str | None, against_tree: str | None, platforms: str | None,
+                 out: str | None) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
-    from .api import renames
-    from .emit.writer import owned_files
-    from .review.diff import diff_environments, diff_trees, format_env_drift
+    from ..api import renames
+    from ..emit.writer import owned_files
+    from ..review.diff import diff_environments, diff_trees, format_env_drift
     if tree:
-        from .review.trees import TreeError, tree_at_ref, tree_files
+        from ..review.trees import TreeError, tree_at_ref, tree_files
         try:
             new = tree_files(Path(tree))
             old = (tree_files(Path(against_tree)) if against_tree else
@@ -52,8 +57,8 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_
         sys.exit(1 if exit_code and not diff.empty else 0)
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
-    settings = _settings(platforms, out)
-    result = _compile(settings)
+    settings = settings_or_exit(platforms, out)
+    result = run_compile(settings)
     _ok(result)
     new = {p: result.files[p] for p in result.files}
     if to_env:
@@ -70,22 +75,22 @@ def diff_command(against, fmt, env_name, zone, to_env, exit_code, tree, against_
     if against == "build":
         old = owned_files(settings.out)
     else:
-        from .review.gitref import GitError, compile_at
+        from ..review.gitref import GitError, compile_at
         try:
             old_result, old, _ = compile_at(against, settings.root, settings.platforms,
                                             severity=settings.severity, allow=settings.allow)
         except GitError as exc:
             raise click.ClickException(f"git: {exc}") from None
         if not old_result.ok:
-            _report(old_result, "text", Path.cwd())
+            report(old_result, "text", Path.cwd())
             raise click.ClickException(f"the platform at {against} does not compile")
     diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
 
 
-def _print_diff(diff, fmt: str) -> None:
-    from .review.diff import format_markdown, format_text
+def _print_diff(diff: TreeDiff, fmt: str) -> None:
+    from ..review.diff import format_markdown, format_text
     if fmt == "json":
         click.echo(json.dumps(diff.as_json(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":
@@ -94,16 +99,16 @@ def _print_diff(diff, fmt: str) -> None:
         click.echo(format_text(diff), nl=False)
 
 
-@main.command("graph")
+@click.command("graph")
 @click.option("--env", "env_name", help="The environment [default: every environment].")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
-def graph_command(env_name, fmt, platforms) -> None:
+def graph_command(env_name: str | None, fmt: str, platforms: str | None) -> None:
     """Services by sync wave with their dependencies (mermaid renders on GitHub)."""
-    from .api import resolved_platforms
-    from .review.graph import dot, mermaid
-    result = _compile(_settings(platforms, None), render_tree=False)
+    from ..api import resolved_platforms
+    from ..review.graph import dot, mermaid
+    result = run_compile(settings_or_exit(platforms, None), render_tree=False)
     _ok(result)
     draw = dot if fmt == "dot" else mermaid
     for resolved in resolved_platforms(result):
@@ -114,20 +119,21 @@ def graph_command(env_name, fmt, platforms) -> None:
             click.echo(draw(resolved, env), nl=False)
 
 
-@main.command("explain")
+@click.command("explain")
 @click.argument("target")
 @click.option("--env", "env_name", help="The environment [default: every one the service runs in].")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def explain_command(target, env_name, fmt, platforms, out) -> None:
+def explain_command(target: str, env_name: str | None, fmt: str, platforms: str | None,
+                    out: str | None) -> None:
     """Where each value of a service comes from (layer and file:line), and the files it makes;
     or, for a path in the output folder, which object produced that file."""
-    from .api import resolved_apps
-    from .review.explain import explain_app
-    settings = _settings(platforms, out)
-    result = _compile(settings)
+    from ..api import resolved_apps
+    from ..review.explain import explain_app
+    settings = settings_or_exit(platforms, out)
+    result = run_compile(settings)
     _ok(result)
     cwd = str(Path.cwd())
     candidate = Path(target)
@@ -177,15 +183,15 @@ def explain_command(target, env_name, fmt, platforms, out) -> None:
             click.echo(f"    {path}")
 
 
-@main.command("ls")
+@click.command("ls")
 @click.argument("what", type=click.Choice(["zones", "environments", "services", "projects"]))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
-def ls_command(what, fmt, platforms) -> None:
+def ls_command(what: str, fmt: str, platforms: str | None) -> None:
     """Names, one per line (for scripts), or JSON with details."""
-    from .api import resolved_platforms
-    result = _compile(_settings(platforms, None), render_tree=False)
+    from ..api import resolved_platforms
+    result = run_compile(settings_or_exit(platforms, None), render_tree=False)
     _ok(result)
     rows = []
     for resolved in resolved_platforms(result):
@@ -211,3 +217,6 @@ def ls_command(what, fmt, platforms) -> None:
     else:
         for row in rows:
             click.echo(row["name"])
+
+
+COMMANDS = [diff_command, graph_command, explain_command, ls_command]

@@ -10,7 +10,7 @@ normalisation (`grafana/k6` is `docker.io/grafana/k6`, `nginx` is `docker.io/lib
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -50,7 +50,7 @@ def normalize_image(reference: str) -> str | None:
     return f"{domain}/{path}"
 
 
-def load_policy(data: Any) -> dict:
+def load_policy(data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -65,7 +65,7 @@ def load_policy(data: Any) -> dict:
     return data
 
 
-def _documents(name: str, content: bytes) -> list:
+def _documents(name: str, content: bytes) -> list[Any]:
     if not name.endswith((".yaml", ".yml", ".json")) or len(content) > _MAX_DOC:
         return []
     try:
@@ -100,12 +100,12 @@ def _chart_repositories(doc: Any) -> Iterator[str]:
                 yield f"{url.rstrip('/')}/{source['chart']}"
 
 
-def _allowed(name: str, allowed) -> bool:
+def _allowed(name: str, allowed: Iterable[str]) -> bool:
     return any(name == a.rstrip("/") or name.startswith(a.rstrip("/") + "/") for a in allowed)
 
 
-def policy_findings(files: Mapping[str, bytes], policy: dict) -> list[str]:
-    from .checks.zones import strings_of
+def policy_findings(files: Mapping[str, bytes], policy: dict[str, Any]) -> list[str]:
+    from ..checks.zones import strings_of
     registries = list(policy.get("allowed_registries") or ())
     hosts = [h.lower().lstrip("*.") for h in policy.get("allowed_hosts") or ()]
     found = []

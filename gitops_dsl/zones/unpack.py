@@ -13,11 +13,14 @@ import datetime
 import errno
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .emit.writer import Plan, _prune_empty_dirs, atomic_write, safe_join
+from ..emit.writer import Plan, _prune_empty_dirs, atomic_write, safe_join
 
+if TYPE_CHECKING:
+    from .bundle import Provenance
 
 class UnpackError(RuntimeError):
     """The checkout was left as it was; the message says why."""
@@ -56,7 +59,7 @@ def last_unpacked(checkout: Path, zone: str) -> Unpacked | None:
     return Unpacked(last[0], int(last[1]), last[2])
 
 
-def downgrade_problem(previous: Unpacked | None, provenance) -> str | None:
+def downgrade_problem(previous: Unpacked | None, provenance: Provenance) -> str | None:
     if previous is None:
         return None
     if provenance.sequence < previous.sequence:
@@ -69,7 +72,7 @@ def downgrade_problem(previous: Unpacked | None, provenance) -> str | None:
     return None
 
 
-def record(checkout: Path, zone: str, provenance, downgrade: str | None) -> None:
+def record(checkout: Path, zone: str, provenance: Provenance, downgrade: str | None) -> None:
     path = checkout / record_name(zone)
     try:
         old = path.read_text("utf-8")
@@ -90,7 +93,7 @@ def apply_all_or_nothing(out: Path, files: dict[str, bytes], the_plan: Plan, *,
     staged: list[tuple[Path, Path]] = []
     backups: dict[Path, bytes | None] = {}
     made_dirs: list[Path] = []
-    real: dict = {}
+    real: dict[str, Any] = {}
     try:
         out.mkdir(parents=True, exist_ok=True)
         targets = [(safe_join(out, rel, real), files[rel]) for rel in the_plan.write]
@@ -132,7 +135,8 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _roll_back(staged, backups, made_dirs) -> None:
+def _roll_back(staged: list[tuple[Path, Path]], backups: dict[Path, bytes | None],
+               made_dirs: list[Path]) -> None:
     for target, old in backups.items():
         try:
             if old is None:

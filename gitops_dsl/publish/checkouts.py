@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import attrs
 
-from .emit.writer import Plan, apply, plan
+from ..emit.writer import Plan, apply, plan
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..resolve import Resolved
 
 class PublishError(ValueError):
     """A target that cannot be published to; the message says why."""
@@ -29,7 +32,7 @@ class Target:
     label: str                # "gitops", "configs", "zone internet", ...
     checkout: Path
     revision: str             # the branch the Applications track: the checkout must be on it
-    files: dict               # repository path -> bytes
+    files: dict[str, Any]               # repository path -> bytes
     manifest: str             # the ownership manifest's name at the checkout's root
 
 
@@ -62,19 +65,19 @@ def check_checkout(target: Target, *, require_clean: bool = True) -> None:
                                "commit, stash or discard them first")
 
 
-def targets(result, resolved, *, gitops: Path | None, configs: Path | None,
+def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None, configs: Path | None,
             zones: Mapping[str, Path], zone_configs: Mapping[str, Path], root: Path) -> list[Target]:
     """What goes where. `gitops`/`configs`: checkouts of the platform's repositories;
     `zones`/`zone_configs`: checkouts of zones' own repositories, by zone name."""
-    from .bundle import bundle_files
-    from .checks.behaviour import normalize_git_url
-    from .render.names import in_repo
+    from ..checks.behaviour import normalize_git_url
+    from ..render.names import in_repo
+    from ..zones.bundle import bundle_files
 
     out: list[Target] = []
     for item in resolved:
         platform = item.platform
         own = normalize_git_url(platform.configs.url) != normalize_git_url(platform.gitops_repo.url)
-        trees = {"gitops": {}, "configs": {}}
+        trees: dict[str, dict[str, str]] = {"gitops": {}, "configs": {}}
         for path in result.files:
             tree = path.partition("/")[0]
             if tree in trees:
@@ -100,7 +103,7 @@ def targets(result, resolved, *, gitops: Path | None, configs: Path | None,
                 raise PublishError(f"zone {name} has no repository of its own: its files go with "
                                    "the platform's gitops repository (--gitops)")
             members = bundle_files(result.files, resolved, name, root)
-            split = {"gitops": {}, "configs": {}}
+            split: dict[str, dict[str, bytes]] = {"gitops": {}, "configs": {}}
             for member, data in members.items():
                 tree, _, rest = member.partition("/")
                 split[tree][rest] = data
@@ -127,7 +130,7 @@ class Planned:
     plan: Plan
 
     @property
-    def changed(self) -> tuple:
+    def changed(self) -> tuple[Any, ...]:
         return tuple(sorted(set(self.plan.write) | set(self.plan.delete)))
 
 

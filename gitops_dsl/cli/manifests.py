@@ -1,4 +1,6 @@
-"""CLI: `gitops-dsl render` - what Argo CD will apply, offline, with a real Helm engine."""
+"""`gitops-dsl manifests`: the Kubernetes manifests Argo CD will apply, rendered offline with a real
+Helm engine (and Kustomize), optionally checked. `render` is kept as a hidden alias: it named this
+command before the pipeline stage `render/` (platform -> Argo CD documents) made the word ambiguous."""
 from __future__ import annotations
 
 import sys
@@ -7,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .charts import chart_cache
+from .common import report, run_compile, settings_or_exit
 
 
-@main.command("render")
+@click.command("manifests")
 @click.option("--env", "env_name", help="Only this environment.")
 @click.option("--service", help="Only this service.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
@@ -21,17 +24,18 @@ from .cli import _compile, _report, _settings, main
 @click.option("--cache", metavar="DIR", help="Chart cache folder (`gitops-dsl charts pull`).")
 @click.option("--strict", is_flag=True, help="An Application that could not be rendered fails too.")
 @click.option("--platforms", "platforms", metavar="DIR")
-def render_command(env_name, service, out_dir, check, crds, cache, strict, platforms) -> None:
+def manifests_command(env_name: str | None, service: str | None, out_dir: str | None, check: bool,
+                      crds: tuple[str, ...], cache: str | None, strict: bool,
+                      platforms: str | None) -> None:
     """Render every Application as Argo CD would (offline: external charts from the chart cache),
     optionally check it."""
-    from .cli_preflight import chart_cache
-    from .emit.yaml import dump
-    from .helmrender import RenderUnavailable, check_rendered, load_crds, render_applications
-    settings = _settings(platforms, None)
+    from ..charts.manifests import RenderUnavailable, check_rendered, load_crds, render_applications
+    from ..emit.yaml import dump
+    settings = settings_or_exit(platforms, None)
     started = time.perf_counter()
-    result = _compile(settings)
+    result = run_compile(settings)
     if not result.ok:
-        _report(result, "text", Path.cwd())
+        report(result, "text", Path.cwd())
         sys.exit(1)
     charts = chart_cache(settings, cache)
     try:
@@ -63,9 +67,21 @@ def render_command(env_name, service, out_dir, check, crds, cache, strict, platf
             folder.mkdir(parents=True, exist_ok=True)
             for _, obj in item.objects:
                 name = f"{obj.get('kind', 'object').lower()}-{obj.get('metadata', {}).get('name', 'x')}"
-                (folder / f"{name}.yaml").write_bytes(dump(obj, f"gitops-dsl render of {item.app}"))
+                (folder / f"{name}.yaml").write_bytes(dump(obj, f"gitops-dsl manifests of {item.app}"))
     seconds = time.perf_counter() - started
     done = sum(1 for r in rendered if not r.skipped and not r.error)
     click.echo(f"{done} rendered, {sum(1 for r in rendered if r.skipped)} skipped, {failed} with "
                f"problems ({seconds:.1f} s)")
     sys.exit(1 if failed else 0)
+
+
+def _render_alias(**options: object) -> None:
+    click.echo("note: `gitops-dsl render` is now `gitops-dsl manifests`", err=True)
+    manifests_command.callback(**options)  # type: ignore[misc]
+
+
+# the former name, hidden: scripts that still call it keep working
+render_alias = click.Command("render", params=manifests_command.params, callback=_render_alias,
+                             hidden=True, help="The former name of `manifests`.")
+
+COMMANDS = [manifests_command, render_alias]

@@ -13,9 +13,13 @@ import hashlib
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import attrs
 import yaml
+
+if TYPE_CHECKING:
+    from ..resolve import App
 
 LOCK_NAME = "charts.lock"
 DEFAULT_CACHE = ".gitops-dsl/charts"
@@ -29,7 +33,7 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 class LockError(ValueError):
     """A malformed lock file; `line` is where, when known."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
 
@@ -107,7 +111,7 @@ def read_lock(path: Path) -> dict[ChartRef, Entry]:
     return entries
 
 
-def _mapping(node) -> dict:
+def _mapping(node: yaml.Node) -> dict[str, Any]:
     if not isinstance(node, yaml.MappingNode):
         raise LockError("expected a mapping", node.start_mark.line + 1)
     out = {}
@@ -118,7 +122,7 @@ def _mapping(node) -> dict:
     return out
 
 
-def lock_text(entries) -> str:
+def lock_text(entries: Iterable[Entry]) -> str:
     data = {"charts": [{"repository": e.ref.repository, "name": e.ref.name,
                         "version": e.ref.version, "digest": e.digest}
                        for e in sorted(entries, key=lambda e: e.ref)]}
@@ -164,7 +168,7 @@ def lookup(ref: ChartRef, lock: dict[ChartRef, Entry], cache: Path) -> Lookup:
 
 def fetch(ref: ChartRef) -> bytes:
     """Download one chart archive with the Helm engine. Raises PullError."""
-    from .helmrender import RenderUnavailable, _engine
+    from .manifests import RenderUnavailable, _engine
     try:
         helm = _engine()
     except RenderUnavailable as exc:
@@ -187,18 +191,18 @@ def fetch(ref: ChartRef) -> bytes:
 
 @attrs.frozen
 class PullReport:
-    entries: tuple            # the new lock's entries
-    fetched: tuple            # ChartRefs downloaded
-    cached: tuple             # ChartRefs already in the cache
-    dropped: tuple            # lock entries no platform uses any more
+    entries: tuple[Any, ...]            # the new lock's entries
+    fetched: tuple[Any, ...]            # ChartRefs downloaded
+    cached: tuple[Any, ...]             # ChartRefs already in the cache
+    dropped: tuple[Any, ...]            # lock entries no platform uses any more
 
 
-def pull(refs, lock: dict[ChartRef, Entry], cache: Path, *, update: bool = False,
-         fetcher=fetch) -> PullReport:
+def pull(refs: Iterable[ChartRef], lock: dict[ChartRef, Entry], cache: Path, *, update: bool = False,
+         fetcher: Callable[[ChartRef], bytes] = fetch) -> PullReport:
     """Fetch what the cache lacks, check it against the lock, write the cache (each archive
     atomically, under its digest). The caller writes the lock. Raises PullError, having written
     no lock and nothing but verified archives."""
-    from .emit.writer import atomic_write
+    from ..emit.writer import atomic_write
     entries, fetched, cached = [], [], []
     for ref in sorted(set(refs)):
         entry = lock.get(ref)
@@ -224,8 +228,8 @@ def pull(refs, lock: dict[ChartRef, Entry], cache: Path, *, update: bool = False
     return PullReport(tuple(entries), tuple(fetched), tuple(cached), dropped)
 
 
-def chart_refs(apps) -> list[ChartRef]:
+def chart_refs(apps: Sequence[App]) -> list[ChartRef]:
     """Every external chart (at its resolved version) that resolved Applications use."""
-    from .model.charts import HelmChart
+    from ..model.charts import HelmChart
     return sorted({ChartRef(a.chart.repo_url, a.chart.chart, a.chart.version) for a in apps
                    if isinstance(a.chart, HelmChart) and a.chart.version})

@@ -15,13 +15,18 @@ import hashlib
 import io
 import re
 import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from zlib import error as zlib_error
-from typing import Mapping
 
 import attrs
 
-from ._version import __version__
-from .emit.writer import ContainmentError, check_path
+from .._version import __version__
+from ..emit.writer import ContainmentError, check_path
+
+if TYPE_CHECKING:
+    from ..model import Zone
+    from ..resolve import App, Resolved
 
 # 2: members are laid out as the zone's repositories (`gitops/<path in the zone's gitops
 # repository>`, `configs/<path in its configs repository>` when that is another repository)
@@ -46,8 +51,8 @@ class Leak:
 def zone_files(files: Mapping[str, bytes], zone: str) -> dict[str, bytes]:
     """The files a zone's Argo CD reads: its apps, roots, projects and bootstrap, and every value
     file, config file and chart those Applications name."""
-    from .review.views import _Index
-    from .emit.yaml import load
+    from ..emit.yaml import load
+    from ..review.views import _Index
 
     chosen = {p: files[p] for p in files
               if p.startswith((f"gitops/argo-apps/{zone}/", f"gitops/bootstrap/{zone}/"))}
@@ -72,12 +77,12 @@ class NotClosed(BundleError):
     """A zone Application reads a path that its bundle cannot carry."""
 
 
-def repository_inputs(apps, root) -> dict[str, set[str]]:
+def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
     """For each chart folder of the gitops repository that a zone's Applications read, every
     repository path it depends on (the refresh-path inputs: Kustomize bases, file:// charts).
     Raises NotClosed for an input that cannot be carried (outside the repository, unreadable)."""
-    from .model.charts import GitPath
-    from .render.inputs import Unlistable, helm_inputs, kustomize_inputs
+    from ..model.charts import GitPath
+    from ..render.inputs import Unlistable, helm_inputs, kustomize_inputs
 
     found: dict[str, set[str]] = {}
     for app in apps:
@@ -97,14 +102,14 @@ def repository_inputs(apps, root) -> dict[str, set[str]]:
     return found
 
 
-def _checkout_files(root, repo_path: str) -> dict[str, bytes]:
+def _checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
     """The files of a folder (or one file) of the checkout, by repository path; links refused."""
     import os
     base = os.path.join(str(root), repo_path)
     if os.path.isfile(base) and not os.path.islink(base):
         with open(base, "rb") as handle:
             return {repo_path: handle.read()}
-    out = {}
+    out: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in (".git",))
         for name in sorted(names):
@@ -117,15 +122,16 @@ def _checkout_files(root, repo_path: str) -> dict[str, bytes]:
     return out
 
 
-def bundle_files(files: Mapping[str, bytes], resolved, zone: str, root) -> dict[str, bytes]:
+def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone: str,
+                 root: Path) -> dict[str, bytes]:
     """The bundle members of a zone: every compiled file its Argo CD reads and every chart
     folder of the repository its Applications read, at the repository paths those Applications
     name: `gitops/<path>` for the zone's gitops repository, `configs/<path>` for its configs
     repository when that is another one. Unpacked into checkouts of those repositories, every
     path the zone's Applications read exists (the bundle is closed)."""
-    from .checks.behaviour import normalize_git_url
-    from .render.names import in_repo
-    from .resolve import platform_in_zone
+    from ..checks.behaviour import normalize_git_url
+    from ..render.names import in_repo
+    from ..resolve import platform_in_zone
 
     out: dict[str, bytes] = {}
     chosen = zone_files(files, zone)
@@ -150,9 +156,9 @@ def bundle_files(files: Mapping[str, bytes], resolved, zone: str, root) -> dict[
     return dict(sorted(out.items()))
 
 
-def scan(files: Mapping[str, bytes], zone) -> list[Leak]:
+def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:
     """Every line of every file that names something the zone denies."""
-    from .checks.zones import leaks
+    from ..checks.zones import leaks
 
     found = []
     for path, data in files.items():
@@ -235,7 +241,7 @@ def build(files: Mapping[str, bytes], zone: str, *, commit: str = "unknown", mti
 class Verified:
     zone: str
     commit: str
-    files: dict
+    files: dict[str, Any]
     signed: bool
     provenance: Provenance = Provenance()
 
@@ -299,7 +305,8 @@ def _members(data: bytes) -> list[tuple[str, bytes]]:
 
 
 def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None = None,
-           policy: dict | None = None, trusted_keys=(), allow_unsigned: bool = False) -> Verified:
+           policy: dict[str, Any] | None = None, trusted_keys: Sequence[bytes] = (),
+           allow_unsigned: bool = False) -> Verified:
     """Check a bundle completely, in memory, failing closed: it must be signed by one of the
     trusted keys (`public_key_pem` counts as one) unless `allow_unsigned`. Raises BundleError
     with every problem found."""
@@ -365,14 +372,14 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
             problems.append(f"{name}: does not match its MANIFEST entry (modified)")
     problems += [f"{name}: listed in MANIFEST but missing" for name in listed if name not in files]
     if policy:
-        from .bundle_policy import policy_findings
+        from .policy import policy_findings
         problems += policy_findings(files, policy)
     if problems:
         raise BundleError("\n".join(problems))
     return Verified(bundle_zone, provenance.commit, files, signature is not None, provenance)
 
 
-def _provenance(head: dict, problems: list) -> Provenance:
+def _provenance(head: dict[str, Any], problems: list[Any]) -> Provenance:
     commit = head.get("source-commit", "unknown")
     if not _COMMIT.match(commit):
         problems.append(f"MANIFEST: source-commit {commit[:60]!r} is not a commit")

@@ -4,17 +4,22 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
-from .cli import _compile, _report, _settings, main
-from .emit.writer import replace_in_place
+from ..emit.writer import replace_in_place
+from .common import compiled_or_exit, report, settings_or_exit
 
+if TYPE_CHECKING:
+    from ..api import PinEdit, VersionEdit
+    from ..workspace.settings import Settings
 
-def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
+def _apply(settings: Settings, edits: Sequence[PinEdit], no_compile: bool,
+           show_diff: bool = False) -> None:
     """Read, edit, check and write the versions file (and compile) as one step under the
     platforms folder's lock: concurrent bumps queue up instead of losing each other's edits."""
-    from .locking import LockTimeout, locked
+    from ..workspace.locking import LockTimeout, locked
     try:
         with locked(settings.platforms, what="the versions file",
                     on_wait=lambda m: click.echo(m, err=True)):
@@ -23,25 +28,25 @@ def _apply(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def checked_edit(settings, edits, refused: str):
+def checked_edit(settings: Settings, edits: Sequence[PinEdit], refused: str) -> VersionEdit:
     """The versions file with `edits`, compiled in memory with it (the environments' policies
     apply); on any problem the diagnostics, `refused`, and exit 1 - nothing written."""
-    from .api import edit_versions
+    from ..api import edit_versions
     try:
         edit = edit_versions(settings.platforms, edits, root=settings.root,
                              severity=settings.severity, allow=settings.allow)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    _report(edit.result, "text", Path.cwd())
+    report(edit.result, "text", Path.cwd())
     if not edit.result.ok:
         click.echo(refused, err=True)
         sys.exit(1)
     return edit
 
 
-def write_edit(settings, edit, no_compile: bool = False) -> None:
+def write_edit(settings: Settings, edit: VersionEdit, no_compile: bool = False) -> None:
     """Write the edited versions file in place, then the compile it was checked with."""
-    from .api import write
+    from ..api import write
     replace_in_place(edit.path, edit.new_text.encode("utf-8"))
     click.echo(f"updated {os.path.relpath(edit.path, Path.cwd())}")
     if no_compile:
@@ -53,22 +58,24 @@ def write_edit(settings, edit, no_compile: bool = False) -> None:
     click.echo(f"compiled: {len(plan.write)} written, {len(plan.delete)} removed")
 
 
-def _apply_locked(settings, edits, no_compile: bool, show_diff: bool = False) -> None:
+def _apply_locked(settings: Settings, edits: Sequence[PinEdit], no_compile: bool,
+                  show_diff: bool = False) -> None:
     edit = checked_edit(settings, edits, "refused: the versions file and the output folder are "
                                          "unchanged")
     if edit.new_text == edit.old_text:
         click.echo("nothing to change: the pins are already set")
         return
     if show_diff:
-        from .emit.writer import owned_files
-        from .review.diff import diff_trees, format_text
+        from ..emit.writer import owned_files
+        from ..review.diff import diff_trees, format_text
         click.echo(format_text(diff_trees(owned_files(settings.out), edit.result.files)), nl=False)
     write_edit(settings, edit, no_compile)
 
 
-def _pin_command(field: str):
-    def command(service, value, env_name, no_compile, platforms, out):
-        _apply(_settings(platforms, out), [(service, field, value, env_name)], no_compile)
+def _pin_command(field: str) -> Callable[..., None]:
+    def command(service: str, value: str, env_name: str | None, no_compile: bool,
+                platforms: str | None, out: str | None) -> None:
+        _apply(settings_or_exit(platforms, out), [(service, field, value, env_name)], no_compile)
     return command
 
 
@@ -80,22 +87,22 @@ _common = [
 ]
 
 
-def _decorate(fn, name: str, value_name: str, help_text: str):
+def _decorate(fn: Callable[..., Any], name: str, value_name: str, help_text: str) -> click.Command:
     for option in reversed(_common):
         fn = option(fn)
     fn = click.argument("value", metavar=value_name)(fn)
     fn = click.argument("service")(fn)
-    return main.command(name, help=help_text)(fn)
+    return click.command(name, help=help_text)(fn)
 
 
-_decorate(_pin_command("image"), "set-image", "TAG_OR_DIGEST",
+set_image_command = _decorate(_pin_command("image"), "set-image", "TAG_OR_DIGEST",
           "Pin a service's image tag (or sha256 digest, or tag@digest) in the versions file, then "
           "compile. A tag a policy of that environment forbids is refused and nothing is written.")
-_decorate(_pin_command("chart"), "set-chart", "VERSION",
+set_chart_command = _decorate(_pin_command("chart"), "set-chart", "VERSION",
           "Pin a service's chart version in the versions file, then compile.")
 
 
-@main.command("promote")
+@click.command("promote")
 @click.argument("service", required=False)
 @click.option("--from", "source", required=True, help="The environment whose pins are copied.")
 @click.option("--to", "target", required=True, help="The environment that gets them.")
@@ -103,16 +110,14 @@ _decorate(_pin_command("chart"), "set-chart", "VERSION",
 @click.option("--no-compile", is_flag=True, help="Edit the versions file only (still checked).")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def promote_command(service, source, target, everything, no_compile, platforms, out) -> None:
+def promote_command(service: str | None, source: str, target: str, everything: bool, no_compile: bool,
+                    platforms: str | None, out: str | None) -> None:
     """Copy the version pins of one environment to another, show what that changes, compile."""
-    from .api import promotion_edits
+    from ..api import promotion_edits
     if bool(service) == everything:
         raise click.UsageError("name a SERVICE or give --all")
-    settings = _settings(platforms, out)
-    result = _compile(settings, render_tree=False)
-    if not result.ok:
-        _report(result, "text", Path.cwd())
-        sys.exit(1)
+    settings = settings_or_exit(platforms, out)
+    result = compiled_or_exit(settings, render_tree=False)
     envs = {e.name for p in result.platforms for e in p.environments}
     for env in (source, target):
         if env not in envs:
@@ -123,15 +128,17 @@ def promote_command(service, source, target, everything, no_compile, platforms, 
     if not edits:
         click.echo(f"nothing to promote: {target} already has the pins of {source}")
         return
-    for s, field, value, env in edits:
-        click.echo(f"{s}: {field} {value} -> {env}")
+    for s, field, value, into in edits:
+        click.echo(f"{s}: {field} {value} -> {into}")
     _apply(settings, edits, no_compile, show_diff=True)
 
 
-@main.command("schema")
+@click.command("schema")
 @click.argument("what", type=click.Choice(["versions"]))
-def schema_command(what) -> None:
+def schema_command(what: str) -> None:
     """Print a JSON schema (the versions file's, for editors and bots)."""
     from importlib import resources
     click.echo((resources.files("gitops_dsl") / "data" / "versions.schema.json").read_text(), nl=False)
 
+
+COMMANDS = [set_image_command, set_chart_command, promote_command, schema_command]

@@ -1,4 +1,4 @@
-"""`gitops-dsl render`: what Argo CD will apply, rendered offline with a real Helm engine
+"""`gitops-dsl manifests`: what Argo CD will apply, rendered offline with a real Helm engine
 (helm-python-sdk, the optional `gitops-dsl[render]` extra), and checked.
 
 Every Application is rendered as Argo CD's repo server would: a Helm chart (the standard chart,
@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 import yaml
 
-from .emit.yaml import load
-from .resolve import deep_merge
+from ..emit.yaml import load
+from ..resolve import deep_merge
 
+if TYPE_CHECKING:
+    from ..review.views import _Index
+    from .lock import ChartRef, Entry
 
 class RenderUnavailable(RuntimeError):
     pass
@@ -31,14 +34,14 @@ class Rendered:
     zone: str
     env: str
     namespace: str
-    objects: tuple = ()       # (template path, object)
+    objects: tuple[Any, ...] = ()       # (template path, object)
     kube_version: str | None = None
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False     # the error is a chart cache entry that does not match the lock
 
 
-def _engine():
+def _engine() -> Any:
     try:
         import helm_python
     except ImportError:
@@ -51,7 +54,7 @@ def _engine():
 class ChartCache:
     """The chart lock's entries and the cache folder holding the locked archives."""
 
-    lock: dict
+    lock: dict[ChartRef, Entry]
     folder: Path
 
 
@@ -60,7 +63,7 @@ class RenderCache:
     folder's files), the merged values and every render option. A second preflight of an
     unchanged platform reads these instead of running the Helm engine."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._charts: dict[str, str] = {}
 
@@ -77,15 +80,16 @@ class RenderCache:
             key = self._charts[str(chart)] = h.hexdigest()
         return key
 
-    def key(self, chart: Path, values: dict, options: dict) -> str:
+    def key(self, chart: Path, values: dict[str, Any], options: dict[str, Any]) -> str:
         import hashlib
         import json
-        from ._version import __version__
+
+        from .._version import __version__
         material = json.dumps([__version__, self.chart_key(chart), values, options],
                               sort_keys=True, default=str)
         return hashlib.sha256(material.encode()).hexdigest()
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str) -> tuple[Any, ...] | None:
         import json
         try:
             data = json.loads((self.folder / f"{key}.json").read_text("utf-8"))
@@ -93,9 +97,10 @@ class RenderCache:
         except (OSError, ValueError, TypeError):
             return None
 
-    def put(self, key: str, objects: tuple) -> None:
+    def put(self, key: str, objects: tuple[Any, ...]) -> None:
         import json
-        from .emit.writer import atomic_write
+
+        from ..emit.writer import atomic_write
         try:
             atomic_write(self.folder / f"{key}.json",
                          json.dumps([list(pair) for pair in objects]).encode("utf-8"))
@@ -104,15 +109,15 @@ class RenderCache:
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
-                        service: str | None = None, checkout=(),
+                        service: str | None = None, checkout: Sequence[tuple[str, str]] = (),
                         charts: ChartCache | None = None,
                         cache: RenderCache | None = None,
-                        documents: Mapping | None = None) -> list[Rendered]:
+                        documents: Mapping[str, Any] | None = None) -> list[Rendered]:
     """Render each Application of a compiled tree. `checkout` lists the (repository URL,
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
-    from .review.views import _Index
+    from ..review.views import _Index
     helm = _engine()
     index = _Index(files)
     out = []
@@ -136,9 +141,10 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     return out
 
 
-def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, checkout,
+def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, bytes], index: _Index,
+                tree: Path, root: Path, checkout: Sequence[tuple[str, str]],
                 charts: ChartCache | None, cache: RenderCache | None = None,
-                documents: Mapping | None = None) -> Rendered:
+                documents: Mapping[str, Any] | None = None) -> Rendered:
     spec = doc["spec"]
     name = doc["metadata"]["name"]
     namespace = spec["destination"].get("namespace", "")
@@ -146,7 +152,7 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
     base = Rendered(name, zone, env, namespace,
                     kube_version=(source.get("helm") or {}).get("kubeVersion"))
     if source.get("chart"):
-        from .chartlock import ChartRef, lookup
+        from .lock import ChartRef, lookup
         ref = ChartRef(source["repoURL"], source["chart"], source["targetRevision"])
         if charts is None:
             return attrs.evolve(base, skipped=f"chart {ref.display()}: not rendered (no chart cache)")
@@ -155,10 +161,11 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
             return attrs.evolve(base, error=found.corrupt, corrupt=True)
         if found.missing:
             return attrs.evolve(base, skipped=found.missing)
+        assert found.path is not None  # neither corrupt nor missing: cached
         chart_dir = found.path
     else:
         path = source.get("path", "")
-        from .checks.behaviour import normalize_git_url
+        from ..checks.behaviour import normalize_git_url
         here = {(normalize_git_url(url), revision) for url, revision in checkout}
         wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
         standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
@@ -176,7 +183,7 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
                 return _render_plain(base, source, chart_dir)
             if not (chart_dir / "Chart.yaml").is_file():
                 return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
-    values: dict = {}
+    values: dict[str, Any] = {}
     helm_options = source.get("helm") or {}
     for value_file in helm_options.get("valueFiles", []):
         target = index.find(value_file)
@@ -190,7 +197,7 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
                "api_versions": helm_options.get("apiVersions")}
     key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
         if cache is not None else None
-    if key is not None:
+    if cache is not None and key is not None:
         hit = cache.get(key)
         if hit is not None:
             return attrs.evolve(base, objects=hit)
@@ -214,12 +221,12 @@ def _render_one(helm, doc, zone, env, files, index, tree: Path, root: Path, chec
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
         return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
-    if key is not None:
+    if cache is not None and key is not None:
         cache.put(key, tuple(objects))
     return attrs.evolve(base, objects=tuple(objects))
 
 
-def _render_plain(base: Rendered, source: dict, folder: Path) -> Rendered:
+def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
     """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
     if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
                                              "Kustomization")):
@@ -253,20 +260,22 @@ def _render_plain(base: Rendered, source: dict, folder: Path) -> Rendered:
     return attrs.evolve(base, objects=tuple(objects))
 
 
-def _render(helm, chart, values: dict, options: dict) -> dict[str, str]:
+def _render(helm: Any, chart: Any, values: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
     """Render with the cluster's capabilities. Chart.render() does not take them yet, but the
     engine's render call does (as helm lint's kube_version does); without them, the public call."""
     options = {k: v for k, v in options.items() if v is not None}
     if "kube_version" not in options and "api_versions" not in options:
-        return chart.render(values=values, **options)
+        rendered: dict[str, str] = chart.render(values=values, **options)
+        return rendered
     import json
 
     from helm_python import _native
-    return json.loads(_native.call_string("helm_render", chart._raw(), json.dumps(values),
-                                          json.dumps(options)))
+    native: dict[str, str] = json.loads(_native.call_string("helm_render", chart._raw(),
+                                                          json.dumps(values), json.dumps(options)))
+    return native
 
 
-def check_rendered(item: Rendered, crds: dict) -> list[str]:
+def check_rendered(item: Rendered, crds: dict[tuple[str, str], Any]) -> list[str]:
     """Schema problems of one rendered Application."""
     problems = []
     for template, obj in item.objects:
@@ -286,7 +295,7 @@ def check_rendered(item: Rendered, crds: dict) -> list[str]:
     return problems
 
 
-def _core_problems(obj, kube_version: str | None) -> list[str]:
+def _core_problems(obj: Any, kube_version: str | None) -> list[str]:
     """Against the bundled schemas of the cluster's Kubernetes version (default 1.31)."""
     try:
         import kubernetes_validate
@@ -302,11 +311,11 @@ def _core_problems(obj, kube_version: str | None) -> list[str]:
     return []
 
 
-def load_crds(folders) -> dict:
+def load_crds(folders: Iterable[str | Path]) -> dict[tuple[str, str], Any]:
     """(apiVersion, kind) -> validator, from CRD files (strict: unknown fields are errors)."""
     import jsonschema
 
-    def close(node):
+    def close(node: Any) -> Any:
         if isinstance(node, dict):
             node = {k: close(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
             if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
@@ -316,7 +325,7 @@ def load_crds(folders) -> dict:
             return [close(v) for v in node]
         return node
 
-    validators = {}
+    validators: dict[tuple[str, str], Any] = {}
     for folder in folders:
         for file in sorted(Path(folder).glob("*.yaml")):
             for doc in yaml.safe_load_all(file.read_text()):

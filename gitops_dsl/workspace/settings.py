@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -27,12 +28,12 @@ class Settings:
     root: Path                 # the folder holding pyproject.toml (or the working directory)
     platforms: Path
     out: Path
-    severity: dict = attrs.field(factory=dict)
-    allow: dict = attrs.field(factory=dict)
+    severity: dict[str, Any] = attrs.field(factory=dict)
+    allow: dict[str, Any] = attrs.field(factory=dict)
     #: where `gitops-dsl charts pull` keeps external chart archives (git-ignored)
     chart_cache: Path | None = None
     #: public keys (PEM files) whose signature a received bundle must carry
-    trusted_keys: tuple = ()
+    trusted_keys: tuple[Any, ...] = ()
 
     @property
     def charts_folder(self) -> Path:
@@ -51,7 +52,7 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def _table(pyproject: Path) -> dict:
+def _table(pyproject: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

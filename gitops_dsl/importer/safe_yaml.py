@@ -17,7 +17,7 @@ class UnsafeYaml(ValueError):
     """A document over the bounds, or not YAML; the message says which."""
 
 
-def _bounded(node) -> None:
+def _bounded(node: yaml.Node) -> None:
     seen = 0
     stack = [(node, 0)]
     while stack:

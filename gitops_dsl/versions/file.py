@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 import yaml
 
-from .diagnostics import Diagnostic, Location, error
+from ..diagnostics import Diagnostic, Location, error
+
+if TYPE_CHECKING:
+    from ..model import Platform
 
 FIELDS = ("image", "chart")
 HEADER = ("# Version pins: image tags (or digests) and chart versions, per service and environment.\n"
@@ -54,10 +57,10 @@ class Versions:
     """Pins by (service, field) and (service, env, field), each with its file:line."""
 
     path: Path | None
-    service_pins: dict = attrs.field(factory=dict)   # (service, field) -> Pin
-    env_pins: dict = attrs.field(factory=dict)       # (service, env, field) -> Pin
-    services: dict = attrs.field(factory=dict)       # service -> Location of its key
-    envs: dict = attrs.field(factory=dict)           # (service, env) -> Location of its key
+    service_pins: dict[tuple[str, str], Pin] = attrs.field(factory=dict)       # (service, field)
+    env_pins: dict[tuple[str, str, str], Pin] = attrs.field(factory=dict)      # (service, env, field)
+    services: dict[str, Location] = attrs.field(factory=dict)       # service -> where its key is
+    envs: dict[tuple[str, str], Location] = attrs.field(factory=dict)  # (service, env) -> its key
 
     def pin(self, service: str, env: str, field: str) -> Pin | None:
         return self.env_pins.get((service, env, field)) or self.service_pins.get((service, field))
@@ -66,7 +69,7 @@ class Versions:
 EMPTY = Versions(None)
 
 
-def _loc(path: Path, node) -> Location:
+def _loc(path: Path, node: yaml.Node) -> Location:
     return Location(str(path), node.start_mark.line + 1)
 
 
@@ -74,7 +77,7 @@ def parse(path: Path, text: str) -> tuple[Versions, list[Diagnostic]]:
     """Read a versions file; every problem is a GD415 diagnostic at its line."""
     problems: list[Diagnostic] = []
 
-    def bad(node, message: str, hint: str = "") -> None:
+    def bad(node: yaml.Node, message: str, hint: str = "") -> None:
         problems.append(error("GD415", message, hint=hint or "the shape is `services: <service>: "
                               "{image, chart, envs: <env>: {image, chart}}` (gitops-dsl schema versions)",
                               location=_loc(path, node) if node is not None else Location(str(path), 1)))
@@ -115,7 +118,8 @@ def parse(path: Path, text: str) -> tuple[Versions, list[Diagnostic]]:
     return versions, problems
 
 
-def _read_entry(path, node, service, env, versions, bad) -> None:
+def _read_entry(path: Path, node: yaml.Node, service: str, env: str | None, versions: Versions,
+                bad: Callable[..., None]) -> None:
     if not isinstance(node, yaml.MappingNode):
         bad(node, f"{service}{'/' + env if env else ''}: expected image:, chart:"
                   + ("" if env else " or envs:"))
@@ -172,7 +176,7 @@ def load_file(path: Path) -> tuple[Versions, list[Diagnostic]]:
 
 
 def format_scalar(value: str) -> str:
-    from .emit.yaml import string_style
+    from ..emit.yaml import string_style
     return f'"{value}"' if string_style(value) is not None or ":" in value or "#" in value else value
 
 
@@ -226,7 +230,7 @@ def _set_pin(text: str, service: str, field: str, value: str, env: str | None) -
         node, depth = child, depth + 1
 
 
-def _last_line(node) -> int:
+def _last_line(node: yaml.Node) -> int:
     """0-based line of the last character of a node's content (comments after it excluded)."""
     if isinstance(node, yaml.MappingNode) and node.value:
         return _last_line(node.value[-1][1])
@@ -251,7 +255,7 @@ def _splice(text: str, at_line: int, new: list[str]) -> str:
     return "".join(lines[:at_line] + new + lines[at_line:])
 
 
-def _insert_into(text: str, mapping, keys: list[str], value: str) -> str:
+def _insert_into(text: str, mapping: yaml.MappingNode, keys: list[str], value: str) -> str:
     """New keys at the end of a non-empty block mapping, at its indentation."""
     if mapping.flow_style:
         raise EditError("a flow mapping ({...}) cannot be edited line by line; edit it by hand")
@@ -259,7 +263,7 @@ def _insert_into(text: str, mapping, keys: list[str], value: str) -> str:
     return _splice(text, _last_line(mapping) + 1, _lines_for(keys, indent, value))
 
 
-def _insert_under(text: str, key, empty, keys: list[str], value: str) -> str:
+def _insert_under(text: str, key: yaml.Node, empty: yaml.Node, keys: list[str], value: str) -> str:
     """New keys under a key whose value is empty (`services:`), one level deeper."""
     lines = text.splitlines(keepends=True)
     row = key.start_mark.line
@@ -269,9 +273,9 @@ def _insert_under(text: str, key, empty, keys: list[str], value: str) -> str:
     return _splice("".join(lines), row + 1, _lines_for(keys, key.start_mark.column + 2, value))
 
 
-def check_references(versions: Versions, platform) -> list[Diagnostic]:
+def check_references(versions: Versions, platform: Platform) -> list[Diagnostic]:
     """GD413: entries for services or environments the platform does not have."""
-    from .checks.references import did_you_mean
+    from ..checks.references import did_you_mean
     services = {s.name: s for s in platform.services}
     envs = {e.name for e in platform.environments}
     found = []

@@ -13,6 +13,10 @@ import base64
 import datetime
 import hashlib
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 SCOPES = ("strict", "namespace-wide", "cluster-wide")
 
@@ -35,7 +39,7 @@ def label(scope: str, namespace: str | None, name: str | None) -> bytes:
     raise SealingError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
 
 
-def load_certificate(pem: bytes, *, now: datetime.datetime | None = None):
+def load_certificate(pem: bytes, *, now: datetime.datetime | None = None) -> x509.Certificate:
     """The first certificate of a PEM file; it must hold an RSA key and not be expired (as
     kubeseal requires)."""
     from cryptography import x509
@@ -54,7 +58,7 @@ def load_certificate(pem: bytes, *, now: datetime.datetime | None = None):
     return cert
 
 
-def fingerprint(cert) -> str:
+def fingerprint(cert: x509.Certificate) -> str:
     """sha256 of the certificate's DER bytes, as `sha256:<hex>`: what Cluster and SealedSecrets
     record to tell which key a value was sealed for."""
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -62,16 +66,19 @@ def fingerprint(cert) -> str:
     return "sha256:" + hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
 
 
-def seal(cert, plaintext: bytes, *, scope: str = "strict", namespace: str | None = None,
+def seal(cert: x509.Certificate, plaintext: bytes, *, scope: str = "strict", namespace: str | None = None,
          name: str | None = None) -> str:
     """One sealed value, exactly as `kubeseal --raw` prints it (without a newline)."""
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     session_key = os.urandom(32)
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
                         label=label(scope, namespace, name))
-    wrapped = cert.public_key().encrypt(session_key, oaep)
+    public_key = cert.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise SealingError("the certificate does not hold an RSA key")
+    wrapped = public_key.encrypt(session_key, oaep)
     payload = AESGCM(session_key).encrypt(b"\x00" * 12, plaintext, None)
     return base64.b64encode(len(wrapped).to_bytes(2, "big") + wrapped + payload).decode("ascii")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from .cli import _compiled, _settings, main
+from .common import compiled_or_exit, settings_or_exit
 
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..review.history import State
+    from ..workspace.settings import Settings
 
-def _target_app(settings, service: str, env: str):
+def _target_app(settings: Settings, service: str, env: str) -> Result:
     """Compile the working tree and make sure the service runs in the environment."""
-    from .api import resolved_apps
-    result = _compiled(settings, "fix it first; nothing written")
+    from ..api import resolved_apps
+    result = compiled_or_exit(settings, "fix it first; nothing written")
     apps = resolved_apps(result)
     if not any(a.service.name == service for a in apps):
         raise click.ClickException(f"no service {service!r}; known: "
@@ -24,8 +29,8 @@ def _target_app(settings, service: str, env: str):
     return result
 
 
-def _states(settings, service: str, env: str):
-    from .review.history import HistoryError, history
+def _states(settings: Settings, service: str, env: str) -> list[State]:
+    from ..review.history import HistoryError, history
     try:
         return history(settings.root, settings.platforms, service, env,
                        severity=settings.severity, allow=settings.allow)
@@ -33,7 +38,7 @@ def _states(settings, service: str, env: str):
         raise click.ClickException(str(exc)) from None
 
 
-def _describe(state) -> str:
+def _describe(state: State) -> str:
     parts = []
     if state.image:
         parts.append(f"image {state.image}")
@@ -42,15 +47,15 @@ def _describe(state) -> str:
     return ", ".join(parts) or state.chart_source
 
 
-@main.command("history")
+@click.command("history")
 @click.argument("service")
 @click.option("--env", "env_name", required=True, help="The environment.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
-def history_command(service, env_name, fmt, platforms) -> None:
+def history_command(service: str, env_name: str, fmt: str, platforms: str | None) -> None:
     """What SERVICE ran in an environment, newest first: commit, date, image, chart version."""
-    settings = _settings(platforms, None)
+    settings = settings_or_exit(platforms, None)
     _target_app(settings, service, env_name)
     states = _states(settings, service, env_name)
     if fmt == "json":
@@ -73,7 +78,7 @@ def history_command(service, env_name, fmt, platforms) -> None:
                    f"{_describe(newer)}{what}  {newer.subject}")
 
 
-@main.command("rollback")
+@click.command("rollback")
 @click.argument("service")
 @click.option("--env", "env_name", required=True, help="The environment to roll back.")
 @click.option("--to", "ref", help="Restore what the service ran at this commit, tag or branch.")
@@ -83,17 +88,24 @@ def history_command(service, env_name, fmt, platforms) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the change; write nothing.")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out) -> None:
+def rollback_command(service: str, env_name: str, ref: str | None, steps: int | None, fmt: str,
+                     dry_run: bool, platforms: str | None, out: str | None) -> None:
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
-    from .cli_versions import checked_edit, write_edit
-    from .emit.writer import owned_files
-    from .review.diff import diff_trees, format_markdown, format_text
-    from .review.history import (HistoryError, check_repository, commits_to_revert, dirty_paths,
-                                 state_at, value_differences)
+    from ..emit.writer import owned_files
+    from ..review.diff import diff_trees, format_markdown, format_text
+    from ..review.history import (
+        HistoryError,
+        check_repository,
+        commits_to_revert,
+        dirty_paths,
+        state_at,
+        value_differences,
+    )
+    from .versions import checked_edit, write_edit
     if ref and steps:
         raise click.ClickException("give --to or --steps, not both")
-    settings = _settings(platforms, out)
+    settings = settings_or_exit(platforms, out)
     try:
         top = check_repository(settings.root)
     except HistoryError as exc:
@@ -147,7 +159,7 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
         click.echo("rollback refused: nothing in the versions file changed since then; revert the "
                    "commit(s) above instead", err=True)
         sys.exit(1)
-    from .locking import LockTimeout, locked
+    from ..workspace.locking import LockTimeout, locked
     try:
         # read, edit, check and write as one step, like set-image (no lost update)
         with locked(settings.platforms, what="the versions file",
@@ -165,3 +177,6 @@ def rollback_command(service, env_name, ref, steps, fmt, dry_run, platforms, out
             write_edit(settings, edit)
     except LockTimeout as exc:
         raise click.ClickException(str(exc)) from None
+
+
+COMMANDS = [history_command, rollback_command]

@@ -4,13 +4,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import _compiled, _settings, main
+from .common import compiled_or_exit, settings_or_exit
 
+if TYPE_CHECKING:
+    from ..publish.checkouts import Target
 
-def _pairs(values, option: str) -> dict[str, Path]:
+def _pairs(values: Any, option: str) -> dict[str, Path]:
     out = {}
     for value in values:
         name, sep, folder = value.partition("=")
@@ -20,7 +23,7 @@ def _pairs(values, option: str) -> dict[str, Path]:
     return out
 
 
-@main.command("publish")
+@click.command("publish")
 @click.option("--gitops", type=click.Path(file_okay=False), help="Checkout of the platform's gitops "
               "repository (when it is not this repository).")
 @click.option("--configs", type=click.Path(file_okay=False), help="Checkout of the platform's configs "
@@ -33,23 +36,25 @@ def _pairs(values, option: str) -> dict[str, Path]:
 @click.option("--message-file", type=click.Path(dir_okay=False),
               help="Also write the commit message to this file.")
 @click.option("--platforms", "platforms", metavar="DIR")
-def publish_command(gitops, configs, zones, zone_configs, check, message_file, platforms) -> None:
+def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, ...],
+                    zone_configs: tuple[str, ...], check: bool, message_file: str | None,
+                    platforms: str | None) -> None:
     """Replace the files gitops-dsl owns in each checkout with the compiled ones (all or
     nothing; other files untouched) and print the commit message to use."""
-    from .api import resolved_platforms
-    from .publish import PublishError, carry_out, commit_message, prepare, targets
-    settings = _settings(platforms, None)
+    from ..api import resolved_platforms
+    from ..publish.checkouts import PublishError, carry_out, commit_message, prepare, targets
+    settings = settings_or_exit(platforms, None)
     if not (gitops or configs or zones or zone_configs):
         raise click.UsageError("name at least one checkout: --gitops, --configs, --zone or "
                                "--zone-configs")
-    result = _compiled(settings, "publish refused; nothing written")
+    result = compiled_or_exit(settings, "publish refused; nothing written")
     try:
         chosen = targets(result, resolved_platforms(result),
                          gitops=Path(gitops) if gitops else None,
                          configs=Path(configs) if configs else None,
                          zones=_pairs(zones, "--zone"), zone_configs=_pairs(zone_configs, "--zone-configs"),
                          root=settings.root)
-        merged: dict = {}
+        merged: dict[tuple[Path, str], Target] = {}
         for target in chosen:
             key = (target.checkout.resolve(), target.manifest)
             if key in merged:
@@ -59,7 +64,7 @@ def publish_command(gitops, configs, zones, zone_configs, check, message_file, p
                 merged[key] = target
         planned = prepare(list(merged.values()), require_clean=not check)
     except Exception as exc:  # noqa: BLE001 - PublishError and BundleError (NotClosed) alike
-        from .bundle import BundleError
+        from ..zones.bundle import BundleError
         if not isinstance(exc, (PublishError, BundleError)):
             raise
         click.echo(f"error: {exc}", err=True)
@@ -94,3 +99,6 @@ def publish_command(gitops, configs, zones, zone_configs, check, message_file, p
     click.echo("commit message:\n" + message, nl=False)
     if message_file:
         Path(message_file).write_text(message)
+
+
+COMMANDS = [publish_command]

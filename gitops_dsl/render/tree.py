@@ -1,7 +1,7 @@
 """The rendered tree: output path -> Document, all in memory. Render builds it, emit writes it."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -16,9 +16,10 @@ class Document:
     """
 
     data: Any
-    format: str = "yaml"
+    format: Literal["yaml", "text", "raw"] = "yaml"
     source: str | None = None
     origin: Any = attrs.field(default=None, eq=False, repr=False)
 
 
-Tree = dict  # dict[str, Document], keys are '/'-separated paths relative to the output folder
+#: output path ('/'-separated, relative to the output folder) -> Document
+Tree = dict[str, Document]

@@ -5,18 +5,21 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .cli import _compile, _report, _settings, main
+from .common import report, run_compile, settings_or_exit
 
+if TYPE_CHECKING:
+    from ..zones.bundle import Verified
 
 def _git(root: Path, *args: str) -> str | None:
     run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
     return run.stdout.strip() if run.returncode == 0 else None
 
 
-@main.command("bundle")
+@click.command("bundle")
 @click.option("--zone", required=True, help="The zone whose trees go into the bundle.")
 @click.option("--out", "target", required=True, type=click.Path(dir_okay=False),
               help="The bundle to write (FILE.tar.gz).")
@@ -27,17 +30,18 @@ def _git(root: Path, *args: str) -> str | None:
 @click.option("--allow-dirty", is_flag=True, help="Bundle a working tree with uncommitted changes "
                                                   "(the MANIFEST says so).")
 @click.option("--platforms", "platforms", metavar="DIR")
-def bundle_command(zone, target, sign_key, force, allow_dirty, platforms) -> None:
+def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, allow_dirty: bool,
+                   platforms: str | None) -> None:
     """A zone's compiled trees as a reproducible bundle, after a leak scan against the zone's
     deny lists (hosts, registries, repositories)."""
-    from .api import resolved_platforms
-    from .bundle import BundleError, bundle_files, build, scan
-    settings = _settings(platforms, None)
+    from ..api import resolved_platforms
+    from ..zones.bundle import BundleError, build, bundle_files, scan
+    settings = settings_or_exit(platforms, None)
     if force:
         import attrs
         settings = attrs.evolve(settings, severity={**settings.severity, "GD601": "warning"})
-    result = _compile(settings)
-    _report(result, "text", Path.cwd())
+    result = run_compile(settings)
+    report(result, "text", Path.cwd())
     if not result.ok:
         sys.exit(1)
     zones = {z.name: z for r in resolved_platforms(result) for z in r.zones}
@@ -65,7 +69,7 @@ def bundle_command(zone, target, sign_key, force, allow_dirty, platforms) -> Non
                    "the bundle holds; commit first (or --allow-dirty, which the MANIFEST records)",
                    err=True)
         sys.exit(1)
-    from .bundle import Provenance
+    from ..zones.bundle import Provenance
     provenance = Provenance(commit, int(_git(settings.root, "rev-list", "--count", "HEAD") or 0),
                             int(_git(settings.root, "log", "-1", "--format=%ct") or 0), dirty)
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
@@ -77,7 +81,7 @@ def bundle_command(zone, target, sign_key, force, allow_dirty, platforms) -> Non
                      private_key_pem=Path(sign_key).read_bytes() if sign_key else None)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    from .emit.writer import atomic_write
+    from ..emit.writer import atomic_write
     path = Path(target)
     atomic_write(path, data)
     click.echo(f"bundled zone {zone}: {len(files)} files, commit {commit[:12]}, "
@@ -85,14 +89,16 @@ def bundle_command(zone, target, sign_key, force, allow_dirty, platforms) -> Non
                f"{'clean' if not leaks else f'{len(leaks)} finding(s) (verify will refuse it)'} -> {path}")
 
 
-def _verified(file, zone, pubkeys, policy, allow_unsigned):
+def _verified(file: str, zone: str | None, pubkeys: tuple[str, ...], policy: str | None,
+              allow_unsigned: bool) -> Verified:
     """Verify a bundle with the receiving repository's trusted keys (and --pubkey), failing
     closed; every problem is printed, never a traceback."""
-    from .bundle import BundleError, verify
-    from .bundle_policy import PolicyError, load_policy
     import yaml
-    settings = _settings(None, None)
-    keys = []
+
+    from ..zones.bundle import BundleError, verify
+    from ..zones.policy import PolicyError, load_policy
+    settings = settings_or_exit(None, None)
+    keys: list[bytes] = []
     for path in [*settings.trusted_keys, *map(Path, pubkeys)]:
         try:
             keys.append(Path(path).read_bytes())
@@ -130,16 +136,17 @@ _options = [
 ]
 
 
-def _with_options(fn):
+def _with_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_options):
         fn = option(fn)
     return fn
 
 
-@main.command("verify")
+@click.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @_with_options
-def verify_command(file, zone, pubkeys, allow_unsigned, policy) -> None:
+def verify_command(file: str, zone: str | None, pubkeys: tuple[str, ...], allow_unsigned: bool,
+                   policy: str | None) -> None:
     """Check a bundle on the receiving side: structure, MANIFEST, signature by a trusted key,
     leak scan, the receiving policy."""
     checked = _verified(file, zone, pubkeys, policy, allow_unsigned)
@@ -149,7 +156,7 @@ def verify_command(file, zone, pubkeys, allow_unsigned, policy) -> None:
                f"{'signature verified' if checked.signed else 'UNSIGNED'}")
 
 
-@main.command("unpack")
+@click.command("unpack")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--into", "into", required=True, type=click.Path(file_okay=False),
               help="The checkout of the zone's gitops repository (its root: the bundle holds the "
@@ -159,12 +166,13 @@ def verify_command(file, zone, pubkeys, allow_unsigned, policy) -> None:
 @click.option("--allow-downgrade", "downgrade", metavar="REASON",
               help="Unpack a bundle older than the last one unpacked here; the reason is recorded.")
 @_with_options
-def unpack_command(file, into, configs_into, downgrade, zone, pubkeys, allow_unsigned, policy) -> None:
+def unpack_command(file: str, into: str, configs_into: str | None, downgrade: str | None,
+                   zone: str | None, pubkeys: tuple[str, ...], allow_unsigned: bool,
+                   policy: str | None) -> None:
     """Verify a bundle, then replace the zone's owned files in the checkouts of its repositories
     (foreign files untouched; all or nothing; never to an older bundle without a reason)."""
-    from .emit.writer import plan
-    from .unpack import (UnpackError, apply_all_or_nothing, downgrade_problem, last_unpacked,
-                         record)
+    from ..emit.writer import plan
+    from ..zones.unpack import UnpackError, apply_all_or_nothing, downgrade_problem, last_unpacked, record
     checked = _verified(file, zone, pubkeys, policy, allow_unsigned)
     trees: dict[str, dict[str, bytes]] = {}
     for name, data in checked.files.items():
@@ -174,9 +182,10 @@ def unpack_command(file, into, configs_into, downgrade, zone, pubkeys, allow_uns
         click.echo(f"{file}: the bundle holds the zone's configs repository too: give "
                    "--configs-into CHECKOUT; nothing written", err=True)
         sys.exit(1)
-    targets = {"gitops": Path(into), "configs": Path(configs_into) if configs_into else None}
+    gitops_checkout = Path(into)
+    targets = {"gitops": gitops_checkout, **({"configs": Path(configs_into)} if configs_into else {})}
     try:
-        previous = last_unpacked(targets["gitops"], checked.zone)
+        previous = last_unpacked(gitops_checkout, checked.zone)
     except UnpackError as exc:
         raise click.ClickException(str(exc)) from None
     problem = downgrade_problem(previous, checked.provenance)
@@ -207,7 +216,7 @@ def unpack_command(file, into, configs_into, downgrade, zone, pubkeys, allow_uns
         if done:
             click.echo(f"warning: the {', '.join(done)} checkout(s) were already updated", err=True)
         sys.exit(1)
-    record(targets["gitops"], checked.zone, checked.provenance, problem and downgrade)
+    record(gitops_checkout, checked.zone, checked.provenance, downgrade if problem else None)
     for tree, the_plan in plans.items():
         for rel in the_plan.hand_edited:
             click.echo(f"{targets[tree] / rel}: warning: hand edit overwritten", err=True)
@@ -217,3 +226,6 @@ def unpack_command(file, into, configs_into, downgrade, zone, pubkeys, allow_uns
     before = f"{previous.commit[:12]} (#{previous.sequence})" if previous else "nothing"
     click.echo(f"source commit {checked.commit[:12]} (#{checked.provenance.sequence}) replaces "
                f"{before}" + (f"; DOWNGRADE: {downgrade}" if problem else ""))
+
+
+COMMANDS = [bundle_command, verify_command, unpack_command]

@@ -6,6 +6,8 @@ from importlib import resources
 from pathlib import Path
 
 SETTINGS = '\n[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n'
+#: pyright finds helper modules of platforms/ (`from _common import ...`) as the loader does
+PYRIGHT = '\n[tool.pyright]\nextraPaths = ["platforms"]\n'
 
 FILES = {
     "platforms/shop.py": "platform.py",
@@ -30,11 +32,12 @@ def scaffold(folder: Path) -> list[tuple[str, str]]:
         done.append((target, "created"))
     pyproject = folder / "pyproject.toml"
     if not pyproject.exists():
-        pyproject.write_text(SETTINGS.lstrip())
+        pyproject.write_text((SETTINGS + PYRIGHT).lstrip())
         done.append(("pyproject.toml", "created"))
     elif "[tool.gitops-dsl]" not in pyproject.read_text():
+        text = pyproject.read_text()
         with open(pyproject, "a") as handle:
-            handle.write(SETTINGS)
+            handle.write(SETTINGS + (PYRIGHT if "[tool.pyright]" not in text else ""))
         done.append(("pyproject.toml", "extended"))
     else:
         done.append(("pyproject.toml", "kept"))

@@ -1,0 +1,4 @@
+"""`python -m gitops_dsl.cli`: the same as the `gitops-dsl` command."""
+from . import main
+
+main()

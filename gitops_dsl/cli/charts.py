@@ -1,0 +1,87 @@
+"""`gitops-dsl charts pull|list`: the committed chart lock and the local chart cache."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .common import compiled_or_exit, settings_or_exit
+
+if TYPE_CHECKING:
+    from ..charts.manifests import ChartCache
+    from ..workspace.settings import Settings
+
+def chart_cache(settings: Settings, cache: str | None) -> ChartCache:
+    """The lock and cache folder as `manifests` and `preflight` use them; a malformed lock is a
+    diagnostic at its line (exit 1), never a traceback."""
+    from ..charts.lock import LockError, lock_path, read_lock
+    from ..charts.manifests import ChartCache
+    path = lock_path(settings.platforms)
+    try:
+        lock = read_lock(path)
+    except LockError as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        click.echo(f"{where}: error[GD708] the chart lock is malformed: {exc}", err=True)
+        click.echo("    hint: do not edit it by hand; `gitops-dsl charts pull` rewrites it", err=True)
+        sys.exit(1)
+    return ChartCache(lock, Path(cache).resolve() if cache else settings.charts_folder)
+
+
+@click.group("charts")
+def charts_group() -> None:
+    """External Helm charts: a committed lock (platforms/charts.lock) and a local cache."""
+
+
+@charts_group.command("pull")
+@click.option("--cache", metavar="DIR", help="Cache folder [default: .gitops-dsl/charts, or "
+                                             "[tool.gitops-dsl] chart_cache].")
+@click.option("--update", is_flag=True, help="Lock what the repositories serve now, even where "
+                                             "it differs from the lock.")
+@click.option("--platforms", "platforms", metavar="DIR")
+def charts_pull(cache: str | None, update: bool, platforms: str | None) -> None:
+    """Fetch every external chart at its pinned version into the cache and write the lock."""
+    from ..api import resolved_apps
+    from ..charts.lock import PullError, chart_refs, lock_path, lock_text, pull
+    from ..emit.writer import atomic_write
+    settings = settings_or_exit(platforms, None)
+    result = compiled_or_exit(settings)
+    charts = chart_cache(settings, cache)
+    refs = chart_refs(resolved_apps(result))
+    try:
+        report = pull(refs, charts.lock, charts.folder, update=update)
+    except PullError as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"charts pull failed: {lock_path(settings.platforms)} left unchanged", err=True)
+        sys.exit(1)
+    for ref in report.fetched:
+        click.echo(f"fetched   {ref.display()}")
+    for ref in report.cached:
+        click.echo(f"cached    {ref.display()}")
+    for ref in report.dropped:
+        click.echo(f"dropped   {ref.display()} (no platform uses it)")
+    path = lock_path(settings.platforms)
+    text = lock_text(report.entries)
+    if not path.exists() or path.read_text("utf-8") != text:
+        atomic_write(path, text.encode("utf-8"))
+    click.echo(f"{len(report.entries)} chart(s) locked in {path}, cached in {charts.folder}")
+
+
+@charts_group.command("list")
+@click.option("--cache", metavar="DIR")
+@click.option("--platforms", "platforms", metavar="DIR")
+def charts_list(cache: str | None, platforms: str | None) -> None:
+    """Every external chart the platforms use, and whether it is locked and cached."""
+    from ..api import resolved_apps
+    from ..charts.lock import chart_refs, lookup
+    settings = settings_or_exit(platforms, None)
+    result = compiled_or_exit(settings)
+    charts = chart_cache(settings, cache)
+    for ref in chart_refs(resolved_apps(result)):
+        found = lookup(ref, charts.lock, charts.folder)
+        state = "cached" if found.path else "CORRUPT" if found.corrupt else "missing"
+        click.echo(f"{state:<8}  {ref.display()}")
+
+
+COMMANDS = [charts_group]

@@ -1,0 +1,84 @@
+"""What every command shares: settings, the guarded compile, how diagnostics are printed."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..diagnostics import Diagnostic
+    from ..workspace.settings import Settings
+
+def settings_or_exit(platforms: str | None, out: str | None) -> Settings:
+    """The project's settings with the command's overrides, or a usage error."""
+    from ..workspace.settings import SettingsError, load_settings
+    try:
+        return load_settings(platforms=platforms, out=out)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def report(result: Result, fmt: str, cwd: Path) -> None:
+    """Print the diagnostics: text (grouped by line, with a count) or JSON."""
+    from ..diagnostics import Severity
+    diagnostics = result.diagnostics
+    if fmt == "json":
+        click.echo(json.dumps([d.as_json(str(cwd)) for d in diagnostics], indent=2))
+        return
+    groups: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for d in diagnostics:
+        where = (d.location.file, d.location.line) if d.location else (None, id(d))
+        groups.setdefault((d.code, d.severity, *where), []).append(d)
+    for items in groups.values():
+        # the same mistake made in a loop (one line, many objects): once, with a count
+        click.echo(items[0].format(str(cwd)), err=True)
+        if len(items) > 1:
+            names = ", ".join(d.subject for d in items[1:6] if d.subject)
+            more = f"{names}{', ...' if len(items) > 6 else ''}"
+            click.echo(f"    ({len(items) - 1} more like it at this line{': ' + more if more else ''})",
+                       err=True)
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+                   err=True)
+
+
+def run_compile(settings: Settings, render_tree: bool = True) -> Result:
+    """A compile in memory; an exception is an internal error (exit 3), never a user error."""
+    from ..api import compile as compile_platforms
+    try:
+        return compile_platforms(settings.platforms, root=settings.root, severity=settings.severity,
+                                 allow=settings.allow, render_tree=render_tree)
+    except Exception as exc:  # noqa: BLE001 - an internal bug: say so, never pose as a user error
+        click.echo(f"gitops-dsl: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in gitops-dsl, not in your platform; please report it with the "
+                   "command you ran (GITOPS_DSL_DEBUG=1 prints the traceback).", err=True)
+        import os
+        if os.environ.get("GITOPS_DSL_DEBUG"):
+            raise
+        sys.exit(3)
+
+
+def compiled_or_exit(settings: Settings, what: str = "nothing written", *,
+                     render_tree: bool = True) -> Result:
+    """A successful compile, or the diagnostics and exit 1."""
+    result = run_compile(settings, render_tree=render_tree)
+    if not result.ok:
+        report(result, "text", Path.cwd())
+        click.echo(f"the platform does not compile: {what}", err=True)
+        sys.exit(1)
+    return result
+
+
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd)) or "."
+    except ValueError:
+        return str(path)

@@ -1,0 +1,196 @@
+"""`gitops-dsl compile`, `validate` and `rules`: the pipeline, all or nothing."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .common import display_path, report, run_compile, settings_or_exit
+
+if TYPE_CHECKING:
+    from ..api import Deletion, Result
+    from ..emit.writer import CheckReport
+    from ..workspace.settings import Settings
+
+@click.command("compile")
+@click.option("--platforms", "platforms", metavar="DIR",
+              help="Folder of platform files [default: platforms/, or [tool.gitops-dsl] platforms].")
+@click.option("--out", metavar="DIR",
+              help="Output folder [default: build/, or [tool.gitops-dsl] out].")
+@click.option("--check", is_flag=True,
+              help="Compile in memory and compare with the output folder; write nothing. "
+                   "Exit 1 when it is not current.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print diagnostics.")
+@click.option("--strict", is_flag=True, help="Warnings fail the compile too.")
+@click.option("--allow-delete", "allow_delete", multiple=True, metavar="NAME",
+              help="Allow deleting this Application (or every Application of this service) of a "
+                   "protected environment. Repeatable.")
+def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str,
+                    strict: bool, allow_delete: tuple[str, ...]) -> None:
+    """Compile platforms/ into the output folder (all or nothing)."""
+    settings = settings_or_exit(platforms, out)
+    cwd = Path.cwd()
+    result = run_compile(settings)
+    report(result, fmt, cwd)
+    if not result.ok or (strict and result.diagnostics):
+        click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
+        sys.exit(1)
+    from ..api import check_tree
+    from ..emit.writer import InterruptedWrite
+    if check:
+        try:
+            check_report = check_tree(result, settings.out)
+        except InterruptedWrite as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        sys.exit(_print_check(check_report, settings.out, cwd))
+    from ..workspace.locking import LockTimeout, locked
+    try:
+        with locked(settings.out, what="the output folder",
+                    on_wait=lambda m: click.echo(m, err=True)):
+            _write_locked(result, settings, cwd, allow_delete)
+    except (LockTimeout, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: tuple[str, ...]) -> None:
+    """The writing half of `compile`, under the output folder's lock."""
+    from ..api import write
+    from ..emit.writer import WriteFailed, recover
+    try:
+        repaired = recover(settings.out) if settings.out.is_dir() else None
+    except OSError as exc:
+        click.echo(f"error: cannot repair {display_path(settings.out, cwd)}: {exc}", err=True)
+        sys.exit(1)
+    if repaired:
+        click.echo(f"{display_path(settings.out, cwd)}: {repaired}", err=True)
+    from ..api import pending_deletions
+    blocked = [d for d in pending_deletions(result, settings.out)
+               if d.protected and d.app not in allow_delete and d.service not in allow_delete]
+    if blocked:
+        for d in blocked:
+            click.echo(f"error: {_deletion_message(d)}", err=True)
+        names = " ".join(f"--allow-delete {d.app}" for d in blocked)
+        click.echo(f"    hint: if that is intended, run again with {names}", err=True)
+        click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
+        sys.exit(1)
+    try:
+        the_plan = write(result, settings.out)
+    except (WriteFailed, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        click.echo("compile failed", err=True)
+        sys.exit(1)
+    if the_plan.conflicts:
+        for rel in the_plan.conflicts:
+            click.echo(f"{display_path(settings.out / rel, cwd)}: error: this file was not written by "
+                       "gitops-dsl and is in the way of a generated file; move it away", err=True)
+        click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
+        sys.exit(1)
+    for rel in the_plan.hand_edited:
+        click.echo(f"{display_path(settings.out / rel, cwd)}: warning: hand edit overwritten "
+                   "(generated files are rebuilt from platforms/)", err=True)
+    for rel in the_plan.kept:
+        click.echo(f"{display_path(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
+                   "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "
+                   "should not name); remove it yourself if it is not yours", err=True)
+    click.echo(f"compiled {len(result.files)} files into {display_path(settings.out, cwd)}: "
+               f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
+               f"{the_plan.unchanged} unchanged")
+
+
+def _deletion_message(d: Deletion) -> str:
+    if d.kind == "zone":
+        return (f"this compile removes zone {d.zone}: its zone Application {d.app} (applied by hand "
+                "from bootstrap/) would fail with 'app path does not exist' and prune nothing. "
+                f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
+                f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
+                "remove the zone")
+    if d.kind == "rename":
+        return (f"this compile renames Application {d.app} of protected environment {d.env} in one "
+                "step: it still has the resources finalizer, so Argo CD deletes its workloads while "
+                "the new Application re-creates them. Compile Service(rename='prepare') first, let "
+                "Argo CD sync it, then rename='complete'")
+    what = "and, with the resources finalizer, its workloads" if d.cascades else \
+        "(its workloads stay: no resources finalizer)"
+    return (f"this compile deletes Application {d.app} of protected environment {d.env} (zone "
+            f"{d.zone}); Argo CD would prune it {what}. A rename is declared with "
+            "Service(previous_names=[...])")
+
+
+@click.command("validate")
+@click.option("--platforms", "platforms", metavar="DIR", help="Folder of platform files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How to print diagnostics.")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def validate_command(platforms: str | None, fmt: str, strict: bool) -> None:
+    """Load, resolve and check platforms/ without rendering or writing anything."""
+    settings = settings_or_exit(platforms, None)
+    result = run_compile(settings, render_tree=False)
+    report(result, fmt, Path.cwd())
+    failed = not result.ok or (strict and result.diagnostics)
+    if fmt == "text" and not failed:
+        click.echo(f"{len(result.platforms)} platform(s) valid"
+                   + (f", {len(result.diagnostics)} warning(s)" if result.diagnostics else ""))
+    sys.exit(1 if failed else 0)
+
+
+@click.command("rules")
+@click.argument("code", required=False)
+@click.option("--platforms", "platforms", metavar="DIR",
+              help="Also list the rules that platform files register.")
+def rules_command(code: str | None, platforms: str | None) -> None:
+    """List every rule, or explain one: `gitops-dsl rules GD201`."""
+    from ..checks import all_rules
+    user_rules = ()
+    settings = settings_or_exit(platforms, None)
+    if settings.platforms.is_dir():
+        from ..load import load
+        user_rules = load(settings.platforms).rules
+    rules = all_rules(user_rules)
+    if code is None:
+        for listed in rules.values():
+            kind = "policy " if listed.opt_in else ("user   " if not listed.builtin else "")
+            click.echo(f"{listed.code}  {listed.severity.value:<7}  {kind}{listed.summary}")
+        return
+    item = rules.get(code.upper())
+    if item is None:
+        raise click.ClickException(f"no rule {code}; `gitops-dsl rules` lists them")
+    click.echo(f"{item.code} ({item.severity.value}{', opt-in policy' if item.opt_in else ''}): "
+               f"{item.summary}\n")
+    if item.explanation:
+        click.echo(item.explanation + "\n")
+    if item.opt_in:
+        click.echo(f"Enable it: Environment(..., policies=[{item.__name__}])\n")
+    if item.bad:
+        click.echo("Bad:\n    " + item.bad.replace("\n", "\n    ") + "\n")
+    if item.good:
+        click.echo("Good:\n    " + item.good.replace("\n", "\n    ") + "\n")
+    click.echo(f'Suppress one finding: allow={{"{item.code}": "reason"}} on the object, or '
+               f'[tool.gitops-dsl.allow] {item.code} = "reason"')
+
+
+def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
+    report = check_report
+    if report.clean:
+        click.echo(f"{display_path(out, cwd)} is current")
+        return 0
+    edited = set(report.hand_edited)
+    for rel in report.missing:
+        click.echo(f"missing:     {display_path(out / rel, cwd)}")
+    for rel, diff in report.changed:
+        label = "hand-edited:" if rel in edited else ("not owned:  " if rel in report.conflicts
+                                                      else "changed:    ")
+        click.echo(f"{label} {display_path(out / rel, cwd)}")
+        click.echo(diff, nl=False)
+    for rel in report.extra:
+        click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
+    if report.manifest_stale and not (report.missing or report.changed or report.extra):
+        click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
+    click.echo(f"{display_path(out, cwd)} is not current: run `gitops-dsl compile`", err=True)
+    return 1
+
+
+COMMANDS = [compile_command, validate_command, rules_command]
