@@ -68,3 +68,22 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below folder with its bytes and mtime (ns)."""
     return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def scaled(examples: int) -> int:
+    """A test's own example count, scaled with the hypothesis profile: the `deep` profile
+    (HYPOTHESIS_PROFILE=deep) runs every property many times longer, these included."""
+    from hypothesis import settings
+    return max(examples, examples * settings.default.max_examples // 60)
+
+
+def need_engine() -> None:
+    """The Helm engine (the `render` extra, which the test extra includes): CI must have it, so a
+    missing one fails there; elsewhere the tests that render skip, saying why."""
+    try:
+        import helm_python  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the Helm engine is missing: pip install -e '.[test]' installs it")
+        pytest.skip("the Helm engine (pip install 'gitops-dsl[render]') is not installed",
+                    allow_module_level=True)

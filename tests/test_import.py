@@ -48,3 +48,48 @@ def test_import_writes_a_platform_that_compiles(tmp_path):
     assert (project / "build/gitops/argo-apps/main/apps/prod/default-apps/plate-web.yaml").is_file()
     again = run_cli("import", str(path), "--out", "platforms/legacy.py", cwd=project)
     assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_an_annotation_that_is_not_imported_is_said(tmp_path):
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "api.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-prod\n"
+        "  namespace: argocd\n  annotations:\n    notifications.argoproj.io/subscribe.on-sync: slack\n"
+        "spec:\n  project: app\n  source:\n    repoURL: https://example.com/acme/charts.git\n"
+        "    targetRevision: main\n    path: charts/api\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: api\n")
+    result = run_cli("import", str(tmp_path / "tree"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "annotation notifications.argoproj.io/subscribe.on-sync not imported" in result.stderr
+
+
+def _tree(tmp_path, source: str):
+    tree = tmp_path / "tree"
+    (tree / "apps").mkdir(parents=True)
+    (tree / "apps" / "web.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+        "  namespace: argocd\nspec:\n  project: app\n  source:\n"
+        "    repoURL: https://example.com/acme/deploy.git\n    targetRevision: main\n"
+        f"{source}  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n")
+    return tree
+
+
+def test_a_chart_folder_without_a_helm_block_is_imported_as_helm_as_argo_cd_detects_it(tmp_path):
+    tree = _tree(tmp_path, "    path: charts/web\n")
+    (tree / "charts/web/templates").mkdir(parents=True)
+    (tree / "charts/web/Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 1.0.0\n")
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    imported = run_cli("import", str(tree), cwd=tmp_path).stdout
+    assert "GitPath('charts/web'" in imported and "tool='helm'" in imported
+    (tree / "charts/web/kustomization.yaml").write_text("resources: []\n")   # Kustomize wins
+    imported = run_cli("import", str(tree), cwd=tmp_path).stdout
+    assert "tool='kustomize'" in imported
+
+
+def test_a_plugin_source_is_reported_never_silently_changed(tmp_path):
+    tree = _tree(tmp_path, "    path: deploy\n    plugin:\n      name: sops\n")
+    (tree / "deploy").mkdir()
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert "config management plugin" in result.stderr
+    assert "web-prod: source type: 'plugin' -> 'directory' (reported)" in result.stdout

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import gitops_dsl.model as model
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.diagnostics import ModelError
-from tests.helpers import MINIMAL, make_project, run_cli, snapshot
+from tests.helpers import MINIMAL, make_project, run_cli, scaled, snapshot
 
 CLASSES = [getattr(model, n) for n in model.__all__
            if isinstance(getattr(model, n), type) and attrs.has(getattr(model, n))
@@ -32,7 +32,7 @@ def init_fields(cls):
     return [f for f in attrs.fields(cls) if f.init and f.name not in ("location", "series")]
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=400)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(400))
 @given(st.sampled_from(CLASSES), st.data())
 def test_constructors_raise_only_model_errors(cls, data):
     fields = init_fields(cls)
@@ -66,7 +66,7 @@ FIELDS = ["values", "config", "namespace", "wave", "depends_on", "environments",
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-          max_examples=60, deadline=None)
+          max_examples=scaled(60), deadline=None)
 @given(field=st.sampled_from(FIELDS), value=values)
 def test_junk_in_a_platform_file_gives_diagnostics_not_crashes(tmp_path_factory, field, value):
     source = MINIMAL.replace('values={"replicaCount": 1},', f"{field}={value!r},") \

@@ -75,3 +75,21 @@ def test_seal_refuses_the_certificate_of_another_cluster(tmp_path):
     out = cli(project, "seal", "--cert", "other.pem", "--service", "api", "--env", "prod",
               "--key", "K", input_text="x")
     assert out.returncode == 1 and "is not the certificate of cluster prod" in out.stderr
+
+
+def test_seal_for_a_service_takes_the_scope_of_its_sealed_secrets(tmp_path):
+    from gitops_dsl.secrets.sealing import seal
+    old = {env: seal(CERT, b"old", scope="namespace-wide", namespace=f"demo-{env}")
+           for env in ("stg", "prod")}
+    project = make_project(tmp_path / "p", MINIMAL.replace(
+        'values={"replicaCount": 1},',
+        f'values={{"replicaCount": 1}}, secrets=SealedSecrets({{"stg": {{"OLD": "{old["stg"]}"}}, '
+        f'"prod": {{"OLD": "{old["prod"]}"}}}}, scope="namespace-wide"),'))
+    (project / "cert.pem").write_bytes(CERT_PEM)
+    out = cli(project, "seal", "--cert", "cert.pem", "--service", "api", "--env", "prod",
+              "--key", "DB_PASSWORD", input_text="s3cret")
+    assert out.returncode == 0, out.stderr
+    assert "(namespace-wide)" in out.stdout.splitlines()[0]
+    value = out.stdout.strip().splitlines()[-1].partition(": ")[2].rstrip(",").strip('"')
+    # bound to the namespace only, as the controller unseals a namespace-wide Secret
+    assert unseal(KEY_PEM, value, "namespace-wide", "demo-prod", "") == b"s3cret"

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_dsl.versions.file import EditError, parse, set_pin
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, make_project, run_cli, scaled
 
 SOURCE = MINIMAL.replace('image=Image("ghcr.io/acme/api", "1.0.0")', 'image=Image("ghcr.io/acme/api")')
 
@@ -104,7 +104,7 @@ def versions_files(draw):
     return bom + newline.join(lines) + newline
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=scaled(200), deadline=None)
 @given(text=versions_files(), service=names, field=st.sampled_from(["image", "chart"]),
        env=st.one_of(st.none(), envs), value=tags)
 def test_an_edit_changes_only_the_intended_pin(text, service, field, env, value):

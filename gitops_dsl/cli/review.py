@@ -13,6 +13,7 @@ from .common import report, run_compile, settings_or_exit
 if TYPE_CHECKING:
     from ..api import Result
     from ..review.diff import TreeDiff
+    from ..review.inputs import InputChange
 
 def _ok(result: Result) -> None:
     if not result.ok:
@@ -22,8 +23,9 @@ def _ok(result: Result) -> None:
 
 
 @click.command("diff")
-@click.option("--against", default="build", show_default=True, metavar="build|GIT_REF",
-              help="Compare with the committed output folder, or with the platform at a git revision.")
+@click.option("--against", metavar="GIT_REF|build",
+              help="Compare with the platform at a git revision [default: the merge base with the "
+                   "default branch, main or master], or with the output folder (build).")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @click.option("--env", "env_name", help="Only this environment.")
@@ -37,7 +39,7 @@ def _ok(result: Result) -> None:
               help="With --tree: the other compiled tree.")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
-def diff_command(against: str, fmt: str, env_name: str | None, zone: str | None, to_env: str | None,
+def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str | None, to_env: str | None,
                  exit_code: bool, tree: str | None, against_tree: str | None, platforms: str | None,
                  out: str | None) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
@@ -49,7 +51,7 @@ def diff_command(against: str, fmt: str, env_name: str | None, zone: str | None,
         try:
             new = tree_files(Path(tree))
             old = (tree_files(Path(against_tree)) if against_tree else
-                   tree_at_ref(Path(tree), "HEAD" if against == "build" else against))
+                   tree_at_ref(Path(tree), "HEAD" if against in (None, "build") else against))
         except TreeError as exc:
             raise click.ClickException(str(exc)) from None
         diff = diff_trees(old, new, env=env_name, zone=zone)
@@ -72,21 +74,47 @@ def diff_command(against: str, fmt: str, env_name: str | None, zone: str | None,
         else:
             click.echo(format_env_drift(drift, env_name, to_env), nl=False)
         sys.exit(1 if exit_code and drift else 0)
-    if against == "build":
-        old = owned_files(settings.out)
-    else:
-        from ..review.gitref import GitError, compile_at
-        try:
-            old_result, old, _ = compile_at(against, settings.root, settings.platforms,
+    from ..review.gitref import GitError, compile_at, default_base
+    base: str | None = None   # the revision chart folders are compared with
+    try:
+        if against == "build":
+            old = owned_files(settings.out)
+            base = "HEAD" if _in_git(settings.root) else None
+        else:
+            base = against or default_base(settings.root)
+            old_result, old, _ = compile_at(base, settings.root, settings.platforms,
                                             severity=settings.severity, allow=settings.allow)
-        except GitError as exc:
-            raise click.ClickException(f"git: {exc}") from None
-        if not old_result.ok:
-            report(old_result, "text", Path.cwd())
-            raise click.ClickException(f"the platform at {against} does not compile")
-    diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone)
+            if not old_result.ok:
+                report(old_result, "text", Path.cwd())
+                raise click.ClickException(f"the platform at {against or base} does not compile")
+        inputs = _chart_folder_changes(result, settings.root, base)
+    except GitError as exc:
+        raise click.ClickException(f"git: {exc}") from None
+    diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone, inputs=inputs)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+def _in_git(root: Path) -> bool:
+    from ..review.gitref import GitError, _git
+    try:
+        _git(root, "rev-parse", "--show-toplevel")
+    except GitError:
+        return False
+    return True
+
+
+def _chart_folder_changes(result: Result, root: Path, base: str | None) -> list[InputChange]:
+    """The repository's chart folders that differ from `base`, with the Applications reading
+    them (nothing to compare with outside git)."""
+    from ..api import resolved_apps
+    from ..review.gitref import files_at
+    from ..review.inputs import chart_inputs, input_changes, working_files
+    inputs = chart_inputs(resolved_apps(result), root)
+    if base is None or not inputs:
+        return []
+    paths = sorted(inputs)
+    return input_changes(inputs, files_at(base, root, paths), working_files(root, paths))
 
 
 def _print_diff(diff: TreeDiff, fmt: str) -> None:

@@ -48,6 +48,43 @@ class App:
     cascade: str
     info: dict[str, Any]
     notes: list[Any]
+    #: how Argo CD renders the source: "helm", "kustomize", "directory" or "plugin"
+    source_type: str = "helm"
+    #: what Argo CD would detect from the folder alone, without an explicit source type (None:
+    #: not a folder of the tree, or a chart from a Helm repository)
+    folder_type: str | None = None
+
+
+#: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
+#: the application folder itself makes it Helm, a kustomization (kustomization.yaml, .yml or
+#: Kustomization; checked after Helm, so it wins) Kustomize, anything else Directory; an explicit
+#: source type in the spec (helm, kustomize, directory, plugin) comes first
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_EXPLICIT = ("helm", "kustomize", "directory", "plugin")
+
+
+def discovered_type(folder: Path) -> str | None:
+    """The type Argo CD's discovery gives a folder of the tree (None when it is not there)."""
+    if not folder.is_dir():
+        return None
+    names = {p.name for p in folder.iterdir() if p.is_file()}
+    found = "directory"
+    if any(name.endswith("Chart.yaml") for name in names):
+        found = "helm"
+    if names & set(_KUSTOMIZATIONS):
+        found = "kustomize"
+    return found
+
+
+def source_type(source: dict[str, Any], folder_type: str | None) -> str:
+    """How Argo CD renders a source: the explicit type, else what it discovers (directory when
+    the folder cannot be seen)."""
+    if source.get("chart"):
+        return "helm"
+    explicit = [key for key in _EXPLICIT if source.get(key) is not None]
+    if explicit:
+        return explicit[0]
+    return folder_type or "directory"
 
 
 def split_name(name: str, namespace: str) -> tuple[str, str | None]:
@@ -115,11 +152,16 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
     return values
 
 
-def _chart(source: dict[str, Any], notes: list[Any]) -> tuple[Any, ...]:
+def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ...]:
     if source.get("chart"):
         return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")))
-    tool = "helm" if source.get("helm") is not None else (
-        "kustomize" if source.get("kustomize") is not None else "directory")
+    if len([key for key in _EXPLICIT if source.get(key) is not None]) > 1:
+        notes.append(f"a rendering source with {' and '.join(k for k in _EXPLICIT if source.get(k) is not None)}: "
+                     "Argo CD refuses more than one source type")
+    if tool == "plugin":
+        notes.append("a config management plugin is not a rendering source gitops-dsl models: "
+                     "imported as a plain directory")
+        tool = "directory"
     if source.get("directory"):
         directory = source["directory"]
         if directory.get("include") or directory.get("exclude") or directory.get("recurse") is False:
@@ -222,9 +264,12 @@ def normalize(found: Found, root: Path) -> App | None:
     if not server:
         notes.append(f"destination.name {destination.get('name')!r} used as the in-cluster server")
         server = "https://kubernetes.default.svc"
+    folder_type = None if main.get("chart") else discovered_type(root / str(main.get("path") or "."))
+    kind = source_type(main, folder_type)
     return App(name=name, file=found.file, env=env or "shared", service=service,
                project=str(spec.get("project") or "default"), server=server, namespace=namespace,
-               wave=wave, chart=_chart(main, notes), values=_values_from(main, root, refs, notes),
+               wave=wave, chart=_chart(main, kind, notes), values=_values_from(main, root, refs, notes),
+               source_type=kind, folder_type=folder_type,
                release_name=(main.get("helm") or {}).get("releaseName"),
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)

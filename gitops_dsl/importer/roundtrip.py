@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import attrs
 
 from ..review.views import AppView, app_views
-from .normalize import App, dns_name
+from .normalize import App, dns_name, source_type
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 # which words in an Application's notes explain a difference in which field
@@ -17,6 +17,7 @@ _REASONS = {
     "values": ("value file", "not imported", "helm."),
     "sync.options": ("sync option",),
     "chart": ("rendering source",),
+    "source type": ("rendering source", "config management plugin"),
     "wave": ("sync-wave",),
     "missing": ("not imported", "duplicates"),
 }
@@ -37,7 +38,7 @@ def _original_fields(app: App) -> dict[str, Any]:
                if not (k == "create_namespace" and v is False)}
     return {
         "destination.cluster": app.server, "destination.namespace": app.namespace,
-        "chart": _chart_identity(app.chart), "wave": app.wave or 0,
+        "chart": _chart_identity(app.chart), "source type": app.source_type, "wave": app.wave or 0,
         "sync.automated": sync["automated"], "sync.prune": sync.get("prune", False),
         "sync.selfHeal": sync.get("self_heal", False), "sync.allowEmpty": sync.get("allow_empty", False),
         "sync.retry": _retry(sync.get("retry")), "sync.options": sorted(options),
@@ -68,7 +69,7 @@ _OPTION_NAMES = {"CreateNamespace": "create_namespace", "PrunePropagationPolicy"
                  "Delete": "delete", "ClientSideApplyMigration": "client_side_apply_migration"}
 
 
-def _compiled_fields(view: AppView, doc: Any) -> dict[str, Any]:
+def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[str, Any]:
     spec = doc["spec"]
     sources = spec["sources"]
     main = sources[0]
@@ -87,7 +88,7 @@ def _compiled_fields(view: AppView, doc: Any) -> dict[str, Any]:
     return {
         "destination.cluster": spec["destination"]["server"],
         "destination.namespace": spec["destination"]["namespace"],
-        "chart": identity, "wave": view.fields["wave"],
+        "chart": identity, "source type": source_type(main, folder_type), "wave": view.fields["wave"],
         "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
         "sync.selfHeal": bool((automated or {}).get("selfHeal")),
         "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
@@ -128,7 +129,10 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
                                   _explained(app, "missing")))
             continue
         original = _original_fields(app)
-        compiled = _compiled_fields(view, load(files[view.path]))
+        # a folder outside the imported tree cannot be discovered: the compiled Application then
+        # relies on it holding what the original said (the imported GitPath's tool)
+        folder = app.folder_type or (app.chart[4] if app.chart[0] == "git" else None)
+        compiled = _compiled_fields(view, load(files[view.path]), folder)
         for name in original:
             a, b = original[name], compiled[name]
             if name == "values":

@@ -336,6 +336,8 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
                 "fight over it (Argo CD's shared-resource warning, endless re-syncs)",
                 "render it in one Application only (change the release name or the values)",
                 service, app.name))
+    from .containers import policy_findings
+    findings.extend(policy_findings(unit))
     return Verdict(unit, tuple(findings), windows)
 
 

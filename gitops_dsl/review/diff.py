@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
+from .inputs import InputChange
 from .views import AppView, app_views
 
 
@@ -52,10 +53,11 @@ class TreeDiff:
     apps: tuple[Any, ...]
     other_files: tuple[Any, ...]        # (path, "added" | "removed" | "changed") outside Applications
     environments: tuple[Any, ...] = ()  # EnvChange
+    inputs: tuple[InputChange, ...] = ()  # chart folders of the repository that changed
 
     @property
     def empty(self) -> bool:
-        return not self.apps and not self.other_files and not self.environments
+        return not self.apps and not self.other_files and not self.environments and not self.inputs
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,9 @@ class TreeDiff:
             "other_files": [{"path": p, "change": how} for p, how in self.other_files],
             "environments": [{"kind": e.kind, "zone": e.zone, "env": e.env, "note": e.note}
                              for e in self.environments],
+            "inputs": [{"path": i.path, "applications": list(i.apps),
+                        "files": [{"path": p, "change": how} for p, how in i.files]}
+                       for i in self.inputs],
         }
 
 
@@ -88,9 +93,11 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[FieldChange
     return tuple(changes)
 
 
-def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: dict[str, Any] | None = None,
-               env: str | None = None, zone: str | None = None) -> TreeDiff:
-    """Compare two trees. `renames` maps a new service name to its previous names."""
+def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
+               renames: dict[str, Any] | None = None, env: str | None = None,
+               zone: str | None = None, inputs: Sequence[InputChange] = ()) -> TreeDiff:
+    """Compare two trees. `renames` maps a new service name to its previous names; `inputs` are
+    the changed chart folders (review/inputs.py), kept for the Applications `env`/`zone` select."""
     old_views, new_views = app_views(old), app_views(new)
     changes: list[AppChange] = []
     matched_old: set[Any] = set()
@@ -144,7 +151,12 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *, renames: d
                 other.append((path, "removed"))
             elif old[path] != new[path]:
                 other.append((path, "changed"))
-    return TreeDiff(tuple(changes), tuple(other), tuple(envs))
+    if env is not None or zone is not None:
+        selected = {v.name for v in new_views.values()
+                    if (env is None or v.env == env) and (zone is None or v.zone == zone)}
+        inputs = [attrs.evolve(i, apps=tuple(a for a in i.apps if a in selected)) for i in inputs]
+        inputs = [i for i in inputs if i.apps]
+    return TreeDiff(tuple(changes), tuple(other), tuple(envs), tuple(inputs))
 
 
 def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:
@@ -280,6 +292,10 @@ def format_text(diff: TreeDiff) -> str:
     if diff.other_files:
         lines.append("other files")
         lines.extend(f"  {how}: {path}" for path, how in diff.other_files)
+    for change in diff.inputs:
+        lines.append(f"chart folder {change.path} changed: what Argo CD renders changes for "
+                     f"{', '.join(change.apps)}")
+        lines.extend(f"  {how}: {path}" for path, how in change.files)
     return "\n".join(lines) + "\n"
 
 
@@ -289,14 +305,18 @@ def format_markdown(diff: TreeDiff) -> str:
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for c in diff.apps:
         counts.setdefault((c.zone, c.env), {k: 0 for k in _ORDER})[c.kind] += 1
-    out = ["### gitops-dsl diff", "",
-           "| zone | environment | removed | renamed | added | changed |",
-           "| --- | --- | --- | --- | --- | --- |"]
+    out = ["### gitops-dsl diff", ""]
+    if counts:
+        out += ["| zone | environment | removed | renamed | added | changed |",
+                "| --- | --- | --- | --- | --- | --- |"]
     for (zone, env), n in sorted(counts.items()):
         gone = f"**{n['removed']}**" if n["removed"] else "0"
         out.append(f"| {zone} | {env} | {gone} | {n['renamed']} | {n['added']} | {n['changed']} |")
     if diff.other_files:
         out.append(f"\n{len(diff.other_files)} other file(s) changed.")
+    for change in diff.inputs:
+        out += ["", f"**Chart folder `{change.path}` changed** ({len(change.files)} file(s)): what "
+                    f"Argo CD renders changes for {', '.join(f'**{a}**' for a in change.apps)}"]
     for e in diff.environments:
         out += ["", f"**Environment {e.env} ({e.zone}) {e.kind}:** {e.note}"]
     removed = [c for c in diff.apps if c.kind == "removed"]
@@ -319,6 +339,10 @@ def format_markdown(diff: TreeDiff) -> str:
             if c.wave[0] is not None and c.wave[1] is not None and c.wave[0] != c.wave[1]:
                 out.append(f"  - wave: {c.wave[0]} → {c.wave[1]}")
             out.extend(f"  - `{_field_line(f)}`" for f in c.fields if f.path != "wave")
+        out += ["", "</details>"]
+    for change in diff.inputs:
+        out += ["", f"<details><summary>chart folder {change.path}</summary>", ""]
+        out += [f"- {how}: `{path}`" for path, how in change.files]
         out += ["", "</details>"]
     if diff.other_files:
         out += ["", "<details><summary>other files</summary>", ""]

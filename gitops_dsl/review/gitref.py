@@ -7,10 +7,11 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from ..api import Result
+
 
 class GitError(RuntimeError):
     pass
@@ -41,3 +42,52 @@ def compile_at(ref: str, root: Path, platforms: Path,
         result = compile_platforms(old_platforms, root=old_root, **settings)
         files = {path: result.files[path] for path in result.files}  # serialize while it exists
     return result, files, commit
+
+
+def default_base(root: Path) -> str:
+    """The merge base of HEAD with the repository's default branch (origin's HEAD, else main or
+    master, remote or local): what a pull request of this branch is compared with."""
+    try:
+        _git(root, "rev-parse", "--show-toplevel")
+    except GitError:
+        raise GitError(f"{root} is not in a git repository: `diff` compares with the merge base of "
+                       "the default branch; give --against build (the output folder) or "
+                       "--against REF") from None
+    candidates = []
+    try:
+        candidates.append(_git(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+                          .decode().strip())
+    except GitError:
+        pass
+    candidates += ["origin/main", "origin/master", "main", "master"]
+    for branch in candidates:
+        try:
+            return _git(root, "merge-base", "HEAD", branch).decode().strip()
+        except GitError:
+            continue
+    raise GitError("no default branch (main or master, or origin's HEAD) to compare with: give "
+                   "--against REF")
+
+
+def files_at(ref: str, root: Path, paths: Sequence[str]) -> dict[str, bytes]:
+    """The files under `paths` (relative to `root`) as of `ref`, by path relative to `root`;
+    paths that did not exist then are simply absent."""
+    if not paths:
+        return {}
+    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+    listed = _git(top, "ls-tree", "-r", "--name-only", "-z", commit, "--",
+                  *(prefix + p for p in paths)).decode().split("\0")
+    wanted = [name for name in listed if name]
+    if not wanted:
+        return {}
+    archive = _git(top, "archive", "--format=tar", commit, "--", *wanted)
+    out: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for info in tar:
+            member = tar.extractfile(info) if info.isfile() else None
+            if member is not None:
+                out[info.name[len(prefix):]] = member.read()
+    return out

@@ -10,7 +10,7 @@ import pytest
 
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.checks import RULES
-from tests.helpers import make_project
+from tests.helpers import make_project, scaled
 
 PRELUDE = '''
 from gitops_dsl import *
@@ -213,10 +213,30 @@ def test_the_fast_schema_validator_agrees_with_jsonschema():
              "env", "x", "autoscaling", "minReplicas", "probes", "liveness", "path", "pullPolicy"]),
             inner, max_size=3)), max_leaves=6)
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=scaled(300), deadline=None)
     @given(st.dictionaries(st.sampled_from(["image", "replicaCount", "port", "service", "autoscaling",
                                             "probes", "env", "config", "blueGreen", "x"]), tree,
                            max_size=4))
     def agree(values):
         assert bool(list(validator.errors(values))) == bool(list(reference.iter_errors(values)))
     agree()
+
+
+# second cases, for the edges a rule's first case does not reach
+EDGES = {
+    # one wave here, two waves there: GD206 too (not only a swapped order)
+    "GD206": '''p = platform(svc("a", wave=one), svc("b", wave=one,  # <-
+             per_env={"prod": Overlay(wave=two)}))''',
+    # a destination on the right server but in another namespace
+    "GD410": '''p = platform(svc("api"), projects=[Project("app", destinations=[  # <-
+             Destination("https://stg.example:6443", "elsewhere"),
+             Destination("https://prod.example:6443", "elsewhere")])])''',
+}
+
+
+@pytest.mark.parametrize("code", sorted(EDGES))
+def test_rule_edge(code, tmp_path):
+    result, (file_name, line) = compile_case(tmp_path, EDGES[code])
+    found = [d for d in result.diagnostics if d.code == code]
+    assert found, [d.format() for d in result.diagnostics]
+    assert found[0].location.line == line, found[0].format()

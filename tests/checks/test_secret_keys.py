@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.review.diff import diff_trees, format_markdown, format_text
 from gitops_dsl.review.explain import explain_app
-from tests.helpers import MINIMAL, make_project
+from tests.helpers import MINIMAL, make_project, scaled
 
 CASES = [
     ('values={"env": {"DB_PASSWORD": "%s"}}', "GD504"),
@@ -81,7 +81,7 @@ def _leaf_keys(tree):
             yield key
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plant=planted(), on_db=st.booleans())
 def test_a_planted_secret_never_appears_in_any_output(tmp_path_factory, plant, on_db):
     marker, tree = plant

@@ -138,3 +138,14 @@ def test_tampered_manifest_cannot_make_us_delete_outside(tmp_path):
         handle.write("0" * 64 + "  " + "1" * 32 + "  ../victim.txt\n")
     write(out, FILES)
     assert victim.read_text() == "keep"
+
+
+def test_a_link_to_a_sibling_whose_name_extends_the_output_folder_is_outside(tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    sibling = tmp_path / "build2"          # "build2" starts with "build": still another folder
+    sibling.mkdir()
+    os.symlink(sibling, out / "gitops")
+    with pytest.raises(ContainmentError):
+        plan(out, FILES)
+    assert list(sibling.iterdir()) == []

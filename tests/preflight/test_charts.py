@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tests.helpers import run_cli, snapshot
+from tests.helpers import need_engine, run_cli, snapshot
 from tests.preflight.helpers import build_chart, crd, helm_repository, manifest, write_project
 
-pytest.importorskip("helm_python", reason="the Helm engine (the render extra) is not installed")
+need_engine()
 
 WIDGET_CRD = crd("acme.io", "Widget")
 SERVICES = '''

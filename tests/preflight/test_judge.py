@@ -3,7 +3,10 @@ right line, naming the rendered resource; a fixed variant passes."""
 from __future__ import annotations
 
 from gitops_dsl.diagnostics import Severity
+from tests.helpers import need_engine
 from tests.preflight.helpers import codes, crd, judged, line_of, manifest, write_project
+
+need_engine()
 
 CONFIG = manifest("v1", "ConfigMap", "settings")
 
@@ -168,3 +171,48 @@ def test_the_plan_walks_waves_in_order_and_shows_the_sync_windows(tmp_path):
         "    late-stg                         ok: 1 resource(s) (ConfigMap 1); sync window deny "
         "'0 18 * * 5' for 62h",
         "2 Application(s): 2 rendered and judged, 0 not; 0 error(s), 0 warning(s)"]
+
+
+DEPLOYMENT = '''apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      initContainers:
+      - name: migrate
+        image: ghcr.io/acme/migrate@sha256:{digest}
+        resources: {{requests: {{cpu: 10m, memory: 16Mi}}, limits: {{memory: 32Mi}}}}
+      containers:
+      - name: web
+        image: {image}
+{resources}'''
+
+
+def test_policies_judge_the_containers_a_chart_really_renders(tmp_path):
+    """A folder of plain manifests: the compile cannot see its images, the render can."""
+    policed = 'stg = Environment("stg", cluster=cluster, zone="z", policies=[pinned_images, resources_required])'
+    services = 'Service("web", project=app, chart=GitPath("k8s/web", tool="directory")),'
+    latest = DEPLOYMENT.format(digest="a" * 64, image="registry.example:5000/acme/web:latest",
+                               resources="")
+    broken = write_project(tmp_path / "a", services, {"k8s/web/deploy.yaml": latest})
+    source = broken / "platforms" / "demo.py"
+    source.write_text(source.read_text().replace('stg = Environment("stg", cluster=cluster, zone="z")',
+                                                 policed))
+    found = {(d.code, d.location.line) for d in errors(judged(broken))}
+    line = line_of(broken, 'Service("web"')
+    assert found == {("GD301", line), ("GD302", line)}
+    messages = " ".join(d.message for d in judged(broken).diagnostics)
+    assert "container web runs registry.example:5000/acme/web:latest" in messages
+    assert "container web has no requests.cpu, requests.memory, limits.memory" in messages
+    pinned = DEPLOYMENT.format(digest="a" * 64, image="registry.example:5000/acme/web:1.4.2",
+                               resources="        resources: {requests: {cpu: 1, memory: 1Gi}, "
+                                         "limits: {memory: 1Gi}}\n")
+    fixed = write_project(tmp_path / "b", services, {"k8s/web/deploy.yaml": pinned})
+    source = fixed / "platforms" / "demo.py"
+    source.write_text(source.read_text().replace('stg = Environment("stg", cluster=cluster, zone="z")',
+                                                 policed))
+    assert codes(judged(fixed)) == []

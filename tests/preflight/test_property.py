@@ -9,7 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import need_engine, scaled
 from tests.preflight.helpers import crd, judged, manifest, write_project
+
+need_engine()
 
 judge_module = importlib.import_module("gitops_dsl.preflight.judge")
 
@@ -59,7 +62,7 @@ def check(tmp_path, services, declared):
             assert kind in spec["defines"] or kind in declared or earlier, (name, kind, services)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(estate=estates())
 def test_a_passing_application_never_uses_a_crd_of_a_later_wave(tmp_path_factory, estate):
     services, declared = estate
@@ -76,7 +79,7 @@ def test_the_property_can_fail(tmp_path_factory, monkeypatch):
         return "earlier" if when == "not-earlier" else when
     monkeypatch.setattr(judge_module, "_before", broken)
 
-    @settings(max_examples=200, deadline=None, database=None,
+    @settings(max_examples=scaled(200), deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(estate=estates())
     def run(estate):

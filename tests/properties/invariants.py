@@ -61,15 +61,18 @@ def reordered(platform, seed: int):
         rnd.shuffle(items)
         return items
 
+    def maps(layer):   # every user map of a layer, keys in the opposite order
+        names = [f for f in ("values", "config", "labels", "annotations", "info")
+                 if hasattr(layer, f)]
+        return attrs.evolve(layer, **{f: _reversed_keys(getattr(layer, f)) for f in names})
+
     services = []
     for service in shuffle(platform.services):
-        per_env = {k: attrs.evolve(service.per_env[k], values=_reversed_keys(service.per_env[k].values),
-                                   config=_reversed_keys(service.per_env[k].config))
-                   for k in reversed(list(service.per_env))}
-        services.append(attrs.evolve(service, values=_reversed_keys(service.values),
-                                     config=_reversed_keys(service.config), per_env=per_env,
+        per_env = {k: maps(service.per_env[k]) for k in reversed(list(service.per_env))}
+        services.append(attrs.evolve(maps(service), per_env=per_env,
                                      depends_on=shuffle(service.depends_on)))
-    return attrs.evolve(platform, services=services, environments=shuffle(platform.environments),
+    return attrs.evolve(maps(platform), services=services,
+                        environments=[maps(e) for e in shuffle(platform.environments)],
                         projects=shuffle(platform.projects), zones=shuffle(platform.zones))
 
 
@@ -91,38 +94,42 @@ def fidelity(result) -> None:
         assert problems(doc) == [], (path, problems(doc))
 
 
-def _out_path(repo_path: str) -> str:
-    tree, rest = repo_path.split("/", 2)[1:] if repo_path.startswith("build/") else ("", repo_path)
-    return f"{tree}/{rest}"
-
-
-def _value_file_out_path(result, value_file: str) -> str:
-    """`$values/<gitops path>/x` -> gitops/x, `$configs/<configs path>/x` -> configs/x: through
-    the platform's Repo paths, whatever they and the configs layout are."""
-    ref, _, repo_path = value_file.partition("/")
+def _out_path(result, url: str, repo_path: str) -> str | None:
+    """The output path of a path in one of the platform's repositories (None: outside them),
+    through the Repo paths, whatever they are."""
     platform = result.platforms[0]
-    tree, prefix = (("gitops", platform.gitops_path) if ref == "$values" else
-                    ("configs", platform.configs_path))
-    assert ref in ("$values", "$configs"), value_file
-    if prefix:
-        assert repo_path.startswith(prefix + "/"), (value_file, prefix)
-        repo_path = repo_path[len(prefix) + 1:]
-    return f"{tree}/{repo_path}"
+    for tree, repo, prefix in (("gitops", platform.gitops_repo, platform.gitops_path),
+                               ("configs", platform.configs, platform.configs_path)):
+        if repo.url != url:
+            continue
+        if not prefix:
+            return f"{tree}/{repo_path}"
+        if repo_path == prefix or repo_path.startswith(prefix + "/"):
+            return f"{tree}/{repo_path[len(prefix) + 1:]}".rstrip("/")
+    return None
+
+
+def _glob(pattern: str, value: str) -> bool:
+    import fnmatch
+    return fnmatch.fnmatchcase(value, pattern)
 
 
 def closure(result) -> None:
     """Invariant 3: every Application under exactly one root, every root under one zone app;
-    every referenced file written; every written file referenced (or a root/overview)."""
+    every value file an Application names is written, through a `$ref` source of that name that
+    points at the repository holding it; its AppProject admits its repositories and destination;
+    its refresh paths cover its inputs; every written file is referenced (or a root/overview)."""
+    platform = result.platforms[0]
     docs = argo_docs(result)
     files = set(result.files)
-    dirs = {}
+    dirs: dict[str, list[str]] = {}
     for path, doc in docs.items():
         if doc["kind"] != "Application":
             continue
-        sources = doc["spec"].get("sources") or [doc["spec"]["source"]]
-        for source in sources:
-            if "path" in source and source["path"].startswith("build/gitops/argo-apps/"):
-                dirs.setdefault(path, []).append(_out_path(source["path"]) + "/")
+        for source in doc["spec"].get("sources") or [doc["spec"]["source"]]:
+            out = _out_path(result, source["repoURL"], source.get("path", "-"))
+            if out and out.startswith("gitops/argo-apps/"):
+                dirs.setdefault(path, []).append(out + "/")
     referenced = set()
     for path, doc in docs.items():
         if "/apps/" in path or "/roots/" in path or "/projects/" in path:
@@ -131,18 +138,41 @@ def closure(result) -> None:
             referenced.add(path)
         if doc["kind"] != "Application" or "/apps/" not in path:
             continue
-        for source in doc["spec"]["sources"]:
+        zone, project_name = path.split("/")[2], path.split("/")[5]
+        sources = doc["spec"]["sources"]
+        refs = {s["ref"]: s for s in sources if "ref" in s}
+        paths = set((doc["metadata"].get("annotations") or {}).get(
+            "argocd.argoproj.io/manifest-generate-paths", "").split(";")) - {""}
+        for source in sources:
             if "ref" in source:
                 assert "path" not in source
             for value_file in (source.get("helm") or {}).get("valueFiles", []):
-                target = _value_file_out_path(result, value_file)
+                name, _, repo_path = value_file.partition("/")
+                assert name.startswith("$") and name[1:] in refs, (path, value_file, sorted(refs))
+                ref = refs[name[1:]]
+                target = _out_path(result, ref["repoURL"], repo_path)
                 assert target in files, (path, value_file)
+                assert target.split("/")[0] == ("gitops" if name == "$values" else "configs")
+                assert ref["targetRevision"] == (platform.gitops_repo if name == "$values"
+                                                 else platform.configs).revision
+                if paths:
+                    assert "/" + repo_path in paths, (path, value_file, paths)
                 referenced.add(target)
-            if source.get("path", "").startswith("build/gitops/charts/"):
-                chart = _out_path(source["path"]) + "/"
-                chart_files = {f for f in files if f.startswith(chart)}
-                assert chart + "Chart.yaml" in chart_files
+            out = _out_path(result, source["repoURL"], source.get("path", "-"))
+            if out and out.startswith("gitops/charts/"):
+                chart_files = {f for f in files if f.startswith(out + "/")}
+                assert out + "/Chart.yaml" in chart_files
+                if paths:
+                    assert "/" + source["path"] in paths, (path, source["path"], paths)
                 referenced |= chart_files
+        # the zone's AppProject admits what the Application reads and where it deploys
+        project = docs[f"gitops/argo-apps/{zone}/projects/{project_name}.yaml"]["spec"]
+        for source in sources:
+            assert any(_glob(r, source["repoURL"]) for r in project["sourceRepos"]), (path, source)
+        destination = doc["spec"]["destination"]
+        assert any(_glob(d.get("server", "*"), destination["server"])
+                   and _glob(d.get("namespace", "*"), destination["namespace"])
+                   for d in project["destinations"]), (path, destination)
     # every folder a root or zone app reads exists whatever it holds (its README placeholder)
     for prefixes in dirs.values():
         for prefix in prefixes:
@@ -159,11 +189,60 @@ def containment(result) -> None:
         assert path == "README.md" or path.startswith(("gitops/", "configs/")), path
 
 
-def idempotence(result, out: Path) -> None:
-    """Invariant 7: compiling twice changes nothing the second time; --check passes after it."""
-    write(result, out)
+def idempotence(platform, out: Path) -> None:
+    """Invariant 7: compiling twice, each time from scratch, changes nothing the second time
+    (output that varies between compiles - a date, an ordering by hash - would); --check passes
+    after it."""
+    first = compiled(platform)
+    write(first, out)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = compiled(platform)
+    # the bytes themselves: the writer skips a file whose inputs are unchanged without reading it
+    assert {p: result.files[p] for p in result.files} == {p: first.files[p] for p in first.files}
     again = write(result, out)
     assert again.write == () and again.delete == ()
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
     assert plan(out, result.files).write == ()
+
+
+def faithful(platform, result) -> None:
+    """Invariant 4c: each Application holds what the user declared, by an independent model of
+    the layering (tests/properties/model.py), field by field, values included."""
+    import yaml
+
+    from tests.properties.model import expected, runs_in
+    apps = {d["metadata"]["name"]: d for p, d in argo_docs(result).items()
+            if "/apps/" in p and d["kind"] == "Application"}
+    wanted = {f"{s.name}-{env}": expected(platform, s, env)
+              for s in platform.services for env in runs_in(platform, s)}
+    assert sorted(apps) == sorted(wanted)
+    for name, want in wanted.items():
+        meta, spec = apps[name]["metadata"], apps[name]["spec"]
+        source = spec["sources"][0]
+        refs = {s["ref"]: s for s in spec["sources"] if "ref" in s}
+        values: dict = {}
+        for value_file in (source.get("helm") or {}).get("valueFiles", []):
+            ref, _, repo_path = value_file.partition("/")
+            out = _out_path(result, refs[ref[1:]]["repoURL"], repo_path)
+            from tests.properties.model import helm_merge
+            values = helm_merge(values, yaml.safe_load(result.files[out]) or {})
+        policy = dict(spec.get("syncPolicy") or {})
+        if "syncOptions" in policy:
+            policy["syncOptions"] = sorted(policy["syncOptions"])
+        annotations = dict(meta.get("annotations") or {})
+        annotations.pop("argocd.argoproj.io/manifest-generate-paths", None)
+        chart = {k: source[k] for k in ("repoURL", "chart", "path", "targetRevision") if k in source}
+        if "releaseName" in (source.get("helm") or {}):
+            chart["releaseName"] = source["helm"]["releaseName"]
+        if "chart" not in want["chart"] and "path" not in want["chart"]:
+            chart.pop("path", None)       # the standard chart's folder: closure checks it
+        got = {
+            "name": meta["name"], "labels": meta.get("labels") or {}, "annotations": annotations,
+            "finalizers": meta.get("finalizers"), "project": spec["project"],
+            "destination": spec["destination"], "syncPolicy": policy,
+            "revisionHistoryLimit": spec.get("revisionHistoryLimit"),
+            "ignoreDifferences": sorted(spec.get("ignoreDifferences") or [], key=repr),
+            "info": sorted(spec.get("info") or [], key=repr), "chart": chart, "values": values,
+        }
+        for field in want:
+            assert got[field] == want[field], (name, field, got[field], want[field])

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from gitops_dsl.model import Platform
 from gitops_dsl.model.convert import structure, unstructure
-from tests.helpers import REPO
+from tests.helpers import REPO, scaled
 from tests.properties.invariants import compiled
 from tests.strategies import platforms
 
@@ -22,7 +22,7 @@ def test_model_unstructured_and_structured_back_is_equal(platform):
     assert structure(data, Platform) == platform
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(platforms(max_services=5))
 def test_hash_seed_does_not_change_a_byte(platform):
     assert compiled(platform).ok

@@ -22,8 +22,15 @@ HUNT = settings(database=None, max_examples=300, deadline=None, phases=[Phase.ge
 
 
 def must_fail(prop, error=AssertionError):
-    with pytest.raises(error):
-        HUNT(prop)()
+    # settings() marks the test it decorates for good: undo that, so the property keeps its own
+    # settings elsewhere and can be hunted again (parametrized bugs)
+    kept = prop._hypothesis_internal_use_settings
+    try:
+        with pytest.raises(error):
+            HUNT(prop)()
+    finally:
+        prop._hypothesis_internal_use_settings = kept
+        prop.__dict__.pop("_hypothesis_internal_settings_applied", None)
 
 
 def test_wave_order_can_fail(monkeypatch):
@@ -83,6 +90,14 @@ def test_idempotence_can_fail(monkeypatch):
     must_fail(props.test_idempotence)
 
 
+def test_idempotence_from_scratch_can_fail(monkeypatch):
+    import itertools
+    original, counter = dialect.header, itertools.count()
+    # a header that differs from one compile to the next (a timestamp would)
+    monkeypatch.setattr(dialect, "header", lambda source: original(source) + f"# {next(counter)}\n")
+    must_fail(props.test_idempotence)
+
+
 def test_minimal_layering_can_fail(monkeypatch):
     original = resolve_module.infer_waves
 
@@ -102,8 +117,48 @@ def test_cycle_detection_can_fail(monkeypatch):
     must_fail(props.test_an_injected_back_edge_is_reported_as_a_cycle)
 
 
+def test_sealed_binding_can_fail(monkeypatch):
+    original = render_values.secrets_values
+
+    def always_strict(app):    # the scope the value was sealed with is lost on the way
+        data = original(app)
+        if "sealedSecret" in data:
+            data["sealedSecret"]["scope"] = "strict"
+        return data
+    monkeypatch.setattr(render_values, "secrets_values", always_strict)
+    from tests.properties import test_secrecy
+    must_fail(test_secrecy.test_sealed_values_reach_the_output_only_as_ciphertext_the_cluster_can_open,
+              Exception)
+
+
 def test_secrecy_can_fail(monkeypatch):
     import gitops_dsl.model.secrets as model_secrets
     from tests.properties import test_secrecy
     monkeypatch.setattr(model_secrets, "is_sealed_ciphertext", lambda text: True)
     must_fail(test_secrecy.test_a_misplaced_plaintext_fails_and_is_never_echoed)
+
+
+@pytest.mark.parametrize("bug", ["layers-reversed", "stateful-ignored", "overlay-labels-lost",
+                                 "zone-values-lost"])
+def test_fidelity_to_the_platform_can_fail(monkeypatch, bug):
+    if bug == "layers-reversed":
+        original = resolve_module._sync_policy
+        monkeypatch.setattr(resolve_module, "_sync_policy", lambda *layers: original(*reversed(layers)))
+    elif bug == "stateful-ignored":
+        original_app = resolve_module._resolve_app
+
+        def not_stateful(platform, service, *args):
+            return original_app(platform, attrs.evolve(service, stateful=False), *args)
+        monkeypatch.setattr(resolve_module, "_resolve_app", not_stateful)
+    elif bug == "overlay-labels-lost":
+        original_app = resolve_module._resolve_app
+
+        def no_overlay_labels(platform, service, env, zone, overlay, *args):
+            overlay = attrs.evolve(overlay, labels={}) if overlay is not None else None
+            return original_app(platform, service, env, zone, overlay, *args)
+        monkeypatch.setattr(resolve_module, "_resolve_app", no_overlay_labels)
+    else:
+        original_values = resolve_module._values
+        monkeypatch.setattr(resolve_module, "_values",
+                            lambda s, o, c, v, e, zone_layer=None: original_values(s, o, c, v, e, None))
+    must_fail(props.test_every_application_is_what_the_user_declared)

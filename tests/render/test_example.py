@@ -12,7 +12,7 @@ import pytest
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.api import write
 from gitops_dsl.emit.yaml import load
-from tests.helpers import REPO, run_cli, shared
+from tests.helpers import REPO, need_engine, run_cli, shared
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +207,7 @@ def test_committed_build_is_current():
 def test_the_example_passes_preflight_naming_each_uncached_chart():
     """No network here: the example's external charts are not cached, so they are named (GD707,
     a warning) and everything that can be rendered is judged without an error."""
-    pytest.importorskip("helm_python", reason="the Helm engine (the render extra) is not installed")
+    need_engine()
     import json
     run = subprocess.run([sys.executable, "-m", "gitops_dsl", "preflight", "--format", "json",
                           "--cache", str(REPO / "tests" / "no-such-cache")], cwd=REPO,

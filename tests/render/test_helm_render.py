@@ -7,7 +7,9 @@ import yaml
 
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.charts.manifests import check_rendered, load_crds, render_applications
-from tests.helpers import MINIMAL, REPO, make_project, run_cli, shared
+from tests.helpers import MINIMAL, REPO, make_project, need_engine, run_cli, shared
+
+need_engine()
 
 STANDARD = ["plate-admin", "plate-api", "plate-llm", "plate-web", "plate-worker"]
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitops_dsl.api import compile as compile_platforms
-from tests.helpers import make_project
+from tests.helpers import make_project, scaled
 
 PLATFORM = '''
 from gitops_dsl import *
@@ -116,7 +116,7 @@ def layouts(draw):
     return folders[0], nested, edges, patches
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=layouts())
 def test_every_file_that_can_change_the_output_is_listed(tmp_path_factory, layout):
     start, nested, edges, patches = layout

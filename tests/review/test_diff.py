@@ -132,3 +132,71 @@ def test_environment_drift(repo):
     assert text == ("stg -> prod\n"
                     "  api\n"
                     "      values.replicaCount: 1 -> 3\n")
+
+
+def test_a_removed_field_is_a_change(repo):
+    change(repo, 'config={"LOG_LEVEL": "info"}', 'config={}')
+    result = run_cli("diff", "--env", "prod", "--exit-code", cwd=repo)
+    assert result.returncode == 1, result.stdout
+    assert "config.LOG_LEVEL" in result.stdout and '"info"' in result.stdout
+
+
+CHARTED = MINIMAL.replace(
+    'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+    'chart=GitPath("charts/db")),')
+
+
+@pytest.fixture
+def charted(tmp_path) -> Path:
+    """A repository whose `db` service is a chart folder of the repository itself."""
+    project = make_project(tmp_path / "repo", CHARTED)
+    chart = project / "charts" / "db"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 1.0.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                                 "  name: db\ndata:\n  r: \"{{ .Values.replicas }}\"\n")
+    git(project, "init", "-q", "-b", "main")
+    assert run_cli("compile", cwd=project).returncode == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "base")
+    return project
+
+
+def test_a_chart_folder_change_names_the_applications_it_affects(charted):
+    (charted / "charts/db/values.yaml").write_text("replicas: 3\n")
+    (charted / "charts/db/templates/extra.yaml").write_text("# new\n")
+    assert run_cli("compile", "--check", cwd=charted).returncode == 0   # no compiled file changes
+    text = run_cli("diff", "--exit-code", cwd=charted)
+    assert text.returncode == 1
+    assert text.stdout == ("chart folder charts/db changed: what Argo CD renders changes for "
+                           "db-prod, db-stg\n"
+                           "  added: charts/db/templates/extra.yaml\n"
+                           "  changed: charts/db/values.yaml\n")
+    md = run_cli("diff", "--format", "markdown", cwd=charted).stdout
+    assert "**Chart folder `charts/db` changed** (2 file(s)): what Argo CD renders changes for " \
+           "**db-prod**, **db-stg**" in md
+    data = json.loads(run_cli("diff", "--format", "json", cwd=charted).stdout)
+    assert data["inputs"] == [{"path": "charts/db", "applications": ["db-prod", "db-stg"], "files": [
+        {"path": "charts/db/templates/extra.yaml", "change": "added"},
+        {"path": "charts/db/values.yaml", "change": "changed"}]}]
+    only_prod = run_cli("diff", "--env", "prod", cwd=charted).stdout
+    assert "for db-prod\n" in only_prod and "db-stg" not in only_prod
+
+
+def test_the_default_base_is_the_merge_base_with_the_default_branch(charted):
+    git(charted, "checkout", "-q", "-b", "feature")
+    change(charted, 'values={"replicaCount": 1},', 'values={"replicaCount": 2},')
+    assert run_cli("compile", cwd=charted).returncode == 0
+    git(charted, "commit", "-q", "-am", "two replicas")
+    # build/ is current and committed: compared with main's merge base, the change still shows
+    assert run_cli("diff", "--against", "build", cwd=charted).stdout == "no changes\n"
+    text = run_cli("diff", "--env", "stg", cwd=charted).stdout
+    assert text == "zone internal, environment stg\n  ~ api-stg\n      values.replicaCount: 1 -> 2\n"
+
+
+def test_diff_outside_git_says_what_to_compare_with(tmp_path):
+    project = make_project(tmp_path / "p")
+    result = run_cli("diff", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "not in a git repository" in result.stderr and "--against build" in result.stderr

@@ -83,12 +83,12 @@ def test_removing_an_environment_shows_the_cascade_and_is_guarded_when_protected
     edit(project, 'zone="internet", protected=True)',
          'zone="internet", protected=True)\ninternet = Zone("internet")')
     edit(project, "projects=[Project(\"app\")],", "projects=[Project(\"app\")], zones=[internet],")
-    diff = run_cli("diff", cwd=project).stdout
+    diff = run_cli("diff", "--against", "build", cwd=project).stdout
     assert ("zone internet, environment prod removed: the zone app prunes the environment's root; "
             "its resources finalizer deletes its 2 Application(s), and 1 of them delete their "
             "workloads (1 keep them: no finalizer)") in diff
     assert "  - api-prod removed (protected environment)" in diff
-    data = json.loads(run_cli("diff", "--format", "json", cwd=project).stdout)
+    data = json.loads(run_cli("diff", "--against", "build", "--format", "json", cwd=project).stdout)
     assert data["environments"][0]["kind"] == "removed"
     before = snapshot(project / "build")
     refused = run_cli("compile", cwd=project)
@@ -127,7 +127,7 @@ def test_a_rename_takes_two_steps_and_keeps_the_workloads(tmp_path):
     assert run_cli("compile", cwd=project).returncode == 0
     edit(project, 'Service("api", project="app"', 'Service("shop-api", previous_names=["api"], project="app"')
     # step 1: the old Application stays, without the resources finalizer
-    diff = run_cli("diff", "--env", "prod", cwd=project).stdout
+    diff = run_cli("diff", "--against", "build", "--env", "prod", cwd=project).stdout
     assert diff == (
         "zone internet, environment prod\n"
         "  ~ api-prod\n"
@@ -145,7 +145,7 @@ def test_a_rename_takes_two_steps_and_keeps_the_workloads(tmp_path):
     assert "step 1 of 2: becomes shop-api-prod" in explain
     # step 2: once Argo CD synced step 1, the new Application replaces the old one
     edit(project, 'previous_names=["api"]', 'previous_names=["api"], rename="complete"')
-    diff = run_cli("diff", "--env", "prod", cwd=project).stdout
+    diff = run_cli("diff", "--against", "build", "--env", "prod", cwd=project).stdout
     assert "  > api-prod renamed to shop-api-prod\n      (step 2 of 2: the old Application has no " \
            "finalizer, so pruning it leaves the workloads" in diff
     step2 = run_cli("compile", cwd=project)   # protected, but nothing is deleted: no --allow-delete
@@ -162,7 +162,7 @@ def test_a_rename_in_one_step_is_refused_in_a_protected_environment(tmp_path):
     assert run_cli("compile", cwd=project).returncode == 0
     edit(project, 'Service("api", project="app"',
          'Service("shop-api", previous_names=["api"], rename="complete", project="app"')
-    md = run_cli("diff", "--format", "markdown", cwd=project).stdout
+    md = run_cli("diff", "--against", "build", "--format", "markdown", cwd=project).stdout
     assert "**Renames that delete workloads:**" in md
     assert "- **api-prod → shop-api-prod**: in one step: the old Application still has" in md
     before = snapshot(project / "build")

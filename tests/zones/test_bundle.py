@@ -217,3 +217,13 @@ def test_receiving_policy(tmp_path):
                                           "from an allowed registry"):
         verify(bundle, policy={"allowed_registries": ["ghcr.io/acme"]}, allow_unsigned=True)
     assert snapshot(tmp_path) == {}
+
+
+@pytest.mark.parametrize(("image", "allowed"), [("evilghcr.io/acme/x", "ghcr.io"),
+                                               ("ghcr.io.evil.example/acme/x", "ghcr.io"),
+                                               ("ghcr.io/acmeevil/x", "ghcr.io/acme")])
+def test_an_allowed_registry_is_matched_by_whole_names_not_by_text(image, allowed):
+    bundle = build({"gitops/values/x/values.yaml": f"---\nimage:\n  repository: {image}\n".encode()},
+                   "edge", commit="abc1234", mtime=0, leaks=[])
+    with pytest.raises(BundleError, match="is not from an allowed registry"):
+        verify(bundle, policy={"allowed_registries": [allowed]}, allow_unsigned=True)

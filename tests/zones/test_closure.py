@@ -14,7 +14,7 @@ from gitops_dsl.api import compile_platforms, resolved_platforms
 from gitops_dsl.zones.bundle import bundle_files
 from gitops_dsl.checks.behaviour import normalize_git_url
 from gitops_dsl.emit.yaml import load
-from tests.helpers import make_project, run_cli
+from tests.helpers import make_project, run_cli, scaled
 
 OUTER = "https://example.com/acme/outer.git"
 OUTER_CONFIGS = "https://example.com/acme/outer-configs.git"
@@ -58,7 +58,7 @@ def split(members: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
 repo_paths = st.sampled_from([None, "", "deploy", "a/b/c"])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gitops_path=repo_paths, configs_path=repo_paths, separate=st.booleans(),
        own_repo=st.booleans(), chart_path=st.sampled_from(["charts/x", "helm/apps/x"]),
        platform_path=repo_paths)

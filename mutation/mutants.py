@@ -1,0 +1,85 @@
+"""The project's mutants: plausible bugs, each a one-place edit of the package. The suite must
+kill every one, and the property tests alone at least two thirds of them (mutation/run.py).
+
+The first eight are the bugs an audit once found surviving the whole suite."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Mutant(NamedTuple):
+    name: str
+    file: str        # relative to gitops_dsl/
+    old: str         # must occur exactly once
+    new: str
+    killers: tuple[str, ...] = ()   # tests expected to kill it (run before the whole suite)
+
+
+MUTANTS = [
+    # --- the survivors of the first audit
+    Mutant("application labels in declaration order", "render/apps.py",
+           "labels=_sorted(labels), annotations=_sorted(annotations)",
+           "labels=labels or None, annotations=_sorted(annotations)"),
+    Mutant("a sibling folder build2/ passes for build/", "emit/writer.py",
+           "if real_parent != real_out and not real_parent.startswith(real_out + os.sep):",
+           "if real_parent != real_out and not real_parent.startswith(real_out):",
+           ("tests/emit/test_writer.py",)),
+    Mutant("seal --service seals a namespace-wide secret as strict", "cli/seal.py",
+           "scope or target.scope", 'scope or "strict"', ("tests/test_seal_cli.py",)),
+    Mutant("GD206 misses services in one wave here and two waves there", "checks/ordering.py",
+           "        if two[low] != two[high]:\n", "        if False:\n", ("tests/checks/test_rules.py",)),
+    Mutant("GD410 ignores the destination namespace", "checks/references.py",
+           'and fnmatch.fnmatchcase(ns, d.namespace.lstrip("!"))', "and True",
+           ("tests/checks/test_rules.py",)),
+    Mutant("diff drops fields that were removed", "review/diff.py",
+           "    changes = []\n    for path in sorted(set(old) | set(new)):",
+           "    changes = []\n    for path in sorted(set(new)):",
+           ("tests/review/test_diff.py",)),
+    Mutant("a registry allow-list admits evilghcr.io for ghcr.io", "zones/policy.py",
+           'name.startswith(a.rstrip("/") + "/")', 'a.rstrip("/") in name',
+           ("tests/zones/test_bundle.py",)),
+    Mutant("import drops annotations without a note", "importer/normalize.py",
+           'notes.append(f"annotation {key} not imported")', "pass", ("tests/test_import.py",)),
+    # --- layering, waves and rendering: what the property tests are for
+    Mutant("environment and service sync layers swapped", "resolve.py",
+           "_sync_policy(platform.sync, env.sync, service.sync,",
+           "_sync_policy(platform.sync, service.sync, env.sync,"),
+    Mutant("revision history default off by one", "resolve.py",
+           "DEFAULT_REVISION_HISTORY_LIMIT = 10", "DEFAULT_REVISION_HISTORY_LIMIT = 11"),
+    Mutant("stateful services keep the cascading finalizer", "resolve.py",
+           "if layer is service and service.stateful:", "if layer is service and False:"),
+    Mutant("{service} left in namespaces", "resolve.py",
+           '"{env}", env.name).replace("{service}", service.name)\n    chart',
+           '"{env}", env.name)\n    chart'),
+    Mutant("an overlay's ignore_differences ignored", "resolve.py",
+           'ignore = _pick(overlay, service, "ignore_differences") or ()',
+           "ignore = service.ignore_differences or ()"),
+    Mutant("Helm values merged one level deep only", "resolve.py",
+           "merged[key] = deep_merge(base[key], value) if key in base else value",
+           "merged[key] = value"),
+    Mutant("an inferred wave two after its dependency", "resolve.py",
+           "number = max(known) + 1 if known else 0", "number = max(known) + 2 if known else 0"),
+    Mutant("per-environment depends_on ignored", "resolve.py",
+           '_pick(overlays[s.name], s, "depends_on")', "s.depends_on"),
+    Mutant("a zone's values ignored", "resolve.py",
+           "zone_layer = service.per_zone.get(zone.name)", "zone_layer = None"),
+    Mutant("user maps written in declaration order", "render/values.py",
+           "canonical(app.values), app))", "app.values, app))"),
+    Mutant("value files in the wrong order", "render/apps.py",
+           "    if app.values:\n        files.append(names.values_file(app.service.name, zone=app.values_zone))\n"
+           "    if app.env_values:\n        files.append(names.values_file(app.service.name, app.env.name))\n",
+           "    if app.env_values:\n        files.append(names.values_file(app.service.name, app.env.name))\n"
+           "    if app.values:\n        files.append(names.values_file(app.service.name, zone=app.values_zone))\n"),
+    Mutant("the $values source named value", "render/apps.py",
+           'sources.append(_ref_source(platform.gitops_repo, "values"))',
+           'sources.append(_ref_source(platform.gitops_repo, "value"))'),
+    Mutant("the configs repository missing from a project", "render/projects.py",
+           "repos.add(platform.gitops_repo.url if f.startswith(names.GITOPS) else platform.configs.url)",
+           "repos.add(platform.gitops_repo.url)"),
+    Mutant("refresh paths without the value files", "render/apps.py",
+           'paths.add("/" + names.in_repo(platform, f))', "pass"),
+    Mutant("a sealed value's scope lost", "render/values.py",
+           '"scope": secrets.scope,', '"scope": "strict",'),
+    Mutant("strings that read as other types left unquoted", "emit/yaml.py",
+           "            style = '\"'\n", "            style = None\n"),
+]
