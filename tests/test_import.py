@@ -93,3 +93,30 @@ def test_a_plugin_source_is_reported_never_silently_changed(tmp_path):
     result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert "config management plugin" in result.stderr
     assert "web-prod: source type: 'plugin' -> 'directory' (reported)" in result.stdout
+
+
+def test_directory_options_are_imported_and_round_trip(tmp_path):
+    tree = _tree(tmp_path, "    path: k8s/web\n    directory:\n      include: '*.yaml'\n"
+                           "      exclude: secret*\n")
+    (tree / "k8s/web").mkdir(parents=True)
+    imported = run_cli("import", str(tree), cwd=tmp_path).stdout
+    # Argo CD reads one level unless recurse: true - and so does the import
+    assert "tool='directory', recurse=False, include='*.yaml', exclude='secret*')" in imported
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert result.returncode == 0 and "0 difference(s)" in result.stdout, result.stdout
+
+
+def test_skip_crds_is_imported_compiled_and_round_trips(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: prom-prod\n"
+        "  namespace: argocd\nspec:\n  project: monitoring\n  source:\n"
+        "    repoURL: https://prometheus-community.github.io/helm-charts\n"
+        "    chart: kube-prometheus-stack\n    targetRevision: 65.1.0\n"
+        "    helm:\n      skipCrds: true\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: monitoring\n")
+    imported = run_cli("import", str(tree), cwd=tmp_path)
+    assert "skip_crds=True)" in imported.stdout and "skipCrds" not in imported.stderr
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert result.returncode == 0 and "0 difference(s)" in result.stdout, result.stdout

@@ -150,3 +150,21 @@ def test_image_tag_and_digest():
 def test_overlay_shares_the_service_fields():
     overlay = Overlay(values={"a": 1}, sync=SyncPolicy(prune=False), wave=3)
     assert overlay.values == {"a": 1} and overlay.wave == 3
+
+
+def test_directory_options_belong_to_plain_manifests():
+    from gitops_dsl import GitPath
+    from gitops_dsl.diagnostics import ModelError
+    assert GitPath("k8s", tool="directory", recurse=False, include="*.yaml").include == "*.yaml"
+    for options in ({"recurse": False}, {"include": "*.yaml"}, {"exclude": "x*"}):
+        with pytest.raises(ModelError, match="options of plain manifests"):
+            GitPath("charts/x", tool="helm", **options)
+
+
+def test_skip_crds_belongs_to_helm_charts():
+    from gitops_dsl import GitPath, HelmChart
+    from gitops_dsl.diagnostics import ModelError
+    assert HelmChart("https://charts.example", "x", "1.0.0", skip_crds=True).skip_crds
+    assert GitPath("charts/x", skip_crds=True).skip_crds
+    with pytest.raises(ModelError, match="skip_crds is an option of Helm charts"):
+        GitPath("k8s", tool="directory", skip_crds=True)

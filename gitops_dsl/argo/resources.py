@@ -35,11 +35,14 @@ class Helm:
     parameters: Optional[tuple[Any, ...]] = None
     kube_version: Optional[str] = None
     api_versions: Optional[tuple[Any, ...]] = None
+    skip_crds: Optional[bool] = None
 
 
 @attrs.frozen
 class Directory:
     recurse: Optional[bool] = None
+    include: Optional[str] = None
+    exclude: Optional[str] = None
 
 
 @attrs.frozen

@@ -226,6 +226,41 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
     return attrs.evolve(base, objects=tuple(objects))
 
 
+def glob_match(pattern: str, path: str) -> bool:
+    """Argo CD's glob on a file's path in the folder (util/glob, gobwas/glob without separators):
+    `*` matches any run of characters, `/` included; `?` one; `[...]` a class (`[!...]` negated);
+    `{a,b}` either."""
+    import re
+    out, depth, i = [], 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        end = pattern.find("]", i + 2) if char == "[" else -1
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "{":
+            depth += 1
+            out.append("(?:")
+        elif char == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif char == "," and depth:
+            out.append("|")
+        elif end > 0:
+            body = pattern[i + 1:end]
+            negated = body.startswith("!")
+            out.append("[" + ("^" if negated else "") + body[negated:].replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    try:
+        return re.fullmatch("".join(out), path) is not None
+    except re.error:
+        return False
+
+
 def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
     """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
     if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
@@ -243,12 +278,17 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
                                             f"{run.stderr.strip()[:500]}")
         texts = [("kustomize", run.stdout)]
     else:
-        # directory sources: *.yaml, *.yml, *.json (reposerver's manifestFile pattern)
-        recurse = bool((source.get("directory") or {}).get("recurse"))
-        pattern = "**/*" if recurse else "*"
-        texts = [(str(p.relative_to(folder)), p.read_text("utf-8"))
+        # directory sources: *.yaml, *.yml, *.json (reposerver's manifestFile pattern), then
+        # exclude and include globs on the path in the folder (getPotentiallyValidManifestFile)
+        directory = source.get("directory") or {}
+        pattern = "**/*" if directory.get("recurse") else "*"
+        include, exclude = directory.get("include"), directory.get("exclude")
+        texts = [(rel, p.read_text("utf-8"))
                  for p in sorted(folder.glob(pattern))
-                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json")]
+                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
+                 for rel in [p.relative_to(folder).as_posix()]
+                 if not (exclude and glob_match(exclude, rel))
+                 and not (include and not glob_match(include, rel))]
     objects = []
     try:
         for name, text in texts:

@@ -39,7 +39,8 @@ class App:
     server: str
     namespace: str
     wave: int | None
-    chart: tuple[Any, ...]              # ("helm", repo, chart, version) | ("git", repo, revision, path, tool)
+    #: ("helm", repo, chart, version) | ("git", repo, revision, path, tool, directory options)
+    chart: tuple[Any, ...]
     values: dict[str, Any]
     release_name: str | None
     sync: dict[str, Any]                # SyncPolicy keyword arguments (options as a dict of SyncOptions fields)
@@ -147,14 +148,17 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
             nested = {part: nested}
         values = deep_merge(values, nested)
         notes.append(f"helm parameter {parameter.get('name')} written as a Helm value")
-    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "parameters", "releaseName"}):
+    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "parameters", "releaseName",
+                                   "skipCrds"}):
         notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
     return values
 
 
 def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ...]:
+    skip = {"skip_crds": True} if (source.get("helm") or {}).get("skipCrds") is True else {}
     if source.get("chart"):
-        return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")))
+        return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")),
+                skip)
     if len([key for key in _EXPLICIT if source.get(key) is not None]) > 1:
         notes.append(f"a rendering source with {' and '.join(k for k in _EXPLICIT if source.get(k) is not None)}: "
                      "Argo CD refuses more than one source type")
@@ -162,15 +166,20 @@ def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ..
         notes.append("a config management plugin is not a rendering source gitops-dsl models: "
                      "imported as a plain directory")
         tool = "directory"
-    if source.get("directory"):
-        directory = source["directory"]
-        if directory.get("include") or directory.get("exclude") or directory.get("recurse") is False:
-            notes.append("directory include/exclude/recurse are not modelled: gitops-dsl reads the "
-                         "folder recursively")
+    options: dict[str, Any] = {}
+    if tool == "directory":
+        directory = source.get("directory") or {}
+        options = {"recurse": directory.get("recurse") is True, "include": directory.get("include"),
+                   "exclude": directory.get("exclude")}   # Argo CD reads one level by default
+        for key in sorted(set(directory) - {"recurse", "include", "exclude"}):
+            notes.append(f"directory.{key} is not modelled: not imported (a rendering source "
+                         "option)")
+    elif tool == "helm":
+        options = skip
     if source.get("kustomize"):
         notes.append("kustomize options are not modelled: not imported")
     return ("git", source.get("repoURL", ""), str(source.get("targetRevision") or "HEAD"),
-            str(source.get("path") or "."), tool)
+            str(source.get("path") or "."), tool, options)
 
 
 def _integer(value: Any, what: str, default: int, notes: list[Any]) -> int:

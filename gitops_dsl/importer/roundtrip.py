@@ -38,13 +38,23 @@ def _original_fields(app: App) -> dict[str, Any]:
                if not (k == "create_namespace" and v is False)}
     return {
         "destination.cluster": app.server, "destination.namespace": app.namespace,
-        "chart": _chart_identity(app.chart), "source type": app.source_type, "wave": app.wave or 0,
+        "chart": _chart_identity(app.chart), "source type": app.source_type,
+        "directory": _options(app.chart) or None if app.chart[0] == "git" and app.chart[4] == "directory"
+        else None,
+        "helm.skipCrds": bool(_options(app.chart).get("skip_crds")),
+        "wave": app.wave or 0,
         "sync.automated": sync["automated"], "sync.prune": sync.get("prune", False),
         "sync.selfHeal": sync.get("self_heal", False), "sync.allowEmpty": sync.get("allow_empty", False),
         "sync.retry": _retry(sync.get("retry")), "sync.options": sorted(options),
         "ignoreDifferences": sorted(repr(sorted(e.items())) for e in app.ignore),
         "values": app.values,
     }
+
+
+def _options(chart: tuple[Any, ...]) -> dict[str, Any]:
+    """The options an imported chart carries (its last element)."""
+    options: dict[str, Any] = chart[-1]
+    return options
 
 
 def _retry(retry: dict[str, Any] | None) -> dict[str, Any]:
@@ -88,7 +98,10 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
     return {
         "destination.cluster": spec["destination"]["server"],
         "destination.namespace": spec["destination"]["namespace"],
-        "chart": identity, "source type": source_type(main, folder_type), "wave": view.fields["wave"],
+        "chart": identity, "source type": source_type(main, folder_type),
+        "directory": _directory(main) if source_type(main, folder_type) == "directory" else None,
+        "helm.skipCrds": (main.get("helm") or {}).get("skipCrds") is True,
+        "wave": view.fields["wave"],
         "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
         "sync.selfHeal": bool((automated or {}).get("selfHeal")),
         "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
@@ -96,6 +109,15 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "ignoreDifferences": sorted(repr(sorted(_snake(e).items())) for e in spec.get("ignoreDifferences") or []),
         "values": values,
     }
+
+
+def _directory(source: dict[str, Any]) -> dict[str, Any] | None:
+    """A directory source's options as Argo CD applies them (recurse defaults to false)."""
+    if source.get("chart"):
+        return None
+    directory = source.get("directory") or {}
+    return {"recurse": directory.get("recurse") is True, "include": directory.get("include"),
+            "exclude": directory.get("exclude")}
 
 
 def _snake(entry: dict[str, Any]) -> dict[str, Any]:

@@ -69,9 +69,11 @@ def _fmt(value: Any, indent: int) -> str:
 def _chart(chart: tuple[Any, ...]) -> str:
     if chart[0] == "helm":
         repo = chart[1].removeprefix("oci://")
-        return f"HelmChart({repo!r}, {chart[2]!r}, {chart[3]!r})"
-    _, repo, revision, path, tool = chart
-    return f"GitPath({path!r}, repo=Repo({repo!r}, {revision!r}), tool={tool!r})"
+        extra = "".join(f", {k}={v!r}" for k, v in chart[4].items())
+        return f"HelmChart({repo!r}, {chart[2]!r}, {chart[3]!r}{extra})"
+    _, repo, revision, path, tool, options = chart
+    extra = "".join(f", {k}={v!r}" for k, v in options.items() if v not in (None, True))
+    return f"GitPath({path!r}, repo=Repo({repo!r}, {revision!r}), tool={tool!r}{extra})"
 
 
 def _sync(sync: dict[str, Any]) -> str:

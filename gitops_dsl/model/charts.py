@@ -51,6 +51,8 @@ class HelmChart:
     #: one exact release (ranges and `latest` are refused: GD406); `None` takes it from the versions
     #: file
     version: str | None = attrs.field(default=None, validator=_version)
+    #: leave the chart's `crds/` out (`helm.skipCrds`): for CRDs another Application installs
+    skip_crds: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
 
@@ -88,10 +90,28 @@ class GitPath:
     #: branch, tag or commit; `None` is the repository's revision
     revision: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
     #: how Argo CD reads the folder: a Helm chart, a Kustomize folder, or plain manifests
-    #: (recursive)
     tool: Tool = attrs.field(default="helm", kw_only=True, validator=one_of(*get_args(Tool)))
+    #: plain manifests only: read the subfolders too (`directory.recurse`; Argo CD's own default
+    #: is False, gitops-dsl's True)
+    recurse: bool = attrs.field(default=True, kw_only=True, validator=instance_of(bool))
+    #: plain manifests only: read just the files whose path in the folder matches this glob
+    #: (`directory.include`: `*` crosses folders, `{a.yaml,b.yaml}` lists alternatives)
+    include: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: plain manifests only: leave out the files whose path matches this glob (`directory.exclude`)
+    exclude: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: a Helm chart only: leave its `crds/` out (`helm.skipCrds`)
+    skip_crds: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.tool != "directory" and (not self.recurse or self.include or self.exclude):
+            raise ModelError("GD101", f"GitPath({self.path!r}): recurse, include and exclude are "
+                                      f"options of plain manifests, not of tool={self.tool!r}",
+                             "give tool='directory', or leave them out")
+        if self.skip_crds and self.tool != "helm":
+            raise ModelError("GD101", f"GitPath({self.path!r}): skip_crds is an option of Helm "
+                                      f"charts, not of tool={self.tool!r}", "leave it out")
 
     consumes_config = False
 

@@ -101,7 +101,8 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
     if chart.tool == "kustomize":
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path)
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
-                       directory=argo.Directory(recurse=True))
+                       directory=argo.Directory(recurse=chart.recurse, include=chart.include,
+                                                exclude=chart.exclude))
 
 
 _REF_SOURCES: dict[tuple[Any, ...], argo.Source] = {}
@@ -173,7 +174,8 @@ def render_application(app: App, root: Path | None = None,
         cluster = app.env.cluster
         helm = argo.Helm(release_name=app.release_name,
                          value_files=tuple(names.ref_path(platform, f) for f in files) or None,
-                         kube_version=cluster.kube_version, api_versions=cluster.api_versions or None)
+                         kube_version=cluster.kube_version, api_versions=cluster.api_versions or None,
+                         skip_crds=True if getattr(app.chart, "skip_crds", False) else None)
     sources = [_chart_source(app, helm)]
     if any(f.startswith(names.GITOPS + "/") for f in files):
         sources.append(_ref_source(platform.gitops_repo, "values"))

@@ -216,3 +216,21 @@ def test_policies_judge_the_containers_a_chart_really_renders(tmp_path):
     source.write_text(source.read_text().replace('stg = Environment("stg", cluster=cluster, zone="z")',
                                                  policed))
     assert codes(judged(fixed)) == []
+
+
+def test_a_directory_source_reads_what_argo_cd_reads(tmp_path):
+    """recurse, include and exclude, compiled to the Application and honoured by the render."""
+    services = ('Service("mon", project=app, chart=GitPath("k8s/mon", tool="directory", '
+                'recurse=False, include="{svc,cm}*.yaml", exclude="cm-skip*")),')
+    project = write_project(tmp_path, services, {
+        "k8s/mon/svc.yaml": manifest("v1", "Service", "mon"),
+        "k8s/mon/cm.yaml": manifest("v1", "ConfigMap", "mon"),
+        "k8s/mon/cm-skip.yaml": manifest("v1", "ConfigMap", "skipped"),
+        "k8s/mon/other.yaml": manifest("v1", "Secret", "not-included"),
+        "k8s/mon/sub/svc-deep.yaml": manifest("v1", "Service", "not-recursed")})
+    plan = judged(project)
+    [verdict] = plan.verdicts
+    assert sorted(f"{o['kind']}/{o['metadata']['name']}" for _, o in verdict.unit.objects) == [
+        "ConfigMap/mon", "Service/mon"]
+    directory = verdict.unit.application["spec"]["sources"][0]["directory"]
+    assert directory == {"recurse": False, "include": "{svc,cm}*.yaml", "exclude": "cm-skip*"}

@@ -3,6 +3,7 @@ test can run them on random platforms and each "can fail" test on a deliberately
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import attrs
@@ -81,11 +82,29 @@ def determinism(platform, seed: int) -> None:
     assert compiled(reordered(platform, seed)).files == compiled(platform).files
 
 
+# YAML 1.2's core schema (what Helm's and Argo CD's Go parsers read): plain scalars that are not
+# strings there. YAML 1.1 (PyYAML) reads some of them as strings: `1e3`, `0o755`, `0x1F`, ...
+_NOT_A_STRING_IN_YAML_12 = re.compile(
+    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+    r"|\.(?:nan|NaN|NAN))$")
+
+
 def round_trip(result) -> None:
-    """Invariant 4b: every YAML file parses back to exactly the rendered data."""
+    """Invariant 4b: every YAML file parses back to exactly the rendered data, and every plain
+    scalar means the same to a YAML 1.1 parser (PyYAML) and a YAML 1.2 one (Helm, Argo CD): a
+    string is never written so that Go reads a number, a boolean or null."""
+    import yaml
+    resolver = yaml.resolver.Resolver()
     for path, document in result.tree.items():
-        if document.format == "yaml":
-            assert load(result.files[path]) == document.data, path
+        if document.format != "yaml":
+            continue
+        assert load(result.files[path]) == document.data, path
+        for event in yaml.parse(result.files[path]):
+            if isinstance(event, yaml.ScalarEvent) and event.style is None:
+                as_11 = resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+                assert not (as_11 == "tag:yaml.org,2002:str"
+                            and _NOT_A_STRING_IN_YAML_12.match(event.value)), (path, event.value)
 
 
 def fidelity(result) -> None:

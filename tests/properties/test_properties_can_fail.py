@@ -56,6 +56,15 @@ def test_round_trip_can_fail(monkeypatch):
     must_fail(props.test_every_yaml_file_parses_back_to_the_rendered_data)
 
 
+def test_yaml_12_reading_can_fail(monkeypatch):
+    monkeypatch.setattr(dialect, "_EXTRA_AMBIGUOUS", __import__("re").compile(r"^$^"))
+    dialect._STYLES.clear()
+    try:
+        must_fail(props.test_every_yaml_file_parses_back_to_the_rendered_data)
+    finally:
+        dialect._STYLES.clear()
+
+
 def test_fidelity_can_fail(monkeypatch):
     original = render.to_data
 
