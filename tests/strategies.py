@@ -140,7 +140,9 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
         if kind == "standard":
             kwargs["image"] = Image(f"ghcr.io/acme/{name}", draw(st.sampled_from(["1.0.0", "2.3.4-rc.1"])))
             kwargs["config"] = draw(config_maps)
-            kwargs["values"] = draw(standard_values)
+            values = draw(standard_values)
+            # a map both layers set, with keys of their own: the layers must merge, not replace
+            kwargs["values"] = {**values, "env": {**values.get("env", {}), "FROM_SERVICE": name}}
             secret_kind = (None, "sealed", "external", "sealed")[draw(st.integers(0, 3))]
             if secret_kind == "sealed":
                 kwargs["secrets"] = _sealed(draw, env_names, scopes[sealed_count % 3])
@@ -167,6 +169,9 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
                 overlay: dict = {}
                 if kind != "git" and draw(st.booleans()):
                     overlay["values"] = draw(standard_values if kind == "standard" else helm_values)
+                    if kind == "standard":
+                        overlay["values"]["env"] = {**overlay["values"].get("env", {}),
+                                                    "FROM_ENVIRONMENT": env}
                 if kind == "standard" and draw(st.booleans()):
                     overlay["config"] = draw(config_maps)
                 if draw(st.booleans()):
