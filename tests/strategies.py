@@ -142,7 +142,8 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
             kwargs["config"] = draw(config_maps)
             values = draw(standard_values)
             # a map both layers set, with keys of their own: the layers must merge, not replace
-            kwargs["values"] = {**values, "env": {**values.get("env", {}), "FROM_SERVICE": name}}
+            kwargs["values"] = {**values, "env": {**values.get("env", {}), "FROM_SERVICE": name},
+                                "image": {"pullPolicy": "IfNotPresent"}}  # merged with Image()
             secret_kind = (None, "sealed", "external", "sealed")[draw(st.integers(0, 3))]
             if secret_kind == "sealed":
                 kwargs["secrets"] = _sealed(draw, env_names, scopes[sealed_count % 3])
@@ -153,8 +154,10 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
                     "vault", {k: SecretRef(f"kv/{name}", k.lower()) for k in keys},
                     store_kind=draw(st.sampled_from(["ClusterSecretStore", "SecretStore"])))
             if len(zone_names) > 1 and draw(st.booleans()):
-                kwargs["per_zone"] = {draw(st.sampled_from(zone_names)): ZoneOverlay(
-                    values=draw(standard_values))}
+                zone = draw(st.sampled_from(zone_names))
+                zone_values = draw(standard_values)
+                kwargs["per_zone"] = {zone: ZoneOverlay(values={
+                    **zone_values, "env": {**zone_values.get("env", {}), "FROM_ZONE": zone}})}
         elif kind == "helm":
             kwargs["chart"] = HelmChart(draw(st.sampled_from(["https://charts.example/stable",
                                                               "registry.example/charts"])),
