@@ -14,9 +14,9 @@ import attrs
 from .checks import run_checks
 from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
+from .emit.tree import Document
 from .load import load
 from .render import render
-from .render.tree import Document
 from .resolve import resolve
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from .judge import Unit, Verdict, judge, kind_counts
 if TYPE_CHECKING:
     from ..api import Result
     from ..charts.manifests import ChartCache, Rendered
-    from ..render.tree import Document
+    from ..emit.tree import Document
 
 @attrs.frozen
 class Plan:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ..argo import to_data
+from ..emit.tree import Document, Tree
 from ..resolve import platform_in_zone
 from . import names
 from .apps import render_application
@@ -15,7 +16,6 @@ from .bootstrap import bootstrap_documents
 from .overview import render_overview
 from .projects import render_project
 from .roots import render_root
-from .tree import Document, Tree
 from .values import values_documents
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""The rendered tree: output path -> Document, all in memory. Render builds it, emit writes it."""
+"""The rendered tree: output path -> Document, all in memory. Render builds it, emit writes it
+(it lives with emit, so that loading the writer does not load the whole render stage)."""
 from __future__ import annotations
 
 from typing import Any, Literal
