@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import os
 import re
+import shutil
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Mapping
@@ -210,7 +211,9 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
             entries[rel] = last          # same inputs, not modified since the last compile
             unchanged += 1
             continue
-        current = _read(target)
+        blocker = _file_in_the_way(base, rel, folders)
+        # a file in a folder that does not exist does not exist either: no need to look
+        current = None if blocker is not None or _missing_folder(rel, folders) else _read(target)
         if last is not None and last[1] == key and current is not None and sha256(current) == last[0]:
             entries[rel] = last          # same inputs, same bytes on disk: nothing to do
             unchanged += 1
@@ -220,15 +223,13 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
         if current == data:
             unchanged += 1
             continue
-        if os.path.isdir(target) or (current is not None and last is None):
+        if (current is not None and last is None) or (current is None and os.path.isdir(target)):
             conflicts.append(rel)
             continue
-        if current is None:
-            blocker = _file_in_the_way(base, rel, folders)
-            if blocker is not None:
-                if blocker not in conflicts:
-                    conflicts.append(blocker)
-                continue
+        if blocker is not None:
+            if blocker not in conflicts:
+                conflicts.append(blocker)
+            continue
         if current is not None and last is not None and sha256(current) != last[0]:
             hand_edited.append(rel)
         write.append(rel)
@@ -248,8 +249,22 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
                 manifest_bytes(entries), kept=tuple(kept))
 
 
+def _missing_folder(rel: str, folders: dict[str, Any]) -> bool:
+    """Whether `_file_in_the_way` found a folder of `rel` missing (its cache says so)."""
+    parent = rel.rpartition("/")[0]
+    while parent:
+        state = folders.get(parent)
+        if state == "missing":
+            return True
+        if state == "dir":
+            return False
+        parent = parent.rpartition("/")[0]
+    return False
+
+
 JOURNAL = ".gitops-dsl-journal"
 STAGING = ".gitops-dsl-staging"
+STAGED_FOLDERS = ".gitops-dsl-staging.d"   # new folders, built whole and moved in by one rename
 _STAGED_SUFFIX = ".gitops-dsl-new"
 
 
@@ -257,16 +272,31 @@ def _staged(target: Path) -> Path:
     return target.with_name(f".{target.name}{_STAGED_SUFFIX}")
 
 
+def _new_folder(base: str, rel: str, exists: dict[str, bool]) -> str | None:
+    """The top-most folder of `rel` that does not exist yet (relative), or None."""
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        known = exists.get(folder)
+        if known is None:
+            known = exists[folder] = os.path.isdir(os.path.join(base, folder))
+        if not known:
+            return folder
+    return None
+
+
 def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_name: str = MANIFEST
           ) -> None:
     """Carry out a plan without conflicts, so that a kill at any moment leaves the folder old,
     new, or repairable (see `recover`):
 
-    1. the list of files about to be staged is written (STAGING), then every new file is written
-       beside its target (created exclusively: a planted link is never followed);
+    1. the list of what is about to be staged is written (STAGING); then a file in a folder that
+       exists is written beside its target (created exclusively: a planted link is never
+       followed), and a file in a folder that does not exist yet into that folder built whole
+       under STAGED_FOLDERS (a cold build writes each file once, with no rename per file);
     2. the journal (JOURNAL) is written atomically: the commit point;
-    3. staged files are renamed into place, deleted files removed, the manifest replaced, and
-       the journal and staging list removed.
+    3. staged files are renamed into place, staged folders moved in (one rename each), deleted
+       files removed, the manifest replaced, and the journal and staging list removed.
 
     A kill before 2 leaves the old tree and staged leftovers that `recover` removes; a kill
     after 2 leaves a journal that `recover` carries out (roll forward)."""
@@ -279,17 +309,29 @@ def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_nam
     new_manifest = _read(manifest) != the_plan.manifest
     if not writes and not the_plan.delete and not new_manifest:
         return
+    base = str(out)
+    exists: dict[str, bool] = {}
+    in_place: list[str] = []
+    new_folders: dict[str, list[str]] = {}
+    for rel in writes:
+        folder = _new_folder(base, rel, exists)
+        if folder is None:
+            in_place.append(rel)
+        else:
+            new_folders.setdefault(folder, []).append(rel)
     real: dict[str, Any] = {}
-    targets = [(rel, safe_join(out, rel, real)) for rel in writes]
-    listing = [f"stage {rel}" for rel in writes] + ([f"stage {manifest_name}"] if new_manifest else [])
+    listing = ([f"stage {rel}" for rel in in_place] + ([f"stage {manifest_name}"] if new_manifest else [])
+               + [f"folder {folder}" for folder in new_folders])
     try:
         atomic_write(out / STAGING, ("\n".join(listing) + "\n").encode("utf-8"))
-        for rel, target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write_new(_staged(target), files[rel])
+        for rel in in_place:
+            _write_new(_staged(safe_join(out, rel, real)), files[rel])
+        if new_folders:
+            _stage_folders(base, new_folders, files)
         if new_manifest:
             _write_new(_staged(manifest), the_plan.manifest)
-        journal = ([f"write {rel}" for rel in writes] + [f"delete {rel}" for rel in the_plan.delete]
+        journal = ([f"write {rel}" for rel in in_place] + [f"move {folder}" for folder in new_folders]
+                   + [f"delete {rel}" for rel in the_plan.delete]
                    + ([f"write {manifest_name}"] if new_manifest else []))
         atomic_write(out / JOURNAL, ("\n".join(journal) + "\n").encode("utf-8"))
     except OSError as exc:
@@ -306,6 +348,29 @@ def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_nam
                           "is kept: run `gitops-dsl compile` again to finish it") from None
 
 
+def _stage_folders(base: str, new_folders: dict[str, list[str]], files: Mapping[str, bytes]) -> None:
+    """Write the files of new folders under STAGED_FOLDERS (a fresh folder of our own: each file
+    is created once, each folder made once)."""
+    stage = os.path.join(base, STAGED_FOLDERS)
+    os.mkdir(stage)
+    made: set[str] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for rels in new_folders.values():
+        for rel in rels:
+            check_path(rel)
+            folder = rel.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(os.path.join(stage, folder), exist_ok=True)
+                made.add(folder)
+            fd = os.open(os.path.join(stage, rel), flags, 0o644)
+            try:
+                view = memoryview(files[rel])
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+
+
 def _write_new(path: Path, data: bytes) -> None:
     try:
         path.unlink()          # a leftover of an interrupted run (recover removes them too)
@@ -318,6 +383,7 @@ def _write_new(path: Path, data: bytes) -> None:
 
 def _roll_forward(out: Path, journal: list[str]) -> None:
     real: dict[str, Any] = {}
+    stage = out / STAGED_FOLDERS
     for line in journal:
         action, _, rel = line.partition(" ")
         target = out / rel if rel.startswith(".gitops-dsl-manifest") else safe_join(out, rel, real)
@@ -325,14 +391,34 @@ def _roll_forward(out: Path, journal: list[str]) -> None:
             staged = _staged(target)
             if staged.exists():
                 os.replace(staged, target)
+        elif action == "move":
+            staged_folder = stage / rel
+            if staged_folder.is_dir() and not staged_folder.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(staged_folder, target)
         elif action == "delete" and (target.exists() or target.is_symlink()):
             target.unlink()
             _prune_empty_dirs(out, target.parent)
+    _remove_stage(out)
     for name in (JOURNAL, STAGING):
         try:
             (out / name).unlink()
         except FileNotFoundError:
             pass
+
+
+def _remove_stage(out: Path) -> int:
+    """Remove STAGED_FOLDERS (our own folder; a link planted in its place is removed, never
+    followed). Returns how many files it held."""
+    stage = out / STAGED_FOLDERS
+    if stage.is_symlink():
+        stage.unlink()
+        return 0
+    if not stage.is_dir():
+        return 0
+    count = sum(len(names) for _, _, names in os.walk(stage))
+    shutil.rmtree(stage)
+    return count
 
 
 def recover(out: Path) -> str | None:
@@ -347,7 +433,8 @@ def recover(out: Path) -> str | None:
     journal = _read(journal_path)
     if journal is not None:
         entries = [line for line in journal.decode("utf-8", "replace").splitlines()
-                   if line.partition(" ")[0] in ("write", "delete") and _plain(line.partition(" ")[2])]
+                   if line.partition(" ")[0] in ("write", "move", "delete")
+                   and _plain(line.partition(" ")[2])]
         _roll_forward(out, entries)
         return (f"an interrupted compile was completed from its journal ({len(entries)} "
                 "operation(s)): the tree is the new one")
@@ -362,9 +449,12 @@ def recover(out: Path) -> str | None:
             if staged.is_file() and not staged.is_symlink():
                 staged.unlink()
                 removed += 1
+        removed += _remove_stage(out)
         staging_path.unlink()
         return (f"an interrupted compile was undone ({removed} staged file(s) removed): the tree "
                 "is the old one")
+    if _remove_stage(out):   # a leftover without its list (never left by a write of ours)
+        return "staged files without a staging list were removed: the tree is the old one"
     return None
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from . import emitter
+
 _Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
@@ -69,11 +71,21 @@ def header(source: str | None) -> str:
 
 
 def dump(data: Any, source: str | None = None) -> bytes:
-    """One YAML document in the dialect, with its header."""
-    body = yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False,
+    """One YAML document in the dialect, with its header: written by the direct emitter, or by
+    libyaml when the document holds something the direct emitter does not write exactly."""
+    try:
+        body = emitter.emit(data, string_style)
+    except emitter.Unsupported:
+        body = libyaml_dump(data)
+    return (header(source) + body).encode("utf-8")
+
+
+def libyaml_dump(data: Any) -> str:
+    """One document as libyaml writes it in the dialect (what the direct emitter must equal)."""
+    text: str = yaml.dump(data, Dumper=Dumper, default_flow_style=False, sort_keys=False,
                      allow_unicode=True, width=WIDTH, indent=2, explicit_start=True,
                      line_break="\n")
-    return (header(source) + body).encode("utf-8")
+    return text
 
 
 def load(text: str | bytes) -> Any:
