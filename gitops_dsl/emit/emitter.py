@@ -16,6 +16,7 @@ in tests/emit/test_emitter.py compares both emitters byte for byte.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +71,7 @@ def _block_plain(text: str) -> bool:
     followed = len(text) == 1 or text[1] in _BLANK
     if first in "#,[]{}&*!|>'\"%@`" or (first in "?:-" and followed):
         return False
-    if ": " in text or " #" in text or text.endswith(":"):
-        return False
-    return True
+    return not (": " in text or " #" in text or text.endswith(":"))
 
 
 def _literal_hints(text: str) -> str:
@@ -105,7 +104,7 @@ def _scalar(text: str, style_of: Callable[[str], str | None]) -> tuple[int, str,
 
 def _float(value: float) -> str:
     """How PyYAML's representer spells a float (SafeRepresenter.represent_float)."""
-    if value != value:
+    if math.isnan(value):
         return ".nan"
     if value in (float("inf"), float("-inf")):
         return ".inf" if value > 0 else "-.inf"
