@@ -2,10 +2,12 @@
 [--work /dev/shm/gitops-dsl-bench]`.
 
 For each size: generate the platform, then time `gitops-dsl compile` as a whole process - cold
-(empty output folder), no-op (nothing changed), and after changing one service - with its peak
-RSS; and the floor: a plain script writing the same documents (already in memory) with PyYAML's
-C dumper. Prints a markdown table. Run it on tmpfs: the root disk here makes small-file writes
-noisy after large deletes.
+(empty output folder), no-op (nothing changed: the input record proves it; and with --no-cache,
+the whole compile writing nothing), and after changing one service - with its peak RSS; `gitops-
+dsl diff` of that change against the committed base (before compiling it: a compile in memory;
+after: the output folder read with git); and the floor: a plain script writing the same documents
+(already in memory) with PyYAML's C dumper. Prints a markdown table. Run it on tmpfs: the root
+disk here makes small-file writes noisy after large deletes.
 """
 from __future__ import annotations
 
@@ -78,11 +80,26 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
         return timed(cli, project)
     cold_s, cold_rss, out = best(repeat, cold)
     files = int(re.search(r"compiled (\d+) files", out).group(1))
+    timed(cli, project)   # the first compile after a cold one keeps its record
     noop_s, noop_rss, out = best(repeat, lambda: timed(cli, project))
+    assert " 0 written, 0 removed" in out and "(no input changed)" in out, out
+    full_noop_s, _, out = best(repeat, lambda: timed([*cli, "--no-cache"], project))
     assert " 0 written, 0 removed" in out, out
+    # the platform and its output committed, as in a repository: the base of a pull request
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    shutil.rmtree(project / ".git", ignore_errors=True)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"],
+                 ["checkout", "-q", "-b", "change"]):
+        subprocess.run([*git, *args], cwd=project, check=True)
     change_one_service(project)
+    diff = [sys.executable, "-m", "gitops_dsl", "diff"]
+    diff_compiling_s, _, out = best(repeat, lambda: timed(diff, project))
+    assert "svc-00000" in out, out
     one_s, one_rss, out = timed(cli, project)
     rewritten = int(re.search(r"(\d+) written", out).group(1))
+    subprocess.run(["git", "status", "--short"], cwd=project, check=True, capture_output=True)
+    diff_s, _, out = best(repeat, lambda: timed(diff, project))
+    assert "svc-00000" in out, out
     pickle_path = work / f"docs-{size}.pickle"
     docs = dump_documents(project, pickle_path)
 
@@ -97,8 +114,9 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
         return seconds, time.perf_counter() - start
     floor_s, _ = min((floor() for _ in range(repeat)), key=lambda r: r[0])
     shutil.rmtree(work / f"floor-{size}", ignore_errors=True)
-    return dict(size=size, files=files, docs=docs, cold=cold_s, noop=noop_s, one=one_s,
-                rewritten=rewritten, floor=floor_s, rss=max(cold_rss, noop_rss, one_rss))
+    return dict(size=size, files=files, docs=docs, cold=cold_s, noop=noop_s, full_noop=full_noop_s,
+                one=one_s, rewritten=rewritten, diff=diff_s, diff_compiling=diff_compiling_s,
+                floor=floor_s, rss=max(cold_rss, noop_rss, one_rss))
 
 
 def bench_preflight(size: int, envs: int, work: Path) -> dict:
@@ -117,6 +135,44 @@ def bench_preflight(size: int, envs: int, work: Path) -> dict:
     return dict(size=size, cold=cold_s, warm=warm_s, rss=max(cold_rss, warm_rss), summary=summary)
 
 
+def compare_kapitan(size: int, envs: int, work: Path, repeat: int, kapitan: str) -> dict:
+    """Kapitan on the same estate (benchmarks/kapitan_estate.py: layered classes, a kadet component),
+    checked data-equal with gitops-dsl's documents, both timed as whole processes, cold."""
+    sys.path.insert(0, str(HERE))
+    import kapitan_estate as kapitan_project
+    project = work / f"estate-{size}"
+    if not (project / "build").is_dir():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--services", str(size), "--envs",
+                        str(envs), "--zones", "2", "--out", str(project)], check=True)
+    cli = [sys.executable, "-m", "gitops_dsl", "compile"]
+    timed(cli, project)
+
+    def ours():
+        shutil.rmtree(project / "build")
+        return timed(cli, project)
+    ours_s, _, _ = best(repeat, ours)
+    folder = work / f"kapitan-{size}"
+    shutil.rmtree(folder, ignore_errors=True)
+    expected = kapitan_project.write_project(project / "build", folder)
+    variants = {"defaults": []}
+    probe = Path(kapitan).parent / "python"
+    for module, flag in (("reclass_rs", ["--inventory-backend", "reclass-rs"]),
+                         ("ryml", ["--yaml-use-rapidyaml"])):
+        if probe.exists() and subprocess.run([str(probe), "-c", f"import {module}"],
+                                             capture_output=True).returncode == 0:
+            variants.setdefault("tuned", []).extend(flag)
+    figures = {}
+    for name, flags in variants.items():
+        def theirs(flags=flags):
+            shutil.rmtree(folder / "compiled", ignore_errors=True)
+            return timed([kapitan, "compile", *flags], folder)
+        figures[name] = best(min(repeat, 2), theirs)[0]
+        problems = kapitan_project.differences(folder / "compiled", expected)
+        if problems:
+            raise SystemExit(f"Kapitan's output differs from gitops-dsl's ({name}): {problems[:5]}")
+    return dict(size=size, ours=ours_s, docs=len(expected), kapitan=figures, variants=variants)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,5000")
@@ -125,6 +181,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/dev/shm/gitops-dsl-bench"))
     parser.add_argument("--preflight", type=int, metavar="SIZE",
                         help="Time `gitops-dsl preflight` on the SIZE x ENVS estate instead.")
+    parser.add_argument("--compare-kapitan", action="store_true",
+                        help="Time Kapitan writing the same documents instead (skipped with a "
+                             "message when Kapitan is not installed).")
+    parser.add_argument("--kapitan", metavar="PATH", default=shutil.which("kapitan"),
+                        help="The kapitan executable [default: kapitan on PATH].")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ["PYTHONPATH"] = str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")
@@ -136,15 +197,39 @@ def main() -> None:
         print(f"preflight {r['size']} x {args.envs}: cold {r['cold']:.1f} s, rendered manifests "
               f"cached {r['warm']:.1f} s, peak RSS {r['rss']:.0f} MB ({r['summary']})")
         return
+    if args.compare_kapitan:
+        if not args.kapitan or not Path(args.kapitan).exists():
+            print("Kapitan comparison skipped: kapitan is not installed (pip install kapitan, or "
+                  "--kapitan PATH)")
+            return
+        version = subprocess.run([args.kapitan, "--version"], capture_output=True,
+                                 text=True).stdout.strip()
+        print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}, "
+              f"Kapitan {version}, work folder {args.work}")
+        print("| services x envs | documents compared (data-equal) | gitops-dsl cold compile | "
+              "Kapitan | Kapitan / gitops-dsl |")
+        print("| --- | --- | --- | --- | --- |")
+        for s in args.sizes.split(","):
+            r = compare_kapitan(int(s), args.envs, args.work, args.repeat, args.kapitan)
+            for name, seconds in r["kapitan"].items():
+                flags = " ".join(r["variants"][name]) or "defaults"
+                print(f"| {r['size']} x {args.envs} | {r['docs']} | {r['ours']:.2f} s | "
+                      f"{seconds:.2f} s ({flags}) | {seconds / r['ours']:.1f} |")
+        return
     rows = [bench(int(s), args.envs, args.work, args.repeat) for s in args.sizes.split(",")]
     print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}, "
           f"work folder {args.work}")
-    print("| services x envs | files | cold compile | floor | cold / floor | no-op | one service "
-          "changed (files rewritten) | peak RSS |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| services x envs | files | cold compile | floor | cold / floor | no-op | no-op, "
+          "--no-cache | one service changed (files rewritten) | diff, compiled | diff, not compiled "
+          "| peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['size']} x {args.envs} | {r['files']} | {r['cold']:.2f} s | {r['floor']:.2f} s | "
-              f"{r['cold'] / r['floor']:.2f} | {r['noop']:.2f} s | {r['one']:.2f} s ({r['rewritten']}) | "
+        cold = r["cold"]
+        print(f"| {r['size']} x {args.envs} | {r['files']} | {cold:.2f} s | {r['floor']:.2f} s | "
+              f"{cold / r['floor']:.2f} | {r['noop']:.2f} s | {r['full_noop']:.2f} s | "
+              f"{r['one']:.2f} s ({r['rewritten']}; {r['one'] / cold:.2f} x cold) | "
+              f"{r['diff']:.2f} s ({r['diff'] / cold:.2f} x cold) | "
+              f"{r['diff_compiling']:.2f} s ({r['diff_compiling'] / cold:.2f} x cold) | "
               f"{r['rss']:.0f} MB |")
     if len(rows) > 1:
         base = next((r for r in rows if r["size"] == 1000), rows[0])

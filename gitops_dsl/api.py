@@ -15,6 +15,7 @@ from .checks import run_checks
 from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
 from .emit.tree import Document
+from .fingerprint import GITIGNORE
 from .load import load
 from .render import render
 from .resolve import resolve
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .checks import Suppressed
     from .checks.registry import Rule
     from .diagnostics import Diagnostic
+    from .fingerprint import Recorder
     from .model import Platform
     from .versions.file import Versions
 
@@ -42,6 +44,9 @@ class Result:
     suppressed: tuple[Suppressed, ...] = ()  # silenced diagnostics with their reasons
     rules: tuple[Rule, ...] = ()             # user rules loaded from platforms/
     versions: tuple[Versions, ...] = ()      # the versions file of each platform
+    inputs: Recorder | None = None           # what the compile read (with record_inputs=True)
+    #: with record_inputs: repository path -> the Applications whose chart reads it (for `diff`)
+    chart_inputs: dict[str, tuple[str, ...]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -50,13 +55,23 @@ class Result:
 
 def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
             severity: dict[str, Any] | None = None, allow: dict[str, Any] | None = None, render_tree: bool = True,
-            versions_text: Mapping[Path, str] | None = None) -> Result:
+            versions_text: Mapping[Path, str] | None = None, record_inputs: bool = False,
+            _chart_inputs: bool = False) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
     `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
     rule settings. With errors, `tree` and `files` are empty: nothing half-rendered can be
     written. `render_tree=False` stops after the checks (what `gitops-dsl validate` does).
+    With `record_inputs`, `inputs` records every file and folder the compile read (see
+    `fingerprint`).
     """
+    if record_inputs:
+        from .fingerprint import recording
+        with recording() as recorder:
+            result = compile(platforms_dir, root=root, severity=severity, allow=allow,
+                             render_tree=render_tree, versions_text=versions_text,
+                             _chart_inputs=True)
+        return attrs.evolve(result, inputs=recorder)
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
     loaded = load(platforms_dir, versions_text=versions_text)
@@ -65,14 +80,15 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
                       root_path, (), loaded.rules, loaded.versions)
     return compile_platforms(loaded.platforms, root=root_path, user_rules=loaded.rules,
                              severity=severity, allow=allow, render_tree=render_tree,
-                             diagnostics=loaded.diagnostics, versions=loaded.versions)
+                             diagnostics=loaded.diagnostics, versions=loaded.versions,
+                             _chart_inputs=_chart_inputs)
 
 
 def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None = None,
                       user_rules: Sequence[Rule] = (), severity: dict[str, str] | None = None,
                       allow: dict[str, str] | None = None, render_tree: bool = True,
                       diagnostics: Iterable[Diagnostic] = (),
-                      versions: Sequence[Versions] = ()) -> Result:
+                      versions: Sequence[Versions] = (), _chart_inputs: bool = False) -> Result:
     """Resolve, check and render Platform objects already in memory (no import, no IO)."""
     from .versions.file import EMPTY, check_references
 
@@ -101,11 +117,18 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
                         hint="platforms compiled into one folder need distinct names for "
                              "services, environments and zones"))
                 tree[path] = document
+    if tree:
+        tree[".gitignore"] = Document(GITIGNORE, "raw")   # the local cache of the output folder
     ordered = tuple(sorted(found, key=sort_key))
     if has_errors(ordered):
         return Result(platforms, {}, {}, ordered, root_path, suppressed, tuple(user_rules), versions)
+    read_by = None
+    if _chart_inputs and root_path is not None:
+        from .review.inputs import chart_inputs
+        read_by = {path: tuple(sorted(apps)) for path, apps in sorted(chart_inputs(
+            [a for resolved, _ in checked for a in resolved.apps], root_path).items())}
     return Result(platforms, tree, serialize_tree(tree), ordered, root_path, suppressed,
-                  tuple(user_rules), versions)
+                  tuple(user_rules), versions, chart_inputs=read_by)
 
 
 def write(result: Result, out_dir: str | Path) -> Plan:

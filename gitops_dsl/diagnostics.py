@@ -25,10 +25,13 @@ class Location:
     line: int
     _code: CodeType | None = attrs.field(default=None, repr=False)
     _lasti: int = attrs.field(default=-1, repr=False)
+    _known_column: int = attrs.field(default=-1, repr=False, alias="known_column")  # read back from a record
 
     @property
     def column(self) -> int:
         """1-based column of the call, from the bytecode position table (computed on demand)."""
+        if self._known_column > 0:
+            return self._known_column
         code = self._code
         if code is not None and self._lasti >= 0:
             positions = itertools.islice(code.co_positions(), self._lasti // 2, None)
@@ -116,6 +119,21 @@ class Diagnostic:
             "hint": self.hint, "file": file, "line": loc.line if loc else None,
             "column": loc.column if loc else None, "subject": self.subject,
         }
+
+
+def as_record(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as plain data (what the compile's input record keeps, to print it again)."""
+    loc = diagnostic.location
+    return {"code": diagnostic.code, "severity": diagnostic.severity.value,
+            "message": diagnostic.message, "hint": diagnostic.hint, "subject": diagnostic.subject,
+            "location": [loc.file, loc.line, loc.column] if loc else None}
+
+
+def from_record(data: dict[str, Any]) -> Diagnostic:
+    where = data["location"]
+    location = Location(where[0], where[1], known_column=where[2]) if where else None
+    return Diagnostic(data["code"], Severity(data["severity"]), data["message"], data["hint"],
+                      location, data["subject"])
 
 
 def error(code: str, message: str, *, hint: str = "", location: Location | None = None,

@@ -19,6 +19,7 @@ import attrs
 from . import model
 from .checks.registry import collecting_user_rules
 from .diagnostics import Diagnostic, Location, ModelError, error
+from .fingerprint import module_sources
 from .model import Platform
 from .versions.file import load_file as load_versions
 from .versions.file import parse as parse_versions
@@ -83,6 +84,8 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
         sys.dont_write_bytecode = wrote_bytecode
         collecting.__exit__(None, None, None)
         sys.path.remove(str(platforms_dir))
+        imported = [sys.modules[name] for name in sorted(set(sys.modules) - before)]
+        module_sources(imported)   # inputs of this compile (fingerprint)
         for name in set(sys.modules) - before:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(str(platforms_dir)):

@@ -50,6 +50,14 @@ def _engine() -> Any:
     return helm_python
 
 
+class _LazyEngine:
+    """The Helm engine, imported when a chart is first rendered: with every Application's
+    manifests in the render cache, none is (and a machine without the engine still works)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_engine(), name)
+
+
 @attrs.frozen
 class ChartCache:
     """The chart lock's entries and the cache folder holding the locked archives."""
@@ -118,7 +126,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
     from ..review.views import _Index
-    helm = _engine()
+    helm = _LazyEngine() if cache is not None else _engine()
     index = _Index(files)
     out = []
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder:

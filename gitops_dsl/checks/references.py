@@ -5,6 +5,7 @@ import difflib
 import fnmatch
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from ..fingerprint import is_dir, is_file
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
@@ -124,12 +125,12 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
         chart = app.chart
         if isinstance(chart, GitPath) and chart.repo is None and chart.path not in seen:
             seen.add(chart.path)
-            if ctx.root is not None and not (ctx.root / chart.path).is_dir():
+            if ctx.root is not None and not is_dir(ctx.root / chart.path):
                 yield Finding(f"{app.service.name}: GitPath {chart.path!r} is not a folder in this "
                               f"repository ({ctx.root})", "paths are relative to the repository root",
                               chart.location, app.service.name, app.service)
             elif ctx.root is not None:
-                has_kustomization = any((ctx.root / chart.path / n).is_file() for n in
+                has_kustomization = any(is_file(ctx.root / chart.path / n) for n in
                                         ("kustomization.yaml", "kustomization.yml", "Kustomization"))
                 if chart.tool == "kustomize" and not has_kustomization:
                     yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but "

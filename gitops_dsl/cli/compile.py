@@ -28,12 +28,22 @@ if TYPE_CHECKING:
 @click.option("--allow-delete", "allow_delete", multiple=True, metavar="NAME",
               help="Allow deleting this Application (or every Application of this service) of a "
                    "protected environment. Repeatable.")
+@click.option("--no-cache", "no_cache", is_flag=True, envvar="GITOPS_DSL_NO_CACHE",
+              help="Run the whole compile even when no input changed since the last one (for a "
+                   "platform that reads the environment, the clock or the network).")
 def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str,
-                    strict: bool, allow_delete: tuple[str, ...]) -> None:
+                    strict: bool, allow_delete: tuple[str, ...], no_cache: bool) -> None:
     """Compile platforms/ into the output folder (all or nothing)."""
     settings = settings_or_exit(platforms, out)
     cwd = Path.cwd()
-    result = run_compile(settings)
+    use_cache = not check and not no_cache
+    tool = None
+    if use_cache:
+        from ..fingerprint import tool_key
+        tool = tool_key(settings)   # before the platform runs (it may change sys.path)
+        if _replayed(settings, tool, fmt, strict, cwd):
+            return
+    result = run_compile(settings, record_inputs=use_cache)
     report(result, fmt, cwd)
     if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
@@ -52,6 +62,7 @@ def compile_command(platforms: str | None, out: str | None, check: bool, fmt: st
         with locked(settings.out, what="the output folder",
                     on_wait=lambda m: click.echo(m, err=True)):
             _write_locked(result, settings, cwd, allow_delete)
+            _keep_record(result, settings, tool)
     except (LockTimeout, OSError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -99,6 +110,52 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
     click.echo(f"compiled {len(result.files)} files into {display_path(settings.out, cwd)}: "
                f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                f"{the_plan.unchanged} unchanged")
+
+
+def _keep_record(result: Result, settings: Settings, tool: str | None) -> None:
+    """Keep what this compile read (and printed) for the next one; a record that cannot be kept
+    only costs the next compile its shortcut."""
+    from .. import fingerprint
+    from ..diagnostics import as_record
+    from ..api import renames
+    from ..emit.writer import MANIFEST, sha256
+    if result.inputs is None or tool is None:
+        fingerprint.forget(settings.out)
+        return
+    try:
+        manifest = sha256((settings.out / MANIFEST).read_bytes())
+        record = fingerprint.finish(result.inputs, tool, {
+            "files": len(result.files), "manifest": manifest,
+            "diagnostics": [as_record(d) for d in result.diagnostics],
+            # what `diff` needs of a compile when it reads this folder instead of compiling
+            "renames": {k: list(v) for k, v in sorted(renames(result).items())},
+            "chart_inputs": {k: list(v) for k, v in (result.chart_inputs or {}).items()}})
+        if record is None:
+            fingerprint.forget(settings.out)
+        else:
+            fingerprint.save(settings.out, record)
+    except OSError:
+        fingerprint.forget(settings.out)
+
+
+def _replayed(settings: Settings, tool: str, fmt: str, strict: bool, cwd: Path) -> bool:
+    """When no input changed since the last compile and the output folder is as it left it,
+    print what it printed and succeed without compiling (see `fingerprint`)."""
+    from .. import fingerprint
+    from ..diagnostics import from_record
+    record = fingerprint.current(settings.out, tool)
+    if record is None:
+        return False
+    outcome = record.outcome
+    from ..api import Result
+    diagnostics = tuple(from_record(d) for d in outcome["diagnostics"])
+    report(Result((), {}, {}, diagnostics), fmt, cwd)
+    if strict and diagnostics:
+        click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
+        sys.exit(1)
+    click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
+               f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
+    return True
 
 
 def _deletion_message(d: Deletion) -> str:

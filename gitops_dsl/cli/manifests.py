@@ -29,7 +29,13 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
                       platforms: str | None) -> None:
     """Render every Application as Argo CD would (offline: external charts from the chart cache),
     optionally check it."""
-    from ..charts.manifests import RenderUnavailable, check_rendered, load_crds, render_applications
+    from ..charts.manifests import (
+        RenderCache,
+        RenderUnavailable,
+        check_rendered,
+        load_crds,
+        render_applications,
+    )
     from ..emit.yaml import dump
     settings = settings_or_exit(platforms, None)
     started = time.perf_counter()
@@ -41,6 +47,8 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
     try:
         rendered = render_applications({p: result.files[p] for p in result.files}, settings.root,
                                        charts=charts,
+                                       # the cache preflight shares: rendered manifests by input
+                                       cache=RenderCache(settings.root / ".gitops-dsl" / "rendered"),
                                        env=env_name, service=service,
                                        checkout=[(p.gitops_repo.url, p.gitops_repo.revision)
                                                  for p in result.platforms])

@@ -11,7 +11,10 @@ import click
 from .common import report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..api import Result
+    from ..review.committed import Committed
     from ..review.diff import TreeDiff
     from ..review.inputs import InputChange
 
@@ -43,9 +46,10 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                  exit_code: bool, tree: str | None, against_tree: str | None, platforms: str | None,
                  out: str | None) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
-    from ..api import renames
     from ..emit.writer import owned_files
     from ..review.diff import diff_environments, diff_trees, format_env_drift
+    new: Mapping[str, bytes]
+    old: Mapping[str, bytes]
     if tree:
         from ..review.trees import TreeError, tree_at_ref, tree_files
         try:
@@ -60,9 +64,19 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    result = run_compile(settings)
-    _ok(result)
-    new = {p: result.files[p] for p in result.files}
+    from .. import fingerprint
+    record = fingerprint.current(settings.out, fingerprint.tool_key(settings))
+    result: Result | None = None
+    if record is not None:
+        # the output folder is what a compile would write now (no input changed since the
+        # last compile, nothing touched since): read it instead of compiling
+        from ..emit.writer import read_manifest
+        from ..review.committed import on_disk
+        new = on_disk(settings.out, list(read_manifest(settings.out)))
+    else:
+        result = run_compile(settings)
+        _ok(result)
+        new = result.files
     if to_env:
         if not env_name:
             raise click.UsageError("--to-env compares with --env: give both")
@@ -74,23 +88,44 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         else:
             click.echo(format_env_drift(drift, env_name, to_env), nl=False)
         sys.exit(1 if exit_code and drift else 0)
+    from ..review.committed import committed
     from ..review.gitref import GitError, compile_at, default_base
     base: str | None = None   # the revision chart folders are compared with
+    changed: set[str] | None = None
+    naming = None
     try:
         if against == "build":
             old = owned_files(settings.out)
             base = "HEAD" if _in_git(settings.root) else None
         else:
             base = against or default_base(settings.root)
-            old_result, old, _ = compile_at(base, settings.root, settings.platforms,
-                                            severity=settings.severity, allow=settings.allow)
-            if not old_result.ok:
-                report(old_result, "text", Path.cwd())
-                raise click.ClickException(f"the platform at {against or base} does not compile")
-        inputs = _chart_folder_changes(result, settings.root, base)
+            from ..emit.writer import MANIFEST
+            at_base = committed(base, settings.root, settings.out, MANIFEST)
+            if at_base is not None:
+                # what Argo CD has: the output folder as committed at the base
+                old = at_base.tree
+                changed = _changed(at_base, new, compiled=result is not None)
+                if result is None:   # the new tree is the working tree's: git grep searches it
+                    naming = at_base.naming
+            else:   # nothing committed there: compile the platform as it was
+                old_result, old, _ = compile_at(base, settings.root, settings.platforms,
+                                                severity=settings.severity, allow=settings.allow)
+                if not old_result.ok:
+                    report(old_result, "text", Path.cwd())
+                    raise click.ClickException(f"the platform at {against or base} does not compile")
+        if result is not None:
+            from ..api import renames
+            inputs = _chart_folder_changes(result, settings.root, base)
+            moved = renames(result)
+        else:
+            assert record is not None
+            read_by = {k: set(v) for k, v in record.outcome.get("chart_inputs", {}).items()}
+            inputs = _input_changes(read_by, settings.root, base)
+            moved = {k: tuple(v) for k, v in record.outcome.get("renames", {}).items()}
     except GitError as exc:
         raise click.ClickException(f"git: {exc}") from None
-    diff = diff_trees(old, new, renames=renames(result), env=env_name, zone=zone, inputs=inputs)
+    diff = diff_trees(old, new, renames=moved, env=env_name, zone=zone, inputs=inputs,
+                      changed=changed, naming=naming)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
 
@@ -104,13 +139,32 @@ def _in_git(root: Path) -> bool:
     return True
 
 
+def _changed(at_base: Committed, new: Mapping[str, bytes], *, compiled: bool) -> set[str]:
+    """The paths that may differ between the committed output folder and the new tree: by git
+    when the new tree is the working tree's folder, else by the input keys of the committed
+    manifest (a file whose key equals the compile's has the same bytes: never serialized)."""
+    if not compiled:
+        return at_base.changed_since() | (set(at_base.owned) ^ set(new))
+    key = getattr(new, "key", None)
+    found = set(at_base.owned) ^ set(new)
+    for path in new:
+        entry = at_base.owned.get(path)
+        if entry is None or key is None or key(path) != entry[1]:
+            found.add(path)
+    return found
+
+
 def _chart_folder_changes(result: Result, root: Path, base: str | None) -> list[InputChange]:
     """The repository's chart folders that differ from `base`, with the Applications reading
     them (nothing to compare with outside git)."""
     from ..api import resolved_apps
+    from ..review.inputs import chart_inputs
+    return _input_changes(chart_inputs(resolved_apps(result), root), root, base)
+
+
+def _input_changes(inputs: dict[str, set[str]], root: Path, base: str | None) -> list[InputChange]:
     from ..review.gitref import files_at
-    from ..review.inputs import chart_inputs, input_changes, working_files
-    inputs = chart_inputs(resolved_apps(result), root)
+    from ..review.inputs import input_changes, working_files
     if base is None or not inputs:
         return []
     paths = sorted(inputs)

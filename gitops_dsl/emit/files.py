@@ -66,6 +66,14 @@ class Files(Mapping[str, bytes]):
     def __len__(self) -> int:
         return len(self._tree)
 
+    def strings(self, path: str) -> bytes:
+        """A text holding every string of the document as it is (repr() of its data: cheaper
+        than serializing), for substring searches."""
+        document = self._tree[path]
+        if document.format == "raw":
+            return bytes(document.data)
+        return repr(document.data).encode("utf-8", "surrogatepass")
+
     def key(self, path: str) -> str:
         key = self._keys.get(path)
         if key is None:

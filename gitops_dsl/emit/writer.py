@@ -111,27 +111,56 @@ def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
 def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str, str, int]], int]:
     """The manifest's entries and its modification time (ns; -1 when there is none)."""
     path = out / name
-    owned: dict[str, tuple[str, str, int]] = {}
     try:
         with open(path, "rb") as handle:
             mtime = os.fstat(handle.fileno()).st_mtime_ns
-            text = handle.read().decode("utf-8")
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, UnicodeDecodeError):
-        return owned, -1
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        parts = line.split("  ", 3)
-        if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()) \
-                or not re.fullmatch(r"[0-9a-f]{64}", parts[0]):
-            continue
-        digest, key, size, rel = parts
-        try:
-            check_path(rel)
-        except ContainmentError:
-            continue  # a tampered manifest never makes us touch a path outside the folder
-        owned[rel] = (digest, key, int(size))
-    return owned, mtime
+            data = handle.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return {}, -1
+    known = _PARSED.get(str(path))
+    if known is not None and known[0] == data:
+        return dict(known[1]), mtime
+    try:
+        owned = parse_manifest(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}, -1
+    _PARSED.clear()
+    _PARSED[str(path)] = (data, owned)   # the last manifest read (diff and no-op read it twice)
+    return dict(owned), mtime
+
+
+_PARSED: dict[str, tuple[bytes, dict[str, tuple[str, str, int]]]] = {}
+
+
+def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
+    """path -> (sha256, input key, size): a manifest's entries; lines that are not entries, or
+    name a path that is not plain, are skipped."""
+    owned: dict[str, tuple[str, str, int]] = {}
+    plain = _PLAIN_PATH.match
+    for digest, key, size, rel in _ENTRY.findall(text):
+        if plain(rel):   # a tampered manifest never makes us touch a path outside the folder
+            owned[rel] = (digest, key, int(size))
+    return owned
+
+
+_ENTRY = re.compile(r"^([0-9a-f]{64})  ([^ \n]*)  ([0-9]+)  ([^\n]+)$", re.M)
+
+
+def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
+    """How many files the output folder owns, when it is exactly as the compile that wrote this
+    manifest left it: that manifest, no interrupted write, every owned file of the recorded size
+    and untouched since. None otherwise."""
+    if interrupted(out) or (out / STAGED_FOLDERS).exists():
+        return None
+    current = _read(out / name)
+    if current is None or sha256(current) != manifest_sha256:
+        return None
+    owned, written_at = _read_manifest(out, name)
+    base = str(out) + os.sep
+    for rel, (_, _, size) in owned.items():
+        if not _untouched_since(base + rel, size, written_at):
+            return None
+    return len(owned)
 
 
 def _untouched_since(path: str, size: int, written_at: int) -> bool:

@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+from ..fingerprint import is_dir, is_file
+
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # kustomization fields that name files or folders (kustomize api/types/kustomization.go)
 _LIST_FIELDS = ("resources", "components", "bases", "crds", "patchesStrategicMerge",
@@ -56,7 +58,7 @@ def _read_yaml(path: Path) -> Any:
 def _kustomization(root: Path, folder: str) -> Path | None:
     for name in KUSTOMIZATION_NAMES:
         candidate = root / folder / name if folder else root / name
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
     return None
 
@@ -97,7 +99,7 @@ def _reach(root: Path, folder: str, references: Callable[[str], Iterable[str]]) 
             continue
         found.add(current)
         for target in references(current):
-            if (root / target).is_dir():
+            if is_dir(root / target):
                 pending.append(target)
             elif not target.startswith(current + "/"):
                 found.add(target)   # a file outside the folder (a shared patch, ../base/x.yaml)
@@ -127,7 +129,7 @@ def helm_inputs(root: Path, folder: str) -> set[str]:
     """A chart folder and every `file://` dependency it reaches, followed recursively."""
     def references(current: str) -> list[str]:
         chart = root / current / "Chart.yaml"
-        if not chart.is_file():
+        if not is_file(chart):
             return []
         data = _read_yaml(chart)
         out = []

@@ -4,12 +4,14 @@ Secrets only ever show as changed."""
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Sequence
 
 import attrs
 
-from .inputs import InputChange
-from .views import AppView, app_views
+from .views import AppView, app_views, is_app_path
+
+if TYPE_CHECKING:
+    from .inputs import InputChange   # (importing it loads the model: `diff` reads no model)
 
 
 @attrs.frozen
@@ -95,10 +97,18 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[FieldChange
 
 def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
                renames: dict[str, Any] | None = None, env: str | None = None,
-               zone: str | None = None, inputs: Sequence[InputChange] = ()) -> TreeDiff:
+               zone: str | None = None, inputs: Sequence[InputChange] = (),
+               changed: Collection[str] | None = None,
+               naming: Callable[[list[bytes]], set[str]] | None = None) -> TreeDiff:
     """Compare two trees. `renames` maps a new service name to its previous names; `inputs` are
-    the changed chart folders (review/inputs.py), kept for the Applications `env`/`zone` select."""
-    old_views, new_views = app_views(old), app_views(new)
+    the changed chart folders (review/inputs.py), kept for the Applications `env`/`zone` select.
+    `changed` names the paths whose bytes may differ (every other path is known to be equal on
+    both sides - from git or from the manifests' input keys); without it every file is compared.
+    Only the Applications a changed file can affect are read back."""
+    if changed is None:
+        changed = {p for p in set(old) | set(new) if old.get(p) != new.get(p)}
+    touched = touched_apps(old, new, changed, naming)
+    old_views, new_views = app_views(old, only=touched), app_views(new, only=touched)
     changes: list[AppChange] = []
     matched_old: set[Any] = set()
     for key, view in new_views.items():
@@ -142,21 +152,59 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
     app_paths = {v.path for v in old_views.values()} | {v.path for v in new_views.values()}
     other = []
     if env is None and zone is None:
-        for path in sorted(set(old) | set(new)):
+        for path in sorted(changed):
             if path in app_paths or path == ".gitops-dsl-manifest" or _consumed(path):
                 continue
-            if path not in old:
+            if path not in old and path in new:
                 other.append((path, "added"))
-            elif path not in new:
+            elif path not in new and path in old:
                 other.append((path, "removed"))
-            elif old[path] != new[path]:
+            elif path in old and old[path] != new[path]:
                 other.append((path, "changed"))
-    if env is not None or zone is not None:
-        selected = {v.name for v in new_views.values()
+    if (env is not None or zone is not None) and inputs:
+        # the Applications of the selected environments, changed or not (a chart folder change
+        # changes what unchanged Applications render)
+        selected = {v.name for v in app_views(new, only=[p for p in new if _in(p, env, zone)]).values()
                     if (env is None or v.env == env) and (zone is None or v.zone == zone)}
         inputs = [attrs.evolve(i, apps=tuple(a for a in i.apps if a in selected)) for i in inputs]
         inputs = [i for i in inputs if i.apps]
     return TreeDiff(tuple(changes), tuple(other), tuple(envs), tuple(inputs))
+
+
+def _in(path: str, env: str | None, zone: str | None) -> bool:
+    """Whether an Application file is in `env` and `zone` (by its path)."""
+    parts = path.split("/")
+    return (is_app_path(path) and (env is None or parts[4] == env)
+            and (zone is None or parts[2] == zone))
+
+
+def touched_apps(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Collection[str],
+                 naming: Callable[[list[bytes]], set[str]] | None = None) -> set[str]:
+    """The Application files a change can show in: those that changed, and those that name a
+    changed file (a value or config file) - an Application names the files it reads by a path
+    that ends with the file's path in its tree, so its bytes hold that path. `naming` answers
+    "which unchanged Application files hold one of these strings" faster (git grep)."""
+    touched = {p for p in changed if is_app_path(p)}
+    read = [p.partition("/")[2].encode() for p in changed if "/" in p and not is_app_path(p)]
+    if read and naming is not None:
+        return touched | {p for p in naming(read) if is_app_path(p)}
+    # a compile in memory answers from its data, without serializing (repr() keeps a path
+    # as it is unless it holds a quote, a backslash or an unprintable character)
+    strings = getattr(new, "strings", None)
+    if strings is not None and not all(r.decode().isprintable() and b"'" not in r and b"\\" not in r
+                                       for r in read):
+        strings = None
+    if read:
+        for path in set(old) | set(new):
+            if path in touched or not is_app_path(path):
+                continue
+            if path in new:
+                data = strings(path) if strings is not None else new[path]
+            else:
+                data = old.get(path) or b""
+            if any(rest in data for rest in read):
+                touched.add(path)
+    return touched
 
 
 def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:

@@ -7,12 +7,11 @@ their ciphertext: a view never holds anything secret.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
 from ..emit.yaml import load
-from ..resolve import deep_merge
 from ..secrets.keys import is_secret_path
 
 APP_PREFIX = "gitops/argo-apps/"
@@ -79,9 +78,17 @@ class _Index:
         return None
 
 
-def app_views(files: Mapping[str, bytes], *, mask: bool = True) -> dict[tuple[str, str, str], AppView]:
-    """(zone, env, service) -> view, for every Application of a tree. With `mask` (for
-    anything shown to a person), values under secret-like keys are replaced by a digest."""
+def is_app_path(path: str) -> bool:
+    """gitops/argo-apps/<zone>/apps/<env>/<project>/<service>.yaml"""
+    return (path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml")
+            and path.count("/") == 6)
+
+
+def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[str] | None = None
+              ) -> dict[tuple[str, str, str], AppView]:
+    """(zone, env, service) -> view, for every Application of a tree (or those of the paths
+    `only` names). With `mask` (for anything shown to a person), values under secret-like keys
+    are replaced by a digest."""
     index = _Index(files)
     cache: dict[str, Any] = {}
 
@@ -91,7 +98,7 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True) -> dict[tuple[st
         return cache[path]
 
     views = {}
-    for path in files:
+    for path in (files if only is None else [p for p in only if p in files]):
         if not (path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml")):
             continue
         parts = path.split("/")
@@ -148,6 +155,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
                 fields[f"secrets.{ref.get('secretKey')}"] = _secret_digest(
                     f"{remote.get('key')}#{remote.get('property')}")
         else:
+            from ..resolve import deep_merge   # (the model loads with it: only when needed)
             values = deep_merge(values, data)
     for dotted, value in flatten(values, "values").items():
         fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value

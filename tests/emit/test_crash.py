@@ -23,7 +23,8 @@ def tree(folder: Path) -> dict[str, bytes]:
     for path in folder.rglob("*"):
         name = path.name
         if path.is_file() and name not in TRANSIENT and not name.endswith(".gitops-dsl-new") \
-                and ".gitops-dsl-tmp-" not in name and ".gitops-dsl-staging.d" not in path.parts:
+                and ".gitops-dsl-tmp-" not in name and ".gitops-dsl-staging.d" not in path.parts \
+                and ".gitops-dsl-cache" not in path.parts:   # a local cache (absolute paths)
             out[path.relative_to(folder).as_posix()] = path.read_bytes()
     return out
 
@@ -112,7 +113,8 @@ def test_a_killed_compile_leaves_the_old_tree_the_new_one_or_a_journal(tmp_path,
         assert tree(project / "build") == new
         assert leftovers(project / "build") == []
     assert seen["old"] + seen["new"] + seen["interrupted"] == 24
-    assert seen["interrupted"] >= 1, seen                # the journal path was exercised
+    if scenario == "change":   # a cold write's commit phase is a few renames: rarely hit
+        assert seen["interrupted"] >= 1, seen            # the journal path was exercised
     if str(tmp_path).startswith("/dev/shm/"):
         shutil.rmtree(tmp_path, ignore_errors=True)
 
@@ -155,3 +157,30 @@ def test_an_io_error_while_staging_leaves_the_tree_as_it_was(tmp_path, monkeypat
         write(result, project / "build")
     assert tree(project / "build") == before
     assert leftovers(project / "build") == []
+
+
+def test_a_cold_write_stopped_between_its_folder_moves_is_completed(tmp_path, monkeypatch):
+    """After the commit point of a cold write, some new folders are moved in and some are not:
+    the journal finishes the moves, and the tree is the new one."""
+    import gitops_dsl.emit.writer as writer
+    from gitops_dsl.api import compile as compile_platforms, write
+    from tests.helpers import make_project
+    project = make_project(tmp_path / "p")
+    result = compile_platforms(project / "platforms", root=project)
+    write(result, tmp_path / "reference")
+    expected = tree(tmp_path / "reference")
+    real_rename, moves = os.rename, []
+
+    def stops_after_one(src, dst):
+        moves.append(dst)
+        if len(moves) == 2:
+            raise OSError(28, "No space left on device")
+        return real_rename(src, dst)
+    monkeypatch.setattr(writer.os, "rename", stops_after_one)
+    (project / "build").mkdir()
+    with pytest.raises(writer.WriteFailed, match="stopped halfway"):
+        write(result, project / "build")
+    assert (project / "build/.gitops-dsl-journal").exists()
+    monkeypatch.setattr(writer.os, "rename", real_rename)
+    assert "completed from its journal" in (writer.recover(project / "build") or "")
+    assert tree(project / "build") == expected and leftovers(project / "build") == []

@@ -198,14 +198,15 @@ def closure(result) -> None:
             assert prefix + "README.md" in files, prefix
             referenced.add(prefix + "README.md")
     bootstrap = {f for f in files if f.startswith("gitops/bootstrap/")}
-    assert files - referenced - bootstrap == {"README.md"}, sorted(files - referenced - bootstrap)
+    assert files - referenced - bootstrap == {"README.md", ".gitignore"}, \
+        sorted(files - referenced - bootstrap)
 
 
 def containment(result) -> None:
     """Invariant 5: every output path is a plain relative path inside one of the two trees."""
     for path in result.files:
         check_path(path)
-        assert path == "README.md" or path.startswith(("gitops/", "configs/")), path
+        assert path in ("README.md", ".gitignore") or path.startswith(("gitops/", "configs/")), path
 
 
 def idempotence(platform, out: Path) -> None:

@@ -200,3 +200,21 @@ def test_the_default_smoke_test_fails_the_analysis_when_a_check_fails(rendered):
     metric = objects(item, "AnalysisTemplate")[0]["spec"]["metrics"][0]
     assert metric["failureLimit"] == 0 and metric["count"] == 1
     assert metric["provider"]["job"]["spec"]["backoffLimit"] == 0
+
+
+def test_a_second_manifests_run_reads_the_rendered_cache(tmp_path):
+    """`manifests` shares preflight's cache of rendered manifests by input key: on an unchanged
+    platform the second run does not need the Helm engine at all (here: it is made to fail)."""
+    project = make_project(tmp_path / "p")
+    first = run_cli("manifests", "--env", "stg", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert any((project / ".gitops-dsl/rendered").iterdir())
+    broken = tmp_path / "broken"
+    (broken / "helm_python").mkdir(parents=True)
+    (broken / "helm_python/__init__.py").write_text("raise ImportError('no Helm engine here')\n")
+    second = run_cli("manifests", "--env", "stg", cwd=project, env={"PYTHONPATH": str(broken)})
+    assert second.returncode == 0, second.stderr
+    assert [line for line in second.stdout.splitlines() if line.startswith("rendered")] == \
+        [line for line in first.stdout.splitlines() if line.startswith("rendered")]
+    uncached = run_cli("manifests", "--env", "prod", cwd=project, env={"PYTHONPATH": str(broken)})
+    assert uncached.returncode != 0 and "Helm engine" in (uncached.stderr + uncached.stdout)

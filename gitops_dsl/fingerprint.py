@@ -1,0 +1,287 @@
+"""What a compile read, so that the next compile knows, without running the platform, that
+nothing it depends on changed.
+
+A compile is a function of the files it reads: the platform's modules (and whatever they import
+or open), the versions files, the chart and Kustomize folders of the repository that checks and
+render look at, the project's settings, and gitops-dsl itself. While a compile runs, every file
+it opens and every folder it lists is recorded (a Python audit hook sees the platform's own
+`open()` and imports too), and the few places that only ask whether a path is a file or a folder
+record that answer (`is_dir`, `is_file` below). After a successful write, the record - each
+file's sha256, each folder's names, each answer - is kept in the output folder, with the
+diagnostics the compile printed.
+
+The next compile re-reads those files (content hashes, not modification times: an edit within the
+same clock tick, or one that keeps the size, is still seen), re-lists those folders, asks the
+same questions, and checks that the output folder is as that compile left it (no journal, every
+owned file untouched since the manifest). When all of that holds, the compile is a no-op by
+proof: it prints what the last compile printed and writes nothing. Anything else - including any
+doubt - is a full compile.
+
+What the record cannot see: a platform that reads environment variables, the clock or the
+network. Such a platform compiles with `--no-cache` (or GITOPS_DSL_NO_CACHE=1).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+import sysconfig
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._version import __version__
+
+CACHE_DIR = ".gitops-dsl-cache"      # in the output folder, ignored by git (see GITIGNORE)
+_RECORD = "inputs.json"
+_FORMAT = 1
+GITIGNORE = (b"# Written by gitops-dsl: its cache of the last compile's inputs is local to this "
+             b"checkout.\n/" + CACHE_DIR.encode() + b"/\n")
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _ignored_roots() -> tuple[str, ...]:
+    """Folders whose files are not inputs of a platform: Python's own library and installed
+    packages (gitops-dsl's version and source are in the tool key instead)."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, _PACKAGE,
+             *(sysconfig.get_paths().get(k, "") for k in ("stdlib", "platstdlib", "purelib",
+                                                            "platlib"))}
+    return tuple(sorted(os.path.join(os.path.realpath(r), "") for r in roots if r))
+
+
+@attrs.define
+class Recorder:
+    """The files, listings and path kinds one compile observed, with each file's stat at the
+    time it was read (a file that changes while the compile runs makes the record unusable)."""
+
+    files: dict[str, tuple[int, int, bool] | None] = attrs.field(factory=dict)
+    listings: set[str] = attrs.field(factory=set)
+    kinds: set[str] = attrs.field(factory=set)
+    ignored: tuple[str, ...] = attrs.field(factory=_ignored_roots)
+
+    def wants(self, path: str) -> bool:
+        return not path.startswith(self.ignored) and not path.startswith(("/proc/", "/sys/"))
+
+    def file(self, path: str) -> None:
+        path = os.path.abspath(path)
+        if path.endswith(".pyc"):
+            return   # bytecode stands for its source, which is recorded with the module
+        if path not in self.files and self.wants(path):
+            seen = _stat(path)
+            if seen is None or seen[2]:   # devices (/dev/null, /dev/urandom) are not inputs
+                self.files[path] = seen
+
+    def listing(self, path: str) -> None:
+        path = os.path.abspath(path)
+        if self.wants(path):
+            self.listings.add(path)
+
+    def kind(self, path: str) -> None:
+        path = os.path.abspath(path)
+        if self.wants(path):
+            self.kinds.add(path)
+
+
+_active: Recorder | None = None
+_hooked = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    recorder = _active
+    if recorder is None:
+        return
+    if event == "open":
+        path, mode, flags = args
+        if isinstance(path, (str, bytes, os.PathLike)) and _reads(mode, flags):
+            recorder.file(os.fsdecode(path))
+    elif event in ("os.listdir", "os.scandir"):
+        path = args[0]
+        if isinstance(path, (str, bytes, os.PathLike)):
+            recorder.listing(os.fsdecode(path) or ".")
+
+
+def _reads(mode: Any, flags: Any) -> bool:
+    if isinstance(mode, str):
+        return not any(c in mode for c in "wax+")
+    return isinstance(flags, int) and flags & os.O_ACCMODE == os.O_RDONLY
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Record what the code inside reads (one recording at a time per process)."""
+    global _active, _hooked
+    if not _hooked:
+        sys.addaudithook(_audit)   # hooks cannot be removed: it does nothing outside a recording
+        _hooked = True
+    recorder, previous = Recorder(), _active
+    _active = recorder
+    try:
+        yield recorder
+    finally:
+        _active = previous
+
+
+def is_dir(path: Path) -> bool:
+    """Path.is_dir(), recorded as an input of the running compile."""
+    if _active is not None:
+        _active.kind(str(path))
+    return path.is_dir()
+
+
+def is_file(path: Path) -> bool:
+    """Path.is_file(), recorded as an input of the running compile."""
+    if _active is not None:
+        _active.kind(str(path))
+    return path.is_file()
+
+
+def module_sources(modules: list[Any]) -> None:
+    """The source files of modules a platform imported (their bytecode may have been read
+    instead of the source)."""
+    if _active is None:
+        return
+    for module in modules:
+        spec = getattr(module, "__spec__", None)
+        origin = getattr(spec, "origin", None) or getattr(module, "__file__", None)
+        if isinstance(origin, str) and os.path.isabs(origin):
+            _active.file(origin)
+
+
+def _stat(path: str) -> tuple[int, int, bool] | None:
+    """(size, modification time, whether it is a regular file), None when there is nothing."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)
+
+
+def _digest(path: str) -> str:
+    """sha256 of a file's bytes, or what stands in its place."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError:
+        return "missing"
+    except IsADirectoryError:
+        return "folder"
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+
+
+def _names(path: str) -> list[str] | str:
+    try:
+        return sorted(os.listdir(path))
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        return "file"
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+
+
+def _kind(path: str) -> str:
+    if os.path.isdir(path):
+        return "folder"
+    return "file" if os.path.isfile(path) else "missing"
+
+
+def tool_key(settings: Any) -> str:
+    """gitops-dsl itself and how it runs: its version, its source files (size and time: an
+    edited checkout of gitops-dsl is another compiler), Python, PyYAML, the module path, and
+    the settings of the compile."""
+    h = hashlib.sha256(f"{_FORMAT} {__version__} {sys.version} {sys.path!r} "
+                       f"{os.environ.get('PYTHONPATH')!r} {settings!r}".encode())
+    import yaml
+    h.update(f"{yaml.__version__} {getattr(yaml, '__with_libyaml__', False)}".encode())
+    for folder, dirs, names in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            info = os.stat(os.path.join(folder, name))
+            h.update(f"{folder}/{name} {info.st_size} {info.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@attrs.frozen
+class Record:
+    """What a compile read, as values (with the compile's printed outcome)."""
+
+    tool: str
+    files: dict[str, str]
+    listings: dict[str, Any]
+    kinds: dict[str, str]
+    outcome: dict[str, Any]
+
+    def current(self) -> bool:
+        """Whether every recorded input still reads the same."""
+        return (all(_digest(p) == d for p, d in self.files.items())
+                and all(_names(p) == n for p, n in self.listings.items())
+                and all(_kind(p) == k for p, k in self.kinds.items()))
+
+
+def finish(recorder: Recorder, tool: str, outcome: dict[str, Any]) -> Record | None:
+    """The record of a finished compile, or None when an input changed while it ran."""
+    files = {}
+    for path, seen in sorted(recorder.files.items()):
+        files[path] = _digest(path)
+        if _stat(path) != seen:
+            return None
+    return Record(tool, files, {p: _names(p) for p in sorted(recorder.listings)},
+                  {p: _kind(p) for p in sorted(recorder.kinds)}, outcome)
+
+
+def save(out: Path, record: Record) -> None:
+    """Keep the record in the output folder (after the manifest: see `load`)."""
+    from .emit.writer import atomic_write
+    data = {"format": _FORMAT, "tool": record.tool, "files": record.files,
+            "listings": record.listings, "kinds": record.kinds, "outcome": record.outcome}
+    text = json.dumps(data, sort_keys=True).encode()
+    path = out / CACHE_DIR / _RECORD
+    try:
+        if path.read_bytes() == text:
+            return   # the same record: the folder stays untouched
+    except OSError:
+        pass
+    atomic_write(path, text)
+
+
+def forget(out: Path) -> None:
+    try:
+        (out / CACHE_DIR / _RECORD).unlink()
+    except OSError:
+        pass
+
+
+def current(out: Path, tool: str) -> Record | None:
+    """The record of the last compile into `out` when nothing it read changed since and the
+    folder is exactly as it left it: then the folder is what a compile would write now."""
+    from .emit.writer import intact
+    if not out.is_dir():
+        return None
+    record = load(out, tool)
+    if record is None or not record.current():
+        return None
+    if intact(out, record.outcome.get("manifest", "")) != record.outcome.get("files"):
+        return None
+    return record
+
+
+def load(out: Path, tool: str) -> Record | None:
+    """The record of the last compile into `out`, when it was made by this very tool."""
+    try:
+        data = json.loads((out / CACHE_DIR / _RECORD).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool:
+        return None
+    try:
+        return Record(tool, dict(data["files"]), dict(data["listings"]), dict(data["kinds"]),
+                      dict(data["outcome"]))
+    except (KeyError, TypeError, ValueError):
+        return None
