@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 import attrs
 import yaml
@@ -120,8 +120,9 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
                         service: str | None = None, checkout: Sequence[tuple[str, str]] = (),
                         charts: ChartCache | None = None,
                         cache: RenderCache | None = None,
-                        documents: Mapping[str, Any] | None = None) -> list[Rendered]:
-    """Render each Application of a compiled tree. `checkout` lists the (repository URL,
+                        documents: Mapping[str, Any] | None = None,
+                        names: Collection[str] | None = None) -> list[Rendered]:
+    """Render each Application of a compiled tree (or those `names` names). `checkout` lists the (repository URL,
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
@@ -143,7 +144,12 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             zone, app_env, name = parts[2], parts[4], parts[6][:-len(".yaml")]
             if (env and app_env != env) or (service and name != service):
                 continue
+            if names is not None and documents is None and \
+                    not any(n.encode() in files[path] for n in names):
+                continue   # (a file that does not hold the name is not that Application)
             doc = documents[path] if documents is not None else load(files[path])
+            if names is not None and (doc.get("metadata") or {}).get("name") not in names:
+                continue
             out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout,
                                    charts, cache, documents))
     return out

@@ -129,7 +129,8 @@ def _keep_record(result: Result, settings: Settings, tool: str | None) -> None:
             "diagnostics": [as_record(d) for d in result.diagnostics],
             # what `diff` needs of a compile when it reads this folder instead of compiling
             "renames": {k: list(v) for k, v in sorted(renames(result).items())},
-            "chart_inputs": {k: list(v) for k, v in (result.chart_inputs or {}).items()}})
+            "chart_inputs": {k: list(v) for k, v in (result.chart_inputs or {}).items()},
+            "checkouts": [[p.gitops_repo.url, p.gitops_repo.revision] for p in result.platforms]})
         if record is None:
             fingerprint.forget(settings.out)
         else:

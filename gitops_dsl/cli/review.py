@@ -11,7 +11,8 @@ import click
 from .common import report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
     from ..api import Result
     from ..review.committed import Committed
@@ -115,13 +116,17 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                     raise click.ClickException(f"the platform at {against or base} does not compile")
         if result is not None:
             from ..api import renames
-            inputs = _chart_folder_changes(result, settings.root, base)
+            from ..review.inputs import chart_inputs
+            read_by = chart_inputs(_resolved_apps(result), settings.root)
             moved = renames(result)
+            checkout = [(p.gitops_repo.url, p.gitops_repo.revision) for p in result.platforms]
         else:
             assert record is not None
             read_by = {k: set(v) for k, v in record.outcome.get("chart_inputs", {}).items()}
-            inputs = _input_changes(read_by, settings.root, base)
             moved = {k: tuple(v) for k, v in record.outcome.get("renames", {}).items()}
+            checkout = [tuple(c) for c in record.outcome.get("checkouts", [])]
+        inputs = _input_changes(read_by, settings.root, base, old, new, checkout,
+                                settings.root / ".gitops-dsl" / "rendered")
     except GitError as exc:
         raise click.ClickException(f"git: {exc}") from None
     diff = diff_trees(old, new, renames=moved, env=env_name, zone=zone, inputs=inputs,
@@ -154,21 +159,31 @@ def _changed(at_base: Committed, new: Mapping[str, bytes], *, compiled: bool) ->
     return found
 
 
-def _chart_folder_changes(result: Result, root: Path, base: str | None) -> list[InputChange]:
-    """The repository's chart folders that differ from `base`, with the Applications reading
-    them (nothing to compare with outside git)."""
+def _resolved_apps(result: Result) -> list[Any]:
     from ..api import resolved_apps
-    from ..review.inputs import chart_inputs
-    return _input_changes(chart_inputs(resolved_apps(result), root), root, base)
+    return resolved_apps(result)
 
 
-def _input_changes(inputs: dict[str, set[str]], root: Path, base: str | None) -> list[InputChange]:
-    from ..review.gitref import files_at
-    from ..review.inputs import input_changes, working_files
+def _input_changes(inputs: dict[str, set[str]], root: Path, base: str | None,
+                   old: Mapping[str, bytes], new: Mapping[str, bytes],
+                   checkout: Sequence[tuple[str, str]], cache: Path) -> list[InputChange]:
+    """The repository's chart folders that differ from `base`, with the Applications reading
+    them and what changes in the resources they render (nothing to compare with outside git)."""
     if base is None or not inputs:
         return []
+    import attrs
+
+    from ..review.gitref import files_at
+    from ..review.inputs import input_changes, working_files
+    from ..review.rendered import rendered_changes
     paths = sorted(inputs)
-    return input_changes(inputs, files_at(base, root, paths), working_files(root, paths))
+    at_base = files_at(base, root, paths)
+    changes = input_changes(inputs, at_base, working_files(root, paths))
+    out = []
+    for change in changes:
+        resources, note = rendered_changes(change.apps, old, new, at_base, root, checkout, cache)
+        out.append(attrs.evolve(change, resources=tuple(resources), note=note))
+    return out
 
 
 def _print_diff(diff: TreeDiff, fmt: str) -> None:

@@ -78,7 +78,9 @@ class TreeDiff:
             "environments": [{"kind": e.kind, "zone": e.zone, "env": e.env, "note": e.note}
                              for e in self.environments],
             "inputs": [{"path": i.path, "applications": list(i.apps),
-                        "files": [{"path": p, "change": how} for p, how in i.files]}
+                        "files": [{"path": p, "change": how} for p, how in i.files],
+                        "resources": [r.as_json() for r in i.resources],
+                        **({"note": i.note} if i.note else {})}
                        for i in self.inputs],
         }
 
@@ -166,7 +168,9 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
         # changes what unchanged Applications render)
         selected = {v.name for v in app_views(new, only=[p for p in new if _in(p, env, zone)]).values()
                     if (env is None or v.env == env) and (zone is None or v.zone == zone)}
-        inputs = [attrs.evolve(i, apps=tuple(a for a in i.apps if a in selected)) for i in inputs]
+        inputs = [attrs.evolve(i, apps=tuple(a for a in i.apps if a in selected),
+                               resources=tuple(r for r in i.resources if r.app in selected))
+                  for i in inputs]
         inputs = [i for i in inputs if i.apps]
     return TreeDiff(tuple(changes), tuple(other), tuple(envs), tuple(inputs))
 
@@ -344,6 +348,9 @@ def format_text(diff: TreeDiff) -> str:
         lines.append(f"chart folder {change.path} changed: what Argo CD renders changes for "
                      f"{', '.join(change.apps)}")
         lines.extend(f"  {how}: {path}" for path, how in change.files)
+        lines.extend(f"  rendered {r.line()}" for r in change.resources)
+        if change.note:
+            lines.append(f"  ({change.note})")
     return "\n".join(lines) + "\n"
 
 
@@ -391,6 +398,8 @@ def format_markdown(diff: TreeDiff) -> str:
     for change in diff.inputs:
         out += ["", f"<details><summary>chart folder {change.path}</summary>", ""]
         out += [f"- {how}: `{path}`" for path, how in change.files]
+        out += [f"- rendered `{r.line()}`" for r in change.resources]
+        out += [f"- ({change.note})"] if change.note else []
         out += ["", "</details>"]
     if diff.other_files:
         out += ["", "<details><summary>other files</summary>", ""]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import attrs
 
@@ -25,6 +25,9 @@ class InputChange:
     path: str                                 # repository path, relative to the checkout root
     files: tuple[tuple[str, str], ...]        # (repository path, "added" | "removed" | "changed")
     apps: tuple[str, ...]                     # the Applications that read it
+    #: what changes in the resources Argo CD applies, per Application (review/rendered.py)
+    resources: tuple[Any, ...] = ()
+    note: str = ""                            # why resources could not be compared, if so
 
 
 def chart_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, make_project, need_engine, run_cli
 from tests.test_sealing import CERT
 from gitops_dsl.secrets.sealing import seal
 
@@ -164,6 +164,8 @@ def charted(tmp_path) -> Path:
 
 
 def test_a_chart_folder_change_names_the_applications_it_affects(charted):
+    """And, rendered with the Helm engine at the base and now, the resources that change."""
+    need_engine()
     (charted / "charts/db/values.yaml").write_text("replicas: 3\n")
     (charted / "charts/db/templates/extra.yaml").write_text("# new\n")
     assert run_cli("compile", "--check", cwd=charted).returncode == 0   # no compiled file changes
@@ -172,14 +174,20 @@ def test_a_chart_folder_change_names_the_applications_it_affects(charted):
     assert text.stdout == ("chart folder charts/db changed: what Argo CD renders changes for "
                            "db-prod, db-stg\n"
                            "  added: charts/db/templates/extra.yaml\n"
-                           "  changed: charts/db/values.yaml\n")
+                           "  changed: charts/db/values.yaml\n"
+                           '  rendered db-prod: ~ ConfigMap db: data.r: "1" -> "3"\n'
+                           '  rendered db-stg: ~ ConfigMap db: data.r: "1" -> "3"\n')
     md = run_cli("diff", "--format", "markdown", cwd=charted).stdout
     assert "**Chart folder `charts/db` changed** (2 file(s)): what Argo CD renders changes for " \
            "**db-prod**, **db-stg**" in md
+    assert '- rendered `db-prod: ~ ConfigMap db: data.r: "1" -> "3"`' in md
     data = json.loads(run_cli("diff", "--format", "json", cwd=charted).stdout)
     assert data["inputs"] == [{"path": "charts/db", "applications": ["db-prod", "db-stg"], "files": [
         {"path": "charts/db/templates/extra.yaml", "change": "added"},
-        {"path": "charts/db/values.yaml", "change": "changed"}]}]
+        {"path": "charts/db/values.yaml", "change": "changed"}], "resources": [
+        {"application": app, "kind": "ConfigMap", "name": "db", "change": "changed",
+         "fields": [{"path": "data.r", "old": "1", "new": "3"}], "more_fields": 0}
+        for app in ("db-prod", "db-stg")]}]
     only_prod = run_cli("diff", "--env", "prod", cwd=charted).stdout
     assert "for db-prod\n" in only_prod and "db-stg" not in only_prod
 
@@ -200,3 +208,28 @@ def test_diff_outside_git_says_what_to_compare_with(tmp_path):
     result = run_cli("diff", cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "not in a git repository" in result.stderr and "--against build" in result.stderr
+
+
+def test_a_chart_template_change_shows_resources_added_and_secret_values_masked(charted):
+    need_engine()
+    (charted / "charts/db/templates/secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n")
+    out = run_cli("diff", "--env", "prod", cwd=charted).stdout
+    assert "rendered db-prod: + Secret db added" in out and "db-stg" not in out
+    git(charted, "add", "-A")
+    git(charted, "commit", "-q", "-m", "secret")
+    (charted / "charts/db/templates/secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter3\n")
+    out = run_cli("diff", "--against", "HEAD", "--env", "prod", cwd=charted).stdout
+    assert "rendered db-prod: ~ Secret db: stringData.password: value changed" in out
+    assert "hunter" not in out
+
+
+def test_without_the_helm_engine_the_diff_says_resources_were_not_compared(charted, tmp_path):
+    (charted / "charts/db/values.yaml").write_text("replicas: 3\n")
+    broken = tmp_path / "broken"
+    (broken / "helm_python").mkdir(parents=True)
+    (broken / "helm_python/__init__.py").write_text("raise ImportError('no engine')\n")
+    out = run_cli("diff", cwd=charted, env={"PYTHONPATH": str(broken)}).stdout
+    assert "chart folder charts/db changed" in out
+    assert "(rendered resources not compared: rendering needs the Helm engine" in out
