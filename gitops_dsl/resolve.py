@@ -21,6 +21,7 @@ from .model import (
     Wave,
     Zone,
 )
+from .model._fields import expand_name
 from .model.charts import GitPath, HelmChart, StandardChart
 from .model.secrets import ExternalSecret, SealedSecrets
 from .model.service import Image, Overlay, ZoneOverlay
@@ -73,6 +74,10 @@ def merge_fields(base: _T, override: _T | None) -> _T:
             value = merge_fields(current, value)
         changes[field.name] = value
     return attrs.evolve(base, **changes) if changes else base  # type: ignore[misc]
+
+
+#: the Application's name unless a Service or Overlay sets `app_name`
+DEFAULT_APP_NAME = "{service}-{env}"
 
 
 @attrs.frozen
@@ -332,14 +337,24 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     if isinstance(service.secrets, SealedSecrets):
         sealed = service.secrets.values.get(env.name, {})
     ignore = _pick(overlay, service, "ignore_differences") or ()
-    name, file_name, renaming_to = f"{service.name}-{env.name}", service.name, None
+    app_template = _pick(overlay, service, "app_name") or DEFAULT_APP_NAME
+
+    def app_name(service_name: str) -> str:
+        return expand_name(app_template, service=service_name, env=env.name, platform=platform.name)
+    name, file_name, renaming_to = app_name(service.name), service.name, None
     if service.previous_names and service.rename != "complete":
         # a safe rename takes two commits (facts 19): first the old Application loses its
         # resources finalizer, so that pruning it later orphans the workloads instead of
         # deleting them; then the new Application replaces it and adopts them
         file_name = service.previous_names[0]
-        name, renaming_to = f"{file_name}-{env.name}", name
+        name, renaming_to = app_name(file_name), name
         cascade = "none"
+    # the workloads keep their names through renames: {service} is the oldest name
+    release_service = service.previous_names[-1] if service.previous_names else service.name
+    release_template = (overlay.release_name if overlay is not None and overlay.release_name
+                        else service.release_name) or "{service}"
+    release_name = expand_name(release_template, service=release_service, env=env.name,
+                               platform=platform.name)
     return App(
         platform=platform, service=service, env=env, zone=zone,
         name=name, file_name=file_name, renaming_to=renaming_to, namespace=namespace, project=service.project,
@@ -351,8 +366,7 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
                      **(overlay.annotations if overlay else {})},
         info={**service.info, **(overlay.info if overlay else {})},
         revision_history_limit=history, cascade=cascade,
-        release_name=service.release_name or (service.previous_names[-1] if service.previous_names
-                                               else service.name), overlay=overlay, pins=pins,
+        release_name=release_name, overlay=overlay, pins=pins,
         values_zone=zone.name if zone_layer is not None else None,
     )
 

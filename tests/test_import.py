@@ -120,3 +120,93 @@ def test_skip_crds_is_imported_compiled_and_round_trips(tmp_path):
     assert "skip_crds=True)" in imported.stdout and "skipCrds" not in imported.stderr
     result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert result.returncode == 0 and "0 difference(s)" in result.stdout, result.stdout
+
+
+def _originals(tree) -> dict[str, dict]:
+    """Every Application of a hand-written tree, by name, read straight from its files."""
+    import yaml
+    found = {}
+    for path in sorted(tree.rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if isinstance(doc, dict) and doc.get("kind") == "Application":
+                found[doc["metadata"]["name"]] = doc
+    return found
+
+
+def _effective_release(doc: dict, tree) -> str | None:
+    """Argo CD's release name for a Helm source: helm.releaseName, else the Application's name;
+    None for a source Argo CD does not render with Helm (util/app/discovery)."""
+    spec = doc["spec"]
+    source = spec.get("source") or spec["sources"][0]
+    helm = source.get("helm")
+    folder = tree / source["path"] if source.get("path") else None
+    is_helm = bool(source.get("chart")) or helm is not None or (
+        folder is not None and folder.is_dir() and any(folder.glob("*Chart.yaml")))
+    if not is_helm:
+        return None
+    return (helm or {}).get("releaseName") or doc["metadata"]["name"]
+
+
+def test_every_imported_application_keeps_its_name_release_and_namespace(tmp_path):
+    """prj-devops, one Application at a time: the compiled import has an Application of the same
+    name, in the same namespace, and (for a Helm source) the same release name - so adopting it
+    renames no Application and no workload."""
+    import yaml
+    path = shared("reference", "real-world", "kimjoongwon__prj-devops")
+    project = tmp_path / "p"
+    (project / "platforms").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    assert run_cli("import", str(path), "--out", "platforms/legacy.py", cwd=project).returncode == 0
+    assert run_cli("compile", cwd=project).returncode == 0
+    compiled = {}
+    for app_file in (project / "build/gitops/argo-apps").glob("*/apps/*/*/*.yaml"):
+        doc = yaml.safe_load(app_file.read_text())
+        compiled[doc["metadata"]["name"]] = doc
+    originals = _originals(path)
+    assert len(originals) == 14 and set(compiled) == set(originals)
+    for name, original in sorted(originals.items()):
+        mine = compiled[name]
+        source = mine["spec"]["sources"][0]
+        assert mine["spec"]["destination"]["namespace"] == original["spec"]["destination"]["namespace"]
+        expected = _effective_release(original, path)
+        if expected is None:
+            assert "helm" not in source or not source["helm"].get("releaseName"), name
+        else:
+            assert source.get("helm", {}).get("releaseName") == expected, name
+
+
+def test_names_that_follow_no_template_are_kept_per_environment(tmp_path):
+    """api-stg and prod-api: no one template makes both, so each environment keeps its own."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for env, name, release in (("stg", "api-stg", None), ("prod", "prod-api", "api-main")):
+        helm = f"    helm:\n      releaseName: {release}\n" if release else ""
+        (tree / f"{name}.yaml").write_text(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            f"  name: {name}\n  namespace: argocd\nspec:\n  project: app\n  source:\n"
+            "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+            f"{helm}  destination:\n    server: https://{env}.example:6443\n    namespace: api-{env}\n")
+    project = tmp_path / "p"
+    (project / "platforms").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    result = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                     cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    source = (project / "platforms/legacy.py").read_text()
+    assert "app_name='prod-api', release_name='api-main'" in source
+    assert "release_name='api-stg'" in source   # Argo CD's default: the Application's name
+    assert "0 difference(s)" in result.stdout
+
+
+def test_the_round_trip_reports_a_name_it_could_not_keep(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    long_name = "api-" + "x" * 70 + "-stg"
+    (tree / "api.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+        f"  name: {long_name}\n  namespace: argocd\nspec:\n  project: app\n  source:\n"
+        "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+        "  destination:\n    server: https://stg.example:6443\n    namespace: api\n")
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert "name" in result.stdout and "0 difference(s)" not in result.stdout
+    assert "not a DNS-1123 label of at most 63" in result.stderr + result.stdout

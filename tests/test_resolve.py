@@ -97,3 +97,29 @@ def test_inferred_wave_takes_the_name_of_a_wave_with_that_number():
     resolved = resolve(platform(services))
     b = app(resolved, "b", "stg")
     assert (b.wave, b.wave_name) == (1, "second")
+
+
+def test_application_and_release_names_from_templates_and_overlays():
+    """Defaults: `<service>-<env>` and the service's name; a Service template for every
+    environment; an Overlay's own name for one; a rename keeps the oldest name in the release."""
+    import pytest
+
+    from gitops_dsl.diagnostics import ModelError
+    resolved = resolve(platform([
+        Service("api", project="app"),
+        Service("web", project="app", app_name="{platform}-{service}", release_name="{service}-{env}",
+                per_env={"prod": Overlay(app_name="storefront", release_name="storefront-live")}),
+        Service("shop", project="app", previous_names=["store"], rename="complete",
+                release_name="{service}-x"),
+    ]))
+    names = {(a.service.name, a.env.name): (a.name, a.release_name) for a in resolved.apps}
+    assert names[("api", "stg")] == ("api-stg", "api")
+    assert names[("web", "stg")] == ("p-web", "web-stg")
+    assert names[("web", "prod")] == ("storefront", "storefront-live")
+    assert names[("shop", "prod")] == ("shop-prod", "store-x")
+    with pytest.raises(ModelError) as unknown:
+        Service("api", app_name="{service}-{region}")
+    assert unknown.value.code == "GD101"
+    with pytest.raises(ModelError) as invalid:
+        Overlay(release_name="Api_{env}")
+    assert invalid.value.code == "GD110"

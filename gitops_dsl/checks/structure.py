@@ -53,6 +53,25 @@ def invalid_namespace(ctx: CheckContext) -> Iterator[Finding]:
                           app.service.location, app.name, app.service)
 
 
+@builtin("GD122", summary="a name template makes an Application or release name that is not valid",
+         bad='Service("api", app_name="{platform}-{service}-{env}-with-a-long-suffix-for-everyone")',
+         good='Service("api", app_name="{service}-{env}")')
+def invalid_made_name(ctx: CheckContext) -> Iterator[Finding]:
+    """What `app_name` and `release_name` templates make, per environment: an Application name is
+    a DNS-1123 label of at most 63 characters (Argo CD writes it into the tracking label
+    `app.kubernetes.io/instance`, whose values are at most 63), a Helm release name one of at
+    most 53 (Helm's limit: it names the objects a chart makes)."""
+    for app in ctx.resolved.apps:
+        for what, name, limit in (("Application name", app.name, 63),
+                                  ("release name", app.release_name, 53)):
+            if not DNS1123_LABEL.match(name) or len(name) > limit:
+                yield Finding(f"{app.service.name} in {app.env.name}: {what} {name!r} is not a "
+                              f"DNS-1123 label of at most {limit} characters",
+                              "shorten the template or the names it is made of, or give this "
+                              "environment a name of its own (Overlay(app_name=..., "
+                              "release_name=...))", app.service.location, app.name, app.service)
+
+
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")

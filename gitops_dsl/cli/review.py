@@ -96,7 +96,10 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     naming = None
     try:
         if against == "build":
-            old = owned_files(settings.out)
+            if result is None:   # the folder is what a compile would write: nothing differs
+                old, changed = new, set()
+            else:
+                old = owned_files(settings.out)
             base = "HEAD" if _in_git(settings.root) else None
         else:
             base = against or default_base(settings.root)

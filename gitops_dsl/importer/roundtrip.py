@@ -20,6 +20,8 @@ _REASONS = {
     "source type": ("rendering source", "config management plugin"),
     "wave": ("sync-wave",),
     "missing": ("not imported", "duplicates"),
+    "name": ("Application name",),
+    "release name": ("release_name",),
 }
 
 
@@ -37,6 +39,10 @@ def _original_fields(app: App) -> dict[str, Any]:
     options = {f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in sync["options"].items()
                if not (k == "create_namespace" and v is False)}
     return {
+        # the names Argo CD and Helm know things by: a change re-creates the Application or
+        # renames every workload (a release defaults to the Application's name in Argo CD)
+        "name": app.name,
+        "release name": (app.release_name or app.name) if app.source_type == "helm" else None,
         "destination.cluster": app.server, "destination.namespace": app.namespace,
         "chart": _chart_identity(app.chart), "source type": app.source_type,
         "directory": _options(app.chart) or None if app.chart[0] == "git" and app.chart[4] == "directory"
@@ -95,7 +101,11 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
                 else ("git", main["repoURL"], main.get("targetRevision", "HEAD"),
                       main.get("path", ".").strip("/") or "."))
     values = {k: v for k, v in view.fields.items() if k.startswith("values.")}
+    kind = source_type(main, folder_type)
+    name = doc["metadata"]["name"]
     return {
+        "name": name,
+        "release name": ((main.get("helm") or {}).get("releaseName") or name) if kind == "helm" else None,
         "destination.cluster": spec["destination"]["server"],
         "destination.namespace": spec["destination"]["namespace"],
         "chart": identity, "source type": source_type(main, folder_type),

@@ -8,6 +8,8 @@ from collections import Counter
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+from ..model._fields import DNS1123_LABEL, expand_name
+from ..resolve import DEFAULT_APP_NAME
 from .normalize import App, dns_name
 
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -118,8 +120,9 @@ def plan(apps: list[App], notes: list[str]) -> dict[str, Any]:
                              f"({grouped[service][env].name} came first): not imported")
             notes.append(f"{app.file}: {app.name} duplicates {grouped[service][env].name}: not imported")
             continue
-        if f"{service}-{env}" != app.name:
-            app.notes.append(f"Application name {app.name} becomes {service}-{env}")
+        if not DNS1123_LABEL.match(app.name) or len(app.name) > 63:
+            app.notes.append(f"Application name {app.name} is not a DNS-1123 label of at most 63 "
+                             f"characters: it becomes {service}-{env}")
         grouped.setdefault(service, {})[env] = app
     return grouped
 
@@ -180,6 +183,38 @@ def _same(values: list[Any]) -> bool:
     return all(v == values[0] for v in values)
 
 
+def _template(value: str, service: str, env: str) -> str:
+    """`value` with the service's and the environment's names as placeholders (when putting them
+    back gives `value` again), else `value` itself."""
+    candidate = value.replace(service, "{service}", 1) if service in value else value
+    if env in candidate.replace("{service}", "\0"):
+        head, _, tail = candidate.replace("{service}", "\0").partition(env)
+        candidate = (head + "{env}" + tail).replace("\0", "{service}")
+    same = expand_name(candidate, service=service, env=env, platform="") == value
+    return candidate if same and "{platform}" not in candidate else value
+
+
+def _names(service: str, per_env: dict[str, App], keyword: str, names: list[str], default: str,
+           args: list[str], overlay: dict[str, list[str]], envs: list[str], *, limit: int) -> None:
+    """Write the names an imported service had (`app_name` or `release_name`): nothing when they
+    are gitops-dsl's default, one template when one makes them all, else a name per environment."""
+    valid = [DNS1123_LABEL.match(n) is not None and len(n) <= limit for n in names]
+    templates = {_template(n, service, e) for n, e in zip(names, envs)}
+    if all(valid) and len(templates) == 1:
+        template = templates.pop()
+        if template != default:
+            args.append(f"{keyword}={template!r}")
+        return
+    for env, name, ok in zip(envs, names, valid):
+        if name == expand_name(default, service=service, env=env, platform=""):
+            continue
+        if ok:
+            overlay[env].append(f"{keyword}={name!r}")
+        else:
+            per_env[env].notes.append(f"{keyword} {name!r} is not a DNS-1123 label of at most "
+                                      f"{limit} characters: not kept")
+
+
 def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], all_envs: list[str]) -> list[str]:
     apps = [per_env[e] for e in sorted(per_env)]
     first = apps[0]
@@ -207,16 +242,17 @@ def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], 
     field("history", repr, "revision_history_limit", skip=None)
     field("cascade", repr, "cascade")
     field("info", repr, "info", skip={})
-    releases = [a.release_name for a in apps]
-    if _same(releases):
-        if releases[0] is not None:
-            args.append(f"release_name={releases[0]!r}")
-    else:
-        chosen = next((r for r in releases if r), None)
-        for a in apps:
-            a.notes.append(f"helm.releaseName differs between environments: {chosen!r} used everywhere")
-        if chosen:
-            args.append(f"release_name={chosen!r}")
+    # names are kept exactly: a new name is a new Application, and a new release renames (so
+    # deletes and re-creates) every workload. Argo CD's own default release name is the
+    # Application's name (gitops-dsl's is the service name).
+    envs = sorted(per_env)
+    _names(name, per_env, "app_name", [a.name for a in apps], DEFAULT_APP_NAME, args, overlay, envs,
+           limit=63)
+    helm = [e for e in envs if per_env[e].source_type == "helm"]
+    if helm:
+        _names(name, {e: per_env[e] for e in helm}, "release_name",
+               [per_env[e].release_name or per_env[e].name for e in helm], "{service}", args, overlay,
+               helm, limit=53)
     values = [a.values for a in apps]
     common = _common(values) if len(values) > 1 else values[0]
     if common:

@@ -228,6 +228,39 @@ def dns_label(max_length: int = 63) -> Callable[..., Any]:
     return check
 
 
+NAME_FIELDS = ("service", "env", "platform")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def expand_name(template: str, *, service: str, env: str, platform: str) -> str:
+    """A name template with its placeholders filled in."""
+    return (template.replace("{service}", service).replace("{env}", env)
+            .replace("{platform}", platform))
+
+
+def name_template(max_length: int) -> Callable[..., Any]:
+    """A Kubernetes name (DNS-1123 label of at most `max_length` characters), or a template of
+    one with `{service}`, `{env}` and `{platform}` (the names it makes are checked by GD122)."""
+    literal = dns_label(max_length)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str):
+            fail(instance, attribute, "a string", value)
+        used = _PLACEHOLDER.findall(value)
+        if not used:
+            literal(instance, attribute, value)
+            return
+        unknown = [u for u in used if u not in NAME_FIELDS]
+        if unknown:
+            raise ModelError("GD101", f"{where(instance, attribute)} {value!r}: unknown placeholder "
+                                      f"{{{unknown[0]}}}", "use {service}, {env} and {platform}")
+        if not DNS1123_LABEL.match(_PLACEHOLDER.sub("x", value)):
+            raise ModelError("GD110", f"{where(instance, attribute)} {value!r} does not make a valid "
+                                      "Kubernetes name (DNS-1123 label)",
+                             "use lowercase letters, digits and '-' around the placeholders")
+    return check
+
+
 def int_range(low: int | None = None, high: int | None = None) -> Callable[..., Any]:
     def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, int) or isinstance(value, bool):

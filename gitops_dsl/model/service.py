@@ -15,6 +15,7 @@ from ._fields import (
     instance_of,
     int_range,
     label_map,
+    name_template,
     non_empty_str,
     one_of,
     optional,
@@ -108,6 +109,9 @@ class _Layer:
                                       validator=optional(instance_of(Image)))
     #: destination namespace (template as in `Environment.namespace`)
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: the Argo CD Application's name: a template of `{service}`, `{env}` and `{platform}`, or (on
+    #: an Overlay) the name itself; default `{service}-{env}`. Imported trees keep their names.
+    app_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(name_template(63)))
     #: a `Wave`, a wave name or an integer; `None` infers one wave after the latest dependency (0
     #: without any)
     wave: Wave | int | str | None = attrs.field(default=None, kw_only=True, validator=_wave_check)
@@ -152,6 +156,9 @@ class Overlay(_Layer):
     #: replaces the service's dependencies in this environment (`[]` drops them)
     depends_on: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                            validator=optional(tuple_of(str)))
+    #: the Helm release name in this environment (a name, or a template as on the Service)
+    release_name: str | None = attrs.field(default=None, kw_only=True,
+                                           validator=optional(name_template(53)))
 
 
 @attrs.frozen
@@ -241,8 +248,11 @@ class Service(_Layer):
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
     #: data outlives the Application: the default cascade becomes `"none"`
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
-    #: Helm release name; default the service name (so objects are named `api`, not `api-prod`)
-    release_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(dns_label(53)))
+    #: Helm release name, or a template of `{service}`, `{env}` and `{platform}` (`{service}-{env}`
+    #: is Argo CD's own default, the Application's name); default the service name (so objects
+    #: are named `api`, not `api-prod`)
+    release_name: str | None = attrs.field(default=None, kw_only=True,
+                                           validator=optional(name_template(53)))
     #: names the service had before, newest first: the rename shows as a rename in `diff`, is not a
     #: deletion for the delete guard, and the oldest name stays the release name (the workloads keep
     #: their names) unless `release_name` is set
