@@ -22,7 +22,7 @@ from .model import (
     Zone,
 )
 from .model._fields import expand_name
-from .model.charts import GitPath, HelmChart, StandardChart
+from .model.charts import GitPath, HelmChart, HelmOptions, StandardChart
 from .model.secrets import ExternalSecret, SealedSecrets
 from .model.service import Image, Overlay, ZoneOverlay
 
@@ -118,6 +118,8 @@ class App:
     renaming_to: str | None = None
     #: the zone whose ZoneOverlay shaped `values` (its own common values file), or None
     values_zone: str | None = None
+    #: the Helm options of the service, with the environment's layered over them
+    helm: HelmOptions | None = None
 
     @property
     def effective_values(self) -> dict[str, Any]:
@@ -368,6 +370,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
         revision_history_limit=history, cascade=cascade,
         release_name=release_name, overlay=overlay, pins=pins,
         values_zone=zone.name if zone_layer is not None else None,
+        helm=(overlay.helm.over(service.helm) if overlay is not None and overlay.helm is not None
+              else service.helm),
     )
 
 

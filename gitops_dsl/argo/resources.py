@@ -29,13 +29,25 @@ class HelmParameter:
 
 
 @attrs.frozen
+class HelmFileParameter:
+    name: str
+    path: str
+
+
+@attrs.frozen
 class Helm:
     release_name: Optional[str] = None
     value_files: Optional[tuple[Any, ...]] = None
     parameters: Optional[tuple[Any, ...]] = None
+    file_parameters: Optional[tuple[Any, ...]] = None
     kube_version: Optional[str] = None
     api_versions: Optional[tuple[Any, ...]] = None
     skip_crds: Optional[bool] = None
+    pass_credentials: Optional[bool] = None
+    ignore_missing_value_files: Optional[bool] = None
+    skip_tests: Optional[bool] = None
+    skip_schema_validation: Optional[bool] = None
+    namespace: Optional[str] = None
 
 
 @attrs.frozen

@@ -206,7 +206,12 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
         data = documents[target] if documents is not None and target in documents else \
             load(files[target])
         values = deep_merge(values, data or {})
-    options = {"name": helm_options.get("releaseName", name), "namespace": namespace,
+    try:
+        values = _with_parameters(helm, values, helm_options, chart_dir)
+    except (OSError, ValueError) as exc:
+        return attrs.evolve(base, error=f"helm parameters: {exc}")
+    options = {"name": helm_options.get("releaseName", name),
+               "namespace": helm_options.get("namespace") or namespace,
                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
                "api_versions": helm_options.get("apiVersions")}
     key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
@@ -273,6 +278,43 @@ def glob_match(pattern: str, path: str) -> bool:
         return re.fullmatch("".join(out), path) is not None
     except re.error:
         return False
+
+
+def _clean_set_parameter(value: str) -> str:
+    """What Argo CD passes Helm for a parameter's value: commas escaped unless already escaped,
+    except in a `{a,b}` list (reposerver: util/helm/cmd.go cleanSetParameters)."""
+    if value.startswith("{") and value.endswith("}"):
+        return value
+    out, previous = [], ""
+    for ch in value:
+        out.append("\\," if ch == "," and previous != "\\" else ch)
+        previous = ch
+    return "".join(out)
+
+
+def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
+                     chart_dir: Path) -> dict[str, Any]:
+    """Values with the Application's `helm.parameters` and `fileParameters` applied as Argo CD's
+    repo server passes them to `helm template`: `--set`, then `--set-string` (forceString), then
+    `--set-file` (util/helm/cmd.go template), each parsed by Helm's own strvals parser."""
+    parameters = [p for p in options.get("parameters") or () if isinstance(p, dict)]
+    files = [p for p in options.get("fileParameters") or () if isinstance(p, dict)]
+    if not parameters and not files:
+        return values
+    for force in (False, True):
+        for p in parameters:
+            if bool(p.get("forceString")) is force:
+                expression = f"{p['name']}={_clean_set_parameter(str(p.get('value', '')))}"
+                parsed = (helm.parse_set_string_values(expression) if force
+                          else helm.parse_set_string(expression))
+                values = deep_merge(values, parsed)
+    for p in files:
+        # relative to the chart's folder (reposerver ResolveValueFilePathOrUrl with the app path)
+        target = (chart_dir / str(p["path"])).resolve()
+        if not target.is_relative_to(chart_dir.resolve().parent.parent) or not target.is_file():
+            raise ValueError(f"fileParameters {p['name']}: {p['path']} is not a file of the chart")
+        values = deep_merge(values, helm.parse_set_literal(f"{p['name']}={target.read_text()}"))
+    return values
 
 
 def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:

@@ -72,6 +72,23 @@ def invalid_made_name(ctx: CheckContext) -> Iterator[Finding]:
                               "release_name=...))", app.service.location, app.name, app.service)
 
 
+@builtin("GD123", summary="Helm options on a source Argo CD does not render with Helm",
+         bad='Service("kafka", chart=GitPath("k8s/kafka", tool="directory"), '
+             'helm=HelmOptions(pass_credentials=True))',
+         good='Service("kafka", chart=GitPath("charts/kafka"), helm=HelmOptions(pass_credentials=True))')
+def helm_options_without_helm(ctx: CheckContext) -> Iterator[Finding]:
+    """`HelmOptions` become the Application's `helm:` block; on a Kustomize or plain-manifests
+    source Argo CD ignores them, so the parameters a reader sees would never apply."""
+    from ..model.charts import GitPath
+    for app in ctx.resolved.apps:
+        if app.helm is not None and isinstance(app.chart, GitPath) and app.chart.tool != "helm":
+            location = app.helm.location
+            yield Finding(f"{app.name}: HelmOptions on GitPath({app.chart.path!r}, "
+                          f"tool={app.chart.tool!r}), which Argo CD does not render with Helm",
+                          "remove them, or make the folder a Helm chart (tool='helm')", location,
+                          app.name, app.service)
+
+
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")

@@ -54,6 +54,8 @@ class App:
     #: what Argo CD would detect from the folder alone, without an explicit source type (None:
     #: not a folder of the tree, or a chart from a Helm repository)
     folder_type: str | None = None
+    #: HelmOptions keyword arguments (normalize.helm_options)
+    helm: dict[str, Any] = attrs.field(factory=dict)
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -140,18 +142,37 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
             notes.append(f"helm.values not imported: {exc}")
     if isinstance(helm.get("valuesObject"), dict):
         values = deep_merge(values, helm["valuesObject"])
-    for parameter in helm.get("parameters") or []:
-        path = str(parameter.get("name", "")).split(".")
-        value = parameter.get("value")
-        nested: Any = value
-        for part in reversed(path):
-            nested = {part: nested}
-        values = deep_merge(values, nested)
-        notes.append(f"helm parameter {parameter.get('name')} written as a Helm value")
-    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "parameters", "releaseName",
-                                   "skipCrds"}):
+    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "releaseName", "skipCrds",
+                                   *HELM_OPTIONS}):
         notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
     return values
+
+
+#: the `helm:` fields that become HelmOptions (Argo CD's spelling -> the DSL's)
+HELM_OPTIONS = {"parameters": "parameters", "fileParameters": "file_parameters",
+                "passCredentials": "pass_credentials",
+                "ignoreMissingValueFiles": "ignore_missing_value_files", "skipTests": "skip_tests",
+                "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace"}
+
+
+def helm_options(helm: dict[str, Any]) -> dict[str, Any]:
+    """The HelmOptions keyword arguments an Application's `helm:` block carries, normalized
+    (parameters as (name, value, force_string), sorted by name; file parameters (name, path))."""
+    out: dict[str, Any] = {}
+    parameters = sorted((str(p.get("name", "")), str(p.get("value", "")), p.get("forceString") is True)
+                        for p in helm.get("parameters") or () if isinstance(p, dict))
+    if parameters:
+        out["parameters"] = parameters
+    files = sorted((str(p.get("name", "")), str(p.get("path", "")))
+                   for p in helm.get("fileParameters") or () if isinstance(p, dict))
+    if files:
+        out["file_parameters"] = files
+    for key in ("passCredentials", "ignoreMissingValueFiles", "skipTests", "skipSchemaValidation"):
+        if isinstance(helm.get(key), bool):
+            out[HELM_OPTIONS[key]] = helm[key]
+    if isinstance(helm.get("namespace"), str) and helm["namespace"]:
+        out["namespace"] = helm["namespace"]
+    return out
 
 
 def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ...]:
@@ -280,6 +301,7 @@ def normalize(found: Found, root: Path) -> App | None:
                wave=wave, chart=_chart(main, kind, notes), values=_values_from(main, root, refs, notes),
                source_type=kind, folder_type=folder_type,
                release_name=(main.get("helm") or {}).get("releaseName"),
+               helm=helm_options(main.get("helm") or {}),
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)
 

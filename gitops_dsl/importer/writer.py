@@ -183,6 +183,22 @@ def _same(values: list[Any]) -> bool:
     return all(v == values[0] for v in values)
 
 
+def _helm_options(options: dict[str, Any]) -> str:
+    args = []
+    if options.get("parameters"):
+        args.append("parameters=[" + ", ".join(
+            f"HelmParameter({n!r}, {v!r}{', force_string=True' if f else ''})"
+            for n, v, f in options["parameters"]) + "]")
+    if options.get("file_parameters"):
+        args.append("file_parameters=[" + ", ".join(
+            f"HelmFileParameter({n!r}, {p!r})" for n, p in options["file_parameters"]) + "]")
+    for key in ("pass_credentials", "ignore_missing_value_files", "skip_tests",
+                "skip_schema_validation", "namespace"):
+        if key in options:
+            args.append(f"{key}={options[key]!r}")
+    return f"HelmOptions({', '.join(args)})"
+
+
 def _template(value: str, service: str, env: str) -> str:
     """`value` with the service's and the environment's names as placeholders (when putting them
     back gives `value` again), else `value` itself."""
@@ -242,6 +258,7 @@ def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], 
     field("history", repr, "revision_history_limit", skip=None)
     field("cascade", repr, "cascade")
     field("info", repr, "info", skip={})
+    field("helm", _helm_options, "helm", skip={})
     # names are kept exactly: a new name is a new Application, and a new release renames (so
     # deletes and re-creates) every workload. Argo CD's own default release name is the
     # Application's name (gitops-dsl's is the service name).

@@ -1,5 +1,13 @@
 """The gitops-dsl model: frozen, validated classes that remember where the user created them."""
-from .charts import STANDARD_CHART, GitPath, HelmChart, StandardChart
+from .charts import (
+    STANDARD_CHART,
+    GitPath,
+    HelmChart,
+    HelmFileParameter,
+    HelmOptions,
+    HelmParameter,
+    StandardChart,
+)
 from .infra import IN_CLUSTER, Cluster, ClusterKind, Environment, Repo, Zone
 from .platform import Platform
 from .project import Destination, Permission, Project, ResourceKind, Role, SyncWindow
@@ -11,6 +19,7 @@ from .waves import Wave, Waves
 
 __all__ = [
     "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
+    "HelmFileParameter", "HelmOptions", "HelmParameter",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
     "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay",

@@ -7,7 +7,7 @@ from typing import Any, Literal, get_args
 import attrs
 
 from ..diagnostics import Location, ModelError, caller_location
-from ._fields import instance_of, non_empty_str, one_of, optional
+from ._fields import instance_of, non_empty_str, one_of, optional, tuple_of
 from .infra import Repo
 
 EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -124,3 +124,76 @@ class StandardChart:
 
 
 STANDARD_CHART = StandardChart()
+
+
+@attrs.frozen
+class HelmParameter:
+    """One `helm.parameters` entry: Helm's `--set name=value` (`--set-string` with
+    `force_string`), applied over every values file."""
+
+    #: the value's path, dotted as in `--set` (`image.tag`)
+    name: str = attrs.field(validator=non_empty_str)
+    #: the value as Helm reads it from the command line (`"3"` becomes a number unless
+    #: `force_string`)
+    value: str = attrs.field(validator=instance_of(str))
+    #: keep the value a string (`forceString: true`, `--set-string`)
+    force_string: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
+
+
+@attrs.frozen
+class HelmFileParameter:
+    """One `helm.fileParameters` entry: Helm's `--set-file name=path`, a value read from a file
+    of the chart's repository."""
+
+    #: the value's path, dotted as in `--set-file`
+    name: str = attrs.field(validator=non_empty_str)
+    #: the file, relative to the chart's folder
+    path: str = attrs.field(validator=non_empty_str)
+
+
+def _parameters(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+@attrs.frozen
+class HelmOptions:
+    """How Argo CD runs Helm for a service: on the Service for every environment, on an Overlay
+    for one (its fields win; parameters merge by name). Written to the Application's `helm:`
+    block with Argo CD's spelling; only for sources Argo CD renders with Helm (GD123)."""
+
+    #: `helm.parameters`: `HelmParameter`s, applied after every values file
+    parameters: tuple[HelmParameter, ...] = attrs.field(default=(), kw_only=True, converter=_parameters,
+                                                         validator=tuple_of(HelmParameter))
+    #: `helm.fileParameters`: `HelmFileParameter`s
+    file_parameters: tuple[HelmFileParameter, ...] = attrs.field(
+        default=(), kw_only=True, converter=_parameters, validator=tuple_of(HelmFileParameter))
+    #: `helm.passCredentials`: send the repository's credentials to every domain the chart is
+    #: fetched from
+    pass_credentials: bool | None = attrs.field(default=None, kw_only=True,
+                                                validator=optional(instance_of(bool)))
+    #: `helm.ignoreMissingValueFiles`: a missing values file is not an error
+    ignore_missing_value_files: bool | None = attrs.field(default=None, kw_only=True,
+                                                          validator=optional(instance_of(bool)))
+    #: `helm.skipTests`: leave the chart's test hooks out
+    skip_tests: bool | None = attrs.field(default=None, kw_only=True,
+                                          validator=optional(instance_of(bool)))
+    #: `helm.skipSchemaValidation`: do not validate values against the chart's schema
+    skip_schema_validation: bool | None = attrs.field(default=None, kw_only=True,
+                                                      validator=optional(instance_of(bool)))
+    #: `helm.namespace`: the namespace Helm renders into, when it is not the destination's
+    namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
+
+    def over(self, base: HelmOptions | None) -> HelmOptions:
+        """These options layered over `base` (an Overlay's over its Service's)."""
+        if base is None:
+            return self
+        def merged(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> tuple[Any, ...]:
+            names = {p.name for p in mine}
+            return tuple(p for p in theirs if p.name not in names) + mine
+        pick = {f: getattr(self, f) if getattr(self, f) is not None else getattr(base, f)
+                for f in ("pass_credentials", "ignore_missing_value_files", "skip_tests",
+                          "skip_schema_validation", "namespace")}
+        return HelmOptions(parameters=merged(self.parameters, base.parameters),
+                           file_parameters=merged(self.file_parameters, base.file_parameters),
+                           location=self.location, **pick)

@@ -29,7 +29,8 @@ CLASSES: tuple[type, ...] = (
     platform.Platform, infra.Repo, infra.Environment, infra.Cluster, infra.ClusterKind, infra.Zone,
     project.Project, project.Destination, project.ResourceKind, project.Role, project.Permission,
     project.SyncWindow, service.Service, service.Overlay, service.ZoneOverlay, service.Image,
-    charts.HelmChart, charts.GitPath, waves.Wave, secrets.SealedSecrets, secrets.ExternalSecret,
+    charts.HelmChart, charts.GitPath, charts.HelmOptions, charts.HelmParameter,
+    charts.HelmFileParameter, waves.Wave, secrets.SealedSecrets, secrets.ExternalSecret,
     secrets.SecretRef, sync.SyncPolicy, sync.SyncOptions, sync.Retry, sync.Backoff,
     sync.NamespaceMetadata, sync.IgnoreDifference, refs.Resource,
 )

@@ -25,7 +25,7 @@ from ._fields import (
     tuple_of,
     yaml_data,
 )
-from .charts import GitPath, HelmChart
+from .charts import GitPath, HelmChart, HelmOptions
 from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets
 from .sync import Cascade, IgnoreDifference, SyncPolicy, cascade_check
@@ -109,6 +109,9 @@ class _Layer:
                                       validator=optional(instance_of(Image)))
     #: destination namespace (template as in `Environment.namespace`)
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: `HelmOptions` (parameters, passCredentials, ...) for a chart Argo CD renders with Helm
+    helm: HelmOptions | None = attrs.field(default=None, kw_only=True,
+                                           validator=optional(instance_of(HelmOptions)))
     #: the Argo CD Application's name: a template of `{service}`, `{env}` and `{platform}`, or (on
     #: an Overlay) the name itself; default `{service}-{env}`. Imported trees keep their names.
     app_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(name_template(63)))

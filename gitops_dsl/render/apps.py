@@ -172,10 +172,23 @@ def render_application(app: App, root: Path | None = None,
     is_helm = not isinstance(app.chart, GitPath) or app.chart.tool == "helm"
     if is_helm:
         cluster = app.env.cluster
+        options = app.helm
         helm = argo.Helm(release_name=app.release_name,
                          value_files=tuple(names.ref_path(platform, f) for f in files) or None,
+                         parameters=tuple(argo.HelmParameter(p.name, p.value, True if p.force_string
+                                                             else None)
+                                          for p in options.parameters) or None if options else None,
+                         file_parameters=tuple(argo.HelmFileParameter(p.name, p.path)
+                                               for p in options.file_parameters) or None
+                         if options else None,
                          kube_version=cluster.kube_version, api_versions=cluster.api_versions or None,
-                         skip_crds=True if getattr(app.chart, "skip_crds", False) else None)
+                         skip_crds=True if getattr(app.chart, "skip_crds", False) else None,
+                         pass_credentials=options.pass_credentials if options else None,
+                         ignore_missing_value_files=options.ignore_missing_value_files
+                         if options else None,
+                         skip_tests=options.skip_tests if options else None,
+                         skip_schema_validation=options.skip_schema_validation if options else None,
+                         namespace=options.namespace if options else None)
     sources = [_chart_source(app, helm)]
     if any(f.startswith(names.GITOPS + "/") for f in files):
         sources.append(_ref_source(platform.gitops_repo, "values"))

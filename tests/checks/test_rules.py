@@ -43,6 +43,8 @@ CASES = {
     "GD110": 'p = platform(svc("api", namespace="Bad_NS"))  # <-',
     "GD111": 'x = Service("a" * 54)  # <-',
     "GD112": 'p = platform(svc("api"), svc("api"))  # <-',
+    "GD123": ('p = platform(svc("k", chart=GitPath("k8s/k", tool="directory"),\n'
+              '            helm=HelmOptions(pass_credentials=True)))  # <-'),
     "GD122": 'p = platform(svc("api", app_name="{platform}-{service}-{env}-" + "x" * 60))  # <-',
     "GD113": 'p = platform(svc("demo-root", environments=["stg"]))  # <- app demo-root-stg = the root',
     "GD114": '''shared = Cluster("one", "https://one.example:6443")

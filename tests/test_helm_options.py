@@ -1,0 +1,126 @@
+"""HelmOptions: the `helm:` fields Argo CD has beyond value files - written with Argo CD's
+spelling, layered from Service to Overlay, applied by `manifests` the way the repo server
+passes them to Helm, imported from hand-written trees and compared by the round trip."""
+from __future__ import annotations
+
+import yaml
+
+from gitops_dsl.api import compile as compile_platforms
+from tests.argo_schema import problems
+from tests.helpers import MINIMAL, make_project, need_engine, run_cli
+
+WITH_OPTIONS = MINIMAL.replace(
+    'values={"replicaCount": 1},',
+    'values={"replicaCount": 1},\n'
+    '                helm=HelmOptions(parameters=[HelmParameter("image.pullPolicy", "Always"),\n'
+    '                                             HelmParameter("podAnnotations.build", "0123",\n'
+    '                                                           force_string=True)],\n'
+    '                                 pass_credentials=True, skip_tests=True),',
+).replace(
+    'per_env={"prod": Overlay(values={"replicaCount": 3})}',
+    'per_env={"prod": Overlay(values={"replicaCount": 3}, helm=HelmOptions(\n'
+    '                    parameters=[HelmParameter("image.pullPolicy", "IfNotPresent")],\n'
+    '                    pass_credentials=False))}')
+
+
+def application(project, env: str, service: str = "api") -> dict:
+    path = next((project / "build/gitops/argo-apps").glob(f"*/apps/{env}/*/{service}.yaml"))
+    return yaml.safe_load(path.read_text())
+
+
+def test_options_are_written_with_argo_cds_spelling_and_layered_per_environment(tmp_path):
+    project = make_project(tmp_path / "p", WITH_OPTIONS)
+    assert run_cli("compile", cwd=project).returncode == 0
+    stg = application(project, "stg")["spec"]["sources"][0]["helm"]
+    prod = application(project, "prod")["spec"]["sources"][0]["helm"]
+    assert stg["parameters"] == [{"name": "image.pullPolicy", "value": "Always"},
+                                 {"name": "podAnnotations.build", "value": "0123", "forceString": True}]
+    assert stg["passCredentials"] is True and stg["skipTests"] is True
+    # the overlay's parameter replaces the service's of the same name; the others stay
+    assert prod["parameters"] == [{"name": "podAnnotations.build", "value": "0123", "forceString": True},
+                                  {"name": "image.pullPolicy", "value": "IfNotPresent"}]
+    assert prod["passCredentials"] is False and prod["skipTests"] is True
+    for env in ("stg", "prod"):
+        assert problems(application(project, env)) == []
+
+
+def test_manifests_applies_parameters_as_helm_does(tmp_path):
+    """`--set` types the value (true, numbers), `--set-string` keeps it a string, parameters win
+    over every values file - Helm's own parser, as Argo CD's repo server calls it."""
+    need_engine()
+    project = make_project(tmp_path / "p", WITH_OPTIONS)
+    result = compile_platforms(project / "platforms", root=project)
+    assert result.ok
+    from gitops_dsl.charts.manifests import render_applications
+    files = {p: result.files[p] for p in result.files}
+    rendered = {r.app: r for r in render_applications(files, project)}
+    for app, policy in (("api-stg", "Always"), ("api-prod", "IfNotPresent")):
+        objects = [o for _, o in rendered[app].objects if o["kind"] in ("Deployment", "Rollout")]
+        assert objects, rendered[app]
+        pod = objects[0]["spec"]["template"]
+        assert {c["imagePullPolicy"] for c in pod["spec"]["containers"]} == {policy}
+        assert pod["metadata"]["annotations"]["build"] == "0123"   # not the number 123
+
+
+def test_options_on_a_folder_argo_cd_does_not_render_with_helm_are_an_error(tmp_path):
+    source = MINIMAL.replace(
+        'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+        'chart=GitPath("k8s/db", tool="directory"),\n'
+        '                helm=HelmOptions(parameters=[HelmParameter("a", "1")])),')
+    project = make_project(tmp_path / "p", source)
+    (project / "k8s/db").mkdir(parents=True)
+    (project / "k8s/db/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\n")
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1 and "error[GD123]" in run.stderr and "demo.py:13" in run.stderr
+
+
+TREE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-{env}
+  namespace: argocd
+spec:
+  project: app
+  source:
+    repoURL: https://charts.example.com
+    chart: web
+    targetRevision: 2.0.0
+    helm:
+      passCredentials: true
+      ignoreMissingValueFiles: {missing}
+      parameters:
+        - name: image.tag
+          value: "{tag}"
+          forceString: true
+        - name: replicas
+          value: "2"
+      fileParameters:
+        - name: config
+          path: files/config.json
+  destination:
+    server: https://{env}.example:6443
+    namespace: web
+"""
+
+
+def test_imported_options_are_kept_and_round_trip(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "web-stg.yaml").write_text(TREE.format(env="stg", tag="1.0", missing="true"))
+    (tree / "web-prod.yaml").write_text(TREE.format(env="prod", tag="0.9", missing="false"))
+    project = tmp_path / "p"
+    (project / "platforms").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                  cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 difference(s)" in run.stdout and "not modelled" not in run.stderr
+    source = (project / "platforms/legacy.py").read_text()
+    assert "HelmParameter('image.tag', '0.9', force_string=True)" in source
+    assert "HelmFileParameter('config', 'files/config.json')" in source
+    assert run_cli("compile", cwd=project).returncode == 0
+    helm = application(project, "prod", "web")["spec"]["sources"][0]["helm"]
+    assert helm["passCredentials"] is True and helm["ignoreMissingValueFiles"] is False
+    assert helm["fileParameters"] == [{"name": "config", "path": "files/config.json"}]
+    assert {"name": "image.tag", "value": "0.9", "forceString": True} in helm["parameters"]
