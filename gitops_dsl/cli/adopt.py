@@ -20,8 +20,6 @@ from .common import report
 def import_command(paths: tuple[str, ...], target: str | None, name: str, check_roundtrip: bool) -> None:
     """Write a platform file for an existing Argo CD tree (Applications, AppProjects,
     ApplicationSets with list generators, the Helm values files they name)."""
-    import tempfile
-
     from ..importer import import_tree
     imported = import_tree(list(paths), name)
     for note in imported.notes:
@@ -37,17 +35,8 @@ def import_command(paths: tuple[str, ...], target: str | None, name: str, check_
         if not target:
             click.echo(imported.source, nl=False)
         return
-    from ..api import compile as compile_platforms
-    from ..checks import RULES
-    from ..importer.roundtrip import compare
-    # the original tree's mistakes are reported, as warnings, without stopping the comparison
-    as_warnings = {code: "warning" for code, rule in RULES.items() if rule.scope != "model"}
-    with tempfile.TemporaryDirectory() as folder:
-        platforms = Path(folder) / "platforms"
-        platforms.mkdir()
-        (platforms / "imported_platform.py").write_text(imported.source)
-        result = compile_platforms(platforms, root=Path(folder), severity=as_warnings)
-        files = {p: result.files[p] for p in result.files}
+    from ..importer.roundtrip import compile_import, compare
+    result, files = compile_import(imported)
     for mistake in result.diagnostics:
         click.echo(f"mistake in the original tree: {mistake.format().split(': ', 1)[1]}", err=True)
     if not result.ok:

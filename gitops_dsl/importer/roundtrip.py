@@ -183,3 +183,21 @@ def _explained(app: App, field: str) -> bool:
         return True  # a duplicate the importer dropped: nothing of it is compiled
     words = _REASONS.get(field, ())
     return any(word in note for note in app.notes for word in words)
+
+
+def compile_import(imported: Any) -> tuple[Any, dict[str, bytes]]:
+    """Compile an import's platform file in a temporary folder: the compile result (the original
+    tree's mistakes as warnings, so that they never stop the comparison) and its files."""
+    import tempfile
+    from pathlib import Path
+
+    from ..api import compile as compile_platforms
+    from ..checks import RULES
+    as_warnings = {code: "warning" for code, rule in RULES.items() if rule.scope != "model"}
+    with tempfile.TemporaryDirectory() as folder:
+        platforms = Path(folder) / "platforms"
+        platforms.mkdir()
+        (platforms / "imported_platform.py").write_text(imported.source)
+        result = compile_platforms(platforms, root=Path(folder), severity=as_warnings)
+        files = {p: result.files[p] for p in result.files}
+    return result, files
