@@ -151,6 +151,19 @@ def platform_in_zone(platform: Platform, zone: Zone) -> Platform:
                         configs_repo=zone.configs_repo or platform.configs_repo)
 
 
+def platform_for(platform: Platform, zone: Zone, env: Environment) -> Platform:
+    """The platform as one environment's Applications read it: the zone's repositories, at the
+    environment's gitops revision (the configs repository too when it is the gitops one)."""
+    seen = platform_in_zone(platform, zone)
+    if env.gitops_revision is None or env.gitops_revision == seen.gitops_repo.revision:
+        return seen
+    configs = seen.configs_repo
+    if configs is not None and configs.url == seen.gitops_repo.url:
+        configs = attrs.evolve(configs, revision=env.gitops_revision)
+    return attrs.evolve(seen, gitops_repo=attrs.evolve(seen.gitops_repo, revision=env.gitops_revision),
+                        configs_repo=configs)
+
+
 def _zones(platform: Platform) -> dict[str, Zone]:
     zones: dict[str, Zone] = {z.name: z for z in platform.zones}
     for env in platform.environments:
@@ -240,15 +253,15 @@ def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
         environments.setdefault(env.name, env)
 
     apps: list[App] = []
-    zone_platforms = {name: platform_in_zone(platform, zone) for name, zone in zones.items()}
     for env in sorted(environments.values(), key=lambda e: e.name):
         in_env = [s for s in services.values() if env in enabled_environments(s, platform)]
         overlays = {s.name: s.per_env.get(env.name) for s in in_env}
         deps = {s.name: tuple(sorted(set(_pick(overlays[s.name], s, "depends_on")))) for s in in_env}
         explicit = {s.name: _explicit_wave(_pick(overlays[s.name], s, "wave"), waves) for s in in_env}
         env_waves = infer_waves(explicit, deps, {w.number: w.name for w in waves.values()})
+        env_platform = platform_for(platform, zones[env.zone.name], env)
         for service in sorted(in_env, key=lambda s: s.name):
-            apps.append(_resolve_app(zone_platforms[env.zone.name], service, env, zones[env.zone.name],
+            apps.append(_resolve_app(env_platform, service, env, zones[env.zone.name],
                                      overlays[service.name], deps[service.name],
                                      env_waves[service.name], pins))
     apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))

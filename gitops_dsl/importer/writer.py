@@ -144,6 +144,10 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
     lines += ["from gitops_dsl import *", ""]
     env_vars: dict[str, str] = {}
     taken: set[Any] = set()
+    repo = Counter(a.chart[1] for a in apps if a.chart[0] == "git").most_common(1)
+    repo_url = repo[0][0] if repo else "https://example.com/your/gitops.git"
+    if not repo_url.startswith(("https://", "http://", "ssh://", "git@")):
+        repo_url = "https://example.com/your/gitops.git"
     for env in sorted(envs):
         servers = Counter(a.server for a in envs[env])
         server = servers.most_common(1)[0][0]
@@ -153,17 +157,18 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
                                  f"{env} on one cluster ({server})")
         var = _identifier("env_", env, taken)
         env_vars[env] = var
+        # an environment whose folders of the gitops repository are all at one other revision
+        # (dev tracks `develop`) reads the gitops repository there: its values too
+        revisions = {a.chart[2] for a in envs[env] if a.chart[0] == "git" and a.chart[1] == repo_url}
+        tracked = f", gitops_revision={revisions.pop()!r}" if len(revisions) == 1 and \
+            next(iter(revisions)) != "main" else ""
         lines.append(f"{var} = Environment({env!r}, zone='main', "
-                     f"cluster=Cluster({_cluster_name(server)!r}, {server!r}))")
+                     f"cluster=Cluster({_cluster_name(server)!r}, {server!r}){tracked})")
     projects = sorted({a.project for a in apps})
     project_names = {p: ("default-apps" if p == "default" else dns_name(p, 63)) for p in projects}
     for p, new in project_names.items():
         if p == "default":
             notes.append("Applications in Argo CD's `default` project were put in project 'default-apps'")
-    repo = Counter(a.chart[1] for a in apps if a.chart[0] == "git").most_common(1)
-    repo_url = repo[0][0] if repo else "https://example.com/your/gitops.git"
-    if not repo_url.startswith(("https://", "http://", "ssh://", "git@")):
-        repo_url = "https://example.com/your/gitops.git"
     lines += ["", "platform = Platform(",
               f"    {dns_name(name, 30)!r},",
               f"    gitops_repo=Repo({repo_url!r}, 'main'),",

@@ -200,6 +200,11 @@ class Environment:
     zone: Zone = attrs.field(kw_only=True, converter=_zone, validator=instance_of(Zone, str))
     #: default namespace of its services; `{platform}`, `{env}` and `{service}` are replaced
     namespace: str = attrs.field(default="{platform}-{env}", kw_only=True, validator=non_empty_str)
+    #: the revision of the gitops repository (and of the configs repository, when it is the
+    #: same) that this environment's root and Applications read, e.g. `develop` for dev while
+    #: prod reads `main`; default the repository's own `revision`
+    gitops_revision: str | None = attrs.field(default=None, kw_only=True,
+                                              validator=optional(non_empty_str))
     #: the environment's `SyncPolicy` layer (see Layering)
     sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(SyncPolicy)))

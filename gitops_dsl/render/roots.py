@@ -35,9 +35,10 @@ def root_sync_policy(platform: Platform, env: Environment | None = None) -> Sync
     return merge_fields(policy, env.root_sync) if env is not None else policy
 
 
-def _source(platform: Platform, out_dir: str, recurse: bool = False) -> argo.Source:
+def _source(platform: Platform, out_dir: str, recurse: bool = False,
+            revision: str | None = None) -> argo.Source:
     return argo.Source(repo_url=platform.gitops_repo.url,
-                       target_revision=platform.gitops_repo.revision,
+                       target_revision=revision or platform.gitops_repo.revision,
                        path=names.in_repo(platform, out_dir),
                        directory=argo.Directory(recurse=True) if recurse else None)
 
@@ -58,7 +59,9 @@ def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Applic
         spec=argo.ApplicationSpec(
             project=names.bootstrap_project_name(platform),
             destination=argo.Destination(server=IN_CLUSTER, namespace=zone.argocd_namespace),
-            source=_source(platform, names.apps_dir(zone, env), recurse=True),
+            # the environment's Applications at its revision (Environment.gitops_revision)
+            source=_source(platform, names.apps_dir(zone, env), recurse=True,
+                           revision=env.gitops_revision),
             sync_policy=render_sync_policy(root_sync_policy(platform, env)),
             info=(argo.Info("Environment", env.name), argo.Info("Cluster", env.cluster.name)),
         ),
