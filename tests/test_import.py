@@ -166,7 +166,7 @@ def test_every_imported_application_keeps_its_name_release_and_namespace(tmp_pat
     assert len(originals) == 14 and set(compiled) == set(originals)
     for name, original in sorted(originals.items()):
         mine = compiled[name]
-        source = mine["spec"]["sources"][0]
+        source = mine["spec"].get("source") or mine["spec"]["sources"][0]
         assert mine["spec"]["destination"]["namespace"] == original["spec"]["destination"]["namespace"]
         expected = _effective_release(original, path)
         if expected is None:

@@ -56,6 +56,8 @@ class App:
     folder_type: str | None = None
     #: HelmOptions keyword arguments (normalize.helm_options)
     helm: dict[str, Any] = attrs.field(factory=dict)
+    #: written with `spec.source` (not `spec.sources`)
+    single_source: bool = False
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -302,6 +304,7 @@ def normalize(found: Found, root: Path) -> App | None:
                source_type=kind, folder_type=folder_type,
                release_name=(main.get("helm") or {}).get("releaseName"),
                helm=helm_options(main.get("helm") or {}),
+               single_source="source" in spec and not spec.get("sources"),
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)
 

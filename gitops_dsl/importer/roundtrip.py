@@ -88,7 +88,7 @@ _OPTION_NAMES = {"CreateNamespace": "create_namespace", "PrunePropagationPolicy"
 
 def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[str, Any]:
     spec = doc["spec"]
-    sources = spec["sources"]
+    sources = spec.get("sources") or [spec["source"]]
     main = sources[0]
     policy = spec.get("syncPolicy") or {}
     automated = policy.get("automated")

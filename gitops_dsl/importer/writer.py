@@ -174,6 +174,7 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
               f"    gitops_repo=Repo({repo_url!r}, 'main'),",
               f"    environments=[{', '.join(env_vars[e] for e in sorted(envs))}],",
               f"    projects=[{', '.join(f'Project({n!r})' for n in sorted(set(project_names.values())))}],",
+              *(["    single_source=True,"] if apps and all(a.single_source for a in apps) else []),
               "    services=["]
     for service in sorted(grouped):
         lines += _service(service, grouped[service], project_names, sorted(envs))

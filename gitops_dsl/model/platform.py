@@ -69,6 +69,9 @@ class Platform:
     cascade: Cascade | None = attrs.field(default=None, kw_only=True, validator=cascade_check)
     #: labels on every generated Application
     labels: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=to_dict, validator=label_map)
+    #: write an Application that reads nothing but its chart (no values or config files) with
+    #: `spec.source` instead of `spec.sources`, for tools and policies that read only `source`
+    single_source: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     #: how the configs tree is laid out: `"env-first"` (`<env>/<service>/config.yaml`, the default),
     #: `"service-first"` (`<service>/<env>/config.yaml`) or `"service-files"`
     #: (`<service>/config-<env>.yaml`, `secrets-<env>.yaml`); the `$configs/…` paths follow it

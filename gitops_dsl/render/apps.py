@@ -229,7 +229,9 @@ def render_application(app: App, root: Path | None = None,
         spec=argo.ApplicationSpec(
             project=app.project or "default",
             destination=argo.Destination(server=app.env.cluster.server, namespace=app.namespace),
-            sources=tuple(sources),
+            # the single-source form only where one source is all there is (Platform.single_source)
+            sources=None if platform.single_source and len(sources) == 1 else tuple(sources),
+            source=sources[0] if platform.single_source and len(sources) == 1 else None,
             sync_policy=render_sync_policy(app.sync),
             ignore_differences=ignore or None,
             revision_history_limit=app.revision_history_limit,
