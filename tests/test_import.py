@@ -11,7 +11,7 @@ TREES = {
     "kimjoongwon__prj-devops": (14, ["spec.syncOptions is not an Application field"]),
     "FleetOps-V2__fleetops-deployments": (27, ["[GD114]", "[GD306]"]),
     "Black-And-White-Club__all-infrastructure": (36, ["[GD504]"]),
-    "MALIEV-Co-Ltd__maliev-gitops": (141, ["Argo CD's `default` project"]),
+    "MALIEV-Co-Ltd__maliev-gitops": (141, ["[GD420]"]),
     "SeSACTHON__backend/head-acbd1561": (124, ["[GD206]", "ApplicationSet dev-apis expanded",
                                                "dev-api-info duplicates dev-api-info"]),
     "SeSACTHON__backend/hist-2e8703b0": (32, ["[GD504]", "duplicates"]),
@@ -45,7 +45,10 @@ def test_import_writes_a_platform_that_compiles(tmp_path):
     assert "'plate-web'" in source and "'stg': Overlay(" in source
     compiled = run_cli("compile", cwd=project)
     assert compiled.returncode == 0, compiled.stderr
-    assert (project / "build/gitops/argo-apps/main/apps/prod/default-apps/plate-web.yaml").is_file()
+    # Argo CD's default project is kept, and warned about, never declared or written
+    assert (project / "build/gitops/argo-apps/main/apps/prod/default/plate-web.yaml").is_file()
+    assert "warning[GD420]" in compiled.stderr
+    assert not list((project / "build").rglob("projects/default.yaml"))
     again = run_cli("import", str(path), "--out", "platforms/legacy.py", cwd=project)
     assert again.returncode == 1 and "exists" in again.stderr
 

@@ -42,10 +42,12 @@ def unknown_dependency(ctx: CheckContext) -> Iterator[Finding]:
          bad='Service("api", project="apps") with Platform(projects=[Project("app")])',
          good='Service("api", project=app) where app = Project("app")')
 def unknown_project(ctx: CheckContext) -> Iterator[Finding]:
-    """Every service belongs to an AppProject declared on the platform; Argo CD's built-in
-    `default` project permits everything and is never used."""
+    """Every service belongs to an AppProject declared on the platform, or - said explicitly,
+    and warned about (GD420) - to Argo CD's built-in `default` project."""
     projects = {p.name for p in ctx.resolved.platform.projects}
     for service in ctx.resolved.platform.services:
+        if service.project == DEFAULT_PROJECT:
+            continue
         if service.project is None:
             yield Finding(f"{service.name} has no project",
                           f"set project=... ({did_you_mean('', projects)})", service.location,
@@ -55,6 +57,26 @@ def unknown_project(ctx: CheckContext) -> Iterator[Finding]:
                           "not declare", did_you_mean(service.project, projects) +
                           " (add Project(...) to Platform(projects=[...]))", service.location,
                           service.name, service)
+
+
+#: Argo CD's built-in AppProject: it exists in every installation and admits every repository,
+#: destination and cluster-scoped kind unless an administrator narrowed it
+DEFAULT_PROJECT = "default"
+
+
+@builtin("GD420", summary="a service uses Argo CD's built-in default project", severity="warning",
+         bad='Service("api", project="default")', good='Service("api", project=app)')
+def default_project(ctx: CheckContext) -> Iterator[Finding]:
+    """The default project admits every repository, destination and cluster-scoped kind, so
+    nothing stops a chart from deploying anywhere; gitops-dsl neither writes nor narrows it.
+    Keep it while migrating a tree that uses it (with allow={"GD420": "reason"}), then move the
+    service to a Project of its own."""
+    for service in ctx.resolved.platform.services:
+        if service.project == DEFAULT_PROJECT:
+            yield Finding(f"{service.name} is in Argo CD's built-in default project, which admits "
+                          "every repository, destination and cluster-scoped kind",
+                          "declare a Project for it (least privilege is derived from its services)",
+                          service.location, service.name, service)
 
 
 @builtin("GD403", summary="an overlay, environment list or sealed secret names an unknown environment "

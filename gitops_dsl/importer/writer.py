@@ -165,15 +165,13 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
         lines.append(f"{var} = Environment({env!r}, zone='main', "
                      f"cluster=Cluster({_cluster_name(server)!r}, {server!r}){tracked})")
     projects = sorted({a.project for a in apps})
-    project_names = {p: ("default-apps" if p == "default" else dns_name(p, 63)) for p in projects}
-    for p, new in project_names.items():
-        if p == "default":
-            notes.append("Applications in Argo CD's `default` project were put in project 'default-apps'")
+    # Argo CD's built-in `default` project is kept (GD420 warns about it), never declared
+    project_names = {p: ("default" if p == "default" else dns_name(p, 63)) for p in projects}
     lines += ["", "platform = Platform(",
               f"    {dns_name(name, 30)!r},",
               f"    gitops_repo=Repo({repo_url!r}, 'main'),",
               f"    environments=[{', '.join(env_vars[e] for e in sorted(envs))}],",
-              f"    projects=[{', '.join(f'Project({n!r})' for n in sorted(set(project_names.values())))}],",
+              f"    projects=[{', '.join(f'Project({n!r})' for n in sorted(set(project_names.values()) - {'default'}))}],",
               *(["    single_source=True,"] if apps and all(a.single_source for a in apps) else []),
               "    services=["]
     for service in sorted(grouped):

@@ -31,6 +31,14 @@ class Plan:
         return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
 
 
+#: Argo CD's built-in `default` AppProject as a fresh installation creates it (argo-cd
+#: server/server.go initializeDefaultProject: it admits every source repository, destination and cluster-scoped
+#: kind); gitops-dsl never writes it
+BUILTIN_DEFAULT_PROJECT = {"metadata": {"name": "default"}, "spec": {
+    "sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}],
+    "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}}
+
+
 def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
     """Pair each rendered Application with its resolved App and its zone's AppProject."""
     from ..api import resolved_apps
@@ -43,7 +51,9 @@ def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
             continue
         application = result.tree[names.app_file(app)].data
         project_doc = result.tree.get(names.project_file(app.zone, app.project))
-        units.append(Unit(app, application, project_doc.data if project_doc else {}, item.objects,
+        project_data = (project_doc.data if project_doc else
+                        BUILTIN_DEFAULT_PROJECT if app.project == "default" else {})
+        units.append(Unit(app, application, project_data, item.objects,
                           item.skipped, item.error, item.corrupt))
     return units
 
