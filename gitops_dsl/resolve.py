@@ -328,7 +328,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
             cascade = "none"  # stateful data outlives its Application unless asked otherwise
         if layer.cascade is not None:
             cascade = layer.cascade
-    namespace_template = _pick(overlay, service, "namespace") or env.namespace
+    picked = _pick(overlay, service, "namespace")
+    namespace_template = picked if picked is not None else env.namespace   # "": no namespace
     namespace = namespace_template.replace("{platform}", platform.name).replace(
         "{env}", env.name).replace("{service}", service.name)
     chart = _pick(overlay, service, "chart") or STANDARD_CHART

@@ -5,6 +5,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..model._fields import DNS1123_LABEL
+from ..model.charts import StandardChart
 from ..render.names import root_name, zone_app_name
 from .registry import Finding, builtin
 
@@ -47,7 +48,12 @@ def invalid_namespace(ctx: CheckContext) -> Iterator[Finding]:
     Other names are checked when their object is created."""
     for app in ctx.resolved.apps:
         ns = app.namespace
-        if not DNS1123_LABEL.match(ns) or len(ns) > 63:
+        if not ns and isinstance(app.chart, StandardChart):
+            yield Finding(f"{app.name} has no namespace, but the standard chart's resources are "
+                          "namespaced (they would land in the cluster's `default` namespace)",
+                          "give the service a namespace; namespace=\"\" is for cluster-scoped "
+                          "charts", app.service.location, app.name, app.service)
+        elif ns and (not DNS1123_LABEL.match(ns) or len(ns) > 63):   # "" is none at all
             yield Finding(f"namespace {ns!r} of {app.name} is not a valid Kubernetes namespace",
                           "use lowercase letters, digits and '-' (at most 63 characters)",
                           app.service.location, app.name, app.service)

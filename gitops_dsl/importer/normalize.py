@@ -257,7 +257,7 @@ def normalize(found: Found, root: Path) -> App | None:
     notes: list[str] = []
     name = str(meta.get("name", ""))
     destination = spec.get("destination") or {}
-    namespace = str(destination.get("namespace") or "default")
+    namespace = str(destination.get("namespace") or "")   # none: cluster-scoped resources
     service, env = split_name(name, namespace)
     sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
     if not sources:

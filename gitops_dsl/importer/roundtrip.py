@@ -108,7 +108,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "name": name,
         "release name": ((main.get("helm") or {}).get("releaseName") or name) if kind == "helm" else None,
         "destination.cluster": spec["destination"]["server"],
-        "destination.namespace": spec["destination"]["namespace"],
+        "destination.namespace": spec["destination"].get("namespace", ""),
         "chart": identity, "source type": source_type(main, folder_type),
         "directory": _directory(main) if source_type(main, folder_type) == "directory" else None,
         "helm.skipCrds": (main.get("helm") or {}).get("skipCrds") is True,

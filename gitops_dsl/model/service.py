@@ -107,8 +107,10 @@ class _Layer:
     #: the `Image` the standard chart runs
     image: Image | None = attrs.field(default=None, kw_only=True,
                                       validator=optional(instance_of(Image)))
-    #: destination namespace (template as in `Environment.namespace`)
-    namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: destination namespace (template as in `Environment.namespace`); `""` writes none, for an
+    #: Application of cluster-scoped resources (CRDs, ClusterRoles) or of resources that name
+    #: their own namespaces
+    namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
     #: `HelmOptions` (parameters, passCredentials, ...) for a chart Argo CD renders with Helm
     helm: HelmOptions | None = attrs.field(default=None, kw_only=True,
                                            validator=optional(instance_of(HelmOptions)))
