@@ -16,6 +16,8 @@ from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
 from .emit.tree import Document
 from .fingerprint import GITIGNORE
+
+OVERVIEW = "README.md"   # the compiled tree's overview (render/overview.py)
 from .load import load
 from .render import render
 from .resolve import resolve
@@ -98,25 +100,38 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     tree: dict[str, Document] = {}
     checked = []
     versions = tuple(versions) or (EMPTY,) * len(platforms)
+    readers: dict[Any, list[Platform]] = {}   # a versions file -> the platforms that read it
     for platform, pins in zip(platforms, versions):
-        found.extend(check_references(pins, platform))
+        readers.setdefault(pins.path or id(pins), []).append(platform)
+    checked_files: set[Any] = set()
+    for platform, pins in zip(platforms, versions):
+        key = pins.path or id(pins)
+        if key not in checked_files:
+            checked_files.add(key)
+            found.extend(check_references(pins, readers[key]))
         resolved = resolve(platform, pins)
         outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
                              allow=allow)
         found.extend(outcome.diagnostics)
         checked.append((resolved, outcome.suppressed))
     suppressed = tuple(s for _, items in checked for s in items)
+    written_by: dict[str, Platform] = {}
     if not has_errors(found) and render_tree:
         for resolved, its_suppressed in checked:
             rendered = render(resolved, str(root_path) if root_path else None,
                               suppressed=its_suppressed)
             for path, document in rendered.items():
+                if path == OVERVIEW and path in tree:
+                    # several platforms in one folder: one overview with a section for each,
+                    # in the order the platforms were found
+                    first = tree[path]
+                    tree[path] = Document(f"{first.data.rstrip()}\n\n---\n\n{document.data}", "text",
+                                          None)
+                    continue
                 if path in tree and tree[path] != document:
-                    found.append(error(
-                        "GD116", f"two platforms write {path}", location=resolved.platform.location,
-                        hint="platforms compiled into one folder need distinct names for "
-                             "services, environments and zones"))
+                    found.append(_collision(path, resolved.platform, written_by[path]))
                 tree[path] = document
+                written_by.setdefault(path, resolved.platform)
     if tree:
         tree[".gitignore"] = Document(GITIGNORE, "raw")   # the local cache of the output folder
     ordered = tuple(sorted(found, key=sort_key))
@@ -129,6 +144,26 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
             [a for resolved, _ in checked for a in resolved.apps], root_path).items())}
     return Result(platforms, tree, serialize_tree(tree), ordered, root_path, suppressed,
                   tuple(user_rules), versions, chart_inputs=read_by)
+
+
+def _collision(path: str, platform: Platform, other: Platform) -> Diagnostic:
+    """GD116, saying why two platforms in one output folder write the same file."""
+    parts = path.split("/")
+    zone = parts[2] if len(parts) > 2 and parts[:2] in (["gitops", "argo-apps"], ["gitops", "bootstrap"]) \
+        else None
+    shared = zone is not None and any(e.zone.name == zone for e in platform.environments) and \
+        any(e.zone.name == zone for e in other.environments)
+    if shared:
+        return error("GD116", f"platforms {other.name!r} and {platform.name!r} share zone {zone!r} "
+                              f"in one output folder (both write {path})",
+                     location=platform.location, subject=path,
+                     hint="a zone's folders are read by one platform's zone Application: compile "
+                          "the two platforms into separate output folders (--platforms/--out, one "
+                          "folder of platform files each), or give each its own zones")
+    return error("GD116", f"platforms {other.name!r} and {platform.name!r} both write {path}",
+                 location=platform.location, subject=path,
+                 hint="platforms compiled into one folder need distinct service, environment and "
+                      "zone names")
 
 
 def write(result: Result, out_dir: str | Path) -> Plan:

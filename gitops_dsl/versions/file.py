@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
@@ -273,18 +274,21 @@ def _insert_under(text: str, key: yaml.Node, empty: yaml.Node, keys: list[str], 
     return _splice("".join(lines), row + 1, _lines_for(keys, key.start_mark.column + 2, value))
 
 
-def check_references(versions: Versions, platform: Platform) -> list[Diagnostic]:
-    """GD413: entries for services or environments the platform does not have."""
+def check_references(versions: Versions, platform: Platform | Sequence[Platform]) -> list[Diagnostic]:
+    """GD413: entries for services or environments that none of the platforms reading this
+    versions file has (several platforms in one folder may share one file)."""
     from ..checks.references import did_you_mean
-    services = {s.name: s for s in platform.services}
-    envs = {e.name for e in platform.environments}
+    platforms: list[Platform] = list(platform) if isinstance(platform, Sequence) else [platform]
+    services = {s.name: s for p in platforms for s in p.services}
+    envs_of = {s.name: {e.name for e in p.environments} for p in platforms for s in p.services}
+    envs = {e.name for p in platforms for e in p.environments}
     found = []
     for service, location in sorted(versions.services.items()):
         if service not in services:
             found.append(error("GD413", f"versions file pins unknown service {service!r}",
                                hint=did_you_mean(service, services), location=location))
     for (service, env), location in sorted(versions.envs.items()):
-        if env not in envs:
+        if env not in envs_of.get(service, envs):
             found.append(error("GD413", f"versions file pins {service} in unknown environment {env!r}",
                                hint=did_you_mean(env, envs), location=location))
     return found
