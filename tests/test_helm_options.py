@@ -120,7 +120,8 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
     assert "HelmParameter('image.tag', '0.9', force_string=True)" in source
     assert "HelmFileParameter('config', 'files/config.json')" in source
     assert run_cli("compile", cwd=project).returncode == 0
-    helm = application(project, "prod", "web")["spec"]["sources"][0]["helm"]
+    spec = application(project, "prod", "web")["spec"]
+    helm = (spec.get("source") or spec["sources"][0])["helm"]   # the tree's single-source form
     assert helm["passCredentials"] is True and helm["ignoreMissingValueFiles"] is False
     assert helm["fileParameters"] == [{"name": "config", "path": "files/config.json"}]
     assert {"name": "image.tag", "value": "0.9", "forceString": True} in helm["parameters"]

@@ -14,6 +14,23 @@ class Imported:
     notes: tuple[Any, ...]         # what the importer reports for the whole tree
 
 
+from .roundtrip import ROOT_NOTE  # noqa: E402
+
+
+def _without_roots(apps: list[Any], root: Path) -> tuple[list[Any], list[Any]]:
+    """Split off the app-of-apps: an Application whose folder of the imported tree holds files
+    of other imported Applications (it deploys them; its role is taken by the compiled roots)."""
+    files = {Path(a.file).resolve(): a for a in apps}
+    roots = []
+    for app in apps:
+        if app.chart[0] != "git":
+            continue
+        folder = (root / str(app.chart[3])).resolve()
+        if any(f.is_relative_to(folder) and other is not app for f, other in files.items()):
+            roots.append(app)
+    return [a for a in apps if a not in roots], roots
+
+
 def import_tree(paths: list[Any], name: str = "imported") -> Imported:
     """Read Argo CD trees and write a platform file's text for them."""
     from .normalize import normalize
@@ -46,6 +63,14 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
         apps.append(app)
     if not apps:
         notes.append("no Applications found")
+    apps, roots = _without_roots(apps, root)
+    for app in roots:
+        app.notes.append(
+            f"{ROOT_NOTE}: not imported, since gitops-dsl writes "
+            "its own roots (one per environment); detach it without cascading "
+            f"(`argocd app delete {app.name} --cascade=false`) when they take over, or it and the "
+            "new roots manage the same Applications")
     source = write_platform(apps, notes, name, [str(p) for p in paths])
+    apps = apps + roots   # (the round trip reports them as not imported)
     per_app = [f"{a.file}: {a.name}: {note}" for a in apps for note in a.notes]
     return Imported(source, tuple(apps), tuple(sorted(set(notes))) + tuple(per_app))

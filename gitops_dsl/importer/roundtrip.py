@@ -148,6 +148,10 @@ def _flatten(values: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: how the importer marks an app-of-apps it leaves out (importer/__init__.py)
+ROOT_NOTE = "an app-of-apps over the imported Applications"
+
+
 def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
     """Every difference between the originals and the compiled tree, marked reported or not."""
     from ..emit.yaml import load
@@ -157,7 +161,7 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
     out = []
     for app in apps:
         key = (dns_name(app.service, 53), dns_name(app.env, 20))
-        view = by_key.get(key)
+        view = None if any(n.startswith(ROOT_NOTE) for n in app.notes) else by_key.get(key)
         if view is None:
             out.append(Difference(app.name, "missing", "an Application", None,
                                   _explained(app, "missing")))
