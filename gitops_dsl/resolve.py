@@ -22,7 +22,7 @@ from .model import (
     Zone,
 )
 from .model._fields import expand_name
-from .model.charts import GitPath, HelmChart, HelmOptions, StandardChart
+from .model.charts import GitPath, HelmChart, HelmOptions, KustomizeOptions, StandardChart
 from .model.secrets import ExternalSecret, SealedSecrets
 from .model.service import Image, Overlay, ZoneOverlay
 
@@ -120,6 +120,8 @@ class App:
     values_zone: str | None = None
     #: the Helm options of the service, with the environment's layered over them
     helm: HelmOptions | None = None
+    #: the Kustomize options of the service, with the environment's layered over them
+    kustomize: KustomizeOptions | None = None
 
     @property
     def effective_values(self) -> dict[str, Any]:
@@ -386,6 +388,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
         values_zone=zone.name if zone_layer is not None else None,
         helm=(overlay.helm.over(service.helm) if overlay is not None and overlay.helm is not None
               else service.helm),
+        kustomize=(overlay.kustomize.over(service.kustomize)
+                   if overlay is not None and overlay.kustomize is not None else service.kustomize),
     )
 
 

@@ -59,7 +59,14 @@ class Directory:
 
 @attrs.frozen
 class Kustomize:
+    name_prefix: Optional[str] = None
+    name_suffix: Optional[str] = None
     namespace: Optional[str] = None
+    images: Optional[tuple[Any, ...]] = None
+    common_labels: Optional[dict[str, Any]] = None
+    common_annotations: Optional[dict[str, Any]] = None
+    components: Optional[tuple[Any, ...]] = None
+    patches: Optional[tuple[Any, ...]] = None
 
 
 @attrs.frozen

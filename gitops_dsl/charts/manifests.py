@@ -10,6 +10,7 @@ kustomize` when kubectl is installed. What cannot be rendered offline is reporte
 """
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
@@ -317,6 +318,42 @@ def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
     return values
 
 
+def _image(spec: str) -> dict[str, str]:
+    """One `kustomize edit set image` argument as a kustomization `images:` entry:
+    `nginx:1.27`, `nginx=registry/nginx:1.27`, `nginx@sha256:...`."""
+    name, _, new = spec.partition("=") if "=" in spec else ("", "", spec)
+    entry: dict[str, str] = {}
+    reference = new
+    if "@" in reference:
+        reference, digest = reference.split("@", 1)
+        entry["digest"] = digest
+    repo, tag = reference, ""
+    if ":" in reference.rsplit("/", 1)[-1]:
+        repo, tag = reference.rsplit(":", 1)
+    entry["name"] = name or repo
+    if name and repo != name:
+        entry["newName"] = repo
+    if tag:
+        entry["newTag"] = tag
+    return entry
+
+
+def _wrapper_kustomization(options: dict[str, Any], folder: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                           "resources": [folder]}
+    for key in ("namePrefix", "nameSuffix", "namespace", "commonLabels", "commonAnnotations"):
+        if options.get(key):
+            out[key] = options[key]
+    if options.get("images"):
+        out["images"] = [_image(str(i)) for i in options["images"]]
+    if options.get("components"):
+        out["components"] = [os.path.join(folder, c) for c in options["components"]]
+    if options.get("patches"):
+        out["patches"] = [dict(p, path=os.path.join(folder, p["path"])) if "path" in p else p
+                          for p in options["patches"]]
+    return out
+
+
 def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
     """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
     if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
@@ -327,8 +364,19 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
         if kubectl is None:
             return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder, not "
                                               "rendered (kubectl is not installed)")
-        run = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True,
-                             timeout=120)
+        options = source.get("kustomize") or {}
+        with tempfile.TemporaryDirectory(prefix="gitops-dsl-kustomize-") as wrapper:
+            target = str(folder)
+            if options:
+                # Argo CD applies its kustomize options with `kustomize edit` in a copy of the
+                # folder (util/kustomize/kustomize.go); a kustomization over the folder with the
+                # same fields builds the same resources
+                Path(wrapper, "kustomization.yaml").write_text(yaml.safe_dump(
+                    _wrapper_kustomization(options, os.path.relpath(folder, wrapper))))
+                target = wrapper
+            run = subprocess.run([kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone",
+                                  target] if options else [kubectl, "kustomize", target],
+                                 capture_output=True, text=True, timeout=120)
         if run.returncode != 0:
             return attrs.evolve(base, error=f"{source.get('path')}: kustomize: "
                                             f"{run.stderr.strip()[:500]}")

@@ -95,6 +95,23 @@ def helm_options_without_helm(ctx: CheckContext) -> Iterator[Finding]:
                           app.name, app.service)
 
 
+@builtin("GD124", summary="Kustomize options on a source Argo CD does not build with Kustomize",
+         bad='Service("db", chart=HelmChart(url, "db", "1.0.0"), '
+             'kustomize=KustomizeOptions(name_prefix="x-"))',
+         good='Service("db", chart=GitPath("k8s/db", tool="kustomize"), '
+              'kustomize=KustomizeOptions(name_prefix="x-"))')
+def kustomize_options_without_kustomize(ctx: CheckContext) -> Iterator[Finding]:
+    """`KustomizeOptions` become the Application's `kustomize:` block, which Argo CD reads only
+    for a Kustomize folder: elsewhere they would never apply."""
+    from ..model.charts import GitPath
+    for app in ctx.resolved.apps:
+        if app.kustomize is not None and not (isinstance(app.chart, GitPath)
+                                              and app.chart.tool == "kustomize"):
+            yield Finding(f"{app.name}: KustomizeOptions on a source that is not a Kustomize folder",
+                          "remove them, or use GitPath(..., tool='kustomize')",
+                          app.kustomize.location, app.name, app.service)
+
+
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")

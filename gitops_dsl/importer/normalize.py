@@ -58,6 +58,8 @@ class App:
     helm: dict[str, Any] = attrs.field(factory=dict)
     #: written with `spec.source` (not `spec.sources`)
     single_source: bool = False
+    #: KustomizeOptions keyword arguments (normalize.kustomize_options)
+    kustomize: dict[str, Any] = attrs.field(factory=dict)
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -150,11 +152,31 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
     return values
 
 
+#: the `kustomize:` fields that become KustomizeOptions (Argo CD's spelling -> the DSL's)
+KUSTOMIZE_OPTIONS = {"namePrefix": "name_prefix", "nameSuffix": "name_suffix",
+                     "namespace": "namespace", "images": "images", "commonLabels": "common_labels",
+                     "commonAnnotations": "common_annotations", "components": "components",
+                     "patches": "patches"}
+
 #: the `helm:` fields that become HelmOptions (Argo CD's spelling -> the DSL's)
 HELM_OPTIONS = {"parameters": "parameters", "fileParameters": "file_parameters",
                 "passCredentials": "pass_credentials",
                 "ignoreMissingValueFiles": "ignore_missing_value_files", "skipTests": "skip_tests",
                 "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace"}
+
+
+def kustomize_options(kustomize: Any) -> dict[str, Any]:
+    """The KustomizeOptions keyword arguments an Application's `kustomize:` block carries."""
+    out: dict[str, Any] = {}
+    if not isinstance(kustomize, dict):
+        return out
+    for key, name in KUSTOMIZE_OPTIONS.items():
+        value = kustomize.get(key)
+        if value in (None, "", [], {}):
+            continue
+        out[name] = dict(sorted(value.items())) if isinstance(value, dict) else (
+            list(value) if isinstance(value, list) else value)
+    return out
 
 
 def helm_options(helm: dict[str, Any]) -> dict[str, Any]:
@@ -199,8 +221,12 @@ def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ..
                          "option)")
     elif tool == "helm":
         options = skip
-    if source.get("kustomize"):
-        notes.append("kustomize options are not modelled: not imported")
+    if tool == "kustomize" and isinstance(source.get("kustomize"), dict):
+        for key in sorted(set(source["kustomize"]) - set(KUSTOMIZE_OPTIONS)):
+            notes.append(f"kustomize.{key} is not modelled: not imported (a rendering source "
+                         "option)")
+    elif source.get("kustomize"):
+        notes.append("kustomize options on a source that is not a Kustomize folder: not imported")
     return ("git", source.get("repoURL", ""), str(source.get("targetRevision") or "HEAD"),
             str(source.get("path") or "."), tool, options)
 
@@ -305,6 +331,7 @@ def normalize(found: Found, root: Path) -> App | None:
                release_name=(main.get("helm") or {}).get("releaseName"),
                helm=helm_options(main.get("helm") or {}),
                single_source="source" in spec and not spec.get("sources"),
+               kustomize=kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import attrs
 
 from ..review.views import AppView, app_views
-from .normalize import App, dns_name, helm_options, source_type
+from .normalize import App, dns_name, helm_options, kustomize_options, source_type
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 # which words in an Application's notes explain a difference in which field
@@ -49,6 +49,7 @@ def _original_fields(app: App) -> dict[str, Any]:
         else None,
         "helm.skipCrds": bool(_options(app.chart).get("skip_crds")),
         "helm options": app.helm if app.source_type == "helm" else {},
+        "kustomize options": app.kustomize if app.source_type == "kustomize" else {},
         "wave": app.wave or 0,
         "sync.automated": sync["automated"], "sync.prune": sync.get("prune", False),
         "sync.selfHeal": sync.get("self_heal", False), "sync.allowEmpty": sync.get("allow_empty", False),
@@ -113,6 +114,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "directory": _directory(main) if source_type(main, folder_type) == "directory" else None,
         "helm.skipCrds": (main.get("helm") or {}).get("skipCrds") is True,
         "helm options": helm_options(main.get("helm") or {}) if kind == "helm" else {},
+        "kustomize options": kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
         "wave": view.fields["wave"],
         "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
         "sync.selfHeal": bool((automated or {}).get("selfHeal")),

@@ -203,6 +203,10 @@ def _helm_options(options: dict[str, Any]) -> str:
     return f"HelmOptions({', '.join(args)})"
 
 
+def _kustomize_options(options: dict[str, Any]) -> str:
+    return "KustomizeOptions(" + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"
+
+
 def _template(value: str, service: str, env: str) -> str:
     """`value` with the service's and the environment's names as placeholders (when putting them
     back gives `value` again), else `value` itself."""
@@ -263,6 +267,7 @@ def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], 
     field("cascade", repr, "cascade")
     field("info", repr, "info", skip={})
     field("helm", _helm_options, "helm", skip={})
+    field("kustomize", _kustomize_options, "kustomize", skip={})
     # names are kept exactly: a new name is a new Application, and a new release renames (so
     # deletes and re-creates) every workload. Argo CD's own default release name is the
     # Application's name (gitops-dsl's is the service name).

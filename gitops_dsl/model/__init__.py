@@ -6,6 +6,7 @@ from .charts import (
     HelmFileParameter,
     HelmOptions,
     HelmParameter,
+    KustomizeOptions,
     StandardChart,
 )
 from .infra import IN_CLUSTER, Cluster, ClusterKind, Environment, Repo, Zone
@@ -19,7 +20,7 @@ from .waves import Wave, Waves
 
 __all__ = [
     "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
-    "HelmFileParameter", "HelmOptions", "HelmParameter",
+    "HelmFileParameter", "HelmOptions", "HelmParameter", "KustomizeOptions",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
     "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay",

@@ -7,7 +7,7 @@ from typing import Any, Literal, get_args
 import attrs
 
 from ..diagnostics import Location, ModelError, caller_location
-from ._fields import instance_of, non_empty_str, one_of, optional, tuple_of
+from ._fields import instance_of, non_empty_str, one_of, optional, str_map, to_dict, tuple_of
 from .infra import Repo
 
 EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -197,3 +197,57 @@ class HelmOptions:
         return HelmOptions(parameters=merged(self.parameters, base.parameters),
                            file_parameters=merged(self.file_parameters, base.file_parameters),
                            location=self.location, **pick)
+
+
+def _strings(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+@attrs.frozen
+class KustomizeOptions:
+    """What Argo CD sets on a Kustomize folder before it builds it (`kustomize edit`): on the
+    Service for every environment, on an Overlay for one (its fields win; labels, annotations and
+    images merge). Written to the Application's `kustomize:` block with Argo CD's spelling; only
+    for `GitPath(tool="kustomize")` (GD124)."""
+
+    #: `namePrefix` of every resource's name
+    name_prefix: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: `nameSuffix` of every resource's name
+    name_suffix: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: `namespace` of every namespaced resource
+    namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: `images`, as `kustomize edit set image` takes them: `"nginx:1.27"`,
+    #: `"nginx=registry.example.com/nginx:1.27"`, `"nginx@sha256:..."`
+    images: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+                                          validator=tuple_of(str))
+    #: `commonLabels` (selectors included, as kustomize does)
+    common_labels: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                                validator=str_map)
+    #: `commonAnnotations`
+    common_annotations: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                                     validator=str_map)
+    #: `components`: paths of Kustomize components, relative to the folder
+    components: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+                                              validator=tuple_of(str))
+    #: `patches`: kustomize patch entries as Argo CD spells them (`patch` or `path`, `target`)
+    patches: tuple[dict[str, Any], ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+                                                      validator=tuple_of(dict))
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
+
+    def over(self, base: KustomizeOptions | None) -> KustomizeOptions:
+        """These options layered over `base` (an Overlay's over its Service's)."""
+        if base is None:
+            return self
+        def image_name(image: str) -> str:
+            return image.split("=", 1)[0].split("@", 1)[0].rsplit(":", 1)[0] if "=" not in image \
+                else image.split("=", 1)[0]
+        mine = {image_name(i) for i in self.images}
+        return KustomizeOptions(
+            name_prefix=self.name_prefix if self.name_prefix is not None else base.name_prefix,
+            name_suffix=self.name_suffix if self.name_suffix is not None else base.name_suffix,
+            namespace=self.namespace if self.namespace is not None else base.namespace,
+            images=tuple(i for i in base.images if image_name(i) not in mine) + self.images,
+            common_labels={**base.common_labels, **self.common_labels},
+            common_annotations={**base.common_annotations, **self.common_annotations},
+            components=self.components or base.components, patches=self.patches or base.patches,
+            location=self.location)

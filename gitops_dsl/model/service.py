@@ -25,7 +25,7 @@ from ._fields import (
     tuple_of,
     yaml_data,
 )
-from .charts import GitPath, HelmChart, HelmOptions
+from .charts import GitPath, HelmChart, HelmOptions, KustomizeOptions
 from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets
 from .sync import Cascade, IgnoreDifference, SyncPolicy, cascade_check
@@ -114,6 +114,9 @@ class _Layer:
     #: `HelmOptions` (parameters, passCredentials, ...) for a chart Argo CD renders with Helm
     helm: HelmOptions | None = attrs.field(default=None, kw_only=True,
                                            validator=optional(instance_of(HelmOptions)))
+    #: `KustomizeOptions` (namePrefix, images, patches, ...) for a `GitPath(tool="kustomize")`
+    kustomize: KustomizeOptions | None = attrs.field(default=None, kw_only=True,
+                                                     validator=optional(instance_of(KustomizeOptions)))
     #: the Argo CD Application's name: a template of `{service}`, `{env}` and `{platform}`, or (on
     #: an Overlay) the name itself; default `{service}-{env}`. Imported trees keep their names.
     app_name: str | None = attrs.field(default=None, kw_only=True, validator=optional(name_template(63)))

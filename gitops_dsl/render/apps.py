@@ -99,7 +99,14 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
     if chart.tool == "helm":
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path, helm=helm)
     if chart.tool == "kustomize":
-        return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path)
+        k = app.kustomize
+        kustomize = argo.Kustomize(
+            name_prefix=k.name_prefix, name_suffix=k.name_suffix, namespace=k.namespace,
+            images=k.images or None, common_labels=dict(sorted(k.common_labels.items())) or None,
+            common_annotations=dict(sorted(k.common_annotations.items())) or None,
+            components=k.components or None, patches=k.patches or None) if k else None
+        return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
+                           kustomize=kustomize)
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
                        directory=argo.Directory(recurse=chart.recurse, include=chart.include,
                                                 exclude=chart.exclude))
