@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         HelmOptions,
         HelmParameter,
         IgnoreDifference,
+        Jsonnet,
         KustomizeOptions,
         Image,
         NamespaceMetadata,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 # a literal list, so that type checkers see what `from gitops_dsl import *` brings
 __all__ = [
     "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath",
-    "HelmChart", "HelmFileParameter", "HelmOptions", "HelmParameter", "IN_CLUSTER", "KustomizeOptions", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay",
+    "HelmChart", "HelmFileParameter", "HelmOptions", "HelmParameter", "IN_CLUSTER", "Jsonnet", "KustomizeOptions", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay",
     "Permission", "Platform", "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role",
     "STANDARD_CHART", "SealedSecrets", "SecretRef", "Service", "StandardChart", "SyncOptions",
     "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay", "allowed_registries",

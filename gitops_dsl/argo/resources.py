@@ -51,10 +51,24 @@ class Helm:
 
 
 @attrs.frozen
+class JsonnetVar:
+    name: str
+    value: str
+
+
+@attrs.frozen
+class DirectoryJsonnet:
+    ext_vars: Optional[tuple[Any, ...]] = None
+    tlas: Optional[tuple[Any, ...]] = None
+    libs: Optional[tuple[Any, ...]] = None
+
+
+@attrs.frozen
 class Directory:
     recurse: Optional[bool] = None
     include: Optional[str] = None
     exclude: Optional[str] = None
+    jsonnet: Optional[DirectoryJsonnet] = None
 
 
 @attrs.frozen

@@ -387,6 +387,12 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
         directory = source.get("directory") or {}
         pattern = "**/*" if directory.get("recurse") else "*"
         include, exclude = directory.get("include"), directory.get("exclude")
+        jsonnet = [p for p in folder.glob(pattern) if p.is_file() and p.suffix == ".jsonnet"]
+        if jsonnet:
+            # reposerver reads .jsonnet files too (manifestFile pattern) and evaluates them; this
+            # renderer does not, so it says so rather than render part of the folder
+            return attrs.evolve(base, skipped=f"{source.get('path')}: holds .jsonnet files, which "
+                                              "gitops-dsl does not evaluate")
         texts = [(rel, p.read_text("utf-8"))
                  for p in sorted(folder.glob(pattern))
                  if p.is_file() and p.suffix in (".yaml", ".yml", ".json")

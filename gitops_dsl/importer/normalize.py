@@ -165,6 +165,22 @@ HELM_OPTIONS = {"parameters": "parameters", "fileParameters": "file_parameters",
                 "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace"}
 
 
+def jsonnet_options(jsonnet: Any) -> dict[str, Any]:
+    """A `directory.jsonnet` block as Jsonnet keyword arguments (empty parts left out)."""
+    if not isinstance(jsonnet, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, name in (("extVars", "ext_vars"), ("tlas", "tlas")):
+        pairs = {str(v.get("name")): str(v.get("value", "")) for v in jsonnet.get(key) or ()
+                 if isinstance(v, dict)}
+        if pairs:
+            out[name] = dict(sorted(pairs.items()))
+    libs = [str(lib) for lib in jsonnet.get("libs") or ()]
+    if libs:
+        out["libs"] = libs
+    return out
+
+
 def kustomize_options(kustomize: Any) -> dict[str, Any]:
     """The KustomizeOptions keyword arguments an Application's `kustomize:` block carries."""
     out: dict[str, Any] = {}
@@ -216,7 +232,10 @@ def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ..
         directory = source.get("directory") or {}
         options = {"recurse": directory.get("recurse") is True, "include": directory.get("include"),
                    "exclude": directory.get("exclude")}   # Argo CD reads one level by default
-        for key in sorted(set(directory) - {"recurse", "include", "exclude"}):
+        jsonnet = jsonnet_options(directory.get("jsonnet"))
+        if jsonnet:
+            options["jsonnet"] = jsonnet
+        for key in sorted(set(directory) - {"recurse", "include", "exclude", "jsonnet"}):
             notes.append(f"directory.{key} is not modelled: not imported (a rendering source "
                          "option)")
     elif tool == "helm":

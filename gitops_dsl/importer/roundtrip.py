@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import attrs
 
 from ..review.views import AppView, app_views
-from .normalize import App, dns_name, helm_options, kustomize_options, source_type
+from .normalize import App, dns_name, helm_options, jsonnet_options, kustomize_options, source_type
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 # which words in an Application's notes explain a difference in which field
@@ -130,8 +130,12 @@ def _directory(source: dict[str, Any]) -> dict[str, Any] | None:
     if source.get("chart"):
         return None
     directory = source.get("directory") or {}
-    return {"recurse": directory.get("recurse") is True, "include": directory.get("include"),
-            "exclude": directory.get("exclude")}
+    out = {"recurse": directory.get("recurse") is True, "include": directory.get("include"),
+           "exclude": directory.get("exclude")}
+    jsonnet = jsonnet_options(directory.get("jsonnet"))
+    if jsonnet:
+        out["jsonnet"] = jsonnet
+    return out
 
 
 def _snake(entry: dict[str, Any]) -> dict[str, Any]:

@@ -74,7 +74,10 @@ def _chart(chart: tuple[Any, ...]) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in chart[4].items())
         return f"HelmChart({repo!r}, {chart[2]!r}, {chart[3]!r}{extra})"
     _, repo, revision, path, tool, options = chart
-    extra = "".join(f", {k}={v!r}" for k, v in options.items() if v not in (None, True))
+    extra = "".join(f", {k}={v!r}" for k, v in options.items()
+                    if v not in (None, True) and k != "jsonnet")
+    if options.get("jsonnet"):
+        extra += ", jsonnet=Jsonnet(" + ", ".join(f"{k}={v!r}" for k, v in options["jsonnet"].items()) + ")"
     return f"GitPath({path!r}, repo=Repo({repo!r}, {revision!r}), tool={tool!r}{extra})"
 
 

@@ -6,6 +6,7 @@ from .charts import (
     HelmFileParameter,
     HelmOptions,
     HelmParameter,
+    Jsonnet,
     KustomizeOptions,
     StandardChart,
 )
@@ -20,7 +21,7 @@ from .waves import Wave, Waves
 
 __all__ = [
     "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath", "HelmChart",
-    "HelmFileParameter", "HelmOptions", "HelmParameter", "KustomizeOptions",
+    "HelmFileParameter", "HelmOptions", "HelmParameter", "Jsonnet", "KustomizeOptions",
     "IN_CLUSTER", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay", "Permission", "Platform",
     "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role", "STANDARD_CHART", "SealedSecrets", "SecretRef",
     "Service", "StandardChart", "SyncOptions", "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay",

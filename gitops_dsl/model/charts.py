@@ -35,8 +35,28 @@ def _version(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
                          "version changes what a commit deploys")
 
 
+def _strings_early(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 #: how Argo CD reads a folder of a repository
 Tool = Literal["helm", "kustomize", "directory"]
+
+
+@attrs.frozen
+class Jsonnet:
+    """How Argo CD evaluates the `.jsonnet` files of a plain-manifests folder
+    (`directory.jsonnet`)."""
+
+    #: external variables (`std.extVar`)
+    ext_vars: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                           validator=str_map)
+    #: top-level arguments of the files' functions
+    tlas: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                       validator=str_map)
+    #: library search paths, relative to the repository
+    libs: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings_early,
+                                        validator=tuple_of(str))
 
 @attrs.frozen
 class HelmChart:
@@ -101,12 +121,16 @@ class GitPath:
     exclude: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
     #: a Helm chart only: leave its `crds/` out (`helm.skipCrds`)
     skip_crds: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
+    #: plain manifests only: how its `.jsonnet` files are evaluated (`directory.jsonnet`)
+    jsonnet: Jsonnet | None = attrs.field(default=None, kw_only=True,
+                                          validator=optional(instance_of(Jsonnet)))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        if self.tool != "directory" and (not self.recurse or self.include or self.exclude):
-            raise ModelError("GD101", f"GitPath({self.path!r}): recurse, include and exclude are "
+        if self.tool != "directory" and (not self.recurse or self.include or self.exclude
+                                         or self.jsonnet is not None):
+            raise ModelError("GD101", f"GitPath({self.path!r}): recurse, include, exclude and jsonnet are "
                                       f"options of plain manifests, not of tool={self.tool!r}",
                              "give tool='directory', or leave them out")
         if self.skip_crds and self.tool != "helm":

@@ -109,7 +109,17 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
                            kustomize=kustomize)
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
                        directory=argo.Directory(recurse=chart.recurse, include=chart.include,
-                                                exclude=chart.exclude))
+                                                exclude=chart.exclude, jsonnet=_jsonnet(chart)))
+
+
+def _jsonnet(chart: GitPath) -> argo.DirectoryJsonnet | None:
+    j = chart.jsonnet
+    if j is None:
+        return None
+    return argo.DirectoryJsonnet(
+        ext_vars=tuple(argo.JsonnetVar(k, v) for k, v in sorted(j.ext_vars.items())) or None,
+        tlas=tuple(argo.JsonnetVar(k, v) for k, v in sorted(j.tlas.items())) or None,
+        libs=j.libs or None)
 
 
 _REF_SOURCES: dict[tuple[Any, ...], argo.Source] = {}
