@@ -59,3 +59,24 @@ def test_an_imported_environment_that_tracks_a_branch_keeps_tracking_it(tmp_path
     assert run.returncode == 0, run.stdout + run.stderr
     assert "gitops_revision='develop'" in (project / "platforms/legacy.py").read_text()
     assert "0 difference(s)" in run.stdout
+
+
+def test_a_root_carries_its_labels_annotations_and_ignore_differences(tmp_path):
+    source = MINIMAL.replace(
+        'prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet")',
+        'prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet",\n'
+        '                   root_labels={"team": "platform"},\n'
+        '                   root_annotations={"notifications.argoproj.io/subscribe.on-sync-failed.slack": "ops"},\n'
+        '                   root_ignore_differences=[IgnoreDifference("Application", group="argoproj.io",\n'
+        '                                                             json_pointers=["/spec/syncPolicy"])])')
+    project = make_project(tmp_path / "p", source)
+    assert run_cli("compile", cwd=project).returncode == 0
+    root = load(project, "internet/roots/prod.yaml")
+    assert root["metadata"]["labels"]["team"] == "platform"
+    assert root["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-wave": "0",
+        "notifications.argoproj.io/subscribe.on-sync-failed.slack": "ops"}
+    assert root["spec"]["ignoreDifferences"] == [
+        {"group": "argoproj.io", "kind": "Application", "jsonPointers": ["/spec/syncPolicy"]}]
+    assert problems(root) == []
+    assert "ignoreDifferences" not in load(project, "internal/roots/stg.yaml")["spec"]

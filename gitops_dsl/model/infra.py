@@ -20,7 +20,7 @@ from ._fields import (
     to_tuple,
     tuple_of,
 )
-from .sync import Cascade, SyncPolicy, cascade_check
+from .sync import Cascade, IgnoreDifference, SyncPolicy, cascade_check
 
 _URL = re.compile(r"^(https?://|ssh://|git@)[^\s]+$")
 _OCI_HOST = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$")
@@ -221,6 +221,15 @@ class Environment:
     #: `SyncPolicy` layer of this environment's root, over the platform's `root_sync`
     root_sync: SyncPolicy | None = attrs.field(default=None, kw_only=True,
                                                validator=optional(instance_of(SyncPolicy)))
+    #: labels added to this environment's root Application
+    root_labels: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                              validator=label_map)
+    #: annotations added to this environment's root Application (notifications, links)
+    root_annotations: dict[str, Any] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
+                                                   validator=annotation_map)
+    #: `IgnoreDifference`s of the root (e.g. fields of child Applications another tool sets)
+    root_ignore_differences: tuple[IgnoreDifference, ...] = attrs.field(
+        default=(), kw_only=True, converter=to_tuple, validator=tuple_of(IgnoreDifference))
     #: `compile` refuses to delete an Application of this environment unless `--allow-delete NAME`
     #: (see "Reviewing a change")
     protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))

@@ -10,7 +10,9 @@ from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
 
 if TYPE_CHECKING:
-    from ..model import Repo, SyncPolicy
+    from collections.abc import Sequence
+
+    from ..model import IgnoreDifference, Repo, SyncPolicy
     from ..resolve import App
 
 #: on the old Application while a rename is at its prepare step: the name it will get
@@ -178,6 +180,15 @@ def generate_paths(app: App, files: list[str], root: Path | None = None,
     return ";".join(sorted(paths)) or None
 
 
+def render_ignore_differences(entries: Sequence[IgnoreDifference]) -> tuple[argo.IgnoreDifference, ...]:
+    return tuple(
+        argo.IgnoreDifference(kind=d.kind, group=d.group, name=d.name, namespace=d.namespace,
+                              json_pointers=d.json_pointers or None,
+                              jq_path_expressions=d.jq_path_expressions or None,
+                              managed_fields_managers=d.managed_fields_managers or None)
+        for d in entries)
+
+
 def render_application(app: App, root: Path | None = None,
                        cache: dict[tuple[str, str, str], set[str] | None] | None = None
                        ) -> argo.Application:
@@ -232,12 +243,7 @@ def render_application(app: App, root: Path | None = None,
         **app.labels,
     }
     finalizer = CASCADE_FINALIZERS[app.cascade]
-    ignore = tuple(
-        argo.IgnoreDifference(kind=d.kind, group=d.group, name=d.name, namespace=d.namespace,
-                              json_pointers=d.json_pointers or None,
-                              jq_path_expressions=d.jq_path_expressions or None,
-                              managed_fields_managers=d.managed_fields_managers or None)
-        for d in app.ignore_differences)
+    ignore = render_ignore_differences(app.ignore_differences)
     info = tuple(argo.Info(k, app.info[k]) for k in sorted(app.info))
     return argo.Application(
         metadata=argo.ObjectMeta(name=app.name, namespace=app.zone.argocd_namespace,

@@ -17,7 +17,7 @@ from ..argo import resources as argo
 from ..model.infra import IN_CLUSTER
 from ..model.sync import Backoff, Retry, SyncPolicy
 from . import names
-from .apps import render_sync_policy
+from .apps import render_ignore_differences, render_sync_policy
 
 if TYPE_CHECKING:
     from ..model import Environment, Platform, Zone
@@ -51,10 +51,11 @@ def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Applic
     return argo.Application(
         metadata=argo.ObjectMeta(
             name=names.root_name(platform, env), namespace=zone.argocd_namespace,
-            labels=dict(sorted(_labels(platform, **{"app.kubernetes.io/part-of":
-                                                    names.zone_app_name(platform, zone),
-                                                    "gitops-dsl.io/environment": env.name}).items())),
-            annotations={"argocd.argoproj.io/sync-wave": "0"},
+            labels=dict(sorted({**env.root_labels, **_labels(platform, **{
+                "app.kubernetes.io/part-of": names.zone_app_name(platform, zone),
+                "gitops-dsl.io/environment": env.name})}.items())),
+            annotations=dict(sorted({**env.root_annotations,
+                                     "argocd.argoproj.io/sync-wave": "0"}.items())),
             finalizers=(ROOT_FINALIZER,)),
         spec=argo.ApplicationSpec(
             project=names.bootstrap_project_name(platform),
@@ -63,6 +64,7 @@ def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Applic
             source=_source(platform, names.apps_dir(zone, env), recurse=True,
                            revision=env.gitops_revision),
             sync_policy=render_sync_policy(root_sync_policy(platform, env)),
+            ignore_differences=render_ignore_differences(env.root_ignore_differences) or None,
             info=(argo.Info("Environment", env.name), argo.Info("Cluster", env.cluster.name)),
         ),
     )
