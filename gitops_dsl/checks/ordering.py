@@ -142,12 +142,31 @@ def _one_cycle(members: list[str], graph: dict[str, list[str]]) -> list[str]:
          bad='Service("worker", depends_on=["rabbitmq"]), Service("rabbitmq", environments=["dev"])',
          good='Service("rabbitmq") in every environment the worker runs in')
 def dependency_missing_in_environment(ctx: CheckContext) -> Iterator[Finding]:
-    """A service can only wait for what its own environment deploys."""
+    """A service can only wait for what its own environment deploys - or, with
+    `Service(shared_with=[...])`, for what another environment on the same cluster deploys for
+    both. A service shared with an environment whose cluster no environment deploying it is on
+    shares nothing."""
     resolved = ctx.resolved
+    servers = {e.name: e.cluster.server for e in resolved.environments}
+    deployed_on: dict[str, set[str]] = {}
+    for app in resolved.apps:
+        deployed_on.setdefault(app.service.name, set()).add(app.env.cluster.server)
+    for service in resolved.services.values():
+        for env_name in service.shared_with:
+            server = servers.get(env_name)
+            if server is not None and server not in deployed_on.get(service.name, set()):
+                yield Finding(f"{service.name} is shared with {env_name}, but no environment that "
+                              f"deploys it is on {env_name}'s cluster ({server})",
+                              f"deploy it in an environment on that cluster, or drop {env_name} "
+                              "from shared_with", service.location, service.name, service)
     for env in resolved.environments:
         names = {a.service.name for a in resolved.apps_in(env.name)}
         for app in resolved.apps_in(env.name):
             for dep in app.depends_on:
+                shared = resolved.services.get(dep)
+                if shared is not None and env.name in shared.shared_with and \
+                        env.cluster.server in deployed_on.get(dep, set()):
+                    continue   # met by the deployment on this cluster of another environment
                 if dep not in names and dep in resolved.services:
                     yield Finding(f"{app.service.name} depends on {dep}, which is not deployed in "
                                   f"{env.name}",

@@ -94,6 +94,10 @@ def unknown_environment(ctx: CheckContext) -> Iterator[Finding]:
             if name not in envs:
                 yield Finding(f"{service.name}: environments names unknown environment {name!r}",
                               did_you_mean(name, envs), service.location, service.name, service)
+        for name in service.shared_with:
+            if name not in envs:
+                yield Finding(f"{service.name}: shared_with names unknown environment {name!r}",
+                              did_you_mean(name, envs), service.location, service.name, service)
         for name, overlay in service.per_env.items():
             if name not in envs:
                 yield Finding(f"{service.name}: per_env names unknown environment {name!r}",

@@ -254,6 +254,12 @@ class Service(_Layer):
     environments: tuple[str, ...] | None = attrs.field(
         default=None, kw_only=True, converter=_optional_names,
         validator=optional(tuple_of(str, expected="an environment name or Environment")))
+    #: environments (or names) that use this service without deploying it: it runs once per
+    #: cluster (an ingress controller, a secret manager) in `environments`, and the other
+    #: environments on the same cluster share it - their dependencies on it are met there (their
+    #: roots do not wait for another root's waves)
+    shared_with: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_names,
+                                               validator=tuple_of(str, expected="an environment name or Environment"))
     #: data outlives the Application: the default cascade becomes `"none"`
     stateful: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))
     #: Helm release name, or a template of `{service}`, `{env}` and `{platform}` (`{service}-{env}`
