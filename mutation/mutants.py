@@ -82,4 +82,17 @@ MUTANTS = [
            '"scope": secrets.scope,', '"scope": "strict",'),
     Mutant("strings that read as other types left unquoted", "emit/yaml.py",
            "            style = '\"'\n", "            style = None\n"),
+    # --- session 4: the direct emitter, the input record, diff's shortcuts, names on import
+    Mutant("the direct emitter folds one column late", "emit/emitter.py",
+           "if (column + (i - start) > WIDTH and i > 0", "if (column + (i - start) > WIDTH + 1 and i > 0",
+           ("tests/emit/test_emitter.py",)),
+    Mutant("a no-op compile trusts the files it read without reading them again", "fingerprint.py",
+           "all(_digest(p) == d for p, d in self.files.items())",
+           "all(True for p, d in self.files.items())", ("tests/test_fingerprint.py",)),
+    Mutant("diff overlooks the Applications that name a changed value file", "review/diff.py",
+           "            if any(rest in data for rest in read):", "            if False:",
+           ("tests/review/test_diff.py",)),
+    Mutant("import forgets Argo CD's default release name", "importer/writer.py",
+           "[per_env[e].release_name or per_env[e].name for e in helm]",
+           "[per_env[e].release_name or name for e in helm]"),
 ]

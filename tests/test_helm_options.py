@@ -87,6 +87,9 @@ spec:
     chart: web
     targetRevision: 2.0.0
     helm:
+      version: v3
+      valuesObject:
+        replicaCount: 3
       passCredentials: true
       ignoreMissingValueFiles: {missing}
       parameters:
@@ -125,3 +128,5 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
     assert helm["passCredentials"] is True and helm["ignoreMissingValueFiles"] is False
     assert helm["fileParameters"] == [{"name": "config", "path": "files/config.json"}]
     assert {"name": "image.tag", "value": "0.9", "forceString": True} in helm["parameters"]
+    assert helm["version"] == "v3" and helm["valuesObject"] == {"replicaCount": 3}
+    assert "values_object={'replicaCount': 3}" in source

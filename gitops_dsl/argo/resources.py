@@ -48,6 +48,8 @@ class Helm:
     skip_tests: Optional[bool] = None
     skip_schema_validation: Optional[bool] = None
     namespace: Optional[str] = None
+    version: Optional[str] = None
+    values_object: Optional[dict[str, Any]] = None
 
 
 @attrs.frozen

@@ -207,6 +207,8 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
         data = documents[target] if documents is not None and target in documents else \
             load(files[target])
         values = deep_merge(values, data or {})
+    if isinstance(helm_options.get("valuesObject"), dict):   # over every values file
+        values = deep_merge(values, helm_options["valuesObject"])
     try:
         values = _with_parameters(helm, values, helm_options, chart_dir)
     except (OSError, ValueError) as exc:

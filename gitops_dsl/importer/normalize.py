@@ -144,8 +144,8 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
             values = deep_merge(values, inline if isinstance(inline, dict) else {})
         except safe_yaml.UnsafeYaml as exc:
             notes.append(f"helm.values not imported: {exc}")
-    if isinstance(helm.get("valuesObject"), dict):
-        values = deep_merge(values, helm["valuesObject"])
+    if "version" in helm and helm["version"] != "v3":
+        notes.append(f"helm.version {helm['version']!r} is not modelled (only v3): not imported")
     for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "releaseName", "skipCrds",
                                    *HELM_OPTIONS}):
         notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
@@ -162,7 +162,8 @@ KUSTOMIZE_OPTIONS = {"namePrefix": "name_prefix", "nameSuffix": "name_suffix",
 HELM_OPTIONS = {"parameters": "parameters", "fileParameters": "file_parameters",
                 "passCredentials": "pass_credentials",
                 "ignoreMissingValueFiles": "ignore_missing_value_files", "skipTests": "skip_tests",
-                "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace"}
+                "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace",
+                "version": "version", "valuesObject": "values_object"}
 
 
 def jsonnet_options(jsonnet: Any) -> dict[str, Any]:
@@ -212,6 +213,10 @@ def helm_options(helm: dict[str, Any]) -> dict[str, Any]:
             out[HELM_OPTIONS[key]] = helm[key]
     if isinstance(helm.get("namespace"), str) and helm["namespace"]:
         out["namespace"] = helm["namespace"]
+    if helm.get("version") == "v3":
+        out["version"] = "v3"
+    if isinstance(helm.get("valuesObject"), dict) and helm["valuesObject"]:
+        out["values_object"] = helm["valuesObject"]
     return out
 
 

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import attrs
 
 from ..review.views import AppView, app_views
+from ..resolve import deep_merge
 from .normalize import App, dns_name, helm_options, jsonnet_options, kustomize_options, source_type
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
@@ -55,7 +56,8 @@ def _original_fields(app: App) -> dict[str, Any]:
         "sync.selfHeal": sync.get("self_heal", False), "sync.allowEmpty": sync.get("allow_empty", False),
         "sync.retry": _retry(sync.get("retry")), "sync.options": sorted(options),
         "ignoreDifferences": sorted(repr(sorted(e.items())) for e in app.ignore),
-        "values": app.values,
+        # the effective values: value files, inline values, then valuesObject over them
+        "values": deep_merge(app.values, app.helm.get("values_object") or {}),
     }
 
 

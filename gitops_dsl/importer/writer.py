@@ -200,7 +200,7 @@ def _helm_options(options: dict[str, Any]) -> str:
         args.append("file_parameters=[" + ", ".join(
             f"HelmFileParameter({n!r}, {p!r})" for n, p in options["file_parameters"]) + "]")
     for key in ("pass_credentials", "ignore_missing_value_files", "skip_tests",
-                "skip_schema_validation", "namespace"):
+                "skip_schema_validation", "namespace", "version", "values_object"):
         if key in options:
             args.append(f"{key}={options[key]!r}")
     return f"HelmOptions({', '.join(args)})"

@@ -206,6 +206,14 @@ class HelmOptions:
                                                       validator=optional(instance_of(bool)))
     #: `helm.namespace`: the namespace Helm renders into, when it is not the destination's
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
+    #: `helm.version`: the Helm major version Argo CD runs (only `v3` exists today)
+    version: Literal["v3"] | None = attrs.field(default=None, kw_only=True,
+                                                validator=optional(one_of("v3")))
+    #: `helm.valuesObject`: values written into the Application itself, merged over every values
+    #: file (prefer `values=`, which reviewers read in the values files; for trees that keep
+    #: values inline)
+    values_object: dict[str, Any] | None = attrs.field(default=None, kw_only=True,
+                                                       validator=optional(instance_of(dict)))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
 
     def over(self, base: HelmOptions | None) -> HelmOptions:
@@ -217,7 +225,7 @@ class HelmOptions:
             return tuple(p for p in theirs if p.name not in names) + mine
         pick = {f: getattr(self, f) if getattr(self, f) is not None else getattr(base, f)
                 for f in ("pass_credentials", "ignore_missing_value_files", "skip_tests",
-                          "skip_schema_validation", "namespace")}
+                          "skip_schema_validation", "namespace", "version", "values_object")}
         return HelmOptions(parameters=merged(self.parameters, base.parameters),
                            file_parameters=merged(self.file_parameters, base.file_parameters),
                            location=self.location, **pick)

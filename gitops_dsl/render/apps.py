@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..argo import resources as argo
+from ..emit.yaml import canonical
 from ..model.charts import GitPath, HelmChart, StandardChart
 from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
@@ -216,7 +217,10 @@ def render_application(app: App, root: Path | None = None,
                          if options else None,
                          skip_tests=options.skip_tests if options else None,
                          skip_schema_validation=options.skip_schema_validation if options else None,
-                         namespace=options.namespace if options else None)
+                         namespace=options.namespace if options else None,
+                         version=options.version if options else None,
+                         values_object=canonical(options.values_object)
+                         if options and options.values_object else None)
     sources = [_chart_source(app, helm)]
     if any(f.startswith(names.GITOPS + "/") for f in files):
         sources.append(_ref_source(platform.gitops_repo, "values"))

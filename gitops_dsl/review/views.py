@@ -157,6 +157,10 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
         else:
             from ..resolve import deep_merge   # (the model loads with it: only when needed)
             values = deep_merge(values, data)
+    inline = (chart.get("helm") or {}).get("valuesObject")
+    if isinstance(inline, dict) and inline:   # Argo CD merges it over the value files
+        from ..resolve import deep_merge
+        values = deep_merge(values, inline)
     for dotted, value in flatten(values, "values").items():
         fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value
     protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
