@@ -14,9 +14,6 @@ class Imported:
     notes: tuple[Any, ...]         # what the importer reports for the whole tree
 
 
-from .roundtrip import ROOT_NOTE  # noqa: E402
-
-
 def _without_roots(apps: list[Any], root: Path) -> tuple[list[Any], list[Any]]:
     """Split off the app-of-apps: an Application whose folder of the imported tree holds files
     of other imported Applications (it deploys them; its role is taken by the compiled roots)."""
@@ -63,6 +60,7 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
         apps.append(app)
     if not apps:
         notes.append("no Applications found")
+    from .normalize import ROOT_NOTE
     apps, roots = _without_roots(apps, root)
     for app in roots:
         app.notes.append(

@@ -152,6 +152,9 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
     return values
 
 
+#: how the import marks an app-of-apps it leaves out (importer/__init__.py _without_roots)
+ROOT_NOTE = "an app-of-apps over the imported Applications"
+
 #: the `kustomize:` fields that become KustomizeOptions (Argo CD's spelling -> the DSL's)
 KUSTOMIZE_OPTIONS = {"namePrefix": "name_prefix", "nameSuffix": "name_suffix",
                      "namespace": "namespace", "images": "images", "commonLabels": "common_labels",

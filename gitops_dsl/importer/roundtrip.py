@@ -9,7 +9,15 @@ import attrs
 
 from ..review.views import AppView, app_views
 from ..resolve import deep_merge
-from .normalize import App, dns_name, helm_options, jsonnet_options, kustomize_options, source_type
+from .normalize import (
+    ROOT_NOTE,
+    App,
+    dns_name,
+    helm_options,
+    jsonnet_options,
+    kustomize_options,
+    source_type,
+)
 
 _DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 # which words in an Application's notes explain a difference in which field
@@ -154,10 +162,6 @@ def _flatten(values: Any, prefix: str = "") -> dict[str, Any]:
     else:
         out[prefix] = values
     return out
-
-
-#: how the importer marks an app-of-apps it leaves out (importer/__init__.py)
-ROOT_NOTE = "an app-of-apps over the imported Applications"
 
 
 def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
