@@ -15,9 +15,10 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Mapping
+from typing import Any
 
 import attrs
 
@@ -143,7 +144,7 @@ def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
     return owned
 
 
-_ENTRY = re.compile(r"^([0-9a-f]{64})  ([^ \n]*)  ([0-9]+)  ([^\n]+)$", re.M)
+_ENTRY = re.compile(r"^([0-9a-f]{64})  ([^ \n]*)  ([0-9]+)  ([^\n]+)$", re.MULTILINE)
 
 
 def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:

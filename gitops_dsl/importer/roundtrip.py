@@ -3,12 +3,13 @@ identity, destination, sync policy and options, wave, ignoreDifferences and the 
 values. A difference passes only when the importer reported its reason for that Application."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
-from ..review.views import AppView, app_views
 from ..resolve import deep_merge
+from ..review.views import AppView, app_views
 from .normalize import (
     ROOT_NOTE,
     App,

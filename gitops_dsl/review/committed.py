@@ -134,7 +134,7 @@ class Committed:
         for text in strings:
             patterns += ["-e", text.decode("utf-8", "surrogateescape")]
         run = subprocess.run(["git", "-C", str(self.top), "grep", "-l", "-z", "-F", "--no-color",
-                              *patterns, "--", self.prefix + under], capture_output=True)
+                              *patterns, "--", self.prefix + under], capture_output=True, check=False)
         if run.returncode not in (0, 1):   # 1: nothing found
             raise GitError(run.stderr.decode(errors="replace").strip() or "git grep failed")
         return {name[len(self.prefix):] for name in run.stdout.decode("utf-8", "replace").split("\0")
