@@ -57,6 +57,25 @@ def make_project(root: Path, platform_source: str = MINIMAL, name: str = "demo.p
     return root
 
 
+def empty_project(root: Path) -> Path:
+    """A user project with no platform file yet (what `import --out platforms/...` starts from):
+    pyproject.toml and an empty platforms/. Returns the project folder."""
+    (root / "platforms").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    return root
+
+
+def app_yaml(name: str, source: str, server: str, namespace: str | None = None,
+             project: str = "app") -> str:
+    """A hand-written Argo CD Application, as trees to import hold them; `source` is the
+    `spec.source` block's lines, indented by four spaces."""
+    destination = f"  destination:\n    server: {server}\n" + (
+        f"    namespace: {namespace}\n" if namespace is not None else "")
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            f"  name: {name}\n  namespace: argocd\nspec:\n  project: {project}\n  source:\n"
+            f"{source}{destination}")
+
+
 def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")

@@ -7,7 +7,7 @@ import yaml
 
 from gitops_dsl.api import compile as compile_platforms
 from tests.argo_schema import problems
-from tests.helpers import MINIMAL, make_project, need_engine, run_cli
+from tests.helpers import MINIMAL, empty_project, make_project, need_engine, run_cli
 
 WITH_OPTIONS = MINIMAL.replace(
     'values={"replicaCount": 1},',
@@ -113,8 +113,7 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
     (tree / "web-stg.yaml").write_text(TREE.format(env="stg", tag="1.0", missing="true"))
     (tree / "web-prod.yaml").write_text(TREE.format(env="prod", tag="0.9", missing="false"))
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
                   cwd=project)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import run_cli, shared
+from tests.helpers import app_yaml, empty_project, run_cli, shared
 
 TREES = {
     "kimjoongwon__prj-devops": (14, ["spec.syncOptions is not an Application field"]),
@@ -36,8 +36,7 @@ def test_import_round_trip(tree, tmp_path):
 def test_import_writes_a_platform_that_compiles(tmp_path):
     path = shared("reference", "real-world", "kimjoongwon__prj-devops")
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     out = run_cli("import", str(path), "--out", "platforms/legacy.py", "--name", "cocdev", cwd=project)
     assert out.returncode == 0, out.stderr
     source = (project / "platforms/legacy.py").read_text()
@@ -157,8 +156,7 @@ def test_every_imported_application_keeps_its_name_release_and_namespace(tmp_pat
     import yaml
     path = shared("reference", "real-world", "kimjoongwon__prj-devops")
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     imported = run_cli("import", str(path), "--out", "platforms/legacy.py", cwd=project)
     assert imported.returncode == 0
     assert run_cli("compile", cwd=project).returncode == 0
@@ -194,8 +192,7 @@ def test_names_that_follow_no_template_are_kept_per_environment(tmp_path):
             "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
             f"{helm}  destination:\n    server: https://{env}.example:6443\n    namespace: api-{env}\n")
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     result = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
                      cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -209,11 +206,9 @@ def test_the_round_trip_reports_a_name_it_could_not_keep(tmp_path):
     tree = tmp_path / "tree"
     tree.mkdir()
     long_name = "api-" + "x" * 70 + "-stg"
-    (tree / "api.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
-        f"  name: {long_name}\n  namespace: argocd\nspec:\n  project: app\n  source:\n"
-        "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
-        "  destination:\n    server: https://stg.example:6443\n    namespace: api\n")
+    (tree / "api.yaml").write_text(app_yaml(
+        long_name, "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n",
+        "https://stg.example:6443", "api"))
     result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert "name" in result.stdout and "0 difference(s)" not in result.stdout
     assert "not a DNS-1123 label of at most 63" in result.stderr + result.stdout

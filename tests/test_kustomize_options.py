@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.argo_schema import problems
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, empty_project, make_project, run_cli
 
 SOURCE = MINIMAL.replace(
     'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
@@ -99,8 +99,7 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
             "          patch: '[{\"op\": \"add\", \"path\": \"/spec/replicas\", \"value\": 2}]'\n"
             f"  destination:\n    server: https://{env}.example:6443\n    namespace: db\n")
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip", cwd=project)
     assert run.returncode == 0 and "0 difference(s)" in run.stdout, run.stdout + run.stderr
     assert "not modelled" not in run.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 import yaml
 
 from tests.argo_schema import problems
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, app_yaml, empty_project, make_project, run_cli
 
 TRACKING = MINIMAL.replace(
     'stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal")',
@@ -45,15 +45,11 @@ def test_an_imported_environment_that_tracks_a_branch_keeps_tracking_it(tmp_path
     (tree / "k8s/api").mkdir(parents=True)
     (tree / "k8s/api/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
     for env, revision in (("dev", "develop"), ("prod", "main")):
-        (tree / f"api-{env}.yaml").write_text(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
-            f"  name: api-{env}\n  namespace: argocd\nspec:\n  project: app\n  source:\n"
-            f"    repoURL: https://example.com/acme/gitops.git\n    targetRevision: {revision}\n"
-            "    path: k8s/api\n  destination:\n"
-            f"    server: https://{env}.example:6443\n    namespace: api\n")
+        (tree / f"api-{env}.yaml").write_text(app_yaml(
+            f"api-{env}", f"    repoURL: https://example.com/acme/gitops.git\n"
+            f"    targetRevision: {revision}\n    path: k8s/api\n", f"https://{env}.example:6443", "api"))
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
                   cwd=project)
     assert run.returncode == 0, run.stdout + run.stderr

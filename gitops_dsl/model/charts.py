@@ -7,7 +7,7 @@ from typing import Any, Literal, get_args
 import attrs
 
 from ..diagnostics import Location, ModelError, caller_location
-from ._fields import instance_of, non_empty_str, one_of, optional, str_map, to_dict, tuple_of
+from ._fields import instance_of, non_empty_str, one_of, optional, str_map, to_dict, to_tuple, tuple_of
 from .infra import Repo
 
 EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -35,10 +35,6 @@ def _version(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
                          "version changes what a commit deploys")
 
 
-def _strings_early(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
 #: how Argo CD reads a folder of a repository
 Tool = Literal["helm", "kustomize", "directory"]
 
@@ -55,7 +51,7 @@ class Jsonnet:
     tlas: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
                                        validator=str_map)
     #: library search paths, relative to the repository
-    libs: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings_early,
+    libs: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                         validator=tuple_of(str))
 
 @attrs.frozen
@@ -175,10 +171,6 @@ class HelmFileParameter:
     path: str = attrs.field(validator=non_empty_str)
 
 
-def _parameters(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
 @attrs.frozen
 class HelmOptions:
     """How Argo CD runs Helm for a service: on the Service for every environment, on an Overlay
@@ -186,11 +178,11 @@ class HelmOptions:
     block with Argo CD's spelling; only for sources Argo CD renders with Helm (GD123)."""
 
     #: `helm.parameters`: `HelmParameter`s, applied after every values file
-    parameters: tuple[HelmParameter, ...] = attrs.field(default=(), kw_only=True, converter=_parameters,
+    parameters: tuple[HelmParameter, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                          validator=tuple_of(HelmParameter))
     #: `helm.fileParameters`: `HelmFileParameter`s
     file_parameters: tuple[HelmFileParameter, ...] = attrs.field(
-        default=(), kw_only=True, converter=_parameters, validator=tuple_of(HelmFileParameter))
+        default=(), kw_only=True, converter=to_tuple, validator=tuple_of(HelmFileParameter))
     #: `helm.passCredentials`: send the repository's credentials to every domain the chart is
     #: fetched from
     pass_credentials: bool | None = attrs.field(default=None, kw_only=True,
@@ -231,10 +223,6 @@ class HelmOptions:
                            location=self.location, **pick)
 
 
-def _strings(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
 @attrs.frozen
 class KustomizeOptions:
     """What Argo CD sets on a Kustomize folder before it builds it (`kustomize edit`): on the
@@ -250,7 +238,7 @@ class KustomizeOptions:
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
     #: `images`, as `kustomize edit set image` takes them: `"nginx:1.27"`,
     #: `"nginx=registry.example.com/nginx:1.27"`, `"nginx@sha256:..."`
-    images: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+    images: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                           validator=tuple_of(str))
     #: `commonLabels` (selectors included, as kustomize does)
     common_labels: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
@@ -259,10 +247,10 @@ class KustomizeOptions:
     common_annotations: dict[str, str] = attrs.field(factory=dict, kw_only=True, converter=to_dict,
                                                      validator=str_map)
     #: `components`: paths of Kustomize components, relative to the folder
-    components: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+    components: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                               validator=tuple_of(str))
     #: `patches`: kustomize patch entries as Argo CD spells them (`patch` or `path`, `target`)
-    patches: tuple[dict[str, Any], ...] = attrs.field(default=(), kw_only=True, converter=_strings,
+    patches: tuple[dict[str, Any], ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                       validator=tuple_of(dict))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
 

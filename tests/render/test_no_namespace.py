@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from tests.argo_schema import problems
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, app_yaml, make_project, run_cli
 
 
 def test_an_application_without_a_namespace(tmp_path):
@@ -32,10 +32,9 @@ def test_the_standard_chart_needs_a_namespace(tmp_path):
 def test_an_imported_application_without_a_namespace_keeps_none(tmp_path):
     tree = tmp_path / "tree"
     tree.mkdir()
-    (tree / "crds.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: crds-prod\n"
-        "  namespace: argocd\nspec:\n  project: app\n  source:\n    repoURL: https://charts.example.com\n"
-        "    chart: crds\n    targetRevision: 1.0.0\n  destination:\n    server: https://prod.example:6443\n")
+    (tree / "crds.yaml").write_text(app_yaml(
+        "crds-prod", "    repoURL: https://charts.example.com\n    chart: crds\n    targetRevision: 1.0.0\n",
+        "https://prod.example:6443"))
     run = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert run.returncode == 0 and "0 difference(s)" in run.stdout, run.stdout + run.stderr
     assert "namespace=''" in run_cli("import", str(tree), cwd=tmp_path).stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from tests.argo_schema import problems
-from tests.helpers import MINIMAL, make_project, run_cli
+from tests.helpers import MINIMAL, app_yaml, empty_project, make_project, run_cli
 
 
 def test_the_single_source_form_where_one_source_is_all_there_is(tmp_path):
@@ -25,14 +25,11 @@ def test_a_tree_written_with_source_imports_with_the_single_source_form(tmp_path
     tree = tmp_path / "tree"
     tree.mkdir()
     for env in ("stg", "prod"):
-        (tree / f"cache-{env}.yaml").write_text(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
-            f"  name: cache-{env}\n  namespace: argocd\nspec:\n  project: app\n  source:\n"
-            "    repoURL: https://charts.example.com\n    chart: redis\n    targetRevision: 19.6.0\n"
-            f"  destination:\n    server: https://{env}.example:6443\n    namespace: cache\n")
+        (tree / f"cache-{env}.yaml").write_text(app_yaml(
+            f"cache-{env}", "    repoURL: https://charts.example.com\n    chart: redis\n"
+            "    targetRevision: 19.6.0\n", f"https://{env}.example:6443", "cache"))
     project = tmp_path / "p"
-    (project / "platforms").mkdir(parents=True)
-    (project / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n')
+    empty_project(project)
     run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip", cwd=project)
     assert run.returncode == 0 and "0 difference(s)" in run.stdout, run.stdout + run.stderr
     assert "single_source=True" in (project / "platforms/legacy.py").read_text()
