@@ -219,10 +219,14 @@ class Record:
     outcome: dict[str, Any]
 
     def current(self) -> bool:
-        """Whether every recorded input still reads the same."""
-        return (all(_digest(p) == d for p, d in self.files.items())
-                and all(_names(p) == n for p, n in self.listings.items())
-                and all(_kind(p) == k for p, k in self.kinds.items()))
+        """Whether every recorded input still reads the same (a record that does not make sense
+        - it lives in the output folder, where anyone may edit it - is not current)."""
+        try:
+            return (all(_digest(p) == d for p, d in self.files.items())
+                    and all(_names(p) == n for p, n in self.listings.items())
+                    and all(_kind(p) == k for p, k in self.kinds.items()))
+        except (TypeError, ValueError, OSError):
+            return False
 
 
 def finish(recorder: Recorder, tool: str, outcome: dict[str, Any]) -> Record | None:
@@ -267,7 +271,11 @@ def current(out: Path, tool: str) -> Record | None:
     record = load(out, tool)
     if record is None or not record.current():
         return None
-    if intact(out, record.outcome.get("manifest", "")) != record.outcome.get("files"):
+    outcome = record.outcome
+    if not (isinstance(outcome.get("manifest"), str) and isinstance(outcome.get("files"), int)
+            and isinstance(outcome.get("diagnostics"), list)):
+        return None
+    if intact(out, outcome["manifest"]) != outcome["files"]:
         return None
     return record
 

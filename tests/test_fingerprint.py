@@ -223,3 +223,36 @@ def test_an_interrupted_write_is_never_replayed(tmp_path):
     assert "completed from its journal" in again.stderr
     shutil.rmtree(project / "build/.gitops-dsl-cache")
     assert REPLAYED not in run_cli("compile", cwd=project).stdout
+
+
+def test_a_garbled_record_means_a_full_compile_never_a_traceback(tmp_path):
+    """The record lives in the output folder, where anything may happen to it."""
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    record = project / "build/.gitops-dsl-cache/inputs.json"
+    data = json.loads(record.read_text())
+    for garbled in ({**data, "files": {"/x": 1, "2": None}},
+                    {**data, "outcome": {**data["outcome"], "diagnostics": [{"code": 1}]}},
+                    {**data, "outcome": {**data["outcome"], "files": "many"}}, "not json {"):
+        record.write_text(garbled if isinstance(garbled, str) else json.dumps(garbled))
+        again = run_cli("compile", cwd=project)
+        assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+        assert REPLAYED not in again.stdout
+
+
+def test_a_fresh_checkout_replays_from_its_second_compile(tmp_path):
+    """git writes a checkout's files in any order, the manifest often before the files it lists:
+    the first compile finds every byte right, writes nothing, and settles the folder (the
+    manifest becomes its newest file again), so the next compile can replay."""
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    values = project / "build/gitops/values/api/values.yaml"
+    later = (project / "build/.gitops-dsl-manifest").stat().st_mtime_ns + 10**9
+    os.utime(values, ns=(later, later))                     # as a checkout may leave it
+    first = run_cli("compile", cwd=project)
+    assert REPLAYED not in first.stdout and " 0 written" in first.stdout
+    assert REPLAYED in run_cli("compile", cwd=project).stdout
+    values.write_text(values.read_text() + "# hand edit\n")  # bytes changed: never settled
+    os.utime(values, ns=(later, later))
+    edited = run_cli("compile", cwd=project)
+    assert REPLAYED not in edited.stdout and "hand edit overwritten" in edited.stderr

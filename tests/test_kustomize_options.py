@@ -105,3 +105,17 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
     assert "not modelled" not in run.stderr
     source = (project / "platforms/legacy.py").read_text()
     assert "KustomizeOptions(" in source and "images=['nginx:1.27']" in source
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None and __import__("os").environ.get("CI") != "true",
+                    reason="kubectl builds Kustomize folders")
+def test_a_patch_file_outside_the_folder_is_refused_as_argo_cds_kustomize_refuses_it(tmp_path):
+    project = project_with_folder(tmp_path)
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace(
+        'name_prefix="acme-",', 'name_prefix="acme-", patches=[{"path": "../../secret.yaml"}],'))
+    (project / "secret.yaml").write_text("kind: Secret\n")
+    assert run_cli("compile", cwd=project).returncode == 0
+    run = run_cli("manifests", "--env", "prod", "--service", "db", cwd=project)
+    assert run.returncode == 1
+    assert "kustomize patch ../../secret.yaml is outside the folder" in run.stdout + run.stderr

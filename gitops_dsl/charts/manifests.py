@@ -210,7 +210,11 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
     if isinstance(helm_options.get("valuesObject"), dict):   # over every values file
         values = deep_merge(values, helm_options["valuesObject"])
     try:
-        values = _with_parameters(helm, values, helm_options, chart_dir)
+        # a file parameter is read from the repository (a folder of this checkout), or from the
+        # chart itself (an archive from the chart cache, the standard chart)
+        in_checkout = chart_dir.resolve().is_relative_to(root.resolve())
+        values = _with_parameters(helm, values, helm_options, chart_dir,
+                                  root if in_checkout else chart_dir)
     except (OSError, ValueError) as exc:
         return attrs.evolve(base, error=f"helm parameters: {exc}")
     options = {"name": helm_options.get("releaseName", name),
@@ -296,7 +300,7 @@ def _clean_set_parameter(value: str) -> str:
 
 
 def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
-                     chart_dir: Path) -> dict[str, Any]:
+                     chart_dir: Path, bound: Path) -> dict[str, Any]:
     """Values with the Application's `helm.parameters` and `fileParameters` applied as Argo CD's
     repo server passes them to `helm template`: `--set`, then `--set-string` (forceString), then
     `--set-file` (util/helm/cmd.go template), each parsed by Helm's own strvals parser."""
@@ -314,8 +318,9 @@ def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
     for p in files:
         # relative to the chart's folder (reposerver ResolveValueFilePathOrUrl with the app path)
         target = (chart_dir / str(p["path"])).resolve()
-        if not target.is_relative_to(chart_dir.resolve().parent.parent) or not target.is_file():
-            raise ValueError(f"fileParameters {p['name']}: {p['path']} is not a file of the chart")
+        if not target.is_relative_to(bound.resolve()) or not target.is_file():
+            raise ValueError(f"fileParameters {p['name']}: {p['path']} is not a file of the "
+                             "repository")
         values = deep_merge(values, helm.parse_set_literal(f"{p['name']}={target.read_text()}"))
     return values
 
@@ -356,6 +361,16 @@ def _wrapper_kustomization(options: dict[str, Any], folder: str) -> dict[str, An
     return out
 
 
+def _patch_files_inside(options: dict[str, Any], folder: Path) -> str | None:
+    """A patch file outside the Kustomize folder, which Argo CD's kustomize (load restrictions:
+    root only) refuses to read; None when every patch file is inside."""
+    for patch in options.get("patches") or ():
+        path = patch.get("path") if isinstance(patch, dict) else None
+        if isinstance(path, str) and not (folder / path).resolve().is_relative_to(folder.resolve()):
+            return path
+    return None
+
+
 def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
     """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
     if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
@@ -369,6 +384,10 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
         options = source.get("kustomize") or {}
         with tempfile.TemporaryDirectory(prefix="gitops-dsl-kustomize-") as wrapper:
             target = str(folder)
+            outside = _patch_files_inside(options, folder)
+            if outside is not None:
+                return attrs.evolve(base, error=f"{source.get('path')}: kustomize patch {outside} "
+                                                "is outside the folder (kustomize refuses it)")
             if options:
                 # Argo CD applies its kustomize options with `kustomize edit` in a copy of the
                 # folder (util/kustomize/kustomize.go); a kustomization over the folder with the

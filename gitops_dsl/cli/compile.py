@@ -118,11 +118,14 @@ def _keep_record(result: Result, settings: Settings, tool: str | None) -> None:
     from .. import fingerprint
     from ..diagnostics import as_record
     from ..api import renames
-    from ..emit.writer import MANIFEST, sha256
+    from ..emit.writer import MANIFEST, settle, sha256
     if result.inputs is None or tool is None:
         fingerprint.forget(settings.out)
         return
     try:
+        if not settle(settings.out):
+            fingerprint.forget(settings.out)
+            return
         manifest = sha256((settings.out / MANIFEST).read_bytes())
         record = fingerprint.finish(result.inputs, tool, {
             "files": len(result.files), "manifest": manifest,
@@ -149,7 +152,10 @@ def _replayed(settings: Settings, tool: str, fmt: str, strict: bool, cwd: Path) 
         return False
     outcome = record.outcome
     from ..api import Result
-    diagnostics = tuple(from_record(d) for d in outcome["diagnostics"])
+    try:
+        diagnostics = tuple(from_record(d) for d in outcome["diagnostics"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False   # a record edited by hand: compile instead
     report(Result((), {}, {}, diagnostics), fmt, cwd)
     if strict and diagnostics:
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from stat import S_ISREG
@@ -162,6 +163,30 @@ def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
         if not _untouched_since(base + rel, size, written_at):
             return None
     return len(owned)
+
+
+def settle(out: Path, name: str = MANIFEST) -> bool:
+    """After a write: when owned files are newer than the manifest but hold exactly the bytes it
+    records (a fresh `git clone` or checkout writes them in any order), re-read them and make the
+    manifest the newest file again, so that `intact` can trust modification times. Touches
+    nothing when a file differs. Returns whether the folder is settled."""
+    owned, written_at = _read_manifest(out, name)
+    if written_at < 0:
+        return False
+    base = str(out) + os.sep
+    newest, verified = written_at, False
+    for rel, (digest, _, size) in owned.items():
+        path = base + rel
+        if _untouched_since(path, size, written_at):
+            continue
+        current = _read(path)
+        if current is None or sha256(current) != digest:
+            return False
+        newest, verified = max(newest, os.stat(path).st_mtime_ns), True
+    if verified:
+        stamp = max(time.time_ns(), newest + 1)
+        os.utime(out / name, ns=(stamp, stamp))
+    return True
 
 
 def _untouched_since(path: str, size: int, written_at: int) -> bool:
