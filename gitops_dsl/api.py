@@ -240,7 +240,7 @@ class Deletion:
 
     kind "application": an Application the root prunes (with the resources finalizer, its
     workloads go too); "rename": the old Application of a rename compiled in one step, which
-    still has that finalizer; "zone": a zone whose folders go while its hand-applied zone
+    still has that finalizer; "renamed": an Application whose name changed in place (app_name); "zone": a zone whose folders go while its hand-applied zone
     Application still reads them (it then fails with "app path does not exist")."""
 
     app: str
@@ -271,8 +271,16 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     out = Path(out_dir)
     gone = {}
     zones_gone = []
-    for path in read_manifest(out):
+    owned = read_manifest(out)
+    key = getattr(result.files, "key", None)
+    renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
+    for path in owned:
         if path in result.tree:
+            if is_app_file(path) and (key is None or key(path) != owned[path][1]):
+                try:
+                    renamed_here[path] = (out / path).read_bytes()
+                except OSError:
+                    pass
             continue
         if is_app_file(path):
             try:
@@ -283,6 +291,12 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
             zones_gone.append((parts[2], _document_name(out / path)))
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
+    for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
+        # Argo CD's root prunes the Application of the old name and creates the new one: a
+        # deletion (with the resources finalizer, of the workloads too) like any other
+        if v.cascades and v.name != result.tree[path].data["metadata"]["name"]:
+            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "renamed",
+                                  cascades=v.cascades))
     if not gone:
         return found
     new_names = set()

@@ -123,3 +123,27 @@ def test_application_and_release_names_from_templates_and_overlays():
     with pytest.raises(ModelError) as invalid:
         Overlay(release_name="Api_{env}")
     assert invalid.value.code == "GD110"
+
+
+def test_changing_an_application_name_in_a_protected_environment_is_guarded(tmp_path):
+    """A new app_name at the same file: Argo CD prunes the old Application (and, through its
+    finalizer, the workloads) - refused like a deletion until cascade='none' was compiled."""
+    from tests.helpers import MINIMAL, make_project, run_cli
+    source = MINIMAL.replace('zone="internet")', 'zone="internet", protected=True)')
+    project = make_project(tmp_path / "p", source)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms/demo.py"
+    platform.write_text(source.replace('Service("api", project="app",',
+                                       'Service("api", project="app", app_name="{env}-{service}",'))
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1
+    assert "changes the name of Application api-prod of protected environment prod" in refused.stderr
+    assert "--allow-delete api-prod" in refused.stderr
+    # the safe way: drop the finalizer first, then rename
+    platform.write_text(source.replace('Service("api", project="app",',
+                                       'Service("api", project="app", cascade="none",'))
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform.write_text(source.replace('Service("api", project="app",',
+                                       'Service("api", project="app", cascade="none", '
+                                       'app_name="{env}-{service}",'))
+    assert run_cli("compile", cwd=project).returncode == 0

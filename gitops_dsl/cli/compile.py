@@ -172,6 +172,11 @@ def _deletion_message(d: Deletion) -> str:
                 f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
                 f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
                 "remove the zone")
+    if d.kind == "renamed":
+        return (f"this compile changes the name of Application {d.app} of protected environment "
+                f"{d.env} (app_name): Argo CD prunes {d.app} - with its resources finalizer, its "
+                "workloads - and creates the new one. Compile it with cascade='none' first, let "
+                "Argo CD sync that, then change the name")
     if d.kind == "rename":
         return (f"this compile renames Application {d.app} of protected environment {d.env} in one "
                 "step: it still has the resources finalizer, so Argo CD deletes its workloads while "

@@ -255,7 +255,8 @@ def render_application(app: App, root: Path | None = None,
                                  finalizers=(finalizer,) if finalizer else None),
         spec=argo.ApplicationSpec(
             project=app.project or "default",
-            # no namespace at all for namespace="" (an empty string is not written)
+            # no namespace at all for namespace="" (an empty string is not written); CreateNamespace
+            # then does nothing (gitops-engine pkg/sync/sync_context.go: only when namespace != "")
             destination=argo.Destination(server=app.env.cluster.server, namespace=app.namespace or None),
             # the single-source form only where one source is all there is (Platform.single_source)
             sources=None if platform.single_source and len(sources) == 1 else tuple(sources),

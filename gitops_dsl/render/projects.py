@@ -40,6 +40,9 @@ def render_project(project: Project, zone: Zone, apps: Sequence[App], wave: int)
     if project.destinations is not None:
         destinations = [argo.ProjectDestination(d.server, d.namespace) for d in project.destinations]
     else:
+        # an Application without a namespace gets the destination namespace "": Argo CD globs it
+        # (app_project_types.go isDestinationMatched) and gobwas/glob's empty pattern matches
+        # only the empty namespace (match/nothing.go), so exactly that is admitted
         pairs = sorted({(a.env.cluster.server, a.namespace) for a in apps})
         destinations = [argo.ProjectDestination(s, n) for s, n in pairs]
     roles = tuple(
