@@ -85,6 +85,7 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
     assert " 0 written, 0 removed" in out and "(no input changed)" in out, out
     full_noop_s, _, out = best(repeat, lambda: timed([*cli, "--no-cache"], project))
     assert " 0 written, 0 removed" in out, out
+    timed(cli, project)   # --no-cache dropped the record: a compile keeps it again
     # the platform and its output committed, as in a repository: the base of a pull request
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
     shutil.rmtree(project / ".git", ignore_errors=True)
@@ -96,7 +97,11 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
     diff_compiling_s, _, out = best(repeat, lambda: timed(diff, project))
     assert "svc-00000" in out, out
     one_s, one_rss, out = timed(cli, project)
+    for _ in range(repeat - 1):   # best of: the same service changed again, compiled again
+        change_one_service(project)
+        one_s, one_rss, out = min((one_s, one_rss, out), timed(cli, project), key=lambda r: r[0])
     rewritten = int(re.search(r"(\d+) written", out).group(1))
+    assert "services reused" in out, out   # the other modules' services are not compiled again
     subprocess.run(["git", "status", "--short"], cwd=project, check=True, capture_output=True)
     diff_s, _, out = best(repeat, lambda: timed(diff, project))
     assert "svc-00000" in out, out

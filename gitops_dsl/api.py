@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .checks.registry import Rule
     from .diagnostics import Diagnostic
     from .fingerprint import Recorder
+    from .incremental import Previous, Unit
     from .model import Platform
     from .versions.file import Versions
 
@@ -49,6 +50,12 @@ class Result:
     inputs: Recorder | None = None           # what the compile read (with record_inputs=True)
     #: with record_inputs: repository path -> the Applications whose chart reads it (for `diff`)
     chart_inputs: dict[str, tuple[str, ...]] | None = None
+    #: with units: what this compile made of each service, to keep for the next (incremental)
+    units: dict[str, Unit] | None = None
+    #: the names of the Applications whose files were reused from the last compile
+    reused_apps: frozenset[str] = frozenset()
+    #: (services reused, services) when the last compile's units were offered
+    reuse: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,6 +65,7 @@ class Result:
 def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
             severity: dict[str, Any] | None = None, allow: dict[str, Any] | None = None, render_tree: bool = True,
             versions_text: Mapping[Path, str] | None = None, record_inputs: bool = False,
+            units: bool = False, previous: Previous | None = None,
             _chart_inputs: bool = False) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
@@ -65,33 +73,41 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
     rule settings. With errors, `tree` and `files` are empty: nothing half-rendered can be
     written. `render_tree=False` stops after the checks (what `gitops-dsl validate` does).
     With `record_inputs`, `inputs` records every file and folder the compile read (see
-    `fingerprint`).
+    `fingerprint`). With `units`, `units` holds what the compile made of each service; with
+    `previous` (the last compile's units), unchanged services are not checked or rendered again
+    (see `incremental`).
     """
     if record_inputs:
         from .fingerprint import recording
         with recording() as recorder:
             result = compile(platforms_dir, root=root, severity=severity, allow=allow,
                              render_tree=render_tree, versions_text=versions_text,
-                             _chart_inputs=True)
+                             units=units, previous=previous, _chart_inputs=True)
         return attrs.evolve(result, inputs=recorder)
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
     loaded = load(platforms_dir, versions_text=versions_text)
+    from .fingerprint import loaded as platform_loaded
+    platform_loaded()
     if has_errors(loaded.diagnostics):
         return Result(loaded.platforms, {}, {}, tuple(sorted(loaded.diagnostics, key=sort_key)),
                       root_path, (), loaded.rules, loaded.versions)
     return compile_platforms(loaded.platforms, root=root_path, user_rules=loaded.rules,
                              severity=severity, allow=allow, render_tree=render_tree,
                              diagnostics=loaded.diagnostics, versions=loaded.versions,
-                             _chart_inputs=_chart_inputs)
+                             units=units, previous=previous, _chart_inputs=_chart_inputs)
 
 
 def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None = None,
                       user_rules: Sequence[Rule] = (), severity: dict[str, str] | None = None,
                       allow: dict[str, str] | None = None, render_tree: bool = True,
                       diagnostics: Iterable[Diagnostic] = (),
-                      versions: Sequence[Versions] = (), _chart_inputs: bool = False) -> Result:
+                      versions: Sequence[Versions] = (), units: bool = False,
+                      previous: Previous | None = None, _chart_inputs: bool = False) -> Result:
     """Resolve, check and render Platform objects already in memory (no import, no IO)."""
+    from .checks import Checked
+    from .incremental import Keys, new_units, unit_name
+    from .model.service import Service
     from .versions.file import EMPTY, check_references
 
     root_path = Path(root).resolve() if root is not None else None
@@ -104,23 +120,56 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     for platform, pins in zip(platforms, versions):
         readers.setdefault(pins.path or id(pins), []).append(platform)
     checked_files: set[Any] = set()
+    keys = Keys(root_path, (severity, allow)) if units else None
+    made: dict[str, Unit] | None = {} if units else None
+    reused_paths: dict[str, str] = {}     # output path -> input key, of reused services' files
+    reused_apps: set[str] = set()
+    reused_count = total = 0
     for platform, pins in zip(platforms, versions):
         key = pins.path or id(pins)
         if key not in checked_files:
             checked_files.add(key)
             found.extend(check_references(pins, readers[key]))
         resolved = resolve(platform, pins)
+        unit_keys = keys.units(resolved) if keys is not None else None
+        hits: dict[str, Unit] = {}
+        if unit_keys is not None and previous is not None:
+            for service, unit_key in unit_keys.items():
+                unit = previous.reusable(unit_name(platform.name, service), unit_key)
+                if unit is not None:
+                    hits[service] = unit
+        total += len(resolved.services)
+        reused_count += len(hits)
         outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
-                             allow=allow)
+                             allow=allow, reuse={s: Checked(u.kept, u.suppressed)
+                                                 for s, u in hits.items()})
         found.extend(outcome.diagnostics)
-        checked.append((resolved, outcome.suppressed))
-    suppressed = tuple(s for _, items in checked for s in items)
+        checked.append((resolved, outcome, unit_keys, hits))
+        if previous is not None:
+            for service, unit in hits.items():
+                reused_paths.update((p, previous.owned[p][1]) for p in unit.paths)
+            reused_apps.update(a.name for a in resolved.apps if a.service.name in hits)
+    suppressed = tuple(s for _, outcome, _, _ in checked for s in outcome.suppressed)
     written_by: dict[str, Platform] = {}
     if not has_errors(found) and render_tree:
-        for resolved, its_suppressed in checked:
+        for resolved, outcome, unit_keys, hits in checked:
             rendered = render(resolved, str(root_path) if root_path else None,
-                              suppressed=its_suppressed)
+                              suppressed=outcome.suppressed, skip=frozenset(hits))
+            if made is not None:
+                these = None
+                if unit_keys is not None:
+                    paths: dict[str, list[str]] = {}
+                    for path, document in rendered.items():
+                        if isinstance(document.origin, Service):
+                            paths.setdefault(document.origin.name, []).append(path)
+                    these = new_units(resolved.platform.name, unit_keys, hits, paths, outcome)
+                made = None if these is None else {**made, **these}
             for path, document in rendered.items():
+                if path in reused_paths:
+                    # a reused file of another platform in this folder
+                    other = next((p for p in platforms if p is not resolved.platform),
+                                 resolved.platform)
+                    found.append(_collision(path, resolved.platform, other))
                 if path == OVERVIEW and path in tree:
                     # several platforms in one folder: one overview with a section for each,
                     # in the order the platforms were found
@@ -137,13 +186,16 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     ordered = tuple(sorted(found, key=sort_key))
     if has_errors(ordered):
         return Result(platforms, {}, {}, ordered, root_path, suppressed, tuple(user_rules), versions)
+    files = serialize_tree(tree, reused_paths, previous.read if previous is not None else None)
     read_by = None
     if _chart_inputs and root_path is not None:
         from .review.inputs import chart_inputs
         read_by = {path: tuple(sorted(apps)) for path, apps in sorted(chart_inputs(
-            [a for resolved, _ in checked for a in resolved.apps], root_path).items())}
-    return Result(platforms, tree, serialize_tree(tree), ordered, root_path, suppressed,
-                  tuple(user_rules), versions, chart_inputs=read_by)
+            [a for resolved, *_ in checked for a in resolved.apps], root_path).items())}
+    return Result(platforms, tree, files, ordered, root_path, suppressed,
+                  tuple(user_rules), versions, chart_inputs=read_by,
+                  units=made if render_tree else None, reused_apps=frozenset(reused_apps),
+                  reuse=(reused_count, total) if previous is not None else None)
 
 
 def _collision(path: str, platform: Platform, other: Platform) -> Diagnostic:
@@ -275,8 +327,8 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     key = getattr(result.files, "key", None)
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
     for path in owned:
-        if path in result.tree:
-            if is_app_file(path) and (key is None or key(path) != owned[path][1]):
+        if path in result.files:
+            if (key is None or key(path) != owned[path][1]) and is_app_file(path):
                 try:
                     renamed_here[path] = (out / path).read_bytes()
                 except OSError:
@@ -299,12 +351,15 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
                                   cascades=v.cascades))
     if not gone:
         return found
-    new_names = set()
+    new_names: set[str] = set()
     renamed = set()
     previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
-    for path, document in result.tree.items():
+    new_names.update(result.reused_apps)
+    for path in result.files:
         if is_app_file(path):
-            new_names.add(document.data["metadata"]["name"])
+            document = result.tree.get(path)
+            if document is not None:
+                new_names.add(document.data["metadata"]["name"])
             parts = path.split("/")
             service = parts[-1][:-len(".yaml")]
             renamed |= {(parts[2], parts[4], prev) for prev in previous.get(service, ())}

@@ -63,9 +63,18 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SITE_PACKAGES = os.path.dirname(os.path.dirname(os.path.abspath(attrs.__file__))) + os.sep
 
 
+_INTERNAL: dict[str, bool] = {}
+
+
 def _is_internal(filename: str) -> bool:
-    return (filename.startswith(_PACKAGE_DIR) or filename.startswith(("<attrs generated", "<cattrs generated"))
-            or filename.startswith(_SITE_PACKAGES) or filename.startswith("<frozen "))
+    known = _INTERNAL.get(filename)
+    if known is None:
+        known = (filename.startswith(_PACKAGE_DIR)
+                 or filename.startswith(("<attrs generated", "<cattrs generated"))
+                 or filename.startswith(_SITE_PACKAGES) or filename.startswith("<frozen "))
+        if len(_INTERNAL) < 10_000:
+            _INTERNAL[filename] = known
+    return known
 
 
 def caller_location() -> Location:

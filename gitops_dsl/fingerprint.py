@@ -17,6 +17,11 @@ owned file untouched since the manifest). When all of that holds, the compile is
 proof: it prints what the last compile printed and writes nothing. Anything else - including any
 doubt - is a full compile.
 
+The record also says which inputs were read after the platform was loaded (by the checks and
+render: chart folders, Kustomize files, paths asked about). When only inputs read while loading
+changed - the platform's modules, the versions file - the per-service outputs of the last compile
+can be reused by key (see `incremental`); when any later input changed, nothing is reused.
+
 What the record cannot see: a platform that reads environment variables, the clock or the
 network. Such a platform compiles with `--no-cache` (or GITOPS_DSL_NO_CACHE=1).
 """
@@ -39,7 +44,7 @@ from ._version import __version__
 
 CACHE_DIR = ".gitops-dsl-cache"      # in the output folder, ignored by git (see GITIGNORE)
 _RECORD = "inputs.json"
-_FORMAT = 1
+_FORMAT = 2
 GITIGNORE = (b"# Written by gitops-dsl: its cache of the last compile's inputs is local to this "
              b"checkout.\n/" + CACHE_DIR.encode() + b"/\n")
 
@@ -64,6 +69,9 @@ class Recorder:
     listings: set[str] = attrs.field(factory=set)
     kinds: set[str] = attrs.field(factory=set)
     ignored: tuple[str, ...] = attrs.field(factory=_ignored_roots)
+    #: what was read after the platform was loaded: ("file" | "listing" | "kind", path)
+    later: set[tuple[str, str]] = attrs.field(factory=set)
+    loaded: bool = False   # set once the platform is loaded (see api.compile)
 
     def wants(self, path: str) -> bool:
         return not path.startswith(self.ignored) and not path.startswith(("/proc/", "/sys/"))
@@ -76,16 +84,22 @@ class Recorder:
             seen = _stat(path)
             if seen is None or seen[2]:   # devices (/dev/null, /dev/urandom) are not inputs
                 self.files[path] = seen
+        if self.loaded and path in self.files:
+            self.later.add(("file", path))
 
     def listing(self, path: str) -> None:
         path = os.path.abspath(path)
         if self.wants(path):
             self.listings.add(path)
+            if self.loaded:
+                self.later.add(("listing", path))
 
     def kind(self, path: str) -> None:
         path = os.path.abspath(path)
         if self.wants(path):
             self.kinds.add(path)
+            if self.loaded:
+                self.later.add(("kind", path))
 
 
 _active: Recorder | None = None
@@ -125,6 +139,25 @@ def recording() -> Iterator[Recorder]:
         yield recorder
     finally:
         _active = previous
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Reads inside are not inputs of the running compile (gitops-dsl's own bookkeeping)."""
+    global _active
+    previous = _active
+    _active = None
+    try:
+        yield
+    finally:
+        _active = previous
+
+
+def loaded() -> None:
+    """The platform is loaded: what the running compile reads from now on is read by the checks
+    and render (Record.later)."""
+    if _active is not None:
+        _active.loaded = True
 
 
 def is_dir(path: Path) -> bool:
@@ -217,6 +250,8 @@ class Record:
     listings: dict[str, Any]
     kinds: dict[str, str]
     outcome: dict[str, Any]
+    #: the inputs read after the platform was loaded, as [kind, path] pairs
+    later: tuple[tuple[str, str], ...] = ()
 
     def current(self) -> bool:
         """Whether every recorded input still reads the same (a record that does not make sense
@@ -228,23 +263,53 @@ class Record:
         except (TypeError, ValueError, OSError):
             return False
 
+    def later_current(self) -> bool:
+        """Whether every input read after loading (by the checks and render) still reads the
+        same: then what the last compile made of each service can be reused by key."""
+        checks = {"file": (self.files, _digest), "listing": (self.listings, _names),
+                  "kind": (self.kinds, _kind)}
+        try:
+            for kind, path in self.later:
+                values, read = checks[kind]
+                if read(path) != values[path]:
+                    return False
+        except (TypeError, ValueError, OSError, KeyError):
+            return False
+        return True
 
-def finish(recorder: Recorder, tool: str, outcome: dict[str, Any]) -> Record | None:
-    """The record of a finished compile, or None when an input changed while it ran."""
+
+def finish(recorder: Recorder, tool: str, outcome: dict[str, Any],
+           carried: Record | None = None) -> Record | None:
+    """The record of a finished compile, or None when an input changed while it ran. `carried`
+    is the record of the compile whose per-service work this one reused: its later inputs (the
+    chart folders of services not rendered again) stay inputs."""
     files = {}
     for path, seen in sorted(recorder.files.items()):
         files[path] = _digest(path)
         if _stat(path) != seen:
             return None
-    return Record(tool, files, {p: _names(p) for p in sorted(recorder.listings)},
-                  {p: _kind(p) for p in sorted(recorder.kinds)}, outcome)
+    listings = {p: _names(p) for p in sorted(recorder.listings)}
+    kinds = {p: _kind(p) for p in sorted(recorder.kinds)}
+    later = set(recorder.later)
+    if carried is not None:
+        # verified current before this compile ran (Record.later_current)
+        tables: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+            "file": (files, carried.files), "listing": (listings, carried.listings),
+            "kind": (kinds, carried.kinds)}
+        for kind, path in carried.later:
+            mine, theirs = tables[kind]
+            mine.setdefault(path, theirs[path])
+            later.add((kind, path))
+    return Record(tool, dict(sorted(files.items())), dict(sorted(listings.items())),
+                  dict(sorted(kinds.items())), outcome, tuple(sorted(later)))
 
 
 def save(out: Path, record: Record) -> None:
     """Keep the record in the output folder (after the manifest: see `load`)."""
     from .emit.writer import atomic_write
     data = {"format": _FORMAT, "tool": record.tool, "files": record.files,
-            "listings": record.listings, "kinds": record.kinds, "outcome": record.outcome}
+            "listings": record.listings, "kinds": record.kinds, "outcome": record.outcome,
+            "later": [list(item) for item in record.later]}
     text = json.dumps(data, sort_keys=True).encode()
     path = out / CACHE_DIR / _RECORD
     try:
@@ -290,6 +355,6 @@ def load(out: Path, tool: str) -> Record | None:
         return None
     try:
         return Record(tool, dict(data["files"]), dict(data["listings"]), dict(data["kinds"]),
-                      dict(data["outcome"]))
+                      dict(data["outcome"]), tuple((str(k), str(p)) for k, p in data["later"]))
     except (KeyError, TypeError, ValueError):
         return None

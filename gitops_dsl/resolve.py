@@ -285,7 +285,7 @@ def _sync_policy(*layers: SyncPolicy | None) -> SyncPolicy:
     """The layered sync policy, computed once per distinct combination of layer objects."""
     key = tuple(id(layer) for layer in layers)
     hit = _MERGED.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], layers)):
+    if hit is not None and hit[0] == layers:   # identity first, element by element (in C)
         return hit[1]
     sync = DEFAULT_SYNC
     for layer in layers:

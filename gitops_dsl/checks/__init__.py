@@ -53,6 +53,9 @@ class Suppressed:
 class Checked:
     diagnostics: tuple[Any, ...]
     suppressed: tuple[Any, ...]
+    #: service name -> the findings of the per-service rules about it (Rule.per_service), or
+    #: None when a finding names no service of the platform
+    by_service: dict[str, Checked] | None = None
 
 
 def all_rules(user_rules: Sequence[Rule] = ()) -> dict[str, Rule]:
@@ -76,31 +79,64 @@ def _run(item: Rule, target: object) -> list[Diagnostic]:
 
 
 def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequence[Rule] = (), severity: dict[str, Any] | None = None,
-               allow: dict[str, Any] | None = None) -> Checked:
+               allow: dict[str, Any] | None = None, reuse: dict[str, Checked] | None = None) -> Checked:
     """Run every rule; `severity` ({code: error|warning|off}) and `allow` ({code: reason}) come
-    from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings."""
+    from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings.
+
+    `reuse` (service name -> findings) holds what the per-service rules found about services
+    that did not change since the last compile (see `incremental`): they are not run for those."""
     rules = all_rules(user_rules)
     severity = dict(severity or {})
     allow = dict(allow or {})
+    reuse = reuse or {}
     ctx = CheckContext(resolved, root)
     found: list[Diagnostic] = []
     for code, settings_name in [(c, "severity") for c in severity] + [(c, "allow") for c in allow]:
         if code not in rules:
             found.append(error("GD119", f"[tool.gitops-dsl.{settings_name}] names unknown rule {code}",
                                hint="`gitops-dsl rules` lists the codes"))
+    # the services the per-service rules look at: those not reused
+    view = resolved if not reuse else attrs.evolve(
+        resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reuse),
+        services={n: s for n, s in resolved.services.items() if n not in reuse})
+    view_ctx = CheckContext(view, root)
+    per_service: list[Diagnostic] = []
     for code, item in rules.items():
         if item.opt_in or item.scope == "model" or severity.get(code) == "off":
             continue
+        local = item.per_service and item.builtin
+        into = per_service if local else found
         if item.scope == "app":
-            for app in resolved.apps:
-                found.extend(_run(item, app))
+            for app in (view if local else resolved).apps:
+                into.extend(_run(item, app))
         else:
-            found.extend(_run(item, ctx))
+            into.extend(_run(item, view_ctx if local else ctx))
     for app in resolved.apps:
         for policy in app.env.policies:
-            if severity.get(policy.code) != "off":
+            if severity.get(policy.code) == "off":
+                continue
+            if policy.per_service and policy.builtin:
+                if app.service.name not in reuse:
+                    per_service.extend(_run(policy, app))
+            else:
                 found.extend(_run(policy, app))
     apps = {a.name: a for a in resolved.apps}
+    kept, suppressed = _settle(found, severity, allow, resolved.platform, apps)
+    own_kept, own_suppressed = _settle(per_service, severity, allow, resolved.platform, apps)
+    by_service = _by_service(view, own_kept, own_suppressed)
+    for name, checked in reuse.items():
+        own_kept += checked.diagnostics
+        own_suppressed += checked.suppressed
+        if by_service is not None:
+            by_service[name] = checked
+    return Checked(tuple(sorted(kept + own_kept, key=sort_key)),
+                   tuple(sorted(suppressed + own_suppressed, key=lambda s: sort_key(s.diagnostic))),
+                   by_service)
+
+
+def _settle(found: list[Diagnostic], severity: dict[str, Any], allow: dict[str, Any],
+            platform: Platform, apps: dict[str, Any]) -> tuple[list[Diagnostic], list[Suppressed]]:
+    """Findings de-duplicated, with the project's severities, split into reported and allowed."""
     kept, suppressed = [], []
     seen = set()
     for d in found:
@@ -110,13 +146,34 @@ def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequ
         seen.add(key)
         if d.code in severity and severity[d.code] in ("error", "warning") and d.code != "GD119":
             d = attrs.evolve(d, severity=Severity(severity[d.code]))
-        reason = _allowed(d, allow, resolved.platform, apps)
+        reason = _allowed(d, allow, platform, apps)
         if reason is not None and d.code not in ("GD118", "GD119"):
             suppressed.append(Suppressed(d, *reason))
         else:
             kept.append(d)
-    return Checked(tuple(sorted(kept, key=sort_key)),
-                   tuple(sorted(suppressed, key=lambda s: sort_key(s.diagnostic))))
+    return kept, suppressed
+
+
+def _by_service(view: Resolved, kept: list[Diagnostic], suppressed: list[Suppressed]
+                ) -> dict[str, Checked] | None:
+    """The per-service findings of the services in `view`, by the service their subject names
+    (an Application or the service itself); None when one names neither."""
+    owner = {a.name: a.service.name for a in view.apps}
+    if any(owner.get(name, name) != name for name in view.services):
+        return None   # a service named like another service's Application: ambiguous
+    owner.update({name: name for name in view.services})
+    found: dict[str, tuple[list[Diagnostic], list[Suppressed]]] = {n: ([], []) for n in view.services}
+    for d in kept:
+        if d.subject not in owner:
+            return None
+        found[owner[d.subject]][0].append(d)
+    for s in suppressed:
+        if s.diagnostic.subject not in owner:
+            return None
+        found[owner[s.diagnostic.subject]][1].append(s)
+    return {n: Checked(tuple(sorted(k, key=sort_key)),
+                       tuple(sorted(sp, key=lambda s: sort_key(s.diagnostic))))
+            for n, (k, sp) in found.items()}
 
 
 def _allowed(d: Diagnostic, allow: dict[str, Any], platform: Platform, apps: dict[str, Any]) -> tuple[str, str] | None:

@@ -48,7 +48,8 @@ def git_reads(app: App) -> list[tuple[str, str, str, object]]:
 
 @builtin("GD417", summary="one Application reads one repository at two revisions",
          bad='GitPath("charts/api", revision="v1.2.0") with the gitops repository at "main"',
-         good='GitPath("charts/api") (the gitops repository\'s revision), or a chart repository')
+         good='GitPath("charts/api") (the gitops repository\'s revision), or a chart repository',
+         per_service=True)
 def two_revisions_of_one_repository(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD refuses an Application whose sources name the same repository at different
     revisions ("cannot reference a different revision of the same repository",

@@ -125,7 +125,7 @@ def unknown_environment(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD404", summary="config or secrets on a chart that does not consume them",
          bad='Service("cache", chart=HelmChart(...redis...), config={"MAXMEMORY": "1gb"})',
-         good='Service("cache", chart=HelmChart(...redis...), values={"master": {"extraFlags": [...]}})')
+         good='Service("cache", chart=HelmChart(...redis...), values={"master": {"extraFlags": [...]}})', per_service=True)
 def config_without_consumer(ctx: CheckContext) -> Iterator[Finding]:
     """Only the standard chart reads the configs tree. For any other chart, map config into that
     chart's own value keys (values=...), or the config would be written and never used."""
@@ -188,7 +188,7 @@ def unknown_wave(ctx: CheckContext) -> Iterator[Finding]:
 
 
 @builtin("GD408", summary="a standard-chart service has no image",
-         bad='Service("api", project="app")', good='Service("api", project="app", image=Image(...))')
+         bad='Service("api", project="app")', good='Service("api", project="app", image=Image(...))', per_service=True)
 def standard_chart_without_image(ctx: CheckContext) -> Iterator[Finding]:
     """The standard chart runs the service's image; without one there is nothing to run."""
     for app in ctx.resolved.apps:
@@ -200,7 +200,7 @@ def standard_chart_without_image(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD409", summary="Helm values on a Kustomize or plain-directory source",
          bad='Service("x", chart=GitPath("k8s/x", tool="kustomize"), values={"a": 1})',
-         good="change the Kustomize overlay itself")
+         good="change the Kustomize overlay itself", per_service=True)
 def values_without_helm(ctx: CheckContext) -> Iterator[Finding]:
     """Kustomize folders and plain manifests take no Helm values."""
     for app in ctx.resolved.apps:
@@ -284,7 +284,7 @@ def pinned_twice(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD414", summary="an image tag or chart version that is set nowhere",
          bad='Image("ghcr.io/acme/api") and no `api: image:` in versions.yaml',
-         good="versions.yaml: services: api: image: 1.4.2 (or `gitops-dsl set-image api 1.4.2`)")
+         good="versions.yaml: services: api: image: 1.4.2 (or `gitops-dsl set-image api 1.4.2`)", per_service=True)
 def version_missing(ctx: CheckContext) -> Iterator[Finding]:
     """Without a tag an image means `latest`; a chart without a version cannot be fetched."""
     from ..model.charts import HelmChart
@@ -327,7 +327,7 @@ def standard_chart_schema() -> Any:
 
 @builtin("GD416", summary="values the standard chart's schema rejects",
          bad='Service("api", image=..., values={"replicaCount": "3"})',
-         good='Service("api", image=..., values={"replicaCount": 3})')
+         good='Service("api", image=..., values={"replicaCount": 3})', per_service=True)
 def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
     """The standard chart ships a values.schema.json, so Helm (and Argo CD) would refuse to render
     these values; checked at compile time, with the values' path."""
@@ -356,7 +356,8 @@ def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD419", summary="a k6 smoke test whose failed checks cannot fail the analysis",
          bad='values={"analysis": {"enabled": True, "script": "...check(res, {...})..."}}',
-         good='... export const options = { thresholds: { checks: ["rate==1.0"] } }; ...')
+         good='... export const options = { thresholds: { checks: ["rate==1.0"] } }; ...',
+         per_service=True)
 def k6_without_thresholds(ctx: CheckContext) -> Iterator[Finding]:
     """k6 exits non-zero only when a threshold fails; a failed check() alone exits 0, so the
     AnalysisRun's Job succeeds and Argo Rollouts promotes a broken preview (argocd-facts 19)."""

@@ -59,6 +59,10 @@ class Rule:
     builtin: bool = True
     location: Location | None = attrs.field(default=None, eq=False, repr=False)
     params: dict[str, Any] = attrs.field(factory=dict, eq=False)
+    #: its findings about a service depend on nothing but that service's Applications and the
+    #: platform layer (environments, zones, repositories), and name the service or one of its
+    #: Applications as their subject: an unchanged service's findings are reused (incremental)
+    per_service: bool = False
 
     @property
     def __name__(self) -> str:
@@ -127,11 +131,19 @@ def rule(code: str, *, summary: str = "", severity: RuleSeverity = "error", scop
 
 
 def builtin(code: str, *, summary: str, severity: RuleSeverity = "error", scope: Scope = "platform",
-            opt_in: bool = False, bad: str = "", good: str = ""
+            opt_in: bool = False, bad: str = "", good: str = "", per_service: bool = False
             ) -> Callable[[Callable[..., Iterable[Finding]]], Rule]:
-    """Register a built-in rule (platform scope unless said otherwise)."""
-    return rule(code, summary=summary, severity=severity, scope=scope, opt_in=opt_in, bad=bad,
+    """Register a built-in rule (platform scope unless said otherwise). `per_service`: see
+    Rule.per_service (every app-scope built-in rule is per service)."""
+    made = rule(code, summary=summary, severity=severity, scope=scope, opt_in=opt_in, bad=bad,
                 good=good)
+
+    def register(func: Callable[..., Iterable[Finding]]) -> Rule:
+        item = made(func)
+        if per_service or scope == "app":
+            item = RULES[code] = attrs.evolve(item, per_service=True)
+        return item
+    return register
 
 
 def model_code(code: str, *, summary: str, explanation: str, bad: str = "", good: str = "",

@@ -27,11 +27,11 @@ _SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private
 
 @builtin("GD501", summary="a config key looks like a secret",
          bad='config={"DB_PASSWORD": "hunter2"}',
-         good='secrets=SealedSecrets({"prod": {"DB_PASSWORD": "AgB..."}})')
+         good='secrets=SealedSecrets({"prod": {"DB_PASSWORD": "AgB..."}})', per_service=True)
 def secret_in_config(ctx: CheckContext) -> Iterator[Finding]:
     """Config becomes a ConfigMap in git, readable by anyone with the repository. Keys named like
     passwords, tokens or keys belong in SealedSecrets or an ExternalSecret."""
-    for service in ctx.resolved.platform.services:
+    for service in ctx.resolved.services.values():
         layers = [(service.config, service.location)]
         layers += [(o.config, o.location) for o in service.per_env.values()]
         for config, location in layers:
@@ -60,11 +60,11 @@ def _reference(value: str) -> bool:
 
 @builtin("GD504", summary="a credential in plain config or Helm values",
          bad='values={"auth": {"password": "admin123"}}',
-         good='values={"auth": {"existingSecret": "app-env-secrets"}}')
+         good='values={"auth": {"existingSecret": "app-env-secrets"}}', per_service=True)
 def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     """A literal password, token or key in values or config lands in git as plain text (the
     reference tree committed `changeme` and `admin123`)."""
-    for service in ctx.resolved.platform.services:
+    for service in ctx.resolved.services.values():
         layers: list[tuple[object, dict[str, Any], dict[str, str], Location | None]] = [
             (service, service.values, service.config, service.location)]
         layers += [(o, o.values, o.config, o.location) for o in service.per_env.values()]
@@ -87,7 +87,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD503", summary="sealed secrets are missing for an environment the service runs in",
          bad='SealedSecrets({"stg": {...}}) on a service that also runs in prod',
-         good='SealedSecrets({"stg": {...}, "prod": {...}})')
+         good='SealedSecrets({"stg": {...}, "prod": {...}})', per_service=True)
 def sealed_secret_missing(ctx: CheckContext) -> Iterator[Finding]:
     """A sealed value is bound to one cluster and namespace, so every environment needs its own;
     without it the service starts without its Secret."""
@@ -101,7 +101,7 @@ def sealed_secret_missing(ctx: CheckContext) -> Iterator[Finding]:
 @builtin("GD505", summary="sealed values were sealed for another cluster's certificate",
          bad='Cluster("prod", URL, sealing_cert_fingerprint="sha256:aa...") and '
              'SealedSecrets(..., cert_fingerprints={"prod": "sha256:bb..."})',
-         good="re-seal the values with the prod controller's current certificate")
+         good="re-seal the values with the prod controller's current certificate", per_service=True)
 def sealed_for_another_cluster(ctx: CheckContext) -> Iterator[Finding]:
     """A value sealed with another cluster's key can never be unsealed where it is deployed; the
     controller logs `no key could decrypt secret` and the Secret never appears."""

@@ -42,7 +42,7 @@ def duplicate_names(ctx: CheckContext) -> Iterator[Finding]:
 
 
 @builtin("GD110", summary="a namespace is not a DNS-1123 label",
-         bad='Service("api", namespace="Plate_Prod")', good='Service("api", namespace="plate-prod")')
+         bad='Service("api", namespace="Plate_Prod")', good='Service("api", namespace="plate-prod")', per_service=True)
 def invalid_namespace(ctx: CheckContext) -> Iterator[Finding]:
     """Namespaces are DNS-1123 labels: lowercase letters, digits and '-', at most 63 characters.
     Other names are checked when their object is created."""
@@ -61,7 +61,7 @@ def invalid_namespace(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD122", summary="a name template makes an Application or release name that is not valid",
          bad='Service("api", app_name="{platform}-{service}-{env}-with-a-long-suffix-for-everyone")',
-         good='Service("api", app_name="{service}-{env}")')
+         good='Service("api", app_name="{service}-{env}")', per_service=True)
 def invalid_made_name(ctx: CheckContext) -> Iterator[Finding]:
     """What `app_name` and `release_name` templates make, per environment: an Application name is
     a DNS-1123 label of at most 63 characters (Argo CD writes it into the tracking label
@@ -81,7 +81,7 @@ def invalid_made_name(ctx: CheckContext) -> Iterator[Finding]:
 @builtin("GD123", summary="Helm options on a source Argo CD does not render with Helm",
          bad='Service("kafka", chart=GitPath("k8s/kafka", tool="directory"), '
              'helm=HelmOptions(pass_credentials=True))',
-         good='Service("kafka", chart=GitPath("charts/kafka"), helm=HelmOptions(pass_credentials=True))')
+         good='Service("kafka", chart=GitPath("charts/kafka"), helm=HelmOptions(pass_credentials=True))', per_service=True)
 def helm_options_without_helm(ctx: CheckContext) -> Iterator[Finding]:
     """`HelmOptions` become the Application's `helm:` block; on a Kustomize or plain-manifests
     source Argo CD ignores them, so the parameters a reader sees would never apply."""
@@ -99,7 +99,7 @@ def helm_options_without_helm(ctx: CheckContext) -> Iterator[Finding]:
          bad='Service("db", chart=HelmChart(url, "db", "1.0.0"), '
              'kustomize=KustomizeOptions(name_prefix="x-"))',
          good='Service("db", chart=GitPath("k8s/db", tool="kustomize"), '
-              'kustomize=KustomizeOptions(name_prefix="x-"))')
+              'kustomize=KustomizeOptions(name_prefix="x-"))', per_service=True)
 def kustomize_options_without_kustomize(ctx: CheckContext) -> Iterator[Finding]:
     """`KustomizeOptions` become the Application's `kustomize:` block, which Argo CD reads only
     for a Kustomize folder: elsewhere they would never apply."""
@@ -149,12 +149,12 @@ def shared_release(ctx: CheckContext) -> Iterator[Finding]:
     owners: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for app in ctx.resolved.apps:
         owners[(app.env.cluster.server, app.namespace, app.release_name)].append(app)
-    for (server, ns, release), apps in sorted(owners.items()):
-        if len(apps) > 1:
-            names = ", ".join(a.name for a in apps)
-            yield Finding(f"{names} all deploy release {release!r} into namespace {ns!r} on {server}",
-                          "give each environment its own namespace, or set release_name",
-                          apps[-1].service.location, release, apps[-1].service)
+    shared = sorted((key, apps) for key, apps in owners.items() if len(apps) > 1)
+    for (server, ns, release), apps in shared:
+        names = ", ".join(a.name for a in apps)
+        yield Finding(f"{names} all deploy release {release!r} into namespace {ns!r} on {server}",
+                      "give each environment its own namespace, or set release_name",
+                      apps[-1].service.location, release, apps[-1].service)
 
 
 @builtin("GD117", summary="one cluster name with two servers, or one server with two names",

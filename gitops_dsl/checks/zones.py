@@ -75,7 +75,7 @@ def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
 
 @builtin("GD602", summary="a zone's Application reads a repository path that its bundle cannot carry",
          bad='GitPath("k8s/app", tool="kustomize") whose kustomization names ../../../outside',
-         good="every base, component, patch and file:// chart inside the repository")
+         good="every base, component, patch and file:// chart inside the repository", per_service=True)
 def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
     """A zone's bundle carries every chart folder of the repository its Applications read, with
     everything those folders reach (Kustomize bases and patches, file:// chart dependencies),

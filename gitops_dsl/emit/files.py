@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .._version import __version__
 from . import yaml as dialect
@@ -47,29 +47,50 @@ def input_key(document: Document) -> str:
 
 
 class Files(Mapping[str, bytes]):
-    """Output path -> bytes, serialized on first access; `key(path)` is the input key."""
+    """Output path -> bytes, serialized on first access; `key(path)` is the input key.
 
-    def __init__(self, tree: dict[str, Document]) -> None:
-        self._tree = {path: tree[path] for path in sorted(tree)}
+    `reused` are files of the last compile that this one did not render (see `incremental`):
+    path -> input key, their bytes read back with `read` when someone asks for them."""
+
+    def __init__(self, tree: dict[str, Document], reused: Mapping[str, str] | None = None,
+                 read: Callable[[str], bytes] | None = None) -> None:
+        self._tree = tree
+        self._reused = reused or {}
+        self._read = read
+        self._order = sorted(tree.keys() | self._reused.keys()) if self._reused else sorted(tree)
         self._bytes: dict[str, bytes] = {}
         self._keys: dict[str, str] = {}
 
     def __getitem__(self, path: str) -> bytes:
         data = self._bytes.get(path)
         if data is None:
-            data = self._bytes[path] = serialize(self._tree[path])
+            document = self._tree.get(path)
+            if document is None:
+                if path not in self._reused or self._read is None:
+                    raise KeyError(path)
+                return self._read(path)
+            data = self._bytes[path] = serialize(document)
         return data
 
+    def __contains__(self, path: object) -> bool:
+        return path in self._tree or path in self._reused
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._tree)
+        return iter(self._order)
 
     def __len__(self) -> int:
-        return len(self._tree)
+        return len(self._order)
+
+    @property
+    def reused(self) -> frozenset[str]:
+        return frozenset(self._reused)
 
     def strings(self, path: str) -> bytes:
         """A text holding every string of the document as it is (repr() of its data: cheaper
         than serializing), for substring searches."""
-        document = self._tree[path]
+        document = self._tree.get(path)
+        if document is None:
+            return self[path]
         if document.format == "raw":
             return bytes(document.data)
         return repr(document.data).encode("utf-8", "surrogatepass")
@@ -77,9 +98,11 @@ class Files(Mapping[str, bytes]):
     def key(self, path: str) -> str:
         key = self._keys.get(path)
         if key is None:
-            key = self._keys[path] = input_key(self._tree[path])
+            reused = self._reused.get(path)
+            key = self._keys[path] = reused if reused is not None else input_key(self._tree[path])
         return key
 
 
-def serialize_tree(tree: dict[str, Document]) -> Files:
-    return Files(tree)
+def serialize_tree(tree: dict[str, Document], reused: Mapping[str, str] | None = None,
+                   read: Callable[[str], bytes] | None = None) -> Files:
+    return Files(tree, reused, read)

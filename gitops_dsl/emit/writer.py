@@ -119,19 +119,26 @@ def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str
             data = handle.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return {}, -1
-    known = _PARSED.get(str(path))
-    if known is not None and known[0] == data:
-        return dict(known[1]), mtime
+    for known, owned in _PARSED.get(str(path), ()):
+        if known == data:
+            return dict(owned), mtime
     try:
         owned = parse_manifest(data.decode("utf-8"))
     except UnicodeDecodeError:
         return {}, -1
-    _PARSED.clear()
-    _PARSED[str(path)] = (data, owned)   # the last manifest read (diff and no-op read it twice)
+    _remember(path, data, owned)
     return dict(owned), mtime
 
 
-_PARSED: dict[str, tuple[bytes, dict[str, tuple[str, str, int]]]] = {}
+#: the last manifests read or planned, per folder (diff and no-op read one twice; a compile
+#: reads the old one, plans the new one, then reads the new one back)
+_PARSED: dict[str, list[tuple[bytes, dict[str, tuple[str, str, int]]]]] = {}
+
+
+def _remember(path: Path, data: bytes, owned: dict[str, tuple[str, str, int]]) -> None:
+    recent = [(data, owned), *_PARSED.get(str(path), ())][:2]
+    _PARSED.clear()
+    _PARSED[str(path)] = recent
 
 
 def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
@@ -140,7 +147,11 @@ def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
     owned: dict[str, tuple[str, str, int]] = {}
     plain = _PLAIN_PATH.match
     for digest, key, size, rel in _ENTRY.findall(text):
-        if plain(rel):   # a tampered manifest never makes us touch a path outside the folder
+        # a tampered manifest never makes us touch a path outside the folder; most paths are
+        # plain at a glance (no segment starts with a dot, no empty one, no backslash or NUL)
+        whole = "/" + rel
+        if ("/." not in whole and "//" not in whole and not whole.endswith("/") and "\\" not in rel
+                and "\0" not in rel) or plain(rel):
             owned[rel] = (digest, key, int(size))
     return owned
 
@@ -165,17 +176,21 @@ def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
     return len(owned)
 
 
-def settle(out: Path, name: str = MANIFEST) -> bool:
+def settle(out: Path, name: str = MANIFEST, *, trusted: frozenset[str] = frozenset()) -> bool:
     """After a write: when owned files are newer than the manifest but hold exactly the bytes it
     records (a fresh `git clone` or checkout writes them in any order), re-read them and make the
     manifest the newest file again, so that `intact` can trust modification times. Touches
-    nothing when a file differs. Returns whether the folder is settled."""
+    nothing when a file differs. Returns whether the folder is settled. `trusted` files were
+    found older than the last manifest by this very compile (reused: see `incremental`), so
+    older than this one."""
     owned, written_at = _read_manifest(out, name)
     if written_at < 0:
         return False
     base = str(out) + os.sep
     newest, verified = written_at, False
     for rel, (digest, _, size) in owned.items():
+        if rel in trusted:
+            continue
         path = base + rel
         if _untouched_since(path, size, written_at):
             continue
@@ -248,16 +263,24 @@ def _key(files: Mapping[str, bytes], rel: str) -> str:
 def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, manifest: str = MANIFEST) -> Plan:
     """What a write would do. `files` maps paths to bytes; a `Files` mapping also gives input
     keys, so a file whose key and bytes on disk match the manifest is not even serialized. With
-    `trust_mtimes`, a file older than the manifest with the recorded size is not even read;
-    `check` never trusts them and reads every file."""
+    `trust_mtimes`, a file older than the manifest with the recorded size is not even read, and
+    a file reused from the last compile (`Files.reused`, checked untouched while compiling)
+    not even looked at; `check` never trusts them and reads every file."""
     owned, written_at = _read_manifest(out, manifest)
+    verified: frozenset[str] = getattr(files, "reused", frozenset()) if trust_mtimes else frozenset()
     real: dict[str, Any] = {}
     folders: dict[str, Any] = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
     entries: dict[str, tuple[str, str, int]] = {}
     unchanged = 0
-    for rel in sorted(files):
+    for rel in (files if hasattr(files, "reused") else sorted(files)):   # Files are sorted
+        if rel in verified:
+            last = owned.get(rel)
+            if last is not None and last[1] == _key(files, rel):
+                entries[rel] = last      # reused: its key is the manifest's, untouched since
+                unchanged += 1
+                continue
         target = _safe_join(base, rel, real)
         key = _key(files, rel)
         last = owned.get(rel)
@@ -300,8 +323,10 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
             kept.append(rel)
             continue
         delete.append(rel)
+    new_manifest = manifest_bytes(entries)
+    _remember(out / manifest, new_manifest, entries)
     return Plan(tuple(write), tuple(delete), unchanged, tuple(conflicts), tuple(sorted(hand_edited)),
-                manifest_bytes(entries), kept=tuple(kept))
+                new_manifest, kept=tuple(kept))
 
 
 def _missing_folder(rel: str, folders: dict[str, Any]) -> bool:

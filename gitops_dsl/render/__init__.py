@@ -68,8 +68,11 @@ def _placeholder(reader: str, what: str) -> str:
             "`.yml` and `.json` files here, so this file is not applied.\n")
 
 
-def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Suppressed] = ()) -> Tree:
-    """Every output document of one resolved platform."""
+def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Suppressed] = (),
+           skip: frozenset[str] | set[str] = frozenset()) -> Tree:
+    """Every output document of one resolved platform, but the Application and values files of
+    the services in `skip` (reused from the last compile: see `incremental`). Those documents
+    have their Service as origin; no other document has."""
     platform = resolved.platform
     platform_src = _source_of(platform, root)
     tree: Tree = {}
@@ -79,9 +82,10 @@ def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Sup
 
     checkout = Path(root) if root else None
     inputs: dict[tuple[str, str, str], set[str] | None] = {}
-    for app in resolved.apps:
+    own = [a for a in resolved.apps if a.service.name not in skip] if skip else resolved.apps
+    for app in own:
         put(names.app_file(app), to_data(render_application(app, checkout, inputs)), app.service)
-    for path, data, app in values_documents(resolved.apps):
+    for path, data, app in values_documents(own):
         put(path, data, app.service)
     projects = {p.name: p for p in platform.projects}
     for zone in resolved.zones:

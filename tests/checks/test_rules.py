@@ -194,6 +194,29 @@ def test_rule(code, tmp_path):
             assert secret not in d.format()
 
 
+@pytest.mark.parametrize("code", sorted(c for c, item in RULES.items() if item.per_service))
+def test_a_per_service_finding_belongs_to_one_service(code, tmp_path):
+    """A rule marked per_service names its service or one of that service's Applications in
+    every finding, so the findings of an unchanged service can be reused (gitops_dsl.incremental);
+    the case's finding is filed under the service that has it."""
+    from gitops_dsl.checks import run_checks
+    from gitops_dsl.resolve import resolve
+    result, _ = compile_case(tmp_path, CASES[code])
+    assert result.platforms, [d.format() for d in result.diagnostics]
+    found = []
+    for platform, pins in zip(result.platforms, result.versions):
+        resolved = resolve(platform, pins)
+        checked = run_checks(resolved, tmp_path / "p")
+        assert checked.by_service is not None, code
+        for service, own in checked.by_service.items():
+            for d in [*own.diagnostics, *(s.diagnostic for s in own.suppressed)]:
+                if d.code == code:
+                    assert d.subject == service or d.subject in {
+                        a.name for a in resolved.apps if a.service.name == service}
+                    found.append(d)
+    assert found, code
+
+
 def test_every_rule_explains_itself_with_examples():
     for code, item in RULES.items():
         assert item.summary and item.explanation and item.bad and item.good, code

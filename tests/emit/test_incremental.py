@@ -36,9 +36,10 @@ def test_one_service_change_rewrites_only_its_files(project):
     assert re.search(r"1 written, 0 removed", result.stdout), result.stdout
     after = snapshot(project / "build")
     changed = sorted(p for p in after if after[p] != before.get(p))
-    # and the compile's record of its inputs (the local cache, ignored by git)
-    assert changed == [".gitops-dsl-cache/inputs.json", ".gitops-dsl-manifest",
-                       "gitops/values/api/values-prod.yaml"]
+    # and the compile's record of its inputs and of what it made of each service (the local
+    # cache, ignored by git)
+    assert changed == [".gitops-dsl-cache/inputs.json", ".gitops-dsl-cache/units.json",
+                       ".gitops-dsl-manifest", "gitops/values/api/values-prod.yaml"]
 
 
 def test_a_hand_edit_with_an_old_mtime_is_still_caught_by_check(project):

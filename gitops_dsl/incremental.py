@@ -1,0 +1,272 @@
+"""Reuse, service by service, what the last compile made: a one-service change renders, checks
+and writes one service.
+
+Each service of a platform is a unit: its Application and values files and the findings of the
+rules that look at one service at a time (`Rule.per_service`). A unit's key hashes everything
+those depend on:
+
+- the Service object with everything in it (overlays, values, images, secrets, charts...),
+  pickled with every field, and every source file any of its objects was declared in (their
+  lines and columns appear in diagnostics);
+- its pins in the versions file (value, line and column);
+- what resolve made of it that depends on other services (wave, dependencies) and its names;
+- the platform layer: every Platform field but the services, the environments, zones and waves,
+  the settings (severity, allow), the repository root, and their source files.
+
+Anything the pickler does not know for plain data or gitops-dsl's own classes (a user's class or
+function among the values) makes the platform uncacheable: everything is compiled.
+
+A compile may reuse a unit only when the last compile's input record shows that nothing read
+after loading changed (chart folders and files the checks and render read: `Record.later`), the
+output folder is as that compile left it (its manifest, no interrupted write), the unit's key is
+the same, and each of its files is untouched since. Its files are then neither rendered, nor
+serialized, nor read: the manifest keeps their entries. The record lives in the output folder
+beside the input record, written after a successful write (JSON: the folder is untrusted input,
+never unpickled).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import operator
+import os
+import pickle
+from pathlib import Path
+from stat import S_ISREG
+from types import FunctionType
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+import attrs
+
+from .diagnostics import Diagnostic, Location, as_record, from_record
+from .fingerprint import unrecorded
+
+if TYPE_CHECKING:
+    from .checks import Checked
+    from .resolve import Resolved
+
+UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
+_FORMAT = 1
+
+
+class Uncacheable(Exception):
+    """Something in the platform has no content the key can see."""
+
+
+_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}   # an attrs class -> its fields' values
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles the model with every field (attrs' own pickling is not used: it would drop
+    nothing, but this also refuses what is not data) and collects the files of the code that
+    declared each object."""
+
+    def __init__(self, buffer: io.BytesIO, files: set[str]) -> None:
+        super().__init__(buffer, protocol=5)
+        self.files = files
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = type(obj)
+        fields = _FIELDS.get(cls)
+        if fields is not None:
+            return (cls, fields(obj))
+        if cls is Location:
+            if obj._code is None:   # a line of a data file (versions.yaml): its column is its text
+                return (Location, (obj.file, obj.line, None, -1, obj.column))
+            self.files.add(obj.file)
+            return (Location, (obj.file, obj.line, None, obj._lasti))
+        if cls is FunctionType:
+            # a policy's function (Rule.func), by name: the findings of rules a team wrote are
+            # never reused, and gitops-dsl's own are in the tool key
+            return NotImplemented
+        if cls is type:
+            if obj.__module__.startswith("gitops_dsl.") or obj.__module__ == "builtins":
+                return NotImplemented   # by name: gitops-dsl's own classes are in the tool key
+            raise Uncacheable(f"class {obj.__qualname__}")
+        if not cls.__module__.startswith("gitops_dsl."):
+            raise Uncacheable(f"{cls.__qualname__} object")
+        if not attrs.has(cls):
+            return NotImplemented   # gitops-dsl's enums and functions, by name
+        names = [f.name for f in attrs.fields(cls)]
+        getter = operator.attrgetter(*names) if names else (lambda _: ())
+        fields = _FIELDS[cls] = (getter if len(names) != 1 else lambda o: (getter(o),))
+        return (cls, fields(obj))
+
+
+class Keys:
+    """The unit keys of one compile (each source file hashed once)."""
+
+    def __init__(self, root: Path | None, settings: Any) -> None:
+        self._salt = repr((str(root), settings)).encode()
+        self._digests: dict[str, bytes] = {}
+
+    def _digest(self, path: str) -> bytes:
+        digest = self._digests.get(path)
+        if digest is None:
+            try:
+                with unrecorded():   # the platform's own modules: inputs of the load already
+                    digest = hashlib.sha256(Path(path).read_bytes()).digest()
+            except OSError:
+                digest = b"unreadable"
+            self._digests[path] = digest
+        return digest
+
+    def _hash(self, *parts: Any) -> str:
+        buffer, files = io.BytesIO(), set[str]()
+        _KeyPickler(buffer, files).dump(parts)
+        h = hashlib.blake2b(buffer.getvalue(), digest_size=16)
+        for path in sorted(files):
+            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + self._digest(path))
+        return h.hexdigest()
+
+    def units(self, resolved: Resolved) -> dict[str, str] | None:
+        """service name -> unit key, or None when the platform cannot be keyed."""
+        platform = resolved.platform
+        if len(resolved.services) != len(platform.services):
+            return None   # two services of one name (an error): nothing to key them by
+        layer = tuple((f.name, getattr(platform, f.name)) for f in attrs.fields(type(platform))
+                      if f.name != "services")
+        pins: dict[str, list[Any]] = {}
+        versions = resolved.versions
+        if versions is not None:
+            for (service, field), pin in versions.service_pins.items():
+                pins.setdefault(service, []).append((field, pin))
+            for (service, env, field), pin in versions.env_pins.items():
+                pins.setdefault(service, []).append((env, field, pin))
+        made: dict[str, list[Any]] = {}
+        for app in resolved.apps:
+            made.setdefault(app.service.name, []).append(
+                (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
+                 app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name))
+        try:
+            with unrecorded():   # the files read here (sources, a versions file) were read by load
+                return self._keys(resolved, layer, pins, made)
+        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError):
+            return None
+
+    def _keys(self, resolved: Resolved, layer: Any, pins: dict[str, list[Any]],
+              made: dict[str, list[Any]]) -> dict[str, str]:
+        common = self._hash(self._salt, layer, resolved.waves, resolved.zones)
+        return {name: self._hash(common, service, pins.get(name, ()), made.get(name, ()))
+                for name, service in resolved.services.items()}
+
+
+@attrs.frozen
+class Unit:
+    """What one compile made of one service: its key, its files, its per-service findings
+    (after severity and allow: `kept` are reported, `suppressed` listed in the overview)."""
+
+    key: str
+    paths: tuple[str, ...]
+    kept: tuple[Diagnostic, ...]
+    suppressed: tuple[Any, ...]   # checks.Suppressed
+
+
+def unit_name(platform: str, service: str) -> str:
+    return f"{platform}/{service}"
+
+
+@attrs.frozen
+class Previous:
+    """The units of the last compile into `out`, with that compile's manifest."""
+
+    out: Path
+    units: dict[str, Unit]
+    owned: dict[str, tuple[str, str, int]]   # the manifest: path -> (sha256, input key, size)
+    written_at: int
+
+    def reusable(self, name: str, key: str) -> Unit | None:
+        """The unit, when its key is `key` and each of its files is as that compile wrote it."""
+        unit = self.units.get(name)
+        if unit is None or unit.key != key or self.written_at < 0:
+            return None
+        base, owned, written_at, stat = str(self.out) + "/", self.owned, self.written_at, os.stat
+        for path in unit.paths:   # as emit.writer._untouched_since, one stat per file
+            entry = owned.get(path)
+            if entry is None:
+                return None
+            try:
+                info = stat(base + path)
+            except OSError:
+                return None
+            if info.st_size != entry[2] or info.st_mtime_ns >= written_at or not S_ISREG(info.st_mode):
+                return None
+        return unit
+
+    def read(self, path: str) -> bytes:
+        """A reused file's bytes, as the manifest records them."""
+        from .emit.writer import WriteFailed, sha256
+        try:
+            data = (self.out / path).read_bytes()
+        except OSError:
+            data = None
+        if data is None or sha256(data) != self.owned[path][0]:
+            raise WriteFailed(f"{self.out / path} changed while compiling: run the compile again")
+        return data
+
+
+def load(out: Path, tool: str) -> Previous | None:
+    """The last compile's units, when they belong to the manifest now in `out` (made by this
+    very tool) and no write was interrupted since."""
+    from .emit.writer import MANIFEST, STAGED_FOLDERS, _read_manifest, interrupted, sha256
+    from .fingerprint import CACHE_DIR
+    try:
+        data = json.loads((out / CACHE_DIR / UNITS).read_bytes())
+        manifest = (out / MANIFEST).read_bytes()
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool
+            or data.get("manifest") != sha256(manifest) or interrupted(out)
+            or (out / STAGED_FOLDERS).exists()):
+        return None
+    from .checks import Suppressed
+    try:
+        units = {str(name): Unit(str(u["key"]), tuple(str(p) for p in u["paths"]),
+                                 tuple(from_record(d) for d in u["kept"]),
+                                 tuple(Suppressed(from_record(d), str(reason), str(where))
+                                       for d, reason, where in u["suppressed"]))
+                 for name, u in data["units"].items()}
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None   # edited by hand: compile everything
+    owned, written_at = _read_manifest(out)
+    return Previous(out, units, owned, written_at)
+
+
+def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) -> None:
+    from .emit.writer import atomic_write
+    from .fingerprint import CACHE_DIR
+    data: dict[str, Any] = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": {
+        name: {"key": u.key, "paths": list(u.paths), "kept": [as_record(d) for d in u.kept],
+               "suppressed": [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]}
+        for name, u in sorted(units.items())}}
+    atomic_write(out / CACHE_DIR / UNITS, json.dumps(data, separators=(",", ":")).encode())
+
+
+def forget(out: Path) -> None:
+    from .fingerprint import CACHE_DIR
+    try:
+        (out / CACHE_DIR / UNITS).unlink()
+    except OSError:
+        pass
+
+
+def new_units(platform: str, keys: Mapping[str, str], reused: Mapping[str, Unit],
+              paths: Mapping[str, Iterable[str]], checked: Checked) -> dict[str, Unit] | None:
+    """Every unit of one platform after a compile: reused ones as they were, the others made of
+    this compile's files and findings (None when the findings could not be told apart by
+    service)."""
+    if checked.by_service is None:
+        return None
+    units = {}
+    for service, key in keys.items():
+        name = unit_name(platform, service)
+        if service in reused:
+            units[name] = reused[service]
+            continue
+        found = checked.by_service.get(service)
+        if found is None:
+            return None
+        units[name] = Unit(key, tuple(sorted(paths.get(service, ()))), found.diagnostics,
+                           found.suppressed)
+    return units

@@ -1,0 +1,223 @@
+"""A compile reuses what the last one made of each unchanged service, and its output is always
+byte for byte what a full compile writes, with the same diagnostics.
+
+The project has services in two team modules built with a shared helper, dependencies across
+the modules (a wave in one module follows a service of the other), pins in a versions file,
+warnings (one of them allowed), and a Git chart folder. Hypothesis applies random changes between
+two compiles; the second compile must write the tree and print the diagnostics of a full
+compile (`--no-cache`), and reuse the services the changes cannot reach.
+"""
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import run_cli, scaled
+
+PLATFORM = '''
+from gitops_dsl import *
+from _team_a import SERVICES as A
+from _team_b import SERVICES as B
+from _waves import first, second, third
+
+dev = Environment("dev", cluster=Cluster("dev", "https://dev.example:6443"), zone="internal")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internal")
+
+platform = Platform(
+    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[dev, prod],
+    projects=[Project("app")], services=[*A, *B],
+)
+'''
+
+WAVES = '''
+from gitops_dsl import Waves
+
+first, second, third = Waves("first", "second", "third")
+'''
+
+HELPER = '''
+from gitops_dsl import Image, Overlay, Service
+
+REPLICAS = 2
+
+
+def service(name, wave=None, deps=(), config=None, values=None, tag="1.0", **extra):
+    return Service(name, project="app", wave=wave, depends_on=list(deps),
+                   image=Image(f"ghcr.io/acme/{name}", tag), config=config or {"LOG_LEVEL": "info"},
+                   values={"replicaCount": REPLICAS, **(values or {})},
+                   per_env={"prod": Overlay(values={"replicaCount": REPLICAS + 1})}, **extra)
+'''
+
+TEAM_A = '''
+from gitops_dsl import GitPath, Service
+from _helpers import service
+from _waves import first
+
+SERVICES = [
+    service("db", wave=first),
+    service("cache", wave=first, config={"API_TOKEN": "x"}),
+    service("audit", wave=first, config={"DB_PASSWORD": "x"}, allow={"GD501": "a test fixture"}),
+    Service("kafka", project="app", wave=first, chart=GitPath("charts/kafka", tool="kustomize")),
+]
+'''
+
+TEAM_B = '''
+from _helpers import service
+
+SERVICES = [
+    service("api", deps=["db"], tag=None),
+    service("web", deps=["api"], tag=None),
+    service("worker", deps=["cache"], values={"podAnnotations": {"queue": "jobs"}}),
+]
+'''
+
+FILES = {
+    "platforms/demo.py": PLATFORM,
+    "platforms/_waves.py": WAVES,
+    "platforms/_helpers.py": HELPER,
+    "platforms/_team_a.py": TEAM_A,
+    "platforms/_team_b.py": TEAM_B,
+    "platforms/versions.yaml": "services:\n  api:\n    image: 1.0.0\n  web:\n    image: 2.0.0\n",
+    "charts/kafka/deployment.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kafka\n",
+    "charts/kafka/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "charts/shared/kustomization.yaml": "resources: []\n",
+    "pyproject.toml": '[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n'
+                      '[tool.gitops-dsl.severity]\nGD501 = "warning"\n',
+}
+
+
+def _edit(rel: str, old: str, new: str):
+    def apply(project: Path) -> None:
+        path = project / rel
+        text = path.read_text()
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1))
+    return apply
+
+
+def _hand_edit(project: Path) -> None:
+    path = project / "build/gitops/values/db/values.yaml"
+    path.write_text(path.read_text() + "# edited\n")
+
+
+#: name -> (change, the team modules it leaves alone: their services may be reused)
+CHANGES = {
+    "a value of one service": (_edit("platforms/_team_b.py", '"jobs"', '"mail"'), {"a"}),
+    "a pin, in place": (_edit("platforms/versions.yaml", "1.0.0", "1.1.0"), {"a"}),
+    "a dependency moves a wave in the other module": (
+        _edit("platforms/_team_a.py", 'service("db", wave=first)', 'service("db", deps=["kafka"])'),
+        set()),
+    "lines inserted above the services": (_edit("platforms/_team_a.py", "SERVICES = [",
+                                                "\n\n\nSERVICES = ["), {"b"}),
+    "a new warning": (_edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
+                            'service("web", deps=["api"], tag=None, config={"SECRET_KEY": "y"})'),
+                      {"a"}),
+    "an allow": (_edit("platforms/_team_a.py", 'config={"API_TOKEN": "x"})',
+                       'config={"API_TOKEN": "x"}, allow={"GD501": "fixture"})'), {"b"}),
+    "a service added": (_edit("platforms/_team_b.py", "SERVICES = [",
+                              'SERVICES = [\n    service("mailer", deps=["web"]),'), {"a"}),
+    "a service removed": (_edit("platforms/_team_b.py", '    service("worker", deps=["cache"], '
+                                'values={"podAnnotations": {"queue": "jobs"}}),\n', ""), {"a"}),
+    "the shared helper": (_edit("platforms/_helpers.py", "REPLICAS = 2", "REPLICAS = 4"), set()),
+    "an environment": (_edit("platforms/demo.py", "dev.example:6443", "dev.example:6444"), set()),
+    "a chart folder read by render": (_edit("charts/kafka/kustomization.yaml", "deployment.yaml",
+                                            "deployment.yaml, ../shared"), set()),
+    "a hand edit of a reused service's file": (_hand_edit, {"a", "b"}),
+}
+
+SERVICES = {"a": {"db", "cache", "audit", "kafka"}, "b": {"api", "web", "worker"}}
+REUSED = re.compile(r"; (\d+) of (\d+) services reused")
+
+
+def make(project: Path) -> Path:
+    for rel, text in FILES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(textwrap.dedent(text).lstrip())
+    return project
+
+
+def owned_tree(build: Path) -> dict[str, bytes]:
+    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file() and ".gitops-dsl-cache" not in p.parts}
+
+
+def diagnostics(stderr: str) -> list[str]:
+    """What the compile said of the platform (not of the output folder's hand edits)."""
+    return [line for line in stderr.splitlines() if not line.startswith("build/")]
+
+
+def compile_change_compile(project: Path, changes: list[str]) -> None:
+    first = run_cli("compile", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert (project / "build/.gitops-dsl-cache/units.json").is_file()
+    for name in changes:
+        CHANGES[name][0](project)
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0, second.stderr
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    assert fresh.returncode == 0, fresh.stderr
+    assert owned_tree(project / "build") == owned_tree(project / "fresh"), changes
+    assert diagnostics(second.stderr) == diagnostics(fresh.stderr), changes
+    untouched = set.intersection({"a", "b"}, *(CHANGES[name][1] for name in changes))
+    reused = REUSED.search(second.stdout)
+    if untouched and "a chart folder read by render" not in changes:
+        assert reused is not None, (changes, second.stdout)
+        assert int(reused.group(1)) >= sum(len(SERVICES[t]) for t in untouched) - \
+            ("a hand edit of a reused service's file" in changes), (changes, second.stdout)
+    if "a chart folder read by render" in changes:
+        assert reused is None, second.stdout   # a later input changed: nothing is reused
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_each_change_compiles_as_a_full_compile(tmp_path, change):
+    compile_change_compile(make(tmp_path), [change])
+
+
+@given(st.lists(st.sampled_from(sorted(CHANGES)), min_size=1, max_size=4, unique=True))
+@settings(max_examples=scaled(8), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_changes_compile_as_a_full_compile(tmp_path_factory, changes):
+    compile_change_compile(make(tmp_path_factory.mktemp("project")), changes)
+
+
+def test_a_one_service_change_renders_and_writes_one_module(tmp_path):
+    """Only the services of the edited module are compiled again, and only the changed file is
+    written; the warnings of reused services are printed as before, with their lines."""
+    project = make(tmp_path)
+    first = run_cli("compile", cwd=project)
+    assert "GD501" in first.stderr and "cache" in first.stderr
+    CHANGES["a value of one service"][0](project)
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "; 4 of 7 services reused" in second.stdout, second.stdout
+    assert " 1 written, 0 removed" in second.stdout, second.stdout
+    assert diagnostics(second.stderr) == diagnostics(first.stderr)
+
+
+def test_a_hand_edited_record_means_a_full_compile(tmp_path):
+    """The units live in the output folder, where anyone may edit them: garbled or forged ones
+    cost the shortcut, never the output."""
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    units = project / "build/.gitops-dsl-cache/units.json"
+    data = json.loads(units.read_text())
+    name = "demo/db"
+    data["units"][name]["paths"] = ["../../outside.yaml"]
+    units.write_text(json.dumps(data))
+    CHANGES["a value of one service"][0](project)
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0, second.stderr
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    assert owned_tree(project / "build") == owned_tree(project / "fresh")
+    units.write_text("{not json")
+    CHANGES["a pin, in place"][0](project)
+    third = run_cli("compile", cwd=project)
+    assert third.returncode == 0 and REUSED.search(third.stdout) is None, third.stdout
+    assert "Traceback" not in third.stderr
