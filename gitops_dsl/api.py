@@ -325,8 +325,11 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     zones_gone = []
     owned = read_manifest(out)
     key = getattr(result.files, "key", None)
+    reused = getattr(result.files, "reused", {})
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
     for path in owned:
+        if path in reused:
+            continue   # reused from the last compile: the same file, the same key
         if path in result.files:
             if (key is None or key(path) != owned[path][1]) and is_app_file(path):
                 try:

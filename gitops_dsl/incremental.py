@@ -222,11 +222,16 @@ def load(out: Path, tool: str) -> Previous | None:
         return None
     from .checks import Suppressed
     try:
-        units = {str(name): Unit(str(u["key"]), tuple(str(p) for p in u["paths"]),
-                                 tuple(from_record(d) for d in u["kept"]),
-                                 tuple(Suppressed(from_record(d), str(reason), str(where))
-                                       for d, reason, where in u["suppressed"]))
-                 for name, u in data["units"].items()}
+        units = {}
+        for name, u in data["units"].items():
+            paths = u["paths"]
+            if type(u["key"]) is not str or not all(type(p) is str for p in paths):
+                return None
+            kept, suppressed = u["kept"], u["suppressed"]
+            units[name] = Unit(u["key"], tuple(paths),
+                               tuple(from_record(d) for d in kept) if kept else (),
+                               tuple(Suppressed(from_record(d), str(reason), str(where))
+                                     for d, reason, where in suppressed) if suppressed else ())
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None   # edited by hand: compile everything
     owned, written_at = _read_manifest(out)

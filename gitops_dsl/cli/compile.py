@@ -151,7 +151,7 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
         fingerprint.forget(settings.out)
         return
     try:
-        if not settle(settings.out, trusted=getattr(result.files, "reused", frozenset())):
+        if not settle(settings.out, trusted=getattr(result.files, "reused", None)):
             fingerprint.forget(settings.out)
             return
         manifest = sha256((settings.out / MANIFEST).read_bytes())

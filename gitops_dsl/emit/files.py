@@ -82,8 +82,9 @@ class Files(Mapping[str, bytes]):
         return len(self._order)
 
     @property
-    def reused(self) -> frozenset[str]:
-        return frozenset(self._reused)
+    def reused(self) -> Mapping[str, str]:
+        """The reused files: path -> input key (the last compile's, in the manifest)."""
+        return self._reused
 
     def strings(self, path: str) -> bytes:
         """A text holding every string of the document as it is (repr() of its data: cheaper

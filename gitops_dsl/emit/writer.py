@@ -176,7 +176,7 @@ def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
     return len(owned)
 
 
-def settle(out: Path, name: str = MANIFEST, *, trusted: frozenset[str] = frozenset()) -> bool:
+def settle(out: Path, name: str = MANIFEST, *, trusted: Mapping[str, Any] | None = None) -> bool:
     """After a write: when owned files are newer than the manifest but hold exactly the bytes it
     records (a fresh `git clone` or checkout writes them in any order), re-read them and make the
     manifest the newest file again, so that `intact` can trust modification times. Touches
@@ -188,6 +188,7 @@ def settle(out: Path, name: str = MANIFEST, *, trusted: frozenset[str] = frozens
         return False
     base = str(out) + os.sep
     newest, verified = written_at, False
+    trusted = trusted or {}
     for rel, (digest, _, size) in owned.items():
         if rel in trusted:
             continue
@@ -267,7 +268,7 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     a file reused from the last compile (`Files.reused`, checked untouched while compiling)
     not even looked at; `check` never trusts them and reads every file."""
     owned, written_at = _read_manifest(out, manifest)
-    verified: frozenset[str] = getattr(files, "reused", frozenset()) if trust_mtimes else frozenset()
+    verified: Mapping[str, str] = getattr(files, "reused", {}) if trust_mtimes else {}
     real: dict[str, Any] = {}
     folders: dict[str, Any] = {}
     base = str(out)
@@ -275,9 +276,10 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     entries: dict[str, tuple[str, str, int]] = {}
     unchanged = 0
     for rel in (files if hasattr(files, "reused") else sorted(files)):   # Files are sorted
-        if rel in verified:
+        reused = verified.get(rel)
+        if reused is not None:
             last = owned.get(rel)
-            if last is not None and last[1] == _key(files, rel):
+            if last is not None and last[1] == reused:
                 entries[rel] = last      # reused: its key is the manifest's, untouched since
                 unchanged += 1
                 continue
