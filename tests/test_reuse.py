@@ -221,3 +221,54 @@ def test_a_hand_edited_record_means_a_full_compile(tmp_path):
     third = run_cli("compile", cwd=project)
     assert third.returncode == 0 and REUSED.search(third.stdout) is None, third.stdout
     assert "Traceback" not in third.stderr
+
+
+def test_guards_see_through_reuse(tmp_path):
+    """With the other services reused, removing a service of a protected environment, or
+    changing one's Application name there, is still refused, and the folder left as it was."""
+    project = make(tmp_path)
+    _edit("platforms/demo.py", 'zone="internal")\n\nplatform',
+          'zone="internal", protected=True)\n\nplatform')(project)
+    assert run_cli("compile", cwd=project).returncode == 0
+    before = owned_tree(project / "build")
+    CHANGES["a service removed"][0](project)
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1 and "deletes Application worker-prod" in refused.stderr, \
+        refused.stderr
+    assert owned_tree(project / "build") == before
+    _edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
+          'service("web", deps=["api"], tag=None, app_name="{service}-app-{env}")')(project)
+    refused = run_cli("compile", cwd=project)
+    assert "changes the name of Application web-prod" in refused.stderr, refused.stderr
+    allowed = run_cli("compile", "--allow-delete", "worker", "--allow-delete", "web-prod",
+                      cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    assert REUSED.search(allowed.stdout), allowed.stdout
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    assert owned_tree(project / "build") == owned_tree(project / "fresh")
+
+
+OTHER = '''
+from gitops_dsl import *
+
+qa = Environment("qa", cluster=Cluster("qa", "https://qa.example:6443"), zone="lab")
+
+platform = Platform(
+    "other", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[qa],
+    projects=[Project("app")],
+    services=[Service("tool", project="app", image=Image("ghcr.io/acme/tool", "1.0"))],
+)
+'''
+
+
+def test_several_platforms_in_one_folder_reuse_their_own_services(tmp_path):
+    project = make(tmp_path)
+    (project / "platforms/other.py").write_text(textwrap.dedent(OTHER).lstrip())
+    first = run_cli("compile", cwd=project)
+    assert first.returncode == 0, first.stderr
+    _edit("platforms/other.py", '"1.0"', '"1.1"')(project)
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "; 7 of 8 services reused" in second.stdout, second.stdout
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    assert owned_tree(project / "build") == owned_tree(project / "fresh")
