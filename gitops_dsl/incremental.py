@@ -58,9 +58,9 @@ _FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}   # an attrs class ->
 
 
 class _KeyPickler(pickle.Pickler):
-    """Pickles the model with every field (attrs' own pickling is not used: it would drop
-    nothing, but this also refuses what is not data) and collects the files of the code that
-    declared each object."""
+    """Pickles the model, every field of every attrs object (repr=False and eq=False ones too),
+    refusing anything that is neither plain data nor gitops-dsl's own, and collects the source
+    files of the code that declared each object."""
 
     def __init__(self, buffer: io.BytesIO, files: set[str]) -> None:
         super().__init__(buffer, protocol=5)
@@ -70,19 +70,24 @@ class _KeyPickler(pickle.Pickler):
         cls = type(obj)
         fields = _FIELDS.get(cls)
         if fields is not None:
-            return (cls, fields(obj))
+            # the fields as state: pickle remembers the object before it writes them, so a
+            # cycle (a wave's series holds the wave) refers back instead of recursing
+            return (_named, (cls.__module__, cls.__qualname__), fields(obj))
         if cls is Location:
             if obj._code is None:   # a line of a data file (versions.yaml): its column is its text
                 return (Location, (obj.file, obj.line, None, -1, obj.column))
             self.files.add(obj.file)
             return (Location, (obj.file, obj.line, None, obj._lasti))
         if cls is FunctionType:
+            if obj is _named:
+                return NotImplemented
             # a policy's function (Rule.func), by name: the findings of rules a team wrote are
             # never reused, and gitops-dsl's own are in the tool key
-            return NotImplemented
-        if cls is type:
+            return (_named, (obj.__module__, obj.__qualname__))
+        if isinstance(obj, type):   # a class (an enum's too), by name: gitops-dsl's own are in
+            # the tool key
             if obj.__module__.startswith("gitops_dsl.") or obj.__module__ == "builtins":
-                return NotImplemented   # by name: gitops-dsl's own classes are in the tool key
+                return NotImplemented
             raise Uncacheable(f"class {obj.__qualname__}")
         if not cls.__module__.startswith("gitops_dsl."):
             raise Uncacheable(f"{cls.__qualname__} object")
@@ -91,7 +96,11 @@ class _KeyPickler(pickle.Pickler):
         names = [f.name for f in attrs.fields(cls)]
         getter = operator.attrgetter(*names) if names else (lambda _: ())
         fields = _FIELDS[cls] = (getter if len(names) != 1 else lambda o: (getter(o),))
-        return (cls, fields(obj))
+        return (_named, (cls.__module__, cls.__qualname__), fields(obj))
+
+
+def _named(module: str, name: str) -> None:
+    """What a function or an object's class stands for in a key (keys are never unpickled)."""
 
 
 class Keys:

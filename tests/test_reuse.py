@@ -272,3 +272,32 @@ def test_several_platforms_in_one_folder_reuse_their_own_services(tmp_path):
     assert "; 7 of 8 services reused" in second.stdout, second.stdout
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
     assert owned_tree(project / "build") == owned_tree(project / "fresh")
+
+
+def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
+    """The repository's own platform (policies, waves, zones, sealed secrets, charts): a value
+    of one service changed, the services of the same file are compiled again (their lines are in
+    the same file), and the result is a full compile's."""
+    import shutil
+    from tests.helpers import REPO
+    for folder in ("platforms", "charts"):
+        shutil.copytree(REPO / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\n'
+                                             'out = "build"\n')
+    first = run_cli("compile", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    units = json.loads((tmp_path / "build/.gitops-dsl-cache/units.json").read_text())["units"]
+    assert len(units) == 15
+    # what CI does after a push: one pin set in place (gitops-dsl set-image)
+    pinned = run_cli("set-image", "plate-web", "2.4.0", "--no-compile", cwd=tmp_path)
+    assert pinned.returncode == 0, pinned.stderr
+    second = run_cli("compile", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "; 14 of 15 services reused" in second.stdout, second.stdout
+    _edit("platforms/plate.py", '"replicaCount": 2}', '"replicaCount": 3}')(tmp_path)
+    third = run_cli("compile", cwd=tmp_path)
+    assert third.returncode == 0, third.stderr
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
+    assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
+    assert diagnostics(third.stderr) == diagnostics(fresh.stderr)
