@@ -56,6 +56,8 @@ class Result:
     reused_apps: frozenset[str] = frozenset()
     #: (services reused, services) when the last compile's units were offered
     reuse: tuple[int, int] | None = None
+    #: why nothing could be reused (a platform the keys cannot see into), when units were asked
+    unkeyed: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -195,7 +197,8 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     return Result(platforms, tree, files, ordered, root_path, suppressed,
                   tuple(user_rules), versions, chart_inputs=read_by,
                   units=made if render_tree else None, reused_apps=frozenset(reused_apps),
-                  reuse=(reused_count, total) if previous is not None else None)
+                  reuse=(reused_count, total) if previous is not None else None,
+                  unkeyed=keys.refused if keys is not None else None)
 
 
 def _collision(path: str, platform: Platform, other: Platform) -> Diagnostic:

@@ -109,6 +109,7 @@ class Keys:
     def __init__(self, root: Path | None, settings: Any) -> None:
         self._salt = repr((str(root), settings)).encode()
         self._digests: dict[str, bytes] = {}
+        self.refused: str | None = None   # why a platform could not be keyed
 
     def _digest(self, path: str) -> bytes:
         digest = self._digests.get(path)
@@ -133,7 +134,8 @@ class Keys:
         """service name -> unit key, or None when the platform cannot be keyed."""
         platform = resolved.platform
         if len(resolved.services) != len(platform.services):
-            return None   # two services of one name (an error): nothing to key them by
+            self.refused = f"platform {platform.name}: two services share a name"
+            return None
         layer = tuple((f.name, getattr(platform, f.name)) for f in attrs.fields(type(platform))
                       if f.name != "services")
         pins: dict[str, list[Any]] = {}
@@ -151,7 +153,10 @@ class Keys:
         try:
             with unrecorded():   # the files read here (sources, a versions file) were read by load
                 return self._keys(resolved, layer, pins, made)
-        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError):
+        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
+            self.refused = (f"platform {platform.name} holds a {exc}, whose content the reuse "
+                            "keys cannot see" if isinstance(exc, Uncacheable)
+                            else f"platform {platform.name}: {type(exc).__name__}: {exc}")
             return None
 
     def _keys(self, resolved: Resolved, layer: Any, pins: dict[str, list[Any]],

@@ -301,3 +301,37 @@ def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
     assert diagnostics(third.stderr) == diagnostics(fresh.stderr)
+
+
+TEAM_LABELS = '''
+import enum
+from gitops_dsl import *
+
+
+class Team(str, enum.Enum):
+    A = "team-a"
+
+
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal")
+platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.git"),
+                    environments=[stg], projects=[Project("app")],
+                    services=[Service("api", project="app", image=Image("ghcr.io/acme/api", "1.0"),
+                                      labels={"team": Team.A})])
+'''
+
+
+def test_a_platform_the_keys_cannot_see_into_is_compiled_whole_and_says_so(tmp_path):
+    """A team's own str enum in labels: written as its text, and since the keys cannot see
+    what such an object holds, nothing is reused - the summary says why."""
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms/p.py").write_text(textwrap.dedent(TEAM_LABELS).lstrip())
+    (tmp_path / "pyproject.toml").write_text(FILES["pyproject.toml"])
+    first = run_cli("compile", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    app = (tmp_path / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml").read_text()
+    assert "    team: team-a\n" in app
+    _edit("platforms/p.py", '"1.0"', '"1.1"')(tmp_path)
+    second = run_cli("compile", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "compiled whole: platform demo holds a Team object" in second.stdout, second.stdout
+    assert REUSED.search(second.stdout) is None

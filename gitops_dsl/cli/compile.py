@@ -132,6 +132,8 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
                    "should not name); remove it yourself if it is not yours", err=True)
     reused = (f"; {result.reuse[0]} of {result.reuse[1]} services reused"
               if result.reuse and result.reuse[0] else "")
+    if result.unkeyed:
+        reused = f"; compiled whole: {result.unkeyed}"
     click.echo(f"compiled {len(result.files)} files into {display_path(settings.out, cwd)}: "
                f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                f"{the_plan.unchanged} unchanged{reused}")

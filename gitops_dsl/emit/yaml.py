@@ -60,8 +60,21 @@ def _represent_tuple(dumper: Dumper, value: tuple[Any, ...]) -> yaml.SequenceNod
     return node
 
 
+def _represent_str_kind(dumper: Dumper, value: str) -> yaml.ScalarNode:
+    """A str subclass (a `class Team(str, Enum)` member in labels, a tag): its plain text."""
+    return _represent_str(dumper, str.__str__(value))
+
+
+def _represent_int_kind(dumper: Dumper, value: int) -> yaml.Node:
+    """An int subclass (an IntEnum member): its plain number (bool keeps its own representer)."""
+    node: yaml.Node = dumper.represent_int(int(value))
+    return node
+
+
 Dumper.add_representer(str, _represent_str)
 Dumper.add_representer(tuple, _represent_tuple)
+Dumper.add_multi_representer(str, _represent_str_kind)
+Dumper.add_multi_representer(int, _represent_int_kind)
 
 
 def header(source: str | None) -> str:
