@@ -95,4 +95,13 @@ MUTANTS = [
     Mutant("import forgets Argo CD's default release name", "importer/writer.py",
            "[per_env[e].release_name or per_env[e].name for e in helm]",
            "[per_env[e].release_name or name for e in helm]"),
+    # --- session 5: per-service reuse
+    Mutant("reuse keys ignore a service's pins", "incremental.py",
+           "self._hash(common, service, pins.get(name, ()), made.get(name, ()))",
+           "self._hash(common, service, (), made.get(name, ()))", ("tests/test_reuse.py",)),
+    Mutant("reuse keys ignore the waves other services give a service", "incremental.py",
+           "app.wave, app.wave_name, app.depends_on,", "app.depends_on,",
+           ("tests/test_reuse.py",)),
+    Mutant("a reused service's files are trusted though edited since", "incremental.py",
+           "info.st_mtime_ns >= written_at", "False", ("tests/test_reuse.py",)),
 ]

@@ -102,8 +102,11 @@ def _edit(rel: str, old: str, new: str):
 
 
 def _hand_edit(project: Path) -> None:
+    """The same size: only the modification time tells (and then the bytes)."""
     path = project / "build/gitops/values/db/values.yaml"
-    path.write_text(path.read_text() + "# edited\n")
+    text = path.read_text()
+    assert "replicaCount: 2\n" in text
+    path.write_text(text.replace("replicaCount: 2\n", "replicaCount: 9\n"))
 
 
 #: name -> (change, the team modules it leaves alone: their services may be reused)
