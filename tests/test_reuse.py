@@ -202,6 +202,13 @@ def test_a_one_service_change_renders_and_writes_one_module(tmp_path):
     assert "; 4 of 7 services reused" in second.stdout, second.stdout
     assert " 1 written, 0 removed" in second.stdout, second.stdout
     assert diagnostics(second.stderr) == diagnostics(first.stderr)
+    # as JSON too: the reused findings keep every field (file, line, column, subject, hint)
+    _edit("platforms/_team_b.py", '"mail"', '"jobs"')(project)
+    reused = run_cli("compile", "--format", "json", cwd=project)
+    assert "; 4 of 7 services reused" in reused.stdout, reused.stdout
+    full = run_cli("compile", "--format", "json", "--no-cache", "--out", "fresh", cwd=project)
+    assert json.loads(reused.stdout.split("\ncompiled")[0]) == \
+        json.loads(full.stdout.split("\ncompiled")[0])
 
 
 def test_a_hand_edited_record_means_a_full_compile(tmp_path):
