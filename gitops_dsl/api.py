@@ -58,6 +58,8 @@ class Result:
     reuse: tuple[int, int] | None = None
     #: why nothing could be reused (a platform the keys cannot see into), when units were asked
     unkeyed: str | None = None
+    #: each platform as this compile resolved it (`resolved_platforms` resolves again without)
+    resolved: tuple[Any, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -198,7 +200,8 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
                   tuple(user_rules), versions, chart_inputs=read_by,
                   units=made if render_tree else None, reused_apps=frozenset(reused_apps),
                   reuse=(reused_count, total) if previous is not None else None,
-                  unkeyed=keys.refused if keys is not None else None)
+                  unkeyed=keys.refused if keys is not None else None,
+                  resolved=tuple(resolved for resolved, *_ in checked))
 
 
 def _collision(path: str, platform: Platform, other: Platform) -> Diagnostic:
@@ -243,7 +246,10 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
 
 
 def resolved_platforms(result: Result) -> list[Any]:
-    """Each platform of a compile resolved again, with its versions file's pins."""
+    """Each platform of a compile as it resolved them (resolved again, with its versions file's
+    pins, for a result made elsewhere)."""
+    if result.resolved:
+        return list(result.resolved)
     versions = result.versions or (None,) * len(result.platforms)
     return [resolve(p, v) for p, v in zip(result.platforms, versions)]
 

@@ -71,7 +71,7 @@ TEAM_B = '''
 from _helpers import service
 
 SERVICES = [
-    service("api", deps=["db"], tag=None),
+    service("api", deps=["db"], tag=None, values={"podAnnotations": {"tier": "front"}}),
     service("web", deps=["api"], tag=None),
     service("worker", deps=["cache"], values={"podAnnotations": {"queue": "jobs"}}),
 ]
@@ -111,7 +111,7 @@ def _hand_edit(project: Path) -> None:
 
 #: name -> (change, the team modules it leaves alone: their services may be reused)
 CHANGES = {
-    "a value of one service": (_edit("platforms/_team_b.py", '"jobs"', '"mail"'), {"a"}),
+    "a value of one service": (_edit("platforms/_team_b.py", '"front"', '"edge"'), {"a"}),
     "a pin, in place": (_edit("platforms/versions.yaml", "1.0.0", "1.1.0"), {"a"}),
     "a dependency moves a wave in the other module": (
         _edit("platforms/_team_a.py", 'service("db", wave=first)', 'service("db", deps=["kafka"])'),
@@ -203,7 +203,7 @@ def test_a_one_service_change_renders_and_writes_one_module(tmp_path):
     assert " 1 written, 0 removed" in second.stdout, second.stdout
     assert diagnostics(second.stderr) == diagnostics(first.stderr)
     # as JSON too: the reused findings keep every field (file, line, column, subject, hint)
-    _edit("platforms/_team_b.py", '"mail"', '"jobs"')(project)
+    _edit("platforms/_team_b.py", '"edge"', '"front"')(project)
     reused = run_cli("compile", "--format", "json", cwd=project)
     assert "; 4 of 7 services reused" in reused.stdout, reused.stdout
     full = run_cli("compile", "--format", "json", "--no-cache", "--out", "fresh", cwd=project)
@@ -345,3 +345,24 @@ def test_a_platform_the_keys_cannot_see_into_is_compiled_whole_and_says_so(tmp_p
     assert second.returncode == 0, second.stderr
     assert "compiled whole: platform demo holds a Team object" in second.stdout, second.stdout
     assert REUSED.search(second.stdout) is None
+
+
+def test_diff_before_a_compile_reuses_and_says_the_same(tmp_path):
+    """`diff` of a change not compiled yet compiles in memory, reusing the unchanged services'
+    files from the output folder: it reports exactly what it reports without them."""
+    import shutil
+    import subprocess
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*git, *args], cwd=project, check=True, capture_output=True)
+    CHANGES["a value of one service"][0](project)
+    CHANGES["a pin, in place"][0](project)
+    reusing = run_cli("diff", cwd=project)
+    assert reusing.returncode == 0, reusing.stderr
+    assert "tier" in reusing.stdout and "1.1.0" in reusing.stdout, reusing.stdout
+    shutil.rmtree(project / "build/.gitops-dsl-cache")
+    whole = run_cli("diff", cwd=project)
+    assert whole.returncode == 0, whole.stderr
+    assert reusing.stdout == whole.stdout

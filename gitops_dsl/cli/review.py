@@ -65,8 +65,9 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    from .. import fingerprint
-    record = fingerprint.current(settings.out, fingerprint.tool_key(settings))
+    from .. import fingerprint, incremental
+    tool = fingerprint.tool_key(settings)
+    record = fingerprint.current(settings.out, tool)
     result: Result | None = None
     if record is not None:
         # the output folder is what a compile would write now (no input changed since the
@@ -75,7 +76,12 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         from ..review.committed import on_disk
         new = on_disk(settings.out, list(read_manifest(settings.out)))
     else:
-        result = run_compile(settings)
+        # a compile in memory that takes from the output folder what the last compile made of
+        # the services this change cannot reach (as `compile` would: see incremental)
+        last = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
+        previous = (incremental.load(settings.out, tool)
+                    if last is not None and last.later_current() else None)
+        result = run_compile(settings, units=previous is not None, previous=previous)
         _ok(result)
         new = result.files
     if to_env:

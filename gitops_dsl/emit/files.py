@@ -53,7 +53,7 @@ class Files(Mapping[str, bytes]):
     path -> input key, their bytes read back with `read` when someone asks for them."""
 
     def __init__(self, tree: dict[str, Document], reused: Mapping[str, str] | None = None,
-                 read: Callable[[str], bytes] | None = None) -> None:
+                 read: Callable[[str, bool], bytes] | None = None) -> None:
         self._tree = tree
         self._reused = reused or {}
         self._read = read
@@ -68,7 +68,7 @@ class Files(Mapping[str, bytes]):
             if document is None:
                 if path not in self._reused or self._read is None:
                     raise KeyError(path)
-                return self._read(path)
+                return self._read(path, True)
             data = self._bytes[path] = serialize(document)
         return data
 
@@ -91,6 +91,8 @@ class Files(Mapping[str, bytes]):
         than serializing), for substring searches."""
         document = self._tree.get(path)
         if document is None:
+            if path in self._reused and self._read is not None:
+                return self._read(path, False)   # to search, not to write: no digest
             return self[path]
         if document.format == "raw":
             return bytes(document.data)
@@ -105,5 +107,5 @@ class Files(Mapping[str, bytes]):
 
 
 def serialize_tree(tree: dict[str, Document], reused: Mapping[str, str] | None = None,
-                   read: Callable[[str], bytes] | None = None) -> Files:
+                   read: Callable[[str, bool], bytes] | None = None) -> Files:
     return Files(tree, reused, read)
