@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import re
 import sys
 import traceback
@@ -39,6 +40,13 @@ def versions_path(platform: Platform) -> Path:
     return Path(platform.location.file).resolve().parent / platform.versions
 
 
+def _dsl_names() -> None:
+    """Everything `from gitops_dsl import *` imports (gitops_dsl's names are lazy)."""
+    import gitops_dsl
+    for name in gitops_dsl._WHERE:
+        getattr(gitops_dsl, name)
+
+
 def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None) -> Loaded:
     """Import platforms/ and read each platform's versions file (`versions_text` maps a versions
     file path to text to use instead of the file: what `set-image` checks before writing)."""
@@ -50,8 +58,14 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
     before = set(sys.modules)
     sys.path.insert(0, str(platforms_dir))
     # importing must not write __pycache__ into the user's platforms/: nothing outside the
-    # output folder is touched (existing bytecode caches are still read)
+    # output folder is touched. Nor read one: a bytecode file in platforms/__pycache__ (anyone
+    # can commit one; an unchecked hash-based one is never compared with its source) would run
+    # instead of the source a reviewer read and the input record hashes. With the cache prefix
+    # at a path that cannot exist, Python compiles every module imported here from its source;
+    # gitops-dsl's own modules that platforms import are imported first, from their caches.
+    _dsl_names()
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    prefix, sys.pycache_prefix = sys.pycache_prefix, os.path.join(os.devnull, "no-bytecode")
     found: list[Platform] = []
     diagnostics: list[Diagnostic] = []
     collecting = collecting_user_rules()
@@ -82,6 +96,7 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
                     found.append(value)
     finally:
         sys.dont_write_bytecode = wrote_bytecode
+        sys.pycache_prefix = prefix
         collecting.__exit__(None, None, None)
         sys.path.remove(str(platforms_dir))
         imported = [sys.modules[name] for name in sorted(set(sys.modules) - before)]

@@ -207,3 +207,27 @@ platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.gi
     assert run.stderr.count("error[GD401]") == 1
     assert "(6 more like it at this line: svc1, svc2, svc3, svc4, svc5, ...)" in run.stderr
     assert "7 errors, 0 warnings" in run.stderr
+
+
+def test_bytecode_in_the_platforms_folder_is_never_run(tmp_path):
+    """A bytecode file committed into platforms/__pycache__ (an unchecked hash-based one is
+    never compared with its source) must not run instead of the source a reviewer read: the
+    compile imports every platform module from its source, and writes no bytecode."""
+    import py_compile
+    import sys
+    project = make_project(tmp_path / "p", MINIMAL.replace('Service("api"', 'Service(NAME')
+                           .replace("from gitops_dsl import *", "from gitops_dsl import *\n"
+                                    "from _names import NAME"))
+    (project / "platforms" / "_names.py").write_text('NAME = "api"\n')
+    planted = tmp_path / "planted.py"
+    planted.write_text('NAME = "evil"\n')
+    tag = sys.implementation.cache_tag
+    py_compile.compile(str(planted), cfile=str(project / "platforms" / "__pycache__" /
+                                               f"_names.{tag}.pyc"),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "build/gitops/values/api").is_dir()
+    assert not (project / "build/gitops/values/evil").exists()
+    assert sorted(p.name for p in (project / "platforms" / "__pycache__").iterdir()) == \
+        [f"_names.{tag}.pyc"]
