@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -106,3 +107,19 @@ def need_engine() -> None:
             pytest.fail("the Helm engine is missing: pip install -e '.[test]' installs it")
         pytest.skip("the Helm engine (pip install 'gitops-dsl[render]') is not installed",
                     allow_module_level=True)
+
+
+def edit(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    """A change to a project: the first `old` in the file at `rel` becomes `new`."""
+    def apply(project: Path) -> None:
+        path = project / rel
+        text = path.read_text()
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1))
+    return apply
+
+
+def owned_tree(build: Path) -> dict[str, bytes]:
+    """Every file of an output folder but its local cache (.gitops-dsl-cache/)."""
+    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
+            if p.is_file() and ".gitops-dsl-cache" not in p.parts}

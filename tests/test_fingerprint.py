@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import run_cli, scaled
+from tests.helpers import edit, owned_tree, run_cli, scaled
 
 PLATFORM = '''
 import json
@@ -61,15 +61,6 @@ FILES = {
 }
 
 
-def _edit(rel: str, old: str, new: str):
-    def apply(project: Path) -> None:
-        path = project / rel
-        text = path.read_text()
-        assert old in text, (rel, old)
-        path.write_text(text.replace(old, new, 1))
-    return apply
-
-
 def _write(rel: str, text: str):
     def apply(project: Path) -> None:
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -97,11 +88,11 @@ def _hand_edit(project: Path) -> None:
 
 #: name -> (change, whether the compile must notice: an input changed, or the output folder did)
 CHANGES = {
-    "platform, same size": (_edit("platforms/demo.py", ":6443", ":6444"), True),
-    "helper module, a comment": (_edit("platforms/_helpers.py", "\n", "  # logging\n"), True),
-    "module outside platforms/": (_edit("lib/shared_defaults.py", "2", "3"), True),
-    "data file the platform opens": (_edit("data/owners.json", "team-a", "team-b"), True),
-    "versions file": (_edit("platforms/versions.yaml", "1.0.0", "1.2.0"), True),
+    "platform, same size": (edit("platforms/demo.py", ":6443", ":6444"), True),
+    "helper module, a comment": (edit("platforms/_helpers.py", "\n", "  # logging\n"), True),
+    "module outside platforms/": (edit("lib/shared_defaults.py", "2", "3"), True),
+    "data file the platform opens": (edit("data/owners.json", "team-a", "team-b"), True),
+    "versions file": (edit("platforms/versions.yaml", "1.0.0", "1.2.0"), True),
     "kustomization in a chart folder": (_write("charts/kafka/kustomization.yaml",
                                                "resources: [deployment.yaml]\n"), True),
     "settings": (_write("pyproject.toml", '[tool.gitops-dsl]\nplatforms = "platforms"\n'
@@ -115,11 +106,6 @@ CHANGES = {
 }
 
 REPLAYED = "(no input changed)"
-
-
-def owned_tree(build: Path) -> dict[str, bytes]:
-    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
-            if p.is_file() and ".gitops-dsl-cache" not in p.parts}
 
 
 def make(project: Path) -> Path:

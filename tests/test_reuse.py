@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import run_cli, scaled
+from tests.helpers import edit, owned_tree, run_cli, scaled
 
 PLATFORM = '''
 from gitops_dsl import *
@@ -92,15 +92,6 @@ FILES = {
 }
 
 
-def _edit(rel: str, old: str, new: str):
-    def apply(project: Path) -> None:
-        path = project / rel
-        text = path.read_text()
-        assert old in text, (rel, old)
-        path.write_text(text.replace(old, new, 1))
-    return apply
-
-
 def _hand_edit(project: Path) -> None:
     """The same size: only the modification time tells (and then the bytes)."""
     path = project / "build/gitops/values/db/values.yaml"
@@ -111,25 +102,25 @@ def _hand_edit(project: Path) -> None:
 
 #: name -> (change, the team modules it leaves alone: their services may be reused)
 CHANGES = {
-    "a value of one service": (_edit("platforms/_team_b.py", '"front"', '"edge"'), {"a"}),
-    "a pin, in place": (_edit("platforms/versions.yaml", "1.0.0", "1.1.0"), {"a"}),
+    "a value of one service": (edit("platforms/_team_b.py", '"front"', '"edge"'), {"a"}),
+    "a pin, in place": (edit("platforms/versions.yaml", "1.0.0", "1.1.0"), {"a"}),
     "a dependency moves a wave in the other module": (
-        _edit("platforms/_team_a.py", 'service("db", wave=first)', 'service("db", deps=["kafka"])'),
+        edit("platforms/_team_a.py", 'service("db", wave=first)', 'service("db", deps=["kafka"])'),
         set()),
-    "lines inserted above the services": (_edit("platforms/_team_a.py", "SERVICES = [",
+    "lines inserted above the services": (edit("platforms/_team_a.py", "SERVICES = [",
                                                 "\n\n\nSERVICES = ["), {"b"}),
-    "a new warning": (_edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
+    "a new warning": (edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
                             'service("web", deps=["api"], tag=None, config={"SECRET_KEY": "y"})'),
                       {"a"}),
-    "an allow": (_edit("platforms/_team_a.py", 'config={"API_TOKEN": "x"})',
+    "an allow": (edit("platforms/_team_a.py", 'config={"API_TOKEN": "x"})',
                        'config={"API_TOKEN": "x"}, allow={"GD501": "fixture"})'), {"b"}),
-    "a service added": (_edit("platforms/_team_b.py", "SERVICES = [",
+    "a service added": (edit("platforms/_team_b.py", "SERVICES = [",
                               'SERVICES = [\n    service("mailer", deps=["web"]),'), {"a"}),
-    "a service removed": (_edit("platforms/_team_b.py", '    service("worker", deps=["cache"], '
+    "a service removed": (edit("platforms/_team_b.py", '    service("worker", deps=["cache"], '
                                 'values={"podAnnotations": {"queue": "jobs"}}),\n', ""), {"a"}),
-    "the shared helper": (_edit("platforms/_helpers.py", "REPLICAS = 2", "REPLICAS = 4"), set()),
-    "an environment": (_edit("platforms/demo.py", "dev.example:6443", "dev.example:6444"), set()),
-    "a chart folder read by render": (_edit("charts/kafka/kustomization.yaml", "deployment.yaml",
+    "the shared helper": (edit("platforms/_helpers.py", "REPLICAS = 2", "REPLICAS = 4"), set()),
+    "an environment": (edit("platforms/demo.py", "dev.example:6443", "dev.example:6444"), set()),
+    "a chart folder read by render": (edit("charts/kafka/kustomization.yaml", "deployment.yaml",
                                             "deployment.yaml, ../shared"), set()),
     "a hand edit of a reused service's file": (_hand_edit, {"a", "b"}),
 }
@@ -143,11 +134,6 @@ def make(project: Path) -> Path:
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(textwrap.dedent(text).lstrip())
     return project
-
-
-def owned_tree(build: Path) -> dict[str, bytes]:
-    return {p.relative_to(build).as_posix(): p.read_bytes() for p in sorted(build.rglob("*"))
-            if p.is_file() and ".gitops-dsl-cache" not in p.parts}
 
 
 def diagnostics(stderr: str) -> list[str]:
@@ -203,7 +189,7 @@ def test_a_one_service_change_renders_and_writes_one_module(tmp_path):
     assert " 1 written, 0 removed" in second.stdout, second.stdout
     assert diagnostics(second.stderr) == diagnostics(first.stderr)
     # as JSON too: the reused findings keep every field (file, line, column, subject, hint)
-    _edit("platforms/_team_b.py", '"edge"', '"front"')(project)
+    edit("platforms/_team_b.py", '"edge"', '"front"')(project)
     reused = run_cli("compile", "--format", "json", cwd=project)
     assert "; 4 of 7 services reused" in reused.stdout, reused.stdout
     full = run_cli("compile", "--format", "json", "--no-cache", "--out", "fresh", cwd=project)
@@ -237,7 +223,7 @@ def test_guards_see_through_reuse(tmp_path):
     """With the other services reused, removing a service of a protected environment, or
     changing one's Application name there, is still refused, and the folder left as it was."""
     project = make(tmp_path)
-    _edit("platforms/demo.py", 'zone="internal")\n\nplatform',
+    edit("platforms/demo.py", 'zone="internal")\n\nplatform',
           'zone="internal", protected=True)\n\nplatform')(project)
     assert run_cli("compile", cwd=project).returncode == 0
     before = owned_tree(project / "build")
@@ -246,7 +232,7 @@ def test_guards_see_through_reuse(tmp_path):
     assert refused.returncode == 1 and "deletes Application worker-prod" in refused.stderr, \
         refused.stderr
     assert owned_tree(project / "build") == before
-    _edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
+    edit("platforms/_team_b.py", 'service("web", deps=["api"], tag=None)',
           'service("web", deps=["api"], tag=None, app_name="{service}-app-{env}")')(project)
     refused = run_cli("compile", cwd=project)
     assert "changes the name of Application web-prod" in refused.stderr, refused.stderr
@@ -276,7 +262,7 @@ def test_several_platforms_in_one_folder_reuse_their_own_services(tmp_path):
     (project / "platforms/other.py").write_text(textwrap.dedent(OTHER).lstrip())
     first = run_cli("compile", cwd=project)
     assert first.returncode == 0, first.stderr
-    _edit("platforms/other.py", '"1.0"', '"1.1"')(project)
+    edit("platforms/other.py", '"1.0"', '"1.1"')(project)
     second = run_cli("compile", cwd=project)
     assert second.returncode == 0, second.stderr
     assert "; 7 of 8 services reused" in second.stdout, second.stdout
@@ -305,7 +291,7 @@ def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "; 14 of 15 services reused" in second.stdout, second.stdout
-    _edit("platforms/plate.py", '"replicaCount": 2}', '"replicaCount": 3}')(tmp_path)
+    edit("platforms/plate.py", '"replicaCount": 2}', '"replicaCount": 3}')(tmp_path)
     third = run_cli("compile", cwd=tmp_path)
     assert third.returncode == 0, third.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
@@ -340,7 +326,7 @@ def test_a_platform_the_keys_cannot_see_into_is_compiled_whole_and_says_so(tmp_p
     assert first.returncode == 0, first.stderr
     app = (tmp_path / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml").read_text()
     assert "    team: team-a\n" in app
-    _edit("platforms/p.py", '"1.0"', '"1.1"')(tmp_path)
+    edit("platforms/p.py", '"1.0"', '"1.1"')(tmp_path)
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "compiled whole: platform demo holds a Team object" in second.stdout, second.stdout
