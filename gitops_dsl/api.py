@@ -301,7 +301,9 @@ class Deletion:
 
     kind "application": an Application the root prunes (with the resources finalizer, its
     workloads go too); "rename": the old Application of a rename compiled in one step, which
-    still has that finalizer; "renamed": an Application whose name changed in place (app_name); "zone": a zone whose folders go while its hand-applied zone
+    still has that finalizer; "renamed": an Application whose name changed in place (app_name);
+    "release": an Application whose Helm release name changed (release_name), so that Argo CD
+    prunes every object of the old release; "zone": a zone whose folders go while its hand-applied zone
     Application still reads them (it then fails with "app path does not exist")."""
 
     app: str
@@ -320,6 +322,12 @@ def _document_name(path: Path) -> str | None:
         return str(data["metadata"]["name"])
     except Exception:  # noqa: BLE001 - a file we cannot read names nothing
         return None
+
+
+def _release_name(application: dict[str, Any]) -> str | None:
+    spec = application.get("spec") or {}
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    return (sources[0].get("helm") or {}).get("releaseName")
 
 
 def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
@@ -356,11 +364,19 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
             zones_gone.append((parts[2], _document_name(out / path)))
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
+        new = result.tree[path].data
         # Argo CD's root prunes the Application of the old name and creates the new one: a
         # deletion (with the resources finalizer, of the workloads too) like any other
-        if v.cascades and v.name != result.tree[path].data["metadata"]["name"]:
+        if v.cascades and v.name != new["metadata"]["name"]:
             found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "renamed",
                                   cascades=v.cascades))
+        elif v.fields.get("release") not in (None, _release_name(new)) and \
+                v.fields.get("sync.automated.prune"):
+            # Helm names a chart's objects after the release (Argo CD templates with
+            # releaseName as the name: reposerver/repository/repository.go, templateOpts.Name):
+            # Argo CD renders new ones and prunes every object of the old release
+            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "release",
+                                  cascades=False))
     if not gone:
         return found
     new_names: set[str] = set()

@@ -147,3 +147,32 @@ def test_changing_an_application_name_in_a_protected_environment_is_guarded(tmp_
                                        'Service("api", project="app", cascade="none", '
                                        'app_name="{env}-{service}",'))
     assert run_cli("compile", cwd=project).returncode == 0
+
+
+def test_changing_a_release_name_in_a_protected_environment_is_guarded(tmp_path):
+    """A new release_name renames every object the chart makes (Helm names them after the
+    release): with automated prune, Argo CD deletes the old ones - refused like a deletion in a
+    protected environment, allowed elsewhere and with --allow-delete."""
+    from tests.helpers import MINIMAL, make_project, run_cli
+    source = MINIMAL.replace('zone="internet")', 'zone="internet", protected=True)')
+    project = make_project(tmp_path / "p", source)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms/demo.py"
+    renamed = source.replace('Service("api", project="app",',
+                             'Service("api", project="app", release_name="{service}-{env}",')
+    platform.write_text(renamed)
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1, refused.stdout
+    assert ("changes the Helm release name of Application api-prod of protected environment prod"
+            in refused.stderr), refused.stderr
+    assert "api-stg" not in refused.stderr   # not protected
+    assert "--allow-delete api-prod" in refused.stderr
+    # keeping the old name where it matters is the way through
+    platform.write_text(renamed.replace('per_env={"prod": Overlay(values={"replicaCount": 3})}',
+                                        'per_env={"prod": Overlay(values={"replicaCount": 3}, '
+                                        'release_name="api")}'))
+    kept = run_cli("compile", cwd=project)
+    assert kept.returncode == 0, kept.stderr
+    platform.write_text(renamed)
+    allowed = run_cli("compile", "--allow-delete", "api-prod", cwd=project)
+    assert allowed.returncode == 0, allowed.stderr

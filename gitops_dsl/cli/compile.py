@@ -205,6 +205,12 @@ def _deletion_message(d: Deletion) -> str:
                 f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
                 f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
                 "remove the zone")
+    if d.kind == "release":
+        return (f"this compile changes the Helm release name of Application {d.app} of protected "
+                f"environment {d.env} (release_name): Helm names the chart's objects after the "
+                "release, so Argo CD creates new ones and prunes every object of the old release "
+                "(a database's volumes with it). Keep the old name with Overlay(release_name=...) "
+                "for this environment, or move the data first")
     if d.kind == "renamed":
         return (f"this compile changes the name of Application {d.app} of protected environment "
                 f"{d.env} (app_name): Argo CD prunes {d.app} - with its resources finalizer, its "
