@@ -111,7 +111,6 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     """Resolve, check and render Platform objects already in memory (no import, no IO)."""
     from .checks import Checked
     from .incremental import Keys, new_units, unit_name
-    from .model.service import Service
     from .versions.file import EMPTY, check_references
 
     root_path = Path(root).resolve() if root is not None else None
@@ -160,13 +159,8 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
             rendered = render(resolved, str(root_path) if root_path else None,
                               suppressed=outcome.suppressed, skip=frozenset(hits))
             if made is not None:
-                these = None
-                if unit_keys is not None:
-                    paths: dict[str, list[str]] = {}
-                    for path, document in rendered.items():
-                        if isinstance(document.origin, Service):
-                            paths.setdefault(document.origin.name, []).append(path)
-                    these = new_units(resolved.platform.name, unit_keys, hits, paths, outcome)
+                these = (new_units(resolved.platform.name, unit_keys, hits, rendered, outcome)
+                         if unit_keys is not None else None)
                 made = None if these is None else {**made, **these}
             for path, document in rendered.items():
                 if path in reused_paths:
@@ -324,18 +318,12 @@ def _document_name(path: Path) -> str | None:
         return None
 
 
-def _release_name(application: dict[str, Any]) -> str | None:
-    spec = application.get("spec") or {}
-    sources = spec.get("sources") or [spec.get("source") or {}]
-    return (sources[0].get("helm") or {}).get("releaseName")
-
-
 def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     """What `out_dir` holds that `result` no longer produces and Argo CD would delete. Moves
     and completed renames (the old Application already without its finalizer) are not
     deletions. Reads only the files that are about to go."""
     from .emit.writer import read_manifest
-    from .review.views import app_views
+    from .review.views import app_views, release_name
 
     out = Path(out_dir)
     gone = {}
@@ -370,7 +358,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if v.cascades and v.name != new["metadata"]["name"]:
             found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "renamed",
                                   cascades=v.cascades))
-        elif v.fields.get("release") not in (None, _release_name(new)) and \
+        elif v.fields.get("release") not in (None, release_name(new)) and \
                 v.fields.get("sync.automated.prune"):
             # Helm names a chart's objects after the release (Argo CD templates with
             # releaseName as the name: reposerver/repository/repository.go, templateOpts.Name):

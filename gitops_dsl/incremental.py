@@ -30,12 +30,10 @@ import hashlib
 import io
 import json
 import operator
-import os
 import pickle
 from pathlib import Path
-from stat import S_ISREG
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import attrs
 
@@ -44,6 +42,7 @@ from .fingerprint import unrecorded
 
 if TYPE_CHECKING:
     from .checks import Checked
+    from .emit.tree import Document
     from .resolve import Resolved
 
 UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
@@ -192,19 +191,14 @@ class Previous:
 
     def reusable(self, name: str, key: str) -> Unit | None:
         """The unit, when its key is `key` and each of its files is as that compile wrote it."""
+        from .emit.writer import _untouched_since
         unit = self.units.get(name)
-        if unit is None or unit.key != key or self.written_at < 0:
+        if unit is None or unit.key != key:
             return None
-        base, owned, written_at, stat = str(self.out) + "/", self.owned, self.written_at, os.stat
-        for path in unit.paths:   # as emit.writer._untouched_since, one stat per file
-            entry = owned.get(path)
-            if entry is None:
-                return None
-            try:
-                info = stat(base + path)
-            except OSError:
-                return None
-            if info.st_size != entry[2] or info.st_mtime_ns >= written_at or not S_ISREG(info.st_mode):
+        base = str(self.out) + "/"
+        for path in unit.paths:   # one stat per file
+            entry = self.owned.get(path)
+            if entry is None or not _untouched_since(base + path, entry[2], self.written_at):
                 return None
         return unit
 
@@ -271,12 +265,18 @@ def forget(out: Path) -> None:
 
 
 def new_units(platform: str, keys: Mapping[str, str], reused: Mapping[str, Unit],
-              paths: Mapping[str, Iterable[str]], checked: Checked) -> dict[str, Unit] | None:
+              rendered: Mapping[str, Document], checked: Checked) -> dict[str, Unit] | None:
     """Every unit of one platform after a compile: reused ones as they were, the others made of
-    this compile's files and findings (None when the findings could not be told apart by
+    the files this compile rendered for them (a Service is the origin of its own documents and
+    of no other) and their findings (None when the findings could not be told apart by
     service)."""
+    from .model.service import Service
     if checked.by_service is None:
         return None
+    paths: dict[str, list[str]] = {}
+    for path, document in rendered.items():
+        if isinstance(document.origin, Service):
+            paths.setdefault(document.origin.name, []).append(path)
     units = {}
     for service, key in keys.items():
         name = unit_name(platform, service)

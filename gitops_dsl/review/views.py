@@ -112,6 +112,13 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[s
     return views
 
 
+def release_name(application: Any) -> str | None:
+    """The Helm release name an Application sets on its chart source (its first source)."""
+    spec = application.get("spec") or {}
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    return (sources[0].get("helm") or {}).get("releaseName")
+
+
 def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
           parsed: Callable[[str], Any], mask: bool = True) -> AppView:
     meta, spec = doc.get("metadata", {}), doc.get("spec", {})
@@ -123,7 +130,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
         "chart.repo": chart.get("repoURL"),
         "chart.name": chart.get("chart") or chart.get("path"),
         "chart.version": chart.get("targetRevision"),
-        "release": (chart.get("helm") or {}).get("releaseName"),
+        "release": release_name(doc),
         "destination.cluster": spec.get("destination", {}).get("server"),
         "destination.namespace": spec.get("destination", {}).get("namespace"),
         "revisionHistoryLimit": spec.get("revisionHistoryLimit"),
