@@ -25,6 +25,7 @@ from .resolve import resolve
 if TYPE_CHECKING:
     from .checks import Suppressed
     from .checks.registry import Rule
+    from .codecache import CodeCache
     from .diagnostics import Diagnostic
     from .fingerprint import Recorder
     from .incremental import Previous, Unit
@@ -70,7 +71,7 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
             severity: dict[str, Any] | None = None, allow: dict[str, Any] | None = None, render_tree: bool = True,
             versions_text: Mapping[Path, str] | None = None, record_inputs: bool = False,
             units: bool = False, previous: Previous | None = None,
-            _chart_inputs: bool = False) -> Result:
+            code: CodeCache | None = None, _chart_inputs: bool = False) -> Result:
     """Load, resolve, check and render every platform in `platforms_dir`; write nothing.
 
     `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
@@ -79,18 +80,19 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
     With `record_inputs`, `inputs` records every file and folder the compile read (see
     `fingerprint`). With `units`, `units` holds what the compile made of each service; with
     `previous` (the last compile's units), unchanged services are not checked or rendered again
-    (see `incremental`).
+    (see `incremental`). With `code`, the platform's modules are compiled through that cache
+    (see `codecache`).
     """
     if record_inputs:
         from .fingerprint import recording
         with recording() as recorder:
             result = compile(platforms_dir, root=root, severity=severity, allow=allow,
                              render_tree=render_tree, versions_text=versions_text,
-                             units=units, previous=previous, _chart_inputs=True)
+                             units=units, previous=previous, code=code, _chart_inputs=True)
         return attrs.evolve(result, inputs=recorder)
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
-    loaded = load(platforms_dir, versions_text=versions_text)
+    loaded = load(platforms_dir, versions_text=versions_text, code=code)
     from .fingerprint import loaded as platform_loaded
     platform_loaded()
     if has_errors(loaded.diagnostics):
@@ -133,8 +135,14 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
         if key not in checked_files:
             checked_files.add(key)
             found.extend(check_references(pins, readers[key]))
-        resolved = resolve(platform, pins)
-        unit_keys = keys.units(resolved) if keys is not None else None
+        if keys is not None:
+            keys.start(platform, pins)   # hashing its services meanwhile, in a child process
+        try:
+            resolved = resolve(platform, pins)
+            unit_keys = keys.units(resolved) if keys is not None else None
+        finally:
+            if keys is not None:
+                keys.close()
         hits: dict[str, Unit] = {}
         if unit_keys is not None and previous is not None:
             for service, unit_key in unit_keys.items():

@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import operator
+import os
 import pickle
 from pathlib import Path
 from types import FunctionType
@@ -39,14 +40,17 @@ import attrs
 
 from .diagnostics import Diagnostic, Location, as_record, from_record
 from .fingerprint import unrecorded
+from .forked import Forked
 
 if TYPE_CHECKING:
     from .checks import Checked
     from .emit.tree import Document
+    from .model import Platform, Service
     from .resolve import Resolved
+    from .versions.file import Versions
 
 UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
-_FORMAT = 1
+_FORMAT = 2
 
 
 class Uncacheable(Exception):
@@ -109,6 +113,7 @@ class Keys:
         self._salt = repr((str(root), settings)).encode()
         self._digests: dict[str, bytes] = {}
         self.refused: str | None = None   # why a platform could not be keyed
+        self._pending: dict[int, Forked] = {}   # id(platform) -> its services being hashed
 
     def _digest(self, path: str) -> bytes:
         digest = self._digests.get(path)
@@ -129,40 +134,86 @@ class Keys:
             h.update(path.encode("utf-8", "surrogatepass") + b"\0" + self._digest(path))
         return h.hexdigest()
 
+    def start(self, platform: Platform, versions: Versions) -> None:
+        """Begin hashing what each service of `platform` is made of in a child process, while
+        this one resolves the platform (see `forked`); `units` collects the hashes."""
+        if len(platform.services) >= _FORK_FROM_SERVICES:
+            self._pending[id(platform)] = Forked(
+                lambda: json.dumps(self._services(platform, versions)).encode())
+
+    def _services(self, platform: Platform, versions: Versions | None) -> dict[str, str] | str:
+        """Service name -> hash of the Service with everything in it, the source files its
+        objects were declared in and its pins; or why the platform cannot be keyed."""
+        services: dict[str, Service] = {}
+        for service in platform.services:
+            services.setdefault(service.name, service)   # as resolve takes them
+        pins: dict[str, list[Any]] = {}
+        if versions is not None:
+            for (name, field), pin in versions.service_pins.items():
+                pins.setdefault(name, []).append((field, pin))
+            for (name, env, field), pin in versions.env_pins.items():
+                pins.setdefault(name, []).append((env, field, pin))
+        try:
+            with unrecorded():   # the files read here (sources, a versions file) were read by load
+                return {name: self._hash(service, pins.get(name, ()))
+                        for name, service in services.items()}
+        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
+            return self._refusal(platform, exc)
+
+    @staticmethod
+    def _refusal(platform: Platform, exc: Exception) -> str:
+        return (f"platform {platform.name} holds a {exc}, whose content the reuse keys cannot see"
+                if isinstance(exc, Uncacheable)
+                else f"platform {platform.name}: {type(exc).__name__}: {exc}")
+
+    def _collect(self, platform: Platform, versions: Versions | None) -> dict[str, str] | str:
+        pending = self._pending.pop(id(platform), None)
+        answer = pending.result() if pending is not None else None
+        if answer is not None:
+            try:
+                found = json.loads(answer)
+            except ValueError:
+                found = None
+            if isinstance(found, (dict, str)):
+                return found
+        return self._services(platform, versions)
+
     def units(self, resolved: Resolved) -> dict[str, str] | None:
         """service name -> unit key, or None when the platform cannot be keyed."""
         platform = resolved.platform
+        own = self._collect(platform, resolved.versions)
         if len(resolved.services) != len(platform.services):
             self.refused = f"platform {platform.name}: two services share a name"
             return None
+        if isinstance(own, str):
+            self.refused = own
+            return None
         layer = tuple((f.name, getattr(platform, f.name)) for f in attrs.fields(type(platform))
                       if f.name != "services")
-        pins: dict[str, list[Any]] = {}
-        versions = resolved.versions
-        if versions is not None:
-            for (service, field), pin in versions.service_pins.items():
-                pins.setdefault(service, []).append((field, pin))
-            for (service, env, field), pin in versions.env_pins.items():
-                pins.setdefault(service, []).append((env, field, pin))
         made: dict[str, list[Any]] = {}
         for app in resolved.apps:
             made.setdefault(app.service.name, []).append(
                 (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
                  app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name))
         try:
-            with unrecorded():   # the files read here (sources, a versions file) were read by load
-                return self._keys(resolved, layer, pins, made)
+            with unrecorded():
+                common = self._hash(self._salt, layer, resolved.waves, resolved.zones)
         except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
-            self.refused = (f"platform {platform.name} holds a {exc}, whose content the reuse "
-                            "keys cannot see" if isinstance(exc, Uncacheable)
-                            else f"platform {platform.name}: {type(exc).__name__}: {exc}")
+            self.refused = self._refusal(platform, exc)
             return None
+        # what the service is made of, what the platform layer is, and what resolve made of it
+        # that depends on other services (plain data)
+        return {name: self._hash(common, own[name], made.get(name, ()))
+                for name in resolved.services}
 
-    def _keys(self, resolved: Resolved, layer: Any, pins: dict[str, list[Any]],
-              made: dict[str, list[Any]]) -> dict[str, str]:
-        common = self._hash(self._salt, layer, resolved.waves, resolved.zones)
-        return {name: self._hash(common, service, pins.get(name, ()), made.get(name, ()))
-                for name, service in resolved.services.items()}
+    def close(self) -> None:
+        """Wait for the children of platforms never keyed (a compile that stopped early)."""
+        for pending in self._pending.values():
+            pending.close()
+        self._pending.clear()
+
+
+_FORK_FROM_SERVICES = 1000   # below, forking costs more than hashing in place
 
 
 @attrs.frozen
@@ -180,6 +231,37 @@ def unit_name(platform: str, service: str) -> str:
     return f"{platform}/{service}"
 
 
+class _Touched:
+    """Which owned files were modified since the manifest: one stat per file (44,000 at 5000
+    services x 3 environments), made by a child process while the platform runs (see `forked`)."""
+
+    def __init__(self, base: str, owned: Mapping[str, tuple[str, str, int]], written_at: int) -> None:
+        self.base, self.owned, self.written_at = base, owned, written_at
+        self._answer: set[str] | None = None
+        self._child = (Forked(lambda: b"\0".join(p.encode("utf-8", "surrogateescape")
+                                                 for p in sorted(self._touched())))
+                       if len(owned) >= _FORK_FROM else None)
+
+    def _touched(self) -> set[str]:
+        from .emit.writer import _untouched_since
+        return {path for path, (_, _, size) in self.owned.items()
+                if not _untouched_since(self.base + path, size, self.written_at)}
+
+    def __contains__(self, path: str) -> bool:
+        if self._answer is None:
+            found = self._child.result() if self._child is not None else None
+            self._answer = (self._touched() if found is None else
+                            {p.decode("utf-8", "surrogateescape") for p in found.split(b"\0") if p})
+        return path in self._answer
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.close()
+
+
+_FORK_FROM = 2000    # owned files; below, a child costs more than the stats it saves
+
+
 @attrs.frozen
 class Previous:
     """The units of the last compile into `out`, with that compile's manifest."""
@@ -188,17 +270,17 @@ class Previous:
     units: dict[str, Unit]
     owned: dict[str, tuple[str, str, int]]   # the manifest: path -> (sha256, input key, size)
     written_at: int
+    #: the owned files modified since the manifest
+    touched: _Touched = attrs.field(eq=False, repr=False)
 
     def reusable(self, name: str, key: str) -> Unit | None:
         """The unit, when its key is `key` and each of its files is as that compile wrote it."""
-        from .emit.writer import _untouched_since
         unit = self.units.get(name)
         if unit is None or unit.key != key:
             return None
-        base = str(self.out) + "/"
-        for path in unit.paths:   # one stat per file
-            entry = self.owned.get(path)
-            if entry is None or not _untouched_since(base + path, entry[2], self.written_at):
+        owned, touched = self.owned, self.touched
+        for path in unit.paths:
+            if path not in owned or path in touched:
                 return None
         return unit
 
@@ -243,7 +325,7 @@ def load(out: Path, tool: str) -> Previous | None:
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None   # edited by hand: compile everything
     owned, written_at = _read_manifest(out)
-    return Previous(out, units, owned, written_at)
+    return Previous(out, units, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))
 
 
 def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) -> None:

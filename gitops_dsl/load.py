@@ -13,7 +13,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import attrs
 
@@ -24,6 +24,9 @@ from .fingerprint import module_sources
 from .model import Platform
 from .versions.file import load_file as load_versions
 from .versions.file import parse as parse_versions
+
+if TYPE_CHECKING:
+    from .codecache import CodeCache
 
 
 @attrs.frozen
@@ -47,9 +50,11 @@ def _dsl_names() -> None:
         getattr(gitops_dsl, name)
 
 
-def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None) -> Loaded:
+def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None,
+         code: CodeCache | None = None) -> Loaded:
     """Import platforms/ and read each platform's versions file (`versions_text` maps a versions
-    file path to text to use instead of the file: what `set-image` checks before writing)."""
+    file path to text to use instead of the file: what `set-image` checks before writing). With
+    `code`, the modules in platforms/ are compiled through that cache (see `codecache`)."""
     platforms_dir = Path(platforms_dir).resolve()
     if not platforms_dir.is_dir():
         return Loaded((), (error("GD115", f"platforms folder {platforms_dir} does not exist",
@@ -63,7 +68,12 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
     # instead of the source a reviewer read and the input record hashes. With the cache prefix
     # at a path that cannot exist, Python compiles every module imported here from its source;
     # gitops-dsl's own modules that platforms import are imported first, from their caches.
+    # The only bytecode platform modules run is what this compile's `code` cache made of their
+    # source on this machine.
     _dsl_names()
+    finder = code.finder(platforms_dir) if code is not None else None
+    if finder is not None:
+        sys.meta_path.insert(0, finder)
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     prefix, sys.pycache_prefix = sys.pycache_prefix, os.path.join(os.devnull, "no-bytecode")
     found: list[Platform] = []
@@ -95,6 +105,8 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
                 if isinstance(value, Platform) and not any(value is p for p in found):
                     found.append(value)
     finally:
+        if finder is not None:
+            sys.meta_path.remove(finder)
         sys.dont_write_bytecode = wrote_bytecode
         sys.pycache_prefix = prefix
         collecting.__exit__(None, None, None)

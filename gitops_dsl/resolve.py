@@ -140,9 +140,16 @@ class Resolved:
     waves: dict[str, Wave]                  # wave name -> Wave
     services: dict[str, Service]            # service name -> Service (first declaration wins)
     versions: Versions | None = None        # the platform's versions file
+    _by_env: dict[str, list[App]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_env: dict[str, list[App]] = {}
+        for app in self.apps:
+            by_env.setdefault(app.env.name, []).append(app)
+        object.__setattr__(self, "_by_env", by_env)
 
     def apps_in(self, env_name: str) -> list[App]:
-        return [a for a in self.apps if a.env.name == env_name]
+        return list(self._by_env.get(env_name, ()))
 
 
 def platform_in_zone(platform: Platform, zone: Zone) -> Platform:

@@ -97,11 +97,18 @@ MUTANTS = [
            "[per_env[e].release_name or name for e in helm]"),
     # --- session 5: per-service reuse
     Mutant("reuse keys ignore a service's pins", "incremental.py",
-           "self._hash(common, service, pins.get(name, ()), made.get(name, ()))",
-           "self._hash(common, service, (), made.get(name, ()))", ("tests/test_reuse.py",)),
+           "self._hash(service, pins.get(name, ()))",
+           "self._hash(service, ())", ("tests/test_reuse.py",)),
     Mutant("reuse keys ignore the waves other services give a service", "incremental.py",
            "app.wave, app.wave_name, app.depends_on,", "app.depends_on,",
            ("tests/test_reuse.py",)),
     Mutant("a reused service's files are trusted though edited since", "incremental.py",
-           "info.st_mtime_ns >= written_at", "False", ("tests/test_reuse.py",)),
+           "if not _untouched_since(self.base + path, size, self.written_at)}",
+           "if False}", ("tests/test_reuse.py",)),
+    # --- session 6: the code cache
+    Mutant("a code cache is trusted without its tag", "codecache.py",
+           "if stat.S_ISREG(info.st_mode) and hmac.compare_digest(tag, _tag(info, data, tool)):",
+           "if stat.S_ISREG(info.st_mode):", ("tests/test_codecache.py",)),
+    Mutant("a code cache entry is found without the source it was made of", "codecache.py",
+           "    h.update(source)\n", "", ("tests/test_codecache.py",)),
 ]

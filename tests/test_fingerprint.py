@@ -82,7 +82,7 @@ def _remove(rel: str):
 
 
 def _hand_edit(project: Path) -> None:
-    path = project / "build/gitops/values/api/values.yaml"
+    path = project / "build/configs/stg/api/config.yaml"   # not the file "output file removed" removes
     path.write_text(path.read_text() + "# edited\n")
 
 

@@ -352,3 +352,140 @@ def test_diff_before_a_compile_reuses_and_says_the_same(tmp_path):
     whole = run_cli("diff", cwd=project)
     assert whole.returncode == 0, whole.stderr
     assert reusing.stdout == whole.stdout
+
+
+def _owned_folder(tmp_path: Path) -> tuple[Path, dict[str, tuple[str, str, int]], int]:
+    """An output folder of 40 files and the manifest entries of a compile that wrote them,
+    then: one edited (same size), one grown, one removed, one replaced by a folder."""
+    import os
+    import time
+    out = tmp_path / "build"
+    owned = {}
+    for i in range(40):
+        rel = f"apps/app-{i:02d}.yaml" if i % 3 else f"values/ü{i:02d}/values.yaml"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(f"replicaCount: {i:02d}\n")
+        owned[rel] = ("0" * 64, "key", len(f"replicaCount: {i:02d}\n"))
+    written_at = time.time_ns() + 1
+    while time.time_ns() <= written_at:
+        pass
+    rels = sorted(owned)
+    (out / rels[0]).write_text("replicaCount: 99\n")
+    (out / rels[1]).write_text("replicaCount: 100\n")
+    (out / rels[2]).unlink()
+    (out / rels[3]).unlink()
+    (out / rels[3]).mkdir()
+    os.utime(out / rels[3], ns=(written_at - 10, written_at - 10))
+    return out, owned, written_at
+
+
+@pytest.mark.parametrize("how", ["child", "no child", "a child that dies"])
+def test_the_files_touched_since_the_manifest_are_found_with_or_without_a_child(
+        tmp_path, monkeypatch, how):
+    import os
+
+    from gitops_dsl import incremental
+    out, owned, written_at = _owned_folder(tmp_path)
+    monkeypatch.setattr(incremental, "_FORK_FROM", 0 if how != "no child" else 10**9)
+    if how == "a child that dies":
+        real_fork = os.fork
+
+        def dying_fork() -> int:
+            pid = real_fork()
+            if pid == 0:
+                os._exit(1)   # answers nothing
+            return pid
+        monkeypatch.setattr(os, "fork", dying_fork)
+    touched = incremental._Touched(str(out) + os.sep, owned, written_at)
+    assert (touched._child is not None) == (how != "no child")
+    if how == "a child that dies":
+        assert touched._child.result() is None
+    rels = sorted(owned)
+    assert {rel for rel in owned if rel in touched} == set(rels[:4])
+    touched.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)   # no child left behind
+
+
+@pytest.mark.parametrize("platform", ["the team project", "a platform the keys cannot see into"])
+def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, monkeypatch,
+                                                                      platform):
+    """Large platforms hash their services in a child process while the parent resolves them
+    (gitops_dsl.forked): the keys, and a refusal, are exactly what hashing in place gives, and
+    what a child that dies without answering leaves the parent to compute."""
+    import os
+
+    from gitops_dsl import api, incremental
+    if platform == "the team project":
+        project = make(tmp_path)
+    else:
+        project = tmp_path
+        (project / "platforms").mkdir()
+        (project / "platforms/p.py").write_text(textwrap.dedent(TEAM_LABELS).lstrip())
+
+    def keyed(threshold: int) -> tuple[dict[str, str], str | None]:
+        monkeypatch.setattr(incremental, "_FORK_FROM_SERVICES", threshold)
+        result = api.compile(project / "platforms", root=project, units=True,
+                             severity={"GD501": "warning"})
+        assert result.ok, result.diagnostics
+        return {name: unit.key for name, unit in (result.units or {}).items()}, result.unkeyed
+    in_place = keyed(10**9)
+    assert (len(in_place[0]) == 7) if platform == "the team project" else (
+        in_place == ({}, "platform demo holds a Team object, whose content the reuse keys "
+                         "cannot see"))
+    assert keyed(0) == in_place
+    real_fork = os.fork
+
+    def dying_fork() -> int:
+        pid = real_fork()
+        if pid == 0:
+            os._exit(1)
+        return pid
+    monkeypatch.setattr(os, "fork", dying_fork)
+    assert keyed(0) == in_place
+
+
+LARGE = '''
+from gitops_dsl import *
+from _many_00 import SERVICES as S0
+from _many_01 import SERVICES as S1
+from _many_02 import SERVICES as S2
+from _many_03 import SERVICES as S3
+
+dev = Environment("dev", cluster=Cluster("dev", "https://dev.example:6443"), zone="internal")
+platform = Platform("demo", gitops_repo=Repo("https://example.com/acme/gitops.git"),
+                    environments=[dev], projects=[Project("app")], services=S0 + S1 + S2 + S3)
+'''
+
+MANY = '''
+from gitops_dsl import Image, Service
+
+SERVICES = [Service(f"svc-{i:04d}", project="app", image=Image(f"ghcr.io/acme/svc-{i:04d}", "1.0"),
+                    values={"replicaCount": 2 if i != 7 else 3}) for i in range({start}, {end})]
+'''
+
+
+def test_a_large_platform_reuses_through_the_cli_as_a_small_one_does(tmp_path):
+    """1200 services in four modules, 2400 files: past the sizes from which the keys are hashed
+    and the files checked in child processes (gitops_dsl.forked). A change in one module and a
+    hand edit of a reused file compile exactly as a full compile."""
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms/demo.py").write_text(textwrap.dedent(LARGE).lstrip())
+    for module in range(4):
+        (tmp_path / f"platforms/_many_{module:02d}.py").write_text(
+            textwrap.dedent(MANY).lstrip().replace("{start}", str(module * 300))
+            .replace("{end}", str(module * 300 + 300)))
+    (tmp_path / "pyproject.toml").write_text(FILES["pyproject.toml"])
+    assert run_cli("compile", cwd=tmp_path).returncode == 0
+    from gitops_dsl import incremental
+    assert len(list((tmp_path / "build").rglob("*.yaml"))) >= incremental._FORK_FROM
+    edit("platforms/_many_00.py", "2 if i != 7 else 3", "2 if i != 7 else 4")(tmp_path)
+    hand = tmp_path / "build/gitops/values/svc-0400/values.yaml"
+    hand.write_text(hand.read_text().replace("replicaCount: 2", "replicaCount: 5"))
+    second = run_cli("compile", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    # the changed module's 300 services are compiled again, and the hand-edited one
+    assert "; 899 of 1200 services reused" in second.stdout, second.stdout
+    assert "hand edit overwritten" in second.stderr
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
+    assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")

@@ -10,6 +10,7 @@ import click
 
 if TYPE_CHECKING:
     from ..api import Result
+    from ..codecache import CodeCache
     from ..diagnostics import Diagnostic
     from ..incremental import Previous
     from ..workspace.settings import Settings
@@ -50,13 +51,15 @@ def report(result: Result, fmt: str, cwd: Path) -> None:
 
 
 def run_compile(settings: Settings, render_tree: bool = True, record_inputs: bool = False,
-                units: bool = False, previous: Previous | None = None) -> Result:
+                units: bool = False, previous: Previous | None = None,
+                code: CodeCache | None = None) -> Result:
     """A compile in memory; an exception is an internal error (exit 3), never a user error."""
     from ..api import compile as compile_platforms
     try:
         return compile_platforms(settings.platforms, root=settings.root, severity=settings.severity,
                                  allow=settings.allow, render_tree=render_tree,
-                                 record_inputs=record_inputs, units=units, previous=previous)
+                                 record_inputs=record_inputs, units=units, previous=previous,
+                                 code=code)
     except Exception as exc:  # noqa: BLE001 - an internal bug: say so, never pose as a user error
         click.echo(f"gitops-dsl: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in gitops-dsl, not in your platform; please report it with the "

@@ -54,18 +54,24 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
     cwd = Path.cwd()
     use_cache = not check and not no_cache
     tool = None
-    previous = carried = None
+    previous = carried = code = None
     if use_cache:
-        from .. import fingerprint, incremental
+        from .. import codecache, fingerprint, incremental
         tool = fingerprint.tool_key(settings)   # before the platform runs (it may change sys.path)
         if _replayed(settings, tool, fmt, strict, cwd):
             return
+        code = codecache.open_cache(settings.out / fingerprint.CACHE_DIR, tool)
         # only what the platform's modules and the versions file say changed: reuse what the
         # last compile made of each unchanged service
         carried = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
         if carried is not None and carried.later_current():
             previous = incremental.load(settings.out, tool)
-    result = run_compile(settings, record_inputs=use_cache, units=use_cache, previous=previous)
+    try:
+        result = run_compile(settings, record_inputs=use_cache, units=use_cache,
+                             previous=previous, code=code)
+    finally:
+        if previous is not None:
+            previous.touched.close()
     report(result, fmt, cwd)
     if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
@@ -86,6 +92,8 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
             _write_locked(result, settings, cwd, allow_delete)
             _keep_record(result, settings, tool,
                          carried if result.reuse and result.reuse[0] else None)
+            if code is not None:
+                code.save()
     except (LockTimeout, OSError) as exc:
         raise click.ClickException(str(exc)) from None
 

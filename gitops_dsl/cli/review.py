@@ -65,7 +65,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    from .. import fingerprint, incremental
+    from .. import codecache, fingerprint, incremental
     tool = fingerprint.tool_key(settings)
     record = fingerprint.current(settings.out, tool)
     result: Result | None = None
@@ -81,7 +81,13 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         last = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
         previous = (incremental.load(settings.out, tool)
                     if last is not None and last.later_current() else None)
-        result = run_compile(settings, units=previous is not None, previous=previous)
+        code = codecache.open_cache(settings.out / fingerprint.CACHE_DIR, tool)
+        try:
+            result = run_compile(settings, units=previous is not None, previous=previous,
+                                 code=code)
+        finally:
+            if previous is not None:
+                previous.touched.close()
         _ok(result)
         new = result.files
     if to_env:

@@ -36,9 +36,10 @@ def test_one_service_change_rewrites_only_its_files(project):
     assert re.search(r"1 written, 0 removed", result.stdout), result.stdout
     after = snapshot(project / "build")
     changed = sorted(p for p in after if after[p] != before.get(p))
-    # and the compile's record of its inputs and of what it made of each service (the local
-    # cache, ignored by git)
-    assert changed == [".gitops-dsl-cache/inputs.json", ".gitops-dsl-cache/units.json",
+    # and the compile's record of its inputs, of what it made of each service and of the
+    # changed module's code (the local cache, ignored by git)
+    assert changed == [".gitops-dsl-cache/code.bin", ".gitops-dsl-cache/code.tag",
+                       ".gitops-dsl-cache/inputs.json", ".gitops-dsl-cache/units.json",
                        ".gitops-dsl-manifest", "gitops/values/api/values-prod.yaml"]
 
 

@@ -1,0 +1,168 @@
+"""Platform modules are compiled through the output folder's code cache: its code is used when
+this machine wrote it for the very source now read, and never when the cache came from anywhere
+else - committed to git, unpacked from a tarball, copied - or was changed after it was written.
+
+Each attack plants a cache whose entry for the platform's source is code that leaves a mark; the
+control test shows that such an entry does run when it is authentic, so the attack tests would
+see it run."""
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+from gitops_dsl import api, codecache
+from gitops_dsl.fingerprint import CACHE_DIR
+from tests.helpers import MINIMAL, make_project, owned_tree, run_cli
+
+TOOL = "the tool key of these tests"
+
+
+def compiled(project: Path, code: codecache.CodeCache | None = None) -> api.Result:
+    result = api.compile(project / "platforms", root=project, code=code)
+    assert result.ok, result.diagnostics
+    return result
+
+
+def cache_folder(project: Path) -> Path:
+    return project / "build" / CACHE_DIR
+
+
+def plant(project: Path, mark: Path, home: Path | None = None) -> None:
+    """A cache, tagged for the file it is written to, whose code for platforms/demo.py leaves
+    `mark` and then runs the platform, when the project is at `home` (where the attacker expects
+    it to be delivered; where it is now by default)."""
+    source = (project / "platforms" / "demo.py").read_bytes()
+    source_path = str((home or project).resolve() / "platforms" / "demo.py")
+    evil = compile(f"open({str(mark)!r}, 'w').write('ran')\n".encode() + source, source_path,
+                   "exec", dont_inherit=True)
+    cache = codecache.CodeCache(cache_folder(project), TOOL, {})
+    cache.used[codecache._key(source, source_path)] = evil
+    cache.compiled = 1
+    cache.save()
+
+
+def test_an_authentic_cache_entry_runs_in_place_of_compiling(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    cache = codecache.open_cache(cache_folder(project), TOOL)
+    assert len(cache.entries) == 1
+    compiled(project, cache)
+    assert (tmp_path / "ran").exists()
+    assert cache.compiled == 0
+
+
+def test_a_cache_for_another_tool_is_not_used(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    cache = codecache.open_cache(cache_folder(project), "another gitops-dsl")
+    assert cache.entries == {}
+    compiled(project, cache)
+    assert not (tmp_path / "ran").exists() and cache.compiled == 1
+
+
+def test_a_copied_cache_is_never_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    copy = tmp_path / "copy"
+    plant(project, tmp_path / "ran", home=copy)
+    shutil.copytree(project, copy, copy_function=shutil.copy2)   # times and modes kept
+    shutil.rmtree(project)
+    cache = codecache.open_cache(cache_folder(copy), TOOL)
+    assert cache.entries == {}
+    compiled(copy, cache)
+    assert not (tmp_path / "ran").exists()
+
+
+def test_an_unpacked_cache_is_never_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    with tarfile.open(tmp_path / "tree.tar", "w") as tar:
+        tar.add(project, arcname="p")
+    shutil.rmtree(project)
+    with tarfile.open(tmp_path / "tree.tar") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    assert (cache_folder(project) / codecache.CODE).exists()
+    compiled(project, codecache.open_cache(cache_folder(project), TOOL))
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_committed_cache_is_never_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    clone = tmp_path / "clone"
+    plant(project, tmp_path / "ran", home=clone)
+
+    def git(*args: str, cwd: Path = project) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                       cwd=cwd, check=True, capture_output=True)
+    git("init", "-q")
+    git("add", "-f", ".")
+    git("commit", "-qm", "a tree that carries a cache")
+    git("clone", "-q", str(project), str(clone), cwd=tmp_path)
+    assert (cache_folder(clone) / codecache.TAG).exists()
+    compiled(clone, codecache.open_cache(cache_folder(clone), TOOL))
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_cache_changed_after_it_was_tagged_is_never_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    path = cache_folder(project) / codecache.CODE
+    data = path.read_bytes()
+    with open(path, "r+b") as handle:   # the same bytes again, in place: the same inode
+        handle.write(data)
+    compiled(project, codecache.open_cache(cache_folder(project), TOOL))
+    assert not (tmp_path / "ran").exists()
+
+
+def test_garbage_with_an_authentic_tag_compiles_from_source(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    folder = cache_folder(project)
+    folder.mkdir(parents=True)
+    for data in (b"\x00garbage", marshal.dumps({b"key": b"not code"}), marshal.dumps([1, 2])):
+        (folder / codecache.CODE).write_bytes(data)
+        info = os.stat(folder / codecache.CODE)
+        (folder / codecache.TAG).write_text(codecache._tag(info, data, TOOL))
+        cache = codecache.open_cache(folder, TOOL)
+        assert cache.entries == {}
+        compiled(project, cache)
+        assert cache.compiled == 1
+
+
+def test_code_is_reused_for_the_same_source_and_compiled_again_for_a_new_one(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    first = codecache.open_cache(cache_folder(project), TOOL)
+    before = compiled(project, first)
+    assert first.compiled == 1
+    first.save()
+    again = codecache.open_cache(cache_folder(project), TOOL)
+    assert compiled(project, again).tree == before.tree
+    assert again.compiled == 0
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace('"replicaCount": 3', '"replicaCount": 4'))
+    changed = codecache.open_cache(cache_folder(project), TOOL)
+    result = compiled(project, changed)
+    assert changed.compiled == 1
+    assert result.tree != before.tree and result.tree == compiled(project).tree
+
+
+def test_the_cli_keeps_code_for_the_next_compile_and_writes_what_a_full_compile_does(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", MINIMAL)
+    helper = project / "platforms" / "_sizes.py"
+    helper.write_text("PROD_REPLICAS = 3\n")
+    platform = project / "platforms" / "demo.py"
+    platform.write_text("from _sizes import PROD_REPLICAS\n" + platform.read_text().replace(
+        '"replicaCount": 3', '"replicaCount": PROD_REPLICAS'))
+    assert run_cli("compile", cwd=project).returncode == 0
+    code = cache_folder(project) / codecache.CODE
+    written = code.stat()
+    helper.write_text("PROD_REPLICAS = 5\n")
+    assert run_cli("compile", cwd=project).returncode == 0
+    assert code.stat().st_ino != written.st_ino   # one module compiled again: the cache rewritten
+    reused = owned_tree(project / "build")
+    assert b"replicaCount: 5" in b"".join(reused.values())
+    assert run_cli("compile", "--no-cache", cwd=project).returncode == 0
+    assert owned_tree(project / "build") == reused
