@@ -157,8 +157,8 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
         found.extend(outcome.diagnostics)
         checked.append((resolved, outcome, unit_keys, hits))
         if previous is not None:
-            for service, unit in hits.items():
-                reused_paths.update((p, previous.owned[p][1]) for p in unit.paths)
+            owned = previous.owned
+            reused_paths.update({p: owned[p][1] for unit in hits.values() for p in unit.paths})
             reused_apps.update(a.name for a in resolved.apps if a.service.name in hits)
     suppressed = tuple(s for _, outcome, _, _ in checked for s in outcome.suppressed)
     written_by: dict[str, Platform] = {}

@@ -9,11 +9,11 @@ now, because a bytecode file is code nobody reviews:
 
 - an entry is found by the sha256 of the source bytes, their path (code objects carry it),
   Python's bytecode magic number and the optimization level; the source is read every time;
-- the cache file is authenticated by an HMAC whose key is that file's identity on this machine:
-  device, inode and change time to the nanosecond, which only the kernel sets. A cache delivered
-  in a tree - committed to git, in a tarball, by rsync or cp - is a new inode with a new change
-  time, so its tag cannot match and none of its bytes are unmarshalled. Any doubt is a compile
-  from source, as before.
+- the cache file is bound to this machine (`bound`: an HMAC keyed by the file's device, inode
+  and change time to the nanosecond, which only the kernel sets). A cache delivered in a tree -
+  committed to git, in a tarball, by rsync or cp - is a new inode with a new change time, so its
+  tag cannot match and none of its bytes are unmarshalled. Any doubt is a compile from source,
+  as before.
 
 The cache is read by `compile` and `diff` and written only by a successful `compile`, after the
 output; like the input record, it is local to a checkout (git-ignored).
@@ -21,25 +21,20 @@ output; like the input record, it is local to a checkout (git-ignored).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import marshal
 import os
-import stat
 import sys
 from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Sequence
 
+from . import bound
+
 CODE = "code.bin"
-TAG = "code.tag"
-
-
-def _tag(info: os.stat_result, data: bytes, tool: str) -> str:
-    identity = f"{info.st_dev}:{info.st_ino}:{info.st_ctime_ns}:{info.st_size}:{tool}".encode()
-    return hmac.new(identity, data, hashlib.sha256).hexdigest()
+TAG = "code.bin.tag"
 
 
 def _key(source: bytes, path: str) -> bytes:
@@ -74,35 +69,17 @@ class CodeCache:
 
     def save(self) -> None:
         """Keep the code this compile used (and nothing else) for the next one."""
-        from .emit.writer import atomic_write
         if not self.compiled and self.used.keys() == self.entries.keys():
             return
-        data = marshal.dumps(dict(sorted(self.used.items())))
-        path = self.folder / CODE
-        try:
-            (self.folder / TAG).unlink(missing_ok=True)
-            atomic_write(path, data)
-            # the tag binds the bytes to the file as it now is: after the rename that made it
-            atomic_write(self.folder / TAG, _tag(os.stat(path), data, self.tool).encode())
-        except OSError:
-            return
+        bound.write(self.folder / CODE, marshal.dumps(dict(sorted(self.used.items()))), self.tool)
 
 
 def open_cache(folder: Path, tool: str) -> CodeCache:
     """The cache in `folder` (the output folder's cache folder) when this machine wrote it with
-    this very tool; an empty one otherwise."""
-    from .fingerprint import unrecorded
+    this very tool (see `bound`); an empty one otherwise."""
     entries: dict[bytes, CodeType] = {}
-    with unrecorded():
-        try:
-            fd = os.open(folder / CODE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with open(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                data = handle.read()
-            tag = (folder / TAG).read_text("ascii").strip()
-        except (OSError, ValueError):
-            return CodeCache(folder, tool, entries)
-    if stat.S_ISREG(info.st_mode) and hmac.compare_digest(tag, _tag(info, data, tool)):
+    data = bound.read(folder / CODE, tool)
+    if data is not None:
         try:
             loaded = marshal.loads(data)
         except (EOFError, ValueError, TypeError):

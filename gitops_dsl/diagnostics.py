@@ -86,16 +86,24 @@ def caller_location() -> Location:
     `_common.py`) points at the line that called the helper, where the service's own arguments
     are. One walk up a handful of frames, no `inspect.stack()` (which reads source files).
     """
+    # `frame.f_code` raises an audit event each time (and a compile that records its inputs has
+    # an audit hook): each frame's code is read once
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    code: CodeType | None = None
+    while frame is not None:
+        code = frame.f_code
+        if not _is_internal(code.co_filename):
+            break
         frame = frame.f_back
-    if frame is None:
+    if frame is None or code is None:
         return Location("<unknown>", 0)
     outer = frame.f_back
-    while (frame.f_code.co_name != "<module>" and outer is not None
-           and not _is_internal(outer.f_code.co_filename)):
-        frame, outer = outer, outer.f_back
-    return Location(frame.f_code.co_filename, frame.f_lineno, frame.f_code, frame.f_lasti)
+    while code.co_name != "<module>" and outer is not None:
+        outer_code = outer.f_code
+        if _is_internal(outer_code.co_filename):
+            break
+        frame, code, outer = outer, outer_code, outer.f_back
+    return Location(code.co_filename, frame.f_lineno, code, frame.f_lasti)
 
 
 @attrs.frozen

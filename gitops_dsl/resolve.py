@@ -262,8 +262,12 @@ def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
         environments.setdefault(env.name, env)
 
     apps: list[App] = []
+    commons: dict[Any, dict[str, Any]] = {}   # common values layers (see _values)
     for env in sorted(environments.values(), key=lambda e: e.name):
-        in_env = [s for s in services.values() if env in enabled_environments(s, platform)]
+        # enabled_environments(s, platform) holds env, by name (environments are told apart
+        # by name: comparing them field by field costs more than the rest of resolve)
+        in_env = [s for s in services.values()
+                  if s.environments is None or env.name in s.environments]
         overlays = {s.name: s.per_env.get(env.name) for s in in_env}
         deps = {s.name: tuple(sorted(set(_pick(overlays[s.name], s, "depends_on")))) for s in in_env}
         explicit = {s.name: _explicit_wave(_pick(overlays[s.name], s, "wave"), waves) for s in in_env}
@@ -272,7 +276,7 @@ def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
         for service in sorted(in_env, key=lambda s: s.name):
             apps.append(_resolve_app(env_platform, service, env, zones[env.zone.name],
                                      overlays[service.name], deps[service.name],
-                                     env_waves[service.name], pins))
+                                     env_waves[service.name], pins, commons))
     apps.sort(key=lambda a: (a.zone.name, a.env.name, a.service.name))
     return Resolved(platform, tuple(sorted(environments.values(), key=lambda e: e.name)),
                     tuple(sorted(zones.values(), key=lambda z: z.name)), tuple(apps), waves, services,
@@ -290,7 +294,9 @@ _MERGED: dict[tuple[int, ...], tuple[tuple[SyncPolicy | None, ...], SyncPolicy]]
 
 def _sync_policy(*layers: SyncPolicy | None) -> SyncPolicy:
     """The layered sync policy, computed once per distinct combination of layer objects."""
-    key = tuple(id(layer) for layer in layers)
+    # object.__hash__ tells live objects apart as id() does, without id()'s audit event (a
+    # compile that records its inputs has an audit hook: 60,000 events at 5000 services)
+    key = tuple(map(object.__hash__, layers))
     hit = _MERGED.get(key)
     if hit is not None and hit[0] == layers:   # identity first, element by element (in C)
         return hit[1]
@@ -299,7 +305,7 @@ def _sync_policy(*layers: SyncPolicy | None) -> SyncPolicy:
         sync = merge_fields(sync, layer)
     if len(_MERGED) > 50_000:
         _MERGED.clear()
-    _MERGED[key] = (layers, sync)  # keeps the layers alive, so their ids stay theirs
+    _MERGED[key] = (layers, sync)  # keeps the layers alive, so their keys stay theirs
     return sync
 
 
@@ -324,7 +330,7 @@ def _pinned(image: Image | None, pin: Pin | None) -> Image | None:
 
 def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Zone,
                  overlay: Overlay | None, deps: tuple[str, ...], wave: tuple[int, str],
-                 versions: Versions) -> App:
+                 versions: Versions, commons: dict[Any, dict[str, Any]] | None = None) -> App:
     sync = _sync_policy(platform.sync, env.sync, service.sync, overlay.sync if overlay else None)
     history = DEFAULT_REVISION_HISTORY_LIMIT
     cascade = DEFAULT_CASCADE
@@ -340,7 +346,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     picked = _pick(overlay, service, "namespace")
     namespace_template = picked if picked is not None else env.namespace   # "": no namespace
     namespace = namespace_template.replace("{platform}", platform.name).replace(
-        "{env}", env.name).replace("{service}", service.name)
+        "{env}", env.name).replace("{service}", service.name) if "{" in namespace_template \
+        else namespace_template
     chart = _pick(overlay, service, "chart") or STANDARD_CHART
     pins = {}
     if isinstance(chart, HelmChart) and chart.version is None:
@@ -356,7 +363,7 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
     image = _pinned(declared, image_pin)
     if image_pin is not None and image is not None and image is not declared:
         pins["image"] = image_pin
-    values, env_values = _values(service, overlay, chart, versions, env.name, zone_layer)
+    values, env_values = _values(service, overlay, chart, versions, env.name, zone_layer, commons)
     config = {**service.config, **(overlay.config if overlay else {})}
     sealed = {}
     if isinstance(service.secrets, SealedSecrets):
@@ -401,25 +408,23 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
 
 
 def _values(service: Service, overlay: Overlay | None, chart: Any, versions: Versions, env: str,
-            zone_layer: ZoneOverlay | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+            zone_layer: ZoneOverlay | None = None,
+            commons: dict[Any, dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two Helm values layers. For the standard chart the image is a value like any other:
     the service's pin goes to the common layer, an environment's pin to its own layer. A zone
-    layer (ZoneOverlay) is part of the common layer of that zone's environments."""
-    common = service.values
-    if zone_layer is not None and zone_layer.values:
-        common = deep_merge(common, zone_layer.values)
+    layer (ZoneOverlay) is part of the common layer of that zone's environments. `commons`
+    keeps the common layers made so far (one per service, zone layer and kind of chart)."""
+    standard = isinstance(chart, StandardChart)
+    key = (service.name, object.__hash__(zone_layer), standard)
+    common = commons.get(key) if commons is not None else None
+    if common is None:
+        common = _common_values(service, standard, versions, zone_layer)
+        if commons is not None:
+            commons[key] = common   # the service and its zone layer live as long as the platform
     env_layer = overlay.values if overlay else {}
-    if isinstance(chart, StandardChart):
-        # the Secrets a service says it reads are injected with envFrom by the standard chart
-        read = sorted({r.name for r in service.reads if r.kind == "Secret"})
-        if read:
-            common = deep_merge({"envFromSecrets": read}, common)
+    if standard:
         service_pin = versions.service_pins.get((service.name, "image"))
         env_pin = versions.env_pins.get((service.name, env, "image"))
-        if service.image is not None:
-            common = deep_merge(_image_values(_pinned(service.image, service_pin)), common)
-        if zone_layer is not None and zone_layer.image is not None:
-            common = deep_merge(common, _image_values(_pinned(zone_layer.image, service_pin)))
         if overlay is not None and overlay.image is not None:
             env_layer = deep_merge(_image_values(_pinned(overlay.image, env_pin or service_pin)),
                                    env_layer)
@@ -429,6 +434,24 @@ def _values(service: Service, overlay: Overlay | None, chart: Any, versions: Ver
             pinned = {k: v for k, v in (("tag", tag), ("digest", digest)) if v}
             env_layer = deep_merge({"image": pinned}, env_layer)
     return common, env_layer
+
+
+def _common_values(service: Service, standard: bool, versions: Versions,
+                   zone_layer: ZoneOverlay | None) -> dict[str, Any]:
+    common = service.values
+    if zone_layer is not None and zone_layer.values:
+        common = deep_merge(common, zone_layer.values)
+    if standard:
+        # the Secrets a service says it reads are injected with envFrom by the standard chart
+        read = sorted({r.name for r in service.reads if r.kind == "Secret"})
+        if read:
+            common = deep_merge({"envFromSecrets": read}, common)
+        service_pin = versions.service_pins.get((service.name, "image"))
+        if service.image is not None:
+            common = deep_merge(_image_values(_pinned(service.image, service_pin)), common)
+        if zone_layer is not None and zone_layer.image is not None:
+            common = deep_merge(common, _image_values(_pinned(zone_layer.image, service_pin)))
+    return common
 
 
 def _image_values(image: Image) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from gitops_dsl import api, codecache
+from gitops_dsl import api, bound, codecache
 from gitops_dsl.fingerprint import CACHE_DIR
 from tests.helpers import MINIMAL, make_project, owned_tree, run_cli
 
@@ -124,7 +124,7 @@ def test_garbage_with_an_authentic_tag_compiles_from_source(tmp_path: Path) -> N
     for data in (b"\x00garbage", marshal.dumps({b"key": b"not code"}), marshal.dumps([1, 2])):
         (folder / codecache.CODE).write_bytes(data)
         info = os.stat(folder / codecache.CODE)
-        (folder / codecache.TAG).write_text(codecache._tag(info, data, TOOL))
+        (folder / codecache.TAG).write_text(bound.tag(info, data, TOOL))
         cache = codecache.open_cache(folder, TOOL)
         assert cache.entries == {}
         compiled(project, cache)
@@ -166,3 +166,33 @@ def test_the_cli_keeps_code_for_the_next_compile_and_writes_what_a_full_compile_
     assert b"replicaCount: 5" in b"".join(reused.values())
     assert run_cli("compile", "--no-cache", cwd=project).returncode == 0
     assert owned_tree(project / "build") == reused
+
+
+def test_the_parsed_manifest_is_read_back_only_where_it_was_written(tmp_path: Path) -> None:
+    """A compile keeps its manifest as parsed (marshal, bound to the file like the code); the
+    next compile reads it back instead of parsing. A kept parse that does not belong here - made
+    elsewhere and copied in - is ignored and the manifest is parsed: the control shows that a
+    forged parse is believed when it is authentic, so the copy would show it too."""
+    import hashlib
+
+    from gitops_dsl.emit import writer
+    project = make_project(tmp_path / "p")
+    assert run_cli("compile", cwd=project).returncode == 0
+    build = project / "build"
+    kept = cache_folder(project) / "manifest.bin"
+    assert kept.is_file()
+    text = (build / writer.MANIFEST).read_text()
+    writer._PARSED.clear()
+    assert writer.read_manifest(build) == writer.parse_manifest(text)
+    forged = {"../outside/file.yaml": ("0" * 64, "key", 1)}
+    bound.write(kept, marshal.dumps((hashlib.sha256(text.encode()).digest(), forged)),
+                writer._PARSE_SALT)
+    writer._PARSED.clear()
+    assert writer.read_manifest(build) == forged          # authentic: believed
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, copy_function=shutil.copy2)
+    writer._PARSED.clear()
+    assert writer.read_manifest(copy / "build") == writer.parse_manifest(text)
+    (build / writer.MANIFEST).write_text(text + "\n")     # another manifest: parsed again
+    writer._PARSED.clear()
+    assert writer.read_manifest(build) == writer.parse_manifest(text)

@@ -155,7 +155,7 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
     from .. import fingerprint, incremental
     from ..diagnostics import as_record
     from ..api import renames
-    from ..emit.writer import MANIFEST, settle, sha256
+    from ..emit.writer import MANIFEST, keep_parse, settle, sha256
     incremental.forget(settings.out)   # first: units never outlive the manifest they describe
     if result.inputs is None or tool is None:
         fingerprint.forget(settings.out)
@@ -165,6 +165,7 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
             fingerprint.forget(settings.out)
             return
         manifest = sha256((settings.out / MANIFEST).read_bytes())
+        keep_parse(settings.out)
         record = fingerprint.finish(result.inputs, tool, {
             "files": len(result.files), "manifest": manifest,
             "diagnostics": [as_record(d) for d in result.diagnostics],

@@ -122,12 +122,59 @@ def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str
     for known, owned in _PARSED.get(str(path), ()):
         if known == data:
             return dict(owned), mtime
-    try:
-        owned = parse_manifest(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        return {}, -1
+    kept = _kept_parse(out, name, data)
+    if kept is not None:
+        owned = kept
+    else:
+        try:
+            owned = parse_manifest(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return {}, -1
     _remember(path, data, owned)
     return dict(owned), mtime
+
+
+#: the last compile's manifest as parsed, in the output folder's cache (see `bound`): parsing
+#: the manifest of 44,000 files takes 0.1 s, reading it back 0.02 s
+_PARSE = "manifest.bin"
+_PARSE_SALT = "gitops-dsl parsed manifest 1"
+
+
+def _kept_parse(out: Path, name: str, data: bytes) -> dict[str, tuple[str, str, int]] | None:
+    import marshal
+
+    from .. import bound
+    from ..fingerprint import CACHE_DIR
+    if name != MANIFEST:
+        return None
+    kept = bound.read(out / CACHE_DIR / _PARSE, _PARSE_SALT)
+    if kept is None:
+        return None
+    try:
+        digest, owned = marshal.loads(kept)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if digest != hashlib.sha256(data).digest() or type(owned) is not dict:
+        return None
+    return owned
+
+
+def keep_parse(out: Path) -> None:
+    """Keep the manifest now in `out`, as parsed, for the next compile (after a write)."""
+    import marshal
+
+    from .. import bound
+    from ..fingerprint import CACHE_DIR
+    path = out / MANIFEST
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return
+    for known, owned in _PARSED.get(str(path), ()):
+        if known == data:
+            bound.write(out / CACHE_DIR / _PARSE,
+                        marshal.dumps((hashlib.sha256(data).digest(), owned)), _PARSE_SALT)
+            return
 
 
 #: the last manifests read or planned, per folder (diff and no-op read one twice; a compile
@@ -273,16 +320,13 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     folders: dict[str, Any] = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
-    entries: dict[str, tuple[str, str, int]] = {}
-    unchanged = 0
-    for rel in (files if hasattr(files, "reused") else sorted(files)):   # Files are sorted
-        reused = verified.get(rel)
-        if reused is not None:
-            last = owned.get(rel)
-            if last is not None and last[1] == reused:
-                entries[rel] = last      # reused: its key is the manifest's, untouched since
-                unchanged += 1
-                continue
+    # reused: the key is the manifest's, and the file was untouched since
+    entries: dict[str, tuple[str, str, int]] = {
+        rel: last for rel, key in verified.items()
+        if (last := owned.get(rel)) is not None and last[1] == key}
+    unchanged = len(entries)
+    ordered = files if hasattr(files, "reused") else sorted(files)   # Files are sorted
+    for rel in [rel for rel in ordered if rel not in entries] if entries else ordered:
         target = _safe_join(base, rel, real)
         key = _key(files, rel)
         last = owned.get(rel)

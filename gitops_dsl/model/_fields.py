@@ -174,28 +174,40 @@ def yaml_values(owner: str) -> Callable[[Any], Any]:
 _HELM_VALUES = yaml_values("values")
 
 
-def _copy(value: Any, path: str) -> Any:
+#: where a value sits in a values tree, formatted only for an error: the owner's name, or
+#: (where its container sits, its key or index, whether that is an index)
+_At = Any
+
+
+def _where(at: _At) -> str:
+    if isinstance(at, str):
+        return at
+    parent, key, index = at
+    return f"{_where(parent)}[{key}]" if index else f"{_where(parent)}.{key}"
+
+
+def _copy(value: Any, at: _At) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if isinstance(value, dict):
+    if kind is dict or isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if type(k) is not str:
-                raise ModelError("GD101", f"{path}: keys must be strings, got {describe(k)}",
+                raise ModelError("GD101", f"{_where(at)}: keys must be strings, got {describe(k)}",
                                  "Helm values keys are strings; quote the key")
-            out[k] = v if type(v) in _SCALARS else _copy(v, f"{path}.{k}")
+            out[k] = v if type(v) in _SCALARS else _copy(v, (at, k, False))
         return out
-    if isinstance(value, (list, tuple)):
-        return [v if type(v) in _SCALARS else _copy(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if kind is list or isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _copy(v, (at, i, True)) for i, v in enumerate(value)]
     if kind is float:
         if not math.isfinite(value):
-            raise ModelError("GD101", f"{path}: {value!r} cannot be written to YAML for Helm",
+            raise ModelError("GD101", f"{_where(at)}: {value!r} cannot be written to YAML for Helm",
                              "use a finite number or a string")
         return value
     if isinstance(value, (str, int)):  # subclasses such as enums: keep the plain value
         return str(value) if isinstance(value, str) else int(value)
-    raise ModelError("GD101", f"{path}: {describe(value)} is not YAML data",
+    raise ModelError("GD101", f"{_where(at)}: {describe(value)} is not YAML data",
                      "values hold only dicts, lists, strings, numbers, booleans and None")
 
 
@@ -234,6 +246,8 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 def expand_name(template: str, *, service: str, env: str, platform: str) -> str:
     """A name template with its placeholders filled in."""
+    if "{" not in template:
+        return template
     return (template.replace("{service}", service).replace("{env}", env)
             .replace("{platform}", platform))
 

@@ -25,13 +25,13 @@ _RENDERED_POLICIES: dict[int, tuple[SyncPolicy, argo.SyncPolicy]] = {}
 def render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
     """The Argo CD syncPolicy of a resolved policy; apps sharing one policy object share the
     result (resolve hands out one object per distinct combination of layers)."""
-    hit = _RENDERED_POLICIES.get(id(policy))
+    hit = _RENDERED_POLICIES.get(object.__hash__(policy))   # identity, as in resolve._sync_policy
     if hit is not None and hit[0] is policy:
         return hit[1]
     made = _render_sync_policy(policy)
     if len(_RENDERED_POLICIES) > 10_000:
         _RENDERED_POLICIES.clear()
-    _RENDERED_POLICIES[id(policy)] = (policy, made)
+    _RENDERED_POLICIES[object.__hash__(policy)] = (policy, made)
     return made
 
 
@@ -85,6 +85,13 @@ def value_files(app: App) -> list[str]:
         if has_secrets(app):
             files.append(names.secrets_file(app))
     return files
+
+
+def value_trees(app: App) -> tuple[bool, bool]:
+    """Whether `value_files` lists a file of the gitops tree, and one of the configs tree
+    (without making their paths: a project reads this for every Application)."""
+    return (bool(app.values or app.env_values),
+            isinstance(app.chart, StandardChart) and (bool(app.config) or has_secrets(app)))
 
 
 def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:

@@ -5,8 +5,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..argo import resources as argo
 from ..model.charts import GitPath, HelmChart, StandardChart
-from . import names
-from .apps import value_files
+from .apps import value_trees
 
 if TYPE_CHECKING:
     from ..model import Project, SyncWindow, Zone
@@ -24,8 +23,11 @@ def source_repos(apps: Sequence[App]) -> list[str]:
             repos.add(platform.gitops_repo.url)
         elif isinstance(chart, GitPath):
             repos.add((chart.repo or platform.gitops_repo).url)
-        for f in value_files(app):
-            repos.add(platform.gitops_repo.url if f.startswith(names.GITOPS) else platform.configs.url)
+        gitops, configs = value_trees(app)
+        if gitops:
+            repos.add(platform.gitops_repo.url)
+        if configs:
+            repos.add(platform.configs.url)
     return sorted(repos)
 
 
