@@ -33,13 +33,24 @@ class Location:
         if self._known_column > 0:
             return self._known_column
         code = self._code
+        position = None
         if code is not None and self._lasti >= 0:
-            positions = itertools.islice(code.co_positions(), self._lasti // 2, None)
-            pos = next(positions, None)
-            if pos and pos[2] is not None and pos[0] == self.line:
-                return int(pos[2]) + 1
+            position = next(itertools.islice(code.co_positions(), self._lasti // 2, None), None)
+        return self.column_at(position)
+
+    def column_at(self, position: tuple[int | None, ...] | None) -> int:
+        """The column, given the position of the call's instruction (None: not known)."""
+        if self._known_column > 0:
+            return self._known_column
+        if position and position[2] is not None and position[0] == self.line:
+            return int(position[2]) + 1
         text = linecache.getline(self.file, self.line)
         return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+
+    @property
+    def call(self) -> tuple[CodeType, int] | None:
+        """The code object and instruction offset of the call (None for a line of a data file)."""
+        return (self._code, self._lasti) if self._code is not None and self._lasti >= 0 else None
 
     def display(self, root: str | None = None) -> str:
         """file:line:column, the file relative to `root` (default: the working folder) when inside it."""

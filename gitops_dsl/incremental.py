@@ -6,12 +6,13 @@ rules that look at one service at a time (`Rule.per_service`). A unit's key hash
 those depend on:
 
 - the Service object with everything in it (overlays, values, images, secrets, charts...),
-  pickled with every field, and every source file any of its objects was declared in (their
-  lines and columns appear in diagnostics);
+  pickled with every field, locations as the file, line and column diagnostics show (not the
+  offset of the call in the module's bytecode, which an edit of another service moves): editing
+  one service of a module leaves the keys of the others as they were;
 - its pins in the versions file (value, line and column);
 - what resolve made of it that depends on other services (wave, dependencies) and its names;
 - the platform layer: every Platform field but the services, the environments, zones and waves,
-  the settings (severity, allow), the repository root, and their source files.
+  the settings (severity, allow), the repository root, and their locations.
 
 Anything the pickler does not know for plain data or gitops-dsl's own classes (a user's class or
 function among the values) makes the platform uncacheable: everything is compiled.
@@ -28,13 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import operator
 import os
 import pickle
 from pathlib import Path
-from types import FunctionType
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from types import CodeType, FunctionType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import attrs
 
@@ -60,14 +62,40 @@ class Uncacheable(Exception):
 _FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}   # an attrs class -> its fields' values
 
 
+class _Columns:
+    """`Location.column` of many locations, walking the position table of each code object once
+    as the locations come (mostly in the order of their calls: services in declaration order)
+    instead of from its start for each."""
+
+    def __init__(self) -> None:
+        # object.__hash__(code) -> (code, its positions from `at` on, at, last index, its position)
+        self._walks: dict[int, tuple[CodeType, Iterator[Any], int, int, Any]] = {}
+
+    def of(self, location: Location) -> int:
+        call = location.call
+        if call is None:
+            return location.column
+        code, lasti = call
+        index = lasti // 2
+        walk = self._walks.get(object.__hash__(code))
+        if walk is not None and walk[0] is code and walk[3] == index:
+            return location.column_at(walk[4])
+        if walk is None or walk[0] is not code or walk[2] > index:
+            walk = (code, iter(code.co_positions()), 0, -1, None)
+        positions, at = walk[1], walk[2]
+        position = next(itertools.islice(positions, index - at, None), None)
+        self._walks[object.__hash__(code)] = (code, positions, index + 1, index, position)
+        return location.column_at(position)
+
+
 class _KeyPickler(pickle.Pickler):
     """Pickles the model, every field of every attrs object (repr=False and eq=False ones too),
-    refusing anything that is neither plain data nor gitops-dsl's own, and collects the source
-    files of the code that declared each object."""
+    refusing anything that is neither plain data nor gitops-dsl's own; a location is the file,
+    line and column diagnostics show."""
 
-    def __init__(self, buffer: io.BytesIO, files: set[str]) -> None:
+    def __init__(self, buffer: io.BytesIO, columns: _Columns) -> None:
         super().__init__(buffer, protocol=5)
-        self.files = files
+        self.columns = columns
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
@@ -77,10 +105,9 @@ class _KeyPickler(pickle.Pickler):
             # cycle (a wave's series holds the wave) refers back instead of recursing
             return (_named, (cls.__module__, cls.__qualname__), fields(obj))
         if cls is Location:
-            if obj._code is None:   # a line of a data file (versions.yaml): its column is its text
-                return (Location, (obj.file, obj.line, None, -1, obj.column))
-            self.files.add(obj.file)
-            return (Location, (obj.file, obj.line, None, obj._lasti))
+            # where diagnostics say the object was made: file, line and column (not the offset
+            # of the call in the bytecode: an edit of another service in the module moves it)
+            return (Location, (obj.file, obj.line, self.columns.of(obj)))
         if cls is FunctionType:
             if obj is _named:
                 return NotImplemented
@@ -107,32 +134,18 @@ def _named(module: str, name: str) -> None:
 
 
 class Keys:
-    """The unit keys of one compile (each source file hashed once)."""
+    """The unit keys of one compile."""
 
     def __init__(self, root: Path | None, settings: Any) -> None:
         self._salt = repr((str(root), settings)).encode()
-        self._digests: dict[str, bytes] = {}
+        self._columns = _Columns()
         self.refused: str | None = None   # why a platform could not be keyed
         self._pending: dict[int, Forked] = {}   # id(platform) -> its services being hashed
 
-    def _digest(self, path: str) -> bytes:
-        digest = self._digests.get(path)
-        if digest is None:
-            try:
-                with unrecorded():   # the platform's own modules: inputs of the load already
-                    digest = hashlib.sha256(Path(path).read_bytes()).digest()
-            except OSError:
-                digest = b"unreadable"
-            self._digests[path] = digest
-        return digest
-
     def _hash(self, *parts: Any) -> str:
-        buffer, files = io.BytesIO(), set[str]()
-        _KeyPickler(buffer, files).dump(parts)
-        h = hashlib.blake2b(buffer.getvalue(), digest_size=16)
-        for path in sorted(files):
-            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + self._digest(path))
-        return h.hexdigest()
+        buffer = io.BytesIO()
+        _KeyPickler(buffer, self._columns).dump(parts)
+        return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
 
     def start(self, platform: Platform, versions: Versions) -> None:
         """Begin hashing what each service of `platform` is made of in a child process, while
@@ -142,8 +155,8 @@ class Keys:
                 lambda: json.dumps(self._services(platform, versions)).encode())
 
     def _services(self, platform: Platform, versions: Versions | None) -> dict[str, str] | str:
-        """Service name -> hash of the Service with everything in it, the source files its
-        objects were declared in and its pins; or why the platform cannot be keyed."""
+        """Service name -> hash of the Service with everything in it and its pins; or why the
+        platform cannot be keyed."""
         services: dict[str, Service] = {}
         for service in platform.services:
             services.setdefault(service.name, service)   # as resolve takes them
@@ -202,9 +215,14 @@ class Keys:
             self.refused = self._refusal(platform, exc)
             return None
         # what the service is made of, what the platform layer is, and what resolve made of it
-        # that depends on other services (plain data)
-        return {name: self._hash(common, own[name], made.get(name, ()))
-                for name in resolved.services}
+        # that depends on other services (tuples of strings, numbers and None: their repr says
+        # exactly what they hold)
+        keys = {}
+        for name in resolved.services:
+            h = hashlib.blake2b(f"{common}\0{own[name]}\0".encode(), digest_size=16)
+            h.update(repr(made.get(name, ())).encode("utf-8", "surrogatepass"))
+            keys[name] = h.hexdigest()
+        return keys
 
     def close(self) -> None:
         """Wait for the children of platforms never keyed (a compile that stopped early)."""

@@ -111,4 +111,7 @@ MUTANTS = [
            "if stat.S_ISREG(info.st_mode):", ("tests/test_codecache.py",)),
     Mutant("a code cache entry is found without the source it was made of", "codecache.py",
            "    h.update(source)\n", "", ("tests/test_codecache.py",)),
+    Mutant("reuse keys without the columns of locations", "incremental.py",
+           "return (Location, (obj.file, obj.line, self.columns.of(obj)))",
+           "return (Location, (obj.file, obj.line))", ("tests/test_reuse.py",)),
 ]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import edit, owned_tree, run_cli, scaled
+from tests.helpers import REPO, edit, owned_tree, run_cli, scaled
 
 PLATFORM = '''
 from gitops_dsl import *
@@ -123,6 +123,9 @@ CHANGES = {
     "a chart folder read by render": (edit("charts/kafka/kustomization.yaml", "deployment.yaml",
                                             "deployment.yaml, ../shared"), set()),
     "a hand edit of a reused service's file": (_hand_edit, {"a", "b"}),
+    # the warning GD501 on cache points at its call: moved one column to the right
+    "a warning's column": (edit("platforms/_team_a.py", '    service("cache"', '     service("cache"'),
+                           {"b"}),
 }
 
 SERVICES = {"a": {"db", "cache", "audit", "kafka"}, "b": {"api", "web", "worker"}}
@@ -176,22 +179,24 @@ def test_random_changes_compile_as_a_full_compile(tmp_path_factory, changes):
     compile_change_compile(make(tmp_path_factory.mktemp("project")), changes)
 
 
-def test_a_one_service_change_renders_and_writes_one_module(tmp_path):
-    """Only the services of the edited module are compiled again, and only the changed file is
-    written; the warnings of reused services are printed as before, with their lines."""
+def test_a_one_service_change_renders_and_writes_one_service(tmp_path):
+    """Only the edited service is compiled again - keys hash the source lines a service's
+    objects were declared on, not whole modules, so its neighbours in the module are reused -
+    and only the changed file is written; the warnings of reused services are printed as
+    before, with their lines."""
     project = make(tmp_path)
     first = run_cli("compile", cwd=project)
     assert "GD501" in first.stderr and "cache" in first.stderr
     CHANGES["a value of one service"][0](project)
     second = run_cli("compile", cwd=project)
     assert second.returncode == 0, second.stderr
-    assert "; 4 of 7 services reused" in second.stdout, second.stdout
+    assert "; 6 of 7 services reused" in second.stdout, second.stdout
     assert " 1 written, 0 removed" in second.stdout, second.stdout
     assert diagnostics(second.stderr) == diagnostics(first.stderr)
     # as JSON too: the reused findings keep every field (file, line, column, subject, hint)
     edit("platforms/_team_b.py", '"edge"', '"front"')(project)
     reused = run_cli("compile", "--format", "json", cwd=project)
-    assert "; 4 of 7 services reused" in reused.stdout, reused.stdout
+    assert "; 6 of 7 services reused" in reused.stdout, reused.stdout
     full = run_cli("compile", "--format", "json", "--no-cache", "--out", "fresh", cwd=project)
     assert json.loads(reused.stdout.split("\ncompiled")[0]) == \
         json.loads(full.stdout.split("\ncompiled")[0])
@@ -484,8 +489,84 @@ def test_a_large_platform_reuses_through_the_cli_as_a_small_one_does(tmp_path):
     hand.write_text(hand.read_text().replace("replicaCount: 2", "replicaCount: 5"))
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    # the changed module's 300 services are compiled again, and the hand-edited one
-    assert "; 899 of 1200 services reused" in second.stdout, second.stdout
+    # the service whose values changed is compiled again, and the hand-edited one
+    assert "; 1198 of 1200 services reused" in second.stdout, second.stdout
     assert "hand edit overwritten" in second.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
+
+
+
+@given(st.randoms(use_true_random=False))
+@settings(max_examples=scaled(20), deadline=None)
+def test_the_columns_in_keys_are_the_columns_diagnostics_show(random):
+    """Keys hold each location's column (not the call's offset in the bytecode), found by one
+    walk over each code object's positions: in any order the locations come, the column is the
+    one `Location.column` computes."""
+    import attrs
+
+    from gitops_dsl import load as loader
+    from gitops_dsl.diagnostics import Location
+    from gitops_dsl.incremental import _Columns
+    loaded = loader.load(REPO / "platforms")
+    assert loaded.platforms, loaded.diagnostics
+    found: list[Location] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, Location):
+            found.append(value)
+        elif attrs.has(type(value)):
+            for field in attrs.fields(type(value)):
+                walk(getattr(value, field.name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+    for platform in loaded.platforms:
+        walk(platform)
+    assert len(found) > 50
+    in_order = sorted(found, key=lambda loc: (loc.file, loc.line, loc.call[1] if loc.call else -1))
+    random.shuffle(found)
+    for locations in (found, in_order):
+        columns = _Columns()
+        assert [columns.of(loc) for loc in locations] == [loc.column for loc in locations]
+
+
+SAME_LINE = '''
+from gitops_dsl import *
+
+one, two = Image("ghcr.io/acme/api", "1.0"), Image("ghcr.io/acme/api", "1.0")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internal",
+                   policies=[image_digests])
+platform = Platform(
+    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[prod],
+    projects=[Project("app")],
+    services=[
+        Service("api", project="app",
+                image=one),
+        Service("web", project="app", image=one),
+    ],
+)
+'''
+
+
+def test_a_service_that_takes_an_equal_object_made_elsewhere_on_the_same_line_is_compiled(
+        tmp_path):
+    """Two equal images made on one line differ only by their column, which GD304 shows: a
+    service that takes the other one is compiled again and its warning points at the new
+    column (keys hold columns, not the line's text or the call's bytecode offset)."""
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms/demo.py").write_text(textwrap.dedent(SAME_LINE).lstrip())
+    (tmp_path / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\n'
+                                             '[tool.gitops-dsl.severity]\nGD304 = "warning"\n')
+    first = run_cli("compile", cwd=tmp_path)
+    assert first.returncode == 0 and "demo.py:3:12: warning[GD304] api-prod" in first.stderr, \
+        first.stderr
+    edit("platforms/demo.py", "                image=one),", "                image=two),")(tmp_path)
+    second = run_cli("compile", cwd=tmp_path)
+    assert "; 1 of 2 services reused" in second.stdout, second.stdout
+    assert "demo.py:3:46: warning[GD304] api-prod" in second.stderr, second.stderr
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
+    assert diagnostics(second.stderr) == diagnostics(fresh.stderr)

@@ -53,7 +53,7 @@ def leaks(zone: Zone, texts: Iterable[str]) -> list[str]:
 @builtin("GD601", summary="an Application in a zone names a host, registry or repository the zone denies",
          bad='Zone("internet", deny_registries=["harbor.acme.internal"]) and '
              'Image("harbor.acme.internal/plate/api", "1") in prod',
-         good="publish the image to a registry the internet zone can reach")
+         good="publish the image to a registry the internet zone can reach", per_service=True)
 def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
     """Manifests cross into an outer zone only one way; internal hostnames, registries and
     repositories must not appear in what that zone's Argo CD reads."""

@@ -169,5 +169,6 @@ def test_fidelity_to_the_platform_can_fail(monkeypatch, bug):
     else:
         original_values = resolve_module._values
         monkeypatch.setattr(resolve_module, "_values",
-                            lambda s, o, c, v, e, zone_layer=None: original_values(s, o, c, v, e, None))
+                            lambda s, o, c, v, e, zone_layer=None, commons=None:
+                            original_values(s, o, c, v, e, None, commons))
     must_fail(props.test_every_application_is_what_the_user_declared)
