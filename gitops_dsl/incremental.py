@@ -333,7 +333,7 @@ def load(out: Path, tool: str) -> Previous | None:
         units = {}
         for name, u in data["units"].items():
             paths = u["paths"]
-            if type(u["key"]) is not str or not all(type(p) is str for p in paths):
+            if type(u["key"]) is not str or not set(map(type, paths)) <= {str}:
                 return None
             kept, suppressed = u["kept"], u["suppressed"]
             units[name] = Unit(u["key"], tuple(paths),
