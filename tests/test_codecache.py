@@ -185,7 +185,7 @@ def test_the_parsed_manifest_is_read_back_only_where_it_was_written(tmp_path: Pa
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)
     forged = {"../outside/file.yaml": ("0" * 64, "key", 1)}
-    bound.write(kept, marshal.dumps((hashlib.sha256(text.encode()).digest(), forged)),
+    bound.write(kept, marshal.dumps((hashlib.sha256(text.encode()).hexdigest(), forged)),
                 writer._PARSE_SALT)
     writer._PARSED.clear()
     assert writer.read_manifest(build) == forged          # authentic: believed

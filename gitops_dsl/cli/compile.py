@@ -164,8 +164,9 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
         if not settle(settings.out, trusted=getattr(result.files, "reused", None)):
             fingerprint.forget(settings.out)
             return
-        manifest = sha256((settings.out / MANIFEST).read_bytes())
-        keep_parse(settings.out)
+        written = (settings.out / MANIFEST).read_bytes()
+        manifest = sha256(written)
+        keep_parse(settings.out, written, manifest)
         record = fingerprint.finish(result.inputs, tool, {
             "files": len(result.files), "manifest": manifest,
             "diagnostics": [as_record(d) for d in result.diagnostics],
