@@ -231,3 +231,22 @@ def test_bytecode_in_the_platforms_folder_is_never_run(tmp_path):
     assert not (project / "build/gitops/values/evil").exists()
     assert sorted(p.name for p in (project / "platforms" / "__pycache__").iterdir()) == \
         [f"_names.{tag}.pyc"]
+
+
+def test_leaving_without_teardown_keeps_exit_handlers_output_and_status(tmp_path):
+    """The command ends with os._exit (no interpreter teardown): exit handlers still run,
+    everything printed arrives, and the exit status is the command's."""
+    marker = tmp_path / "handler-ran"
+    project = make_project(tmp_path / "p", MINIMAL.replace(
+        "from gitops_dsl import *",
+        "from gitops_dsl import *\nimport atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')"))
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert marker.read_text() == "yes"
+    assert result.stdout.rstrip().endswith("unchanged") and "written" in result.stdout
+    listing = run_cli("rules", cwd=project)   # a long output, every line of it
+    assert listing.returncode == 0 and listing.stdout.endswith("\n")
+    assert listing.stdout.count("\n") > 40 and "GD101" in listing.stdout
+    failing = run_cli("compile", "--platforms", "nowhere", cwd=project)
+    assert failing.returncode not in (0, None) and "Traceback" not in failing.stderr
