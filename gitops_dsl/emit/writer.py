@@ -315,16 +315,20 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     folders: dict[str, Any] = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
-    # reused: the key is the manifest's, and the file was untouched since
-    entries: dict[str, tuple[str, str, int]] = {
-        rel: last for rel, key in verified.items()
-        if (last := owned.get(rel)) is not None and last[1] == key}
-    unchanged = len(entries)
+    # made in path order, so that the manifest's sort finds them sorted (sorting them in
+    # another order is most of the time `manifest_bytes` takes)
+    entries: dict[str, tuple[str, str, int]] = {}
+    unchanged = 0
     ordered = files if hasattr(files, "reused") else sorted(files)   # Files are sorted
-    for rel in [rel for rel in ordered if rel not in entries] if entries else ordered:
+    reused = verified.get
+    for rel in ordered:
+        last = owned.get(rel)
+        if last is not None and reused(rel) == last[1]:
+            entries[rel] = last   # reused: the manifest's key, and untouched since
+            unchanged += 1
+            continue
         target = _safe_join(base, rel, real)
         key = _key(files, rel)
-        last = owned.get(rel)
         if (trust_mtimes and last is not None and last[1] == key
                 and _untouched_since(target, last[2], written_at)):
             entries[rel] = last          # same inputs, not modified since the last compile
