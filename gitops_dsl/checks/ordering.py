@@ -52,9 +52,14 @@ def dependency_cycle(ctx: CheckContext) -> Iterator[Finding]:
     """No order of waves can satisfy a cycle; break it by removing one dependency."""
     resolved = ctx.resolved
     reported: set[frozenset[Any]] = set()
+    searched: list[dict[str, list[str]]] = []
     for env in resolved.environments:
         apps = {a.service.name: a for a in resolved.apps_in(env.name)}
-        for cycle in _cycles({n: [d for d in a.depends_on if d in apps] for n, a in apps.items()}):
+        graph = {n: [d for d in a.depends_on if d in apps] for n, a in apps.items()}
+        if graph in searched:
+            continue   # the same graph as another environment's: its cycles were reported there
+        searched.append(graph)
+        for cycle in _cycles(graph):
             key = frozenset(cycle)
             if key in reported:
                 continue
@@ -268,6 +273,8 @@ def order_differs_between_environments(ctx: CheckContext) -> Iterator[Finding]:
 def _order_conflicts(one: dict[str, int], two: dict[str, int]) -> list[tuple[str, str]]:
     """Pairs of services whose relative order differs between two environments, found in
     O(n log n): the map wave-in-one -> wave-in-two must be a strictly increasing function."""
+    if one == two:
+        return []   # the same waves (the usual case): the same order
     common = sorted(set(one) & set(two), key=lambda n: (one[n], two[n], n))
     conflicts = []
     groups: dict[int, list[str]] = {}

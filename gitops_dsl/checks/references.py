@@ -28,8 +28,13 @@ def unknown_dependency(ctx: CheckContext) -> Iterator[Finding]:
     """Every name in depends_on must be a service of the same platform, and not the service itself."""
     names = set(ctx.resolved.services)
     for service in ctx.resolved.platform.services:
-        layers = [service.depends_on, *(o.depends_on or () for o in service.per_env.values())]
-        for dep in sorted({d for layer in layers for d in layer}):
+        deps = set(service.depends_on)
+        for overlay in service.per_env.values():
+            if overlay.depends_on:
+                deps.update(overlay.depends_on)
+        if service.name not in deps and deps <= names:
+            continue   # (the usual case, told in C)
+        for dep in sorted(deps):
             if dep not in names:
                 yield Finding(f"{service.name} depends on unknown service {dep!r}",
                               did_you_mean(dep, names), service.location, service.name, service)

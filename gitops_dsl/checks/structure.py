@@ -198,9 +198,11 @@ def misplaced_annotation(ctx: CheckContext) -> Iterator[Finding]:
     known = {"argocd.argoproj.io/" + k for k in ("compare-options", "skip-reconcile",
                                                  "managed-by-url", "client-side-apply-migration-manager")}
     layers: list[tuple[Service | Environment, dict[str, str], Location | None]] = []
-    for service in ctx.resolved.platform.services:
-        layers.append((service, service.annotations, service.location))
-        layers += [(service, o.annotations, o.location) for o in service.per_env.values()]
+    for service in ctx.resolved.platform.services:   # (most have no annotations at all)
+        if service.annotations:
+            layers.append((service, service.annotations, service.location))
+        layers += [(service, o.annotations, o.location) for o in service.per_env.values()
+                   if o.annotations]
     for env in ctx.resolved.platform.environments:
         layers.append((env, env.annotations, env.location))
     for owner, layer_annotations, location in layers:
