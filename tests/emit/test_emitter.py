@@ -117,3 +117,18 @@ def test_the_example_platform_is_written_byte_for_byte_as_before(tmp_path: Path)
     # a copy: what the emitter is given must be plain data, as a pickle round trip proves
     docs = pickle.loads(pickle.dumps(docs))
     assert docs and all(same_as_libyaml(data) for data in docs.values())
+
+
+def test_the_characters_written_unescaped_are_libyamls_printable_ones_less_line_breaks():
+    """Every code point: the emitter writes unescaped exactly what libyaml's IS_PRINTABLE admits
+    (src/yaml_private.h) less NEL, LS and PS (line breaks) and all beyond the BMP (which PyYAML's
+    libyaml escapes); anything else is declined to libyaml."""
+    from gitops_dsl.emit.emitter import _ESCAPED
+
+    def written_as_is(point: int) -> bool:
+        return (point == 0x0A or 0x20 <= point <= 0x7E
+                or (0xA0 <= point <= 0xD7FF and point not in (0x2028, 0x2029))
+                or (0xE000 <= point <= 0xFFFD and point != 0xFEFF))
+    wrong = [hex(p) for p in range(0x110000)
+             if (_ESCAPED.search(chr(p)) is None) != written_as_is(p)]
+    assert wrong == []
