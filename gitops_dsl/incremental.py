@@ -8,7 +8,9 @@ those depend on:
 - the Service object with everything in it (overlays, values, images, secrets, charts...),
   pickled with every field, locations as the file, line and column diagnostics show (not the
   offset of the call in the module's bytecode, which an edit of another service moves): editing
-  one service of a module leaves the keys of the others as they were;
+  one service of a module leaves the keys of the others as they were; an object many services
+  hold (a Wave, a SyncPolicy) stands in each of their keys as the digest of its content, pickled
+  once;
 - its pins in the versions file (value, line and column);
 - what resolve made of it that depends on other services (wave, dependencies) and its names;
 - the platform layer: every Platform field but the services, the environments, zones and waves,
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
     from .versions.file import Versions
 
 UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
-_FORMAT = 2
+_FORMAT = 3
 
 
 class Uncacheable(Exception):
@@ -93,12 +95,24 @@ class _KeyPickler(pickle.Pickler):
     refusing anything that is neither plain data nor gitops-dsl's own; a location is the file,
     line and column diagnostics show."""
 
-    def __init__(self, buffer: io.BytesIO, columns: _Columns) -> None:
+    def __init__(self, buffer: io.BytesIO, columns: _Columns,
+                 shared: dict[int, tuple[Any, str]] | None = None) -> None:
         super().__init__(buffer, protocol=5)
         self.columns = columns
+        self.shared = shared
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
+        if cls in _SHARED and self.shared is not None:
+            # an object many services hold (every service of a wave holds that Wave): by the
+            # digest of its content, pickled once instead of once per service
+            known = self.shared.get(object.__hash__(obj))
+            if known is None or known[0] is not obj:
+                buffer = io.BytesIO()
+                _KeyPickler(buffer, self.columns).dump(obj)
+                known = self.shared[object.__hash__(obj)] = (
+                    obj, hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest())
+            return (_named, (cls.__module__, cls.__qualname__, known[1]))
         fields = _FIELDS.get(cls)
         if fields is not None:
             # the fields as state: pickle remembers the object before it writes them, so a
@@ -129,8 +143,17 @@ class _KeyPickler(pickle.Pickler):
         return (_named, (cls.__module__, cls.__qualname__), fields(obj))
 
 
-def _named(module: str, name: str) -> None:
+def _named(module: str, name: str, *content: Any) -> None:
     """What a function or an object's class stands for in a key (keys are never unpickled)."""
+
+
+def _shared_classes() -> frozenset[type]:
+    from .model import SyncPolicy, Wave
+    return frozenset({Wave, SyncPolicy})
+
+
+#: classes whose objects services share (see `_KeyPickler.reducer_override`)
+_SHARED = _shared_classes()
 
 
 class Keys:
@@ -141,11 +164,18 @@ class Keys:
         self._columns = _Columns()
         self.refused: str | None = None   # why a platform could not be keyed
         self._pending: dict[int, Forked] = {}   # id(platform) -> its services being hashed
+        # one pickler for every hash, its memo cleared between them (each hash stands alone)
+        self._buffer = io.BytesIO()
+        self._shared: dict[int, tuple[Any, str]] = {}   # see _KeyPickler.reducer_override
+        self._pickler = _KeyPickler(self._buffer, self._columns, self._shared)
 
     def _hash(self, *parts: Any) -> str:
-        buffer = io.BytesIO()
-        _KeyPickler(buffer, self._columns).dump(parts)
-        return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._pickler.clear_memo()
+        self._pickler.dump(parts)
+        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
 
     def start(self, platform: Platform, versions: Versions) -> None:
         """Begin hashing what each service of `platform` is made of in a child process, while

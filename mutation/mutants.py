@@ -114,4 +114,8 @@ MUTANTS = [
     Mutant("reuse keys without the columns of locations", "incremental.py",
            "return (Location, (obj.file, obj.line, self.columns.of(obj)))",
            "return (Location, (obj.file, obj.line))", ("tests/test_reuse.py",)),
+    # --- session 7
+    Mutant("reuse keys name a shared object (a SyncPolicy many services hold) without its content",
+           "incremental.py", "return (_named, (cls.__module__, cls.__qualname__, known[1]))",
+           "return (_named, (cls.__module__, cls.__qualname__))", ("tests/test_reuse.py",)),
 ]

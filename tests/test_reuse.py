@@ -69,12 +69,20 @@ SERVICES = [
 
 TEAM_B = '''
 from _helpers import service
+from _policies import FRONT
 
 SERVICES = [
-    service("api", deps=["db"], tag=None, values={"podAnnotations": {"tier": "front"}}),
+    service("api", deps=["db"], tag=None, values={"podAnnotations": {"tier": "front"}}, sync=FRONT),
     service("web", deps=["api"], tag=None),
-    service("worker", deps=["cache"], values={"podAnnotations": {"queue": "jobs"}}),
+    service("worker", deps=["cache"], values={"podAnnotations": {"queue": "jobs"}}, sync=FRONT),
 ]
+'''
+
+# one SyncPolicy object that two services hold (keys hash such shared objects once)
+POLICIES = '''
+from gitops_dsl import SyncPolicy
+
+FRONT = SyncPolicy(self_heal=True)
 '''
 
 FILES = {
@@ -83,6 +91,7 @@ FILES = {
     "platforms/_helpers.py": HELPER,
     "platforms/_team_a.py": TEAM_A,
     "platforms/_team_b.py": TEAM_B,
+    "platforms/_policies.py": POLICIES,
     "platforms/versions.yaml": "services:\n  api:\n    image: 1.0.0\n  web:\n    image: 2.0.0\n",
     "charts/kafka/deployment.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kafka\n",
     "charts/kafka/kustomization.yaml": "resources: [deployment.yaml]\n",
@@ -117,7 +126,11 @@ CHANGES = {
     "a service added": (edit("platforms/_team_b.py", "SERVICES = [",
                               'SERVICES = [\n    service("mailer", deps=["web"]),'), {"a"}),
     "a service removed": (edit("platforms/_team_b.py", '    service("worker", deps=["cache"], '
-                                'values={"podAnnotations": {"queue": "jobs"}}),\n', ""), {"a"}),
+                                'values={"podAnnotations": {"queue": "jobs"}}, sync=FRONT),\n', ""),
+                          {"a"}),
+    "a sync policy two services share": (edit("platforms/_policies.py", "self_heal=True",
+                                              "self_heal=False"), {"a"}),
+    "the waves' numbers": (edit("platforms/_waves.py", '"third")', '"third", start=5)'), set()),
     "the shared helper": (edit("platforms/_helpers.py", "REPLICAS = 2", "REPLICAS = 4"), set()),
     "an environment": (edit("platforms/demo.py", "dev.example:6443", "dev.example:6444"), set()),
     "a chart folder read by render": (edit("charts/kafka/kustomization.yaml", "deployment.yaml",
