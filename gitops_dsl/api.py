@@ -20,7 +20,7 @@ from .fingerprint import GITIGNORE
 OVERVIEW = "README.md"   # the compiled tree's overview (render/overview.py)
 from .load import load
 from .render import render
-from .resolve import resolve
+from .resolve import Resolved, resolve
 
 if TYPE_CHECKING:
     from .checks import Suppressed
@@ -137,23 +137,32 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
             found.extend(check_references(pins, readers[key]))
         if keys is not None:
             keys.start(platform, pins)   # hashing its services meanwhile, in a child process
+        learned: dict[str, Any] = {"unit_keys": None, "hits": {}}
         try:
             resolved = resolve(platform, pins)
-            unit_keys = keys.units(resolved) if keys is not None else None
+
+            def reuse(resolved: Resolved = resolved, learned: dict[str, Any] = learned
+                      ) -> dict[str, Checked]:
+                """The units to reuse: asked for by the checks once the rules that look at every
+                service have run (the child hashing the services has had that long too)."""
+                unit_keys = keys.units(resolved) if keys is not None else None
+                hits: dict[str, Unit] = {}
+                if unit_keys is not None and previous is not None:
+                    for service, unit_key in unit_keys.items():
+                        unit = previous.reusable(unit_name(resolved.platform.name, service),
+                                                 unit_key)
+                        if unit is not None:
+                            hits[service] = unit
+                learned.update(unit_keys=unit_keys, hits=hits)
+                return {s: Checked(u.kept, u.suppressed) for s, u in hits.items()}
+            outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
+                                 allow=allow, reuse=reuse)
         finally:
             if keys is not None:
                 keys.close()
-        hits: dict[str, Unit] = {}
-        if unit_keys is not None and previous is not None:
-            for service, unit_key in unit_keys.items():
-                unit = previous.reusable(unit_name(platform.name, service), unit_key)
-                if unit is not None:
-                    hits[service] = unit
+        unit_keys, hits = learned["unit_keys"], learned["hits"]
         total += len(resolved.services)
         reused_count += len(hits)
-        outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,
-                             allow=allow, reuse={s: Checked(u.kept, u.suppressed)
-                                                 for s, u in hits.items()})
         found.extend(outcome.diagnostics)
         checked.append((resolved, outcome, unit_keys, hits))
         if previous is not None:
@@ -340,9 +349,8 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     key = getattr(result.files, "key", None)
     reused = getattr(result.files, "reused", {})
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
-    for path in owned:
-        if path in reused:
-            continue   # reused from the last compile: the same file, the same key
+    # reused from the last compile: the same file, the same key (most of them: told apart in C)
+    for path in sorted(owned.keys() - reused.keys()):
         if path in result.files:
             if (key is None or key(path) != owned[path][1]) and is_app_file(path):
                 try:

@@ -347,15 +347,15 @@ class Previous:
 def load(out: Path, tool: str) -> Previous | None:
     """The last compile's units, when they belong to the manifest now in `out` (made by this
     very tool) and no write was interrupted since."""
-    from .emit.writer import MANIFEST, STAGED_FOLDERS, _read_manifest, interrupted, sha256
+    from .emit.writer import STAGED_FOLDERS, _read_manifest_digest, interrupted
     from .fingerprint import CACHE_DIR
     try:
         data = json.loads((out / CACHE_DIR / UNITS).read_bytes())
-        manifest = (out / MANIFEST).read_bytes()
+        owned, written_at, manifest = _read_manifest_digest(out)
     except (OSError, ValueError):
         return None
     if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool
-            or data.get("manifest") != sha256(manifest) or interrupted(out)
+            or manifest is None or data.get("manifest") != manifest or interrupted(out)
             or (out / STAGED_FOLDERS).exists()):
         return None
     from .checks import Suppressed
@@ -372,7 +372,6 @@ def load(out: Path, tool: str) -> Previous | None:
                                      for d, reason, where in suppressed) if suppressed else ())
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None   # edited by hand: compile everything
-    owned, written_at = _read_manifest(out)
     return Previous(out, units, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import attrs
 
@@ -79,52 +79,63 @@ def _run(item: Rule, target: object) -> list[Diagnostic]:
 
 
 def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequence[Rule] = (), severity: dict[str, Any] | None = None,
-               allow: dict[str, Any] | None = None, reuse: dict[str, Checked] | None = None) -> Checked:
+               allow: dict[str, Any] | None = None,
+               reuse: dict[str, Checked] | Callable[[], dict[str, Checked]] | None = None) -> Checked:
     """Run every rule; `severity` ({code: error|warning|off}) and `allow` ({code: reason}) come
     from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings.
 
     `reuse` (service name -> findings) holds what the per-service rules found about services
-    that did not change since the last compile (see `incremental`): they are not run for those."""
+    that did not change since the last compile (see `incremental`): they are not run for those.
+    It may be a function that says so: it is called once the rules that look at every service
+    have run (a compile learns what it reuses while they run)."""
     rules = all_rules(user_rules)
     severity = dict(severity or {})
     allow = dict(allow or {})
-    reuse = reuse or {}
     ctx = CheckContext(resolved, root)
     found: list[Diagnostic] = []
     for code, settings_name in [(c, "severity") for c in severity] + [(c, "allow") for c in allow]:
         if code not in rules:
             found.append(error("GD119", f"[tool.gitops-dsl.{settings_name}] names unknown rule {code}",
                                hint="`gitops-dsl rules` lists the codes"))
-    # the services the per-service rules look at: those not reused
-    view = resolved if not reuse else attrs.evolve(
-        resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reuse),
-        services={n: s for n, s in resolved.services.items() if n not in reuse})
-    view_ctx = CheckContext(view, root)
-    per_service: list[Diagnostic] = []
-    for code, item in rules.items():
-        if item.opt_in or item.scope == "model" or severity.get(code) == "off":
+    active = [item for code, item in rules.items()
+              if not (item.opt_in or item.scope == "model" or severity.get(code) == "off")]
+    # first what looks at every service, whatever is reused (in rule order, then the policies)
+    for item in active:
+        if item.per_service and item.builtin:
             continue
-        local = item.per_service and item.builtin
-        into = per_service if local else found
         if item.scope == "app":
-            for app in (view if local else resolved).apps:
-                into.extend(_run(item, app))
+            for app in resolved.apps:
+                found.extend(_run(item, app))
         else:
-            into.extend(_run(item, view_ctx if local else ctx))
+            found.extend(_run(item, ctx))
     for app in resolved.apps:
         for policy in app.env.policies:
-            if severity.get(policy.code) == "off":
-                continue
-            if policy.per_service and policy.builtin:
-                if app.service.name not in reuse:
-                    per_service.extend(_run(policy, app))
-            else:
+            if severity.get(policy.code) != "off" and not (policy.per_service and policy.builtin):
                 found.extend(_run(policy, app))
+    reused = (reuse() if callable(reuse) else reuse) or {}
+    # then the per-service rules, on the services not reused
+    view = resolved if not reused else attrs.evolve(
+        resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reused),
+        services={n: s for n, s in resolved.services.items() if n not in reused})
+    view_ctx = CheckContext(view, root)
+    per_service: list[Diagnostic] = []
+    for item in active:
+        if not (item.per_service and item.builtin):
+            continue
+        if item.scope == "app":
+            for app in view.apps:
+                per_service.extend(_run(item, app))
+        else:
+            per_service.extend(_run(item, view_ctx))
+    for app in view.apps:
+        for policy in app.env.policies:
+            if severity.get(policy.code) != "off" and policy.per_service and policy.builtin:
+                per_service.extend(_run(policy, app))
     apps = {a.name: a for a in resolved.apps}
     kept, suppressed = _settle(found, severity, allow, resolved.platform, apps)
     own_kept, own_suppressed = _settle(per_service, severity, allow, resolved.platform, apps)
     by_service = _by_service(view, own_kept, own_suppressed)
-    for name, checked in reuse.items():
+    for name, checked in reused.items():
         own_kept += checked.diagnostics
         own_suppressed += checked.suppressed
         if by_service is not None:

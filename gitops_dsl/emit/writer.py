@@ -112,26 +112,35 @@ def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
 
 def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str, str, int]], int]:
     """The manifest's entries and its modification time (ns; -1 when there is none)."""
+    owned, mtime, _ = _read_manifest_digest(out, name, digest=False)
+    return owned, mtime
+
+
+def _read_manifest_digest(out: Path, name: str = MANIFEST, *, digest: bool = True
+                          ) -> tuple[dict[str, tuple[str, str, int]], int, str | None]:
+    """`_read_manifest`, and the sha256 of the manifest's bytes (None when there is none, or
+    when not asked for and not computed anyway)."""
     path = out / name
     try:
         with open(path, "rb") as handle:
             mtime = os.fstat(handle.fileno()).st_mtime_ns
             data = handle.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return {}, -1
+        return {}, -1, None
     for known, owned in _PARSED.get(str(path), ()):
         if known == data:
-            return dict(owned), mtime
-    kept = _kept_parse(out, name, data)
+            return dict(owned), mtime, sha256(data) if digest else None
+    data_digest = sha256(data) if digest or name == MANIFEST else None
+    kept = _kept_parse(out, name, data_digest) if data_digest is not None else None
     if kept is not None:
         owned = kept
     else:
         try:
             owned = parse_manifest(data.decode("utf-8"))
         except UnicodeDecodeError:
-            return {}, -1
+            return {}, -1, None
     _remember(path, data, owned)
-    return dict(owned), mtime
+    return dict(owned), mtime, data_digest
 
 
 #: the last compile's manifest as parsed, in the output folder's cache (see `bound`): parsing
@@ -140,7 +149,8 @@ _PARSE = "manifest.bin"
 _PARSE_SALT = "gitops-dsl parsed manifest 2"
 
 
-def _kept_parse(out: Path, name: str, data: bytes) -> dict[str, tuple[str, str, int]] | None:
+def _kept_parse(out: Path, name: str, digest: str) -> dict[str, tuple[str, str, int]] | None:
+    """The kept parse of the manifest whose bytes have the sha256 `digest`."""
     import marshal
 
     from .. import bound
@@ -151,10 +161,10 @@ def _kept_parse(out: Path, name: str, data: bytes) -> dict[str, tuple[str, str, 
     if kept is None:
         return None
     try:
-        digest, owned = marshal.loads(kept)
+        kept_digest, owned = marshal.loads(kept)
     except (EOFError, ValueError, TypeError):
         return None
-    if digest != sha256(data) or type(owned) is not dict:
+    if kept_digest != digest or type(owned) is not dict:
         return None
     return owned
 
