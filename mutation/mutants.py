@@ -118,4 +118,10 @@ MUTANTS = [
     Mutant("reuse keys name a shared object (a SyncPolicy many services hold) without its content",
            "incremental.py", "return (_named, (cls.__module__, cls.__qualname__, known[1]))",
            "return (_named, (cls.__module__, cls.__qualname__))", ("tests/test_reuse.py",)),
+    Mutant("a manifest made from the last one keeps the old line of a changed entry",
+           "emit/writer.py", '        lines[i] = f"{new[0]}  {new[1]}  {new[2]}  {path}".encode("utf-8")',
+           "        pass", ("tests/emit/test_writer.py",)),
+    Mutant("a manifest parsed from text is taken for one manifest_bytes wrote", "emit/writer.py",
+           'owned, ours = parse_manifest(data.decode("utf-8")), False',
+           'owned, ours = parse_manifest(data.decode("utf-8")), True', ("tests/emit/test_writer.py",)),
 ]

@@ -5,6 +5,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gitops_dsl.emit import MANIFEST, apply, check, plan
 from gitops_dsl.emit.writer import ContainmentError, check_path, read_manifest, safe_join
@@ -149,3 +151,45 @@ def test_a_link_to_a_sibling_whose_name_extends_the_output_folder_is_outside(tmp
     with pytest.raises(ContainmentError):
         plan(out, FILES)
     assert list(sibling.iterdir()) == []
+
+
+_PATHS = st.lists(st.sampled_from(["a.yaml", "b/c.yaml", "b/d.yaml", "e f.yaml", "z/y/x.yaml",
+                                   "é.yaml", "b.yaml"]), unique=True, max_size=7)
+_ENTRY = st.tuples(st.sampled_from(["0" * 64, "1" * 64]), st.sampled_from(["k1", "k2", ""]),
+                   st.integers(0, 10**6))
+
+
+@given(st.dictionaries(st.sampled_from(["a.yaml", "b/c.yaml", "e f.yaml", "é.yaml", "z.yaml"]),
+                       _ENTRY), st.data())
+def test_a_manifest_made_from_the_last_one_is_the_manifest_made_afresh(old, data):
+    """manifest_bytes keeps the lines of the manifest it wrote last where entries are the same:
+    whatever changed (entries, paths added, removed, or the same), the bytes are those of a
+    manifest made from nothing."""
+    from gitops_dsl.emit.writer import manifest_bytes
+    new = dict(old)
+    for path in data.draw(st.lists(st.sampled_from(sorted(old) or ["a.yaml"]), max_size=3)):
+        new[path] = data.draw(_ENTRY)
+    for path in data.draw(_PATHS):
+        if data.draw(st.booleans()):
+            new.pop(path, None)
+        else:
+            new[path] = data.draw(_ENTRY)
+    shuffled = dict(data.draw(st.permutations(sorted(new.items()))))
+    assert manifest_bytes(shuffled, (manifest_bytes(old), old)) == manifest_bytes(new)
+
+
+def test_a_manifest_reordered_by_hand_is_written_in_order_again(tmp_path):
+    """A manifest whose lines were reordered (a merge, a hand edit) still parses; the next write
+    makes it in path order again instead of keeping its lines."""
+    from gitops_dsl.emit import writer
+    out = tmp_path / "build"
+    write(out, FILES)
+    manifest = out / MANIFEST
+    head, *lines = manifest.read_bytes().split(b"\n")[:-1]
+    manifest.write_bytes(b"\n".join([head, *reversed(lines)]) + b"\n")
+    writer._PARSED.clear()   # as a new process finds it
+    changed = {**FILES, "gitops/a.yaml": b"---\na: 2\n"}
+    write(out, changed)
+    assert manifest.read_bytes() == writer.manifest_bytes(read_manifest(out))
+    assert [line.split(b"  ")[-1] for line in manifest.read_bytes().split(b"\n")[1:-1]] == \
+        sorted(p.encode() for p in FILES)
