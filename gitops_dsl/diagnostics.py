@@ -81,7 +81,8 @@ def _is_internal(filename: str) -> bool:
     known = _INTERNAL.get(filename)
     if known is None:
         known = (filename.startswith(_PACKAGE_DIR)
-                 or filename.startswith(("<attrs generated", "<cattrs generated"))
+                 or filename.startswith(("<attrs generated", "<cattrs generated",
+                                         "<gitops-dsl generated"))
                  or filename.startswith(_SITE_PACKAGES) or filename.startswith("<frozen "))
         if len(_INTERNAL) < 10_000:
             _INTERNAL[filename] = known

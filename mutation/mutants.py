@@ -124,4 +124,7 @@ MUTANTS = [
     Mutant("a manifest parsed from text is taken for one manifest_bytes wrote", "emit/writer.py",
            'owned, ours = parse_manifest(data.decode("utf-8")), False',
            'owned, ours = parse_manifest(data.decode("utf-8")), True', ("tests/emit/test_writer.py",)),
+    Mutant("the lean __init__ validates nothing", "model/_init.py",
+           'source += ["    if not _validating():", *checks]', 'source += ["    if False:", *checks]',
+           ("tests/test_model_fuzz.py",)),
 ]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import gitops_dsl.model as model
 from gitops_dsl.api import compile as compile_platforms
 from gitops_dsl.diagnostics import ModelError
+from gitops_dsl.model._init import REPLACED
 from tests.helpers import MINIMAL, make_project, run_cli, scaled, snapshot
 
 CLASSES = [getattr(model, n) for n in model.__all__
@@ -88,3 +89,66 @@ def test_junk_through_the_cli_leaves_build_untouched(tmp_path):
         assert result.returncode == 1, junk_value
         assert "Traceback" not in result.stderr and "error[GD101]" in result.stderr, result.stderr
         assert snapshot(project / "build") == before
+
+
+def _outcome(make, kwargs):
+    """What a constructor does with kwargs: the fields it sets (with their types, location
+    aside), or the error it raises."""
+    try:
+        obj = make(**kwargs)
+    except ModelError as exc:
+        return ("ModelError", exc.code, exc.message, exc.hint)
+    except TypeError as exc:
+        return ("TypeError", str(exc))
+    return {f.name: (type(getattr(obj, f.name)), getattr(obj, f.name))
+            for f in attrs.fields(type(obj)) if f.name != "location"}
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=scaled(400))
+@given(st.sampled_from(sorted(REPLACED, key=lambda c: c.__name__)), st.data())
+def test_the_lean_init_does_what_the_attrs_init_does(cls, data):
+    """The classes made by the thousand have an `__init__` that skips converting and validating
+    defaults (model/_init.py): with any arguments, it sets the same fields to the same values of
+    the same types, or raises the same error, as the attrs `__init__` it replaced."""
+    fields = init_fields(cls)
+    chosen = data.draw(st.lists(st.sampled_from(fields), unique=True, max_size=len(fields)),
+                       label="fields")
+    kwargs = {f.alias: data.draw(junk, label=f.name) for f in chosen}
+    if data.draw(st.booleans(), label="only valid names"):
+        kwargs = {k: v for k, v in kwargs.items() if k == "name" or v is None}
+
+    def original(**given):
+        obj = object.__new__(cls)
+        REPLACED[cls](obj, **given)
+        return obj
+    assert _outcome(cls, kwargs) == _outcome(original, kwargs)
+    assert "location" in {f.name for f in attrs.fields(cls)}
+
+
+def test_the_classes_made_by_the_thousand_have_the_lean_init():
+    assert {c.__name__ for c in REPLACED} >= {"Service", "Overlay", "Image", "SealedSecrets"}
+
+
+def test_a_class_whose_default_its_converter_changes_keeps_the_attrs_init():
+    """quick_init proves each default unchanged by its converter and accepted by its validator
+    before it skips them; a class where that fails keeps attrs' __init__ (and its behaviour)."""
+    from gitops_dsl.model._init import quick_init
+
+    @attrs.frozen
+    class Converted:
+        size: int | str = attrs.field(default=0, converter=str)
+
+    @attrs.frozen
+    class Refused:
+        name: str | None = attrs.field(default=None, validator=attrs.validators.instance_of(str))
+
+    @attrs.frozen
+    class Plain:
+        name: str = attrs.field(default="a", converter=str, validator=attrs.validators.instance_of(str))
+
+    for cls in (Converted, Refused):
+        before = cls.__init__
+        assert quick_init(cls).__init__ is before and cls not in REPLACED
+    assert Converted().size == "0"
+    assert quick_init(Plain) is Plain and Plain in REPLACED
+    assert Plain().name == "a" and Plain(5).name == "5"

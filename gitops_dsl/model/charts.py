@@ -6,6 +6,7 @@ from typing import Any, Literal, get_args
 
 import attrs
 
+from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import instance_of, non_empty_str, one_of, optional, str_map, to_dict, to_tuple, tuple_of
 from .infra import Repo
@@ -54,6 +55,7 @@ class Jsonnet:
     libs: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                         validator=tuple_of(str))
 
+@quick_init
 @attrs.frozen
 class HelmChart:
     """A chart from a Helm repository (https://...) or an OCI registry (registry/path), pinned
@@ -90,6 +92,7 @@ def _git_path(instance: object, attribute: attrs.Attribute[Any], value: Any) -> 
                          "paths are relative to the repository root, e.g. 'charts/ingress'")
 
 
+@quick_init
 @attrs.frozen
 class GitPath:
     """A folder in a git repository: a Helm chart, a Kustomize folder or plain manifests.

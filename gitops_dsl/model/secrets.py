@@ -12,6 +12,7 @@ from typing import Any, Callable, Literal, get_args
 
 import attrs
 
+from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import dns_label, duration_check, go_duration, non_empty_str, one_of, optional, to_dict
 
@@ -83,6 +84,7 @@ def _freeze_sealed(value: Any) -> Any:
 SealScope = Literal["strict", "namespace-wide", "cluster-wide"]
 StoreKind = Literal["ClusterSecretStore", "SecretStore"]
 
+@quick_init
 @attrs.frozen
 class SealedSecrets:
     """Sealed-secrets ciphertext per environment: {"prod": {"DB_PASSWORD": "AgB..."}}.
@@ -141,6 +143,7 @@ def _ref_map(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
                              "an ExternalSecret holds references to a secret store, never values")
 
 
+@quick_init
 @attrs.frozen
 class ExternalSecret:
     """A Secret that External Secrets fills from a store (OpenBao, Vault, ...)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, get_args
 
 import attrs
 
+from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import (
     allow_map,
@@ -60,6 +61,7 @@ def _digest(instance: object, attribute: attrs.Attribute[Any], value: Any) -> No
 #: the two steps of a rename (Service.rename)
 RenameStep = Literal["prepare", "complete"]
 
+@quick_init
 @attrs.frozen
 class Image:
     """A container image for the standard chart: repository plus a tag and/or a digest."""
@@ -152,6 +154,7 @@ class _Layer:
                                             kw_only=True)
 
 
+@quick_init
 @attrs.frozen
 class Overlay(_Layer):
     """What changes for a service in one environment: values deep-merge (lists replace), config
@@ -169,6 +172,7 @@ class Overlay(_Layer):
                                            validator=optional(name_template(53)))
 
 
+@quick_init
 @attrs.frozen
 class ZoneOverlay:
     """What changes for a service in every environment of one network zone: Helm values and the
@@ -222,6 +226,7 @@ _per_zone = _layers_by_name("per_zone", "zone", "ZoneOverlay")
 _per_env = _layers_by_name("per_env", "environment", "Overlay")
 
 
+@quick_init
 @attrs.frozen
 class Service(_Layer):
     """One service. Rendered as an Application `<name>-<env>` in each environment it runs in.
