@@ -105,7 +105,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     from ..review.gitref import GitError, compile_at, default_base
     base: str | None = None   # the revision chart folders are compared with
     changed: set[str] | None = None
-    naming = None
+    naming = disk_naming = None
     try:
         if against == "build":
             if result is None:   # the folder is what a compile would write: nothing differs
@@ -123,6 +123,8 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                 changed = _changed(at_base, new, compiled=result is not None)
                 if result is None:   # the new tree is the working tree's: git grep searches it
                     naming = at_base.naming
+                else:   # so are the files the compile reused (see touched_apps)
+                    disk_naming = at_base.naming
             else:   # nothing committed there: compile the platform as it was
                 old_result, old, _ = compile_at(base, settings.root, settings.platforms,
                                                 severity=settings.severity, allow=settings.allow)
@@ -145,7 +147,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     except GitError as exc:
         raise click.ClickException(f"git: {exc}") from None
     diff = diff_trees(old, new, renames=moved, env=env_name, zone=zone, inputs=inputs,
-                      changed=changed, naming=naming)
+                      changed=changed, naming=naming, on_disk=disk_naming)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
 

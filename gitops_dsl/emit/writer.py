@@ -234,6 +234,19 @@ def _remember(path: Path, data: bytes, owned: dict[str, tuple[str, str, int]], o
     _PARSED[str(path)] = recent
 
 
+def manifest_entries(out: Path, data: bytes, name: str = MANIFEST) -> dict[str, tuple[str, str, int]]:
+    """The entries of the manifest bytes `data` of the output folder `out` (as a revision holds
+    them, say): as this process or the kept parse has them when they are of these very bytes (a
+    folder compiled from that revision), else parsed."""
+    for known, owned, _ in _PARSED.get(str(out / name), ()):
+        if known == data:
+            return dict(owned)
+    kept = _kept_parse(out, name, sha256(data)) if name == MANIFEST else None
+    if kept is not None:
+        return dict(kept)
+    return parse_manifest(data.decode("utf-8", "replace"))
+
+
 def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
     """path -> (sha256, input key, size): a manifest's entries; lines that are not entries, or
     name a path that is not plain, are skipped."""

@@ -98,8 +98,8 @@ class Committed:
         manifest = self.blobs(manifest_name)
         if manifest is None:
             raise LookupError(f"no {self.prefix}{manifest_name} at {ref}")
-        from ..emit.writer import parse_manifest
-        self.owned = parse_manifest(manifest.decode("utf-8", "replace"))
+        from ..emit.writer import manifest_entries
+        self.owned = manifest_entries(out, manifest, manifest_name)
         self.tree = LazyTree(list(self.owned), self.blobs)
 
     def changed_since(self) -> set[str]:
@@ -126,15 +126,17 @@ class Committed:
 
     def naming(self, strings: list[bytes], under: str = "gitops/argo-apps") -> set[str]:
         """The files of the working tree's output folder (below `under` in it) that hold one of
-        `strings` (git grep: tracked files, as they are in the working tree), relative to the
-        folder."""
+        `strings` (git grep: every file there as it is in the working tree, tracked, untracked
+        or ignored), relative to the folder."""
         if not strings:
             return set()
         patterns: list[str] = []
         for text in strings:
             patterns += ["-e", text.decode("utf-8", "surrogateescape")]
         run = subprocess.run(["git", "-C", str(self.top), "grep", "-l", "-z", "-F", "--no-color",
-                              *patterns, "--", self.prefix + under], capture_output=True, check=False)
+                              "--untracked", "--no-exclude-standard", *patterns, "--",
+                              self.prefix + under],
+                             capture_output=True, check=False)
         if run.returncode not in (0, 1):   # 1: nothing found
             raise GitError(run.stderr.decode(errors="replace").strip() or "git grep failed")
         return {name[len(self.prefix):] for name in run.stdout.decode("utf-8", "replace").split("\0")

@@ -233,3 +233,49 @@ def test_without_the_helm_engine_the_diff_says_resources_were_not_compared(chart
     out = run_cli("diff", cwd=charted, env={"PYTHONPATH": str(broken)}).stdout
     assert "chart folder charts/db changed" in out
     assert "(rendered resources not compared: rendering needs the Helm engine" in out
+
+
+def test_the_files_a_compile_reused_are_searched_on_disk_not_read():
+    """touched_apps: an Application file the compile in memory reused (as on disk) is searched
+    for the changed file's path by `on_disk` (git grep over the output folder), never read;
+    the others by their data; and the answer is the one reading every file gives."""
+    from collections.abc import Mapping
+
+    from gitops_dsl.review.diff import touched_apps
+    app = "gitops/argo-apps/z/apps/{env}/app/{svc}.yaml"
+    names = {"dev": b"values/api/values.yaml", "prod": b"values/web/values.yaml"}
+    files = {app.format(env=env, svc=svc): b"path: $values/" + names[env] + b"\n"
+             for env in names for svc in ("api", "web")}
+    files["gitops/values/api/values.yaml"] = b"x: 2\n"
+
+    class Compiled(Mapping[str, bytes]):
+        reused = {p: "key" for p in files if "/dev/" in p}   # as the last compile wrote them
+        read: list[str] = []
+
+        def __getitem__(self, path: str) -> bytes:
+            self.read.append(path)
+            return files[path]
+
+        def __iter__(self):
+            return iter(files)
+
+        def __len__(self) -> int:
+            return len(files)
+
+        def strings(self, path: str) -> bytes:
+            return self[path]
+
+    asked: list[list[bytes]] = []
+
+    def on_disk(strings: list[bytes]) -> set[str]:
+        asked.append(strings)
+        return {p for p in Compiled.reused if any(s in files[p] for s in strings)}
+
+    old = {**files, "gitops/values/api/values.yaml": b"x: 1\n"}
+    changed = {"gitops/values/api/values.yaml"}
+    new = Compiled()
+    found = touched_apps(old, new, changed, on_disk=on_disk)
+    assert asked == [[b"values/api/values.yaml"]]
+    assert not set(new.read) & set(Compiled.reused)
+    everything = touched_apps(old, dict(files), changed)
+    assert found == everything == {app.format(env="dev", svc=s) for s in ("api", "web")}
