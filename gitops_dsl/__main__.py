@@ -29,7 +29,11 @@ def _leave(code: object) -> None:
     the way out (70 ms of a one-service compile, measured in benchmarks/). What teardown does
     that anybody sees still happens: exit handlers run (including `weakref.finalize`), and
     standard output and error are flushed (every file gitops-dsl writes is closed before its
-    command returns: `with` blocks throughout)."""
+    command returns: `with` blocks throughout). While another thread runs (gitops-dsl starts
+    none), it exits the ordinary way, which waits for it."""
+    threads = sys.modules.get("threading")
+    if threads is not None and threads.active_count() > 1:
+        raise SystemExit(code)   # a thread still running (a platform's own): Python waits for it
     if code is None:
         status = 0
     elif isinstance(code, int):

@@ -250,3 +250,17 @@ def test_leaving_without_teardown_keeps_exit_handlers_output_and_status(tmp_path
     assert listing.stdout.count("\n") > 40 and "GD101" in listing.stdout
     failing = run_cli("compile", "--platforms", "nowhere", cwd=project)
     assert failing.returncode not in (0, None) and "Traceback" not in failing.stderr
+
+
+def test_a_thread_a_platform_started_is_waited_for(tmp_path):
+    """With a thread still running, the command exits the ordinary way, which waits for it
+    (leaving with os._exit would cut it off)."""
+    marker = tmp_path / "thread-finished"
+    project = make_project(tmp_path / "p", MINIMAL.replace(
+        "from gitops_dsl import *",
+        "from gitops_dsl import *\nimport pathlib, threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.5), "
+        f"pathlib.Path({str(marker)!r}).write_text('done'))).start()"))
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert marker.read_text() == "done"
