@@ -264,3 +264,22 @@ def test_a_thread_a_platform_started_is_waited_for(tmp_path):
     result = run_cli("compile", cwd=project)
     assert result.returncode == 0, result.stderr
     assert marker.read_text() == "done"
+
+
+def test_temp_files_of_a_killed_write_are_swept_under_the_lock(tmp_path):
+    """A compile killed while it replaced a file of the output folder or of its cache (a record,
+    the units, the kept manifest parse) leaves a temp file beside it; the next compile that
+    writes (holding the folder's lock) removes them."""
+    project = make_project(tmp_path / "p", MINIMAL)
+    assert run_cli("compile", cwd=project).returncode == 0
+    build = project / "build"
+    planted = [build / ".gitops-dsl-journal.gitops-dsl-tmp-99999",
+               build / ".gitops-dsl-cache" / ".manifest.bin.gitops-dsl-tmp-99999",
+               build / ".gitops-dsl-cache" / ".units.json.gitops-dsl-tmp-99998"]
+    for path in planted:
+        path.write_bytes(b"half written")
+    platform = next((project / "platforms").glob("*.py"))
+    platform.write_text(platform.read_text().replace('"info"', '"debug"', 1))
+    result = run_cli("compile", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert not any(path.exists() for path in planted)

@@ -613,12 +613,16 @@ def _remove_stage(out: Path) -> int:
 def recover(out: Path) -> str | None:
     """Finish or undo an interrupted write: with a journal, carry it out (the new tree); with
     only a staging list, remove what was staged (the old tree). Says what it did, or None."""
+    from ..fingerprint import CACHE_DIR
     journal_path, staging_path = out / JOURNAL, out / STAGING
-    try:
-        for leftover in out.glob(".*.gitops-dsl-tmp-*"):   # a killed atomic_write of these lists
-            leftover.unlink()
-    except OSError:
-        pass
+    # a killed atomic write of these lists, or of a record in the output folder's cache (the
+    # caller holds the folder's lock: nothing else is writing there)
+    for folder in (out, out / CACHE_DIR):
+        try:
+            for leftover in folder.glob(".*.gitops-dsl-tmp-*"):
+                leftover.unlink()
+        except OSError:
+            pass
     journal = _read(journal_path)
     if journal is not None:
         entries = [line for line in journal.decode("utf-8", "replace").splitlines()
