@@ -100,37 +100,13 @@ def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequ
     active = [item for code, item in rules.items()
               if not (item.opt_in or item.scope == "model" or severity.get(code) == "off")]
     # first what looks at every service, whatever is reused (in rule order, then the policies)
-    for item in active:
-        if item.per_service and item.builtin:
-            continue
-        if item.scope == "app":
-            for app in resolved.apps:
-                found.extend(_run(item, app))
-        else:
-            found.extend(_run(item, ctx))
-    for app in resolved.apps:
-        for policy in app.env.policies:
-            if severity.get(policy.code) != "off" and not (policy.per_service and policy.builtin):
-                found.extend(_run(policy, app))
+    found += _pass(active, ctx, severity, local=False)
     reused = (reuse() if callable(reuse) else reuse) or {}
     # then the per-service rules, on the services not reused
     view = resolved if not reused else attrs.evolve(
         resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reused),
         services={n: s for n, s in resolved.services.items() if n not in reused})
-    view_ctx = CheckContext(view, root)
-    per_service: list[Diagnostic] = []
-    for item in active:
-        if not (item.per_service and item.builtin):
-            continue
-        if item.scope == "app":
-            for app in view.apps:
-                per_service.extend(_run(item, app))
-        else:
-            per_service.extend(_run(item, view_ctx))
-    for app in view.apps:
-        for policy in app.env.policies:
-            if severity.get(policy.code) != "off" and policy.per_service and policy.builtin:
-                per_service.extend(_run(policy, app))
+    per_service = _pass(active, CheckContext(view, root), severity, local=True)
     apps = {a.name: a for a in resolved.apps}
     kept, suppressed = _settle(found, severity, allow, resolved.platform, apps)
     own_kept, own_suppressed = _settle(per_service, severity, allow, resolved.platform, apps)
@@ -143,6 +119,26 @@ def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequ
     return Checked(tuple(sorted(kept + own_kept, key=sort_key)),
                    tuple(sorted(suppressed + own_suppressed, key=lambda s: sort_key(s.diagnostic))),
                    by_service)
+
+
+def _pass(rules: Sequence[Rule], ctx: CheckContext, severity: dict[str, Any], *, local: bool
+          ) -> list[Diagnostic]:
+    """The findings of the rules (and the environments' policies) that look at one service at a
+    time (`local`: gitops-dsl's own marked per_service) or of the others, on `ctx`'s platform."""
+    found: list[Diagnostic] = []
+    for item in rules:
+        if (item.per_service and item.builtin) != local:
+            continue
+        if item.scope == "app":
+            for app in ctx.resolved.apps:
+                found.extend(_run(item, app))
+        else:
+            found.extend(_run(item, ctx))
+    for app in ctx.resolved.apps:
+        for policy in app.env.policies:
+            if severity.get(policy.code) != "off" and (policy.per_service and policy.builtin) == local:
+                found.extend(_run(policy, app))
+    return found
 
 
 def _settle(found: list[Diagnostic], severity: dict[str, Any], allow: dict[str, Any],
