@@ -347,11 +347,11 @@ class Previous:
 def load(out: Path, tool: str) -> Previous | None:
     """The last compile's units, when they belong to the manifest now in `out` (made by this
     very tool) and no write was interrupted since."""
-    from .emit.writer import STAGED_FOLDERS, _read_manifest_digest, interrupted
+    from .emit.writer import STAGED_FOLDERS, _read_manifest_as_written, interrupted
     from .fingerprint import CACHE_DIR
     try:
         data = json.loads((out / CACHE_DIR / UNITS).read_bytes())
-        owned, written_at, manifest = _read_manifest_digest(out)
+        owned, written_at, manifest, _ = _read_manifest_as_written(out)
     except (OSError, ValueError):
         return None
     if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool

@@ -146,13 +146,6 @@ def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str
     return owned, mtime
 
 
-def _read_manifest_digest(out: Path, name: str = MANIFEST
-                          ) -> tuple[dict[str, tuple[str, str, int]], int, str | None]:
-    """`_read_manifest`, and the sha256 of the manifest's bytes (None when there is none)."""
-    owned, mtime, digest, _ = _read_manifest_as_written(out, name)
-    return owned, mtime, digest
-
-
 def _read_manifest_as_written(out: Path, name: str = MANIFEST, *, digest: bool = True) -> tuple[
         dict[str, tuple[str, str, int]], int, str | None,
         tuple[bytes, dict[str, tuple[str, str, int]]] | None]:
