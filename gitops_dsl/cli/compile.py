@@ -90,10 +90,12 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
         with locked(settings.out, what="the output folder",
                     on_wait=lambda m: click.echo(m, err=True)):
             _write_locked(result, settings, cwd, allow_delete)
-            _keep_record(result, settings, tool,
-                         carried if result.reuse and result.reuse[0] else None)
             if code is not None:
                 code.save()
+            # last: once the record is kept, the next compile may replay this one without
+            # taking the lock (or sweeping what a kill before then left in the cache)
+            _keep_record(result, settings, tool,
+                         carried if result.reuse and result.reuse[0] else None)
     except (LockTimeout, OSError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -178,9 +180,9 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
         if record is None:
             fingerprint.forget(settings.out)
         else:
-            fingerprint.save(settings.out, record)
             if result.units is not None:
                 incremental.save(settings.out, result.units, tool, manifest)
+            fingerprint.save(settings.out, record)   # the last file written (see _compile)
     except OSError:
         fingerprint.forget(settings.out)
 
