@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .checks.registry import Rule
     from .codecache import CodeCache
     from .diagnostics import Diagnostic
+    from .emit.writer import Entry
     from .fingerprint import Recorder
     from .incremental import Previous, Unit
     from .model import Platform
@@ -127,7 +128,7 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     checked_files: set[Any] = set()
     keys = Keys(root_path, (severity, allow)) if units else None
     made: dict[str, Unit] | None = {} if units else None
-    reused_paths: dict[str, str] = {}     # output path -> input key, of reused services' files
+    reused_paths: dict[str, Entry] = {}   # output path -> manifest entry, of reused services' files
     reused_apps: set[str] = set()
     reused_count = total = 0
     for platform, pins in zip(platforms, versions):
@@ -167,7 +168,7 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
         checked.append((resolved, outcome, unit_keys, hits))
         if previous is not None:
             owned = previous.owned
-            reused_paths.update({p: owned[p][1] for unit in hits.values() for p in unit.paths})
+            reused_paths.update({p: owned[p] for unit in hits.values() for p in unit.paths})
             reused_apps.update(a.name for a in resolved.apps if a.service.name in hits)
     suppressed = tuple(s for _, outcome, _, _ in checked for s in outcome.suppressed)
     written_by: dict[str, Platform] = {}
@@ -339,13 +340,13 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     """What `out_dir` holds that `result` no longer produces and Argo CD would delete. Moves
     and completed renames (the old Application already without its finalizer) are not
     deletions. Reads only the files that are about to go."""
-    from .emit.writer import read_manifest
+    from .emit.writer import _read_manifest
     from .review.views import app_views, release_name
 
     out = Path(out_dir)
     gone = {}
     zones_gone = []
-    owned = read_manifest(out)
+    owned, _ = _read_manifest(out)
     key = getattr(result.files, "key", None)
     reused = getattr(result.files, "reused", {})
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)

@@ -316,7 +316,7 @@ class Previous:
 
     out: Path
     units: dict[str, Unit]
-    owned: dict[str, tuple[str, str, int]]   # the manifest: path -> (sha256, input key, size)
+    owned: Mapping[str, tuple[str, str, int]]   # the manifest: path -> (sha256, input key, size)
     written_at: int
     #: the owned files modified since the manifest
     touched: _Touched = attrs.field(eq=False, repr=False)

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -24,6 +24,8 @@ from typing import Any
 import attrs
 
 MANIFEST = ".gitops-dsl-manifest"
+#: a manifest entry: the sha256 of a file's bytes, its input key, its size
+Entry = tuple[str, str, int]
 _MANIFEST_HEAD = "# gitops-dsl: files this compiler owns in this folder (sha256, path). Do not edit.\n"
 
 
@@ -86,47 +88,62 @@ def _real_folder(out: str, folder: str, cache: dict[str, Any]) -> str:
 
 
 def manifest_bytes(entries: dict[str, tuple[str, str, int]],
-                   last: tuple[bytes, dict[str, tuple[str, str, int]]] | None = None) -> bytes:
+                   last: tuple[bytes, dict[str, tuple[str, str, int]]] | None = None,
+                   fresh: Collection[str] | None = None) -> bytes:
     """The manifest: one line per owned file - sha256 of its bytes, its input key, its size,
     its path. Everything in it follows from the output alone, so it is as deterministic as the
     files it lists. `last`: the manifest this one replaces, as its bytes and entries, when this
     function wrote those bytes: its lines are kept where the entries are the same (a one-service
-    change formats a few lines instead of 44,000)."""
+    change formats a few lines instead of 44,000). `fresh`: the only paths whose entries may
+    differ from `last`'s (every other entry is `last`'s own), so that the others need no
+    comparing."""
     if last is not None:
-        patched = _patched(entries, *last)
+        patched = _patched(entries, *last, fresh)
         if patched is not None:
             return patched
     lines = [f"{e[0]}  {e[1]}  {e[2]}  {p}\n" for p, e in sorted(entries.items())]
     return (_MANIFEST_HEAD + "".join(lines)).encode("utf-8")
 
 
-def _patched(entries: dict[str, tuple[str, str, int]], data: bytes,
-             owned: dict[str, tuple[str, str, int]]) -> bytes | None:
+def _patched(entries: dict[str, Entry], data: bytes, owned: dict[str, Entry],
+             fresh: Collection[str] | None = None) -> bytes | None:
     """The manifest of `entries` made from `data`, the manifest of `owned` that `manifest_bytes`
-    wrote (a line per entry, in path order), when both name the same paths; None otherwise."""
-    head = _MANIFEST_HEAD.encode("utf-8")
-    if len(entries) != len(owned) or not data.startswith(head):
-        return None
-    lines = data[len(head):].split(b"\n")
-    if len(lines) != len(owned) + 1 or lines[-1]:
+    wrote, by replacing the lines of the entries that changed, when both name the same paths
+    and few changed; None otherwise."""
+    if len(entries) != len(owned) or not data.startswith(_MANIFEST_HEAD.encode("utf-8")):
         return None
     last = owned.get
-    # the paths of `entries` in order: those of `owned` when every one is there (as many)
-    changed = [(i, path) for i, path in enumerate(sorted(entries)) if entries[path] != last(path)]
+    changed = [path for path in (entries if fresh is None else set(fresh))
+               if entries[path] != last(path)]
     if not changed:
         return data
-    for i, path in changed:
-        if path not in owned:
+    if len(changed) > _PATCHED_AT_MOST or any(path not in owned for path in changed):
+        return None   # many lines to find, or as many paths with one new (so one gone)
+    # each old line is in `data` once: the whole line, after the newline that ends the last
+    spans = []
+    for path in changed:
+        old, new = owned[path], entries[path]
+        line = f"\n{old[0]}  {old[1]}  {old[2]}  {path}\n".encode("utf-8")
+        at = data.find(line)
+        if at < 0:
             return None
-        new = entries[path]
-        lines[i] = f"{new[0]}  {new[1]}  {new[2]}  {path}".encode("utf-8")
-    return head + b"\n".join(lines)
+        spans.append((at + 1, at + len(line) - 1, f"{new[0]}  {new[1]}  {new[2]}  {path}"))
+    parts, start = [], 0
+    for begin, end, text in sorted(spans):
+        parts += [data[start:begin], text.encode("utf-8")]
+        start = end
+    parts.append(data[start:])
+    return b"".join(parts)
+
+
+#: more changed lines than this and the manifest is made afresh (each is searched for)
+_PATCHED_AT_MOST = 64
 
 
 def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, tuple[str, str, int]]:
     """path -> (sha256, input key, size) of the files the last compile wrote."""
     owned, _ = _read_manifest(out, name)
-    return owned
+    return dict(owned)
 
 
 def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
@@ -140,18 +157,19 @@ def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
     return files
 
 
-def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[dict[str, tuple[str, str, int]], int]:
-    """The manifest's entries and its modification time (ns; -1 when there is none)."""
+def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[Mapping[str, Entry], int]:
+    """The manifest's entries (this process's own parse: not to be changed) and its
+    modification time (ns; -1 when there is none)."""
     owned, mtime, _, _ = _read_manifest_as_written(out, name, digest=False)
     return owned, mtime
 
 
 def _read_manifest_as_written(out: Path, name: str = MANIFEST, *, digest: bool = True) -> tuple[
-        dict[str, tuple[str, str, int]], int, str | None,
-        tuple[bytes, dict[str, tuple[str, str, int]]] | None]:
-    """The manifest's entries, its modification time, the sha256 of its bytes (when asked
-    for, or computed anyway) and - when `manifest_bytes` wrote those bytes - the bytes with
-    their entries (see `manifest_bytes`)."""
+        Mapping[str, Entry], int, str | None, tuple[bytes, dict[str, Entry]] | None]:
+    """The manifest's entries (this process's own parse, kept for the next reader: not to be
+    changed), its modification time, the sha256 of its bytes (when asked for, or computed
+    anyway) and - when `manifest_bytes` wrote those bytes - the bytes with their entries (see
+    `manifest_bytes`)."""
     path = out / name
     try:
         with open(path, "rb") as handle:
@@ -161,7 +179,7 @@ def _read_manifest_as_written(out: Path, name: str = MANIFEST, *, digest: bool =
         return {}, -1, None, None
     for known, owned, ours in _PARSED.get(str(path), ()):
         if known == data:
-            return (dict(owned), mtime, sha256(data) if digest else None,
+            return (owned, mtime, sha256(data) if digest else None,
                     (data, owned) if ours else None)
     data_digest = sha256(data) if digest or name == MANIFEST else None
     kept = _kept_parse(out, name, data_digest) if data_digest is not None else None
@@ -173,7 +191,7 @@ def _read_manifest_as_written(out: Path, name: str = MANIFEST, *, digest: bool =
         except UnicodeDecodeError:
             return {}, -1, None, None
     _remember(path, data, owned, ours)
-    return dict(owned), mtime, data_digest, (data, owned) if ours else None
+    return owned, mtime, data_digest, (data, owned) if ours else None
 
 
 #: the last compile's manifest as parsed, in the output folder's cache (see `bound`): parsing
@@ -217,7 +235,7 @@ def keep_parse(out: Path, data: bytes, digest: str) -> None:
 
 #: the last manifests read or planned, per folder (diff and no-op read one twice; a compile
 #: reads the old one, plans the new one, then reads the new one back)
-#: with whether `manifest_bytes` made the bytes (from these very entries, in their order)
+#: with whether `manifest_bytes` made the bytes (from these very entries)
 _PARSED: dict[str, list[tuple[bytes, dict[str, tuple[str, str, int]], bool]]] = {}
 
 
@@ -287,10 +305,8 @@ def settle(out: Path, name: str = MANIFEST, *, trusted: Mapping[str, Any] | None
         return False
     base = str(out) + os.sep
     newest, verified = written_at, False
-    trusted = trusted or {}
-    for rel, (digest, _, size) in owned.items():
-        if rel in trusted:
-            continue
+    for rel in owned.keys() - trusted.keys() if trusted else owned:
+        digest, _, size = owned[rel]
         path = base + rel
         if _untouched_since(path, size, written_at):
             continue
@@ -367,54 +383,62 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     a file reused from the last compile (`Files.reused`, checked untouched while compiling)
     not even looked at; `check` never trusts them and reads every file."""
     owned, written_at, _, as_written = _read_manifest_as_written(out, manifest, digest=False)
-    verified: Mapping[str, str] = getattr(files, "reused", {}) if trust_mtimes else {}
+    verified: Mapping[str, Entry] = getattr(files, "reused", {}) if trust_mtimes else {}
     real: dict[str, Any] = {}
     folders: dict[str, Any] = {}
     base = str(out)
     write, conflicts, hand_edited = [], [], []
-    # made in path order, so that the manifest's sort finds them sorted (sorting them in
-    # another order is most of the time `manifest_bytes` takes)
-    entries: dict[str, tuple[str, str, int]] = {}
-    unchanged = 0
+    last = owned.get
+    # reused files (most of them, after a one-service change), when the manifest still has
+    # the entries this compile reused (and they were checked untouched since): told in C
+    same = verified if verified.items() <= owned.items() else {
+        rel: entry for rel, entry in verified.items() if last(rel) == entry}
     ordered = files if hasattr(files, "reused") else sorted(files)   # Files are sorted
-    reused = verified.get
-    for rel in ordered:
-        last = owned.get(rel)
-        if last is not None and reused(rel) == last[1]:
-            entries[rel] = last   # reused: the manifest's key, and untouched since
-            unchanged += 1
-            continue
+    fresh = [rel for rel in ordered if rel not in same] if same else ordered
+    made: dict[str, tuple[str, str, int]] = {}
+    unchanged = len(same)
+    for rel in fresh:
+        before = last(rel)
         target = _safe_join(base, rel, real)
         key = _key(files, rel)
-        if (trust_mtimes and last is not None and last[1] == key
-                and _untouched_since(target, last[2], written_at)):
-            entries[rel] = last          # same inputs, not modified since the last compile
+        if (trust_mtimes and before is not None and before[1] == key
+                and _untouched_since(target, before[2], written_at)):
+            made[rel] = before          # same inputs, not modified since the last compile
             unchanged += 1
             continue
         blocker = _file_in_the_way(base, rel, folders)
         # a file in a folder that does not exist does not exist either: no need to look
         current = None if blocker is not None or _missing_folder(rel, folders) else _read(target)
-        if last is not None and last[1] == key and current is not None and sha256(current) == last[0]:
-            entries[rel] = last          # same inputs, same bytes on disk: nothing to do
+        if (before is not None and before[1] == key and current is not None
+                and sha256(current) == before[0]):
+            made[rel] = before          # same inputs, same bytes on disk: nothing to do
             unchanged += 1
             continue
         data = files[rel]
-        entries[rel] = (sha256(data), key, len(data))
+        made[rel] = (sha256(data), key, len(data))
         if current == data:
             unchanged += 1
             continue
-        if (current is not None and last is None) or (current is None and os.path.isdir(target)):
+        if (current is not None and before is None) or (current is None and os.path.isdir(target)):
             conflicts.append(rel)
             continue
         if blocker is not None:
             if blocker not in conflicts:
                 conflicts.append(blocker)
             continue
-        if current is not None and last is not None and sha256(current) != last[0]:
+        if current is not None and before is not None and sha256(current) != before[0]:
             hand_edited.append(rel)
         write.append(rel)
+    # in path order (a manifest made afresh sorts them: sorted input sorts fastest): the last
+    # manifest's entries with the new ones when they name the same paths (in C), else made so
+    if (same and as_written is not None and len(same) + len(made) == len(owned)
+            and all(rel in owned for rel in made)):
+        entries = dict(as_written[1])
+        entries.update(made)
+    else:
+        entries = {rel: same.get(rel) or made[rel] for rel in ordered} if same else made
     delete, kept = [], []
-    for rel in sorted(set(owned) - set(entries)):
+    for rel in sorted(owned.keys() - entries.keys()):
         target = _safe_join(base, rel, real)
         current = _read(target)
         if current is None:
@@ -425,7 +449,7 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
             kept.append(rel)
             continue
         delete.append(rel)
-    new_manifest = manifest_bytes(entries, as_written)
+    new_manifest = manifest_bytes(entries, as_written, made.keys() if same else None)
     _remember(out / manifest, new_manifest, entries, True)
     return Plan(tuple(write), tuple(delete), unchanged, tuple(conflicts), tuple(sorted(hand_edited)),
                 new_manifest, kept=tuple(kept))

@@ -176,6 +176,13 @@ def test_a_manifest_made_from_the_last_one_is_the_manifest_made_afresh(old, data
             new[path] = data.draw(_ENTRY)
     shuffled = dict(data.draw(st.permutations(sorted(new.items()))))
     assert manifest_bytes(shuffled, (manifest_bytes(old), old)) == manifest_bytes(new)
+    # told which entries may differ (the others are the old ones), as `plan` tells it: in
+    # path order, as plan makes them
+    fresh = [p for p in sorted(new) if p not in old or new[p] is not old[p]]
+    fresh += data.draw(st.lists(st.sampled_from(sorted(new) or ["a.yaml"]), max_size=2))
+    ordered = dict(sorted(new.items()))
+    assert manifest_bytes(ordered, (manifest_bytes(old), dict(sorted(old.items()))),
+                          [p for p in fresh if p in new]) == manifest_bytes(new)
 
 
 def test_a_manifest_reordered_by_hand_is_written_in_order_again(tmp_path):
