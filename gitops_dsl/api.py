@@ -168,7 +168,9 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
         checked.append((resolved, outcome, unit_keys, hits))
         if previous is not None:
             owned = previous.owned
-            reused_paths.update({p: owned[p] for unit in hits.values() for p in unit.paths})
+            paths = {p for unit in hits.values() for p in unit.paths}
+            # in the manifest's order (sorted): Files sorts them with the rendered paths fastest
+            reused_paths.update({p: entry for p, entry in owned.items() if p in paths})
             reused_apps.update(a.name for a in resolved.apps if a.service.name in hits)
     suppressed = tuple(s for _, outcome, _, _ in checked for s in outcome.suppressed)
     written_by: dict[str, Platform] = {}

@@ -99,16 +99,17 @@ def caller_location() -> Location:
     are. One walk up a handful of frames, no `inspect.stack()` (which reads source files).
     """
     # `frame.f_code` raises an audit event each time (and a compile that records its inputs has
-    # an audit hook): each frame's code is read once
+    # an audit hook): a frame of a module's own code is told by its module's file instead (the
+    # file its code was compiled from), and each code is read once
     frame: FrameType | None = sys._getframe(1)
-    code: CodeType | None = None
     while frame is not None:
-        code = frame.f_code
-        if not _is_internal(code.co_filename):
+        file = frame.f_globals.get("__file__")
+        if not _is_internal(file if type(file) is str else frame.f_code.co_filename):
             break
         frame = frame.f_back
-    if frame is None or code is None:
+    if frame is None:
         return Location("<unknown>", 0)
+    code = frame.f_code
     outer = frame.f_back
     while code.co_name != "<module>" and outer is not None:
         outer_code = outer.f_code

@@ -93,6 +93,7 @@ def unknown_environment(ctx: CheckContext) -> Iterator[Finding]:
     and an overlay only applies where the service runs."""
     platform = ctx.resolved.platform
     envs = {e.name for e in platform.environments}
+    zones = {z.name for z in platform.zones} | {e.zone.name for e in platform.environments}
     for service in platform.services:
         enabled = set(service.environments) if service.environments is not None else envs
         for name in service.environments or ():
@@ -111,7 +112,6 @@ def unknown_environment(ctx: CheckContext) -> Iterator[Finding]:
                 yield Finding(f"{service.name}: per_env[{name!r}] has no effect, the service is not "
                               f"deployed in {name}", f"add {name!r} to environments or remove the overlay",
                               overlay.location, service.name, service)
-        zones = {z.name for z in platform.zones} | {e.zone.name for e in platform.environments}
         for name, layer in service.per_zone.items():
             if name not in zones:
                 yield Finding(f"{service.name}: per_zone names unknown zone {name!r}",

@@ -120,22 +120,26 @@ def duplicate_application(ctx: CheckContext) -> Iterator[Finding]:
     overwrite the first and the two owners would fight over it."""
     resolved = ctx.resolved
     platform = resolved.platform
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], Any] = {}   # what has the name: described, or an App
     for zone in resolved.zones:
         seen[(zone.name, zone_app_name(platform, zone))] = f"the zone Application of {zone.name}"
     for env in resolved.environments:
         key = (env.zone.name, root_name(platform, env))
         if key in seen:
-            yield Finding(f"root Application {key[1]!r} collides with {seen[key]}",
+            yield Finding(f"root Application {key[1]!r} collides with {_described(seen[key])}",
                           "rename the environment or the zone", env.location, key[1], env)
         seen[key] = f"the root of {env.name}"
     for app in resolved.apps:
         key = (app.zone.name, app.name)
-        if key in seen:
-            yield Finding(f"Application {app.name!r} in zone {app.zone.name} collides with {seen[key]}",
-                          "rename the service", app.service.location, app.name, app.service)
-        else:
-            seen[key] = f"service {app.service.name} in {app.env.name}"
+        other = seen.setdefault(key, app)
+        if other is not app:
+            yield Finding(f"Application {app.name!r} in zone {app.zone.name} collides with "
+                          f"{_described(other)}", "rename the service", app.service.location,
+                          app.name, app.service)
+
+
+def _described(owner: Any) -> str:
+    return owner if isinstance(owner, str) else f"service {owner.service.name} in {owner.env.name}"
 
 
 @builtin("GD114", summary="two services deploy the same release into one namespace of one cluster",

@@ -61,7 +61,9 @@ class Files(Mapping[str, bytes]):
         self._tree = tree
         self._reused = reused or {}
         self._read = read
-        self._order = sorted(tree.keys() | self._reused.keys()) if self._reused else sorted(tree)
+        # (sorted reused paths and a few rendered ones sort in a pass: timsort merges the runs)
+        self._order = sorted([*self._reused, *tree.keys() - self._reused.keys()]) if self._reused \
+            else sorted(tree)
         self._bytes: dict[str, bytes] = {}
         self._keys: dict[str, str] = {}
 

@@ -94,8 +94,9 @@ def quick_init(cls: _C) -> _C:
         source += ["    if not _validating():", *checks]
     if hasattr(cls, "__attrs_post_init__"):
         source.append("    self.__attrs_post_init__()")
-    code = compile("\n".join(source) + "\n",
-                   f"{FILENAME_PREFIX} init {cls.__module__}.{cls.__qualname__}>", "exec")
+    filename = f"{FILENAME_PREFIX} init {cls.__module__}.{cls.__qualname__}>"
+    code = compile("\n".join(source) + "\n", filename, "exec")
+    names["__file__"] = filename   # what diagnostics.caller_location tells frames apart by
     exec(code, names)  # noqa: S102 - our own source, made from the class's fields
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
