@@ -1,10 +1,12 @@
 """What every command shares: settings, the guarded compile, how diagnostics are printed."""
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
 import click
 
@@ -14,6 +16,26 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
     from ..incremental import Previous
     from ..workspace.settings import Settings
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+def keeps_what_it_builds(command: Callable[_P, _R]) -> Callable[_P, _R]:
+    """For a command that compiles: Python's cycle collector off while it runs. A compile
+    builds about a million long-lived objects and frees almost none before the command ends:
+    the collector would walk them again and again for nothing (10-20 % of a large compile;
+    peak memory measured the same without it: benchmarks/)."""
+    @functools.wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return run
+
 
 def settings_or_exit(platforms: str | None, out: str | None) -> Settings:
     """The project's settings with the command's overrides, or a usage error."""

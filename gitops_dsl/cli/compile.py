@@ -1,14 +1,13 @@
 """`gitops-dsl compile`, `validate` and `rules`: the pipeline, all or nothing."""
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .common import display_path, report, run_compile, settings_or_exit
+from .common import display_path, keeps_what_it_builds, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
     from .. import fingerprint
@@ -33,19 +32,11 @@ if TYPE_CHECKING:
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="GITOPS_DSL_NO_CACHE",
               help="Run the whole compile even when no input changed since the last one (for a "
                    "platform that reads the environment, the clock or the network).")
+@keeps_what_it_builds
 def compile_command(platforms: str | None, out: str | None, check: bool, fmt: str,
                     strict: bool, allow_delete: tuple[str, ...], no_cache: bool) -> None:
     """Compile platforms/ into the output folder (all or nothing)."""
-    # a compile builds about a million long-lived objects and frees almost none before it ends:
-    # Python's cycle collector would walk them again and again for nothing (10-20 % of a large
-    # compile; peak memory measured the same without it: benchmarks/)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        _compile(platforms, out, check, fmt, strict, allow_delete, no_cache)
-    finally:
-        if was_enabled:
-            gc.enable()
+    _compile(platforms, out, check, fmt, strict, allow_delete, no_cache)
 
 
 def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, strict: bool,

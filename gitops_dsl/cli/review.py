@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import report, run_compile, settings_or_exit
+from .common import keeps_what_it_builds, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -43,6 +43,7 @@ def _ok(result: Result) -> None:
               help="With --tree: the other compiled tree.")
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
+@keeps_what_it_builds
 def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str | None, to_env: str | None,
                  exit_code: bool, tree: str | None, against_tree: str | None, platforms: str | None,
                  out: str | None) -> None:
@@ -218,6 +219,7 @@ def _print_diff(diff: TreeDiff, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
+@keeps_what_it_builds
 def graph_command(env_name: str | None, fmt: str, platforms: str | None) -> None:
     """Services by sync wave with their dependencies (mermaid renders on GitHub)."""
     from ..api import resolved_platforms
@@ -240,6 +242,7 @@ def graph_command(env_name: str | None, fmt: str, platforms: str | None) -> None
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
 @click.option("--out", metavar="DIR")
+@keeps_what_it_builds
 def explain_command(target: str, env_name: str | None, fmt: str, platforms: str | None,
                     out: str | None) -> None:
     """Where each value of a service comes from (layer and file:line), and the files it makes;
@@ -302,6 +305,7 @@ def explain_command(target: str, env_name: str | None, fmt: str, platforms: str 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--platforms", "platforms", metavar="DIR")
+@keeps_what_it_builds
 def ls_command(what: str, fmt: str, platforms: str | None) -> None:
     """Names, one per line (for scripts), or JSON with details."""
     from ..api import resolved_platforms

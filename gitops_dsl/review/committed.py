@@ -87,8 +87,9 @@ class Committed:
     """The output folder `out` as committed at `ref`."""
 
     def __init__(self, ref: str, root: Path, out: Path, manifest_name: str) -> None:
-        self.top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-        self.commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+        top, commit = _git(root, "rev-parse", "--show-toplevel", "--verify",
+                           f"{ref}^{{commit}}").decode().splitlines()
+        self.top, self.commit = Path(top).resolve(), commit.strip()
         try:
             rel = out.resolve().relative_to(self.top).as_posix()
         except ValueError:

@@ -44,27 +44,31 @@ def compile_at(ref: str, root: Path, platforms: Path,
     return result, files, commit
 
 
+#: where a pull request's base comes from, in order: origin's HEAD (the branch it names), then
+#: these branches, remote or local
+_DEFAULT_BRANCHES = ("refs/remotes/origin/main", "refs/remotes/origin/master", "refs/heads/main",
+                     "refs/heads/master")
+
+
 def default_base(root: Path) -> str:
     """The merge base of HEAD with the repository's default branch (origin's HEAD, else main or
     master, remote or local): what a pull request of this branch is compared with."""
-    try:
-        _git(root, "rev-parse", "--show-toplevel")
+    try:   # which of them exist, in one git run
+        listing = _git(root, "for-each-ref", "--format=%(refname) %(symref)",
+                       "refs/remotes/origin/HEAD", *_DEFAULT_BRANCHES).decode()
     except GitError:
         raise GitError(f"{root} is not in a git repository: `diff` compares with the merge base of "
                        "the default branch; give --against build (the output folder) or "
                        "--against REF") from None
-    candidates = []
-    try:
-        candidates.append(_git(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
-                          .decode().strip())
-    except GitError:
-        pass
-    candidates += ["origin/main", "origin/master", "main", "master"]
+    found = dict(line.partition(" ")[::2] for line in listing.splitlines())
+    candidates = [found["refs/remotes/origin/HEAD"]] if found.get("refs/remotes/origin/HEAD") else []
+    candidates += [ref for ref in _DEFAULT_BRANCHES if ref in found]   # (exactly: patterns match
+    # the refs below a name too)
     for branch in candidates:
         try:
             return _git(root, "merge-base", "HEAD", branch).decode().strip()
         except GitError:
-            continue
+            continue   # no common history with this one
     raise GitError("no default branch (main or master, or origin's HEAD) to compare with: give "
                    "--against REF")
 

@@ -279,3 +279,39 @@ def test_the_files_a_compile_reused_are_searched_on_disk_not_read():
     assert not set(new.read) & set(Compiled.reused)
     everything = touched_apps(old, dict(files), changed)
     assert found == everything == {app.format(env="dev", svc=s) for s in ("api", "web")}
+
+
+def test_the_default_branch_is_origins_head_then_main_or_master_with_a_common_history(tmp_path):
+    """default_base: origin's HEAD names the default branch when there is a remote; else main
+    or master, remote before local; a branch without common history is passed over."""
+    from gitops_dsl.review.gitref import GitError, default_base
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "trunk")
+
+    def commit(message: str) -> str:
+        (repo / "f").write_text(message)
+        git(repo, "add", "f")
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", message)
+        return git(repo, "rev-parse", "HEAD").strip()
+
+    first = commit("first")
+    with pytest.raises(GitError, match="no default branch"):
+        default_base(repo)                       # neither main nor master, no remote
+    git(repo, "branch", "master")
+    second = commit("second")
+    assert default_base(repo) == first           # master
+    git(repo, "branch", "main")
+    third = commit("third")
+    assert default_base(repo) == second          # main before master
+    git(repo, "update-ref", "refs/remotes/origin/master", first)
+    assert default_base(repo) == first           # a remote branch before a local one
+    git(repo, "update-ref", "refs/remotes/origin/trunk", third)
+    git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    assert default_base(repo) == third           # the branch origin's HEAD names, first of all
+    # a default branch that shares no history with HEAD: the next one
+    git(repo, "checkout", "-q", "--orphan", "other")
+    lone = commit("lone")
+    git(repo, "update-ref", "refs/remotes/origin/trunk", lone)
+    git(repo, "checkout", "-q", "trunk")
+    assert default_base(repo) == first           # origin/master, the next candidate
