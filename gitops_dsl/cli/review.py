@@ -168,10 +168,15 @@ def _changed(at_base: Committed, new: Mapping[str, bytes], *, compiled: bool) ->
     manifest (a file whose key equals the compile's has the same bytes: never serialized)."""
     if not compiled:
         return at_base.changed_since() | (set(at_base.owned) ^ set(new))
+    owned = at_base.owned
     key = getattr(new, "key", None)
-    found = set(at_base.owned) ^ set(new)
-    for path in new:
-        entry = at_base.owned.get(path)
+    found = owned.keys() ^ set(new)
+    reused: Mapping[str, Any] = getattr(new, "reused", None) or {}
+    # files reused from the output folder with the base's very entries (sha256, key, size) are
+    # the base's bytes: told in C (most of them, when the folder is the base's)
+    rest = [p for p in new if p not in reused] if reused.items() <= owned.items() else new
+    for path in rest:
+        entry = owned.get(path)
         if entry is None or key is None or key(path) != entry[1]:
             found.add(path)
     return found

@@ -210,8 +210,12 @@ def touched_apps(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Co
                                        for r in read):
         strings = None
     if read:
-        for path in set(old) | set(new):
-            if path in touched or path in reused or not is_app_path(path):
+        others = set(old)
+        others.update(new)
+        others -= touched
+        others.difference_update(reused)   # (in C: most of them, after a one-service change)
+        for path in others:
+            if not is_app_path(path):
                 continue
             if path in new:
                 data = strings(path) if strings is not None else new[path]
@@ -226,6 +230,8 @@ def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:
     """(zone, env) of every root: gitops/argo-apps/<zone>/roots/<env>.yaml"""
     found = set()
     for path in files:
+        if "/roots/" not in path:   # (44,000 paths at 5000 services x 3: most are not)
+            continue
         parts = path.split("/")
         if len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots" and \
                 path.endswith(".yaml"):

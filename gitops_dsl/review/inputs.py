@@ -39,9 +39,9 @@ def chart_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
     listed: dict[tuple[str, str], set[str]] = {}
     for app in apps:
         chart = app.chart
-        gitops = normalize_git_url(app.platform.gitops_repo.url)
-        if not isinstance(chart, GitPath) or normalize_git_url((chart.repo or app.platform.gitops_repo)
-                                                               .url) != gitops:
+        if not isinstance(chart, GitPath) or normalize_git_url(
+                (chart.repo or app.platform.gitops_repo).url) != normalize_git_url(
+                app.platform.gitops_repo.url):
             continue
         key = (chart.tool, chart.path)
         if key not in listed:

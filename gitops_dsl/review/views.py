@@ -58,23 +58,19 @@ def _secret_digest(ciphertext: str) -> str:
 
 class _Index:
     """Finds the tree file a `$values/...` or `$configs/...` entry names, whatever folder the
-    trees are published in."""
+    trees are published in: the longest tail of its path that is a file of the tree."""
 
     def __init__(self, files: Mapping[str, bytes]) -> None:
         self.files = files
-        self.by_rest = {}
-        for path in files:
-            tree, _, rest = path.partition("/")
-            self.by_rest[(tree, rest)] = path
 
     def find(self, value_file: str) -> str | None:
         ref, _, repo_path = value_file.partition("/")
         tree = "gitops" if ref == "$values" else "configs"
         parts = repo_path.split("/")
         for i in range(len(parts)):
-            hit = self.by_rest.get((tree, "/".join(parts[i:])))
-            if hit:
-                return hit
+            candidate = f"{tree}/{'/'.join(parts[i:])}"
+            if candidate in self.files:
+                return candidate
         return None
 
 
