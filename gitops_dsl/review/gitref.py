@@ -60,7 +60,10 @@ def default_base(root: Path) -> str:
         raise GitError(f"{root} is not in a git repository: `diff` compares with the merge base of "
                        "the default branch; give --against build (the output folder) or "
                        "--against REF") from None
-    found = dict(line.partition(" ")[::2] for line in listing.splitlines())
+    found: dict[str, str] = {}   # ref -> the ref it points at, if symbolic
+    for line in listing.splitlines():
+        ref, _, target = line.partition(" ")
+        found[ref] = target
     candidates = [found["refs/remotes/origin/HEAD"]] if found.get("refs/remotes/origin/HEAD") else []
     candidates += [ref for ref in _DEFAULT_BRANCHES if ref in found]   # (exactly: patterns match
     # the refs below a name too)
