@@ -133,6 +133,14 @@ class App:
         merged: dict[str, Any] = deep_merge(self.values, self.env_values)
         return merged
 
+    def effective_value(self, key: str, default: Any = None) -> Any:
+        """`effective_values.get(key, default)`, merging that key's layers only."""
+        if key not in self.env_values:
+            return self.values.get(key, default)
+        if key not in self.values:
+            return self.env_values[key]
+        return deep_merge(self.values[key], self.env_values[key])
+
 
 @attrs.frozen
 class Resolved:

@@ -2,9 +2,12 @@
 platform says (argocd-facts 19)."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Iterator
 
 from ..model.charts import GitPath, StandardChart
+from ..render.apps import value_files
+from ..render.names import CONFIGS, GITOPS
 from .references import did_you_mean
 from .registry import Finding, builtin
 
@@ -12,6 +15,7 @@ if TYPE_CHECKING:
     from ..resolve import App
     from . import CheckContext
 
+@functools.lru_cache(maxsize=4096)   # a handful of URLs, asked about for every Application
 def normalize_git_url(url: str) -> str:
     """The repository identity Argo CD compares (util/git/git.go NormalizeGitURL): lower case,
     `git@host:org/repo` as `host/org/repo`, no `.git` suffix, no `ssh://`."""
@@ -25,9 +29,6 @@ def normalize_git_url(url: str) -> str:
 
 def git_reads(app: App) -> list[tuple[str, str, str, object]]:
     """Every git repository an Application reads: (what, url, revision, where it was set)."""
-    from ..render.apps import value_files
-    from ..render.names import CONFIGS, GITOPS
-
     platform = app.platform
     reads: list[tuple[str, str, str, object]] = []
     chart = app.chart

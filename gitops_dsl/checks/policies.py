@@ -80,7 +80,7 @@ def resources_required(app: App) -> Iterator[Finding]:
     starve a node. Checked for the standard chart, whose values it understands."""
     if not isinstance(app.chart, StandardChart):
         return
-    resources = app.effective_values.get("resources") or {}
+    resources = app.effective_value("resources") or {}
     requests = resources.get("requests") or {}
     limits = resources.get("limits") or {}
     missing = [p for p, ok in (("requests.cpu", "cpu" in requests),
@@ -124,9 +124,9 @@ def min_replicas(app: App, count: int = 2) -> Iterator[Finding]:
     (`replicaCount`, or `autoscaling.minReplicas` when autoscaling is on)."""
     if not isinstance(app.chart, StandardChart):
         return
-    values = app.effective_values
-    autoscaling = values.get("autoscaling") or {}
-    have = autoscaling.get("minReplicas", 1) if autoscaling.get("enabled") else values.get("replicaCount", 1)
+    autoscaling = app.effective_value("autoscaling") or {}
+    have = autoscaling.get("minReplicas", 1) if autoscaling.get("enabled") else \
+        app.effective_value("replicaCount", 1)
     if not isinstance(have, int) or have < count:
         yield Finding(f"{app.name}: {have} replica(s), {app.env.name} requires at least {count}",
                       f"set replicaCount (or autoscaling.minReplicas) to {count} or more",
@@ -134,9 +134,8 @@ def min_replicas(app: App, count: int = 2) -> Iterator[Finding]:
 
 
 def autoscaled(app: App) -> bool:
-    values = app.effective_values
     for key in ("autoscaling", "hpa", "keda"):
-        block = values.get(key)
+        block = app.effective_value(key)
         if isinstance(block, dict) and block.get("enabled") is True:
             return True
     return False

@@ -348,7 +348,7 @@ def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
             common[app.service.name] = list(validator.errors(app.values, required=False))
         problems = set(common[app.service.name])
         problems.update(validator.errors(app.env_values, required=False))
-        image = app.effective_values.get("image")
+        image = app.effective_value("image")
         if not isinstance(image, dict) or not image.get("repository"):
             problems.add(("image", "'repository' is a required property"))
         for path, message in sorted(problems):
@@ -369,7 +369,7 @@ def k6_without_thresholds(ctx: CheckContext) -> Iterator[Finding]:
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
-        analysis = app.effective_values.get("analysis")
+        analysis = app.effective_value("analysis")
         script = analysis.get("script") if isinstance(analysis, dict) else None
         if analysis and analysis.get("enabled") and isinstance(script, str) and \
                 "check(" in script and "thresholds" not in script:

@@ -36,7 +36,42 @@ class Validator:
         """(dotted path, message) for every violation; `required=False` skips required-property
         checks (for one layer of values that is merged with others)."""
         self._required = required
+        if self._valid(value, self.schema):
+            return   # (most values: told without the paths and messages)
         yield from self._check(value, self.schema, "")
+
+    def _valid(self, value: Any, node: dict[str, Any]) -> bool:
+        """Whether `_check` finds nothing, found as `_check` looks, without saying where or why."""
+        node = self._resolve(node)
+        kind = node.get("type")
+        if kind is not None:
+            if isinstance(kind, list):
+                if not any(_TYPES[k](value) for k in kind):
+                    return False
+            elif not _TYPES[kind](value):
+                return False
+        if "enum" in node and value not in node["enum"]:
+            return False
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if ("minimum" in node and value < node["minimum"]) or (
+                    "maximum" in node and value > node["maximum"]):
+                return False
+        if isinstance(value, str) and "minLength" in node and len(value) < node["minLength"]:
+            return False
+        if isinstance(value, dict):
+            if self._required and any(key not in value for key in node.get("required", ())):
+                return False
+            properties = node.get("properties", {})
+            extra = node.get("additionalProperties", True)
+            for key, item in value.items():
+                below = properties.get(key) if key in properties else extra
+                if below is False or (isinstance(below, dict) and not self._valid(item, below)):
+                    return False
+        if isinstance(value, list):
+            items = node.get("items")
+            if isinstance(items, dict) and not all(self._valid(item, items) for item in value):
+                return False
+        return True
 
     _required = True
 

@@ -1,6 +1,7 @@
 """GD5xx: secrets never in plaintext, sealed values where they are needed."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -36,21 +37,39 @@ def secret_in_config(ctx: CheckContext) -> Iterator[Finding]:
         layers += [(o.config, o.location) for o in service.per_env.values()]
         for config, location in layers:
             for key in sorted(config):
-                if SECRET_NAME.search(key) or is_secret_key(key):
+                if _config_secret(key):
                     yield Finding(f"{service.name}: config key {key!r} looks like a secret "
                                   "(value not shown)",
                                   "move it to secrets=SealedSecrets(...) or ExternalSecret(...)",
                                   location, service.name, service)
 
 
-def _walk(data: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _walk(value, f"{path}.{key}" if path else str(key))
-            yield path, str(key), value
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _walk(value, f"{path}[{i}]")
+@functools.lru_cache(maxsize=10_000)   # config keys repeat in every service
+def _config_secret(key: str) -> bool:
+    return bool(SECRET_NAME.search(key)) or is_secret_key(key)
+
+
+def _entries(data: Any) -> Iterator[tuple[str, str, Any]]:
+    """(where its map is, key, value) of every map entry in a values tree, depth first (the
+    place of a map is written only for maps that hold maps or lists)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, (dict, list)):
+                    stack.append((value, f"{path}.{key}" if path else str(key)))
+                yield path, key, value
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node)
+                         if isinstance(value, (dict, list)))
+
+
+@functools.lru_cache(maxsize=100_000)   # values keys repeat in every service
+def _secret_key(key: str) -> tuple[bool, bool]:
+    """Whether a values key is one whose string value is a literal secret, and whether it names
+    a secret."""
+    return bool(_SECRET_VALUE_KEY.match(key)), is_secret_key(key)
 
 
 def _reference(value: str) -> bool:
@@ -70,13 +89,12 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
         layers += [(o, o.values, o.config, o.location) for o in service.per_env.values()]
         for _, values, config, location in layers:
             hits = []
-            for parent, key, value in _walk(values):
-                where = f"values.{parent}.{key}" if parent else f"values.{key}"
-                if isinstance(value, str) and value and (_SECRET_VALUE_KEY.match(key) or (
-                        is_secret_key(key) and not _reference(value))):
-                    hits.append(where)
-                elif isinstance(value, str) and CREDENTIAL_VALUE.search(value):
-                    hits.append(where)
+            for parent, key, value in _entries(values):
+                if not isinstance(value, str) or not value:
+                    continue
+                literal, named = _secret_key(key)
+                if literal or (named and not _reference(value)) or CREDENTIAL_VALUE.search(value):
+                    hits.append(f"values.{parent}.{key}" if parent else f"values.{key}")
             hits += [f"config.{k}" for k, v in sorted(config.items()) if CREDENTIAL_VALUE.search(v)]
             for where in sorted(set(hits)):
                 yield Finding(f"{service.name}: {where} holds what looks like a credential "

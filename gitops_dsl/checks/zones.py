@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..argo import to_data
+from ..model.charts import GitPath
 from ..render.apps import render_application
 from .registry import Finding, builtin
 
@@ -85,7 +86,9 @@ def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.root is None:
         return
     for zone in ctx.resolved.zones:
-        for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name]:
+        # (only a chart folder of the gitops repository has inputs to carry)
+        for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name
+                    and isinstance(a.chart, GitPath) and a.chart.repo is None]:
             try:
                 repository_inputs([app], ctx.root)
             except NotClosed as exc:
