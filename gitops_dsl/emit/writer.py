@@ -407,8 +407,10 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
             unchanged += 1
             continue
         blocker = _file_in_the_way(base, rel, folders)
-        # a file in a folder that does not exist does not exist either: no need to look
-        current = None if blocker is not None or _missing_folder(rel, folders) else _read(target)
+        # a file in a folder that does not exist does not exist either (nor does a folder in
+        # its place): no need to look
+        unseen = blocker is not None or _missing_folder(rel, folders)
+        current = None if unseen else _read(target)
         if (before is not None and before[1] == key and current is not None
                 and sha256(current) == before[0]):
             made[rel] = before          # same inputs, same bytes on disk: nothing to do
@@ -419,7 +421,8 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
         if current == data:
             unchanged += 1
             continue
-        if (current is not None and before is None) or (current is None and os.path.isdir(target)):
+        if (current is not None and before is None) or (current is None and not unseen
+                                                        and os.path.isdir(target)):
             conflicts.append(rel)
             continue
         if blocker is not None:
