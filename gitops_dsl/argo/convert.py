@@ -47,13 +47,20 @@ def _make_converter() -> cattrs.Converter:
                                     else unstructure)
             return fn(value)
 
-        def to_dict(obj: Any) -> dict[str, Any]:
-            data = {}
-            for name, key, required in plan:
-                value = getattr(obj, name)
-                if value is not None or required:
-                    data[key] = convert(value)
-            return data
+        # to_dict, written out field by field for this class (a loop over the plan with getattr
+        # costs twice as much: 15,000 Applications of about 40 objects each at 5000 services)
+        lines = ["def to_dict(obj):", "    data = {}"]
+        for name, key, required in plan:
+            lines.append(f"    value = obj.{name}")
+            put = (f"data[{key!r}] = value if type(value) is str or type(value) is int "
+                   f"else convert(value)")
+            lines.append(f"    {put}" if required else f"    if value is not None:\n        {put}")
+        lines.append("    return data")
+        scope: dict[str, Any] = {"convert": convert}
+        exec(compile("\n".join(lines) + "\n",   # noqa: S102 - our own source, from the fields
+                     f"<gitops-dsl generated to_dict {cls.__module__}.{cls.__qualname__}>",
+                     "exec"), scope)
+        to_dict: Callable[[Any], dict[str, Any]] = scope["to_dict"]
         return to_dict
 
     converter.register_unstructure_hook_factory(attrs.has, factory)
