@@ -149,11 +149,9 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
                 unit_keys = keys.units(resolved) if keys is not None else None
                 hits: dict[str, Unit] = {}
                 if unit_keys is not None and previous is not None:
-                    for service, unit_key in unit_keys.items():
-                        unit = previous.reusable(unit_name(resolved.platform.name, service),
-                                                 unit_key)
-                        if unit is not None:
-                            hits[service] = unit
+                    named = {unit_name(resolved.platform.name, s): s for s in unit_keys}
+                    found = previous.reusable_units({n: unit_keys[s] for n, s in named.items()})
+                    hits = {named[n]: unit for n, unit in found.items()}
                 learned.update(unit_keys=unit_keys, hits=hits)
                 return {s: Checked(u.kept, u.suppressed) for s, u in hits.items()}
             outcome = run_checks(resolved, root_path, user_rules=user_rules, severity=severity,

@@ -45,22 +45,30 @@ def _key(source: bytes, path: str) -> bytes:
 
 
 class CodeCache:
-    """The code objects of the last compile by key, and those this compile used."""
+    """The code objects of the last compile by key (marshalled, each unmarshalled when its
+    module is imported), and those this compile used."""
 
-    def __init__(self, folder: Path, tool: str, entries: dict[bytes, CodeType]) -> None:
+    def __init__(self, folder: Path, tool: str, entries: dict[bytes, bytes]) -> None:
         self.folder = folder
         self.tool = tool
         self.entries = entries
-        self.used: dict[bytes, CodeType] = {}
+        self.used: dict[bytes, bytes] = {}
         self.compiled = 0   # modules this compile had to compile from source
 
     def code(self, source: bytes, path: str) -> CodeType:
         key = _key(source, path)
-        found = self.entries.get(key)
-        if found is None:
+        kept = self.entries.get(key)
+        found = None
+        if kept is not None:
+            try:
+                found = marshal.loads(kept)
+            except (EOFError, ValueError, TypeError):
+                found = None
+        if type(found) is not CodeType or kept is None:
             found = compile(source, path, "exec", dont_inherit=True)
+            kept = marshal.dumps(found)
             self.compiled += 1
-        self.used[key] = found
+        self.used[key] = kept
         return found
 
     def finder(self, root: Path) -> importlib.abc.MetaPathFinder:
@@ -71,13 +79,14 @@ class CodeCache:
         """Keep the code this compile used (and nothing else) for the next one."""
         if not self.compiled and self.used.keys() == self.entries.keys():
             return
+        # (the code of unchanged modules as it was read: bytes, copied as they are)
         bound.write(self.folder / CODE, marshal.dumps(dict(sorted(self.used.items()))), self.tool)
 
 
 def open_cache(folder: Path, tool: str) -> CodeCache:
     """The cache in `folder` (the output folder's cache folder) when this machine wrote it with
     this very tool (see `bound`); an empty one otherwise."""
-    entries: dict[bytes, CodeType] = {}
+    entries: dict[bytes, bytes] = {}
     data = bound.read(folder / CODE, tool)
     if data is not None:
         try:
@@ -85,8 +94,7 @@ def open_cache(folder: Path, tool: str) -> CodeCache:
         except (EOFError, ValueError, TypeError):
             loaded = None
         if isinstance(loaded, dict):
-            entries = {k: v for k, v in loaded.items()
-                       if type(k) is bytes and type(v) is CodeType}
+            entries = {k: v for k, v in loaded.items() if type(k) is bytes and type(v) is bytes}
     return CodeCache(folder, tool, entries)
 
 

@@ -295,12 +295,16 @@ class _Touched:
         return {path for path, (_, _, size) in self.owned.items()
                 if not _untouched_since(self.base + path, size, self.written_at)}
 
-    def __contains__(self, path: str) -> bool:
+    def paths(self) -> set[str]:
+        """The owned files modified since the manifest."""
         if self._answer is None:
             found = self._child.result() if self._child is not None else None
             self._answer = (self._touched() if found is None else
                             {p.decode("utf-8", "surrogateescape") for p in found.split(b"\0") if p})
-        return path in self._answer
+        return self._answer
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.paths()
 
     def close(self) -> None:
         if self._child is not None:
@@ -321,16 +325,16 @@ class Previous:
     #: the owned files modified since the manifest
     touched: _Touched = attrs.field(eq=False, repr=False)
 
-    def reusable(self, name: str, key: str) -> Unit | None:
-        """The unit, when its key is `key` and each of its files is as that compile wrote it."""
-        unit = self.units.get(name)
-        if unit is None or unit.key != key:
-            return None
-        owned, touched = self.owned, self.touched
-        for path in unit.paths:
-            if path not in owned or path in touched:
-                return None
-        return unit
+    def reusable_units(self, keys: Mapping[str, str]) -> dict[str, Unit]:
+        """Of the units named (name -> key now), those to reuse: with that key, and each of their
+        files as that compile wrote it (owned, untouched since: told for all of them at once)."""
+        candidates = {name: unit for name, key in keys.items()
+                      if (unit := self.units.get(name)) is not None and unit.key == key}
+        paths = {path for unit in candidates.values() for path in unit.paths}
+        bad = (paths - self.owned.keys()) | (paths & self.touched.paths())
+        if not bad:
+            return candidates
+        return {name: unit for name, unit in candidates.items() if bad.isdisjoint(unit.paths)}
 
     def read(self, path: str, verify: bool = True) -> bytes:
         """A reused file's bytes, as the manifest records them (`verify`: by their digest)."""

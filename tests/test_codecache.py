@@ -40,7 +40,7 @@ def plant(project: Path, mark: Path, home: Path | None = None) -> None:
     evil = compile(f"open({str(mark)!r}, 'w').write('ran')\n".encode() + source, source_path,
                    "exec", dont_inherit=True)
     cache = codecache.CodeCache(cache_folder(project), TOOL, {})
-    cache.used[codecache._key(source, source_path)] = evil
+    cache.used[codecache._key(source, source_path)] = marshal.dumps(evil)
     cache.compiled = 1
     cache.save()
 
@@ -121,12 +121,17 @@ def test_garbage_with_an_authentic_tag_compiles_from_source(tmp_path: Path) -> N
     project = make_project(tmp_path / "p")
     folder = cache_folder(project)
     folder.mkdir(parents=True)
-    for data in (b"\x00garbage", marshal.dumps({b"key": b"not code"}), marshal.dumps([1, 2])):
+    source_path = str(project.resolve() / "platforms" / "demo.py")
+    key = codecache._key((project / "platforms" / "demo.py").read_bytes(), source_path)
+    for data in (b"\x00garbage", marshal.dumps({b"key": b"not code"}), marshal.dumps([1, 2]),
+                 marshal.dumps({b"key": 1}),
+                 # the module's own key, with bytes that are not code, or code of nothing
+                 marshal.dumps({key: b"\x00not marshal"}), marshal.dumps({key: marshal.dumps(1)})):
         (folder / codecache.CODE).write_bytes(data)
         info = os.stat(folder / codecache.CODE)
         (folder / codecache.TAG).write_text(bound.tag(info, data, TOOL))
         cache = codecache.open_cache(folder, TOOL)
-        assert cache.entries == {}
+        assert all(type(v) is bytes for v in cache.entries.values())
         compiled(project, cache)
         assert cache.compiled == 1
 
