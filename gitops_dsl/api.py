@@ -341,7 +341,6 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     and completed renames (the old Application already without its finalizer) are not
     deletions. Reads only the files that are about to go."""
     from .emit.writer import _read_manifest
-    from .review.views import app_views, release_name
 
     out = Path(out_dir)
     gone = {}
@@ -368,6 +367,9 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
             zones_gone.append((parts[2], _document_name(out / path)))
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
+    if not renamed_here and not gone:
+        return found
+    from .review.views import app_views, release_name
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
         new = result.tree[path].data
         # Argo CD's root prunes the Application of the old name and creates the new one: a

@@ -82,13 +82,13 @@ def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
     everything those folders reach (Kustomize bases and patches, file:// chart dependencies),
     at the same repository paths. A path outside the repository, or one that cannot be read,
     can be carried neither to another zone nor read by Argo CD."""
-    from ..zones.bundle import NotClosed, repository_inputs
     if ctx.root is None:
         return
     for zone in ctx.resolved.zones:
         # (only a chart folder of the gitops repository has inputs to carry)
         for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name
                     and isinstance(a.chart, GitPath) and a.chart.repo is None]:
+            from ..zones.bundle import NotClosed, repository_inputs   # (tarfile, gzip: on need)
             try:
                 repository_inputs([app], ctx.root)
             except NotClosed as exc:
