@@ -87,8 +87,8 @@ def _real_folder(out: str, folder: str, cache: dict[str, Any]) -> str:
     return real
 
 
-def manifest_bytes(entries: dict[str, tuple[str, str, int]],
-                   last: tuple[bytes, dict[str, tuple[str, str, int]]] | None = None,
+def manifest_bytes(entries: dict[str, Entry],
+                   last: tuple[bytes, dict[str, Entry]] | None = None,
                    fresh: Collection[str] | None = None) -> bytes:
     """The manifest: one line per owned file - sha256 of its bytes, its input key, its size,
     its path. Everything in it follows from the output alone, so it is as deterministic as the
@@ -140,7 +140,7 @@ def _patched(entries: dict[str, Entry], data: bytes, owned: dict[str, Entry],
 _PATCHED_AT_MOST = 64
 
 
-def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, tuple[str, str, int]]:
+def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, Entry]:
     """path -> (sha256, input key, size) of the files the last compile wrote."""
     owned, _ = _read_manifest(out, name)
     return dict(owned)
@@ -200,7 +200,7 @@ _PARSE = "manifest.bin"
 _PARSE_SALT = "gitops-dsl parsed manifest 3"
 
 
-def _kept_parse(out: Path, name: str, digest: str) -> dict[str, tuple[str, str, int]] | None:
+def _kept_parse(out: Path, name: str, digest: str) -> dict[str, Entry] | None:
     """The kept parse of the manifest whose bytes have the sha256 `digest`."""
     import marshal
 
@@ -236,16 +236,16 @@ def keep_parse(out: Path, data: bytes, digest: str) -> None:
 #: the last manifests read or planned, per folder (diff and no-op read one twice; a compile
 #: reads the old one, plans the new one, then reads the new one back)
 #: with whether `manifest_bytes` made the bytes (from these very entries)
-_PARSED: dict[str, list[tuple[bytes, dict[str, tuple[str, str, int]], bool]]] = {}
+_PARSED: dict[str, list[tuple[bytes, dict[str, Entry], bool]]] = {}
 
 
-def _remember(path: Path, data: bytes, owned: dict[str, tuple[str, str, int]], ours: bool) -> None:
+def _remember(path: Path, data: bytes, owned: dict[str, Entry], ours: bool) -> None:
     recent = [(data, owned, ours), *_PARSED.get(str(path), ())][:2]
     _PARSED.clear()
     _PARSED[str(path)] = recent
 
 
-def manifest_entries(out: Path, data: bytes, name: str = MANIFEST) -> dict[str, tuple[str, str, int]]:
+def manifest_entries(out: Path, data: bytes, name: str = MANIFEST) -> dict[str, Entry]:
     """The entries of the manifest bytes `data` of the output folder `out` (as a revision holds
     them, say): as this process or the kept parse has them when they are of these very bytes (a
     folder compiled from that revision), else parsed."""
@@ -258,10 +258,10 @@ def manifest_entries(out: Path, data: bytes, name: str = MANIFEST) -> dict[str, 
     return parse_manifest(data.decode("utf-8", "replace"))
 
 
-def parse_manifest(text: str) -> dict[str, tuple[str, str, int]]:
+def parse_manifest(text: str) -> dict[str, Entry]:
     """path -> (sha256, input key, size): a manifest's entries; lines that are not entries, or
     name a path that is not plain, are skipped."""
-    owned: dict[str, tuple[str, str, int]] = {}
+    owned: dict[str, Entry] = {}
     plain = _PLAIN_PATH.match
     for digest, key, size, rel in _ENTRY.findall(text):
         # a tampered manifest never makes us touch a path outside the folder; most paths are
@@ -395,7 +395,7 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
         rel: entry for rel, entry in verified.items() if last(rel) == entry}
     ordered = files if hasattr(files, "reused") else sorted(files)   # Files are sorted
     fresh = [rel for rel in ordered if rel not in same] if same else ordered
-    made: dict[str, tuple[str, str, int]] = {}
+    made: dict[str, Entry] = {}
     unchanged = len(same)
     for rel in fresh:
         before = last(rel)
