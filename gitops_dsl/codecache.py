@@ -58,17 +58,16 @@ class CodeCache:
     def code(self, source: bytes, path: str) -> CodeType:
         key = _key(source, path)
         kept = self.entries.get(key)
-        found = None
-        if kept is not None:
-            try:
-                found = marshal.loads(kept)
-            except (EOFError, ValueError, TypeError):
-                found = None
-        if type(found) is not CodeType or kept is None:
-            found = compile(source, path, "exec", dont_inherit=True)
-            kept = marshal.dumps(found)
-            self.compiled += 1
-        self.used[key] = kept
+        try:
+            found = marshal.loads(kept) if kept is not None else None
+        except (EOFError, ValueError, TypeError):
+            found = None
+        if type(found) is CodeType and kept is not None:
+            self.used[key] = kept
+            return found
+        found = compile(source, path, "exec", dont_inherit=True)
+        self.used[key] = marshal.dumps(found)
+        self.compiled += 1
         return found
 
     def finder(self, root: Path) -> importlib.abc.MetaPathFinder:

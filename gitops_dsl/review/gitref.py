@@ -65,8 +65,8 @@ def default_base(root: Path) -> str:
         ref, _, target = line.partition(" ")
         found[ref] = target
     candidates = [found["refs/remotes/origin/HEAD"]] if found.get("refs/remotes/origin/HEAD") else []
-    candidates += [ref for ref in _DEFAULT_BRANCHES if ref in found]   # (exactly: patterns match
-    # the refs below a name too)
+    # (by exact name: for-each-ref's patterns also list the refs below a name)
+    candidates += [ref for ref in _DEFAULT_BRANCHES if ref in found]
     for branch in candidates:
         try:
             return _git(root, "merge-base", "HEAD", branch).decode().strip()
