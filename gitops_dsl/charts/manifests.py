@@ -180,7 +180,7 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
         chart_dir = found.path
     else:
         path = source.get("path", "")
-        from ..checks.behaviour import normalize_git_url
+        from ..argo.globs import normalize_git_url
         here = {(normalize_git_url(url), revision) for url, revision in checkout}
         wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
         standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")

@@ -2,9 +2,9 @@
 platform says (argocd-facts 19)."""
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Iterator
 
+from ..argo.globs import normalize_git_url
 from ..model.charts import GitPath, StandardChart
 from ..render.apps import value_files
 from ..render.names import CONFIGS, GITOPS
@@ -14,17 +14,6 @@ from .registry import Finding, builtin
 if TYPE_CHECKING:
     from ..resolve import App
     from . import CheckContext
-
-@functools.lru_cache(maxsize=4096)   # a handful of URLs, asked about for every Application
-def normalize_git_url(url: str) -> str:
-    """The repository identity Argo CD compares (util/git/git.go NormalizeGitURL): lower case,
-    `git@host:org/repo` as `host/org/repo`, no `.git` suffix, no `ssh://`."""
-    url = url.strip().lower()
-    if url.startswith("git@"):
-        url = url.replace(":", "/", 1)
-    for prefix in ("ssh://",):
-        url = url.removeprefix(prefix)
-    return url.removesuffix("/").removesuffix(".git")
 
 
 def git_reads(app: App) -> list[tuple[str, str, str, object]]:

@@ -69,7 +69,7 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
             zones: Mapping[str, Path], zone_configs: Mapping[str, Path], root: Path) -> list[Target]:
     """What goes where. `gitops`/`configs`: checkouts of the platform's repositories;
     `zones`/`zone_configs`: checkouts of zones' own repositories, by zone name."""
-    from ..checks.behaviour import normalize_git_url
+    from ..argo.globs import normalize_git_url
     from ..render.names import in_repo
     from ..zones.bundle import bundle_files
 

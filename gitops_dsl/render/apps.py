@@ -151,7 +151,7 @@ def generate_paths(app: App, files: list[str], root: Path | None = None,
     repository, or None when some input cannot be listed there (another repository, a remote
     reference, or a chart folder that cannot be read): then Argo CD refreshes the Application on
     every commit instead of reusing stale manifests (facts 16 and 19; render/inputs.py)."""
-    from ..checks.behaviour import normalize_git_url
+    from ..argo.globs import normalize_git_url
     from .inputs import Unlistable, helm_inputs, kustomize_inputs
 
     platform = app.platform

@@ -8,22 +8,13 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Sequence
 
 import attrs
 
-from .views import AppView, app_views, is_app_path
+from .projects import ProjectChange, project_changes
+from ..emit.yaml import load
+from ..secrets.keys import is_secret_path
+from .views import AppView, FieldChange, app_views, control_key, flatten, is_app_path, masked
 
 if TYPE_CHECKING:
     from .inputs import InputChange   # (importing it loads the model: `diff` reads no model)
-
-
-@attrs.frozen
-class FieldChange:
-    path: str
-    old: Any
-    new: Any
-
-    @property
-    def secret(self) -> bool:
-        return self.path.startswith("secrets.") or any(
-            isinstance(v, str) and v.startswith("masked ") for v in (self.old, self.new))
 
 
 @attrs.frozen
@@ -38,6 +29,8 @@ class AppChange:
     fields: tuple[Any, ...] = ()
     protected: bool = False
     note: str | None = None   # what Argo CD will do: cascades, rename steps
+    role: str = "service"     # service | root | zone (see views.control_key)
+    dangerous: bool = False   # workloads of a protected environment deleted (compile's guard)
 
 
 @attrs.frozen
@@ -56,10 +49,12 @@ class TreeDiff:
     other_files: tuple[Any, ...]        # (path, "added" | "removed" | "changed") outside Applications
     environments: tuple[Any, ...] = ()  # EnvChange
     inputs: tuple[InputChange, ...] = ()  # chart folders of the repository that changed
+    projects: tuple[ProjectChange, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.apps and not self.other_files and not self.environments and not self.inputs
+        return not (self.apps or self.other_files or self.environments or self.inputs
+                    or self.projects)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -72,8 +67,11 @@ class TreeDiff:
                              **({"secret": "ciphertext changed"} if f.secret else {})}
                             for f in c.fields],
                  **({"protected": True} if c.protected else {}),
+                 **({"dangerous": True} if c.dangerous else {}),
+                 **({"role": c.role} if c.role != "service" else {}),
                  **({"note": c.note} if c.note else {})}
                 for c in self.apps],
+            "projects": [p.as_json() for p in self.projects],
             "other_files": [{"path": p, "change": how} for p, how in self.other_files],
             "environments": [{"kind": e.kind, "zone": e.zone, "env": e.env, "note": e.note}
                              for e in self.environments],
@@ -112,48 +110,22 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
     if changed is None:
         changed = {p for p in set(old) | set(new) if old.get(p) != new.get(p)}
     touched = touched_apps(old, new, changed, naming, on_disk)
-    old_views, new_views = app_views(old, only=touched), app_views(new, only=touched)
-    changes: list[AppChange] = []
-    matched_old: set[Any] = set()
-    for key, view in new_views.items():
-        before = old_views.get(key)
-        if before is None:
-            for previous in (renames or {}).get(view.service, ()):
-                candidate = old_views.get((view.zone, view.env, previous))
-                if candidate is not None and (view.zone, view.env, previous) not in new_views:
-                    before = candidate
-                    matched_old.add((view.zone, view.env, previous))
-                    changes.append(AppChange("renamed", view.zone, view.env, view.service, view.name,
-                                             candidate.name, (candidate.fields["wave"],
-                                                              view.fields["wave"]),
-                                             field_changes(candidate.fields, view.fields),
-                                             protected=view.protected and candidate.cascades,
-                                             note=_rename_note(candidate)))
-                    break
-            else:
-                changes.append(AppChange("added", view.zone, view.env, view.service, view.name,
-                                         wave=(None, view.fields["wave"])))
-            continue
-        matched_old.add(key)
-        fields = field_changes(before.fields, view.fields)
-        note = None
-        if view.rename_to and view.rename_to != before.rename_to:
-            note = (f"rename to {view.rename_to}, step 1 of 2: the resources finalizer is dropped, "
-                    "so pruning this Application later leaves its workloads running")
-        if fields or before.path != view.path or note:
-            changes.append(AppChange("changed", view.zone, view.env, view.service, view.name,
-                                     wave=(before.fields["wave"], view.fields["wave"]), fields=fields,
-                                     note=note))
-    for key, view in old_views.items():
-        if key not in matched_old and key not in new_views:
-            changes.append(AppChange("removed", view.zone, view.env, view.service, view.name,
-                                     wave=(view.fields["wave"], None), protected=view.protected,
-                                     note=_removal_note(view)))
+    touched |= {p for p in changed if control_key(p) is not None}
+    old_views = app_views(old, only=touched, control=True)
+    new_views = app_views(new, only=touched, control=True)
+    changes = match_applications(old_views, new_views, renames or {})
+    changes += _unexplained(old, new, changed, changes, old_views, new_views)
     changes = [c for c in changes if (env is None or c.env == env) and (zone is None or c.zone == zone)]
     envs = [e for e in _environment_changes(old, new, old_views)
             if (env is None or e.env == env) and (zone is None or e.zone == zone)]
+    told = {(e.zone, e.env) for e in envs}
+    changes = [c for c in changes if not (c.role == "root" and c.kind in ("added", "removed")
+                                          and (c.zone, c.env) in told)]
+    projects = ([p for p in project_changes(old, new, changed) if zone is None or p.zone == zone]
+                if env is None else [])
     changes.sort(key=lambda c: (_ORDER[c.kind], c.zone, c.env, c.service))
     app_paths = {v.path for v in old_views.values()} | {v.path for v in new_views.values()}
+    app_paths |= {p.path for p in projects}
     other = []
     if env is None and zone is None:
         for path in sorted(changed):
@@ -174,7 +146,121 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
                                resources=tuple(r for r in i.resources if r.app in selected))
                   for i in inputs]
         inputs = [i for i in inputs if i.apps]
-    return TreeDiff(tuple(changes), tuple(other), tuple(envs), tuple(inputs))
+    return TreeDiff(tuple(changes), tuple(other), tuple(envs), tuple(inputs), tuple(projects))
+
+
+def match_applications(old_views: Mapping[tuple[str, str, str], AppView],
+                       new_views: Mapping[tuple[str, str, str], AppView],
+                       renames: Mapping[str, Any]) -> list[AppChange]:
+    """Pair the Applications of two trees as Argo CD does: by identity (instance, namespace,
+    name), whatever file holds them. A new identity where an old one stood (the same zone,
+    environment and service, or a declared rename) is a rename: Argo CD deletes the old
+    Application and creates the new one. Whatever is left is added or removed."""
+    old_by_id = {v.identity: k for k, v in old_views.items()}
+    new_ids = {v.identity for v in new_views.values()}
+    changes: list[AppChange] = []
+    matched_old: set[tuple[str, str, str]] = set()
+    for key, view in new_views.items():
+        before_key = old_by_id.get(view.identity)
+        if before_key is not None:
+            matched_old.add(before_key)
+            change = _changed_app(old_views[before_key], view)
+            if change is not None:
+                changes.append(change)
+            continue
+        places = [key] + [(view.zone, view.env, previous)
+                          for previous in renames.get(view.service, ())]
+        for place in places:
+            candidate = old_views.get(place)
+            if candidate is None or candidate.identity in new_ids or place in matched_old \
+                    or candidate.role != view.role:
+                continue
+            matched_old.add(place)
+            danger = view.protected and candidate.cascades
+            changes.append(AppChange(
+                "renamed", view.zone, view.env, view.service, view.name, candidate.name,
+                (candidate.fields["wave"], view.fields["wave"]),
+                field_changes(candidate.fields, view.fields), protected=danger,
+                note=_rename_note(candidate), role=view.role, dangerous=danger))
+            break
+        else:
+            changes.append(AppChange("added", view.zone, view.env, view.service, view.name,
+                                     wave=(None, view.fields["wave"]), role=view.role))
+    for key, view in old_views.items():
+        if key not in matched_old:
+            changes.append(AppChange("removed", view.zone, view.env, view.service, view.name,
+                                     wave=(view.fields["wave"], None), protected=view.protected,
+                                     note=_removal_note(view), role=view.role,
+                                     dangerous=view.protected and view.cascades))
+    return changes
+
+
+def _changed_app(before: AppView, view: AppView) -> AppChange | None:
+    """The same Application on both sides: what changed, and what Argo CD does about it."""
+    fields = field_changes(before.fields, view.fields)
+    notes: list[str] = []
+    danger = False
+    if view.rename_to and view.rename_to != before.rename_to:
+        notes.append(f"rename to {view.rename_to}, step 1 of 2: the resources finalizer is "
+                     "dropped, so pruning this Application later leaves its workloads running")
+    old, new = before.fields, view.fields
+    if old.get("release") != new.get("release") and view.role == "service":
+        # Argo CD templates with releaseName as the release (reposerver/repository/
+        # repository.go, helmTemplate: templateOpts.Name), and charts name their objects after it
+        prune = bool(new.get("sync.automated.prune"))
+        notes.append(
+            f"Helm release renamed ({old.get('release') or before.name} -> "
+            f"{new.get('release') or view.name}): workloads re-created under new names; "
+            + ("Argo CD prunes the old release's objects" if prune else
+               "the old release's objects stay, out of sync, until pruned by hand"))
+        danger = view.protected and prune
+    if old.get("project") != new.get("project"):
+        notes.append(f"moved to another project: {old.get('project')} -> {new.get('project')} "
+                     "(its destinations, repositories and windows now decide its syncs)")
+    if old.get("destination.cluster") != new.get("destination.cluster"):
+        # the controller reads live objects from the destination cluster only (controller/
+        # state.go, CompareAppState): those on the old cluster are no longer tracked
+        notes.append(f"moved to another cluster: {old.get('destination.cluster')} -> "
+                     f"{new.get('destination.cluster')}; Argo CD creates the workloads there and "
+                     "leaves those on the old cluster running, unmanaged")
+    elif old.get("destination.namespace") != new.get("destination.namespace"):
+        prune = bool(new.get("sync.automated.prune"))
+        notes.append(f"moved to another namespace: {old.get('destination.namespace')} -> "
+                     f"{new.get('destination.namespace')}; workloads re-created there, "
+                     + ("and the old ones pruned" if prune else
+                        "the old ones stay, out of sync, until pruned by hand"))
+        danger = danger or (view.protected and prune)
+    if not (fields or notes or before.path != view.path):
+        return None
+    return AppChange("changed", view.zone, view.env, view.service, view.name,
+                     wave=(old["wave"], new["wave"]), fields=fields,
+                     note="; ".join(notes) or None, role=view.role, protected=danger,
+                     dangerous=danger)
+
+
+def _unexplained(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Collection[str],
+                 changes: list[AppChange], old_views: Mapping[tuple[str, str, str], AppView],
+                 new_views: Mapping[tuple[str, str, str], AppView]) -> list[AppChange]:
+    """An Application file whose bytes differ while its reviewed fields do not (a field the
+    view does not model) still shows, with every differing path of the document: a diff never
+    says "no changes" over a changed Application."""
+    shown = {(c.zone, c.env, c.service) for c in changes}
+    out = []
+    for key, view in new_views.items():
+        before = old_views.get(key)
+        if key in shown or before is None or before.path != view.path or \
+                view.path not in changed or old.get(view.path) == new.get(view.path):
+            continue
+        a, b = flatten(load(old[view.path])), flatten(load(new[view.path]))
+        fields = tuple(FieldChange(f"manifest.{p}", *(masked(v) if v is not None and is_secret_path(p) else v
+                                                      for v in (a.get(p), b.get(p))))
+                       for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p))
+        if not fields:   # the same document in other bytes (comments, layout)
+            fields = (FieldChange("manifest", "(same document)", "(other bytes)"),)
+        out.append(AppChange("changed", view.zone, view.env, view.service, view.name,
+                             wave=(before.fields["wave"], view.fields["wave"]), fields=fields,
+                             role=view.role))
+    return out
 
 
 def _in(path: str, env: str | None, zone: str | None) -> bool:
@@ -244,7 +330,7 @@ def _environment_changes(old: Mapping[str, bytes], new: Mapping[str, bytes],
     before, after = _roots(old), _roots(new)
     out = []
     for zone, env in sorted(before - after):
-        apps = [v for (z, e, _), v in old_views.items() if (z, e) == (zone, env)]
+        apps = [v for (z, e, _), v in old_views.items() if (z, e) == (zone, env) and v.role == "service"]
         cascading = sum(1 for v in apps if v.cascades)
         out.append(EnvChange("removed", zone, env, (
             f"the zone app prunes the environment's root; its resources finalizer deletes its "
@@ -256,6 +342,16 @@ def _environment_changes(old: Mapping[str, bytes], new: Mapping[str, bytes],
 
 
 def _rename_note(old: AppView) -> str:
+    if old.role == "root":
+        return ("the zone app prunes the old root" + (
+            ", whose resources finalizer deletes every Application of the environment (and, "
+            "through theirs, their workloads) before the new root re-creates them (an outage)"
+            if old.cascades else "; without a finalizer its Applications stay and the new root "
+            "adopts them"))
+    if old.role == "zone":
+        return ("the zone app is applied by hand (gitops/bootstrap): apply the new one, then "
+                "delete the old one without cascading (`argocd app delete --cascade=false`), or "
+                "both manage the same roots")
     if old.cascades:
         return ("in one step: the old Application still has the resources finalizer, so Argo CD "
                 "deletes its workloads while the new one re-creates them (an outage); compile "
@@ -326,14 +422,30 @@ def _field_line(change: FieldChange) -> str:
     return f"{change.path}: {_value(change.old)} -> {_value(change.new)}"
 
 
+_ROLES = {"service": "", "root": " (root)", "zone": " (zone app)"}
+
+
 def _title(c: AppChange) -> str:
+    role = _ROLES[c.role]
+    danger = " - DANGEROUS: deletes workloads of a protected environment" if c.dangerous else ""
     if c.kind == "added":
-        return f"+ {c.app} added (wave {c.wave[1]})"
+        return f"+ {c.app}{role} added (wave {c.wave[1]})"
     if c.kind == "removed":
-        return f"- {c.app} removed{' (protected environment)' if c.protected else ''}"
+        return f"- {c.app}{role} removed{' (protected environment)' if c.protected else ''}{danger}"
     if c.kind == "renamed":
-        return f"> {c.old_app} renamed to {c.app}"
-    return f"~ {c.app}"
+        return f"> {c.old_app}{role} renamed to {c.app}: delete + create{danger}"
+    return f"~ {c.app}{role}{danger}"
+
+
+def _where(zone: str, env: str) -> str:
+    return f"zone {zone}, environment {env}" if env else f"zone {zone}"
+
+
+def _project_lines(p: ProjectChange) -> list[str]:
+    lines = [f"project {p.name} {p.kind} (zone {p.zone})"]
+    lines += [f"      {_field_line(f)}" for f in p.fields]
+    lines += [f"      BLOCKS {b}" for b in p.blockers]
+    return lines
 
 
 def format_text(diff: TreeDiff) -> str:
@@ -350,14 +462,15 @@ def format_text(diff: TreeDiff) -> str:
         if (c.zone, c.env) != current:
             current = (c.zone, c.env)
             e = env_notes.get(current)
-            lines.append(f"zone {c.zone}, environment {c.env}"
-                         + (f" {e.kind}: {e.note}" if e else ""))
+            lines.append(_where(c.zone, c.env) + (f" {e.kind}: {e.note}" if e else ""))
         lines.append(f"  {_title(c)}")
         if c.note:
             lines.append(f"      ({c.note})")
         if c.wave[0] is not None and c.wave[1] is not None and c.wave[0] != c.wave[1]:
             lines.append(f"      wave: {c.wave[0]} -> {c.wave[1]}")
         lines.extend(f"      {_field_line(f)}" for f in c.fields if f.path != "wave")
+    for p in diff.projects:
+        lines.extend(_project_lines(p))
     if diff.other_files:
         lines.append("other files")
         lines.extend(f"  {how}: {path}" for path, how in diff.other_files)
@@ -384,6 +497,8 @@ def format_markdown(diff: TreeDiff) -> str:
     for (zone, env), n in sorted(counts.items()):
         gone = f"**{n['removed']}**" if n["removed"] else "0"
         out.append(f"| {zone} | {env} | {gone} | {n['renamed']} | {n['added']} | {n['changed']} |")
+    if diff.projects:
+        out.append(f"\n{len(diff.projects)} AppProject(s) changed.")
     if diff.other_files:
         out.append(f"\n{len(diff.other_files)} other file(s) changed.")
     for change in diff.inputs:
@@ -391,15 +506,34 @@ def format_markdown(diff: TreeDiff) -> str:
                     f"Argo CD renders changes for {', '.join(f'**{a}**' for a in change.apps)}"]
     for e in diff.environments:
         out += ["", f"**Environment {e.env} ({e.zone}) {e.kind}:** {e.note}"]
+    dangerous = [c for c in diff.apps if c.dangerous]
+    if dangerous:
+        out += ["", "**Dangerous: workloads of a protected environment are deleted** "
+                    "(`compile` refuses this without `--allow-delete`):", ""]
+        out += [f"- **{c.old_app + ' → ' if c.old_app else ''}{c.app}** ({c.zone}/{c.env}, "
+                f"{c.kind}): {c.note}" for c in dangerous]
+    blocked = [p for p in diff.projects if p.blockers]
+    if blocked:
+        out += ["", "**Syncs Argo CD will refuse** (project changes):", ""]
+        out += [f"- project **{p.name}** ({p.zone}): {b}" for p in blocked for b in p.blockers]
     removed = [c for c in diff.apps if c.kind == "removed"]
     if removed:
         out += ["", "**Deleted Applications:**", ""]
         out += [f"- **{c.app}** ({c.zone}/{c.env}){' — protected environment' if c.protected else ''}"
                 f": {c.note}" for c in removed]
-    unsafe = [c for c in diff.apps if c.kind == "renamed" and c.note and "one step" in c.note]
-    if unsafe:
-        out += ["", "**Renames that delete workloads:**", ""]
-        out += [f"- **{c.old_app} → {c.app}**: {c.note}" for c in unsafe]
+    renamed = [c for c in diff.apps if c.kind == "renamed"]
+    unsafe = [c for c in renamed if c.note and "one step" in c.note]
+    for title, items in (("**Renames that delete workloads:**", unsafe),
+                         ("**Renamed Applications** (Argo CD deletes the old one and creates the "
+                          "new; the workloads are adopted):", [c for c in renamed if c not in unsafe])):
+        if items:
+            out += ["", title, ""]
+            out += [f"- **{c.old_app} → {c.app}** ({c.zone}/{c.env or 'zone app'}): {c.note}"
+                    for c in items]
+    moves = [c for c in diff.apps if c.kind == "changed" and c.note]
+    if moves:
+        out += ["", "**What Argo CD does differently:**", ""]
+        out += [f"- **{c.app}** ({c.zone}/{c.env or 'zone app'}): {c.note}" for c in moves]
     for (zone, env) in sorted(counts):
         items = [c for c in diff.apps if (c.zone, c.env) == (zone, env)]
         out += ["", f"<details><summary>{zone} / {env}: {len(items)} Application(s)</summary>", ""]
@@ -417,6 +551,10 @@ def format_markdown(diff: TreeDiff) -> str:
         out += [f"- {how}: `{path}`" for path, how in change.files]
         out += [f"- rendered `{r.line()}`" for r in change.resources]
         out += [f"- ({change.note})"] if change.note else []
+        out += ["", "</details>"]
+    for p in diff.projects:
+        out += ["", f"<details><summary>project {p.name} ({p.zone}) {p.kind}</summary>", ""]
+        out += [f"  - `{_field_line(f)}`" for f in p.fields]
         out += ["", "</details>"]
     if diff.other_files:
         out += ["", "<details><summary>other files</summary>", ""]

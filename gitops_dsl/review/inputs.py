@@ -33,7 +33,7 @@ class InputChange:
 def chart_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
     """Repository path (a folder or a file) -> the Applications whose chart reads it, for the
     charts read from the checkout at `root` (the platform's gitops repository)."""
-    from ..checks.behaviour import normalize_git_url
+    from ..argo.globs import normalize_git_url
 
     found: dict[str, set[str]] = {}
     listed: dict[tuple[str, str], set[str]] = {}

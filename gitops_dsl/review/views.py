@@ -19,6 +19,20 @@ RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
 
 
 @attrs.frozen
+class FieldChange:
+    """One dotted path of a reviewed object, old -> new (None: absent on that side)."""
+
+    path: str
+    old: Any
+    new: Any
+
+    @property
+    def secret(self) -> bool:
+        return self.path.startswith("secrets.") or any(
+            isinstance(v, str) and v.startswith("masked ") for v in (self.old, self.new))
+
+
+@attrs.frozen
 class AppView:
     zone: str
     env: str
@@ -28,6 +42,15 @@ class AppView:
     protected: bool
     fields: dict[str, Any]            # dotted path -> value (flattened)
     rename_to: str | None = None   # the new name while a rename is at its prepare step
+    namespace: str = "argocd"      # where the Application object lives (its metadata.namespace)
+    role: str = "service"          # service | root (an environment's app-of-apps) | zone
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What Argo CD knows the Application by: its instance (a zone has its own Argo CD),
+        its namespace and its name. A file path is not part of it: the same name in another
+        file is the same Application, another name in the same file is another Application."""
+        return (self.zone, self.namespace, self.name)
 
     @property
     def cascades(self) -> bool:
@@ -47,7 +70,7 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _masked(value: Any) -> str:
+def masked(value: Any) -> str:
     """A plaintext value under a secret-like key: never shown, but a change still shows."""
     return "masked " + hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
@@ -74,17 +97,32 @@ class _Index:
         return None
 
 
+ROOT_SERVICE = ""   # the service part of a root's or a zone app's key: no service has that name
+
+
+def control_key(path: str) -> tuple[str, str, str] | None:
+    """(zone, env, "") for a root (gitops/argo-apps/<zone>/roots/<env>.yaml), (zone, "", "")
+    for a zone app (gitops/bootstrap/<zone>/zone.yaml), None for any other path."""
+    parts = path.split("/")
+    if len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots" and \
+            path.startswith(APP_PREFIX) and path.endswith(".yaml"):
+        return (parts[2], parts[4][:-len(".yaml")], ROOT_SERVICE)
+    if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
+        return (parts[2], "", ROOT_SERVICE)
+    return None
+
+
 def is_app_path(path: str) -> bool:
     """gitops/argo-apps/<zone>/apps/<env>/<project>/<service>.yaml"""
     return (path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml")
             and path.count("/") == 6)
 
 
-def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[str] | None = None
-              ) -> dict[tuple[str, str, str], AppView]:
+def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[str] | None = None,
+              control: bool = False) -> dict[tuple[str, str, str], AppView]:
     """(zone, env, service) -> view, for every Application of a tree (or those of the paths
     `only` names). With `mask` (for anything shown to a person), values under secret-like keys
-    are replaced by a digest."""
+    are replaced by a digest. With `control`, the roots and zone apps too (see control_key)."""
     index = _Index(files)
     cache: dict[str, Any] = {}
 
@@ -95,16 +133,21 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[s
 
     views = {}
     for path in (files if only is None else [p for p in only if p in files]):
-        if not (path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml")):
+        key: tuple[str, str, str] | None = None
+        role = "service"
+        if path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml"):
+            parts = path.split("/")
+            if len(parts) == 7:
+                key = (parts[2], parts[4], parts[6][:-len(".yaml")])
+        elif control and ("/roots/" in path or path.endswith("/zone.yaml")):
+            key = control_key(path)
+            role = "root" if key is not None and key[1] else "zone"
+        if key is None:
             continue
-        parts = path.split("/")
-        if len(parts) != 7:
-            continue
-        zone, env, service = parts[2], parts[4], parts[6][:-len(".yaml")]
         doc = parsed(path)
         if not isinstance(doc, dict) or doc.get("kind") != "Application":
             continue
-        views[(zone, env, service)] = _view(zone, env, service, path, doc, index, parsed, mask)
+        views[key] = _view(*key, path, doc, index, parsed, mask, role)
     return views
 
 
@@ -116,7 +159,7 @@ def release_name(application: Any) -> str | None:
 
 
 def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
-          parsed: Callable[[str], Any], mask: bool = True) -> AppView:
+          parsed: Callable[[str], Any], mask: bool = True, role: str = "service") -> AppView:
     meta, spec = doc.get("metadata", {}), doc.get("spec", {})
     sources = spec.get("sources") or [spec.get("source") or {}]
     chart = sources[0]
@@ -148,7 +191,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
         configs = target.startswith("configs/") and isinstance(data, dict)
         if configs and "config" in data:         # whatever the configs tree's layout
             for dotted, value in flatten(data.get("config") or {}, "config").items():
-                fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value
+                fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value
         elif configs and ("sealedSecret" in data or "externalSecret" in data):
             sealed = data.get("sealedSecret") or {}
             for key, ciphertext in (sealed.get("encryptedData") or {}).items():
@@ -165,7 +208,8 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
         from ..resolve import deep_merge
         values = deep_merge(values, inline)
     for dotted, value in flatten(values, "values").items():
-        fields[dotted] = _masked(value) if mask and is_secret_path(dotted) else value
+        fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value
     protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
-    return AppView(zone, env, service, meta.get("name", ""), path, protected, fields,
-                   (meta.get("annotations") or {}).get(RENAME_ANNOTATION))
+    return AppView(zone, env, service, str(meta.get("name", "")), path, protected, fields,
+                   (meta.get("annotations") or {}).get(RENAME_ANNOTATION),
+                   str(meta.get("namespace") or "argocd"), role)

@@ -129,7 +129,7 @@ def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone:
     name: `gitops/<path>` for the zone's gitops repository, `configs/<path>` for its configs
     repository when that is another one. Unpacked into checkouts of those repositories, every
     path the zone's Applications read exists (the bundle is closed)."""
-    from ..checks.behaviour import normalize_git_url
+    from ..argo.globs import normalize_git_url
     from ..render.names import in_repo
     from ..resolve import platform_in_zone
 

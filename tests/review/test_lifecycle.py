@@ -146,7 +146,7 @@ def test_a_rename_takes_two_steps_and_keeps_the_workloads(tmp_path):
     # step 2: once Argo CD synced step 1, the new Application replaces the old one
     edit(project, 'previous_names=["api"]', 'previous_names=["api"], rename="complete"')
     diff = run_cli("diff", "--against", "build", "--env", "prod", cwd=project).stdout
-    assert "  > api-prod renamed to shop-api-prod\n      (step 2 of 2: the old Application has no " \
+    assert "  > api-prod renamed to shop-api-prod: delete + create\n      (step 2 of 2: the old Application has no " \
            "finalizer, so pruning it leaves the workloads" in diff
     step2 = run_cli("compile", cwd=project)   # protected, but nothing is deleted: no --allow-delete
     assert step2.returncode == 0, step2.stderr
@@ -164,7 +164,8 @@ def test_a_rename_in_one_step_is_refused_in_a_protected_environment(tmp_path):
          'Service("shop-api", previous_names=["api"], rename="complete", project="app"')
     md = run_cli("diff", "--against", "build", "--format", "markdown", cwd=project).stdout
     assert "**Renames that delete workloads:**" in md
-    assert "- **api-prod → shop-api-prod**: in one step: the old Application still has" in md
+    assert "- **api-prod → shop-api-prod** (internet/prod): in one step: the old Application still has" in md
+    assert "**Dangerous: workloads of a protected environment are deleted**" in md
     before = snapshot(project / "build")
     refused = run_cli("compile", cwd=project)
     assert refused.returncode == 1

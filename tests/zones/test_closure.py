@@ -12,7 +12,7 @@ from gitops_dsl import (Cluster, Environment, GitPath, Image, Platform, Project,
                         Zone)
 from gitops_dsl.api import compile_platforms, resolved_platforms
 from gitops_dsl.zones.bundle import bundle_files
-from gitops_dsl.checks.behaviour import normalize_git_url
+from gitops_dsl.argo.globs import normalize_git_url
 from gitops_dsl.emit.yaml import load
 from tests.helpers import make_project, run_cli, scaled
 
