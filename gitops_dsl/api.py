@@ -19,6 +19,7 @@ from .fingerprint import GITIGNORE
 
 OVERVIEW = "README.md"   # the compiled tree's overview (render/overview.py)
 from .load import load
+from .naming import UnknownName
 from .render import render
 from .resolve import Resolved, resolve
 
@@ -441,8 +442,7 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
         if any(s.name == edits[0][0] for s in platform.services):
             owner = platform
     if owner is None:
-        known = sorted(s.name for p in loaded.platforms for s in p.services)
-        raise LookupError(f"no service {edits[0][0]!r}; known: {', '.join(known[:30])}")
+        raise UnknownName("service", edits[0][0], (s.name for p in loaded.platforms for s in p.services))
     path = versions_path(owner)
     # raw text: line endings and a BOM are kept as they are (set_pin keeps them too)
     old_text = path.read_bytes().decode("utf-8") if path.exists() else ""
@@ -452,7 +452,7 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
     by_name = {s.name: s for s in owner.services}
     for service, field, value, env in edits:
         if env is not None and env not in envs:
-            raise LookupError(f"no environment {env!r}; known: {', '.join(sorted(envs))}")
+            raise UnknownName("environment", env, envs)
         declared = by_name.get(service)
         layers = [declared] + ([declared.per_env[env]] if declared and env in declared.per_env else
                                list(declared.per_env.values()) if declared else [])
@@ -472,7 +472,22 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
             raise LookupError(f"{path}: {exc}") from None
     result = compile(platforms_dir, root=root, severity=severity, allow=allow,
                      versions_text={path: text})
+    if result.ok:
+        _refuse_dead_pins(result, edits)
     return VersionEdit(path, old_text, text, result)
+
+
+def _refuse_dead_pins(result: Result, edits: Sequence[PinEdit]) -> None:
+    """A pin for an environment the service does not run in changes nothing that Argo CD
+    deploys: refused (LookupError), so that nothing is written."""
+    runs: dict[str, set[str]] = {}
+    for app in resolved_apps(result):
+        runs.setdefault(app.service.name, set()).add(app.env.name)
+    for service, _, _, env in edits:
+        if env is not None and env not in runs.get(service, set()):
+            where = ", ".join(sorted(runs.get(service, ()))) or "no environment"
+            raise LookupError(f"{service} does not run in environment {env!r} (it runs in "
+                              f"{where}): a pin there would change nothing; nothing written")
 
 
 def promotion_edits(result: Result, service: str | None, source: str, target: str) -> list[PinEdit]:
@@ -481,10 +496,13 @@ def promotion_edits(result: Result, service: str | None, source: str, target: st
     from .versions.file import FIELDS
 
     edits: list[PinEdit] = []
+    runs = {(a.service.name, a.env.name) for a in resolved_apps(result)}
     for platform, pins in zip(result.platforms, result.versions):
         for s in platform.services:
             if service is not None and s.name != service:
                 continue
+            if service is None and (s.name, target) not in runs:
+                continue      # --all: a service that does not run there has nothing to promote
             for field in FIELDS:
                 a, b = pins.pin(s.name, source, field), pins.pin(s.name, target, field)
                 if a is not None and (b is None or a.value != b.value):

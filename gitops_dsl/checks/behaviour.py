@@ -8,7 +8,7 @@ from ..argo.globs import normalize_git_url
 from ..model.charts import GitPath, StandardChart
 from ..render.apps import value_files
 from ..render.names import CONFIGS, GITOPS
-from .references import did_you_mean
+from ..naming import did_you_mean
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:

@@ -1,7 +1,6 @@
 """GD4xx: references between objects, and to files."""
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -9,18 +8,12 @@ from ..fingerprint import is_dir, is_file
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
+from ..naming import did_you_mean as did_you_mean
 from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
     from . import CheckContext
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    choices = sorted(choices)
-    close = difflib.get_close_matches(name, choices, n=1) or [
-        c for c in choices if name and (c.startswith(name) or name.startswith(c))][:1]
-    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices) or 'none'}"
-
 
 @builtin("GD401", summary="depends_on names a service that does not exist",
          bad='Service("api", depends_on=["cahce"])', good='Service("api", depends_on=["cache"])')

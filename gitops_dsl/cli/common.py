@@ -6,7 +6,7 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, ParamSpec, TypeVar
 
 import click
 
@@ -35,6 +35,29 @@ def keeps_what_it_builds(command: Callable[_P, _R]) -> Callable[_P, _R]:
             if was_enabled:
                 gc.enable()
     return run
+
+
+def known_or_exit(option: str, kind: str, name: str | None, choices: Iterable[str]) -> None:
+    """A name given with `option` that names nothing is a usage error (exit 2) with the name
+    meant: an empty answer would let a typo pass in CI."""
+    from ..naming import UnknownName, known
+    try:
+        known(kind, name, choices)
+    except UnknownName as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def platform_names(result: Result) -> dict[str, set[str]]:
+    """The environments, zones, services and projects of a compile's platforms."""
+    from ..api import resolved_platforms
+    found: dict[str, set[str]] = {"environment": set(), "zone": set(), "service": set(),
+                                  "project": set()}
+    for resolved in resolved_platforms(result):
+        found["environment"].update(e.name for e in resolved.environments)
+        found["zone"].update(z.name for z in resolved.zones)
+        found["service"].update(resolved.services)
+        found["project"].update(p.name for p in resolved.platform.projects)
+    return found
 
 
 def settings_or_exit(platforms: str | None, out: str | None) -> Settings:

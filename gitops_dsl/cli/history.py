@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import compiled_or_exit, settings_or_exit
+from .common import compiled_or_exit, known_or_exit, platform_names, settings_or_exit
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -20,9 +20,9 @@ def _target_app(settings: Settings, service: str, env: str) -> Result:
     from ..api import resolved_apps
     result = compiled_or_exit(settings, "fix it first; nothing written")
     apps = resolved_apps(result)
-    if not any(a.service.name == service for a in apps):
-        raise click.ClickException(f"no service {service!r}; known: "
-                                   f"{', '.join(sorted({a.service.name for a in apps})[:30])}")
+    names = platform_names(result)
+    known_or_exit("SERVICE", "service", service, names["service"])
+    known_or_exit("--env", "environment", env, names["environment"])
     if not any(a.service.name == service and a.env.name == env for a in apps):
         raise click.ClickException(f"{service} does not run in environment {env!r}; it runs in "
                                    f"{', '.join(sorted(a.env.name for a in apps if a.service.name == service))}")

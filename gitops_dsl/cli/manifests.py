@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .charts import chart_cache
-from .common import report, run_compile, settings_or_exit
+from .common import known_or_exit, platform_names, report, run_compile, settings_or_exit
 
 
 @click.command("manifests")
@@ -43,6 +43,9 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
     if not result.ok:
         report(result, "text", Path.cwd())
         sys.exit(1)
+    names = platform_names(result)
+    known_or_exit("--env", "environment", env_name, names["environment"])
+    known_or_exit("--service", "service", service, names["service"])
     charts = chart_cache(settings, cache)
     try:
         rendered = render_applications({p: result.files[p] for p in result.files}, settings.root,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .charts import chart_cache
-from .common import compiled_or_exit, settings_or_exit
+from .common import compiled_or_exit, known_or_exit, platform_names, settings_or_exit
 
 
 @click.command("preflight")
@@ -28,6 +28,7 @@ def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str |
     settings = settings_or_exit(platforms, None)
     started = time.perf_counter()
     result = compiled_or_exit(settings)
+    known_or_exit("--env", "environment", env_name, platform_names(result)["environment"])
     charts = chart_cache(settings, cache)
     try:
         plan = run_preflight(result, settings.root, charts, env=env_name, strict=strict,

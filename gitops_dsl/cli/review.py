@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import keeps_what_it_builds, report, run_compile, settings_or_exit
+from .common import (
+    keeps_what_it_builds,
+    known_or_exit,
+    platform_names,
+    report,
+    run_compile,
+    settings_or_exit,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -60,6 +67,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                    tree_at_ref(Path(tree), "HEAD" if against in (None, "build") else against))
         except TreeError as exc:
             raise click.ClickException(str(exc)) from None
+        _known_in_trees(old, new, env_name, zone, to_env)
         diff = diff_trees(old, new, env=env_name, zone=zone)
         _print_diff(diff, fmt)
         sys.exit(1 if exit_code and not diff.empty else 0)
@@ -92,6 +100,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         _ok(result)
         new = result.files
     if to_env:
+        _known_in_trees({}, new, env_name, zone, to_env)
         if not env_name:
             raise click.UsageError("--to-env compares with --env: give both")
         drift = diff_environments(new, env_name, to_env)
@@ -147,10 +156,22 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                                 settings.root / ".gitops-dsl" / "rendered")
     except GitError as exc:
         raise click.ClickException(f"git: {exc}") from None
+    _known_in_trees(old, new, env_name, zone, None)
     diff = diff_trees(old, new, renames=moved, env=env_name, zone=zone, inputs=inputs,
                       changed=changed, naming=naming, on_disk=disk_naming)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str | None,
+                    zone: str | None, to_env: str | None) -> None:
+    """--env, --zone and --to-env name something of either side (an environment a change
+    removes is still one to ask about)."""
+    from ..naming import names_in_tree
+    names = {k: v | names_in_tree(old)[k] for k, v in names_in_tree(new).items()}
+    known_or_exit("--env", "environment", env, names["environment"])
+    known_or_exit("--to-env", "environment", to_env, names["environment"])
+    known_or_exit("--zone", "zone", zone, names["zone"])
 
 
 def _in_git(root: Path) -> bool:
@@ -232,11 +253,10 @@ def graph_command(env_name: str | None, fmt: str, platforms: str | None) -> None
     result = run_compile(settings_or_exit(platforms, None), render_tree=False)
     _ok(result)
     draw = dot if fmt == "dot" else mermaid
+    known_or_exit("--env", "environment", env_name, platform_names(result)["environment"])
     for resolved in resolved_platforms(result):
         envs = [e.name for e in resolved.environments]
-        if env_name and env_name not in envs:
-            raise click.ClickException(f"no environment {env_name!r}; known: {', '.join(envs)}")
-        for env in [env_name] if env_name else envs:
+        for env in [env_name] if env_name and env_name in envs else [] if env_name else envs:
             click.echo(draw(resolved, env), nl=False)
 
 
@@ -279,6 +299,9 @@ def explain_command(target: str, env_name: str | None, fmt: str, platforms: str 
         else:
             click.echo(f"{rel}\n  made by {made_by}\n  at {where}")
         return
+    names = platform_names(result)
+    known_or_exit("--env", "environment", env_name, names["environment"])
+    known_or_exit("TARGET", "service or generated file", target, names["service"])
     apps = [a for a in resolved_apps(result) if a.service.name == target
             and (env_name is None or a.env.name == env_name)]
     if not apps:

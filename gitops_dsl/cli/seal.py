@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import compiled_or_exit, settings_or_exit
+from .common import compiled_or_exit, known_or_exit, platform_names, settings_or_exit
 
 
 @click.command("seal")
@@ -42,6 +42,9 @@ def seal_command(cert_path: str, namespace: str | None, name: str | None, scope:
         from ..api import seal_target
         result = compiled_or_exit(settings_or_exit(platforms, None), "nothing sealed",
                                   render_tree=False)
+        names = platform_names(result)
+        known_or_exit("--service", "service", service, names["service"])
+        known_or_exit("--env", "environment", env_name, names["environment"])
         try:
             target = seal_target(result, service, env_name)
         except LookupError as exc:

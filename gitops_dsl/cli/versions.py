@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import click
 
 from ..emit.writer import replace_in_place
-from .common import compiled_or_exit, report, settings_or_exit
+from .common import compiled_or_exit, known_or_exit, platform_names, report, settings_or_exit
 
 if TYPE_CHECKING:
     from ..api import PinEdit, VersionEdit
@@ -32,9 +32,13 @@ def checked_edit(settings: Settings, edits: Sequence[PinEdit], refused: str) -> 
     """The versions file with `edits`, compiled in memory with it (the environments' policies
     apply); on any problem the diagnostics, `refused`, and exit 1 - nothing written."""
     from ..api import edit_versions
+    from ..naming import UnknownName
     try:
         edit = edit_versions(settings.platforms, edits, root=settings.root,
                              severity=settings.severity, allow=settings.allow)
+    except UnknownName as exc:
+        raise click.BadParameter(str(exc), param_hint="--env" if exc.kind == "environment"
+                                 else "SERVICE") from None
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     report(edit.result, "text", Path.cwd())
@@ -118,13 +122,11 @@ def promote_command(service: str | None, source: str, target: str, everything: b
         raise click.UsageError("name a SERVICE or give --all")
     settings = settings_or_exit(platforms, out)
     result = compiled_or_exit(settings, render_tree=False)
-    envs = {e.name for p in result.platforms for e in p.environments}
-    for env in (source, target):
-        if env not in envs:
-            raise click.ClickException(f"no environment {env!r}; known: {', '.join(sorted(envs))}")
+    names = platform_names(result)
+    known_or_exit("--from", "environment", source, names["environment"])
+    known_or_exit("--to", "environment", target, names["environment"])
+    known_or_exit("SERVICE", "service", service, names["service"])
     edits = promotion_edits(result, service, source, target)
-    if service and not any(s.name == service for p in result.platforms for s in p.services):
-        raise click.ClickException(f"no service {service!r}")
     if not edits:
         click.echo(f"nothing to promote: {target} already has the pins of {source}")
         return

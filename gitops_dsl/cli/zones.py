@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .common import report, run_compile, settings_or_exit
+from .common import known_or_exit, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
     from ..zones.bundle import Verified
@@ -45,8 +45,7 @@ def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, al
     if not result.ok:
         sys.exit(1)
     zones = {z.name: z for r in resolved_platforms(result) for z in r.zones}
-    if zone not in zones:
-        raise click.ClickException(f"no zone {zone!r}; known: {', '.join(sorted(zones))}")
+    known_or_exit("--zone", "zone", zone, zones)
     try:
         files = bundle_files(result.files, resolved_platforms(result), zone, settings.root)
     except BundleError as exc:

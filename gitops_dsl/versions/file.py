@@ -277,7 +277,7 @@ def _insert_under(text: str, key: yaml.Node, empty: yaml.Node, keys: list[str], 
 def check_references(versions: Versions, platform: Platform | Sequence[Platform]) -> list[Diagnostic]:
     """GD413: entries for services or environments that none of the platforms reading this
     versions file has (several platforms in one folder may share one file)."""
-    from ..checks.references import did_you_mean
+    from ..naming import did_you_mean
     platforms: list[Platform] = list(platform) if isinstance(platform, Sequence) else [platform]
     services = {s.name: s for p in platforms for s in p.services}
     envs_of = {s.name: {e.name for e in p.environments} for p in platforms for s in p.services}
