@@ -118,3 +118,31 @@ def test_malformed_and_hostile_documents_are_reported(tmp_path):
     assert "bomb.yaml: not readable YAML (more than" in run.stderr
     assert "deep.yaml: not readable YAML (nested more than" in run.stderr
     assert "malformed" in run.stderr
+
+
+def test_a_source_without_a_usable_repository_url_is_reported_not_a_crash(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    shapes = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+               "metadata": {"name": f"web{i}-dev"},
+               "spec": {"project": "default", "source": {"repoURL": url, "path": "charts/web"},
+                        "destination": {"server": "https://kubernetes.default.svc",
+                                        "namespace": "web"}}}
+              for i, url in enumerate(["", 12345, None, ["x"]])]
+    (tree / "apps.yaml").write_text(yaml.safe_dump_all(shapes))
+    project = _project(tmp_path)
+    run = run_cli("import", str(tree), "--out", "platforms/x.py", cwd=project)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 1
+    assert "Application web0-dev: malformed (ValueError: a source's repoURL is empty" in run.stderr
+    assert "Application web1-dev: malformed (ValueError: a source's repoURL is 12345" in run.stderr
+    assert "nothing written" in run.stderr
+    assert not (project / "platforms/x.py").exists()
+    # beside a good Application, the bad ones are reported and the good one imported
+    shapes.append({**shapes[0], "metadata": {"name": "api-dev"},
+                   "spec": {**shapes[0]["spec"], "source": {"repoURL": "https://e.com/a.git",
+                                                            "path": "charts/api"}}})
+    (tree / "apps.yaml").write_text(yaml.safe_dump_all(shapes))
+    run = run_cli("import", str(tree), "--out", "platforms/x.py", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert "wrote platforms/x.py: 1 Applications" in run.stdout

@@ -24,6 +24,10 @@ def import_command(paths: tuple[str, ...], target: str | None, name: str, check_
     imported = import_tree(list(paths), name)
     for note in imported.notes:
         click.echo(f"note: {note}", err=True)
+    if not imported.apps:
+        click.echo("error: no Application of the tree could be imported (see the notes above); "
+                   "nothing written", err=True)
+        sys.exit(1)
     if target:
         out = Path(target)
         if out.exists():

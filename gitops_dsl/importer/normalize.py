@@ -315,6 +315,13 @@ def normalize(found: Found, root: Path) -> App | None:
     sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
     if not sources:
         return None
+    for source in sources:
+        url = source.get("repoURL") if isinstance(source, dict) else None
+        if not isinstance(url, str) or not url.strip():
+            # the CRD makes repoURL a required string, and Argo CD has nothing to fetch without
+            # one: such a document is reported, never imported (and never crashes the import)
+            raise ValueError(f"a source's repoURL is {'empty' if url in (None, '') else repr(url)[:40]}"
+                             " - Argo CD needs a repository URL (a string)")
     refs = {s["ref"]: s for s in sources if s.get("ref")}
     main = next((s for s in sources if not s.get("ref") or s.get("path")), sources[0])
     if len([s for s in sources if not s.get("ref")]) > 1:
