@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 import click
 
@@ -131,6 +131,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
                    "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "
                    "should not name); remove it yourself if it is not yours", err=True)
+    _warn_unowned(settings.out, result.files.keys(), cwd)
     reused = (f"; {result.reuse[0]} of {result.reuse[1]} services reused"
               if result.reuse and result.reuse[0] else "")
     if result.unkeyed:
@@ -198,7 +199,15 @@ def _replayed(settings: Settings, tool: str, fmt: str, strict: bool, cwd: Path) 
         sys.exit(1)
     click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
                f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
+    from ..emit.writer import read_manifest
+    _warn_unowned(settings.out, read_manifest(settings.out).keys(), cwd)
     return True
+
+
+def _warn_unowned(out: Path, owned: Collection[str], cwd: Path) -> None:
+    from ..emit.unowned import unowned_in_applied_folders
+    for rel in unowned_in_applied_folders(out, owned):
+        click.echo(f"{display_path(out / rel, cwd)}: warning: {_UNOWNED}", err=True)
 
 
 def _deletion_message(d: Deletion) -> str:
@@ -283,6 +292,10 @@ def rules_command(code: str | None, platforms: str | None) -> None:
                f'[tool.gitops-dsl.allow] {item.code} = "reason"')
 
 
+_UNOWNED = ("not written by gitops-dsl, in a folder Argo CD applies whole: it is deployed as "
+            "it is; remove it, or make it part of the platform")
+
+
 def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
     report = check_report
     if report.clean:
@@ -298,6 +311,8 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         click.echo(diff, nl=False)
     for rel in report.extra:
         click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
+    for rel in report.unowned:
+        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({_UNOWNED})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
     click.echo(f"{display_path(out, cwd)} is not current: run `gitops-dsl compile`", err=True)

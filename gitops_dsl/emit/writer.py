@@ -739,11 +739,12 @@ class CheckReport:
     hand_edited: tuple[Any, ...]
     conflicts: tuple[Any, ...]
     manifest_stale: bool
+    unowned: tuple[str, ...] = ()   # files no compile wrote where Argo CD applies every file
 
     @property
     def clean(self) -> bool:
         return not (self.missing or self.changed or self.extra or self.conflicts
-                    or self.manifest_stale)
+                    or self.manifest_stale or self.unowned)
 
 
 def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckReport:
@@ -763,8 +764,10 @@ def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckR
         changed.append((rel, short_diff(rel, _read(safe_join(out, rel)) or b"", files[rel],
                                         diff_lines)))
     stale = _read(out / MANIFEST) != the_plan.manifest
+    from .unowned import unowned_in_applied_folders
+    unowned = unowned_in_applied_folders(out, files.keys() | set(the_plan.delete))
     return CheckReport(tuple(missing), tuple(changed), the_plan.delete, the_plan.hand_edited,
-                       the_plan.conflicts, stale)
+                       the_plan.conflicts, stale, tuple(unowned))
 
 
 def short_diff(rel: str, old: bytes, new: bytes, limit: int) -> str:

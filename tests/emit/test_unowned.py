@@ -1,0 +1,48 @@
+"""A file that no compile wrote, in a folder Argo CD applies whole (a zone's projects/ and roots/,
+an environment's apps/ tree), is deployed by Argo CD all the same: `compile --check` fails on it
+and `compile` warns. Files Argo CD does not read there (README.md) and files elsewhere are not
+its business."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.helpers import make_project, run_cli
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = make_project(tmp_path / "p")
+    assert run_cli("compile", cwd=root).returncode == 0
+    assert run_cli("compile", "--check", cwd=root).returncode == 0
+    return root
+
+
+@pytest.mark.parametrize("where", [
+    "gitops/argo-apps/internal/apps/stg/app/old-api.yaml",        # a restored old Application
+    "gitops/argo-apps/internal/apps/stg/extra/deep/copy.yml",     # the root recurses
+    "gitops/argo-apps/internet/roots/qa.json",
+    "gitops/argo-apps/internet/projects/legacy.yaml",
+])
+def test_an_unowned_manifest_where_argo_cd_applies_everything_fails_the_check(project, where):
+    target = project / "build" / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml", target)
+    check = run_cli("compile", "--check", cwd=project)
+    assert check.returncode == 1
+    assert f"unowned:     build/{where} (not written by gitops-dsl, in a folder Argo CD applies " \
+           "whole" in check.stdout
+    compiled = run_cli("compile", cwd=project)
+    assert compiled.returncode == 0
+    assert f"build/{where}: warning: not written by gitops-dsl" in compiled.stderr
+    assert target.exists()                       # reported, never deleted: it is not ours
+    target.unlink()
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+def test_files_argo_cd_does_not_apply_are_left_alone(project):
+    (project / "build/gitops/argo-apps/internal/apps/stg/NOTES.md").write_text("notes\n")
+    (project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml.orig").write_text("x\n")
+    (project / "build/gitops/mine.yaml").write_text("kind: ConfigMap\n")   # no root reads it
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
