@@ -10,12 +10,13 @@ from tests.helpers import MINIMAL, make_project, run_cli, snapshot
 STG_ONLY = MINIMAL.replace(
     "    ],\n)",
     '        Service("llm", project="app", wave=second, environments=["stg"],\n'
-    '                image=Image("ghcr.io/acme/llm", "0.1.0")),\n    ],\n)')
+    '                image=Image("ghcr.io/acme/llm")),\n    ],\n)')
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("names") / "p", STG_ONLY)
+    (root / "platforms/versions.yaml").write_text("services:\n  llm:\n    image: 0.1.0\n")
     assert run_cli("compile", cwd=root).returncode == 0
     return root
 
@@ -73,3 +74,13 @@ def test_promote_all_leaves_out_services_that_do_not_run_in_the_target(project):
     assert result.returncode == 0, result.stderr
     assert "llm" not in result.stdout
     assert "prod" not in (project / "platforms" / "versions.yaml").read_text().split("llm:")[-1]
+
+
+def test_an_environment_pin_under_a_tag_the_code_sets_is_refused_as_dead(project):
+    # the service's Image(...) has a tag in Python, which wins over an environment's file pin
+    before = snapshot(project)
+    result = run_cli("set-image", "api", "1.2.3", "--env", "stg", cwd=project)
+    assert result.returncode == 1
+    assert "error[GD412] api in stg: the image version at" in result.stderr
+    assert "changes nothing: the service pins it in Python, which wins" in result.stderr
+    assert snapshot(project) == before

@@ -61,7 +61,7 @@ def test_seal_for_a_service_prints_the_line_to_paste(tmp_path):
     assert unseal(KEY_PEM, ciphertext, "strict", "shop-prod", "api") == b"s3cret"
     missing = cli(project, "seal", "--cert", "cert.pem", "--service", "nope", "--env", "prod",
                   input_text="x")
-    assert missing.returncode == 1 and "no service 'nope' in environment 'prod'" in missing.stderr
+    assert missing.returncode == 2 and "Invalid value for --service: no service 'nope'" in missing.stderr
 
 
 def test_seal_refuses_the_certificate_of_another_cluster(tmp_path):

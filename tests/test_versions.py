@@ -85,7 +85,7 @@ def test_a_forbidden_tag_is_refused_and_nothing_is_written(tmp_path):
     assert "platforms/versions.yaml:" in result.stderr  # the diagnostic points at the pin
     assert snapshot(project) == before
     unknown = run_cli("set-image", "nope", "1.0.0", cwd=project)
-    assert unknown.returncode == 1 and "no service 'nope'" in unknown.stderr
+    assert unknown.returncode == 2 and "no service 'nope'" in unknown.stderr   # a usage error
 
 
 def test_promote_copies_pins_and_shows_the_change(tmp_path):
