@@ -355,7 +355,8 @@ def _rename_note(old: AppView) -> str:
     if old.cascades:
         return ("in one step: the old Application still has the resources finalizer, so Argo CD "
                 "deletes its workloads while the new one re-creates them (an outage); compile "
-                "the prepare step first (Service(rename='prepare'))")
+                "a first step that drops the finalizer (Service(rename='prepare') for a service "
+                "rename, cascade='none' for a new app_name), let Argo CD sync it, then rename")
     return ("step 2 of 2: the old Application has no finalizer, so pruning it leaves the "
             "workloads, and the new Application adopts them")
 
