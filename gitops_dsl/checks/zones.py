@@ -72,6 +72,33 @@ def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(f"{app.name}: {what} must not reach zone {zone.name}",
                           f"remove it, or change the deny lists of Zone({zone.name!r})",
                           app.service.location, app.name, app.service)
+        if isinstance(app.chart, GitPath) and app.chart.repo is None and ctx.root is not None:
+            # the chart folder itself travels in the zone's bundle (its values.yaml, templates,
+            # what it reaches): what `bundle` would refuse, reported here first, at the line
+            # of the GitPath
+            for leak in _chart_folder_leaks(ctx.root, app, zone):
+                yield Finding(f"{app.name}: a {leak.what} the zone denies, in {leak.path}:{leak.line} "
+                              f"(chart folder {app.chart.path}), must not reach zone {zone.name}",
+                              "remove it from the chart folder, or use a chart folder of the "
+                              f"zone's own, or change the deny lists of Zone({zone.name!r})",
+                              app.chart.location or app.service.location, app.name, app.service)
+
+
+def _chart_folder_leaks(root: Any, app: Any, zone: Zone) -> list[Any]:
+    """The bundle's leak scan over the repository files a GitPath chart folder reads."""
+    from ..zones.bundle import NotClosed, checkout_files, repository_inputs, scan
+    try:
+        inputs = repository_inputs([app], root)
+    except NotClosed:
+        return []        # GD602 says why the folder cannot be carried
+    files: dict[str, bytes] = {}
+    for paths in inputs.values():
+        for repo_path in sorted(paths):
+            try:
+                files.update(checkout_files(root, repo_path))
+            except (NotClosed, OSError):
+                continue
+    return scan(files, zone)
 
 
 @builtin("GD602", summary="a zone's Application reads a repository path that its bundle cannot carry",

@@ -102,7 +102,7 @@ def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
     return found
 
 
-def _checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
+def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
     """The files of a folder (or one file) of the checkout, by repository path; links refused."""
     import os
     base = os.path.join(str(root), repo_path)
@@ -148,7 +148,7 @@ def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone:
         apps = [a for a in item.apps if a.zone.name == zone]
         for inputs in repository_inputs(apps, root).values():
             for repo_path in sorted(inputs):
-                for rel, data in _checkout_files(root, repo_path).items():
+                for rel, data in checkout_files(root, repo_path).items():
                     member = f"gitops/{rel}"
                     if member in out and out[member] != data:
                         raise NotClosed(f"{rel}: a chart input and a compiled file share this path")

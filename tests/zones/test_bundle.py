@@ -227,3 +227,21 @@ def test_an_allowed_registry_is_matched_by_whole_names_not_by_text(image, allowe
                    "edge", commit="abc1234", mtime=0, leaks=[])
     with pytest.raises(BundleError, match="is not from an allowed registry"):
         verify(bundle, policy={"allowed_registries": [allowed]}, allow_unsigned=True)
+
+
+def test_what_bundle_refuses_in_a_chart_folder_compile_reports_first_at_the_users_line(tmp_path):
+    repo = example_repository(tmp_path)
+    values = repo / "charts/secrets-store/values.yaml"
+    values.write_text(values.read_text() + "fallbackServer: https://vault.acme.internal\n")
+    line = len(values.read_text().splitlines())
+    checked = run_cli("compile", "--check", cwd=repo)
+    assert checked.returncode == 1
+    assert ("error[GD601] openbao-secrets-prod: a host the zone denies, in "
+            f"charts/secrets-store/values.yaml:{line} (chart folder charts/secrets-store), must not "
+            "reach zone internet") in checked.stderr
+    platform_line = next(i for i, text in enumerate(
+        (repo / "platforms/plate.py").read_text().splitlines(), 1) if 'GitPath("charts/secrets-store")' in text)
+    assert f"platforms/plate.py:{platform_line}:" in checked.stderr     # the GitPath's own line
+    refused = run_cli("bundle", "--zone", "internet", "--out", "x.tar.gz", cwd=repo)
+    assert refused.returncode == 1 and "error[GD601]" in refused.stderr
+    assert "vault.acme.internal" not in checked.stderr + refused.stderr   # never printed
