@@ -282,17 +282,17 @@ def pinned_twice(ctx: CheckContext) -> Iterator[Finding]:
     # that environment in between: the code wins (resolve.py), the file's pin is dead
     services = ctx.resolved.services
     for (name, env, field), pin in versions.env_pins.items():
-        service = services.get(name)
-        if service is None or getattr(service.per_env.get(env), field, None) is not None:
+        owner = services.get(name)
+        if owner is None or getattr(owner.per_env.get(env), field, None) is not None:
             continue
-        image, chart = service.image, service.chart
+        image, chart = owner.image, owner.chart
         in_code = (image is not None and bool(image.tag or image.digest)) if field == "image" \
             else getattr(chart, "version", None) is not None
         if in_code:
-            yield Finding(f"{service.name} in {env}: the {field} version at "
+            yield Finding(f"{owner.name} in {env}: the {field} version at "
                           f"{pin.location.display()} changes nothing: the service pins it in "
                           "Python, which wins", "keep it in one place (the versions file, for "
-                          "bots and CI)", service.location, service.name, service)
+                          "bots and CI)", owner.location, owner.name, owner)
 
 
 @builtin("GD414", summary="an image tag or chart version that is set nowhere",
