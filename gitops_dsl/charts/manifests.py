@@ -255,36 +255,9 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
 def glob_match(pattern: str, path: str) -> bool:
     """Argo CD's glob on a file's path in the folder (util/glob, gobwas/glob without separators):
     `*` matches any run of characters, `/` included; `?` one; `[...]` a class (`[!...]` negated);
-    `{a,b}` either."""
-    import re
-    out, depth, i = [], 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        end = pattern.find("]", i + 2) if char == "[" else -1
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
-        elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        elif char == "," and depth:
-            out.append("|")
-        elif end > 0:
-            body = pattern[i + 1:end]
-            negated = body.startswith("!")
-            out.append("[" + ("^" if negated else "") + body[negated:].replace("\\", "\\\\") + "]")
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    try:
-        return re.fullmatch("".join(out), path) is not None
-    except re.error:
-        return False
+    `{a,b}` either. The one matcher of argo/globs.py, with no separator and no deny entries."""
+    from ..argo.globs import glob_match as argo_glob
+    return argo_glob(pattern, path, negation=False)
 
 
 def _clean_set_parameter(value: str) -> str:
