@@ -61,7 +61,7 @@ def test_graph_mermaid_and_dot():
     assert "  n_plate_cache --> n_plate_api" in mermaid
     dot = run_cli("graph", "--env", "prod", "--format", "dot", cwd=REPO).stdout
     assert dot.startswith('digraph "prod" {') and '"plate-cache" -> "plate-api";' in dot
-    assert run_cli("graph", "--env", "nope", cwd=REPO).returncode == 1
+    assert run_cli("graph", "--env", "nope", cwd=REPO).returncode == 2   # a usage error
 
 
 def test_ls():

@@ -135,10 +135,10 @@ def test_a_protected_environments_policy_applies_to_the_rolled_back_pin(tmp_path
 
 @pytest.mark.parametrize("args, message", [
     (["rollback", "nope", "--env", "prod"], "no service 'nope'"),
-    (["rollback", "api", "--env", "qa"], "does not run in environment 'qa'"),
+    (["rollback", "api", "--env", "qa"], "Invalid value for --env: no environment 'qa'"),
     (["rollback", "api", "--env", "prod", "--to", "no-such-ref"], "'no-such-ref' is not a commit"),
     (["rollback", "api", "--env", "prod", "--steps", "3"], "no earlier version"),
-    (["history", "api", "--env", "qa"], "does not run in environment 'qa'"),
+    (["history", "api", "--env", "qa"], "Invalid value for --env: no environment 'qa'"),
 ])
 def test_bad_requests_are_clear_errors_and_write_nothing(repo, args, message):
     project, _ = repo
