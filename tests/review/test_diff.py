@@ -26,14 +26,19 @@ def git(project: Path, *args: str) -> str:
                                "HOME": str(project), "PATH": "/usr/bin:/bin"}).stdout
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    project = make_project(tmp_path / "repo", BASE)
+def committed_project(root: Path, source: str) -> Path:
+    """A project in a git repository of its own, compiled and committed on main."""
+    project = make_project(root, source)
     git(project, "init", "-q", "-b", "main")
     assert run_cli("compile", cwd=project).returncode == 0
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "base")
     return project
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    return committed_project(tmp_path / "repo", BASE)
 
 
 def change(project: Path, old: str, new: str) -> None:

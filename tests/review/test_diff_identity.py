@@ -15,18 +15,13 @@ import attrs
 from gitops_dsl.api import compile_platforms, renames
 from gitops_dsl.emit.yaml import load
 from gitops_dsl.review.diff import diff_trees
-from tests.helpers import MINIMAL, make_project, run_cli
-from tests.review.test_diff import change, git
+from tests.helpers import MINIMAL, run_cli
+from tests.review.test_diff import change, committed_project
 from tests.strategies import platforms
 
 
 def _repo(tmp_path: Path, source: str = MINIMAL) -> Path:
-    project = make_project(tmp_path / "repo", source)
-    git(project, "init", "-q", "-b", "main")
-    assert run_cli("compile", cwd=project).returncode == 0
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "base")
-    return project
+    return committed_project(tmp_path / "repo", source)
 
 
 def _json(project: Path, *args: str) -> dict:
@@ -83,6 +78,13 @@ def _trees(tmp_path: Path) -> tuple[Path, Path]:
     return project / "build", edited
 
 
+def _tree_diff(build: Path, edited: Path, *args: str):
+    """`diff` of the edited tree against the committed one, as a repository without platform
+    files would run it."""
+    return run_cli("diff", "--tree", str(edited), "--against-tree", str(build), *args,
+                   cwd=edited.parent)
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, (old, text)
@@ -93,14 +95,12 @@ def test_a_project_that_drops_a_destination_blocks_the_applications_that_need_it
     build, edited = _trees(tmp_path)
     _edit(edited / "gitops/argo-apps/internet/projects/app.yaml",
           "  - server: https://prod.example:6443\n    namespace: demo-prod\n", "")
-    result = run_cli("diff", "--tree", str(edited), "--against-tree", str(build), "--exit-code",
-                     cwd=tmp_path)
+    result = _tree_diff(build, edited, "--exit-code")
     assert result.returncode == 1
     assert "project app changed (zone internet)" in result.stdout
     assert "BLOCKS api-prod: destination https://prod.example:6443 namespace demo-prod is not " \
            "among the project's destinations" in result.stdout
-    data = json.loads(run_cli("diff", "--tree", str(edited), "--against-tree", str(build),
-                              "--format", "json", cwd=tmp_path).stdout)
+    data = json.loads(_tree_diff(build, edited, "--format", "json").stdout)
     (app,) = data["projects"]
     assert {"path": "destinations", "old": {"server": "https://prod.example:6443",
                                             "namespace": "demo-prod"}, "new": None} in app["fields"]
@@ -111,7 +111,7 @@ def test_a_removed_source_repository_blocks_too_and_a_deny_entry_is_read_as_argo
     build, edited = _trees(tmp_path)
     _edit(edited / "gitops/argo-apps/internal/projects/app.yaml",
           "  - registry-1.docker.io/bitnamicharts\n", "  - '!registry-1.docker.io/bitnamicharts'\n")
-    out = run_cli("diff", "--tree", str(edited), "--against-tree", str(build), cwd=tmp_path).stdout
+    out = _tree_diff(build, edited).stdout
     assert "BLOCKS db-stg: source registry-1.docker.io/bitnamicharts is not in the project's " \
            "sourceRepos" in out
     assert "BLOCKS api-stg" not in out      # the gitops repository is still admitted
@@ -120,7 +120,7 @@ def test_a_removed_source_repository_blocks_too_and_a_deny_entry_is_read_as_argo
 def test_a_renamed_root_deletes_the_environment_through_its_finalizer(tmp_path):
     build, edited = _trees(tmp_path)
     _edit(edited / "gitops/argo-apps/internal/roots/stg.yaml", "name: demo-root-stg", "name: stg-root")
-    out = run_cli("diff", "--tree", str(edited), "--against-tree", str(build), cwd=tmp_path).stdout
+    out = _tree_diff(build, edited).stdout
     assert "  > demo-root-stg (root) renamed to stg-root: delete + create" in out
     assert "deletes every Application of the environment" in out
 
@@ -129,8 +129,7 @@ def test_an_application_change_the_view_does_not_model_still_shows(tmp_path):
     build, edited = _trees(tmp_path)
     _edit(edited / "gitops/argo-apps/internet/apps/prod/app/api.yaml",
           "  revisionHistoryLimit:", "  info:\n  - name: Team\n    value: payments\n  revisionHistoryLimit:")
-    result = run_cli("diff", "--tree", str(edited), "--against-tree", str(build), "--exit-code",
-                     cwd=tmp_path)
+    result = _tree_diff(build, edited, "--exit-code")
     assert result.returncode == 1
     assert "  ~ api-prod" in result.stdout and "manifest.spec.info" in result.stdout
 
