@@ -370,21 +370,15 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
     if not renamed_here and not gone:
         return found
-    from .review.views import app_views, release_name
+    from .review.views import app_views, release_name, workloads_deleted
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
         new = result.tree[path].data
-        # Argo CD's root prunes the Application of the old name and creates the new one: a
-        # deletion (with the resources finalizer, of the workloads too) like any other
-        if v.cascades and v.name != new["metadata"]["name"]:
-            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "renamed",
-                                  cascades=v.cascades))
-        elif v.fields.get("release") not in (None, release_name(new)) and \
-                v.fields.get("sync.automated.prune"):
-            # Helm names a chart's objects after the release (Argo CD templates with
-            # releaseName as the name: reposerver/repository/repository.go, templateOpts.Name):
-            # Argo CD renders new ones and prunes every object of the old release
-            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "release",
-                                  cascades=False))
+        # Argo CD's root prunes the Application of the old name and creates the new one (with
+        # the resources finalizer, its workloads too); a new release name re-creates them
+        how = workloads_deleted(v, new["metadata"]["name"], release_name(new))
+        if how is not None:
+            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, how,
+                                  cascades=how == "renamed"))
     if not gone:
         return found
     new_names: set[str] = set()

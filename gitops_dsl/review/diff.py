@@ -8,10 +8,19 @@ from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Sequence
 
 import attrs
 
-from .projects import ProjectChange, project_changes
 from ..emit.yaml import load
 from ..secrets.keys import is_secret_path
-from .views import AppView, FieldChange, app_views, control_key, flatten, is_app_path, masked
+from .projects import ProjectChange, project_changes
+from .views import (
+    AppView,
+    FieldChange,
+    app_views,
+    control_key,
+    flatten,
+    is_app_path,
+    masked,
+    workloads_deleted,
+)
 
 if TYPE_CHECKING:
     from .inputs import InputChange   # (importing it loads the model: `diff` reads no model)
@@ -176,7 +185,7 @@ def match_applications(old_views: Mapping[tuple[str, str, str], AppView],
                     or candidate.role != view.role:
                 continue
             matched_old.add(place)
-            danger = view.protected and candidate.cascades
+            danger = view.protected and candidate.cascades   # the guard's "rename"/"renamed"
             changes.append(AppChange(
                 "renamed", view.zone, view.env, view.service, view.name, candidate.name,
                 (candidate.fields["wave"], view.fields["wave"]),
@@ -199,7 +208,9 @@ def _changed_app(before: AppView, view: AppView) -> AppChange | None:
     """The same Application on both sides: what changed, and what Argo CD does about it."""
     fields = field_changes(before.fields, view.fields)
     notes: list[str] = []
-    danger = False
+    # what compile's delete guard refuses in a protected environment (one rule for both)
+    danger = view.protected and workloads_deleted(before, view.name,
+                                                  view.fields.get("release")) is not None
     if view.rename_to and view.rename_to != before.rename_to:
         notes.append(f"rename to {view.rename_to}, step 1 of 2: the resources finalizer is "
                      "dropped, so pruning this Application later leaves its workloads running")
@@ -213,7 +224,6 @@ def _changed_app(before: AppView, view: AppView) -> AppChange | None:
             f"{new.get('release') or view.name}): workloads re-created under new names; "
             + ("Argo CD prunes the old release's objects" if prune else
                "the old release's objects stay, out of sync, until pruned by hand"))
-        danger = view.protected and prune
     if old.get("project") != new.get("project"):
         notes.append(f"moved to another project: {old.get('project')} -> {new.get('project')} "
                      "(its destinations, repositories and windows now decide its syncs)")
@@ -229,7 +239,6 @@ def _changed_app(before: AppView, view: AppView) -> AppChange | None:
                      f"{new.get('destination.namespace')}; workloads re-created there, "
                      + ("and the old ones pruned" if prune else
                         "the old ones stay, out of sync, until pruned by hand"))
-        danger = danger or (view.protected and prune)
     if not (fields or notes or before.path != view.path):
         return None
     return AppChange("changed", view.zone, view.env, view.service, view.name,
