@@ -8,7 +8,7 @@ from ..fingerprint import is_dir, is_file
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
-from ..naming import did_you_mean as did_you_mean
+from ..naming import did_you_mean
 from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 

@@ -167,8 +167,11 @@ def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str
                     zone: str | None, to_env: str | None) -> None:
     """--env, --zone and --to-env name something of either side (an environment a change
     removes is still one to ask about)."""
+    if env is None and zone is None and to_env is None:
+        return
     from ..naming import names_in_tree
-    names = {k: v | names_in_tree(old)[k] for k, v in names_in_tree(new).items()}
+    before = names_in_tree(old)
+    names = {k: v | before[k] for k, v in names_in_tree(new).items()}
     known_or_exit("--env", "environment", env, names["environment"])
     known_or_exit("--to-env", "environment", to_env, names["environment"])
     known_or_exit("--zone", "zone", zone, names["zone"])
@@ -256,7 +259,7 @@ def graph_command(env_name: str | None, fmt: str, platforms: str | None) -> None
     known_or_exit("--env", "environment", env_name, platform_names(result)["environment"])
     for resolved in resolved_platforms(result):
         envs = [e.name for e in resolved.environments]
-        for env in [env_name] if env_name and env_name in envs else [] if env_name else envs:
+        for env in [e for e in envs if env_name in (None, e)]:
             click.echo(draw(resolved, env), nl=False)
 
 
