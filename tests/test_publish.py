@@ -155,3 +155,66 @@ def test_a_zone_with_its_own_repository(tmp_path):
     assert (outer / ".gitops-dsl-manifest-internet").is_file()
     bad = run_cli("publish", "--zone", f"nowhere={outer}", cwd=project)
     assert bad.returncode == 1 and "no zone 'nowhere'" in bad.stderr
+
+
+# ---------------------------------------------------------------- what Applications read
+
+
+@pytest.fixture(scope="module")
+def example_published(tmp_path_factory):
+    """The example platform (whose openbao-secrets reads charts/secrets-store from the gitops
+    repository) published into an empty checkout of another gitops repository."""
+    from tests.zones.test_bundle import example_repository
+    folder = tmp_path_factory.mktemp("closure")
+    repo = example_repository(folder)
+    checkout = folder / "published"
+    checkout.mkdir()
+    git(checkout, "init", "-q", "-b", "main")
+    git(checkout, "commit", "-q", "--allow-empty", "-m", "empty")
+    run = run_cli("publish", "--gitops", str(checkout), cwd=repo)
+    assert run.returncode == 0, run.stderr
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "published")
+    return repo, checkout
+
+
+def test_publish_carries_the_chart_folders_applications_read(example_published):
+    repo, checkout = example_published
+    for rel in ("charts/secrets-store/Chart.yaml", "charts/secrets-store/values.yaml"):
+        assert (checkout / rel).read_bytes() == (repo / rel).read_bytes()
+    owned = (checkout / ".gitops-dsl-manifest-gitops").read_text()
+    assert "charts/secrets-store/Chart.yaml" in owned          # owned: removed when unread
+    assert run_cli("publish", "--gitops", str(checkout), "--check", cwd=repo).returncode == 0
+
+
+def test_publish_check_fails_on_any_one_missing_or_stale_file_of_the_closure(example_published):
+    """Every file a checkout must hold (compiled files and chart folders alike), taken away one
+    at a time: the plan `publish --check` judges by names it (library, every file); through the
+    CLI for a chart file and a compiled file."""
+    from gitops_dsl.api import compile, resolved_platforms
+    from gitops_dsl.publish.checkouts import prepare, targets
+    repo, checkout = example_published
+    result = compile(repo / "platforms", root=repo)
+    (target,) = targets(result, resolved_platforms(result), gitops=checkout, configs=None,
+                        zones={}, zone_configs={}, root=repo)
+    assert any(rel.startswith("charts/secrets-store/") for rel in target.files)
+    for rel in sorted(target.files):
+        path = checkout / rel
+        saved = path.read_bytes()
+        path.unlink()
+        try:
+            (planned,) = prepare([target], require_clean=False)
+            assert rel in planned.changed, rel
+        finally:
+            path.write_bytes(saved)
+    for rel in ("charts/secrets-store/templates/" + next(
+            p.name for p in (repo / "charts/secrets-store/templates").iterdir()),
+            "build/gitops/argo-apps/internet/roots/prod.yaml"):
+        path = checkout / rel
+        saved = path.read_bytes()
+        path.write_bytes(saved + b"# stale\n")
+        try:
+            run = run_cli("publish", "--gitops", str(checkout), "--check", cwd=repo)
+            assert run.returncode == 1 and f"not current: {path}" in run.stdout, run.stdout
+        finally:
+            path.write_bytes(saved)

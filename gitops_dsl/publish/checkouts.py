@@ -71,7 +71,7 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
     `zones`/`zone_configs`: checkouts of zones' own repositories, by zone name."""
     from ..argo.globs import normalize_git_url
     from ..render.names import in_repo
-    from ..zones.bundle import bundle_files
+    from ..zones.bundle import bundle_files, chart_folder_files
 
     out: list[Target] = []
     for item in resolved:
@@ -84,9 +84,16 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
                 into = "configs" if tree == "configs" and own else "gitops"
                 trees[into][in_repo(platform, path)] = path
         if gitops is not None:
+            files = {repo: result.files[p] for repo, p in trees["gitops"].items()}
+            # what the Applications read from the gitops repository beside the compiled files:
+            # its chart folders and all they reach (as a zone's bundle carries them)
+            for rel, data in chart_folder_files(item.apps, root).items():
+                if files.get(rel, data) != data:
+                    raise PublishError(f"{rel}: a chart folder's file and a compiled file share "
+                                       "this path")
+                files[rel] = data
             out.append(Target("gitops repository", gitops, platform.gitops_repo.revision,
-                              {repo: result.files[p] for repo, p in trees["gitops"].items()},
-                              ".gitops-dsl-manifest-gitops"))
+                              dict(sorted(files.items())), ".gitops-dsl-manifest-gitops"))
         if configs is not None:
             if not own:
                 raise PublishError("the configs tree is published with the gitops repository "

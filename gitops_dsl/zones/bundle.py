@@ -146,14 +146,23 @@ def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone:
             member = f"{'configs' if tree == 'configs' and separate else 'gitops'}/{in_repo(platform, path)}"
             out[member] = data
         apps = [a for a in item.apps if a.zone.name == zone]
-        for inputs in repository_inputs(apps, root).values():
-            for repo_path in sorted(inputs):
-                for rel, data in checkout_files(root, repo_path).items():
-                    member = f"gitops/{rel}"
-                    if member in out and out[member] != data:
-                        raise NotClosed(f"{rel}: a chart input and a compiled file share this path")
-                    out[member] = data
+        for rel, data in chart_folder_files(apps, root).items():
+            member = f"gitops/{rel}"
+            if member in out and out[member] != data:
+                raise NotClosed(f"{rel}: a chart input and a compiled file share this path")
+            out[member] = data
     return dict(sorted(out.items()))
+
+
+def chart_folder_files(apps: Sequence[App], root: Path) -> dict[str, bytes]:
+    """Every file of the repository that the Applications' chart folders read (GitPath folders
+    of the gitops repository and all they reach), by repository path: what a bundle and a
+    published gitops checkout must hold beside the compiled files. Raises NotClosed."""
+    out: dict[str, bytes] = {}
+    for inputs in repository_inputs(apps, root).values():
+        for repo_path in sorted(inputs):
+            out.update(checkout_files(root, repo_path))
+    return out
 
 
 def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:
