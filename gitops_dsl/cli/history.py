@@ -61,18 +61,12 @@ def history_command(service: str, env_name: str, fmt: str, platforms: str | None
     if fmt == "json":
         click.echo(json.dumps([{"commit": s.commit, "date": s.date, "subject": s.subject,
                                 "image": s.image, "chart": s.chart, "chart_source": s.chart_source,
-                                "values": s.values} for s in states], indent=2, default=str))
+                                "values": s.values, "config": s.config, "secrets": s.secrets}
+                               for s in states], indent=2, default=str))
         return
     click.echo(f"{service} in {env_name}, newest first:")
     for newer, older in zip(states, [*states[1:], None]):
-        changed = []
-        if older is not None:
-            if newer.image != older.image:
-                changed.append("image")
-            if newer.chart != older.chart or newer.chart_source != older.chart_source:
-                changed.append("chart")
-            if newer.values != older.values:
-                changed.append("values")
+        changed = newer.changed_since(older) if older is not None else []
         what = f" ({', '.join(changed)} changed)" if changed else ""
         click.echo(f"  {newer.commit[:12]}  {newer.date[:16].replace('T', ' ')}  "
                    f"{_describe(newer)}{what}  {newer.subject}")

@@ -310,9 +310,11 @@ def explain_command(target: str, env_name: str | None, fmt: str, platforms: str 
     if not apps:
         raise click.ClickException(f"{target!r} is neither a service (in {env_name or 'any env'}) nor "
                                    "a generated file")
+    from ..render.names import values_file
     files = {a.name: [p for p, d in result.tree.items() if d.origin is a.service and
                       (f"/{a.env.name}/" in p or p.endswith(f"values-{a.env.name}.yaml")
-                       or p.endswith(f"/{a.service.name}/values.yaml"))] for a in apps}
+                       # the service's common layer: its zone's own file where a ZoneOverlay is
+                       or p == values_file(a.service.name, zone=a.values_zone))] for a in apps}
     report = {a.name: [o for o in explain_app(a, cwd)] for a in apps}
     if fmt == "json":
         click.echo(json.dumps({name: {"values": [{"path": o.path, "value": o.value, "layer": o.layer,

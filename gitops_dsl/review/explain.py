@@ -1,5 +1,5 @@
 """Where every value of a resolved Application comes from: the layer that set it (default,
-platform, environment, service, overlay) and the file and line of that layer."""
+platform, environment, service, zone, overlay) and the file and line of that layer."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Origin:
     path: str
     value: Any
-    layer: str               # default | platform | environment | service | overlay | inferred
+    layer: str               # default | platform | environment | service | zone | overlay | inferred
     where: str               # file:line, or "gitops-dsl" for defaults
 
 
@@ -86,6 +86,8 @@ def explain_app(app: App, root: str | None = None) -> list[Origin]:
         overlay.depends_on is not None else "service", overlay if overlay is not None and
         overlay.depends_on is not None else service)
     env_values = flatten(app.env_values, "values")
+    zone_layer = service.per_zone.get(app.zone.name) if service.per_zone else None
+    zone_values = flatten(zone_layer.values, "values") if zone_layer is not None else {}
     versions = getattr(app, "pins", {})
     for path, value in flatten(app.effective_values, "values").items():
         pin = versions.get("image") if path in ("values.image.tag", "values.image.digest") else None
@@ -93,12 +95,18 @@ def explain_app(app: App, root: str | None = None) -> list[Origin]:
             layer = "versions (environment)" if path in env_values else "versions"
             out.append(Origin(path, value, layer, pin.location.display(root).rsplit(":", 1)[0]))
             continue
+        image_value = path.startswith("values.image.")
         if path in env_values:
-            owner = overlay.image if path.startswith("values.image.") and overlay and overlay.image \
-                else overlay
+            owner = overlay.image if image_value and overlay and overlay.image else overlay
             add(path, value, "overlay", owner)
+        elif zone_layer is not None and ((image_value and zone_layer.image is not None)
+                                         or path in zone_values):
+            # a ZoneOverlay: merged over the service's layer into the zone's own common values
+            # file (values-zone-<zone>.yaml), its image over the service's (resolve.py)
+            add(path, value, "zone", zone_layer.image if image_value and zone_layer.image
+                else zone_layer)
         else:
-            owner = service.image if path.startswith("values.image.") and service.image else service
+            owner = service.image if image_value and service.image else service
             add(path, value, "service", owner)
     for key, value in sorted(app.config.items()):
         in_overlay = overlay is not None and key in overlay.config

@@ -33,10 +33,23 @@ class State:
     chart: str | None           # the chart version (external charts), else None
     chart_source: str           # what the chart is (repository and name, or a folder)
     values: dict[str, Any]                # effective values, the image left out
+    #: the configuration (ConfigMap) and a digest of the secrets: a change to either restarts
+    #: the service's pods (the standard chart's checksum annotations) without touching a pin
+    config: dict[str, str] = attrs.field(factory=dict)
+    secrets: str | None = None
 
     def same_as(self, other: State) -> bool:
-        return (self.image, self.chart, self.chart_source, self.values) == \
-            (other.image, other.chart, other.chart_source, other.values)
+        return (self.image, self.chart, self.chart_source, self.values, self.config,
+                self.secrets) == (other.image, other.chart, other.chart_source, other.values,
+                                  other.config, other.secrets)
+
+    def changed_since(self, older: State) -> list[str]:
+        """What differs from `older`: image, chart, values, config, secrets."""
+        return [what for what, differs in (
+            ("image", self.image != older.image),
+            ("chart", (self.chart, self.chart_source) != (older.chart, older.chart_source)),
+            ("values", self.values != older.values), ("config", self.config != older.config),
+            ("secrets", self.secrets != older.secrets)) if differs]
 
 
 class HistoryError(ValueError):
@@ -62,8 +75,23 @@ def state_of(result: Result, service: str, env: str, commit: str = "", date: str
             source = (f"{chart.repo_url} {chart.chart}" if isinstance(chart, HelmChart) else
                       f"{getattr(chart, 'path', 'standard chart')}")
             return State(commit, date, subject, _image_pin(app.image),
-                         chart.version if isinstance(chart, HelmChart) else None, source, values)
+                         chart.version if isinstance(chart, HelmChart) else None, source, values,
+                         dict(app.config), _secrets_digest(app.secrets, env))
     return None
+
+
+def _secrets_digest(secrets: Any, env: str) -> str | None:
+    """A short digest of what the environment's Secret is made from (its own ciphertexts, or the
+    external references): never the values, only whether they changed."""
+    import hashlib
+    import json
+
+    from ..model.secrets import SealedSecrets
+    if secrets is None:
+        return None
+    made_of = secrets.values.get(env) if isinstance(secrets, SealedSecrets) else secrets
+    text = json.dumps(made_of, sort_keys=True, default=repr)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def check_repository(root: Path) -> Path:
@@ -126,7 +154,10 @@ def state_at(ref: str, root: Path, platforms: Path, service: str, env: str,
 
 def value_differences(current: State, target: State) -> list[tuple[str, Any, Any]]:
     """(dotted path, now, then) for every effective value that differs."""
-    now, then = flatten(current.values, "values"), flatten(target.values, "values")
+    now = {**flatten(current.values, "values"), **flatten(current.config, "config")}
+    then = {**flatten(target.values, "values"), **flatten(target.config, "config")}
+    if current.secrets != target.secrets:
+        now["secrets"], then["secrets"] = current.secrets, target.secrets
     return [(path, now.get(path), then.get(path)) for path in sorted(set(now) | set(then))
             if now.get(path) != then.get(path)]
 
@@ -137,5 +168,6 @@ def commits_to_revert(states: list[State], target: State) -> list[State]:
     index = next((i for i, s in enumerate(states) if i and s.same_as(target)), len(states))
     chain = list(reversed(states[:index + 1]))          # oldest (the target's) first
     out = [after for before, after in zip(chain, chain[1:])
-           if before.values != after.values or before.chart_source != after.chart_source]
+           if set(after.changed_since(before)) - {"image", "chart"}
+           or before.chart_source != after.chart_source]
     return list(reversed(out))

@@ -74,3 +74,33 @@ def test_ls():
     envs = json.loads(run_cli("ls", "environments", "--format", "json", cwd=REPO).stdout)
     assert {"name": "prod", "zone": "internet", "cluster": "prod",
             "server": "https://prod.k8s.acme.example:6443", "protected": True} in envs
+
+
+def test_explain_credits_a_zone_layer_at_its_line_and_names_the_zones_values_file(tmp_path):
+    from tests.helpers import MINIMAL, make_project
+    source = MINIMAL.replace(
+        'image=Image("ghcr.io/acme/api", "1.0.0"), config={"LOG_LEVEL": "info"},',
+        'image=Image("ghcr.io/acme/api", "1.0.0"), config={"LOG_LEVEL": "info"},\n'
+        '                per_zone={"internet": ZoneOverlay(\n'
+        '                    image=Image("mirror.example/acme/api", "1.0.0"),\n'
+        '                    values={"resources": {"limits": {"memory": "1Gi"}}})},')
+    project = make_project(tmp_path / "p", source)
+    assert run_cli("compile", cwd=project).returncode == 0
+    text = (project / "platforms/demo.py").read_text().splitlines()
+    zone_line = next(i for i, t in enumerate(text, 1) if "ZoneOverlay(" in t)
+    image_line = next(i for i, t in enumerate(text, 1) if "mirror.example" in t)
+    service_image_line = next(i for i, t in enumerate(text, 1) if 'Image("ghcr.io/acme/api"' in t)
+    out = run_cli("explain", "api", "--env", "prod", "--format", "json", cwd=project)
+    data = json.loads(out.stdout)["api-prod"]
+    origin = {v["path"]: (v["layer"], v["at"]) for v in data["values"]}
+    assert origin["values.image.repository"] == ("zone", f"platforms/demo.py:{image_line}")
+    assert origin["values.resources.limits.memory"] == ("zone", f"platforms/demo.py:{zone_line}")
+    assert origin["values.replicaCount"] == ("overlay", origin["values.replicaCount"][1])
+    assert "gitops/values/api/values-zone-internet.yaml" in data["files"]
+    assert "gitops/values/api/values.yaml" not in data["files"]     # not read in prod
+    # where no zone layer applies, the service's layer and file
+    stg = json.loads(run_cli("explain", "api", "--env", "stg", "--format", "json",
+                             cwd=project).stdout)["api-stg"]
+    origin = {v["path"]: (v["layer"], v["at"]) for v in stg["values"]}
+    assert origin["values.image.repository"] == ("service", f"platforms/demo.py:{service_image_line}")
+    assert "gitops/values/api/values.yaml" in stg["files"]

@@ -163,3 +163,23 @@ def test_a_shallow_clone_is_refused(repo, tmp_path):
     run = run_cli("rollback", "api", "--env", "prod", cwd=clone)
     assert run.returncode != 0 and "shallow clone" in run.stderr and "--unshallow" in run.stderr
     assert run_cli("history", "api", "--env", "prod", cwd=clone).returncode != 0
+
+
+def test_a_commit_that_changes_only_the_config_is_in_the_history(repo):
+    # a config change restarts the pods (the ConfigMap's checksum) without touching a pin
+    project, shas = repo
+    demo = project / "platforms/demo.py"
+    demo.write_text(demo.read_text().replace('config={"LOG_LEVEL": "info"}',
+                                             'config={"LOG_LEVEL": "debug"}'))
+    config_sha = commit(project, "api logs at debug")
+    lines = run_cli("history", "api", "--env", "prod", cwd=project).stdout.splitlines()
+    assert lines[1].split()[0] == config_sha[:12] and "(config changed)  api logs at debug" in lines[1]
+    assert [line.split()[0] for line in lines[2:]] == [s[:12] for s in reversed(shas)]
+    data = json.loads(run_cli("history", "api", "--env", "prod", "--format", "json",
+                              cwd=project).stdout)
+    assert [d["config"]["LOG_LEVEL"] for d in data[:2]] == ["debug", "info"]
+    # and a rollback names it: a pin cannot bring the old config back
+    run = run_cli("rollback", "api", "--env", "prod", "--dry-run", cwd=project)
+    assert run.returncode == 1
+    assert 'config.LOG_LEVEL: "debug" -> "info"' in run.stderr
+    assert f"git revert {config_sha[:12]}" in run.stderr
