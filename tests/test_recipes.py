@@ -15,13 +15,26 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
 
 
 def _recipe(title: str) -> list[str]:
-    """The `run: |` lines of the YAML block that follows `title` in the README."""
+    """The shell lines of the GitHub Actions steps in the YAML block that follows `title` in the
+    README: each `- run: command`, and each line of a `run: |` block, in order."""
     readme = (REPO / "README.md").read_text()
     block = readme[readme.index(title):]
     block = block[block.index("```yaml\n") + len("```yaml\n"):]
     block = block[:block.index("```")]
-    lines = block.split("run: |\n", 1)[1].splitlines()
-    return [line.strip() for line in lines if line.strip()]
+    lines: list[str] = []
+    literal = False
+    for line in block.splitlines():
+        step = line.strip().removeprefix("- ")
+        if step.startswith("run: |"):
+            literal = True
+        elif step.startswith("run: "):
+            literal = False
+            lines.append(step[len("run: "):].split("  #")[0].strip())
+        elif literal and line.startswith("    ") and line.strip():
+            lines.append(line.strip())
+        elif line.strip():
+            literal = False
+    return lines
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -31,6 +44,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 def test_the_ci_recipe_after_an_image_push_commits_everything_the_pin_changes(tmp_path):
     lines = _recipe("**Recipe: CI after an image push**")
+    lines = [line.split("    #")[0].strip() for line in lines]
     # the two lines that reach outside this machine: the clone (made from a local repository
     # here) and the install (the tool under test is installed); every other line runs as written
     clone = [line for line in lines if line.startswith("git clone ")]
@@ -69,3 +83,43 @@ def test_the_ci_recipe_after_an_image_push_commits_everything_the_pin_changes(tm
     check = run_cli("compile", "--check", cwd=fresh)
     assert check.returncode == 0, check.stdout + check.stderr
     assert re.search(r"plate-api 0123456789ab to dev", _git(fresh, "log", "-1", "--format=%s"))
+
+
+def test_the_ci_flow_for_two_repositories_publishes_what_the_platform_compiles_to(tmp_path):
+    from tests.test_publish import SOURCE
+    lines = _recipe("The CI flow for two repositories")
+    # what reaches outside this machine: the install (the tool under test is installed), the
+    # clone's address (a local repository here) and the message file (in this test's folder)
+    install = "pip install gitops-dsl && "
+    assert lines[0].startswith(install), lines
+    assert lines[1].startswith("git clone https://") and lines[1].endswith(" ../configs"), lines
+    script = [lines[0][len(install):]]
+    remote = tmp_path / "remotes/configs.git"
+    remote.mkdir(parents=True)
+    _git(remote, "init", "-q", "--bare", "-b", "main")
+    seed = tmp_path / "seed"
+    _git(tmp_path, "clone", "-q", str(remote), str(seed))
+    (seed / "OWNERS").write_text("configs-team\n")
+    _git(seed, "add", "-A")
+    _git(seed, "commit", "-q", "-m", "owners")
+    _git(seed, "push", "-q", "origin", "main")
+    script.append(f"git clone -q {remote} ../configs")
+    message = tmp_path / "msg"
+    script += [line.replace("/tmp/msg", str(message)) for line in lines[2:]]
+    project = make_project(tmp_path / "gitops", SOURCE)
+    assert run_cli("compile", cwd=project).returncode == 0
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "platform")
+    bin_dir = Path(sys.executable).parent
+    run = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(script) + "\n"], cwd=project,
+                         capture_output=True, text=True,
+                         env={**os.environ, **GIT_ENV, "PYTHONPATH": str(REPO),
+                              "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    fresh = tmp_path / "fresh"
+    _git(tmp_path, "clone", "-q", str(remote), str(fresh))
+    assert (fresh / "OWNERS").read_text() == "configs-team\n"          # its own file kept
+    assert _git(fresh, "log", "-1", "--format=%s").startswith("gitops-dsl: publish ")
+    check = run_cli("publish", "--configs", str(fresh), "--check", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
