@@ -61,7 +61,8 @@ def history_command(service: str, env_name: str, fmt: str, platforms: str | None
     if fmt == "json":
         click.echo(json.dumps([{"commit": s.commit, "date": s.date, "subject": s.subject,
                                 "image": s.image, "chart": s.chart, "chart_source": s.chart_source,
-                                "values": s.values, "config": s.config, "secrets": s.secrets}
+                                "values": s.values, "config": s.config, "secrets": s.secrets,
+                                "chart_folder": s.chart_folder, "chart_tree": s.chart_tree}
                                for s in states], indent=2, default=str))
         return
     click.echo(f"{service} in {env_name}, newest first:")

@@ -37,11 +37,13 @@ class State:
     #: the service's pods (the standard chart's checksum annotations) without touching a pin
     config: dict[str, str] = attrs.field(factory=dict)
     secrets: str | None = None
+    #: a chart folder of this repository (GitPath) and git's id of its tree at the commit: an
+    #: edit there changes what Argo CD renders while every compiled file stays the same
+    chart_folder: str | None = None
+    chart_tree: str | None = None
 
     def same_as(self, other: State) -> bool:
-        return (self.image, self.chart, self.chart_source, self.values, self.config,
-                self.secrets) == (other.image, other.chart, other.chart_source, other.values,
-                                  other.config, other.secrets)
+        return not self.changed_since(other)
 
     def changed_since(self, older: State) -> list[str]:
         """What differs from `older`: image, chart, values, config, secrets."""
@@ -49,7 +51,8 @@ class State:
             ("image", self.image != older.image),
             ("chart", (self.chart, self.chart_source) != (older.chart, older.chart_source)),
             ("values", self.values != older.values), ("config", self.config != older.config),
-            ("secrets", self.secrets != older.secrets)) if differs]
+            ("secrets", self.secrets != older.secrets),
+            ("chart folder", self.chart_tree != older.chart_tree)) if differs]
 
 
 class HistoryError(ValueError):
@@ -67,7 +70,7 @@ def _image_pin(image: Image | None) -> str | None:
 def state_of(result: Result, service: str, env: str, commit: str = "", date: str = "",
              subject: str = "") -> State | None:
     from ..api import resolved_apps
-    from ..model.charts import HelmChart
+    from ..model.charts import GitPath, HelmChart
     for app in resolved_apps(result):
         if app.service.name == service and app.env.name == env:
             chart = app.chart
@@ -76,7 +79,9 @@ def state_of(result: Result, service: str, env: str, commit: str = "", date: str
                       f"{getattr(chart, 'path', 'standard chart')}")
             return State(commit, date, subject, _image_pin(app.image),
                          chart.version if isinstance(chart, HelmChart) else None, source, values,
-                         dict(app.config), _secrets_digest(app.secrets, env))
+                         dict(app.config), _secrets_digest(app.secrets, env),
+                         chart.path.strip("/") if isinstance(chart, GitPath) and chart.repo is None
+                         else None)
     return None
 
 
@@ -118,7 +123,13 @@ def history(root: Path, platforms: Path, service: str, env: str, **settings: Any
     """The states of `service` in `env`, newest first, one per change (the commit that made it)."""
     top = check_repository(root)
     rel = platforms.resolve().relative_to(top.resolve())
-    log = _git(top, "log", "--format=%H%x1f%cI%x1f%s", "--", str(rel) or ".").decode()
+    base = root.resolve().relative_to(top.resolve())   # chart folders are paths below the root
+    paths = [str(rel) or "."]
+    head, _, _ = compile_at("HEAD", root, platforms, **settings)
+    now = state_of(head, service, env) if head.ok else None
+    if now is not None and now.chart_folder:          # its chart folder's commits count too
+        paths.append(str(base / now.chart_folder))
+    log = _git(top, "log", "--format=%H%x1f%cI%x1f%s", "--", *paths).decode()
     commits = [line.split("\x1f") for line in log.splitlines() if line]
     if not commits:
         raise HistoryError(f"no commit touches {rel}: nothing to look back on")
@@ -130,14 +141,24 @@ def history(root: Path, platforms: Path, service: str, env: str, **settings: Any
         found = state_of(result, service, env, sha, date, subject)
         if found is None:
             continue
+        if found.chart_folder:
+            found = attrs.evolve(found, chart_tree=_tree_id(top, sha, base / found.chart_folder))
         if not states or not found.same_as(states[-1]):
             states.append(found)
     return list(reversed(states))
 
 
+def _tree_id(top: Path, sha: str, folder: Path) -> str | None:
+    """git's id of a folder's tree at a commit (None: the folder is not there)."""
+    try:
+        return _git(top, "rev-parse", "--verify", "--quiet", f"{sha}:{folder.as_posix()}").decode().strip()
+    except GitError:
+        return None
+
+
 def state_at(ref: str, root: Path, platforms: Path, service: str, env: str,
              **settings: Any) -> State:
-    check_repository(root)
+    top = check_repository(root)
     try:
         sha = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except GitError:
@@ -149,6 +170,9 @@ def state_at(ref: str, root: Path, platforms: Path, service: str, env: str,
     found = state_of(result, service, env, sha, info[0], info[1] if len(info) > 1 else "")
     if found is None:
         raise HistoryError(f"{service} did not run in {env} at {ref} ({sha[:12]})")
+    if found.chart_folder:
+        base = root.resolve().relative_to(top.resolve())
+        found = attrs.evolve(found, chart_tree=_tree_id(top, sha, base / found.chart_folder))
     return found
 
 
@@ -158,6 +182,9 @@ def value_differences(current: State, target: State) -> list[tuple[str, Any, Any
     then = {**flatten(target.values, "values"), **flatten(target.config, "config")}
     if current.secrets != target.secrets:
         now["secrets"], then["secrets"] = current.secrets, target.secrets
+    if current.chart_tree != target.chart_tree:
+        where = f"chart folder {current.chart_folder or target.chart_folder}"
+        now[where], then[where] = current.chart_tree, target.chart_tree
     return [(path, now.get(path), then.get(path)) for path in sorted(set(now) | set(then))
             if now.get(path) != then.get(path)]
 

@@ -183,3 +183,34 @@ def test_a_commit_that_changes_only_the_config_is_in_the_history(repo):
     assert run.returncode == 1
     assert 'config.LOG_LEVEL: "debug" -> "info"' in run.stderr
     assert f"git revert {config_sha[:12]}" in run.stderr
+
+
+def test_a_commit_that_changes_only_a_chart_folder_is_in_the_history(tmp_path):
+    # the Application renders the folder as it is at the revision: an edit there changes what
+    # runs while every compiled file stays the same
+    source = MINIMAL.replace(
+        'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+        'chart=GitPath("charts/db")),')
+    project = make_project(tmp_path / "repo", source)
+    chart = project / "charts/db"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 0.1.0\n")
+    (chart / "templates/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                             "  name: db\ndata:\n  size: small\n")
+    git(project, "init", "-q", "-b", "main")
+    first = commit(project, "db chart")
+    (chart / "templates/cm.yaml").write_text((chart / "templates/cm.yaml").read_text()
+                                             .replace("small", "large"))
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "db size large")
+    second = git(project, "rev-parse", "HEAD").strip()
+    run = run_cli("history", "db", "--env", "prod", cwd=project)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == [second[:12], first[:12]]
+    assert "(chart folder changed)  db size large" in lines[1]
+    data = json.loads(run_cli("history", "db", "--env", "prod", "--format", "json",
+                              cwd=project).stdout)
+    assert data[0]["chart_folder"] == "charts/db" and data[0]["chart_tree"] != data[1]["chart_tree"]
+    back = run_cli("rollback", "db", "--env", "prod", "--dry-run", cwd=project)
+    assert back.returncode == 1 and f"git revert {second[:12]}" in back.stderr
