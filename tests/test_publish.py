@@ -185,6 +185,14 @@ def test_publish_carries_the_chart_folders_applications_read(example_published):
     owned = (checkout / ".gitops-dsl-manifest-gitops").read_text()
     assert "charts/secrets-store/Chart.yaml" in owned          # owned: removed when unread
     assert run_cli("publish", "--gitops", str(checkout), "--check", cwd=repo).returncode == 0
+    # a zone's bundle carries the same closure (one function makes both)
+    from gitops_dsl.api import compile, resolved_platforms
+    from gitops_dsl.zones.bundle import bundle_files
+    result = compile(repo / "platforms", root=repo)
+    members = bundle_files(result.files, resolved_platforms(result), "internet", repo)
+    carried = {m[len("gitops/"):] for m in members if m.startswith("gitops/charts/")}
+    published = {line.split()[-1] for line in owned.splitlines() if " charts/" in line}
+    assert carried and carried == published
 
 
 def test_publish_check_fails_on_any_one_missing_or_stale_file_of_the_closure(example_published):
