@@ -91,3 +91,27 @@ def _chart_folder_leaks(root: Any, app: Any, zone: Zone) -> list[Any]:
         return scan(chart_folder_files([app], root), zone)
     except (NotClosed, OSError):
         return []        # GD602 says why the folder cannot be carried
+
+
+@builtin("GD602", summary="a zone's Application reads a repository path that its bundle cannot carry",
+         bad='GitPath("k8s/app", tool="kustomize") whose kustomization names ../../../outside',
+         good="every base, component, patch and file:// chart inside the repository", per_service=True)
+def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
+    """A zone's bundle carries every chart folder of the repository its Applications read, with
+    everything those folders reach (Kustomize bases and patches, file:// chart dependencies),
+    at the same repository paths. A path outside the repository, or one that cannot be read,
+    can be carried neither to another zone nor read by Argo CD."""
+    if ctx.root is None:
+        return
+    for zone in ctx.resolved.zones:
+        # (only a chart folder of the gitops repository has inputs to carry)
+        for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name
+                    and isinstance(a.chart, GitPath) and a.chart.repo is None]:
+            from ..zones.bundle import NotClosed, repository_inputs   # (tarfile, gzip: on need)
+            try:
+                repository_inputs([app], ctx.root)
+            except NotClosed as exc:
+                yield Finding(f"zone {zone.name}: {exc}",
+                              "keep every input of a chart folder inside the repository",
+                              getattr(app.chart, "location", None) or app.service.location,
+                              app.name, app.service)
