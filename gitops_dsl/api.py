@@ -87,7 +87,8 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noq
     """
     if record_inputs:
         from .fingerprint import recording
-        with recording() as recorder:
+        with recording(Path(root) if root is not None else Path(platforms_dir).resolve().parent
+                       ) as recorder:
             result = compile(platforms_dir, root=root, severity=severity, allow=allow,
                              render_tree=render_tree, versions_text=versions_text,
                              units=units, previous=previous, code=code, _chart_inputs=True)

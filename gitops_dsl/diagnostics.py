@@ -44,6 +44,8 @@ class Location:
             return self._known_column
         if position and position[2] is not None and position[0] == self.line:
             return int(position[2]) + 1
+        if self.file not in linecache.cache and not os.path.isfile(self.file):
+            return 1   # (a FIFO or a device never ends: never read one for a column)
         text = linecache.getline(self.file, self.line)
         return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
 
@@ -156,7 +158,12 @@ def as_record(diagnostic: Diagnostic) -> dict[str, Any]:
     loc = diagnostic.location
     return {"code": diagnostic.code, "severity": diagnostic.severity.value,
             "message": diagnostic.message, "hint": diagnostic.hint, "subject": diagnostic.subject,
-            "location": [loc.file, loc.line, loc.column] if loc else None}
+            # absolute: the record is read again from another working folder
+            "location": [_absolute(loc.file), loc.line, loc.column] if loc else None}
+
+
+def _absolute(file: str) -> str:
+    return file if file.startswith("<") or os.path.isabs(file) else os.path.abspath(file)
 
 
 def from_record(data: dict[str, Any]) -> Diagnostic:

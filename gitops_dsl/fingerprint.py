@@ -22,8 +22,19 @@ render: chart folders, Kustomize files, paths asked about). When only inputs rea
 changed - the platform's modules, the versions file - the per-service outputs of the last compile
 can be reused by key (see `incremental`); when any later input changed, nothing is reused.
 
-What the record cannot see: a platform that reads environment variables, the clock or the
-network. Such a platform compiles with `--no-cache` (or GITOPS_DSL_NO_CACHE=1).
+A platform can also observe what it never opens: `os.path.exists`, `Path.is_file`, `os.stat`
+raise no audit event. So the record also keeps a stamp of the repository (every file's and
+folder's name, kind, size and modification time, outside `.git`, gitops-dsl's own folders,
+output folders and virtual environments), taken before the compile and checked again after it:
+a file that appears, disappears or changes anywhere in the repository means a full compile. The
+environment variables the compile read are kept too (by digest: their values may be secrets),
+each absent or with its value; a compile that read the whole environment keeps a digest of all
+of it. A compile that starts a program or opens a network connection keeps no record at all:
+what those return cannot be known without doing them again.
+
+What the record still cannot see: the clock, and files outside the repository that the platform
+only asks about without opening them. A platform whose output depends on those compiles with
+`--no-cache` (or GITOPS_DSL_NO_CACHE=1).
 """
 from __future__ import annotations
 
@@ -33,7 +44,7 @@ import os
 import stat
 import sys
 import sysconfig
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,9 +55,12 @@ from ._version import __version__
 
 CACHE_DIR = ".gitops-dsl-cache"      # in the output folder, ignored by git (see GITIGNORE)
 _RECORD = "inputs.json"
-_FORMAT = 2
+_SALT = "gitops-dsl input record "
+_FORMAT = 3
 GITIGNORE = (b"# Written by gitops-dsl: its cache of the last compile's inputs is local to this "
-             b"checkout.\n/" + CACHE_DIR.encode() + b"/\n")
+             b"checkout,\n# and what a write leaves while it runs (its journal) is never committed.\n/"
+             + CACHE_DIR.encode() + b"/\n/.gitops-dsl-journal\n/.gitops-dsl-staging\n"
+             b"/.gitops-dsl-staging.d/\n*.gitops-dsl-new\n")
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
@@ -72,6 +86,14 @@ class Recorder:
     #: what was read after the platform was loaded: ("file" | "listing" | "kind", path)
     later: set[tuple[str, str]] = attrs.field(factory=set)
     loaded: bool = False   # set once the platform is loaded (see api.compile)
+    #: environment variables read: name -> digest of the value (None: not set)
+    environ: dict[str, str | None] = attrs.field(factory=dict)
+    whole_environ: bool = False   # the whole environment was read (listed, copied)
+    #: why this compile cannot be replayed (it ran a program, used the network)
+    unrepeatable: str | None = None
+    root: str | None = None       # the repository whose stamp is kept (see `repository_stamp`)
+    #: its listing when the compile started
+    repository: dict[str, tuple[int, ...]] | None = None
 
     def wants(self, path: str) -> bool:
         return not path.startswith(self.ignored) and not path.startswith(("/proc/", "/sys/"))
@@ -105,6 +127,14 @@ class Recorder:
 _active: Recorder | None = None
 _hooked = False
 
+#: audit events of a compile whose outcome depends on more than its files and environment
+_UNREPEATABLE = {
+    "subprocess.Popen": "ran a program", "os.system": "ran a program", "os.exec": "ran a program",
+    "os.posix_spawn": "ran a program", "os.spawn": "ran a program",
+    "socket.connect": "used the network", "socket.getaddrinfo": "used the network",
+    "urllib.Request": "used the network",
+}
+
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     recorder = _active
@@ -118,6 +148,103 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         path = args[0]
         if isinstance(path, (str, bytes, os.PathLike)):
             recorder.listing(os.fsdecode(path) or ".")
+    elif event in _UNREPEATABLE and recorder.unrepeatable is None:
+        recorder.unrepeatable = f"the platform {_UNREPEATABLE[event]} ({event})"
+
+
+def _value_digest(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(
+        value.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _environ_digest() -> str:
+    h = hashlib.sha256()
+    for name, value in sorted(os.environ.items()):
+        h.update(f"{name}={value}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+class _ObservedEnviron(os._Environ):  # type: ignore[type-arg]
+    """os.environ while a compile is recorded: the same variables (it shares their storage), and
+    every read is noted by the active recording."""
+
+    def __init__(self, real: Any) -> None:
+        super().__init__(real._data, real.encodekey, real.decodekey, real.encodevalue,
+                         real.decodevalue)
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            value: str = super().__getitem__(key)
+        except KeyError:
+            _noted(key, None)
+            raise
+        _noted(key, value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        if _active is not None:
+            _active.whole_environ = True
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        if _active is not None:
+            _active.whole_environ = True
+        return super().__len__()
+
+
+def _noted(name: str, value: str | None) -> None:
+    if _active is not None and isinstance(name, str) and name not in _active.environ:
+        _active.environ[name] = _value_digest(value)
+
+
+_SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".gitops-dsl", CACHE_DIR, "__pycache__"})
+
+
+def repository_listing(root: str, ignored: tuple[str, ...] = ()) -> dict[str, tuple[int, ...]]:
+    """path -> (mode, size, modification time) of every file of the repository at `root`, and
+    path -> () for every folder: what a platform can observe without opening anything. Left
+    out: version control's folders, gitops-dsl's own (charts, renders, caches), output folders
+    (a folder holding a gitops-dsl manifest), virtual environments and `ignored` folders (a
+    folder's own times change with what is written into it, so only its name is kept)."""
+    from .emit.writer import MANIFEST
+    found: dict[str, tuple[int, ...]] = {}
+    pending = [os.path.join(root, "")]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            found[folder] = (-1, exc.errno or 0)
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            path = entry.path
+            if stat.S_ISDIR(info.st_mode):
+                inside = os.path.join(path, "")
+                if (entry.name in _SKIPPED_FOLDERS or os.path.lexists(inside + MANIFEST)
+                        or os.path.lexists(inside + "pyvenv.cfg") or inside.startswith(ignored)):
+                    continue   # version control, gitops-dsl's own, an output folder, a virtual
+                    # environment, Python's own
+                found[inside] = ()
+                pending.append(inside)
+                continue
+            found[path] = (info.st_mode, info.st_size, info.st_mtime_ns)
+    return found
+
+
+def repository_stamp(listing: dict[str, tuple[int, ...]], digested: Collection[str]) -> str:
+    """The digest of a repository listing; the files in `digested` (recorded by the digest of
+    their bytes) only by name and kind: touching them changes nothing."""
+    h = hashlib.sha256()
+    for path, seen in sorted(listing.items()):
+        if path in digested and len(seen) == 3:
+            seen = (stat.S_IFMT(seen[0]),)
+        h.update(f"{path}\0{seen}\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def _reads(mode: Any, flags: Any) -> bool:
@@ -127,18 +254,25 @@ def _reads(mode: Any, flags: Any) -> bool:
 
 
 @contextmanager
-def recording() -> Iterator[Recorder]:
-    """Record what the code inside reads (one recording at a time per process)."""
+def recording(root: Path | None = None) -> Iterator[Recorder]:
+    """Record what the code inside reads (one recording at a time per process), with the stamp
+    of the repository at `root` as it is when the code starts."""
     global _active, _hooked
     if not _hooked:
         sys.addaudithook(_audit)   # hooks cannot be removed: it does nothing outside a recording
         _hooked = True
     recorder, previous = Recorder(), _active
+    if root is not None:
+        recorder.root = str(Path(root).resolve())
+        recorder.repository = repository_listing(recorder.root, recorder.ignored)
+    real = os.environ
+    os.environ = _ObservedEnviron(real)
     _active = recorder
     try:
         yield recorder
     finally:
         _active = previous
+        os.environ = real
 
 
 @contextmanager
@@ -252,6 +386,11 @@ class Record:
     outcome: dict[str, Any]
     #: the inputs read after the platform was loaded, as [kind, path] pairs
     later: tuple[tuple[str, str], ...] = ()
+    #: environment variables read (name -> digest of the value, None when unset); "*": the
+    #: digest of the whole environment, when it was read whole
+    environ: dict[str, str | None] = attrs.field(factory=dict)
+    root: str | None = None
+    stamp: str | None = None      # repository_stamp(root) after the compile
 
     def current(self) -> bool:
         """Whether every recorded input still reads the same (a record that does not make sense
@@ -259,9 +398,19 @@ class Record:
         try:
             return (all(_digest(p) == d for p, d in self.files.items())
                     and all(_names(p) == n for p, n in self.listings.items())
-                    and all(_kind(p) == k for p, k in self.kinds.items()))
+                    and all(_kind(p) == k for p, k in self.kinds.items())
+                    and self._environ_current()
+                    and (self.root is None or self.stamp == repository_stamp(
+                        repository_listing(self.root, _ignored_roots()), self.files)))
         except (TypeError, ValueError, OSError):
             return False
+
+    def _environ_current(self) -> bool:
+        for name, digest in self.environ.items():
+            now = _environ_digest() if name == "*" else _value_digest(os.environ.get(name))
+            if now != digest:
+                return False
+        return True
 
     def later_current(self) -> bool:
         """Whether every input read after loading (by the checks and render) still reads the
@@ -283,11 +432,22 @@ def finish(recorder: Recorder, tool: str, outcome: dict[str, Any],
     """The record of a finished compile, or None when an input changed while it ran. `carried`
     is the record of the compile whose per-service work this one reused: its later inputs (the
     chart folders of services not rendered again) stay inputs."""
+    if recorder.unrepeatable is not None:
+        return None
     files = {}
     for path, seen in sorted(recorder.files.items()):
         files[path] = _digest(path)
         if _stat(path) != seen:
             return None
+    stamp = None
+    if recorder.root is not None:
+        listing = repository_listing(recorder.root, recorder.ignored)
+        if listing != recorder.repository:
+            return None   # the repository changed while the compile ran
+        stamp = repository_stamp(listing, recorder.files)
+    environ = dict(recorder.environ)
+    if recorder.whole_environ:
+        environ["*"] = _environ_digest()
     listings = {p: _names(p) for p in sorted(recorder.listings)}
     kinds = {p: _kind(p) for p in sorted(recorder.kinds)}
     later = set(recorder.later)
@@ -301,30 +461,27 @@ def finish(recorder: Recorder, tool: str, outcome: dict[str, Any],
             mine.setdefault(path, theirs[path])
             later.add((kind, path))
     return Record(tool, dict(sorted(files.items())), dict(sorted(listings.items())),
-                  dict(sorted(kinds.items())), outcome, tuple(sorted(later)))
+                  dict(sorted(kinds.items())), outcome, tuple(sorted(later)),
+                  dict(sorted(environ.items())), recorder.root, stamp)
 
 
 def save(out: Path, record: Record) -> None:
     """Keep the record in the output folder (after the manifest: see `load`)."""
-    from .emit.writer import atomic_write
+    from . import bound
     data = {"format": _FORMAT, "tool": record.tool, "files": record.files,
             "listings": record.listings, "kinds": record.kinds, "outcome": record.outcome,
-            "later": [list(item) for item in record.later]}
+            "later": [list(item) for item in record.later], "environ": record.environ,
+            "root": record.root, "stamp": record.stamp}
     text = json.dumps(data, sort_keys=True).encode()
     path = out / CACHE_DIR / _RECORD
-    try:
-        if path.read_bytes() == text:
-            return   # the same record: the folder stays untouched
-    except OSError:
-        pass
-    atomic_write(path, text)
+    if bound.read(path, _SALT + record.tool) == text:
+        return   # the same record: the folder stays untouched
+    bound.write(path, text, _SALT + record.tool)
 
 
 def forget(out: Path) -> None:
-    try:
-        (out / CACHE_DIR / _RECORD).unlink()
-    except OSError:
-        pass
+    from . import bound
+    bound.forget(out / CACHE_DIR / _RECORD)
 
 
 def current(out: Path, tool: str) -> Record | None:
@@ -347,14 +504,19 @@ def current(out: Path, tool: str) -> Record | None:
 
 def load(out: Path, tool: str) -> Record | None:
     """The record of the last compile into `out`, when it was made by this very tool."""
+    from . import bound
+    kept = bound.read(out / CACHE_DIR / _RECORD, _SALT + tool)
+    if kept is None:
+        return None   # none, or not written by this user's gitops-dsl (see `bound`)
     try:
-        data = json.loads((out / CACHE_DIR / _RECORD).read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(kept)
+    except ValueError:
         return None
     if not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool:
         return None
     try:
         return Record(tool, dict(data["files"]), dict(data["listings"]), dict(data["kinds"]),
-                      dict(data["outcome"]), tuple((str(k), str(p)) for k, p in data["later"]))
+                      dict(data["outcome"]), tuple((str(k), str(p)) for k, p in data["later"]),
+                      dict(data["environ"]), data["root"], data["stamp"])
     except (KeyError, TypeError, ValueError):
         return None

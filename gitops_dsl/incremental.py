@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .versions.file import Versions
 
 UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
+_SALT = "gitops-dsl units "
 _FORMAT = 3
 
 
@@ -353,8 +354,12 @@ def load(out: Path, tool: str) -> Previous | None:
     very tool) and no write was interrupted since."""
     from .emit.writer import STAGED_FOLDERS, _read_manifest_as_written, interrupted
     from .fingerprint import CACHE_DIR
+    from . import bound
+    kept = bound.read(out / CACHE_DIR / UNITS, _SALT + tool)
+    if kept is None:
+        return None   # none, or not written by this user's gitops-dsl (see `bound`)
     try:
-        data = json.loads((out / CACHE_DIR / UNITS).read_bytes())
+        data = json.loads(kept)
         owned, written_at, manifest, _ = _read_manifest_as_written(out)
     except (OSError, ValueError):
         return None
@@ -380,21 +385,20 @@ def load(out: Path, tool: str) -> Previous | None:
 
 
 def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) -> None:
-    from .emit.writer import atomic_write
+    from . import bound
     from .fingerprint import CACHE_DIR
     data: dict[str, Any] = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": {
         name: {"key": u.key, "paths": list(u.paths), "kept": [as_record(d) for d in u.kept],
                "suppressed": [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]}
         for name, u in sorted(units.items())}}
-    atomic_write(out / CACHE_DIR / UNITS, json.dumps(data, separators=(",", ":")).encode())
+    bound.write(out / CACHE_DIR / UNITS, json.dumps(data, separators=(",", ":")).encode(),
+                _SALT + tool)
 
 
 def forget(out: Path) -> None:
+    from . import bound
     from .fingerprint import CACHE_DIR
-    try:
-        (out / CACHE_DIR / UNITS).unlink()
-    except OSError:
-        pass
+    bound.forget(out / CACHE_DIR / UNITS)
 
 
 def new_units(platform: str, keys: Mapping[str, str], reused: Mapping[str, Unit],

@@ -60,6 +60,9 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
         return Loaded((), (error("GD115", f"platforms folder {platforms_dir} does not exist",
                                  hint="create it with a platform file, or pass --platforms DIR"),), ())
     files = sorted(p for p in platforms_dir.glob("*.py") if not p.name.startswith("_"))
+    declared = _foreign_encodings(platforms_dir)
+    if declared:
+        return Loaded((), tuple(declared), tuple(files), ())
     before = set(sys.modules)
     sys.path.insert(0, str(platforms_dir))
     # importing must not write __pycache__ into the user's platforms/: nothing outside the
@@ -142,6 +145,28 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
 _UNEXPECTED = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
 _MISSING = re.compile(r"^(\w+)\.__init__\(\) missing \d+ required (?:keyword-only |positional )?"
                       r"arguments?: (.*)")
+
+
+def _foreign_encodings(platforms_dir: Path) -> list[Diagnostic]:
+    """GD100 for each module of platforms/ that declares a source encoding other than UTF-8
+    (PEP 263: a comment in its first two lines). Python would decode it so - and in UTF-7, text
+    that reads as a string or a comment to a reviewer is code - so such a module is never run."""
+    import tokenize
+    found = []
+    for path in sorted(platforms_dir.rglob("*.py")):
+        try:
+            with open(path, "rb") as handle:
+                encoding, _ = tokenize.detect_encoding(handle.readline)
+        except (OSError, SyntaxError) as exc:
+            encoding = f"an unknown one ({exc})"
+        if encoding not in ("utf-8", "utf-8-sig"):
+            found.append(error(
+                "GD100", f"{path.name} declares the source encoding {encoding}: platform files "
+                         "are UTF-8, and gitops-dsl runs no other",
+                hint="remove the coding declaration from its first two lines (or declare utf-8), "
+                     "and review what the file holds: in another encoding, text can be code",
+                location=Location(str(path), 1)))
+    return found
 
 
 def _import_failure(exc: BaseException, platforms_dir: Path, path: Path) -> Diagnostic:

@@ -1,12 +1,16 @@
 """Platform modules are compiled through the output folder's code cache: its code is used when
-this machine wrote it for the very source now read, and never when the cache came from anywhere
-else - committed to git, unpacked from a tarball, copied - or was changed after it was written.
+this user's gitops-dsl wrote it (its tag is keyed with the user's secret, see `bound`) for the very
+source now read, and never when the cache was made anywhere else - committed to git, unpacked
+from a tarball, copied from another machine - nor when it was changed after it was written.
 
-Each attack plants a cache whose entry for the platform's source is code that leaves a mark; the
-control test shows that such an entry does run when it is authentic, so the attack tests would
-see it run."""
+Each attack plants a cache whose entry for the platform's source is code that leaves a mark: the
+attacker is gitops-dsl on another machine (another secret), or someone who computes the tag from
+what is public. The control test shows that such an entry does run when it is authentic, so the
+attack tests would see it run."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import marshal
 import os
 import shutil
@@ -14,11 +18,33 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from gitops_dsl import api, bound, codecache
 from gitops_dsl.fingerprint import CACHE_DIR
 from tests.helpers import MINIMAL, make_project, owned_tree, run_cli
 
 TOOL = "the tool key of these tests"
+
+
+@pytest.fixture(autouse=True)
+def own_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's user: a secret of their own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "victim-cache"))
+    bound._key_cache.clear()
+
+
+def as_attacker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run what follows as gitops-dsl on another machine, then come back."""
+    class Switch:
+        def __enter__(self) -> None:
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker-cache"))
+            bound._key_cache.clear()
+
+        def __exit__(self, *exc: object) -> None:
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "victim-cache"))
+            bound._key_cache.clear()
+    return Switch()
 
 
 def compiled(project: Path, code: codecache.CodeCache | None = None) -> api.Result:
@@ -32,7 +58,7 @@ def cache_folder(project: Path) -> Path:
 
 
 def plant(project: Path, mark: Path, home: Path | None = None) -> None:
-    """A cache, tagged for the file it is written to, whose code for platforms/demo.py leaves
+    """A cache, tagged with the running user's secret, whose code for platforms/demo.py leaves
     `mark` and then runs the platform, when the project is at `home` (where the attacker expects
     it to be delivered; where it is now by default)."""
     source = (project / "platforms" / "demo.py").read_bytes()
@@ -64,10 +90,28 @@ def test_a_cache_for_another_tool_is_not_used(tmp_path: Path) -> None:
     assert not (tmp_path / "ran").exists() and cache.compiled == 1
 
 
-def test_a_copied_cache_is_never_run(tmp_path: Path) -> None:
+def test_a_cache_tagged_from_public_data_is_never_run(tmp_path: Path) -> None:
+    """The tag of the earlier scheme - an HMAC keyed by the file's stat fields and the tool key,
+    which anyone who can write the folder can compute - is no tag at all."""
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    path = cache_folder(project) / codecache.CODE
+    info = os.stat(path)
+    data = path.read_bytes()
+    identity = f"{info.st_dev}:{info.st_ino}:{info.st_ctime_ns}:{info.st_size}:{TOOL}".encode()
+    (cache_folder(project) / codecache.TAG).write_text(
+        hmac.new(identity, data, hashlib.sha256).hexdigest())
+    assert codecache.open_cache(cache_folder(project), TOOL).entries == {}
+    compiled(project, codecache.open_cache(cache_folder(project), TOOL))
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_cache_from_another_machine_is_never_run(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path / "p")
     copy = tmp_path / "copy"
-    plant(project, tmp_path / "ran", home=copy)
+    with as_attacker(tmp_path, monkeypatch):
+        plant(project, tmp_path / "ran", home=copy)
     shutil.copytree(project, copy, copy_function=shutil.copy2)   # times and modes kept
     shutil.rmtree(project)
     cache = codecache.open_cache(cache_folder(copy), TOOL)
@@ -76,9 +120,10 @@ def test_a_copied_cache_is_never_run(tmp_path: Path) -> None:
     assert not (tmp_path / "ran").exists()
 
 
-def test_an_unpacked_cache_is_never_run(tmp_path: Path) -> None:
+def test_an_unpacked_cache_is_never_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path / "p")
-    plant(project, tmp_path / "ran")
+    with as_attacker(tmp_path, monkeypatch):
+        plant(project, tmp_path / "ran")
     with tarfile.open(tmp_path / "tree.tar", "w") as tar:
         tar.add(project, arcname="p")
     shutil.rmtree(project)
@@ -89,10 +134,11 @@ def test_an_unpacked_cache_is_never_run(tmp_path: Path) -> None:
     assert not (tmp_path / "ran").exists()
 
 
-def test_a_committed_cache_is_never_run(tmp_path: Path) -> None:
+def test_a_committed_cache_is_never_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path / "p")
     clone = tmp_path / "clone"
-    plant(project, tmp_path / "ran", home=clone)
+    with as_attacker(tmp_path, monkeypatch):
+        plant(project, tmp_path / "ran", home=clone)
 
     def git(*args: str, cwd: Path = project) -> None:
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
@@ -111,10 +157,32 @@ def test_a_cache_changed_after_it_was_tagged_is_never_run(tmp_path: Path) -> Non
     plant(project, tmp_path / "ran")
     path = cache_folder(project) / codecache.CODE
     data = path.read_bytes()
-    with open(path, "r+b") as handle:   # the same bytes again, in place: the same inode
-        handle.write(data)
+    with open(path, "r+b") as handle:   # another entry's bytes in place of the authentic ones
+        handle.write(data.replace(b"ran", b"RAN"))
+    compiled(project, codecache.open_cache(cache_folder(project), TOOL))
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "RAN").exists()
+
+
+def test_without_a_secret_nothing_is_kept_or_read(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    bound._key_cache.clear()
+    project = make_project(tmp_path / "p")
+    plant(project, tmp_path / "ran")
+    assert not (cache_folder(project) / codecache.CODE).exists()
     compiled(project, codecache.open_cache(cache_folder(project), TOOL))
     assert not (tmp_path / "ran").exists()
+
+
+def test_the_secret_is_the_users_alone(tmp_path: Path) -> None:
+    assert bound.tag(b"x", "salt") is not None
+    key = bound.key_path()
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.chmod(0o644)   # readable by others: it keys nothing
+    bound._key_cache.clear()
+    assert bound.tag(b"x", "salt") is None
 
 
 def test_garbage_with_an_authentic_tag_compiles_from_source(tmp_path: Path) -> None:
@@ -128,8 +196,7 @@ def test_garbage_with_an_authentic_tag_compiles_from_source(tmp_path: Path) -> N
                  # the module's own key, with bytes that are not code, or code of nothing
                  marshal.dumps({key: b"\x00not marshal"}), marshal.dumps({key: marshal.dumps(1)})):
         (folder / codecache.CODE).write_bytes(data)
-        info = os.stat(folder / codecache.CODE)
-        (folder / codecache.TAG).write_text(bound.tag(info, data, TOOL))
+        (folder / codecache.TAG).write_text(bound.tag(data, TOOL) or "")
         cache = codecache.open_cache(folder, TOOL)
         assert all(type(v) is bytes for v in cache.entries.values())
         compiled(project, cache)
@@ -173,16 +240,16 @@ def test_the_cli_keeps_code_for_the_next_compile_and_writes_what_a_full_compile_
     assert owned_tree(project / "build") == reused
 
 
-def test_the_parsed_manifest_is_read_back_only_where_it_was_written(tmp_path: Path) -> None:
-    """A compile keeps its manifest as parsed (marshal, bound to the file like the code); the
-    next compile reads it back instead of parsing. A kept parse that does not belong here - made
-    elsewhere and copied in - is ignored and the manifest is parsed: the control shows that a
-    forged parse is believed when it is authentic, so the copy would show it too."""
-    import hashlib
-
+def test_the_parsed_manifest_is_read_back_only_when_this_user_kept_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compile keeps its manifest as parsed (marshal, tagged like the code); the next compile
+    reads it back instead of parsing. A kept parse that another machine tagged is ignored and the
+    manifest is parsed: the control shows that a forged parse is believed when it is authentic,
+    so the planted one would show it too."""
     from gitops_dsl.emit import writer
     project = make_project(tmp_path / "p")
-    assert run_cli("compile", cwd=project).returncode == 0
+    assert run_cli("compile", cwd=project,
+                   env={"XDG_CACHE_HOME": str(tmp_path / "victim-cache")}).returncode == 0
     build = project / "build"
     kept = cache_folder(project) / "manifest.bin"
     assert kept.is_file()
@@ -190,14 +257,15 @@ def test_the_parsed_manifest_is_read_back_only_where_it_was_written(tmp_path: Pa
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)
     forged = {"../outside/file.yaml": ("0" * 64, "key", 1)}
-    bound.write(kept, marshal.dumps((hashlib.sha256(text.encode()).hexdigest(), forged)),
-                writer._PARSE_SALT)
+    parse = marshal.dumps((hashlib.sha256(text.encode()).hexdigest(), forged))
+    bound.write(kept, parse, writer._PARSE_SALT)
     writer._PARSED.clear()
     assert writer.read_manifest(build) == forged          # authentic: believed
-    copy = tmp_path / "copy"
-    shutil.copytree(project, copy, copy_function=shutil.copy2)
+    with as_attacker(tmp_path, monkeypatch):
+        bound.write(kept, parse, writer._PARSE_SALT)
     writer._PARSED.clear()
-    assert writer.read_manifest(copy / "build") == writer.parse_manifest(text)
+    assert writer.read_manifest(build) == writer.parse_manifest(text)
+    bound.write(kept, parse, writer._PARSE_SALT)
     (build / writer.MANIFEST).write_text(text + "\n")     # another manifest: parsed again
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -20,10 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import edit, owned_tree, run_cli, scaled
+from tests.helpers import REPO, edit, owned_tree, run_cli, scaled
 
 PLATFORM = '''
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +38,10 @@ import shared_defaults  # noqa: E402 - a module outside platforms/
 from _helpers import LEVEL  # noqa: E402 - a helper module in platforms/
 
 owners = json.loads((HERE.parent / "data" / "owners.json").read_text())
+_overrides = HERE.parent / "data" / "overrides.json"   # only when it exists: os.stat, no open()
+if _overrides.is_file():
+    owners.update(json.loads(_overrides.read_text()))
+owners["api"] = os.environ.get("DEMO_OWNER", owners["api"])
 gitops = Repo("https://example.com/acme/gitops.git")
 stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal")
 first, second = Waves("first", "second")
@@ -81,6 +88,15 @@ def _remove(rel: str):
     return apply
 
 
+_ENVIRON: dict[str, str] = {}   # what the next compile runs with (see compile_change_compile)
+
+
+def _environ(name: str, value: str):
+    def apply(project: Path) -> None:
+        _ENVIRON[name] = value
+    return apply
+
+
 def _hand_edit(project: Path) -> None:
     path = project / "build/configs/stg/api/config.yaml"   # not the file "output file removed" removes
     path.write_text(path.read_text() + "# edited\n")
@@ -101,8 +117,14 @@ CHANGES = {
     "hand edit of an output file": (_hand_edit, True),
     "output file removed": (_remove("build/gitops/values/api/values.yaml"), True),
     "platform touched, same bytes": (_touch("platforms/demo.py"), False),
-    "a file in the chart folder": (_write("charts/kafka/extra.yaml", "kind: ConfigMap\n"), False),
-    "a file nobody reads": (_write("docs/notes.md", "hello\n"), False),
+    "a file only asked about": (_write("data/overrides.json", '{"api": "team-c"}\n'), True),
+    "environment variable read": (_environ("DEMO_OWNER", "team-d"), True),
+    "environment variable not read": (_environ("SOMETHING_ELSE", "x"), False),
+    # a platform may list or stat any file of the repository without opening it: a new file
+    # anywhere in it means a full compile (which finds nothing to write)
+    "a file in the chart folder": (_write("charts/kafka/extra.yaml", "kind: ConfigMap\n"), True),
+    "a file nobody reads": (_write("docs/notes.md", "hello\n"), True),
+    "a file in .git": (_write(".git/notes", "hello\n"), False),
 }
 
 REPLAYED = "(no input changed)"
@@ -130,23 +152,24 @@ def test_a_compile_replays_only_when_no_input_changed(tmp_path_factory, changes)
 def compile_change_compile(project: Path, changes: list[str]) -> None:
     """Compile, apply `changes`, compile again: a replay exactly when nothing that matters
     changed, and always the tree a fresh compile writes."""
+    _ENVIRON.clear()
     first = run_cli("compile", cwd=project)
     assert first.returncode == 0, first.stderr
     assert REPLAYED not in first.stdout
     for name in changes:
         CHANGES[name][0](project)
     before = owned_tree(project / "build")
-    second = run_cli("compile", cwd=project)
+    second = run_cli("compile", cwd=project, env=_ENVIRON)
     must_notice = any(CHANGES[name][1] for name in changes)
     assert (REPLAYED in second.stdout) == (not must_notice), (changes, second.stdout)
     if second.returncode != 0:   # the change made the platform fail: noticed, nothing written
         assert must_notice and "compile failed" in second.stderr, second.stderr
         assert owned_tree(project / "build") == before
         return
-    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project, env=_ENVIRON)
     assert fresh.returncode == 0, fresh.stderr
     assert owned_tree(project / "build") == owned_tree(project / "fresh")
-    assert run_cli("compile", "--check", cwd=project).returncode == 0
+    assert run_cli("compile", "--check", cwd=project, env=_ENVIRON).returncode == 0
 
 
 def test_the_replay_prints_what_the_compile_printed(tmp_path):
@@ -203,7 +226,9 @@ def test_a_record_made_by_another_gitops_dsl_is_not_used(tmp_path, monkeypatch):
 def test_an_interrupted_write_is_never_replayed(tmp_path):
     project = make(tmp_path)
     assert run_cli("compile", cwd=project).returncode == 0
-    (project / "build/.gitops-dsl-journal").write_text("write gitops/values/api/values.yaml\n")
+    from gitops_dsl.emit.writer import _signed_journal
+    (project / "build/.gitops-dsl-journal").write_bytes(   # as a write of ours leaves it
+        _signed_journal(project / "build", ["write gitops/values/api/values.yaml"]))
     again = run_cli("compile", cwd=project)
     assert again.returncode == 0 and REPLAYED not in again.stdout
     assert "completed from its journal" in again.stderr
@@ -242,3 +267,69 @@ def test_a_fresh_checkout_replays_from_its_second_compile(tmp_path):
     os.utime(values, ns=(later, later))
     edited = run_cli("compile", cwd=project)
     assert REPLAYED not in edited.stdout and "hand edit overwritten" in edited.stderr
+
+
+def test_a_platform_that_runs_a_program_is_never_replayed(tmp_path):
+    """What a program prints cannot be known without running it again."""
+    project = make(tmp_path)
+    platform = project / "platforms/demo.py"
+    platform.write_text("import subprocess\nsubprocess.run(['true'], check=True)\n"
+                        + platform.read_text())
+    for _ in range(2):
+        again = run_cli("compile", cwd=project)
+        assert again.returncode == 0 and REPLAYED not in again.stdout, again.stderr
+    assert not (project / "build/.gitops-dsl-cache/inputs.json").exists()
+
+
+def test_a_record_edited_by_hand_is_never_believed(tmp_path):
+    """The record is authenticated (see `bound`): a record rewritten to say that the platform
+    now in platforms/ - which fails - compiled cleanly is not replayed, and neither is one whose
+    warnings were taken out."""
+    import hashlib
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    record_path = project / "build/.gitops-dsl-cache/inputs.json"
+    record = json.loads(record_path.read_text())
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace('Project("app")', 'Project("App!")'))
+    record["files"][str(platform.resolve())] = hashlib.sha256(platform.read_bytes()).hexdigest()
+    record_path.write_text(json.dumps(record, sort_keys=True))
+    failed = run_cli("compile", cwd=project)
+    assert failed.returncode == 1 and REPLAYED not in failed.stdout, failed.stdout
+
+
+def test_strict_derives_its_verdict(tmp_path):
+    """--strict never rests on what the last compile recorded: it compiles (and fails on the
+    warnings it finds itself)."""
+    project = make(tmp_path)
+    assert run_cli("compile", cwd=project).returncode == 0
+    assert REPLAYED in run_cli("compile", cwd=project).stdout
+    strict = run_cli("compile", "--strict", cwd=project)
+    assert strict.returncode == 0 and REPLAYED not in strict.stdout
+    assert "services reused" not in strict.stdout
+
+
+def test_replayed_diagnostics_point_at_the_file_from_where_the_command_runs(tmp_path):
+    project = make(tmp_path)
+    with (project / "pyproject.toml").open("a") as settings_file:
+        settings_file.write('[tool.gitops-dsl.severity]\nGD405 = "warning"\n')
+    (project / "charts/kafka/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace(
+        'projects=[Project("app")]', 'projects=[Project("app"), Project("unused")]'))
+
+    def gitops_dsl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        # the installed command (`python -m` puts the working folder on the module path, and
+        # another module path is another compiler: see `fingerprint.tool_key`)
+        return subprocess.run([str(Path(sys.executable).parent / "gitops-dsl"), *args], cwd=cwd,
+                              text=True, capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    compiled = gitops_dsl("compile", cwd=project)
+    assert "platforms/demo.py:" in compiled.stderr, compiled.stderr
+    replayed = gitops_dsl("compile", cwd=project / "platforms")
+    assert REPLAYED in replayed.stdout, replayed.stdout
+    assert replayed.stderr.startswith("demo.py:"), replayed.stderr
+    assert "platforms/demo.py" not in replayed.stderr
+    elsewhere = gitops_dsl("compile", "--no-cache", cwd=project / "platforms")
+    assert [line for line in elsewhere.stderr.splitlines() if "[GD" in line] == \
+        [line for line in replayed.stderr.splitlines() if "[GD" in line]

@@ -1,12 +1,16 @@
 """A crafted tree cannot make `import` (or the compile of what it wrote) run code: every string
-from it reaches the platform file as a literal or as an escaped comment."""
+from it reaches the platform file as a literal or as an escaped comment, never in the two lines
+where Python reads a source encoding declaration."""
 from __future__ import annotations
 
 import ast
+import codecs
+from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.helpers import run_cli
+from tests.helpers import app_yaml, empty_project, run_cli
 
 PAYLOAD = "__import__('pathlib').Path('{marker}').write_text('pwned')"
 
@@ -146,3 +150,75 @@ def test_a_source_without_a_usable_repository_url_is_reported_not_a_crash(tmp_pa
     run = run_cli("import", str(tree), "--out", "platforms/x.py", cwd=project)
     assert run.returncode == 0, run.stderr
     assert "wrote platforms/x.py: 1 Applications" in run.stdout
+
+
+# Python reads a source encoding declaration (PEP 263) from the first two lines of a module;
+# declared as UTF-7, a value that looks like random text to a reviewer (`+AAo-...`) decodes to a
+# line break and code. The import keeps everything from the tree out of those lines, declares
+# UTF-8 itself, and the loader refuses any platform module that declares another encoding.
+
+
+def payload(mark: Path) -> str:
+    """Python that leaves `mark`, hidden in UTF-7 (what a coding: utf-7 line would make of it)."""
+    code = f"\n__import__('pathlib').Path({str(mark)!r}).write_text('ran')\n#"
+    return codecs.encode(code, "utf-7").decode("ascii")
+
+
+def hostile_trees(root: Path, mark: Path) -> dict[str, Path]:
+    hidden = payload(mark)
+    source = ("    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
+              "    path: charts/api\n")
+    trees = {}
+    for label, folder_name, app_name, value in [
+        ("a folder declaring utf-7", "x -*- coding: utf-7 -*-", "api", hidden),
+        ("a folder declaring utf-7 with a line break", "a\ncoding=utf-7", "api", hidden),
+        ("quotes and a carriage return", "q'\"\r", "api", "'''\r\"\"\"" + hidden),
+        ("a line separator and NUL", "sep\u2028x", "api", "\u2028coding: utf-7\u2028" + hidden),
+    ]:
+        tree = root / label.replace(" ", "-") / folder_name
+        tree.mkdir(parents=True)
+        text = app_yaml(app_name, source, "https://kubernetes.default.svc", namespace="api")
+        text = text.replace("  source:\n", "  source:\n    helm:\n      parameters:\n"
+                            f"      - name: note\n        value: {value!r}\n", 1)
+        (tree / "api.yaml").write_text(text.replace("metadata:\n", "metadata:\n  annotations:\n"
+                                                    f"    note: {value!r}\n", 1))
+        trees[label] = tree
+    return trees
+
+
+@pytest.mark.parametrize("label", ["a folder declaring utf-7",
+                                   "a folder declaring utf-7 with a line break",
+                                   "quotes and a carriage return", "a line separator and NUL"])
+def test_nothing_from_a_tree_runs(tmp_path: Path, label: str) -> None:
+    mark = tmp_path / "ran"
+    tree = hostile_trees(tmp_path / "trees", mark)[label]
+    project = empty_project(tmp_path / "project")
+    imported = run_cli("import", str(tree), "--out", "platforms/legacy.py", cwd=project)
+    assert "Traceback" not in imported.stderr, imported.stderr
+    platform = project / "platforms" / "legacy.py"
+    if platform.exists():
+        head = platform.read_bytes().split(b"\n")[:2]
+        assert head == [b"# Imported by `gitops-dsl import`.", b"# -*- coding: utf-8 -*-"]
+        for command in (["compile"], ["validate"]):
+            done = run_cli(*command, cwd=project)
+            assert "Traceback" not in done.stderr, done.stderr
+    run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert not mark.exists()
+
+
+def test_a_platform_module_declaring_another_encoding_is_never_run(tmp_path: Path) -> None:
+    mark = tmp_path / "ran"
+    project = empty_project(tmp_path / "project")
+    (project / "platforms" / "demo.py").write_bytes(
+        b"# -*- coding: utf-7 -*-\nx = '" + payload(mark).encode() + b"'\n")
+    (project / "platforms" / "_helper.py").write_bytes(b"#!/usr/bin/env python\n# vim: set fileencoding=latin-1 :\n")
+    for command in ("compile", "validate"):
+        done = run_cli(command, cwd=project)
+        assert done.returncode == 1 and not mark.exists()
+        assert "demo.py:1:1: error[GD100] demo.py declares the source encoding utf-7" in done.stderr
+        assert "_helper.py declares the source encoding iso-8859-1" in done.stderr
+    # the control: without the declaration the same bytes are an ordinary string
+    (project / "platforms" / "demo.py").write_bytes(b"x = '" + payload(mark).encode() + b"'\n")
+    (project / "platforms" / "_helper.py").unlink()
+    assert "declares the source encoding" not in run_cli("compile", cwd=project).stderr
+    assert not mark.exists()

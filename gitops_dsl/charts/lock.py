@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import attrs
 import yaml
 
+from .. import untrusted
+
 if TYPE_CHECKING:
     from ..resolve import App
 
@@ -72,7 +74,7 @@ def lock_path(platforms_dir: Path) -> Path:
 def read_lock(path: Path) -> dict[ChartRef, Entry]:
     """The lock's entries; a missing file is an empty lock. Raises LockError."""
     try:
-        text = path.read_text("utf-8")
+        text = untrusted.read_text(path)
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:

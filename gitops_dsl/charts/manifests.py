@@ -99,22 +99,29 @@ class RenderCache:
         return hashlib.sha256(material.encode()).hexdigest()
 
     def get(self, key: str) -> tuple[Any, ...] | None:
+        """The objects kept for `key`, when this user's gitops-dsl kept them (see `bound`): an
+        entry written or edited by anyone else is a miss, never what preflight judges."""
         import json
+
+        from .. import bound
+        kept = bound.read(self.folder / f"{key}.json", _RENDER_SALT + key)
+        if kept is None:
+            return None
         try:
-            data = json.loads((self.folder / f"{key}.json").read_text("utf-8"))
-            return tuple((t, o) for t, o in data)
-        except (OSError, ValueError, TypeError):
+            return tuple((t, o) for t, o in json.loads(kept))
+        except (ValueError, TypeError):
             return None
 
     def put(self, key: str, objects: tuple[Any, ...]) -> None:
         import json
 
-        from ..emit.writer import atomic_write
-        try:
-            atomic_write(self.folder / f"{key}.json",
-                         json.dumps([list(pair) for pair in objects]).encode("utf-8"))
-        except OSError:
-            pass   # a cache that cannot be written only costs time
+        from .. import bound
+        # a cache that cannot be written only costs time
+        bound.write(self.folder / f"{key}.json",
+                    json.dumps([list(pair) for pair in objects]).encode("utf-8"), _RENDER_SALT + key)
+
+
+_RENDER_SALT = "gitops-dsl render "
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
@@ -128,6 +135,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
     from ..review.views import _Index
+    _LINKS.clear()
     helm = _LazyEngine() if cache is not None else _engine()
     index = _Index(files)
     out = []
@@ -194,6 +202,13 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
             chart_dir = root / path
             if not chart_dir.is_dir():
                 return attrs.evolve(base, skipped=f"{path}: not a folder in this repository")
+            refused = _refused_links(root, chart_dir)
+            if refused:
+                # argo-cd util/app/path/path.go CheckOutOfBoundsSymlinks, run by the repo
+                # server on the whole checkout before any render
+                return attrs.evolve(base, error=f"{refused[0]} is a symbolic link that is absolute "
+                                                "or leads outside the repository: Argo CD refuses "
+                                                "to render from this repository")
             if "helm" not in source:
                 return _render_plain(base, source, chart_dir)
             if not (chart_dir / "Chart.yaml").is_file():
@@ -247,9 +262,31 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
         return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
+    except RecursionError:
+        return attrs.evolve(base, error="the chart renders YAML nested deeper than the parser "
+                                        "follows (Kubernetes refuses such an object too)")
     if cache is not None and key is not None:
         cache.put(key, tuple(objects))
     return attrs.evolve(base, objects=tuple(objects))
+
+
+def _refused_links(root: Path, chart_dir: Path) -> list[str]:
+    """The links Argo CD's repo server would refuse in the repository `chart_dir` is read from:
+    in a Git working tree what is or would be committed, else every file."""
+    from ..argo.links import out_of_bounds_links, repository_links
+    from ..emit.writer import MANIFEST
+    key = str(root)
+    if key not in _LINKS:
+        _LINKS.clear()
+        _LINKS[key] = repository_links(root, skip_holding=MANIFEST)
+        if _LINKS[key] is None:   # not a Git working tree: every file, virtual environments
+            # and output folders left out
+            _LINKS[key] = out_of_bounds_links(root, skip_holding=MANIFEST)
+    return _LINKS[key] or []
+
+
+#: the links of the last repository asked about (one walk per command)
+_LINKS: dict[str, list[str] | None] = {}
 
 
 def glob_match(pattern: str, path: str) -> bool:

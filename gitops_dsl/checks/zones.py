@@ -51,6 +51,33 @@ def leaks(zone: Zone, texts: Iterable[str]) -> list[str]:
     return sorted(set(found))
 
 
+@builtin("GD603", summary="the repository holds a symbolic link that Argo CD refuses",
+         bad="ln -s /etc/ssl/certs charts/api/certs (absolute), or ln -s ../../../x charts/api/x",
+         good="a copy of the file, or a link whose target stays inside the repository")
+def out_of_bounds_link(ctx: CheckContext) -> Iterator[Finding]:
+    """Argo CD's repo server walks the whole checkout of a repository before it renders any
+    Application from it, and refuses it when a symbolic link is absolute or leads outside it
+    (argo-cd util/app/path/path.go, CheckOutOfBoundsSymlinks): every Application reading the
+    repository fails. What a link outside the repository reads is not in the repository either:
+    neither a review nor a zone's bundle sees it. Judged on what is committed or would be (in a
+    Git working tree: tracked, or untracked and not ignored)."""
+    if ctx.root is None or not ctx.resolved.apps:
+        return
+    from ..argo.links import repository_links
+    from ..emit.writer import MANIFEST
+    from ..fingerprint import unrecorded
+    # output folders (holding a manifest) hold what compile writes: regular files. The walk is
+    # no input of the compile's record: the record's repository stamp sees every link outside
+    # output folders (see `fingerprint`)
+    with unrecorded():
+        found = repository_links(ctx.root, skip_holding=MANIFEST)
+    for rel in found or ():   # (None: not a Git working tree, nothing known to be committed)
+        yield Finding(f"{rel} is a symbolic link that is absolute or leads outside the repository: "
+                      "Argo CD refuses to render any Application from a repository holding it",
+                      "replace the link with the file it points at (or a link inside the "
+                      "repository)", ctx.resolved.platform.location, rel)
+
+
 @builtin("GD601", summary="an Application in a zone names a host, registry or repository the zone denies",
          bad='Zone("internet", deny_registries=["harbor.acme.internal"]) and '
              'Image("harbor.acme.internal/plate/api", "1") in prod',

@@ -8,7 +8,19 @@ from .._version import __version__
 from . import adopt, charts, compile, history, manifests, preflight, publish, review, seal, versions, zones
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The group: a path that leaves (or passes through a link in) a folder gitops-dsl reads or
+    writes is the user's tree, not a bug: an error, exit 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from ..emit.writer import ContainmentError
+        try:
+            return super().invoke(ctx)
+        except ContainmentError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gitops-dsl")
 def main() -> None:
     """Compile an Argo CD estate written in Python (platforms/) into plain YAML (build/)."""

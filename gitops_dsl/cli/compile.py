@@ -49,13 +49,15 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
     if use_cache:
         from .. import codecache, fingerprint, incremental
         tool = fingerprint.tool_key(settings)   # before the platform runs (it may change sys.path)
-        if _replayed(settings, tool, fmt, strict, cwd):
+        # --strict is a verdict: it rests on findings this compile derives, never on the ones
+        # the last compile recorded (replayed, or kept with a service's unit)
+        if not strict and _replayed(settings, tool, fmt, cwd):
             return
         code = codecache.open_cache(settings.out / fingerprint.CACHE_DIR, tool)
         # only what the platform's modules and the versions file say changed: reuse what the
         # last compile made of each unchanged service
         carried = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
-        if carried is not None and carried.later_current():
+        if carried is not None and carried.later_current() and not strict:
             previous = incremental.load(settings.out, tool)
     try:
         result = run_compile(settings, record_inputs=use_cache, units=use_cache,
@@ -102,6 +104,12 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         sys.exit(1)
     if repaired:
         click.echo(f"{display_path(settings.out, cwd)}: {repaired}", err=True)
+    from ..emit.writer import MANIFEST, earlier_format
+    earlier = earlier_format(settings.out) if settings.out.is_dir() else 0
+    if earlier:
+        click.echo(f"{display_path(settings.out / MANIFEST, cwd)}: written by an earlier gitops-dsl: "
+                   f"its {earlier} entries are read in that format (each file compared by its "
+                   "sha256) and the manifest is written again in today's", err=True)
     from ..api import pending_deletions
     blocked = [d for d in pending_deletions(result, settings.out)
                if d.protected and d.app not in allow_delete and d.service not in allow_delete]
@@ -179,7 +187,7 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
         fingerprint.forget(settings.out)
 
 
-def _replayed(settings: Settings, tool: str, fmt: str, strict: bool, cwd: Path) -> bool:
+def _replayed(settings: Settings, tool: str, fmt: str, cwd: Path) -> bool:
     """When no input changed since the last compile and the output folder is as it left it,
     print what it printed and succeed without compiling (see `fingerprint`)."""
     from .. import fingerprint
@@ -194,9 +202,6 @@ def _replayed(settings: Settings, tool: str, fmt: str, strict: bool, cwd: Path) 
     except (KeyError, TypeError, ValueError, IndexError):
         return False   # a record edited by hand: compile instead
     report(Result((), {}, {}, diagnostics), fmt, cwd)
-    if strict and diagnostics:
-        click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
-        sys.exit(1)
     click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
                f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
     from ..emit.writer import read_manifest

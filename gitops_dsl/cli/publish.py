@@ -62,7 +62,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
                                            {**merged[key].files, **target.files}, target.manifest)
             else:
                 merged[key] = target
-        planned = prepare(list(merged.values()), require_clean=not check)
+        planned = prepare(list(merged.values()), require_clean=not check, repair=not check)
     except Exception as exc:  # noqa: BLE001 - PublishError and BundleError (NotClosed) alike
         from ..zones.bundle import BundleError
         if not isinstance(exc, (PublishError, BundleError)):
@@ -70,8 +70,10 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
         click.echo(f"error: {exc}", err=True)
         click.echo("publish refused: nothing written", err=True)
         sys.exit(1)
-    stale = [p for p in planned if p.changed or p.plan.hand_edited]
+    stale = [p for p in planned if p.changed or p.plan.hand_edited or (check and p.recovered)]
     for item in planned:
+        if item.recovered:
+            click.echo(f"{item.target.checkout}: {item.recovered}", err=True)
         for rel in item.plan.hand_edited:
             click.echo(f"{item.target.checkout / rel}: warning: hand edit "
                        f"{'found' if check else 'overwritten'}", err=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from .. import untrusted
 from .common import known_or_exit, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
@@ -88,6 +89,9 @@ def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, al
                f"{'clean' if not leaks else f'{len(leaks)} finding(s) (verify will refuse it)'} -> {path}")
 
 
+_KEY_LIMIT = 64 * 1024
+
+
 def _verified(file: str, zone: str | None, pubkeys: tuple[str, ...], policy: str | None,
               allow_unsigned: bool) -> Verified:
     """Verify a bundle with the receiving repository's trusted keys (and --pubkey), failing
@@ -100,20 +104,25 @@ def _verified(file: str, zone: str | None, pubkeys: tuple[str, ...], policy: str
     keys: list[bytes] = []
     for path in [*settings.trusted_keys, *map(Path, pubkeys)]:
         try:
-            keys.append(Path(path).read_bytes())
+            keys.append(untrusted.read(path, _KEY_LIMIT))   # a PEM key is a few hundred bytes
         except OSError as exc:
             raise click.ClickException(f"trusted key {path}: {exc.strerror or exc}") from None
     policy_data = None
     if policy:
         try:
-            policy_data = load_policy(yaml.safe_load(Path(policy).read_bytes()))
+            policy_data = load_policy(yaml.safe_load(untrusted.read(policy, _KEY_LIMIT * 16)))
+        except RecursionError:
+            raise click.ClickException(f"policy {policy}: nested deeper than YAML is read") from None
         except (OSError, yaml.YAMLError, PolicyError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"policy {policy}: {str(exc).splitlines()[0]}") from None
     if allow_unsigned:
         click.echo(f"{file}: WARNING: --allow-unsigned: an unsigned bundle is accepted; nothing "
                    "proves who made it or that its leak scan ran", err=True)
     try:
-        data = Path(file).read_bytes()
+        data = untrusted.read(file)
+    except OSError as exc:
+        raise click.ClickException(f"{file}: {exc.strerror or exc}") from None
+    try:
         return verify(data, zone=zone, trusted_keys=keys, policy=policy_data,
                       allow_unsigned=allow_unsigned)
     except BundleError as exc:

@@ -48,10 +48,25 @@ def sha256(data: bytes) -> str:
 _PLAIN_PATH = re.compile(r"^(?!\.\.?(/|$))[^/\\\0]+(/(?!\.\.?(/|$))[^/\\\0]+)*$")
 
 
+#: bounds of a path gitops-dsl reads or writes (its own are a few segments deep): a path from
+#: a manifest or a bundle - untrusted input - beyond them is refused, never walked
+MAX_SEGMENTS, MAX_PATH, MAX_NAME = 64, 1024, 255
+
+
 def check_path(rel: str) -> None:
-    """A plain relative path: no leading '/', no empty, '.' or '..' segment, no '\\' or NUL."""
+    """A plain relative path: no leading '/', no empty, '.' or '..' segment, no '\\' or NUL;
+    at most MAX_SEGMENTS segments, MAX_PATH characters and MAX_NAME bytes a segment."""
     if not _PLAIN_PATH.match(rel):
         raise ContainmentError(f"output path {rel!r} is not a plain relative path")
+    if not _bounded(rel):
+        raise ContainmentError(f"output path {rel[:80]!r}... is longer or deeper than any path "
+                               f"gitops-dsl writes ({MAX_SEGMENTS} segments, {MAX_PATH} characters)")
+
+
+def _bounded(rel: str) -> bool:
+    return (len(rel) <= MAX_PATH and rel.count("/") < MAX_SEGMENTS
+            and all(len(part.encode("utf-8", "surrogateescape")) <= MAX_NAME
+                    for part in rel.split("/")))
 
 
 def safe_join(out: Path, rel: str, _real: dict[str, Any] | None = None) -> Path:
@@ -73,8 +88,10 @@ def _safe_join(out: str, rel: str, cache: dict[str, Any]) -> str:
 
 
 def _real_folder(out: str, folder: str, cache: dict[str, Any]) -> str:
-    """realpath(folder), one lstat per folder: built on the resolved parent, re-resolving only
-    where a component is a symlink."""
+    """realpath(folder), one lstat per folder, built on the resolved parent. The output folder
+    itself may be a link; a folder inside it may not: a file is never read or written through a
+    link (committed to a checkout, `api -> .git` would have `publish` write into git's own
+    data; `api -> ../../elsewhere` outside it)."""
     real = cache.get(folder)
     if real is None:
         parent, name = os.path.split(folder)
@@ -82,7 +99,11 @@ def _real_folder(out: str, folder: str, cache: dict[str, Any]) -> str:
             real = os.path.realpath(folder)
         else:
             candidate = os.path.join(_real_folder(out, parent, cache), name)
-            real = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+            if os.path.islink(candidate):
+                raise ContainmentError(
+                    f"{os.path.relpath(folder, out)} in {out} is a symbolic link: gitops-dsl never "
+                    "reads or writes a file through one; replace it with a folder")
+            real = candidate
         cache[folder] = real
     return real
 
@@ -260,13 +281,19 @@ def manifest_entries(out: Path, data: bytes, name: str = MANIFEST) -> dict[str, 
 
 def parse_manifest(text: str) -> dict[str, Entry]:
     """path -> (sha256, input key, size): a manifest's entries; lines that are not entries, or
-    name a path that is not plain, are skipped."""
+    name a path that is not plain, are skipped. The lines of earlier gitops-dsl's manifests are
+    entries too (see `earlier_entries`)."""
     owned: dict[str, Entry] = {}
     plain = _PLAIN_PATH.match
-    for digest, key, size, rel in _ENTRY.findall(text):
+    found = _ENTRY.findall(text)
+    if len(found) < text.count("\n") - 1:
+        found = [*found, *earlier_entries(text)]
+    for digest, key, size, rel in found:
         # a tampered manifest never makes us touch a path outside the folder; most paths are
         # plain at a glance (no segment starts with a dot, no empty one, no backslash or NUL)
         whole = "/" + rel
+        if not _bounded(rel):
+            continue
         if ("/." not in whole and "//" not in whole and not whole.endswith("/") and "\\" not in rel
                 and "\0" not in rel) or plain(rel):
             owned[rel] = (digest, key, int(size))
@@ -274,6 +301,40 @@ def parse_manifest(text: str) -> dict[str, Entry]:
 
 
 _ENTRY = re.compile(r"^([0-9a-f]{64})  ([^ \n]*)  ([0-9]+)  ([^\n]+)$", re.MULTILINE)
+#: the lines of the manifests earlier versions wrote: "sha256  input key  path" (0.1's later
+#: builds) and "sha256  path" (its first)
+_KEYED_ENTRY = re.compile(r"([0-9a-f]{64})  ([0-9a-f]{32})  ([^\n]+)")
+_FIRST_ENTRY = re.compile(r"([0-9a-f]{64})  ([^\n]+)")
+
+
+def earlier_format(out: Path, name: str = MANIFEST) -> int:
+    """How many entries of the manifest in `out` an earlier gitops-dsl wrote (in a format of
+    its own)."""
+    data = _read(out / name)
+    if data is None:
+        return 0
+    text = data.decode("utf-8", "replace")
+    if len(_ENTRY.findall(text)) >= text.count("\n") - 1:
+        return 0
+    return len(earlier_entries(text))
+
+
+def earlier_entries(text: str) -> list[tuple[str, str, str, str]]:
+    """The entries of the lines of `text` written in an earlier manifest format, as
+    (sha256, input key, size, path) with no key and size -1: no shortcut trusts them (the file
+    is read and compared with its sha256), and the next write states them in today's format."""
+    found = []
+    for line in text.splitlines():
+        if _ENTRY.fullmatch(line):
+            continue
+        keyed = _KEYED_ENTRY.fullmatch(line)
+        if keyed is not None:
+            found.append((keyed[1], "", "-1", keyed[3]))
+            continue
+        first = _FIRST_ENTRY.fullmatch(line)
+        if first is not None and "  " not in first[2]:   # (a mangled line of today's format)
+            found.append((first[1], "", "-1", first[2]))
+    return found
 
 
 def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
@@ -542,7 +603,7 @@ def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_nam
         journal = ([f"write {rel}" for rel in in_place] + [f"move {folder}" for folder in new_folders]
                    + [f"delete {rel}" for rel in the_plan.delete]
                    + ([f"write {manifest_name}"] if new_manifest else []))
-        atomic_write(out / JOURNAL, ("\n".join(journal) + "\n").encode("utf-8"))
+        atomic_write(out / JOURNAL, _signed_journal(out, journal))
     except OSError as exc:
         try:
             recover(out)              # no journal yet: undo the staging, the tree stays old
@@ -645,7 +706,14 @@ def recover(out: Path) -> str | None:
             pass
     journal = _read(journal_path)
     if journal is not None:
-        entries = [line for line in journal.decode("utf-8", "replace").splitlines()
+        lines = _journal_lines(out, journal)
+        if lines is None:
+            # committed, copied, planted: not a write this tool started here. Carried out, it
+            # would delete and replace files of the folder; it is removed, and nothing else
+            journal_path.unlink()
+            return (f"{JOURNAL} was not written by gitops-dsl in this folder (committed or "
+                    "copied?): removed without carrying it out")
+        entries = [line for line in lines
                    if line.partition(" ")[0] in ("write", "move", "delete")
                    and _plain(line.partition(" ")[2])]
         _roll_forward(out, entries)
@@ -669,6 +737,31 @@ def recover(out: Path) -> str | None:
     if _remove_stage(out):   # a leftover without its list (never left by a write of ours)
         return "staged files without a staging list were removed: the tree is the old one"
     return None
+
+
+def _journal_salt(out: Path) -> str:
+    # the folder it was written in: a journal carried to another folder or checkout is not one
+    return f"gitops-dsl journal {os.path.realpath(out)}"
+
+
+def _signed_journal(out: Path, lines: list[str]) -> bytes:
+    """The journal's bytes: its operations after a first line holding their tag (see `bound`),
+    so that only a journal this user's gitops-dsl wrote in this very folder is carried out."""
+    from .. import bound
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    return f"tag {bound.tag(body, _journal_salt(out)) or 'none'}\n".encode() + body
+
+
+def _journal_lines(out: Path, data: bytes) -> list[str] | None:
+    """The operations of a journal whose tag verifies, else None."""
+    import hmac
+
+    from .. import bound
+    head, _, body = data.partition(b"\n")
+    expected = bound.tag(body, _journal_salt(out))
+    if expected is None or not hmac.compare_digest(head, f"tag {expected}".encode()):
+        return None
+    return body.decode("utf-8", "replace").splitlines()
 
 
 def _plain(rel: str) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .. import untrusted
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import deep_merge
 from . import safe_yaml
@@ -128,7 +129,10 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
             notes.append(f"value file {value_file} is outside the imported tree: not read")
             continue
         try:
-            data = safe_yaml.load(candidate.read_bytes()) or {}
+            data = safe_yaml.load(untrusted.read(candidate)) or {}
+        except untrusted.UnreadableInput as exc:
+            notes.append(f"value file {value_file}: {exc}: its values are not imported")
+            continue
         except OSError:
             notes.append(f"value file {value_file} not found in the tree: its values are not imported")
             continue

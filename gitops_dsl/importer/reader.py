@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from .. import untrusted
 from .safe_yaml import UnsafeYaml, load_all
 
 KINDS = ("Application", "AppProject", "ApplicationSet")
@@ -44,7 +45,7 @@ def read(paths: list[Path]) -> tuple[list[Found], list[str], Path]:
             notes.append(f"{file}: a symbolic link, not followed")
             continue
         try:
-            docs = load_all(file.read_bytes())
+            docs = load_all(untrusted.read(file))
         except (UnsafeYaml, OSError) as exc:
             notes.append(f"{file}: not readable YAML ({exc}), skipped")
             continue

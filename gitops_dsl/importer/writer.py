@@ -138,7 +138,10 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
             envs.setdefault(env, []).append(app)
     # everything from the imported tree reaches this file as a repr() literal or as an escaped
     # comment (_text): a name with a line break or quotes in it stays text
-    lines = ["# Imported by `gitops-dsl import` from " + _text(", ".join(sources)) + ".", "#",
+    # the first two lines are where Python looks for a source encoding declaration (PEP 263):
+    # nothing from the tree reaches them, and the second declares the file's own
+    lines = ["# Imported by `gitops-dsl import`.", "# -*- coding: utf-8 -*-", "#",
+             "# From: " + _text(", ".join(sources)), "#",
              "# Review what the importer reported (below, and at the end of each service), then",
              "# commit this file and the compiled build/ together.", "#"]
     reported = sorted(set(notes))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import attrs
 
-from ..emit.writer import Plan, apply, plan
+from ..emit.writer import Plan, apply, interrupted, plan, recover
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -135,19 +135,33 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
 class Planned:
     target: Target
     plan: Plan
+    #: what finishing or undoing an interrupted write found in the checkout (see `recover`)
+    recovered: str | None = None
 
     @property
     def changed(self) -> tuple[Any, ...]:
         return tuple(sorted(set(self.plan.write) | set(self.plan.delete)))
 
 
-def prepare(all_targets: list[Target], *, require_clean: bool = True) -> list[Planned]:
-    """Check every target and plan every write before anything is written."""
-    planned = []
+def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bool = True
+            ) -> list[Planned]:
+    """Check every target and plan every write before anything is written. With `repair`, a
+    write of ours that was interrupted in a checkout is finished first (and a journal we did not
+    write there is removed, never carried out: see `recover`), so that the plan is made against
+    what the checkout really holds; without it (`--check`) nothing is touched and such a
+    checkout is not current."""
     for target in all_targets:
         check_checkout(target, require_clean=require_clean)
+    planned = []
+    for target in all_targets:
+        recovered = None
+        if target.checkout.is_dir():
+            if repair:
+                recovered = recover(target.checkout)
+            elif interrupted(target.checkout):
+                recovered = "holds the journal of an interrupted write: publish finishes it"
         planned.append(Planned(target, plan(target.checkout, target.files, trust_mtimes=False,
-                                            manifest=target.manifest)))
+                                            manifest=target.manifest), recovered))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:
         raise PublishError("not written by gitops-dsl and in the way: " + ", ".join(conflicts[:10]))

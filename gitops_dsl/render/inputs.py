@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import yaml
 
+from .. import untrusted
 from ..fingerprint import is_dir, is_file
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -50,9 +51,12 @@ def _read_yaml(path: Path) -> Any:
     try:
         if path.stat().st_size > _MAX_FILE:
             raise Unlistable(f"{path} is too large to read")
-        return yaml.load(path.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(untrusted.read(path, _MAX_FILE),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise Unlistable(f"{path}: {exc}") from None
+    except RecursionError:
+        raise Unlistable(f"{path}: YAML nested deeper than the parser follows") from None
 
 
 def _kustomization(root: Path, folder: str) -> Path | None:

@@ -35,13 +35,23 @@ def compile_at(ref: str, root: Path, platforms: Path,
     archive = _git(top, "archive", "--format=tar", commit)
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-ref-") as folder:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
+            tar.extractall(folder, filter=_confined)
         base = Path(folder)
         old_root = base / root.resolve().relative_to(top.resolve())
         old_platforms = base / platforms.resolve().relative_to(top.resolve())
         result = compile_platforms(old_platforms, root=old_root, **settings)
         files = {path: result.files[path] for path in result.files}  # serialize while it exists
     return result, files, commit
+
+
+def _confined(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, skipping what it refuses instead of stopping: a link committed
+    with an absolute target, or one that leaves the tree, is not written (the commit compiles as
+    if it were missing) - it is never followed out of the tree, and never a traceback."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
 
 
 #: where a pull request's base comes from, in order: origin's HEAD (the branch it names), then

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import attrs
 import yaml
 
+from .. import untrusted
 from ..diagnostics import Diagnostic, Location, error
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def _read_entry(path: Path, node: yaml.Node, service: str, env: str | None, vers
 
 def load_file(path: Path) -> tuple[Versions, list[Diagnostic]]:
     try:
-        text = path.read_text("utf-8")
+        text = untrusted.read_text(path)
     except FileNotFoundError:
         return Versions(None), []
     except (OSError, UnicodeDecodeError) as exc:
@@ -304,4 +305,4 @@ def effective(versions: Versions, service: str, env: str) -> dict[str, str]:
 
 
 def as_data(path: Path) -> Any:
-    return yaml.safe_load(path.read_text("utf-8")) if path.exists() else None
+    return yaml.safe_load(untrusted.read_text(path)) if path.exists() else None

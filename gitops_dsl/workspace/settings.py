@@ -54,9 +54,15 @@ def find_root(start: Path) -> Path:
 
 def _table(pyproject: Path) -> dict[str, Any]:
     try:
+        if pyproject.stat().st_size > _MAX_PYPROJECT:
+            raise SettingsError(f"{pyproject}: larger than {_MAX_PYPROJECT // 1024 // 1024} MB: "
+                                "not a project file gitops-dsl reads")
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{pyproject}: {exc}") from None
+    except RecursionError:
+        raise SettingsError(f"{pyproject}: arrays or tables nested deeper than Python's TOML "
+                            "reader follows") from None
     tool = data.get("tool", {})
     table = tool.get("gitops-dsl", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -72,10 +78,20 @@ def _table(pyproject: Path) -> dict[str, Any]:
     for key in ("platforms", "out", "chart_cache"):
         if key in table and not isinstance(table[key], str):
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} must be a string")
+        if key in table:
+            _check_path(pyproject, key, table[key])
     keys = table.get("trusted_keys", [])
     if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
         raise SettingsError(f"{pyproject}: [tool.gitops-dsl] trusted_keys must be a list of paths "
                             "to public keys (PEM), e.g. [\"keys/inner-zone.pub\"]")
+    for key in keys:
+        _check_path(pyproject, "trusted_keys", key)
+    for code in ("GD501", "GD504"):
+        if table.get("severity", {}).get(code) == "off":
+            raise SettingsError(f"{pyproject}: [tool.gitops-dsl.severity] {code} = \"off\": a "
+                                "plaintext-secret rule is never switched off without a reason; "
+                                f'use [tool.gitops-dsl.allow] {code} = "why" (recorded, and its '
+                                "findings listed as suppressed) or allow= on the object")
     for code, level in table.get("severity", {}).items():
         if level not in ("error", "warning", "off"):
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl.severity] {code} = {level!r}: use "
@@ -85,6 +101,22 @@ def _table(pyproject: Path) -> dict[str, Any]:
             raise SettingsError(f"{pyproject}: [tool.gitops-dsl.allow] {code} needs a reason, e.g. "
                                 f'{code} = "why this is fine here"')
     return table
+
+
+_MAX_PYPROJECT = 8 * 1024 * 1024
+_MAX_PATH, _MAX_NAME = 4096, 255   # Linux's PATH_MAX and NAME_MAX
+
+
+def _check_path(pyproject: Path, key: str, value: str) -> None:
+    """A path setting the file system can hold: no NUL, not longer than PATH_MAX, no name
+    longer than NAME_MAX (bytes)."""
+    if "\0" in value:
+        raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} holds a NUL character")
+    if (len(value.encode("utf-8", "surrogateescape")) > _MAX_PATH
+            or any(len(part.encode("utf-8", "surrogateescape")) > _MAX_NAME
+                   for part in value.split("/"))):
+        raise SettingsError(f"{pyproject}: [tool.gitops-dsl] {key} is longer than a path can be "
+                            f"({_MAX_PATH} bytes, {_MAX_NAME} a name)")
 
 
 def load_settings(cwd: Path | None = None, *, platforms: str | None = None,

@@ -380,12 +380,38 @@ def verify(data: bytes, *, zone: str | None = None, public_key_pem: bytes | None
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
             problems.append(f"{name}: does not match its MANIFEST entry (modified)")
     problems += [f"{name}: listed in MANIFEST but missing" for name in listed if name not in files]
+    problems += _plaintext_secrets(files)
     if policy:
         from .policy import policy_findings
         problems += policy_findings(files, policy)
     if problems:
         raise BundleError("\n".join(problems))
     return Verified(bundle_zone, provenance.commit, files, signature is not None, provenance)
+
+
+def _plaintext_secrets(files: Mapping[str, bytes]) -> list[str]:
+    """A Kubernetes Secret with data in any YAML or JSON file of a bundle: what a zone receives
+    is sealed (SealedSecrets, ExternalSecrets), never plain - whoever signed it. Read with the
+    importer's bounded loader (depth, size, aliases)."""
+    from ..importer.safe_yaml import UnsafeYaml, load_all
+    problems = []
+    for name, content in sorted(files.items()):
+        if not name.endswith((".yaml", ".yml", ".json")) or b"Secret" not in content:
+            continue
+        try:
+            documents = load_all(content)
+        except (UnsafeYaml, ValueError) as exc:   # fail closed: what cannot be read is not
+            problems.append(f"{name}: mentions a Secret and cannot be checked ({exc})")
+            continue
+        for doc in documents:
+            if (isinstance(doc, dict) and doc.get("kind") == "Secret"
+                    and str(doc.get("apiVersion", "")) == "v1"
+                    and (doc.get("data") or doc.get("stringData"))):
+                meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+                problems.append(f"{name}: a plaintext Kubernetes Secret "
+                                f"{str(meta.get('name', ''))[:60]!r}: a zone receives sealed "
+                                "values (SealedSecrets, ExternalSecrets), never a Secret")
+    return problems
 
 
 def _provenance(head: dict[str, Any], problems: list[Any]) -> Provenance:

@@ -130,7 +130,9 @@ def test_check_refuses_an_interrupted_tree(tmp_path):
     from tests.helpers import make_project, run_cli
     project = make_project(tmp_path / "p")
     assert run_cli("compile", cwd=project).returncode == 0
-    (project / "build/.gitops-dsl-journal").write_text("write gitops/values/api/values.yaml\n")
+    from gitops_dsl.emit.writer import _signed_journal
+    (project / "build/.gitops-dsl-journal").write_bytes(   # as a write of ours leaves it
+        _signed_journal(project / "build", ["write gitops/values/api/values.yaml"]))
     run = run_cli("compile", "--check", cwd=project)
     assert run.returncode == 1 and "interrupted compile" in run.stderr
     fixed = run_cli("compile", cwd=project)

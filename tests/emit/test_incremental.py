@@ -42,8 +42,8 @@ def test_one_service_change_rewrites_only_its_files(project):
     # each service, the changed module's code, the new manifest parsed
     assert {p for p in changed if p.startswith(".gitops-dsl-cache/")} == {
         ".gitops-dsl-cache/" + name for name in (
-            "inputs.json", "units.json", "code.bin", "code.bin.tag", "manifest.bin",
-            "manifest.bin.tag")}
+            "inputs.json", "inputs.json.tag", "units.json", "units.json.tag", "code.bin",
+            "code.bin.tag", "manifest.bin", "manifest.bin.tag")}
 
 
 def test_a_hand_edit_with_an_old_mtime_is_still_caught_by_check(project):

@@ -218,3 +218,29 @@ def test_a_second_manifests_run_reads_the_rendered_cache(tmp_path):
         [line for line in first.stdout.splitlines() if line.startswith("rendered")]
     uncached = run_cli("manifests", "--env", "prod", cwd=project, env={"PYTHONPATH": str(broken)})
     assert uncached.returncode != 0 and "Helm engine" in (uncached.stderr + uncached.stdout)
+
+
+def test_an_edited_render_is_never_judged(tmp_path):
+    """A kept render is read back only when this user's gitops-dsl kept it (see `bound`): an
+    entry changed by anyone else - here a Deployment's image swapped in every kept render - is a
+    miss, and what `manifests` writes is the Helm engine's render again."""
+    project = make_project(tmp_path / "p")
+    first = run_cli("manifests", "--env", "stg", "--out", "m1", cwd=project)
+    assert first.returncode == 0, first.stderr
+    rendered = sorted((project / ".gitops-dsl/rendered").glob("*.json"))
+    assert rendered
+    edited = 0
+    for path in rendered:
+        text = path.read_text()
+        if "ghcr.io/acme/api:1.0.0" in text:
+            path.write_text(text.replace("ghcr.io/acme/api:1.0.0", "evil.example/api:1.0.0"))
+            edited += 1
+    assert edited
+    second = run_cli("manifests", "--env", "stg", "--out", "m2", cwd=project)
+    assert second.returncode == 0, second.stderr
+    first_tree = {p.relative_to(project / "m1"): p.read_bytes()
+                  for p in (project / "m1").rglob("*") if p.is_file()}
+    second_tree = {p.relative_to(project / "m2"): p.read_bytes()
+                   for p in (project / "m2").rglob("*") if p.is_file()}
+    assert first_tree == second_tree
+    assert b"evil.example" not in b"".join(second_tree.values())

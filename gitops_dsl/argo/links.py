@@ -1,0 +1,98 @@
+"""Symbolic links Argo CD's repo server refuses.
+
+Before it renders anything from a Git repository (or a Helm chart, or an OCI artifact), the repo
+server walks the whole checkout and refuses it when a symbolic link is absolute, or when its
+target - followed one path segment at a time, without resolving other links - ever leaves the
+checkout (argo-cd `util/app/path/path.go`: `CheckOutOfBoundsSymlinks`, `CheckSymlinkOutOfBound`,
+`CheckPathOutOfBound`; called from `reposerver/repository/repository.go` unless the server runs
+with `--allow-oob-symlinks`). Every Application reading that repository then fails to sync.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Collection
+from pathlib import Path
+
+
+def leaves(base: str, link: str, target: str) -> bool:
+    """Whether the link at `link` (under `base`) with `target` is out of bounds, as Argo CD
+    decides it: absolute, or a segment of its target that steps above `base`."""
+    if os.path.isabs(target):
+        return True
+    current = os.path.dirname(link)
+    for part in target.split(os.sep):
+        current = os.path.normpath(os.path.join(current, part))
+        rel = os.path.relpath(current, base)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return True
+    return False
+
+
+def out_of_bounds_links(base: Path, skip: Collection[str] = (".git",),
+                        skip_holding: str | None = None) -> list[str]:
+    """The links under `base` that Argo CD refuses, as paths relative to `base` (sorted); the
+    folders named in `skip`, virtual environments and the folders holding a file named
+    `skip_holding` are not walked."""
+    root = os.path.abspath(base)
+    found = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                try:
+                    target = os.readlink(entry.path)
+                except OSError:
+                    continue
+                if leaves(root, entry.path, target):
+                    found.append(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+            elif (entry.is_dir(follow_symlinks=False) and entry.name not in skip
+                  and not os.path.lexists(os.path.join(entry.path, "pyvenv.cfg"))
+                  and not (skip_holding and os.path.lexists(os.path.join(entry.path,
+                                                                         skip_holding)))):
+                pending.append(entry.path)
+    return sorted(found)
+
+
+def repository_links(root: Path, skip_holding: str | None = None) -> list[str] | None:
+    """The links Argo CD refuses among the files of the Git working tree at `root`: what is
+    committed or would be (tracked, and untracked but not ignored: an ignored link - a virtual
+    environment's interpreter, a build result - never reaches Argo CD). Folders holding a file
+    named `skip_holding` (output folders) are left out. None outside a Git working tree, where
+    what will be committed cannot be known."""
+    listed = _git_files(root)
+    if listed is None:
+        return None
+    base = os.path.abspath(root)
+    outputs = tuple(path[:-len(skip_holding)] for path in listed
+                    if skip_holding and (path == skip_holding or path.endswith("/" + skip_holding)))
+    found = []
+    for rel in listed:
+        if outputs and rel.startswith(outputs):
+            continue
+        path = os.path.join(base, rel)
+        if os.path.islink(path):
+            try:
+                target = os.readlink(path)
+            except OSError:
+                continue
+            if leaves(base, path, target):
+                found.append(rel)
+    return sorted(found)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if run.returncode != 0:
+        return None
+    return [p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
