@@ -160,3 +160,19 @@ def test_two_trusted_keys_and_a_bundle_signed_by_neither(tmp_path: Path) -> None
     with pytest.raises(BundleError, match="matches none of the trusted keys"):
         verify(signed, trusted_keys=[first[1].read_bytes(), second[1].read_bytes()])
     verify(signed, trusted_keys=[first[1].read_bytes(), third[1].read_bytes()])   # the control
+
+
+@pytest.mark.parametrize("url, allowed", [
+    ("https://ghcr.io/acme/x", True), ("https://api.ghcr.io/x", True),
+    ("https://evilghcr.io/x", False), ("https://ghcr.io.evil.example/x", False),
+    ("https://user@evilghcr.io/x", False), ("https://GHCR.IO/x", True),
+])
+def test_an_allowed_host_is_the_host_or_its_subdomains_never_a_look_alike(url: str,
+                                                                          allowed: bool) -> None:
+    bundle = build({"gitops/a.yaml": f"endpoint: {url}\n".encode()}, "internet",
+                   commit="abc1234", mtime=0, leaks=[])
+    if allowed:
+        verify(bundle, allow_unsigned=True, policy={"allowed_hosts": ["ghcr.io"]})
+        return
+    with pytest.raises(BundleError, match="is not an allowed host"):
+        verify(bundle, allow_unsigned=True, policy={"allowed_hosts": ["ghcr.io"]})

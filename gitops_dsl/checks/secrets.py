@@ -5,8 +5,10 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
+from ..model.charts import GitPath
 from ..model.secrets import SealedSecrets
 from ..secrets.keys import is_secret_key
+from ..secrets.scan import CREDENTIAL_VALUE, plaintext
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
@@ -15,15 +17,6 @@ if TYPE_CHECKING:
 
 SECRET_NAME = re.compile(r"(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
                          r"ACCESS_?KEY)", re.IGNORECASE)
-# Values that are credentials whatever their key: key material and well-known token shapes.
-CREDENTIAL_VALUE = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
-    r"|\bglpat-[A-Za-z0-9_-]{20,}\b|\bxox[abposr]-[A-Za-z0-9-]{10,}\b|\bsk_live_[A-Za-z0-9]{16,}\b"
-    r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
-    r"|://[^/\s:@]+:[^/\s@]{3,}@")
-# Keys whose string value would be a literal secret (a reference such as existingSecret is fine).
-_SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private_?key|"
-                               r"admin_?password|root_?password|client_?secret)$", re.IGNORECASE)
 
 
 @builtin("GD501", summary="a config key looks like a secret",
@@ -49,58 +42,107 @@ def _config_secret(key: str) -> bool:
     return bool(SECRET_NAME.search(key)) or is_secret_key(key)
 
 
-def _entries(data: Any) -> Iterator[tuple[str, str, Any]]:
-    """(where its map is, key, value) of every map entry in a values tree, depth first (the
-    place of a map is written only for maps that hold maps or lists)."""
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(value, (dict, list)):
-                    stack.append((value, f"{path}.{key}" if path else str(key)))
-                yield path, key, value
-        elif isinstance(node, list):
-            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node)
-                         if isinstance(value, (dict, list)))
-
-
-@functools.lru_cache(maxsize=100_000)   # values keys repeat in every service
-def _secret_key(key: str) -> tuple[bool, bool]:
-    """Whether a values key is one whose string value is a literal secret, and whether it names
-    a secret."""
-    return bool(_SECRET_VALUE_KEY.match(key)), is_secret_key(key)
-
-
-def _reference(value: str) -> bool:
-    """A value that points at a secret instead of being one: a template or an env reference."""
-    return value.startswith(("$", "{{")) or value.strip() == ""
-
-
-@builtin("GD504", summary="a credential in plain config or Helm values",
-         bad='values={"auth": {"password": "admin123"}}',
+@builtin("GD504", summary="a credential in plain config, Helm values or anything an Application carries",
+         bad='values={"auth": {"password": "admin123"}}, or an env entry '
+             '{"name": "DB_PASSWORD", "value": "..."} in a chart\'s values, a label, an annotation',
          good='values={"auth": {"existingSecret": "app-env-secrets"}}', per_service=True)
 def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
-    """A literal password, token or key in values or config lands in git as plain text (the
-    reference tree committed `changeme` and `admin123`)."""
+    """A literal password, token or key lands in git as plain text, and travels in every zone
+    bundle that carries it (the reference tree committed `changeme` and `admin123`). One
+    scanner (`secrets.scan`) looks at every value that reaches an output file: the values of
+    every layer (service, environment, zone), config, the Application as rendered (labels,
+    annotations, info, Helm parameters, valuesObject, Kustomize and namespace metadata), and a
+    Git chart folder's own values files."""
+    from ..argo import to_data
+    from ..render.apps import render_application
+    apps_of: dict[str, list[Any]] = {}
+    for app in ctx.resolved.apps:
+        apps_of.setdefault(app.service.name, []).append(app)
     for service in ctx.resolved.services.values():
-        layers: list[tuple[object, dict[str, Any], dict[str, str], Location | None]] = [
-            (service, service.values, service.config, service.location)]
-        layers += [(o, o.values, o.config, o.location) for o in service.per_env.values()]
-        for _, values, config, location in layers:
-            hits = []
-            for parent, key, value in _entries(values):
-                if not isinstance(value, str) or not value:
-                    continue
-                literal, named = _secret_key(key)
-                if literal or (named and not _reference(value)) or CREDENTIAL_VALUE.search(value):
-                    hits.append(f"values.{parent}.{key}" if parent else f"values.{key}")
-            hits += [f"config.{k}" for k, v in sorted(config.items()) if CREDENTIAL_VALUE.search(v)]
-            for where in sorted(set(hits)):
-                yield Finding(f"{service.name}: {where} holds what looks like a credential "
-                              "(value not shown)",
-                              "reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
-                              "ExternalSecret", location, service.name, service)
+        hits: dict[str, Location | None] = {}
+        layers: list[tuple[str, dict[str, Any], dict[str, str], Location | None]] = [
+            ("values", service.values, service.config, service.location)]
+        layers += [(f"per_env[{env}].values", o.values, o.config, o.location)
+                   for env, o in sorted(service.per_env.items())]
+        layers += [(f"per_zone[{zone}].values", o.values, {}, o.location)
+                   for zone, o in sorted(service.per_zone.items())]
+        for prefix, values, config, location in layers:
+            for where in plaintext(values, prefix):
+                hits.setdefault(where, location)
+            for key, value in sorted(config.items()):
+                if CREDENTIAL_VALUE.search(value):
+                    hits.setdefault(f"config.{key}", location)
+        seen_folders: set[str] = set()
+        for app in apps_of.get(service.name, ()):
+            for where in plaintext(to_data(render_application(app)), f"Application {app.name}"):
+                hits.setdefault(where, service.location)
+            chart = app.chart
+            if (isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None
+                    and chart.path not in seen_folders):
+                seen_folders.add(chart.path)
+                for where in _chart_folder_secrets(ctx.root, app):
+                    hits.setdefault(where, chart.location or service.location)
+        for where, location in sorted(hits.items()):
+            yield Finding(f"{service.name}: {where} holds what looks like a credential "
+                          "(value not shown)",
+                          "reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
+                          "ExternalSecret", location, service.name, service)
+
+
+@builtin("GD506", summary="a credential in an AppProject or a root Application",
+         bad='Role("deploy", description="token ghp_...") or Environment(root_annotations='
+             '{"webhook": "https://user:pass@hooks.example"})',
+         good="a reference to where the credential is kept, never the credential")
+def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
+    """What is not a service's - a project's roles and description, an environment's root
+    Application (its labels and annotations) - is committed and carried to the zone as well:
+    the same scanner as GD504 looks at those documents as rendered."""
+    from ..argo import to_data
+    from ..render import PROJECT_WAVE
+    from ..render.projects import render_project
+    from ..render.roots import render_root
+    from ..resolve import platform_in_zone
+    platform = ctx.resolved.platform
+    projects = {p.name: p for p in platform.projects}
+    hits: dict[str, Any] = {}
+    for zone in ctx.resolved.zones:
+        zone_apps = [a for a in ctx.resolved.apps if a.zone.name == zone.name]
+        for name in sorted({a.project for a in zone_apps if a.project in projects}):
+            used = [a for a in zone_apps if a.project == name]
+            data = to_data(render_project(projects[name], zone, used, PROJECT_WAVE))
+            for where in plaintext(data, f"AppProject {name}"):
+                hits.setdefault(where, projects[name])
+        seen_by_zone = platform_in_zone(platform, zone)
+        for env in ctx.resolved.environments:
+            if env.zone.name == zone.name:
+                data = to_data(render_root(seen_by_zone, zone, env))
+                for where in plaintext(data, f"root of {env.name}"):
+                    hits.setdefault(where, env)
+    for where, owner in sorted(hits.items(), key=lambda item: item[0]):
+        yield Finding(f"{where} holds what looks like a credential (value not shown)",
+                      "keep credentials in SealedSecrets or an ExternalSecret, never in a "
+                      "document Argo CD reads", getattr(owner, "location", None), where, owner)
+
+
+def _chart_folder_secrets(root: Any, app: Any) -> list[str]:
+    """Plaintext secrets in the YAML files of a Git chart folder (what travels with it)."""
+    from ..importer.safe_yaml import UnsafeYaml, load_all
+    from ..zones.bundle import NotClosed, chart_folder_files
+    try:
+        files = chart_folder_files([app], root)
+    except (NotClosed, OSError):
+        return []   # GD602 says why the folder cannot be read
+    found: list[str] = []
+    for path, content in sorted(files.items()):
+        if not path.endswith((".yaml", ".yml", ".json")) or "/templates/" in f"/{path}":
+            continue   # templates are Go text until Helm renders them
+        try:
+            documents = load_all(content)
+        except (UnsafeYaml, ValueError):
+            continue
+        for doc in documents:
+            found += plaintext(doc, path)
+    return found
 
 
 @builtin("GD503", summary="sealed secrets are missing for an environment the service runs in",

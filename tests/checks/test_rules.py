@@ -122,6 +122,8 @@ p = platform(svc("api"))''',
     "GD502": 'x = SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})  # <-',
     "GD503": f'p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}})))  # <-',
     "GD504": 'p = platform(svc("db", image=None, chart=redis, values={"auth": {"password": "admin123"}}))',
+    "GD506": '''p = platform(svc("api"), projects=[Project("app", roles=[  # <-
+    Role("ci", description="uses ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")])])''',
     "GD505": f'''p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}},  # <-
     cert_fingerprints={{"stg": "sha256:" + "b" * 64}})), envs=[Environment("stg", zone="z",
     cluster=Cluster("stg", "https://stg:6443", sealing_cert_fingerprint="sha256:" + "a" * 64))])''',
@@ -197,8 +199,8 @@ def test_rule(code, tmp_path):
     expected_severity = RULES[code].severity
     assert d.severity == expected_severity
     assert d.hint, d.format()
-    if code in ("GD501", "GD502", "GD504"):
-        for secret in ("hunter2", "admin123"):
+    if code in ("GD501", "GD502", "GD504", "GD506"):
+        for secret in ("hunter2", "admin123", "ghp_aaaa"):
             assert secret not in d.format()
 
 

@@ -1,0 +1,82 @@
+"""Plaintext secrets are found wherever they reach an output file or a bundle, whatever put
+them there (one scanner, `secrets.scan`): each placement alone fails the compile (GD504 for a
+service's, GD506 for a project's or a root's), nothing is written, and no value is printed;
+the same platform with a reference instead compiles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_project, run_cli
+
+BASE = '''
+from gitops_dsl import *
+
+gitops = Repo("https://example.com/acme/gitops.git")
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal"{env})
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet")
+platform = Platform(
+    "demo", gitops_repo=gitops, environments=[stg, prod],
+    projects=[Project("app"{project})],
+    services=[
+        Service("db", project="app",
+                chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0"){db}),
+        Service("api", project="app", image=Image("ghcr.io/acme/api", "1.0.0"){api}),
+        Service("k", project="app", chart=GitPath("k8s/k", tool="helm")),
+    ],
+)
+'''
+SECRET = "hunter2-is-my-password"
+TOKEN = "ghp_" + "a" * 36
+
+PLACEMENTS = {
+    "a third-party chart's env list": dict(
+        db=f', values={{"master": {{"extraEnvVars": [{{"name": "REDIS_PASSWORD", "value": "{SECRET}"}}]}}}}'),
+    "a zone overlay's values": dict(
+        db=f', per_zone={{"internet": ZoneOverlay(values={{"auth": {{"password": "{SECRET}"}}}})}}'),
+    "a Helm parameter": dict(
+        db=f', helm=HelmOptions(parameters=[HelmParameter("auth.password", "{SECRET}")])'),
+    "valuesObject": dict(
+        db=f', helm=HelmOptions(values_object={{"auth": {{"password": "{SECRET}"}}}})'),
+    "a label": dict(api=f', labels={{"deploy-token": "{TOKEN}"}}'),
+    "an annotation": dict(api=f', annotations={{"hook": "https://ci:{SECRET}@hooks.example/x"}}'),
+    "info": dict(api=f', info={{"api_token": "{SECRET}"}}'),
+    "a role description": dict(
+        project=f', roles=[Role("ci", description="uses {TOKEN}")]'),
+    "an environment's root annotations": dict(
+        env=f', root_annotations={{"notify": "https://bot:{SECRET}@chat.example/hook"}}'),
+    "a chart folder's own values.yaml": dict(chart_values=f"auth:\n  password: {SECRET}\n"),
+}
+
+
+def project_with(tmp_path: Path, placement: dict[str, str]) -> Path:
+    source = BASE.format(env=placement.get("env", ""), project=placement.get("project", ""),
+                         db=placement.get("db", ""), api=placement.get("api", ""))
+    project = make_project(tmp_path / "p", source)
+    chart = project / "k8s" / "k"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: k\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(placement.get("chart_values", "replicas: 1\n"))
+    return project
+
+
+@pytest.mark.parametrize("name", sorted(PLACEMENTS))
+def test_a_plaintext_secret_is_found_where_it_is(tmp_path: Path, name: str) -> None:
+    project = project_with(tmp_path, PLACEMENTS[name])
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1, (name, run.stdout, run.stderr)
+    assert "error[GD504]" in run.stderr or "error[GD506]" in run.stderr, run.stderr
+    assert SECRET not in run.stderr and TOKEN not in run.stderr
+    assert not (project / "build").exists()
+
+
+def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
+    """The control: references (existingSecret, $VARS) and ordinary values are no finding."""
+    project = project_with(tmp_path, dict(
+        db=', values={"auth": {"existingSecret": "redis"}, "master": {"extraEnvVars": '
+           '[{"name": "REDIS_PASSWORD", "value": "$(REDIS_PASSWORD)"}, {"name": "MODE", '
+           '"value": "cluster"}]}}',
+        api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}'))
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 0, run.stderr
