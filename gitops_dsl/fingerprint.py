@@ -439,12 +439,11 @@ def finish(recorder: Recorder, tool: str, outcome: dict[str, Any],
         files[path] = _digest(path)
         if _stat(path) != seen:
             return None
-    stamp = None
+    listing = None
     if recorder.root is not None:
         listing = repository_listing(recorder.root, recorder.ignored)
         if listing != recorder.repository:
             return None   # the repository changed while the compile ran
-        stamp = repository_stamp(listing, recorder.files)
     environ = dict(recorder.environ)
     if recorder.whole_environ:
         environ["*"] = _environ_digest()
@@ -460,6 +459,9 @@ def finish(recorder: Recorder, tool: str, outcome: dict[str, Any],
             mine, theirs = tables[kind]
             mine.setdefault(path, theirs[path])
             later.add((kind, path))
+    # (after the carried inputs join: the stamp leaves out the times of every file whose bytes
+    # the record hashes, as `Record.current` does)
+    stamp = repository_stamp(listing, files) if listing is not None else None
     return Record(tool, dict(sorted(files.items())), dict(sorted(listings.items())),
                   dict(sorted(kinds.items())), outcome, tuple(sorted(later)),
                   dict(sorted(environ.items())), recorder.root, stamp)

@@ -11,7 +11,8 @@ import attrs
 from gitops_dsl import (Backoff, Cluster, Environment, ExternalSecret, GitPath, HelmChart,
                         IgnoreDifference, Image, Overlay, Platform, Project, Repo, Retry,
                         SealedSecrets, SecretRef, Service, SyncOptions, SyncPolicy, Zone, ZoneOverlay)
-from gitops_dsl.checks.secrets import CREDENTIAL_VALUE, SECRET_NAME, _SECRET_VALUE_KEY
+from gitops_dsl.checks.secrets import SECRET_NAME
+from gitops_dsl.secrets.scan import _SECRET_VALUE_KEY, CREDENTIAL_VALUE
 from gitops_dsl.secrets.keys import is_secret_key
 
 HOSTILE = ["yes", "no", "on", "off", "y", "n", "true", "False", "1.0", "1.25", "0755", "0o755", "0x1F",
