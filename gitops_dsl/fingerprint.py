@@ -330,16 +330,26 @@ def _stat(path: str) -> tuple[int, int, bool] | None:
 
 
 def _digest(path: str) -> str:
-    """sha256 of a file's bytes, or what stands in its place."""
+    """sha256 of a file's bytes, or what stands in its place (a FIFO or a device is never
+    read: opened without blocking, it is told by its kind)."""
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         return "missing"
-    except IsADirectoryError:
-        return "folder"
     except OSError as exc:
         return f"unreadable {exc.errno}"
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return "folder"
+        if not stat.S_ISREG(mode):
+            return f"special {stat.S_IFMT(mode)}"
+        with open(fd, "rb", closefd=False) as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        return f"unreadable {exc.errno}"
+    finally:
+        os.close(fd)
 
 
 def _names(path: str) -> list[str] | str:

@@ -25,6 +25,11 @@ def read(path: str | Path, limit: int = LIMIT) -> bytes:
     """The bytes of the regular file at `path` (links followed), at most `limit` of them.
     Raises FileNotFoundError (and other OSErrors) as `open` would, and UnreadableInput for a
     FIFO, a device, a socket or a folder, and for a file larger than `limit`."""
+    return read_with_stat(path, limit)[0]
+
+
+def read_with_stat(path: str | Path, limit: int = LIMIT) -> tuple[bytes, os.stat_result]:
+    """`read`, with the stat of the very file read (taken on the open file, before reading)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags)
     try:
@@ -43,7 +48,7 @@ def read(path: str | Path, limit: int = LIMIT) -> bytes:
             total += len(chunk)
             if total > limit:
                 raise UnreadableInput(f"{path} grew past the {limit} bytes this tool reads")
-        return b"".join(chunks)
+        return b"".join(chunks), info
     finally:
         os.close(fd)
 

@@ -10,13 +10,15 @@ from . import adopt, charts, compile, history, manifests, preflight, publish, re
 
 class _Main(click.Group):
     """The group: a path that leaves (or passes through a link in) a folder gitops-dsl reads or
-    writes is the user's tree, not a bug: an error, exit 1, never a traceback."""
+    writes, or a FIFO or device where a file is read, is the user's tree, not a bug: an error,
+    exit 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         from ..emit.writer import ContainmentError
+        from ..untrusted import UnreadableInput
         try:
             return super().invoke(ctx)
-        except ContainmentError as exc:
+        except (ContainmentError, UnreadableInput) as exc:
             raise click.ClickException(str(exc)) from None
 
 

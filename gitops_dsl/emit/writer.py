@@ -23,6 +23,8 @@ from typing import Any
 
 import attrs
 
+from .. import untrusted
+
 MANIFEST = ".gitops-dsl-manifest"
 #: a manifest entry: the sha256 of a file's bytes, its input key, its size
 Entry = tuple[str, str, int]
@@ -193,11 +195,14 @@ def _read_manifest_as_written(out: Path, name: str = MANIFEST, *, digest: bool =
     `manifest_bytes`)."""
     path = out / name
     try:
-        with open(path, "rb") as handle:
-            mtime = os.fstat(handle.fileno()).st_mtime_ns
-            data = handle.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        data, info = untrusted.read_with_stat(path)
+        mtime = info.st_mtime_ns
+    except (FileNotFoundError, NotADirectoryError):
         return {}, -1, None, None
+    except untrusted.UnreadableInput:
+        if os.path.isdir(path):
+            return {}, -1, None, None
+        raise
     for known, owned, ours in _PARSED.get(str(path), ()):
         if known == data:
             return (owned, mtime, sha256(data) if digest else None,
@@ -413,11 +418,17 @@ def _file_in_the_way(base: str, rel: str, cache: dict[str, Any]) -> str | None:
 
 
 def _read(path: str | Path) -> bytes | None:
+    """A file's bytes (None when there is none). What is not a regular file - a FIFO or a
+    device planted where a generated file or the manifest goes - is refused, never waited on
+    (untrusted.UnreadableInput)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return untrusted.read(path)
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except untrusted.UnreadableInput:
+        if os.path.isdir(path):
+            return None   # a folder where a file goes: a conflict, told by the plan
+        raise
 
 
 @attrs.frozen

@@ -105,10 +105,10 @@ def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
 def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
     """The files of a folder (or one file) of the checkout, by repository path; links refused."""
     import os
+    from .. import untrusted
     base = os.path.join(str(root), repo_path)
     if os.path.isfile(base) and not os.path.islink(base):
-        with open(base, "rb") as handle:
-            return {repo_path: handle.read()}
+        return {repo_path: untrusted.read(base)}
     out: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in (".git",))
@@ -117,8 +117,10 @@ def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
             rel = os.path.relpath(path, str(root)).replace(os.sep, "/")
             if os.path.islink(path):
                 raise NotClosed(f"{rel} is a symbolic link, which a bundle does not carry")
-            with open(path, "rb") as handle:
-                out[rel] = handle.read()
+            try:
+                out[rel] = untrusted.read(path)
+            except untrusted.UnreadableInput as exc:
+                raise NotClosed(f"{exc}, which a bundle does not carry") from None
     return out
 
 
