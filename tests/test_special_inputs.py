@@ -18,6 +18,8 @@ import pytest
 from gitops_dsl.zones.bundle import build
 from tests.helpers import MINIMAL, REPO, make_project
 
+pytestmark = pytest.mark.slow   # 55 commands: .ci/run runs this tier after the default one
+
 BOUND = 60          # seconds
 HUGE = 200 * 1024 * 1024
 
