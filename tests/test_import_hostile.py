@@ -4,13 +4,14 @@ where Python reads a source encoding declaration."""
 from __future__ import annotations
 
 import ast
+import base64
 import codecs
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import app_yaml, empty_project, run_cli
+from tests.helpers import empty_project, run_cli
 
 PAYLOAD = "__import__('pathlib').Path('{marker}').write_text('pwned')"
 
@@ -159,29 +160,36 @@ def test_a_source_without_a_usable_repository_url_is_reported_not_a_crash(tmp_pa
 
 
 def payload(mark: Path) -> str:
-    """Python that leaves `mark`, hidden in UTF-7 (what a coding: utf-7 line would make of it)."""
-    code = f"\n__import__('pathlib').Path({str(mark)!r}).write_text('ran')\n#"
-    return codecs.encode(code, "utf-7").decode("ascii")
+    """Python that leaves `mark`, hidden in UTF-7 (what a coding: utf-7 line would make of it):
+    decoded, it closes the string literal it stands in, runs, and comments out the rest of the
+    line."""
+    code = f"'\n__import__('pathlib').Path({str(mark)!r}).write_text('ran')\n#"
+    # every character shifted into UTF-7's base64 form (its encoder leaves ASCII as it is)
+    hidden = "+" + base64.b64encode(code.encode("utf-16-be")).decode("ascii").rstrip("=") + "-"
+    assert codecs.decode(hidden.encode("ascii"), "utf-7") == code
+    return hidden
 
 
 def hostile_trees(root: Path, mark: Path) -> dict[str, Path]:
     hidden = payload(mark)
-    source = ("    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
-              "    path: charts/api\n")
     trees = {}
-    for label, folder_name, app_name, value in [
-        ("a folder declaring utf-7", "x -*- coding: utf-7 -*-", "api", hidden),
-        ("a folder declaring utf-7 with a line break", "a\ncoding=utf-7", "api", hidden),
-        ("quotes and a carriage return", "q'\"\r", "api", "'''\r\"\"\"" + hidden),
-        ("a line separator and NUL", "sep\u2028x", "api", "\u2028coding: utf-7\u2028" + hidden),
+    for label, folder_name, value in [
+        ("a folder declaring utf-7", "x -*- coding: utf-7 -*-", hidden),
+        ("a folder declaring utf-7 with a line break", "a\ncoding=utf-7", hidden),
+        ("quotes and a carriage return", "q'\"\r", "\'\'\'\r\"\"\"" + hidden),
+        ("a line separator and NUL", "sep\u2028x", "\u2028coding: utf-7\u2028" + hidden),
     ]:
         tree = root / label.replace(" ", "-") / folder_name
         tree.mkdir(parents=True)
-        text = app_yaml(app_name, source, "https://kubernetes.default.svc", namespace="api")
-        text = text.replace("  source:\n", "  source:\n    helm:\n      parameters:\n"
-                            f"      - name: note\n        value: {value!r}\n", 1)
-        (tree / "api.yaml").write_text(text.replace("metadata:\n", "metadata:\n  annotations:\n"
-                                                    f"    note: {value!r}\n", 1))
+        doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+               "metadata": {"name": "api", "namespace": "argocd", "annotations": {"note": value}},
+               "spec": {"project": "app",
+                        "source": {"repoURL": "https://example.com/acme/gitops.git",
+                                   "targetRevision": "main", "path": "charts/api",
+                                   "helm": {"parameters": [{"name": "note", "value": value}]}},
+                        "destination": {"server": "https://kubernetes.default.svc",
+                                        "namespace": "api"}}}
+        (tree / "api.yaml").write_text(yaml.safe_dump(doc))
         trees[label] = tree
     return trees
 
@@ -196,14 +204,15 @@ def test_nothing_from_a_tree_runs(tmp_path: Path, label: str) -> None:
     imported = run_cli("import", str(tree), "--out", "platforms/legacy.py", cwd=project)
     assert "Traceback" not in imported.stderr, imported.stderr
     platform = project / "platforms" / "legacy.py"
-    if platform.exists():
-        head = platform.read_bytes().split(b"\n")[:2]
-        assert head == [b"# Imported by `gitops-dsl import`.", b"# -*- coding: utf-8 -*-"]
-        for command in (["compile"], ["validate"]):
-            done = run_cli(*command, cwd=project)
-            assert "Traceback" not in done.stderr, done.stderr
+    assert platform.exists(), imported.stderr
+    for command in (["compile"], ["validate"]):
+        done = run_cli(*command, cwd=project)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert not mark.exists(), f"{command[0]} ran code from the tree"
     run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
-    assert not mark.exists()
+    assert not mark.exists(), "import --check-roundtrip ran code from the tree"
+    head = platform.read_bytes().split(b"\n")[:2]
+    assert head == [b"# Imported by `gitops-dsl import`.", b"# -*- coding: utf-8 -*-"]
 
 
 def test_a_platform_module_declaring_another_encoding_is_never_run(tmp_path: Path) -> None:
