@@ -3,7 +3,8 @@
 
 For each size: generate the platform, then time `gitops-dsl compile` as a whole process - cold
 (empty output folder), no-op (nothing changed: the input record proves it; and with --no-cache,
-the whole compile writing nothing), and after changing one service - with its peak RSS; `gitops-
+the whole compile writing nothing), after changing one service and after changing one
+environment (a label on its Applications) - with its peak RSS; `gitops-
 dsl diff` of that change against the committed base (before compiling it: a compile in memory;
 after: the output folder read with git); and the floor: a plain script writing the same documents
 (already in memory) with PyYAML's C dumper. A cold compile, the floor and a one-service change
@@ -61,6 +62,21 @@ def change_one_service(project: Path) -> None:
     team.write_text(text)
 
 
+def change_one_environment(project: Path) -> None:
+    """A label added to (or changed on) the first environment: every Application of that
+    environment changes, the other environments' files do not."""
+    estate = project / "platforms" / "estate.py"
+    text = estate.read_text()
+    found = re.search(r'labels=\{"bench": "(\d+)"\}, ', text)
+    if found:
+        text = text.replace(found.group(0), f'labels={{"bench": "{int(found.group(1)) + 1}"}}, ', 1)
+    else:
+        text, count = re.subn(r'Environment\("([a-z]+)", ', r'Environment("\1", labels={"bench": "1"}, ',
+                              text, count=1)
+        assert count == 1
+    estate.write_text(text)
+
+
 def dump_documents(project: Path, pickle_path: Path) -> int:
     code = ("import pickle, sys; from gitops_dsl.api import compile as c; "
             "r = c('platforms', root='.'); "
@@ -105,17 +121,25 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
     # a cold compile, the floor and a one-service change back to back, `repeat` times: each
     # figure is the best of its runs, each ratio the median of the ratios of runs made within
     # seconds of each other (this VM's speed drifts by 20 % and more over minutes)
-    colds, floors, ones = [], [], []
+    def one_env():
+        timed(cli, project)
+        change_one_environment(project)
+        return timed(cli, project)
+
+    colds, floors, ones, envs_changed = [], [], [], []
     for _ in range(repeat):
         colds.append(cold())
         floors.append(floor())
         ones.append(one())
+        envs_changed.append(one_env())
     cold_s, cold_rss, out = min(colds, key=lambda r: r[0])
     files = int(re.search(r"compiled (\d+) files", out).group(1))
     one_s, one_rss, out = min(ones, key=lambda r: r[0])
     rewritten = int(re.search(r"(\d+) written", out).group(1))
     cold_floor = statistics.median(c[0] / f for c, f in zip(colds, floors))
     one_cold = statistics.median(o[0] / c[0] for o, c in zip(ones, colds))
+    env_s = min(e[0] for e in envs_changed)
+    env_cold = statistics.median(e[0] / c[0] for e, c in zip(envs_changed, colds))
     timed(cli, project)   # the last change compiled, its record kept
     noop_s, noop_rss, out = best(repeat, lambda: timed(cli, project))
     assert " 0 written, 0 removed" in out and "(no input changed)" in out, out
@@ -140,7 +164,8 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
     assert "svc-00000" in out, out
     return dict(size=size, files=files, docs=docs, cold=cold_s, noop=noop_s, full_noop=full_noop_s,
                 one=one_s, rewritten=rewritten, diff=diff_s, diff_compiling=diff_compiling_s,
-                floor=min(floors), cold_floor=cold_floor, one_cold=one_cold,
+                floor=min(floors), cold_floor=cold_floor, one_cold=one_cold, env=env_s,
+                env_cold=env_cold,
                 rss=max(cold_rss, noop_rss, one_rss))
 
 
@@ -245,14 +270,15 @@ def main() -> None:
     print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}, "
           f"work folder {args.work}")
     print("| services x envs | files | cold compile | floor | cold / floor | no-op | no-op, "
-          "--no-cache | one service changed (files rewritten) | diff, compiled | diff, not compiled "
-          "| peak RSS |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "--no-cache | one service changed (files rewritten) | one environment changed | "
+          "diff, compiled | diff, not compiled | peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         cold = r["cold"]
         print(f"| {r['size']} x {args.envs} | {r['files']} | {cold:.2f} s | {r['floor']:.2f} s | "
               f"{r['cold_floor']:.2f} | {r['noop']:.2f} s | {r['full_noop']:.2f} s | "
               f"{r['one']:.2f} s ({r['rewritten']}; {r['one_cold']:.2f} x cold) | "
+              f"{r['env']:.2f} s ({r['env_cold']:.2f} x cold) | "
               f"{r['diff']:.2f} s ({r['diff'] / cold:.2f} x cold) | "
               f"{r['diff_compiling']:.2f} s ({r['diff_compiling'] / cold:.2f} x cold) | "
               f"{r['rss']:.0f} MB |")

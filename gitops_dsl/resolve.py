@@ -127,6 +127,9 @@ class App:
     helm: HelmOptions | None = None
     #: the Kustomize options of the service, with the environment's layered over them
     kustomize: KustomizeOptions | None = None
+    #: the Application as data, once a stage has rendered it (`render.apps.application_data`:
+    #: the checks that scan it and the render stage that writes it share one rendering)
+    document: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def effective_values(self) -> dict[str, Any]:

@@ -168,6 +168,38 @@ def lookup(ref: ChartRef, lock: dict[ChartRef, Entry], cache: Path) -> Lookup:
     return Lookup(path=path)
 
 
+#: the largest repository index `charts pull` lets Helm read (the index of a repository with
+#: thousands of charts is tens of megabytes; Helm holds the whole index in memory while parsing
+#: it, and a 150 MB one takes minutes and gigabytes)
+MAX_INDEX = 64 * 1024 * 1024
+
+
+def check_index(repository: str, limit: int = MAX_INDEX) -> None:
+    """Refuse a Helm repository whose `index.yaml` is larger than `limit`, before Helm reads it:
+    by its Content-Length, else by reading at most `limit` bytes of it. A repository that cannot
+    be asked (unreachable, credentials) is left to Helm's own pull, which says why."""
+    import urllib.error
+    import urllib.request
+    url = repository.rstrip("/") + "/index.yaml"
+    if not url.startswith(("http://", "https://")):
+        return
+    too_large = PullError(f"{url} is larger than {limit // (1024 * 1024)} MB: not read (a "
+                          "repository index that large would take Helm minutes and gigabytes)")
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "gitops-dsl"})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - http(s) only
+            length = response.headers.get("Content-Length") or ""
+            if length.isdigit() and int(length) > limit:
+                raise too_large
+            read = 0
+            while chunk := response.read(1 << 20):
+                read += len(chunk)
+                if read > limit:
+                    raise too_large
+    except (OSError, ValueError, urllib.error.URLError):
+        return
+
+
 def fetch(ref: ChartRef) -> bytes:
     """Download one chart archive with the Helm engine. Raises PullError."""
     from .manifests import RenderUnavailable, _engine
@@ -175,6 +207,8 @@ def fetch(ref: ChartRef) -> bytes:
         helm = _engine()
     except RenderUnavailable as exc:
         raise PullError(str(exc)) from None
+    if not ref.oci:
+        check_index(ref.repository)
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-pull-") as folder:
         host = ref.repository.split("/", 1)[0].split(":", 1)[0]
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..model.charts import GitPath
 from ..model.secrets import SealedSecrets
 from ..secrets.keys import is_secret_key
-from ..secrets.scan import CREDENTIAL_VALUE, plaintext
+from ..secrets.scan import CREDENTIAL_VALUE, plaintext, plaintext_in_document
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     every layer (service, environment, zone), config, the Application as rendered (labels,
     annotations, info, Helm parameters, valuesObject, Kustomize and namespace metadata), and a
     Git chart folder's own values files."""
-    from ..argo import to_data
-    from ..render.apps import render_application
+    from ..render.apps import application_data
     apps_of: dict[str, list[Any]] = {}
     for app in ctx.resolved.apps:
         apps_of.setdefault(app.service.name, []).append(app)
@@ -74,7 +73,9 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
                     hits.setdefault(f"config.{key}", location)
         seen_folders: set[str] = set()
         for app in apps_of.get(service.name, ()):
-            for where in plaintext(to_data(render_application(app)), f"Application {app.name}"):
+            # (rendered once: the render stage writes this very data)
+            for where in plaintext_in_document(application_data(app, ctx.root),
+                                               f"Application {app.name}"):
                 hits.setdefault(where, service.location)
             chart = app.chart
             if (isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None
@@ -110,13 +111,13 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
         for name in sorted({a.project for a in zone_apps if a.project in projects}):
             used = [a for a in zone_apps if a.project == name]
             data = to_data(render_project(projects[name], zone, used, PROJECT_WAVE))
-            for where in plaintext(data, f"AppProject {name}"):
+            for where in plaintext_in_document(data, f"AppProject {name}"):
                 hits.setdefault(where, projects[name])
         seen_by_zone = platform_in_zone(platform, zone)
         for env in ctx.resolved.environments:
             if env.zone.name == zone.name:
                 data = to_data(render_root(seen_by_zone, zone, env))
-                for where in plaintext(data, f"root of {env.name}"):
+                for where in plaintext_in_document(data, f"root of {env.name}"):
                     hits.setdefault(where, env)
     for where, owner in sorted(hits.items(), key=lambda item: item[0]):
         yield Finding(f"{where} holds what looks like a credential (value not shown)",

@@ -5,9 +5,8 @@ import fnmatch
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from ..argo import to_data
 from ..model.charts import GitPath
-from ..render.apps import render_application
+from ..render.apps import application_data
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
@@ -89,7 +88,7 @@ def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
         zone = app.zone
         if not (zone.deny_hosts or zone.deny_registries or zone.deny_repos):
             continue
-        texts = list(strings_of(to_data(render_application(app))))
+        texts = list(strings_of(application_data(app, ctx.root)))
         # every layer as written: the service layer (values.yaml) travels to each zone whose
         # environments read it, even where an environment's layer overrides the value, so the
         # verdict here is the bundle's leak scan's

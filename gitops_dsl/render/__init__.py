@@ -11,7 +11,7 @@ from ..argo import to_data
 from ..emit.tree import Document, Tree
 from ..resolve import platform_in_zone
 from . import names
-from .apps import render_application
+from .apps import application_data
 from .bootstrap import bootstrap_documents
 from .overview import render_overview
 from .projects import render_project
@@ -84,7 +84,7 @@ def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Sup
     inputs: dict[tuple[str, str, str], set[str] | None] = {}
     own = [a for a in resolved.apps if a.service.name not in skip] if skip else resolved.apps
     for app in own:
-        put(names.app_file(app), to_data(render_application(app, checkout, inputs)), app.service)
+        put(names.app_file(app), application_data(app, checkout, inputs), app.service)
     for path, data, app in values_documents(own):
         put(path, data, app.service)
     projects = {p.name: p for p in platform.projects}

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..argo import resources as argo
+from ..argo import to_data
 from ..emit.yaml import canonical
 from ..model.charts import GitPath, HelmChart, StandardChart
 from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
@@ -195,6 +196,15 @@ def render_ignore_differences(entries: Sequence[IgnoreDifference]) -> tuple[argo
                               jq_path_expressions=d.jq_path_expressions or None,
                               managed_fields_managers=d.managed_fields_managers or None)
         for d in entries)
+
+
+def application_data(app: App, root: Path | None = None,
+                     cache: dict[tuple[str, str, str], set[str] | None] | None = None) -> Any:
+    """`render_application(app, root, cache)` as data, made once per App (whichever stage asks
+    first: the checks that scan it, or the render stage that writes it). Not to be changed."""
+    if app.document is None:
+        app.document = to_data(render_application(app, root, cache))
+    return app.document
 
 
 def render_application(app: App, root: Path | None = None,

@@ -49,31 +49,102 @@ def _literal_under(key: str, value: str) -> bool:
     return literal or (named and not reference(value))
 
 
+@functools.lru_cache(maxsize=200_000)   # the same strings recur in every Application
+def credential(value: str) -> bool:
+    """Whether a value is shaped like a credential, whatever its key."""
+    return CREDENTIAL_VALUE.search(value) is not None
+
+
+#: per-compile caches of `plaintext`'s two questions (the same keys and strings recur in every
+#: service and Application): key -> whether a literal string under it is a secret, or None
+#: when that depends on the value (a key that names a secret: not a reference); string ->
+#: whether it is shaped like a credential
+_KEYS: dict[Any, bool | None] = {}
+_SHAPES: dict[str, bool] = {}
+
+
+def _key_class(key: Any) -> bool | None:
+    literal, named = secret_key(str(key))
+    found = True if literal else (None if named else False)
+    if len(_KEYS) < 200_000:
+        _KEYS[key] = found
+    return found
+
+
+def _shaped(value: str) -> bool:
+    found = CREDENTIAL_VALUE.search(value) is not None
+    if len(_SHAPES) < 200_000:
+        _SHAPES[value] = found
+    return found
+
+
 def plaintext(data: Any, where: str = "") -> Iterator[str]:
     """Where in `data` (dotted paths from `where`) a plaintext secret is, depth first; no
     value is ever part of what is yielded."""
-    stack: list[tuple[Any, str]] = [(data, where)]
+    keys, shapes = _KEYS, _SHAPES
+    # paths as tuples of parts, made into text only for a finding (most data has none)
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack:
-        node, path = stack.pop()
-        if isinstance(node, dict):
+        node, parts = stack.pop()
+        if type(node) is dict:
             name, value = node.get("name"), node.get("value")
-            if (isinstance(name, str) and isinstance(value, str) and value
+            if (type(name) is str and type(value) is str and value
                     and _literal_under(name, value)):
-                yield f"{path}[name={name}]" if path else f"[name={name}]"
+                yield _path(where, parts, f"[name={name}]")
             for key, item in node.items():
-                here = f"{path}.{key}" if path else str(key)
-                if isinstance(item, (dict, list)):
-                    stack.append((item, here))
-                elif isinstance(item, str) and item:
-                    if _literal_under(str(key), item) or CREDENTIAL_VALUE.search(item):
-                        yield here
-                if isinstance(key, str) and CREDENTIAL_VALUE.search(key):
-                    yield f"{path}.<a key>" if path else "<a key>"
-        elif isinstance(node, list):
+                kind = type(item)
+                if kind is str:
+                    if not item:
+                        continue
+                    shaped = shapes.get(item)
+                    if shaped is None:
+                        shaped = _shaped(item)
+                    secret = keys.get(key, 0)
+                    if secret == 0:
+                        secret = _key_class(key)
+                    if shaped or secret or (secret is None and not reference(item)):
+                        yield _path(where, (*parts, key))
+                elif kind is dict or kind is list:
+                    stack.append((item, (*parts, key)))
+        elif type(node) is list:
             for i, item in enumerate(node):
-                if isinstance(item, (dict, list)):
-                    stack.append((item, f"{path}[{i}]"))
-                elif isinstance(item, str) and CREDENTIAL_VALUE.search(item):
-                    yield f"{path}[{i}]"
-        elif isinstance(node, str) and CREDENTIAL_VALUE.search(node):
-            yield path
+                kind = type(item)
+                if kind is str:
+                    shaped = shapes.get(item)
+                    if shaped is None:
+                        shaped = _shaped(item)
+                    if shaped:
+                        yield _path(where, parts, f"[{i}]")
+                elif kind is dict or kind is list:
+                    stack.append((item, (*parts, f"[{i}]")))
+        elif isinstance(node, str) and credential(node):
+            yield _path(where, parts)
+
+
+#: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs
+#: ending in "key"), in lower case, and what every credential shape of CREDENTIAL_VALUE starts
+#: with: a document whose text holds none of them has no finding
+_HINT_WORDS = ("pass", "pwd", "secret", "token", "jwt", "credential", "key")
+_SHAPE_STARTS = ("-----BEGIN", "AKIA", "gh", "glpat-", "xox", "sk_live_", "eyJ")
+
+
+def plaintext_in_document(data: Any, where: str = "") -> list[str]:
+    """`plaintext` of a whole document, asked first of its JSON text with substring searches
+    (C): most documents (an Application of the standard chart) hold no secret-like word and
+    nothing a credential starts with, and are not walked."""
+    import json
+    text = json.dumps(data, default=str)
+    lower = text.lower()
+    if not (any(word in lower for word in _HINT_WORDS)
+            or any(start in text for start in _SHAPE_STARTS)
+            or ("://" in text and "@" in text)):
+        return []
+    return list(plaintext(data, where))
+
+
+def _path(where: str, parts: tuple[Any, ...], last: str = "") -> str:
+    text = where
+    for part in parts:
+        part = str(part)
+        text = f"{text}{part}" if part.startswith("[") else (f"{text}.{part}" if text else part)
+    return text + last

@@ -158,3 +158,37 @@ def test_a_chart_that_fails_to_render_is_reported_and_nothing_is_written(tmp_pat
     assert "error[GD706] x-stg: charts/x:" in run.stderr and "the value b is required" in run.stderr
     assert "Traceback" not in run.stderr
     assert snapshot(project / "build") == before
+
+
+def test_a_repository_index_too_large_to_read_is_refused_before_helm_reads_it(tmp_path):
+    """A 200 MB index.yaml (sparse: no disk used): refused by its size within seconds, with
+    nothing locked or cached; the control pull from the same repository with its real index
+    works (tests above)."""
+    import time
+    with helm_repository(tmp_path / "repo", charts(tmp_path / "src")) as url:
+        index = tmp_path / "repo" / "index.yaml"
+        index.unlink()
+        with open(index, "wb") as handle:
+            handle.truncate(200 * 1024 * 1024)
+        project = write_project(tmp_path / "p", SERVICES.format(url=url), {}, cluster=CLUSTER)
+        before = snapshot(project)
+        start = time.monotonic()
+        run = run_cli("charts", "pull", cwd=project)
+        assert time.monotonic() - start < 30
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "index.yaml is larger than 64 MB" in run.stderr, run.stderr
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("command", [["preflight"], ["manifests", "--env", "stg"]])
+def test_a_chart_rendering_yaml_nested_deeper_than_a_parser_follows(tmp_path, command):
+    """Helm renders the template as it is; the rendered text nests 100,000 levels: a finding for
+    that Application (Kubernetes would refuse the object too), never a traceback."""
+    services = 'Service("x", project=app, chart=GitPath("charts/x"), values={"a": 1}),  # x'
+    project = write_project(tmp_path, services, {
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x/templates/cm.yaml": "a: " + "[" * 100_000 + "]" * 100_000 + "\n"})
+    assert run_cli("compile", cwd=project).returncode == 0
+    run = run_cli(*command, cwd=project)
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    assert "nested deeper than the parser follows" in run.stdout + run.stderr, run.stdout + run.stderr

@@ -34,13 +34,13 @@ def must_fail(prop, error=AssertionError):
 
 
 def test_wave_order_can_fail(monkeypatch):
-    original = render.render_application
+    original = render_apps.render_application   # (render.apps.application_data calls it)
 
     def flat_waves(app, *args):
         made = original(app, *args)
         annotations = {**made.metadata.annotations, "argocd.argoproj.io/sync-wave": "0"}
         return attrs.evolve(made, metadata=attrs.evolve(made.metadata, annotations=annotations))
-    monkeypatch.setattr(render, "render_application", flat_waves)
+    monkeypatch.setattr(render_apps, "render_application", flat_waves)
     must_fail(props.test_wave_order)
 
 
@@ -73,7 +73,8 @@ def test_fidelity_can_fail(monkeypatch):
         if data.get("kind") == "Application":
             data["spec"]["syncOptions"] = ["Replace=true"]  # the prj-devops mistake
         return data
-    monkeypatch.setattr(render, "to_data", unknown_field)
+    monkeypatch.setattr(render, "to_data", unknown_field)        # roots
+    monkeypatch.setattr(render_apps, "to_data", unknown_field)   # services' Applications
     must_fail(props.test_fidelity_against_the_argo_cd_crds)
 
 
