@@ -5,6 +5,7 @@ import enum
 import itertools
 import linecache
 import os
+import stat
 import sys
 from types import CodeType, FrameType
 from typing import Any, Iterable
@@ -44,8 +45,9 @@ class Location:
             return self._known_column
         if position and position[2] is not None and position[0] == self.line:
             return int(position[2]) + 1
-        if self.file not in linecache.cache and not os.path.isfile(self.file):
-            return 1   # (a FIFO or a device never ends: never read one for a column)
+        if self.file not in linecache.cache and not _readable_source(self.file):
+            return 1   # (a FIFO or a device never ends, a huge file is not source: never read
+            # one for a column)
         text = linecache.getline(self.file, self.line)
         return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
 
@@ -77,6 +79,16 @@ _SITE_PACKAGES = os.path.dirname(os.path.dirname(os.path.abspath(attrs.__file__)
 
 
 _INTERNAL: dict[str, bool] = {}
+
+
+def _readable_source(file: str) -> bool:
+    """A regular file small enough to be read for a column (a platform module, a versions
+    file), not a FIFO, a device or a file of hundreds of megabytes."""
+    try:
+        info = os.stat(file)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= 16 * 1024 * 1024
 
 
 def _is_internal(filename: str) -> bool:

@@ -2,14 +2,16 @@
 there - nesting deeper than any parser follows, a file far larger than the tool reads (sparse:
 no disk used), a FIFO that never delivers, a link to /dev/zero that never ends, bytes that are
 not text - through the command that reads it: each ends within a bound, with a message and exit
-1 or 2 (or success when the input is not needed), never a traceback, and the output folder and
-checkouts are as they were. Platform modules are code and are not fed here; the malformed-data
+1 or 2 (or success when the input is not needed), never a traceback, in bounded memory (less
+than the huge input), and the output folder and checkouts are as they were. Platform modules are code and are not fed here; the malformed-data
 readers are fuzzed by tests/test_fuzz_inputs.py."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from tests.helpers import MINIMAL, REPO, make_project
 pytestmark = pytest.mark.slow   # 55 commands: .ci/run runs this tier after the default one
 
 BOUND = 60          # seconds
+MEMORY = 180 * 1024 * 1024   # bytes: less than the huge input
 HUGE = 200 * 1024 * 1024
 
 
@@ -48,15 +51,27 @@ def plant(path: Path, how: str, kind: str) -> None:
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command, with its own peak memory bounded (less than the huge input: an input read
+    whole would show)."""
+    import tempfile
     start = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-m", "gitops_dsl", *args], cwd=cwd, text=True,
-                              capture_output=True, timeout=BOUND,
-                              env={**os.environ, "PYTHONPATH": str(REPO)})
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"gitops-dsl {' '.join(args)} did not end within {BOUND} s")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "gitops_dsl", *args], cwd=cwd, text=True,
+                                stdout=out, stderr=err,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        timer = threading.Timer(BOUND, proc.kill)
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)     # this child's own peak memory
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if time.monotonic() - start >= BOUND:
+            pytest.fail(f"gitops-dsl {' '.join(args)} did not end within {BOUND} s")
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
     assert time.monotonic() - start < BOUND
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    assert usage.ru_maxrss * 1024 < MEMORY, (args, usage.ru_maxrss)
     return done
 
 
