@@ -44,44 +44,45 @@ def reference(value: str) -> bool:
     return value.startswith(("$", "{{")) or value.strip() == ""
 
 
-def _literal_under(key: str, value: str) -> bool:
-    literal, named = secret_key(key)
-    return literal or (named and not reference(value))
-
-
-@functools.lru_cache(maxsize=200_000)   # the same strings recur in every Application
-def credential(value: str) -> bool:
-    """Whether a value is shaped like a credential, whatever its key."""
-    return CREDENTIAL_VALUE.search(value) is not None
-
-
-#: per-compile caches of `plaintext`'s two questions (the same keys and strings recur in every
-#: service and Application): key -> whether a literal string under it is a secret, or None
-#: when that depends on the value (a key that names a secret: not a reference); string ->
-#: whether it is shaped like a credential
+#: the answers of `plaintext`'s two questions, kept for the process (the same keys and strings
+#: recur in every service and Application; each table bounded): key -> whether a literal string
+#: under it is a secret (None: when it is not a reference - a key that names a secret); string
+#: -> whether it is shaped like a credential
 _KEYS: dict[Any, bool | None] = {}
 _SHAPES: dict[str, bool] = {}
+_UNKNOWN = object()
+_BOUND = 200_000
 
 
 def _key_class(key: Any) -> bool | None:
-    literal, named = secret_key(str(key))
-    found = True if literal else (None if named else False)
-    if len(_KEYS) < 200_000:
-        _KEYS[key] = found
+    found = _KEYS.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        literal, named = secret_key(str(key))
+        found = True if literal else (None if named else False)
+        if len(_KEYS) < _BOUND:
+            _KEYS[key] = found
+    return found   # type: ignore[return-value]
+
+
+def credential(value: str) -> bool:
+    """Whether a value is shaped like a credential, whatever its key."""
+    found = _SHAPES.get(value)
+    if found is None:
+        found = CREDENTIAL_VALUE.search(value) is not None
+        if len(_SHAPES) < _BOUND:
+            _SHAPES[value] = found
     return found
 
 
-def _shaped(value: str) -> bool:
-    found = CREDENTIAL_VALUE.search(value) is not None
-    if len(_SHAPES) < 200_000:
-        _SHAPES[value] = found
-    return found
+def _literal_under(key: Any, value: str) -> bool:
+    """Whether `value`, under `key`, is a literal secret."""
+    secret = _key_class(key)
+    return bool(secret) or (secret is None and not reference(value))
 
 
 def plaintext(data: Any, where: str = "") -> Iterator[str]:
     """Where in `data` (dotted paths from `where`) a plaintext secret is, depth first; no
     value is ever part of what is yielded."""
-    keys, shapes = _KEYS, _SHAPES
     # paths as tuples of parts, made into text only for a finding (most data has none)
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack:
@@ -94,15 +95,7 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
             for key, item in node.items():
                 kind = type(item)
                 if kind is str:
-                    if not item:
-                        continue
-                    shaped = shapes.get(item)
-                    if shaped is None:
-                        shaped = _shaped(item)
-                    secret = keys.get(key, 0)
-                    if secret == 0:
-                        secret = _key_class(key)
-                    if shaped or secret or (secret is None and not reference(item)):
+                    if item and (credential(item) or _literal_under(key, item)):
                         yield _path(where, (*parts, key))
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, key)))
@@ -110,10 +103,7 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
             for i, item in enumerate(node):
                 kind = type(item)
                 if kind is str:
-                    shaped = shapes.get(item)
-                    if shaped is None:
-                        shaped = _shaped(item)
-                    if shaped:
+                    if credential(item):
                         yield _path(where, parts, f"[{i}]")
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, f"[{i}]")))
