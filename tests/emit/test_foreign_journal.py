@@ -70,3 +70,17 @@ def test_a_journal_committed_to_a_configs_checkout_deletes_nothing(estate, tmp_p
     assert run.returncode == 0, run.stderr
     assert (configs / "CODEOWNERS").read_text() == "* @configs-team\n"
     assert "not written by gitops-dsl in this folder" in run.stderr + run.stdout
+
+
+def test_publish_check_never_calls_a_checkout_with_a_journal_current(estate, tmp_path):  # noqa: F811
+    """--check writes nothing, so it cannot remove the journal: the checkout is not current."""
+    project, configs, _ = estate
+    assert publish(project, configs).returncode == 0
+    git(configs, "add", "-A")
+    git(configs, "commit", "-q", "-m", "published")
+    assert publish(project, configs, "--check").returncode == 0      # the control: current
+    (configs / JOURNAL).write_text("delete api/prod/config.yaml\n")
+    check = publish(project, configs, "--check")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "journal" in check.stderr
+    assert (configs / "api/prod/config.yaml").exists() and (configs / JOURNAL).exists()
