@@ -19,18 +19,33 @@ import functools
 import re
 from typing import Iterable, Mapping
 
-__all__ = ["normalize_git_url", "glob_match", "source_permitted", "destination_permitted"]
+__all__ = ["normalize_git_url", "glob_match", "source_permitted", "destination_permitted",
+           "resource_match", "kind_listed"]
+
+
+#: what util/git/git.go calls an SSH URL (`sshURLRegex`): user@host, with or without ssh://
+_SSH_URL = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
+_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#]*)")
 
 
 @functools.lru_cache(maxsize=4096)   # a handful of URLs, asked about for every Application
 def normalize_git_url(url: str) -> str:
-    """The repository identity Argo CD compares (util/git/git.go NormalizeGitURL): lower case,
-    `git@host:org/repo` as `host/org/repo`, no `.git` suffix, no `ssh://`."""
-    url = url.strip().lower()
-    if url.startswith("git@"):
-        url = url.replace(":", "/", 1)
-    url = url.removeprefix("ssh://")
-    return url.removesuffix("/").removesuffix(".git")
+    """The repository identity Argo CD compares (util/git/git.go `NormalizeGitURL`): lower case
+    and trimmed; an SSH URL without `ssh://` (`git@host:org/repo`) has its first `:` made a `/`;
+    no `.git` suffix; no `ssh://` prefix. A URL Go's url.Parse refuses (a port that is not a
+    number, as in `ssh://git@host:org/repo`) normalizes to the empty string, which is what
+    Argo CD then compares."""
+    repo = url.strip().lower()
+    if _SSH_URL.match(repo) and not repo.startswith("ssh://"):
+        repo = "ssh://" + repo.replace(":", "/", 1)
+    repo = repo.removesuffix(".git")
+    authority = _AUTHORITY.match(repo)
+    if authority is not None:
+        host = authority.group(1).rpartition("@")[2]
+        port = host.rpartition("]")[2] if host.startswith("[") else host
+        if ":" in port and not port.rpartition(":")[2].isdigit() and port.rpartition(":")[2]:
+            return ""
+    return repo.removeprefix("ssh://")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -130,9 +145,15 @@ def source_permitted(source_repos: Iterable[str], repo_url: str) -> bool:
 
 def destination_permitted(destinations: Iterable[Mapping[str, str]], *, server: str = "",
                           name: str = "", namespace: str = "") -> bool:
-    """`AppProject.isDestinationMatched`: some entry matches the cluster (by server or name) and
-    the namespace, and no deny entry's pattern matches."""
-    matched, denied = False, False
+    """`AppProject.isDestinationMatched` for a cluster known by its server URL and its name (the
+    controller fills both from the cluster it resolved: `IsDestinationPermitted`).
+
+    Entries are read in order. An entry admits when its server or name matches and its
+    namespace matches (a `!` pattern matching what it does not name). An entry refuses the whole
+    project, whatever came before it, when its name is a `!` pattern naming the cluster, or its
+    server is a `!` pattern naming it while the namespace matches, or its namespace is a `!`
+    pattern naming the namespace while the server matches."""
+    admitted = False
     for item in destinations:
         i_server, i_name, i_ns = (str(item.get("server") or ""), str(item.get("name") or ""),
                                   str(item.get("namespace") or ""))
@@ -140,8 +161,70 @@ def destination_permitted(destinations: Iterable[Mapping[str, str]], *, server: 
         server_ok = bool(server) and glob_match(i_server, server)
         ns_ok = glob_match(i_ns, namespace)
         if (server_ok or name_ok) and ns_ok:
-            matched = True
-        elif ((not name_ok and i_name.startswith("!")) or (not server_ok and i_server.startswith("!"))
-              or (not ns_ok and i_ns.startswith("!"))):
-            denied = True
-    return matched and not denied
+            admitted = True
+        elif (not name_ok and i_name.startswith("!")) or (
+                not server_ok and i_server.startswith("!") and ns_ok):
+            return False
+        elif not ns_ok and i_ns.startswith("!") and server_ok:
+            return False
+    return admitted
+
+
+def resource_match(pattern: str, value: str) -> bool:
+    """Go's `filepath.Match`, which an AppProject's resource lists use for group, kind and name
+    (pkg/apis/application/v1alpha1/types.go `isResourceInList`, `isNamedResourceInList`): `*`
+    any run but `/`, `?` one character but `/`, `[...]` a class (`^` negates), `\\` escapes; a
+    malformed pattern matches nothing. No `{a,b}` and no `!` rules."""
+    compiled = _compile_path(pattern)
+    return compiled is not None and compiled.fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_path(pattern: str) -> re.Pattern[str] | None:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 == len(pattern):
+                return None
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                return None
+            body = pattern[i + 1:end]
+            negate = body.startswith("^")
+            body = body[1:] if negate else body
+            if not body:
+                return None
+            chars = "".join(
+                f"{re.escape(a)}-{re.escape(b)}" if dash == "-" else re.escape(a + dash + b)
+                for a, dash, b in _ranges(body))
+            out.append(f"[{'^' if negate else ''}{chars}]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def kind_listed(entries: Iterable[Mapping[str, str]] | None, group: str, kind: str,
+                name: str | None = None) -> bool:
+    """Whether a resource list of an AppProject holds a group and kind (and, in the cluster
+    lists, which may name resources, its name)."""
+    for entry in entries or ():
+        if not (resource_match(str(entry.get("kind") or ""), kind)
+                and resource_match(str(entry.get("group") or ""), group)):
+            continue
+        wanted = str(entry.get("name") or "")
+        if not wanted or name is None or resource_match(wanted, name):
+            return True
+    return False

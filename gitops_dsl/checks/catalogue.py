@@ -117,3 +117,13 @@ model_code("GD709", summary="preflight: a CRD or namespace that only another env
                        "by another environment's Application on the same cluster may not exist yet.",
            bad="the CRD installed by dev's wave 0, used by stg on the same cluster",
            good="install it in each environment, or declare it on the cluster")
+model_code("GD710", summary="preflight: the project does not admit the Application's source or destination",
+           explanation="Before syncing anything Argo CD validates the Application against its "
+                       "AppProject (util/argo/argo.go ValidatePermissions): every source repository "
+                       "must be admitted by sourceRepos and the destination by destinations, matched "
+                       "with gobwas globs (`*` stops at `/` in repository URLs, `{a,b}` alternatives, "
+                       "`!` entries that refuse what they name). Otherwise the Application shows "
+                       "InvalidSpecError and nothing of it is synced.",
+           bad='Project("apps", source_repos=["https://github.com/acme/*"]) and a chart in '
+               'https://github.com/acme/platform/charts',
+           good='source_repos=["https://github.com/acme/**"], or leave source_repos=None')

@@ -1,9 +1,9 @@
 """GD4xx: references between objects, and to files."""
 from __future__ import annotations
 
-import fnmatch
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from ..argo.globs import destination_permitted, source_permitted
 from ..fingerprint import is_dir, is_file
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
@@ -208,19 +208,13 @@ def values_without_helm(ctx: CheckContext) -> Iterator[Finding]:
                           app.service.location, app.name, app.service)
 
 
-def _admits(patterns: Iterable[str], value: str) -> bool:
-    """Argo CD's allow/deny globs: allowed if any rule matches and no `!` rule matches."""
-    allowed = any(not p.startswith("!") and fnmatch.fnmatchcase(value, p) for p in patterns)
-    denied = any(p.startswith("!") and fnmatch.fnmatchcase(value, p[1:]) for p in patterns)
-    return allowed and not denied
-
-
 @builtin("GD410", summary="a project's source_repos or destinations do not admit a service using it",
          bad='Project("app", source_repos=["https://github.com/acme/*"]) with a Bitnami chart',
          good="leave source_repos=None to derive them, or list every repository the services read")
 def project_does_not_admit(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD refuses an Application whose sources (values-only ref repositories included) or
-    destination its project does not permit."""
+    destination its project does not permit, matching as `argo.globs` does (gobwas globs, `!`
+    entries: pkg/apis/application/v1alpha1/app_project_types.go)."""
     from ..render.projects import source_repos
 
     projects = {p.name: p for p in ctx.resolved.platform.projects}
@@ -230,18 +224,21 @@ def project_does_not_admit(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if project.source_repos is not None:
             for repo in source_repos([app]):
-                if not _admits(project.source_repos, repo):
-                    yield Finding(f"{app.name} reads {repo}, which project {project.name} does not admit",
+                if not source_permitted(project.source_repos, repo):
+                    yield Finding(f"{app.name} reads {repo}, which project {project.name} does not admit "
+                                  "(Argo CD's globs: `*` stops at `/`, `**` crosses it; a `!` entry "
+                                  "naming the repository refuses it)",
                                   "add it to source_repos (or leave source_repos=None to derive it)",
                                   project.location, app.name, project)
         if project.destinations is not None:
-            server, ns = app.env.cluster.server, app.namespace
-            if not any(fnmatch.fnmatchcase(server, d.server.lstrip("!"))
-                       and fnmatch.fnmatchcase(ns, d.namespace.lstrip("!"))
-                       and not d.server.startswith("!") and not d.namespace.startswith("!")
-                       for d in project.destinations):
-                yield Finding(f"{app.name} deploys to {ns} on {server}, which project {project.name} "
-                              "does not admit", "add a Destination, or leave destinations=None",
+            cluster = app.env.cluster
+            if not destination_permitted(
+                    [{"server": d.server, "namespace": d.namespace} for d in project.destinations],
+                    server=cluster.server, name=cluster.name, namespace=app.namespace):
+                yield Finding(f"{app.name} deploys to {app.namespace or '(no namespace)'} on "
+                              f"{cluster.server}, which project {project.name} does not admit "
+                              "(a `!` destination naming it refuses it whatever else admits it)",
+                              "add a Destination, or leave destinations=None",
                               project.location, app.name, project)
 
 

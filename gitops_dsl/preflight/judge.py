@@ -1,6 +1,9 @@
 """Judge every rendered resource the way Argo CD's sync does, environment by environment and
 wave by wave (argocd-facts 19):
 
+- the AppProject admits the Application's sources and destination (util/argo/argo.go
+  ValidatePermissions: otherwise InvalidSpecError, nothing synced), with Argo CD's own globs
+  (argo/globs.py);
 - the Application's AppProject permits it (controller/sync.go validateSyncPermissions; one
   refused resource fails the whole sync): destinations for namespaced resources, the cluster
   resource whitelist for cluster-scoped kinds, the namespace resource black/white lists;
@@ -13,12 +16,12 @@ wave by wave (argocd-facts 19):
 """
 from __future__ import annotations
 
-import fnmatch
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 import attrs
 
+from ..argo.globs import destination_permitted, kind_listed, source_permitted
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
 
@@ -63,46 +66,51 @@ class Provider:
     namespaced: bool = True
 
 
-def _glob(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern)
-
-
-def _kind_listed(entries: Iterable[dict[str, str]] | None, group: str, kind: str) -> bool:
-    return any(_glob(e.get("group", ""), group) and _glob(e.get("kind", ""), kind)
-               for e in entries or ())
-
-
-def _destination_permitted(project: dict[str, Any], server: str, namespace: str) -> bool:
-    """AppProject.IsDestinationPermitted: some destination matches and no `!` one denies."""
-    allowed = denied = False
-    for d in project.get("spec", {}).get("destinations") or ():
-        srv, ns = d.get("server", "*"), d.get("namespace", "*")
-        if srv.startswith("!") or ns.startswith("!"):
-            if _glob(srv.lstrip("!"), server) and _glob(ns.lstrip("!"), namespace):
-                denied = True
-        elif _glob(srv, server) and _glob(ns, namespace):
-            allowed = True
-    return allowed and not denied
-
-
-def permission_problem(project: dict[str, Any], server: str, group: str, kind: str, namespaced: bool,
-                       namespace: str | None) -> str | None:
+def permission_problem(project: dict[str, Any], cluster: tuple[str, str], group: str, kind: str,
+                       namespaced: bool, namespace: str | None, name: str = "") -> str | None:
+    """Why Argo CD refuses to apply one resource in a project, or None: controller/sync.go
+    `validateSyncPermissions`, with `IsGroupKindNamePermitted` (app_project_types.go) and its
+    lists matched as types.go `isResourceInList` does (Go's filepath.Match); `cluster` is the
+    destination cluster's (server, name)."""
     spec = project.get("spec", {})
-    name = project.get("metadata", {}).get("name")
+    project_name = project.get("metadata", {}).get("name")
     if not namespaced:
-        if not _kind_listed(spec.get("clusterResourceWhitelist"), group, kind) or \
-                _kind_listed(spec.get("clusterResourceBlacklist"), group, kind):
-            return (f"cluster-scoped {group or 'core'}/{kind} is not in project {name}'s "
+        if not kind_listed(spec.get("clusterResourceWhitelist"), group, kind, name) or \
+                kind_listed(spec.get("clusterResourceBlacklist"), group, kind, name):
+            return (f"cluster-scoped {group or 'core'}/{kind} is not in project {project_name}'s "
                     "clusterResourceWhitelist")
         return None
-    if _kind_listed(spec.get("namespaceResourceBlacklist"), group, kind):
-        return f"{group or 'core'}/{kind} is in project {name}'s namespaceResourceBlacklist"
+    if kind_listed(spec.get("namespaceResourceBlacklist"), group, kind):
+        return f"{group or 'core'}/{kind} is in project {project_name}'s namespaceResourceBlacklist"
+    # no whitelist admits every kind; an empty one (`[]`) admits none
     whitelist = spec.get("namespaceResourceWhitelist")
-    if whitelist and not _kind_listed(whitelist, group, kind):
-        return f"{group or 'core'}/{kind} is not in project {name}'s namespaceResourceWhitelist"
-    if namespace and not _destination_permitted(project, server, namespace):
-        return f"namespace {namespace} on {server} is not a destination of project {name}"
+    if whitelist is not None and not kind_listed(whitelist, group, kind):
+        return f"{group or 'core'}/{kind} is not in project {project_name}'s namespaceResourceWhitelist"
+    if not destination_permitted(spec.get("destinations") or (), server=cluster[0],
+                                 name=cluster[1], namespace=namespace or ""):
+        return f"namespace {namespace} on {cluster[0]} is not a destination of project {project_name}"
     return None
+
+
+def application_problems(application: dict[str, Any], project: dict[str, Any],
+                         cluster: tuple[str, str]) -> list[str]:
+    """Why Argo CD refuses the Application itself (util/argo/argo.go `ValidatePermissions`: an
+    InvalidSpecError condition, and nothing is synced): a source repository its project does
+    not admit (`IsSourcePermitted`), or a destination it does not admit (the Application's own
+    destination namespace, empty when it names none)."""
+    spec = application.get("spec") or {}
+    project_spec = project.get("spec") or {}
+    project_name = project.get("metadata", {}).get("name")
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    problems = [f"application repo {s.get('repoURL')} is not permitted in project '{project_name}'"
+                for s in sources
+                if not source_permitted(project_spec.get("sourceRepos") or (), str(s.get("repoURL") or ""))]
+    namespace = str((spec.get("destination") or {}).get("namespace") or "")
+    if not destination_permitted(project_spec.get("destinations") or (), server=cluster[0],
+                                 name=cluster[1], namespace=namespace):
+        problems.append(f"destination server '{cluster[0]}' and namespace '{namespace}' do not "
+                        f"match any of the allowed destinations in project '{project_name}'")
+    return problems
 
 
 def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner: object,
@@ -225,6 +233,16 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
     if unit.skipped:
         return Verdict(unit, (), windows)
     server = app.env.cluster.server
+    cluster = (server, app.env.cluster.name)
+    refused = application_problems(unit.application, unit.project, cluster)
+    if refused:
+        findings.append(_diagnostic(
+            "GD710", Severity.ERROR,
+            f"{app.name}: {'; '.join(refused)}: Argo CD marks the Application InvalidSpecError "
+            "and syncs nothing of it", "add the repository to the Project's source_repos and the "
+            "destination to its destinations (or leave them None to derive them)",
+            project_owner, app.name))
+        return Verdict(unit, tuple(findings), windows)
     unrendered = [u.app.name for u in cluster_units if not u.rendered
                   and u.app.env.name == app.env.name and u.app.wave < app.wave]
     declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
@@ -232,7 +250,8 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
                        "be rendered)") if unrendered else ""   # for namespaces
 
     if _creates_namespace(unit):
-        problem = permission_problem(unit.project, server, "", "Namespace", False, None)
+        problem = permission_problem(unit.project, cluster, "", "Namespace", False, None,
+                                     app.namespace)
         if problem:
             findings.append(_diagnostic(
                 "GD701", Severity.ERROR,
@@ -298,7 +317,8 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
                     f"it on the cluster: Cluster(kinds=[ClusterKind(\"{api_version}\", \"{kind}\")])",
                     service, app.name))
         namespace = (meta.get("namespace") or app.namespace) if namespaced else None
-        problem = permission_problem(unit.project, server, group, kind, namespaced, namespace)
+        problem = permission_problem(unit.project, cluster, group, kind, namespaced, namespace,
+                                     str(name))
         if problem:
             findings.append(_diagnostic(
                 "GD701", Severity.ERROR,

@@ -234,3 +234,25 @@ def test_a_directory_source_reads_what_argo_cd_reads(tmp_path):
         "ConfigMap/mon", "Service/mon"]
     directory = verdict.unit.application["spec"]["sources"][0]["directory"]
     assert directory == {"recurse": False, "include": "{svc,cm}*.yaml", "exclude": "cm-skip*"}
+
+
+def test_a_source_the_project_does_not_admit_leaves_the_application_unsynced(tmp_path):
+    # Argo CD validates the Application against its project before syncing anything
+    # (util/argo/argo.go ValidatePermissions, IsSourcePermitted): `*` stops at `/`, so
+    # https://example.com/* does not admit https://example.com/acme/gitops.git. Compile says so
+    # (GD410); with that rule off, preflight still does.
+    from gitops_dsl.api import compile as compile_platforms
+    from gitops_dsl.preflight import run_preflight
+    from tests.preflight.helpers import CORE_RESOURCES
+    services = 'Service("x", project=app, chart=GitPath("k8s/x", tool="directory")),'
+    extra = (f'app = Project("app", cluster_resources=[{CORE_RESOURCES}], '
+             'source_repos=["https://example.com/*"])  # narrow')
+    project = write_project(tmp_path / "a", services, {"k8s/x/cm.yaml": CONFIG}, extra=extra)
+    result = compile_platforms(project / "platforms", root=project, severity={"GD410": "off"})
+    assert result.ok
+    [d] = run_preflight(result, project).diagnostics
+    assert d.code == "GD710" and d.location.line == line_of(project, "# narrow")
+    assert "application repo https://example.com/acme/gitops.git is not permitted" in d.message
+    wide = write_project(tmp_path / "b", services, {"k8s/x/cm.yaml": CONFIG},
+                         extra=extra.replace("example.com/*", "example.com/**"))
+    assert codes(judged(wide)) == []
