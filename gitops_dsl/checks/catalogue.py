@@ -127,3 +127,11 @@ model_code("GD710", summary="preflight: the project does not admit the Applicati
            bad='Project("apps", source_repos=["https://github.com/acme/*"]) and a chart in '
                'https://github.com/acme/platform/charts',
            good='source_repos=["https://github.com/acme/**"], or leave source_repos=None')
+model_code("GD711", summary="preflight: a namespaced resource with no namespace anywhere",
+           explanation="Argo CD gives a namespaced resource without metadata.namespace the "
+                       "Application's destination namespace (controller/state.go "
+                       "NormalizeTargetObjects); when the Application has none either, the "
+                       "comparison fails with InvalidSpecError \"Namespace for <name> <kind> is "
+                       "missing.\" and nothing is synced.",
+           bad="a CRD-only Application (no namespace) whose chart also renders a ConfigMap",
+           good="Service(namespace=...) for the Application, or metadata.namespace in the template")

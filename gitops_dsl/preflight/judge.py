@@ -124,6 +124,27 @@ def _creates_namespace(unit: Unit) -> bool:
     return "CreateNamespace=true" in options
 
 
+def _namespace_task(unit: Unit, made_namespaces: dict[str, Creators]) -> bool:
+    """Whether the sync has a task creating the destination namespace, which the project must
+    permit like any cluster-scoped resource. gitops-engine pkg/sync/sync_context.go
+    `autoCreateNamespace` adds one only with CreateNamespace=true (controller/sync.go), a
+    destination namespace, and no rendered Namespace of that name; controller/sync_namespace.go
+    `syncNamespace` keeps it only when the namespace does not exist yet or the Application
+    manages its metadata (managedNamespaceMetadata)."""
+    namespace = unit.app.namespace
+    if not (_creates_namespace(unit) and namespace):
+        return False
+    if any(obj.get("kind") == "Namespace" and group_of(str(obj.get("apiVersion", ""))) == ""
+           and (obj.get("metadata") or {}).get("name") == namespace for _, obj in unit.objects):
+        return False
+    if (unit.application.get("spec", {}).get("syncPolicy") or {}).get("managedNamespaceMetadata"):
+        return True
+    creators = made_namespaces.get(namespace)
+    exists = (namespace in BUILTIN_NAMESPACES or namespace in unit.app.env.cluster.namespaces
+              or (creators is not None and creators.when(unit) == "earlier"))
+    return not exists
+
+
 def judge(units: Iterable[Unit]) -> list[Verdict]:
     """Every Unit's verdict, in the order Argo CD syncs them: environment, wave, name."""
     units = sorted(units, key=lambda u: (u.app.env.name, u.app.wave, u.app.name))
@@ -249,7 +270,7 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
     hint_unverified = (f" (not verified: {', '.join(unrendered[:5])} of an earlier wave could not "
                        "be rendered)") if unrendered else ""   # for namespaces
 
-    if _creates_namespace(unit):
+    if _namespace_task(unit, made_namespaces):
         problem = permission_problem(unit.project, cluster, "", "Namespace", False, None,
                                      app.namespace)
         if problem:
@@ -317,6 +338,18 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
                     f"it on the cluster: Cluster(kinds=[ClusterKind(\"{api_version}\", \"{kind}\")])",
                     service, app.name))
         namespace = (meta.get("namespace") or app.namespace) if namespaced else None
+        if namespaced and not namespace:
+            # controller/state.go: NormalizeTargetObjects gives a namespaced object without one
+            # the Application's destination namespace; with none, CompareAppState adds an
+            # InvalidSpecError ("Namespace for ... is missing.") and the sync is refused
+            findings.append(_diagnostic(
+                "GD711", Severity.ERROR,
+                f"{app.name}: {what} is namespaced but has no namespace, and the Application has "
+                f"no destination namespace: Argo CD refuses the sync (\"Namespace for {name} "
+                f"{api_version}, Kind={kind} is missing.\")",
+                "give the Application a namespace (Service(namespace=...)), or set "
+                "metadata.namespace in the chart", service, app.name))
+            continue
         problem = permission_problem(unit.project, cluster, group, kind, namespaced, namespace,
                                      str(name))
         if problem:

@@ -256,3 +256,43 @@ def test_a_source_the_project_does_not_admit_leaves_the_application_unsynced(tmp
     wide = write_project(tmp_path / "b", services, {"k8s/x/cm.yaml": CONFIG},
                          extra=extra.replace("example.com/*", "example.com/**"))
     assert codes(judged(wide)) == []
+
+
+# CreateNamespace: gitops-engine pkg/sync/sync_context.go `autoCreateNamespace` and
+# controller/sync_namespace.go `syncNamespace` add a Namespace task (which the project must
+# permit) only when the namespace does not exist yet or its metadata is managed, and only for
+# an Application with a destination namespace
+NO_NAMESPACE_KIND = 'ResourceKind("apiextensions.k8s.io", "CustomResourceDefinition")'
+
+
+def test_create_namespace_of_a_namespace_that_exists_needs_no_namespace_permission(tmp_path):
+    services = 'Service("x", project=app, namespace="team-x", chart=GitPath("k8s/x", tool="directory")),'
+    files = {"k8s/x/cm.yaml": CONFIG}
+    tenant = write_project(tmp_path / "a", services, files, resources=NO_NAMESPACE_KIND,
+                           cluster=', namespaces=["team-x"]')
+    assert codes(judged(tenant)) == []
+    managed = services.replace('namespace="team-x",', 'namespace="team-x", sync=SyncPolicy('
+                               'namespace_metadata=NamespaceMetadata(labels={"team": "x"})),')
+    plan = judged(write_project(tmp_path / "b", managed, files, resources=NO_NAMESPACE_KIND,
+                                cluster=', namespaces=["team-x"]'))
+    assert codes(plan) == ["GD701"] and "creates Namespace team-x" in plan.diagnostics[0].message
+
+
+def test_an_application_without_a_namespace_creates_none(tmp_path):
+    services = 'Service("crds", project=app, namespace="", chart=GitPath("k8s/crds", tool="directory")),'
+    project = write_project(tmp_path / "a", services, {"k8s/crds/crd.yaml": crd("acme.io", "Widget")},
+                            resources=NO_NAMESPACE_KIND)
+    assert codes(judged(project)) == []
+
+
+def test_a_namespaced_resource_with_no_namespace_anywhere_is_refused(tmp_path):
+    # controller/state.go NormalizeTargetObjects gives it the destination namespace; with none,
+    # CompareAppState reports "Namespace for ... is missing." and nothing syncs
+    services = 'Service("crds", project=app, namespace="", chart=GitPath("k8s/crds", tool="directory")),  # here'
+    files = {"k8s/crds/crd.yaml": crd("acme.io", "Widget"), "k8s/crds/cm.yaml": CONFIG}
+    project = write_project(tmp_path / "a", services, files)
+    [d] = judged(project).diagnostics
+    assert (d.code, d.severity, d.location.line) == ("GD711", Severity.ERROR, line_of(project, "# here"))
+    assert "ConfigMap/settings (cm.yaml) is namespaced but has no namespace" in d.message
+    files["k8s/crds/cm.yaml"] = manifest("v1", "ConfigMap", "settings", "acme")
+    assert "GD711" not in codes(judged(write_project(tmp_path / "b", services, files)))
