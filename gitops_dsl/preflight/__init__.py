@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import attrs
 
+from ..argo.hooks import applied
 from ..diagnostics import Diagnostic, Severity, sort_key
 from .judge import Unit, Verdict, judge, kind_counts
 
@@ -53,8 +54,10 @@ def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
         project_doc = result.tree.get(names.project_file(app.zone, app.project))
         project_data = (project_doc.data if project_doc else
                         BUILTIN_DEFAULT_PROJECT if app.project == "default" else {})
-        units.append(Unit(app, application, project_data, item.objects,
-                          item.skipped, item.error, item.corrupt))
+        # what a sync never applies (Helm test, rollback and delete hooks; Skip) is not judged
+        objects = tuple(o for o in item.objects if applied(o[1]))
+        units.append(Unit(app, application, project_data, objects, item.skipped, item.error,
+                          item.corrupt, not_applied=len(item.objects) - len(objects)))
     return units
 
 
@@ -119,6 +122,8 @@ def _verdict_line(verdict: Verdict) -> str:
         state = ("FAILS" if errors else "ok") + f": {len(unit.objects)} resource(s)"
         if unit.objects:
             state += f" ({kind_counts(unit.objects)})"
+        if unit.not_applied:
+            state += f", {unit.not_applied} hook(s) a sync never applies"
         if errors or warnings:
             state += f"; {errors} error(s), {warnings} warning(s)"
     if verdict.windows:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import attrs
 
 from ..argo.globs import destination_permitted, kind_listed, source_permitted
+from ..argo.hooks import per_sync_name
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
 
@@ -40,6 +41,8 @@ class Unit:
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False
+    #: rendered objects no sync applies (hooks of no sync phase: argo/hooks.py), left out
+    not_applied: int = attrs.field(default=0, kw_only=True)
 
     @property
     def rendered(self) -> bool:
@@ -285,7 +288,7 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
         api_version = str(obj.get("apiVersion", ""))
         kind = str(obj.get("kind", ""))
         meta = obj.get("metadata") or {}
-        name = meta.get("name", "?")
+        name = meta.get("name") or (f"{meta['generateName']}*" if meta.get("generateName") else "?")
         what = f"{kind}/{name} ({template})"
         group = group_of(api_version)
         version = api_version.rpartition("/")[2]
@@ -380,6 +383,8 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
                         "set create_namespace=True on the Application whose destination it is, "
                         "create it in an earlier wave, or declare it with Cluster(namespaces=[...])",
                         service, app.name))
+        if per_sync_name(obj):
+            continue   # a new name at every sync, and not tracked: never shared
         key = (server, group, kind, namespace or "", name)
         first = owners.setdefault(key, unit)
         if first is not unit:

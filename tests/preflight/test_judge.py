@@ -296,3 +296,38 @@ def test_a_namespaced_resource_with_no_namespace_anywhere_is_refused(tmp_path):
     assert "ConfigMap/settings (cm.yaml) is namespaced but has no namespace" in d.message
     files["k8s/crds/cm.yaml"] = manifest("v1", "ConfigMap", "settings", "acme")
     assert "GD711" not in codes(judged(write_project(tmp_path / "b", services, files)))
+
+
+# hooks: gitops-engine pkg/sync/hook/helm/type.go `NewType` gives Helm's test, rollback and delete
+# hooks no sync phase, so they are never applied (ignore.go `Ignore`, sync_phase.go); hooks are
+# not tracked resources and a generateName one is named anew at every sync (reconcile.go
+# `splitHooks`)
+TEST_HOOK = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  namespace: kube-system\n"
+             "  annotations:\n    helm.sh/hook: test\n")
+MIGRATION = ("apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations:\n"
+             "    argocd.argoproj.io/hook: PreSync\n")
+
+
+def test_a_hook_no_sync_applies_is_not_judged(tmp_path):
+    services = 'Service("x", project=app, chart=GitPath("k8s/x", tool="directory")),'
+    plan = judged(write_project(tmp_path / "a", services, {"k8s/x/cm.yaml": CONFIG,
+                                                           "k8s/x/test.yaml": TEST_HOOK}))
+    assert codes(plan) == []
+    [verdict] = plan.verdicts
+    assert [o["kind"] for _, o in verdict.unit.objects] == ["ConfigMap"]
+    applied = TEST_HOOK.replace("helm.sh/hook: test", "helm.sh/hook: pre-install")
+    plan = judged(write_project(tmp_path / "b", services, {"k8s/x/cm.yaml": CONFIG,
+                                                           "k8s/x/test.yaml": applied}))
+    assert codes(plan) == ["GD701"]   # a PreSync hook is applied: kube-system is no destination
+
+
+def test_hooks_named_at_each_sync_are_never_shared(tmp_path):
+    services = '''
+    Service("a", project=app, namespace="shared", chart=GitPath("k8s/a", tool="directory")),
+    Service("b", project=app, namespace="shared", chart=GitPath("k8s/b", tool="directory")),
+    '''
+    files = {"k8s/a/job.yaml": MIGRATION, "k8s/b/job.yaml": MIGRATION}
+    assert "GD705" not in codes(judged(write_project(tmp_path / "a", services, files)))
+    named = MIGRATION.replace("generateName: migrate-", "name: migrate")
+    files = {"k8s/a/job.yaml": named, "k8s/b/job.yaml": named}
+    assert "GD705" in codes(judged(write_project(tmp_path / "b", services, files)))
