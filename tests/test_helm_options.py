@@ -129,3 +129,33 @@ def test_imported_options_are_kept_and_round_trip(tmp_path):
     assert {"name": "image.tag", "value": "0.9", "forceString": True} in helm["parameters"]
     assert helm["version"] == "v3" and helm["valuesObject"] == {"replicaCount": 3}
     assert "values_object={'replicaCount': 3}" in source
+
+
+def test_parameters_are_substituted_as_the_repo_server_does(tmp_path):
+    """reposerver/repository/repository.go helmTemplate runs every parameter value through
+    Env.Envsubst (Go's os.Expand): a build variable becomes its value, `$$` a literal `$`, an
+    unknown name nothing. Compile warns about the `$` that Argo CD substitutes away (GD125)."""
+    need_engine()
+    source = MINIMAL.replace(
+        'values={"replicaCount": 1},',
+        'values={"replicaCount": 1},\n'
+        '                helm=HelmOptions(parameters=[\n'
+        '                    HelmParameter("podAnnotations.app", "$ARGOCD_APP_NAME/${ARGOCD_APP_NAMESPACE}"),\n'
+        '                    HelmParameter("podAnnotations.cost", "$$5", force_string=True),\n'
+        '                    HelmParameter("podAnnotations.price", "5$USD", force_string=True)]),')
+    project = make_project(tmp_path / "p", source)
+    result = compile_platforms(project / "platforms", root=project)
+    assert result.ok
+    [warning] = [d for d in result.diagnostics if d.code == "GD125"][:1]
+    assert "parameter podAnnotations.price holds $USD" in warning.message
+    assert {d.subject for d in result.diagnostics if d.code == "GD125"} == {"api-stg", "api-prod"}
+    from gitops_dsl.charts.manifests import render_applications
+    rendered = {r.app: r for r in render_applications(dict(result.files), project)}
+    app = rendered["api-stg"]
+    assert app.error is None and app.skipped is None, app
+    [pod] = [o["spec"]["template"]["metadata"] for _, o in app.objects
+             if o["kind"] in ("Deployment", "Rollout")]
+    namespace = app.namespace
+    assert pod["annotations"]["app"] == f"api-stg/{namespace}"
+    assert pod["annotations"]["cost"] == "$5"
+    assert pod["annotations"]["price"] == "5"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 import attrs
 import yaml
 
+from ..argo.envsubst import build_environment, expand, expand_path
 from ..emit.yaml import load
 from ..resolve import deep_merge
 
@@ -215,7 +216,12 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                 return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
     values: dict[str, Any] = {}
     helm_options = source.get("helm") or {}
+    # the repo server substitutes $ARGOCD_APP_NAME and the others in value file paths and
+    # parameters (argo/envsubst.py); the commit it resolves is not known here: empty
+    environment = build_environment(doc, source)
+    refs = {str(s.get("ref")) for s in spec.get("sources") or () if s.get("ref")}
     for value_file in helm_options.get("valueFiles", []):
+        value_file = expand_path(str(value_file), refs, environment)
         target = index.find(value_file)
         if target is None:
             return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
@@ -229,7 +235,7 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
         # chart itself (an archive from the chart cache, the standard chart)
         in_checkout = chart_dir.resolve().is_relative_to(root.resolve())
         values = _with_parameters(helm, values, helm_options, chart_dir,
-                                  root if in_checkout else chart_dir)
+                                  root if in_checkout else chart_dir, environment, refs)
     except (OSError, ValueError) as exc:
         return attrs.evolve(base, error=f"helm parameters: {exc}")
     options = {"name": helm_options.get("releaseName", name),
@@ -310,10 +316,12 @@ def _clean_set_parameter(value: str) -> str:
 
 
 def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
-                     chart_dir: Path, bound: Path) -> dict[str, Any]:
+                     chart_dir: Path, bound: Path, environment: Mapping[str, str],
+                     refs: Collection[str] = ()) -> dict[str, Any]:
     """Values with the Application's `helm.parameters` and `fileParameters` applied as Argo CD's
-    repo server passes them to `helm template`: `--set`, then `--set-string` (forceString), then
-    `--set-file` (util/helm/cmd.go template), each parsed by Helm's own strvals parser."""
+    repo server passes them to `helm template`: each value substituted (`Env.Envsubst`, see
+    argo/envsubst.py), then `--set`, then `--set-string` (forceString), then `--set-file`
+    (util/helm/cmd.go template), each parsed by Helm's own strvals parser."""
     parameters = [p for p in options.get("parameters") or () if isinstance(p, dict)]
     files = [p for p in options.get("fileParameters") or () if isinstance(p, dict)]
     if not parameters and not files:
@@ -321,13 +329,14 @@ def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
     for force in (False, True):
         for p in parameters:
             if bool(p.get("forceString")) is force:
-                expression = f"{p['name']}={_clean_set_parameter(str(p.get('value', '')))}"
+                value = expand(str(p.get("value", "")), environment)
+                expression = f"{p['name']}={_clean_set_parameter(value)}"
                 parsed = (helm.parse_set_string_values(expression) if force
                           else helm.parse_set_string(expression))
                 values = deep_merge(values, parsed)
     for p in files:
         # relative to the chart's folder (reposerver ResolveValueFilePathOrUrl with the app path)
-        target = (chart_dir / str(p["path"])).resolve()
+        target = (chart_dir / expand_path(str(p["path"]), refs, environment)).resolve()
         if not target.is_relative_to(bound.resolve()) or not target.is_file():
             raise ValueError(f"fileParameters {p['name']}: {p['path']} is not a file of the "
                              "repository")

@@ -95,6 +95,32 @@ def helm_options_without_helm(ctx: CheckContext) -> Iterator[Finding]:
                           app.name, app.service)
 
 
+@builtin("GD125", summary="a `$` in a Helm parameter that Argo CD substitutes away", severity="warning",
+         bad='HelmParameter("auth.password", "pa$word")',
+         good='HelmParameter("auth.password", "pa$$word"), or "$ARGOCD_APP_NAME" meant as such',
+         per_service=True)
+def dollar_in_helm_parameter(ctx: CheckContext) -> Iterator[Finding]:
+    """Argo CD's repo server passes every Helm parameter value and file parameter path through
+    its environment substitution before Helm sees it (reposerver/repository/repository.go
+    `helmTemplate`, `Env.Envsubst`): `$name` and `${name}` become the value of a build variable
+    (`$ARGOCD_APP_NAME`, ...) or nothing, `$$` becomes `$`. A `$` meant literally is lost."""
+    from ..argo.envsubst import references
+    for app in ctx.resolved.apps:
+        if app.helm is None:
+            continue
+        texts = [(f"parameter {p.name}", p.value) for p in app.helm.parameters]
+        texts += [(f"file parameter {p.name}", p.path) for p in app.helm.file_parameters]
+        for what, text in texts:
+            found = references(text)
+            if found:
+                yield Finding(f"{app.name}: Helm {what} holds {', '.join(found)}, which Argo CD "
+                              "replaces (an unknown name by nothing) before Helm reads it",
+                              "write $$ for a literal $; only $ARGOCD_APP_NAME, "
+                              "$ARGOCD_APP_NAMESPACE, $ARGOCD_APP_PROJECT_NAME, "
+                              "$ARGOCD_APP_REVISION(_SHORT) and $ARGOCD_APP_SOURCE_* have values",
+                              app.helm.location, app.name, app.service)
+
+
 @builtin("GD124", summary="Kustomize options on a source Argo CD does not build with Kustomize",
          bad='Service("db", chart=HelmChart(url, "db", "1.0.0"), '
              'kustomize=KustomizeOptions(name_prefix="x-"))',

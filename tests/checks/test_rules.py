@@ -44,6 +44,8 @@ CASES = {
     "GD111": 'x = Service("a" * 54)  # <-',
     "GD112": 'p = platform(svc("api"), svc("api"))  # <-',
     "GD420": 'p = platform(svc("api", project="default"))  # <-',
+    "GD125": ('p = platform(svc("db", image=None, chart=redis, helm=HelmOptions(  # <-\n'
+              '    parameters=[HelmParameter("commonAnnotations.price", "5$USD")])))'),
     "GD124": 'p = platform(svc("db", chart=redis, kustomize=KustomizeOptions(name_prefix="x-")))  # <-',
     "GD123": ('p = platform(svc("k", chart=GitPath("k8s/k", tool="directory"),\n'
               '            helm=HelmOptions(pass_credentials=True)))  # <-'),
