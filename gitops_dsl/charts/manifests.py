@@ -19,6 +19,7 @@ import attrs
 import yaml
 
 from ..argo.envsubst import build_environment, expand, expand_path
+from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..resolve import deep_merge
 
@@ -257,13 +258,13 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
     objects = []
     try:
         for crd in crds:
-            for obj in yaml.safe_load_all(crd.get("data", "")):
+            for obj in load_all(crd.get("data", "")):
                 if obj:
                     objects.append((f"crds/{crd.get('filename') or crd.get('name')}", obj))
         for template, text in sorted(rendered.items()):
             if template.endswith("NOTES.txt"):
                 continue
-            for obj in yaml.safe_load_all(text):
+            for obj in load_all(text):
                 if obj:
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
@@ -442,7 +443,7 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
     objects = []
     try:
         for name, text in texts:
-            for obj in yaml.safe_load_all(text):
+            for obj in load_all(text):
                 if isinstance(obj, dict) and obj.get("kind"):
                     objects.append((name, obj))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -518,7 +519,7 @@ def load_crds(folders: Iterable[str | Path]) -> dict[tuple[str, str], Any]:
     validators: dict[tuple[str, str], Any] = {}
     for folder in folders:
         for file in sorted(Path(folder).glob("*.yaml")):
-            for doc in yaml.safe_load_all(file.read_text()):
+            for doc in load_all(file.read_text()):
                 if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                     continue
                 spec = doc["spec"]

@@ -331,3 +331,37 @@ def test_hooks_named_at_each_sync_are_never_shared(tmp_path):
     named = MIGRATION.replace("generateName: migrate-", "name: migrate")
     files = {"k8s/a/job.yaml": named, "k8s/b/job.yaml": named}
     assert "GD705" in codes(judged(write_project(tmp_path / "b", services, files)))
+
+
+# rendered output is parsed as gitops-engine parses it (pkg/utils/kube/kube.go SplitYAML: go-yaml
+# v2 through sigs.k8s.io/yaml): the CRDs of kube-prometheus-stack list a bare `=` in an enum,
+# which PyYAML's safe loader refuses
+MATCHER_CRD = crd("monitoring.example.io", "Matcher").replace(
+    "        type: object\n",
+    "        type: object\n        properties:\n          matchType:\n            type: string\n"
+    "            enum:\n            - '!='\n            - =\n            - =~\n            - '!~'\n")
+
+
+def test_a_chart_whose_crd_holds_a_bare_equals_sign_renders_as_argo_cd_reads_it(tmp_path):
+    services = 'Service("mon", project=app, chart=GitPath("k8s/mon")),'
+    files = {"k8s/mon/Chart.yaml": "apiVersion: v2\nname: mon\nversion: 1.0.0\n",
+             "k8s/mon/crds/matchers.yaml": MATCHER_CRD,
+             "k8s/mon/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n"
+                                          "data:\n  mode: =\n"}
+    plan = judged(write_project(tmp_path / "a", services, files))
+    assert codes(plan) == []
+    [verdict] = plan.verdicts
+    objects = {o["kind"]: o for _, o in verdict.unit.objects}
+    enum = objects["CustomResourceDefinition"]["spec"]["versions"][0]["schema"][
+        "openAPIV3Schema"]["properties"]["matchType"]["enum"]
+    assert enum == ["!=", "=", "=~", "!~"]
+    assert objects["ConfigMap"]["data"] == {"mode": "="}
+
+
+def test_go_yaml_scalars():
+    from gitops_dsl.argo.manifest_yaml import load_all
+    [doc] = load_all("a: =\nb: y\nc: 0777\nd: 1:20\ne: 2024-01-01\nf: 1_000\ng: 0x1F\nh: .5\n"
+                     "i: '='\nj: off\nk: ~\nm: {y: 1, 1: 2, on: 3}\n")
+    assert doc == {"a": "=", "b": True, "c": 511, "d": "1:20", "e": "2024-01-01", "f": 1000,
+                   "g": 31, "h": 0.5, "i": "=", "j": False, "k": None,
+                   "m": {"true": 3, "1": 2}}
