@@ -135,3 +135,12 @@ model_code("GD711", summary="preflight: a namespaced resource with no namespace 
                        "missing.\" and nothing is synced.",
            bad="a CRD-only Application (no namespace) whose chart also renders a ConfigMap",
            good="Service(namespace=...) for the Application, or metadata.namespace in the template")
+model_code("GD712", summary="preflight: later waves start although an Application cannot render",
+           severity="warning",
+           explanation="An Application whose manifests fail to generate has no resources, and "
+                       "Argo CD rates an Application without resources Healthy "
+                       "(controller/health.go setApplicationHealth). The root's Application health "
+                       "check passes that on, so the next waves of the environment sync anyway: "
+                       "what depends on the failing Application starts without it.",
+           bad="loki failing to render (bucketNames unset) in wave 1, its dependents in wave 2",
+           good="values that render, then the dependents")

@@ -160,7 +160,30 @@ def judge(units: Iterable[Unit]) -> list[Verdict]:
     for unit in units:
         server = unit.app.env.cluster.server
         verdicts.append(_judge_one(unit, by_cluster[server], owners, *known[server]))
-    return verdicts
+    return [_starts_anyway(v, units) if v.unit.error and not v.unit.corrupt else v
+            for v in verdicts]
+
+
+def _starts_anyway(verdict: Verdict, units: list[Unit]) -> Verdict:
+    """An Application whose manifests cannot be generated has no resources, and Argo CD rates an
+    Application without resources Healthy (controller/health.go `setApplicationHealth`); the
+    Application health check the roots rely on (render/bootstrap.py) passes that on, so the root
+    starts the next waves of the environment anyway. Said on the failing Application."""
+    app = verdict.unit.app
+    later = [u.app for u in units if u.app.env.name == app.env.name and u.app.wave > app.wave]
+    if not later:
+        return verdict
+    direct = sorted(a.name for a in later if app.service.name in a.depends_on)
+    named = direct or sorted(a.name for a in later)
+    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    finding = _diagnostic(
+        "GD712", Severity.WARNING,
+        f"{app.name}: Argo CD rates an Application whose manifests fail to generate Healthy (it "
+        f"has no resources), so the root starts the later waves anyway: "
+        f"{'its dependents ' if direct else ''}{shown} will sync without it",
+        "fix the render first; until then the waves after it give no ordering guarantee",
+        app.service, app.name)
+    return attrs.evolve(verdict, findings=verdict.findings + (finding,))
 
 
 def _crds(units: list[Unit]) -> dict[tuple[str, str], list[Provider]]:

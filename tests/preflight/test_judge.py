@@ -365,3 +365,24 @@ def test_go_yaml_scalars():
     assert doc == {"a": "=", "b": True, "c": 511, "d": "1:20", "e": "2024-01-01", "f": 1000,
                    "g": 31, "h": 0.5, "i": "=", "j": False, "k": None,
                    "m": {"true": 3, "1": 2}}
+
+
+def test_later_waves_start_although_an_application_cannot_render(tmp_path):
+    # controller/health.go setApplicationHealth: no resources is Healthy, so the root's next
+    # wave starts (loki in the example, bucketNames unset)
+    services = '''
+    Service("store", project=app, wave=first, chart=GitPath("k8s/store")),
+    Service("api", project=app, wave=second, depends_on=["store"],
+            chart=GitPath("k8s/api", tool="directory")),
+    '''
+    files = {"k8s/store/Chart.yaml": "apiVersion: v2\nname: store\nversion: 1.0.0\n",
+             "k8s/store/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                            "  name: {{ required \"bucket is required\" .Values.bucket }}\n",
+             "k8s/api/cm.yaml": CONFIG}
+    plan = judged(write_project(tmp_path / "a", services, files))
+    assert codes(plan) == ["GD706", "GD712"]
+    warning = plan.diagnostics[1]
+    assert warning.severity is Severity.WARNING and warning.subject == "store-stg"
+    assert "its dependents api-stg will sync without it" in warning.message
+    files["k8s/store/values.yaml"] = "bucket: data\n"
+    assert codes(judged(write_project(tmp_path / "b", services, files))) == []
