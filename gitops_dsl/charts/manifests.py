@@ -10,6 +10,7 @@ kustomize` when kubectl is installed. What cannot be rendered offline is reporte
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..argo.envsubst import build_environment, expand, expand_path
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..resolve import deep_merge
+from .dependencies import declares_dependencies, vendored
 
 if TYPE_CHECKING:
     from ..review.views import _Index
@@ -243,18 +245,27 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                "namespace": helm_options.get("namespace") or namespace,
                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
                "api_versions": helm_options.get("apiVersions")}
-    key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
-        if cache is not None else None
-    if cache is not None and key is not None:
-        hit = cache.get(key)
-        if hit is not None:
-            return attrs.evolve(base, objects=hit)
-    try:
-        with helm.Chart.load(str(chart_dir)) as chart:
-            rendered = _render(helm, chart, values, options)
-            crds = [] if helm_options.get("skipCrds") else chart.crds
-    except helm.HelmError as exc:
-        return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
+    with contextlib.ExitStack() as stack:
+        if chart_dir.is_dir() and declares_dependencies(chart_dir):
+            # what the repo server's `helm dependency build` would add (charts/dependencies.py)
+            built, problem = stack.enter_context(vendored(
+                helm, chart_dir, root, charts.lock if charts else None,
+                charts.folder if charts else None))
+            if built is None:
+                return attrs.evolve(base, skipped=problem)
+            chart_dir = built
+        key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
+            if cache is not None else None
+        if cache is not None and key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return attrs.evolve(base, objects=hit)
+        try:
+            with helm.Chart.load(str(chart_dir)) as chart:
+                rendered = _render(helm, chart, values, options)
+                crds = [] if helm_options.get("skipCrds") else chart.crds
+        except helm.HelmError as exc:
+            return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
     objects = []
     try:
         for crd in crds:
@@ -268,7 +279,10 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                 if obj:
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
-        return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
+        if "nesting depth" not in str(exc):   # (libyaml's limit: as below)
+            return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
+        return attrs.evolve(base, error="the chart renders YAML nested deeper than the parser "
+                                        "follows (Kubernetes refuses such an object too)")
     except RecursionError:
         return attrs.evolve(base, error="the chart renders YAML nested deeper than the parser "
                                         "follows (Kubernetes refuses such an object too)")

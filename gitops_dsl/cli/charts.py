@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .common import compiled_or_exit, settings_or_exit
 
 if TYPE_CHECKING:
+    from ..charts.lock import ChartRef
     from ..charts.manifests import ChartCache
     from ..workspace.settings import Settings
 
@@ -29,6 +30,23 @@ def chart_cache(settings: Settings, cache: str | None) -> ChartCache:
     return ChartCache(lock, Path(cache).resolve() if cache else settings.charts_folder)
 
 
+def _refs(apps: list[Any], root: Path) -> list[ChartRef]:
+    """Every external chart of the platforms, and every dependency the repository's own chart
+    folders do not vendor (Argo CD builds those: charts/dependencies.py)."""
+    from ..charts.dependencies import chart_folders, dependency_refs
+    from ..charts.lock import chart_refs
+    from ..charts.manifests import RenderUnavailable, _engine
+    refs = chart_refs(apps)
+    folders = chart_folders(apps, root)
+    if folders:
+        try:
+            refs += dependency_refs(_engine(), folders)
+        except RenderUnavailable as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    return sorted(set(refs))
+
+
 @click.group("charts")
 def charts_group() -> None:
     """External Helm charts: a committed lock (platforms/charts.lock) and a local cache."""
@@ -43,12 +61,12 @@ def charts_group() -> None:
 def charts_pull(cache: str | None, update: bool, platforms: str | None) -> None:
     """Fetch every external chart at its pinned version into the cache and write the lock."""
     from ..api import resolved_apps
-    from ..charts.lock import PullError, chart_refs, lock_path, lock_text, pull
+    from ..charts.lock import PullError, lock_path, lock_text, pull
     from ..emit.writer import atomic_write
     settings = settings_or_exit(platforms, None)
     result = compiled_or_exit(settings)
     charts = chart_cache(settings, cache)
-    refs = chart_refs(resolved_apps(result))
+    refs = _refs(resolved_apps(result), settings.root)
     try:
         report = pull(refs, charts.lock, charts.folder, update=update)
     except PullError as exc:
@@ -74,11 +92,11 @@ def charts_pull(cache: str | None, update: bool, platforms: str | None) -> None:
 def charts_list(cache: str | None, platforms: str | None) -> None:
     """Every external chart the platforms use, and whether it is locked and cached."""
     from ..api import resolved_apps
-    from ..charts.lock import chart_refs, lookup
+    from ..charts.lock import lookup
     settings = settings_or_exit(platforms, None)
     result = compiled_or_exit(settings)
     charts = chart_cache(settings, cache)
-    for ref in chart_refs(resolved_apps(result)):
+    for ref in _refs(resolved_apps(result), settings.root):
         found = lookup(ref, charts.lock, charts.folder)
         state = "cached" if found.path else "CORRUPT" if found.corrupt else "missing"
         click.echo(f"{state:<8}  {ref.display()}")

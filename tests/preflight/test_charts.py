@@ -192,3 +192,36 @@ def test_a_chart_rendering_yaml_nested_deeper_than_a_parser_follows(tmp_path, co
     run = run_cli(*command, cwd=project)
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
     assert "nested deeper than the parser follows" in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_a_chart_folder_with_dependencies_it_does_not_vendor_renders_them_as_argo_cd_does(tmp_path):
+    """reposerver/repository/repository.go helmTemplate: a missing dependency makes the repo
+    server run `helm dependency build` and render again. `charts pull` locks and caches the
+    dependency; preflight renders and judges it offline (before the pull it says it cannot)."""
+    sub = build_chart(tmp_path / "src", "cache", "3.1.0", {
+        "svc.yaml": manifest("v1", "Service", "{{ .Release.Name }}-cache", "kube-system")})
+    services = 'Service("shop", project=app, chart=GitPath("k8s/shop")),  # shop'
+    with helm_repository(tmp_path / "repo", [sub]) as url:
+        files = {"k8s/shop/Chart.yaml": ("apiVersion: v2\nname: shop\nversion: 1.0.0\n"
+                                         f"dependencies:\n- name: cache\n  version: 3.1.0\n"
+                                         f"  repository: {url}\n"),
+                 "k8s/shop/templates/cm.yaml": manifest("v1", "ConfigMap", "shop")}
+        project = write_project(tmp_path / "p", services, files, cluster=CLUSTER)
+        before = run_cli("preflight", "--format", "json", cwd=project)
+        plan = json.loads(before.stdout)
+        assert [d["code"] for d in plan["diagnostics"]] == ["GD707"]
+        assert "shop does not vendor a dependency that Argo CD's repo server builds: chart " \
+            "cache 3.1.0 from" in plan["diagnostics"][0]["message"]
+        assert "charts pull" in plan["diagnostics"][0]["message"]
+        run = run_cli("charts", "pull", cwd=project)
+        assert run.returncode == 0, run.stderr
+        assert f"fetched   cache 3.1.0 from {url}" in run.stdout
+    # the repository is gone: the dependency comes from the cache
+    after = run_cli("preflight", "--format", "json", cwd=project)
+    plan = json.loads(after.stdout)
+    [shop] = plan["applications"]
+    assert {(r["kind"], r["name"]) for r in shop["resources"]} == {
+        ("ConfigMap", "shop"), ("Service", "shop-cache")}
+    assert [d["code"] for d in plan["diagnostics"]] == ["GD701"]   # the dependency is judged
+    assert "Service/shop-cache" in plan["diagnostics"][0]["message"]
+    assert not (project / "k8s/shop/charts").exists()   # the repository is left as it was
