@@ -148,8 +148,9 @@ def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes
             values = deep_merge(values, inline if isinstance(inline, dict) else {})
         except safe_yaml.UnsafeYaml as exc:
             notes.append(f"helm.values not imported: {exc}")
-    if "version" in helm and helm["version"] != "v3":
-        notes.append(f"helm.version {helm['version']!r} is not modelled (only v3): not imported")
+    if "version" in helm and helm["version"] not in ("v3", "v4"):
+        notes.append(f"helm.version {helm['version']!r} is one Argo CD refuses (util/helm/cmd.go "
+                     "NewCmd: v3 or v4): not imported")
     for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "releaseName", "skipCrds",
                                    *HELM_OPTIONS}):
         notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
@@ -220,8 +221,8 @@ def helm_options(helm: dict[str, Any]) -> dict[str, Any]:
             out[HELM_OPTIONS[key]] = helm[key]
     if isinstance(helm.get("namespace"), str) and helm["namespace"]:
         out["namespace"] = helm["namespace"]
-    if helm.get("version") == "v3":
-        out["version"] = "v3"
+    if helm.get("version") in ("v3", "v4"):
+        out["version"] = helm["version"]
     if isinstance(helm.get("valuesObject"), dict) and helm["valuesObject"]:
         out["values_object"] = helm["valuesObject"]
     return out

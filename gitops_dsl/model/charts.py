@@ -201,9 +201,10 @@ class HelmOptions:
                                                       validator=optional(instance_of(bool)))
     #: `helm.namespace`: the namespace Helm renders into, when it is not the destination's
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(non_empty_str))
-    #: `helm.version`: the Helm major version Argo CD runs (only `v3` exists today)
-    version: Literal["v3"] | None = attrs.field(default=None, kw_only=True,
-                                                validator=optional(one_of("v3")))
+    #: `helm.version`: `v3` or `v4`; Argo CD runs its one Helm (4) for both and for none
+    #: (util/helm/cmd.go `NewCmd`), and refuses any other value
+    version: Literal["v3", "v4"] | None = attrs.field(default=None, kw_only=True,
+                                                      validator=optional(one_of("v3", "v4")))
     #: `helm.valuesObject`: values written into the Application itself, merged over every values
     #: file (prefer `values=`, which reviewers read in the values files; for trees that keep
     #: values inline)

@@ -36,9 +36,10 @@ class ResourceKind:
 class Destination:
     """Where a project may deploy: a server URL (glob allowed) and a namespace (glob allowed)."""
 
-    #: an API server URL (glob allowed)
+    #: an API server URL (glob allowed; a leading `!` refuses the servers it names)
     server: str = attrs.field(validator=non_empty_str)
-    #: a namespace (glob allowed; a leading `!` denies)
+    #: a namespace (glob allowed; a leading `!` refuses the namespaces it names and admits
+    #: every other)
     namespace: str = attrs.field(validator=non_empty_str)
 
 
@@ -156,8 +157,9 @@ class Project:
     #: up to 255 characters
     description: str | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(str)))
-    #: allowed repositories; `None` derives exactly the chart, values and configs repositories the
-    #: project's services read (least privilege)
+    #: allowed repositories, as Argo CD's globs (`*` stops at `/`, `**` crosses it, `{a,b}`; a
+    #: leading `!` refuses what it names); `None` derives exactly the chart, values and configs
+    #: repositories the project's services read (least privilege)
     source_repos: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, converter=to_tuple,
                                              validator=optional(tuple_of(str)))
     #: `Destination`s; `None` derives exactly the (cluster, namespace) pairs used
