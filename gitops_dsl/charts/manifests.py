@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 import yaml
@@ -142,14 +143,15 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     _LINKS.clear()
     helm = _LazyEngine() if cache is not None else _engine()
     index = _Index(files)
-    out = []
-    with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder:
+    with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder, \
+            contextlib.ExitStack() as loaded:
         tree = Path(folder)
         for path in files:      # keys only: `files` may serialize lazily (emit.files.Files)
             if path.startswith("gitops/charts/"):
                 target = tree / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(files[path])
+        work = []
         for path in sorted(files):
             parts = path.split("/")
             if not (path.startswith("gitops/argo-apps/") and len(parts) == 7 and parts[3] == "apps"):
@@ -163,15 +165,94 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             doc = documents[path] if documents is not None else load(files[path])
             if names is not None and (doc.get("metadata") or {}).get("name") not in names:
                 continue
-            out.append(_render_one(helm, doc, zone, app_env, files, index, tree, root, checkout,
-                                   charts, cache, documents))
-    return out
+            work.append((doc, zone, app_env))
+        session = _Session(helm, files, index, tree, root, tuple(checkout), charts, cache,
+                           documents, loaded)
+        return _render_all(session, work)
 
 
-def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, bytes], index: _Index,
-                tree: Path, root: Path, checkout: Sequence[tuple[str, str]],
-                charts: ChartCache | None, cache: RenderCache | None = None,
-                documents: Mapping[str, Any] | None = None) -> Rendered:
+@attrs.define
+class _Session:
+    """What every render of one `render_applications` call shares; `charts` holds each chart
+    folder's loaded chart (the standard chart is loaded once, not once per Application)."""
+
+    helm: Any
+    files: Mapping[str, bytes]
+    index: Any
+    tree: Path
+    root: Path
+    checkout: tuple[tuple[str, str], ...]
+    chart_cache: ChartCache | None
+    cache: RenderCache | None
+    documents: Mapping[str, Any] | None
+    loaded: contextlib.ExitStack
+    charts: dict[str, Any] = attrs.field(factory=dict)
+    #: id(loaded chart) -> its CRDs as (template, object) pairs, parsed once per chart
+    crds: dict[int, list[tuple[str, Any]]] = attrs.field(factory=dict)
+
+    def chart_crds(self, chart: Any) -> list[tuple[str, Any]]:
+        """The chart's `crds/` (with its subcharts'), parsed as Argo CD parses them; the same
+        objects for every Application of the chart (read, never changed)."""
+        found = self.crds.get(id(chart))
+        if found is None:
+            found = self.crds[id(chart)] = [
+                (f"crds/{crd.get('filename') or crd.get('name')}", obj)
+                for crd in chart.crds for obj in load_all(crd.get("data", "")) if obj]
+        return found
+
+    def chart(self, chart_dir: Path, reuse: bool) -> Any:
+        """The chart in `chart_dir`, loaded by the Helm engine (kept open for the call when
+        `reuse`: a folder of this call that does not change while it runs)."""
+        key = str(chart_dir)
+        if reuse and key in self.charts:
+            return self.charts[key]
+        chart = self.loaded.enter_context(self.helm.Chart.load(key))
+        if reuse:
+            self.charts[key] = chart
+        return chart
+
+
+#: from how many Applications rendering is shared among processes
+_PARALLEL_FROM = 64
+
+
+def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+    """Every Application of `work` rendered, in order. Rendering is independent per Application
+    (Helm runs in-process, one render at a time): with several cores and many Applications,
+    forked children render interleaved shares while this process renders its own; a child
+    whose answer does not arrive is rendered here instead (`forked`). Children are forked only
+    while the Helm engine is not loaded in this process (a loaded Go runtime does not survive
+    a fork), so each child loads its own."""
+    import pickle
+
+    from ..forked import Forked
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    shares = min(cores, len(work) // _PARALLEL_FROM) if "helm_python" not in sys.modules else 1
+    if shares <= 1:
+        return [_render_one(session, *item) for item in work]
+    def share(i: int) -> Callable[[], bytes]:
+        return lambda: pickle.dumps([_render_one(session, *item) for item in work[i::shares]])
+
+    children = [(i, Forked(share(i))) for i in range(1, shares)]
+    out: list[Rendered | None] = [None] * len(work)
+    out[0::shares] = [_render_one(session, *item) for item in work[0::shares]]
+    for i, child in children:
+        answer = child.result()
+        done = pickle.loads(answer) if answer is not None else None  # noqa: S301 (our own child)
+        if not isinstance(done, list) or len(done) != len(work[i::shares]):
+            done = [_render_one(session, *item) for item in work[i::shares]]
+        out[i::shares] = done
+    return [r for r in out if r is not None]
+
+
+def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
+    helm, files, index, tree, root = (session.helm, session.files, session.index, session.tree,
+                                      session.root)
+    checkout, charts, cache, documents = (session.checkout, session.chart_cache, session.cache,
+                                          session.documents)
     spec = doc["spec"]
     name = doc["metadata"]["name"]
     namespace = spec["destination"].get("namespace", "")
@@ -236,7 +317,8 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
     try:
         # a file parameter is read from the repository (a folder of this checkout), or from the
         # chart itself (an archive from the chart cache, the standard chart)
-        in_checkout = chart_dir.resolve().is_relative_to(root.resolve())
+        in_checkout = bool(helm_options.get("fileParameters")) and \
+            chart_dir.resolve().is_relative_to(root.resolve())
         values = _with_parameters(helm, values, helm_options, chart_dir,
                                   root if in_checkout else chart_dir, environment, refs)
     except (OSError, ValueError) as exc:
@@ -245,6 +327,7 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                "namespace": helm_options.get("namespace") or namespace,
                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
                "api_versions": helm_options.get("apiVersions")}
+    vendored_copy = False
     with contextlib.ExitStack() as stack:
         if chart_dir.is_dir() and declares_dependencies(chart_dir):
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
@@ -253,6 +336,7 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
                 charts.folder if charts else None))
             if built is None:
                 return attrs.evolve(base, skipped=problem)
+            vendored_copy = built != chart_dir
             chart_dir = built
         key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
             if cache is not None else None
@@ -261,17 +345,14 @@ def _render_one(helm: Any, doc: Any, zone: str, env: str, files: Mapping[str, by
             if hit is not None:
                 return attrs.evolve(base, objects=hit)
         try:
-            with helm.Chart.load(str(chart_dir)) as chart:
-                rendered = _render(helm, chart, values, options)
-                crds = [] if helm_options.get("skipCrds") else chart.crds
+            chart = session.chart(chart_dir, reuse=not vendored_copy)
+            rendered = _render(helm, chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
     objects = []
     try:
-        for crd in crds:
-            for obj in load_all(crd.get("data", "")):
-                if obj:
-                    objects.append((f"crds/{crd.get('filename') or crd.get('name')}", obj))
+        if not helm_options.get("skipCrds"):
+            objects += session.chart_crds(chart)
         for template, text in sorted(rendered.items()):
             if template.endswith("NOTES.txt"):
                 continue

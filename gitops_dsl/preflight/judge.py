@@ -16,6 +16,7 @@ wave by wave (argocd-facts 19):
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -157,9 +158,15 @@ def judge(units: Iterable[Unit]) -> list[Verdict]:
     verdicts = []
     owners: dict[tuple[str, ...], Unit] = {}
     known = {server: (_crds(members), _namespaces(members)) for server, members in by_cluster.items()}
+    # per cluster and environment, the Units that could not be rendered, by wave and name
+    unrendered: dict[str, dict[str, list[Unit]]] = {}
+    for unit in units:
+        if not unit.rendered:
+            unrendered.setdefault(unit.app.env.cluster.server, {}).setdefault(
+                unit.app.env.name, []).append(unit)
     for unit in units:
         server = unit.app.env.cluster.server
-        verdicts.append(_judge_one(unit, by_cluster[server], owners, *known[server]))
+        verdicts.append(_judge_one(unit, unrendered.get(server, {}), owners, *known[server]))
     return [_starts_anyway(v, units) if v.unit.error and not v.unit.corrupt else v
             for v in verdicts]
 
@@ -259,7 +266,7 @@ def _provider_name(provider: Provider) -> str:
     return provider.unit.app.name if provider.unit is not None else "the cluster"
 
 
-def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ...], Unit],
+def _judge_one(unit: Unit, cluster_units: dict[str, list[Unit]], owners: dict[tuple[str, ...], Unit],
                crds: dict[tuple[str, str], list[Provider]],
                made_namespaces: dict[str, Creators]) -> Verdict:
     app = unit.app
@@ -290,8 +297,8 @@ def _judge_one(unit: Unit, cluster_units: list[Unit], owners: dict[tuple[str, ..
             "destination to its destinations (or leave them None to derive them)",
             project_owner, app.name))
         return Verdict(unit, tuple(findings), windows)
-    unrendered = [u.app.name for u in cluster_units if not u.rendered
-                  and u.app.env.name == app.env.name and u.app.wave < app.wave]
+    unrendered = [u.app.name for u in itertools.takewhile(
+        lambda u: u.app.wave < app.wave, cluster_units.get(app.env.name, ()))]
     declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
     hint_unverified = (f" (not verified: {', '.join(unrendered[:5])} of an earlier wave could not "
                        "be rendered)") if unrendered else ""   # for namespaces
