@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from .charts import chart_cache
-from .common import compiled_or_exit, known_or_exit, platform_names, settings_or_exit
+from .common import (compiled_or_exit, keeps_what_it_builds, known_or_exit, platform_names,
+                     settings_or_exit)
 
 
 @click.command("preflight")
@@ -20,6 +21,7 @@ from .common import compiled_or_exit, known_or_exit, platform_names, settings_or
                                              "findings that could not be verified) fail too.")
 @click.option("--cache", metavar="DIR", help="Chart cache folder.")
 @click.option("--platforms", "platforms", metavar="DIR")
+@keeps_what_it_builds
 def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str | None, platforms: str | None) -> None:
     """Render every Application and judge each resource as Argo CD's sync will: project
     permissions, CRDs and API versions, namespaces, shared resources, sync windows."""
