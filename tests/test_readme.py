@@ -1,15 +1,32 @@
-"""The README's DSL reference names every public class and every field users can pass."""
+"""The README is a short front door; the documentation site holds the manual, and its reference
+pages are generated from the code (a stale page fails here)."""
 from __future__ import annotations
 
+import re
+
 import attrs
+import pytest
 
 import gitops_dsl.model as model
 from tests.helpers import REPO
 
+DOCS = REPO / "docs"
+
+
+def _pages() -> dict[str, str]:
+    return {str(p.relative_to(DOCS)): p.read_text() for p in sorted(DOCS.rglob("*.md"))}
+
+
+def test_the_readme_is_a_front_door():
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    # every page it links to exists
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (REPO / target).is_file(), target
+
 
 def test_every_public_field_is_documented():
-    readme = (REPO / "README.md").read_text()
-    reference = readme[readme.index("## The DSL reference"):readme.index("## The output")]
+    reference = (DOCS / "reference" / "dsl.md").read_text()
     missing = []
     for name in model.__all__:
         cls = getattr(model, name)
@@ -29,28 +46,91 @@ def test_readme_set_up_commands_are_the_ones_ci_runs():
     assert "pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert "python -m pip install --quiet -e '.[test]'" in ci and "\npython -m pytest\n" in ci
     assert ".venv/bin/pip install -e . && .venv/bin/gitops-dsl compile" in readme
+    assert "mkdocs build --strict" in ci
 
 
-def test_every_rule_code_is_in_the_readme():
+def test_every_rule_code_is_in_the_rules_overview():
     from gitops_dsl.checks import RULES
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Rules"):readme.index("### Your own rules")]
-    assert [c for c in RULES if c not in section] == []
+    overview = (DOCS / "concepts" / "rules.md").read_text()
+    assert [c for c in RULES if c not in overview] == []
 
 
-def test_the_dsl_reference_is_generated_from_the_classes():
+def test_the_reference_pages_are_generated_from_the_code():
+    from gitops_dsl.docs_reference import stale
     from gitops_dsl.model import reference
-    readme = (REPO / "README.md").read_text()
     assert reference.missing_docs() == []          # every field has its `#:` comment
-    assert reference.splice(readme) == readme, (
-        "README.md's DSL reference differs from the classes: "
-        "python -m gitops_dsl.model.reference --write README.md")
+    assert stale(DOCS) == [], "python -m gitops_dsl.docs_reference --write docs"
 
 
-def test_the_reference_check_fails_on_a_stale_readme(tmp_path):
-    from gitops_dsl.model import reference
-    stale = (REPO / "README.md").read_text().replace("| `stateful` |", "| `stateless` |")
-    (tmp_path / "README.md").write_text(stale)
-    assert reference.main(["--check", str(tmp_path / "README.md")]) == 1
-    assert reference.main(["--write", str(tmp_path / "README.md")]) == 0
-    assert (tmp_path / "README.md").read_text() == (REPO / "README.md").read_text()
+@pytest.mark.parametrize("page, edit", [
+    ("reference/dsl.md", ("| `stateful` |", "| `stateless` |")),
+    ("reference/rules.md", ("### GD201", "### GD299")),
+    ("reference/cli.md", ("--no-cache", "--no-cash")),
+])
+def test_the_reference_check_fails_on_a_stale_page(tmp_path, page, edit):
+    import shutil
+
+    from gitops_dsl.docs_reference import main
+    shutil.copytree(DOCS, tmp_path / "docs")
+    path = tmp_path / "docs" / page
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1))
+    assert main(["--check", str(tmp_path / "docs")]) == 1
+    assert main(["--write", str(tmp_path / "docs")]) == 0
+    assert path.read_text() == (DOCS / page).read_text()
+
+
+def test_the_docs_speak_of_the_project():
+    """Not of how it was built (history belongs in the changelog), and not of the reference
+    material the tests read beside the repository (only the contributing page names it)."""
+    for name, text in {**_pages(), "README.md": (REPO / "README.md").read_text()}.items():
+        assert not re.search(r"\bsession\b(?! key)", text, re.IGNORECASE), name
+        if name != "contributing.md":
+            assert "../shared" not in text, name
+
+
+def _section(title: str) -> str:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index(title)
+    end = readme.find("\n## ", start + 1)
+    return readme[start:end if end > 0 else None]
+
+
+def _blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.DOTALL)
+
+
+def test_the_readme_quick_start_runs_as_written(tmp_path):
+    """Every `gitops-dsl` command of "A minute with it", in order, in an empty folder."""
+    from tests.helpers import need_engine, run_cli
+    need_engine()
+    cwd = tmp_path
+    ran = []
+    for block in _blocks(_section("## A minute with it"), "sh"):
+        for line in block.splitlines():
+            for part in line.split("  #")[0].split("&&"):
+                words = part.split()
+                if words[:1] == ["cd"]:
+                    cwd = cwd / words[1]
+                elif words[:1] == ["gitops-dsl"]:
+                    run = run_cli(*words[1:], cwd=cwd)
+                    assert run.returncode == 0, (part, run.stdout, run.stderr)
+                    ran.append(words[1])
+    assert ran == ["init", "compile", "set-image", "diff", "compile", "compile", "preflight"]
+    assert "api" in (cwd / "platforms" / "versions.yaml").read_text()
+
+
+def test_the_readme_platform_reports_what_the_readme_shows(tmp_path):
+    from gitops_dsl.api import compile as compile_platforms
+    from tests.helpers import make_project
+    section = _section("## A minute with it")
+    [platform] = _blocks(section, "python")
+    [shown] = _blocks(section, "text")
+    source = platform.replace('Image("ghcr.io/acme/api", "1.4.2")', 'Image("ghcr.io/acme/api", "latest")')
+    project = make_project(tmp_path, source, name="shop.py")
+    result = compile_platforms(project / "platforms", root=project)
+    errors = [d.format(str(project)) for d in result.diagnostics if d.code == "GD301"]
+    assert errors == [shown.rstrip("\n")]
+    fixed = make_project(tmp_path / "fixed", platform, name="shop.py")
+    assert compile_platforms(fixed / "platforms", root=fixed).ok

@@ -1,5 +1,6 @@
-"""The README's recipes, run as written: the shell lines are taken from the README itself, so a
-recipe that loses a file (or a command that changed its flags) fails here first."""
+"""The documentation's recipes, run as written: the shell lines are taken from the pages
+themselves, so a recipe that loses a file (or a command that changed its flags) fails here
+first."""
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
 
 def _recipe(title: str) -> list[str]:
     """The shell lines of the GitHub Actions steps in the YAML block that follows `title` in the
-    README: each `- run: command`, and each line of a `run: |` block, in order."""
-    readme = (REPO / "README.md").read_text()
+    documentation: each `- run: command`, and each line of a `run: |` block, in order."""
+    readme = "\n".join(p.read_text() for p in sorted((REPO / "docs").rglob("*.md")))
     block = readme[readme.index(title):]
     block = block[block.index("```yaml\n") + len("```yaml\n"):]
     block = block[:block.index("```")]

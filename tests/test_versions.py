@@ -134,9 +134,9 @@ def test_the_example_versions_file_matches_the_shipped_schema():
         raise AssertionError("the schema accepted an invalid tag")
 
 
-def test_the_readme_renovate_regex_finds_every_annotated_pin():
+def test_the_documented_renovate_regex_finds_every_annotated_pin():
     import re
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "guides" / "versions.md").read_text()
     pattern = json.loads(readme.split("**Recipe: Renovate**")[1].split("```json")[1].split("```")[0])[
         "customManagers"][0]["matchStrings"][0]
     regex = re.compile(pattern.replace("(?<", "(?P<"))

@@ -1,9 +1,11 @@
-"""The README's DSL reference, generated from the classes themselves: each signature from the
-attrs fields, each class's description from its docstring, each field's meaning from the `#:`
-comment above it, and the allowed values of a closed set from its `Literal` type.
+"""The DSL reference (docs/reference/dsl.md), generated from the classes themselves: each
+signature from the attrs fields, each class's description from its docstring, each field's
+meaning from the `#:` comment above it, and the allowed values of a closed set from its
+`Literal` type. `python -m gitops_dsl.docs_reference --write docs` rewrites it with the other
+generated pages.
 
-    python -m gitops_dsl.model.reference --write README.md    # rewrite the generated block
-    python -m gitops_dsl.model.reference --check README.md    # exit 1 when it is not current
+    python -m gitops_dsl.model.reference --write docs/reference/dsl.md   # this page alone
+    python -m gitops_dsl.model.reference --check docs/reference/dsl.md
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import attrs
 from . import charts, infra, platform, project, refs, secrets, service, sync, waves
 
 START = ("<!-- dsl-reference: generated from the classes by "
-         "`python -m gitops_dsl.model.reference --write README.md`; edit the classes, not this -->")
+         "`python -m gitops_dsl.docs_reference --write docs`; edit the classes, not this -->")
 END = "<!-- dsl-reference: end -->"
 
 #: the order of the reference: the platform's parts, then what a service is made of
@@ -106,7 +108,7 @@ def class_reference(cls: type) -> str:
             meaning += f" (one of {', '.join(f'`{c}`' for c in choices)})"
         rows.append(f"| `{field.name}` | {meaning.replace('|', chr(92) + '|')} |")
     table = ["| field | meaning |", "| --- | --- |", *rows] if rows else []
-    return "\n".join([f"#### `{signature(cls)}`", "", doc, "", *table])
+    return "\n".join([f"### `{signature(cls)}`", "", doc, "", *table])
 
 
 def markdown() -> str:
@@ -121,9 +123,9 @@ def missing_docs() -> list[str]:
 
 
 def splice(readme: str) -> str:
-    """The README with its generated block replaced by the current one."""
+    """The page with its generated block replaced by the current one."""
     if START not in readme or END not in readme:
-        raise ValueError(f"the README has no generated block (a line {START!r} ... {END!r})")
+        raise ValueError(f"the page has no generated block (a line {START!r} ... {END!r})")
     head, rest = readme.split(START, 1)
     return head + markdown() + rest.split(END, 1)[1]
 
@@ -131,8 +133,8 @@ def splice(readme: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=textwrap.dedent(__doc__ or "").split("\n\n")[0])
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", metavar="README", type=Path)
-    action.add_argument("--check", metavar="README", type=Path)
+    action.add_argument("--write", metavar="PAGE", type=Path)
+    action.add_argument("--check", metavar="PAGE", type=Path)
     args = parser.parse_args(argv)
     path: Path = args.write or args.check
     current = path.read_text(encoding="utf-8")
