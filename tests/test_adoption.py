@@ -2,10 +2,12 @@
 into a clean venv and compiles the example."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
 
+import pytest
 import yaml
 
 from tests.helpers import REPO, run_cli
@@ -26,6 +28,9 @@ def test_init_then_compile(tmp_path):
                                                                 "gitops-dsl compile --check"]
     workflow = (folder / ".github/workflows/gitops-dsl.yml").read_text()
     assert "gitops-dsl compile --check" in workflow and "--format markdown" in workflow
+    from gitops_dsl import __version__
+    assert f'pip install "gitops-dsl=={__version__}" mypy' in workflow   # pinned to this one
+    assert "@VERSION@" not in workflow
     again = run_cli("init", str(folder), cwd=tmp_path)
     assert "kept  platforms/shop.py" in again.stdout  # never overwrites
 
@@ -43,6 +48,7 @@ def test_this_repository_offers_pre_commit_hooks():
         "gitops-dsl-check": "gitops-dsl compile --check", "gitops-dsl-validate": "gitops-dsl validate"}
 
 
+@pytest.mark.slow   # packaging: two virtual environments and a build (`.ci/run` runs it)
 def test_wheel_and_sdist_install_into_a_clean_venv_and_compile_the_example(tmp_path):
     dist = tmp_path / "dist"
     builder = tmp_path / "builder"
@@ -73,4 +79,12 @@ def test_wheel_and_sdist_install_into_a_clean_venv_and_compile_the_example(tmp_p
     fresh = {p.relative_to(out): p.read_bytes() for p in out.rglob("*")
              if p.is_file() and ".gitops-dsl-cache" not in p.parts}
     assert fresh == committed
+    # the wheel alone, without this repository: a new project from `init`, compiled
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["init"], ["compile"], ["compile", "--check"]):
+        run = subprocess.run([tool, *args], cwd=empty, capture_output=True, text=True, timeout=120,
+                             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+        assert run.returncode == 0, (args, run.stdout, run.stderr)
+    assert (empty / "build" / "gitops" / "charts" / "service" / "Chart.yaml").is_file()
     assert sys.version_info >= (3, 11)

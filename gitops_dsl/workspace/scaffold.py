@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .._version import __version__
+
 SETTINGS = '\n[tool.gitops-dsl]\nplatforms = "platforms"\nout = "build"\n'
 #: pyright finds helper modules of platforms/ (`from _common import ...`) as the loader does
 PYRIGHT = '\n[tool.pyright]\nextraPaths = ["platforms"]\n'
@@ -28,7 +30,8 @@ def scaffold(folder: Path) -> list[tuple[str, str]]:
             done.append((target, "kept"))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text((templates / template).read_text())
+        # the scaffolded CI installs the version that made it (see the workflow's comment)
+        path.write_text((templates / template).read_text().replace("@VERSION@", __version__))
         done.append((target, "created"))
     pyproject = folder / "pyproject.toml"
     if not pyproject.exists():
