@@ -57,16 +57,18 @@ def cli_page() -> str:
              "Each command's `--help`, generated from the commands. The overview of what they "
              "are for is [The CLI](cli-overview.md).\n"]
 
-    def walk(command: click.Command, path: list[str]) -> None:
+    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
+        # contexts as the command line makes them: a command's inherits its group's settings
+        # (`-h` as well as `--help`)
+        context = click.Context(command, parent=parent, info_name=path[-1], terminal_width=100,
+                                max_content_width=100, **command.context_settings)
         name = " ".join(path)
-        context = click.Context(command, info_name=name, terminal_width=100,
-                                max_content_width=100)
         lines.append(f"\n## `{name}`\n\n```text\n{command.get_help(context)}\n```\n")
         if isinstance(command, click.Group):
             for sub in sorted(command.commands):
-                walk(command.commands[sub], [*path, sub])
+                walk(command.commands[sub], [*path, sub], context)
 
-    walk(main, ["gitops-dsl"])
+    walk(main, ["gitops-dsl"], None)
     return "".join(lines)
 
 

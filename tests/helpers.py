@@ -1,5 +1,6 @@
-"""Shared helpers: a scratch project with a platform file, the CLI as a real subprocess, and the
-reference material in ../shared (required under CI)."""
+"""Shared helpers: a scratch project with a platform file, the CLI (in this process, or as a real
+subprocess where the process is what is tested), and the reference material in ../shared
+(required under CI)."""
 from __future__ import annotations
 
 import os
@@ -77,11 +78,51 @@ def app_yaml(name: str, source: str, server: str, namespace: str | None = None,
             f"{source}{destination}")
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
-    return subprocess.run([*CLI, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=120)
+_OURS = tuple(str(Path(p).resolve()) for p in {str(REPO), sys.prefix, sys.base_prefix, sys.exec_prefix})
+
+
+def _users(module: object) -> bool:
+    """A module of a user's project (a platform, its helpers), not gitops-dsl's or Python's."""
+    file = getattr(module, "__file__", None)
+    return bool(file) and not str(Path(file).resolve()).startswith(_OURS)
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None,
+            process: bool = False) -> subprocess.CompletedProcess:
+    """The command line, run as a user runs it, in this process (click's runner, in `cwd`, with
+    `env` added to the environment): what a test of a command's behaviour needs, at a fraction
+    of a process's cost. `process=True` (or GITOPS_DSL_TEST_PROCESS=1 for the whole run) starts
+    a real `python -m gitops_dsl` instead: for what only a process shows (exit handlers,
+    signals, another process's locks, output through a pipe). An exception that escapes a
+    command is printed to `stderr` as Python would print it, with exit status 1."""
+    # (a PYTHONPATH of the test's own - a stand-in module - takes effect in a new process only)
+    if process or "PYTHONPATH" in (env or {}) or os.environ.get("GITOPS_DSL_TEST_PROCESS") == "1":
+        full_env = {**os.environ, **(env or {})}
+        full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+        return subprocess.run([*CLI, *args], cwd=cwd, env=full_env, capture_output=True,
+                              text=True, timeout=120)
+    import traceback
+
+    from click.testing import CliRunner
+
+    from gitops_dsl.cli import main
+    here, path, modules = os.getcwd(), list(sys.path), set(sys.modules)
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=True)
+    finally:
+        # what a process would not carry to the next command: the working directory, the
+        # module path a platform extended, the modules of the user's project it imported
+        os.chdir(here)
+        sys.path[:] = path
+        for name in set(sys.modules) - modules:
+            if _users(sys.modules[name]):
+                del sys.modules[name]
+    stderr, code = result.stderr, result.exit_code
+    if result.exc_info is not None and not isinstance(result.exc_info[1], SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+        code = 1
+    return subprocess.CompletedProcess([*CLI, *args], code, result.stdout, stderr)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

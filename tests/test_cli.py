@@ -241,14 +241,14 @@ def test_leaving_without_teardown_keeps_exit_handlers_output_and_status(tmp_path
         "from gitops_dsl import *",
         "from gitops_dsl import *\nimport atexit, pathlib\n"
         f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')"))
-    result = run_cli("compile", cwd=project)
+    result = run_cli("compile", cwd=project, process=True)
     assert result.returncode == 0, result.stderr
     assert marker.read_text() == "yes"
     assert result.stdout.rstrip().endswith("unchanged") and "written" in result.stdout
-    listing = run_cli("rules", cwd=project)   # a long output, every line of it
+    listing = run_cli("rules", cwd=project, process=True)   # a long output, every line of it
     assert listing.returncode == 0 and listing.stdout.endswith("\n")
     assert listing.stdout.count("\n") > 40 and "GD101" in listing.stdout
-    failing = run_cli("compile", "--platforms", "nowhere", cwd=project)
+    failing = run_cli("compile", "--platforms", "nowhere", cwd=project, process=True)
     assert failing.returncode not in (0, None) and "Traceback" not in failing.stderr
 
 
@@ -261,7 +261,7 @@ def test_a_thread_a_platform_started_is_waited_for(tmp_path):
         "from gitops_dsl import *\nimport pathlib, threading, time\n"
         "threading.Thread(target=lambda: (time.sleep(0.5), "
         f"pathlib.Path({str(marker)!r}).write_text('done'))).start()"))
-    result = run_cli("compile", cwd=project)
+    result = run_cli("compile", cwd=project, process=True)
     assert result.returncode == 0, result.stderr
     assert marker.read_text() == "done"
 

@@ -44,6 +44,7 @@ def vectors(name: str) -> dict:
     return json.loads(shared("reference", "sealed-secrets", "vectors", name).read_text())
 
 
+@pytest.mark.slow   # RSA-OAEP by hand over every vector: the slow tier
 @pytest.mark.parametrize("file", ["kubeseal-v0.17.0-raw.json", "third-party-wingkwong-v0.14.1.json"])
 def test_reference_unsealer_opens_real_kubeseal_values(file):
     data = vectors(file)

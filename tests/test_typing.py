@@ -16,6 +16,9 @@ import pytest
 
 from tests.helpers import REPO, run_cli
 
+#: the slow tier: mypy and pyright runs (.ci/run also runs both on the package)
+pytestmark = pytest.mark.slow
+
 
 def _need(module: str, *, node: bool = False) -> None:
     missing = importlib.util.find_spec(module) is None or (node and shutil.which("node") is None)

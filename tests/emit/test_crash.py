@@ -15,6 +15,9 @@ import pytest
 
 from tests.helpers import CLI, REPO
 
+#: the slow tier: compiles killed at random moments, two dozen processes each
+pytestmark = pytest.mark.slow
+
 TRANSIENT = (".gitops-dsl-journal", ".gitops-dsl-staging", ".gitops-dsl-staging.d")
 
 

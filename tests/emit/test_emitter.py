@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from gitops_dsl.emit import emitter
 from gitops_dsl.emit import yaml as dialect
 from tests.emit.test_yaml import HOSTILE
+from tests.helpers import scaled
 
 WORDS = st.sampled_from(["a", "bb", "ccc", "x" * 9, "y" * 23, "é", "漢字", "'", "''", ":", "#", "-",
                          "*", "{", "1.5", "yes", "--", "..", "http://h:80/p", "\u2028", "\t", "\r"])
@@ -76,7 +77,7 @@ def _plain(data: object) -> object:
 
 
 @given(documents)
-@settings(max_examples=1500)
+@settings(max_examples=scaled(150))   # `HYPOTHESIS_PROFILE=deep`: many times more
 @example({"k": "x " * 60})
 @example({"k": "'" + "a " * 60 + "'"})
 @example({"k": ["a\nb\n", " a\nb", "a\n\nb"]})

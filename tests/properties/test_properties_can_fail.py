@@ -16,6 +16,9 @@ from gitops_dsl.checks import RULES
 from gitops_dsl.emit import yaml as dialect
 from tests.properties import test_invariants as props
 
+#: the slow tier: each property against broken code, until hypothesis finds the counterexample
+pytestmark = pytest.mark.slow
+
 # no shrinking: finding a counterexample is the point, a minimal one would only cost time
 HUNT = settings(database=None, max_examples=300, deadline=None, phases=[Phase.generate],
                 suppress_health_check=list(HealthCheck))

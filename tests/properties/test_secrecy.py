@@ -6,7 +6,7 @@ import base64
 import string
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_dsl import SealedSecrets
@@ -15,6 +15,7 @@ from gitops_dsl.diagnostics import ModelError
 from gitops_dsl.model.charts import StandardChart
 from gitops_dsl.resolve import resolve
 from gitops_dsl.secrets.sealing import seal
+from tests.helpers import scaled
 from tests.strategies import platforms
 from tests.sealing_reference import unseal
 from tests.test_sealing import CERT, KEY_PEM
@@ -40,6 +41,9 @@ def leaked(result, plaintexts) -> list[str]:
 
 
 @given(platforms(max_services=4), st.data())
+# each example unseals by hand (RSA-OAEP in Python): fewer of them by default, many more with
+# HYPOTHESIS_PROFILE=deep
+@settings(max_examples=scaled(20))
 def test_sealed_values_reach_the_output_only_as_ciphertext_the_cluster_can_open(platform, data):
     """Sealed with the service's scope, Secret name and namespace (as `gitops-dsl seal
     --service` does), each value reaches the output as ciphertext that the controller's key opens

@@ -2,12 +2,17 @@
 at least a tenth of the examples the property tests draw (a narrow strategy proves little)."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
 import sys
 
 from tests.helpers import REPO
+
+#: the slow tier: thousands of generated platforms, counted by feature
+pytestmark = pytest.mark.slow
 
 SAMPLES = 200
 FEATURES = {

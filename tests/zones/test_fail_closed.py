@@ -172,6 +172,7 @@ print("compressed", len(data), "rss_mb", resource.getrusage(resource.RUSAGE_SELF
 '''
 
 
+@pytest.mark.slow   # half a gigabyte decompressed, bounded: the slow tier
 @pytest.mark.parametrize("members, size, message", [
     (1, 8 << 30, "larger than any generated file"),         # 8 GiB declared in one member
     (8, 63 << 20, "larger than a bundle can be"),           # 504 MiB in members under the size limit
