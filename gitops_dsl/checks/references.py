@@ -360,7 +360,7 @@ def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
             if is_secret_path(path) or path.split(".")[0] in ("env", "config"):
                 message = _without_value(message)
             yield Finding(f"{app.name}: values.{path or '(top level)'}: {message[:200]}",
-                          "see the standard chart's values in the README", app.service.location,
+                          "see the standard chart's values (docs: Concepts, Charts)", app.service.location,
                           app.name, app.service)
 
 

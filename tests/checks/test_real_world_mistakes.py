@@ -1,6 +1,6 @@
 """The mistakes listed in ../shared/reference/real-world/README.md that the DSL can express,
 each reproduced as a small platform and caught with the matching code. (Those the DSL cannot
-express at all are listed in the README, "Mistakes from real trees".)"""
+express at all are listed in the docs, "Mistakes from real trees".)"""
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Your platform: environments, projects and services, compiled by `gitops-dsl compile` into
 build/. Change it, run `gitops-dsl compile`, commit platforms/ and build/ together, and review the
-diff (`gitops-dsl diff`). The README of gitops-dsl documents every class and field."""
+diff (`gitops-dsl diff`). gitops-dsl's DSL reference (docs/reference/dsl.md) documents every
+class and field."""
 from gitops_dsl import *
 
 # Where the compiled tree is published (commit build/ to this repository).
