@@ -81,10 +81,8 @@ def versions_figures(project: Path) -> dict[str, object]:
     from ruamel.yaml import YAML
 
     from gitops_dsl.versions.file import set_pin
-    text = (project / "platforms" / "versions.yaml").read_text()
-    import yaml
-    data = yaml.safe_load(text)
-    services = sorted(data["services"])
+    text = _versions_text(1000)
+    services = [f"svc-{i:05d}" for i in range(1000)]
     edits = [(s, "image", f"9.9.{i}", None) for i, s in enumerate(services[:50])]
 
     def run_ours():
@@ -115,6 +113,24 @@ def versions_figures(project: Path) -> dict[str, object]:
             "ours": best(run_ours, 3) / len(edits), "theirs": best(run_theirs, 1) / len(edits),
             "ours_elsewhere": changed_elsewhere(run_ours()),
             "theirs_elsewhere": changed_elsewhere(run_theirs())}
+
+
+def _versions_text(count: int) -> str:
+    """A versions file as teams keep them: a header, an image pin per service, an environment's
+    own pin for some, a chart pin with its Renovate annotation for others, a comment here and
+    there."""
+    lines = ["# Version pins: image tags and chart versions, per service and environment.",
+             "# Edited by `gitops-dsl set-image`, by CI and by bots.", "---", "services:"]
+    for i in range(count):
+        lines.append(f"  svc-{i:05d}:")
+        if i % 7 == 0:
+            lines.append("    # pinned while the 2.x migration runs")
+        lines.append(f"    image: '1.{i % 13}.{i % 5}'")
+        if i % 5 == 0:
+            lines.append(f"    chart: 19.6.{i % 4}  # renovate: datasource=helm depName=redis")
+        if i % 3 == 0:
+            lines += ["    envs:", "      prod:", f"        image: \"1.{i % 11}.0\""]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
