@@ -1,6 +1,6 @@
 """The documentation's reference pages, generated from the code: the DSL classes and fields
-(`model.reference`), every rule with its example (the checks' registry), and every command with
-its options (the click commands themselves).
+(`model.reference`), every rule with its example (the checks' registry), every command with its
+options (the click commands themselves) and the project settings (`workspace.settings.KEYS`).
 
     python -m gitops_dsl.docs_reference --write docs    # rewrite the generated pages
     python -m gitops_dsl.docs_reference --check docs    # exit 1 when one is not current
@@ -72,6 +72,22 @@ def cli_page() -> str:
     return "".join(lines)
 
 
+def settings_page() -> str:
+    """The `[tool.gitops-dsl]` keys of pyproject.toml."""
+    from .workspace.settings import KEYS
+    lines = [HEAD, "# Settings reference\n\n",
+             "A project's settings live in `[tool.gitops-dsl]` of its `pyproject.toml` (the "
+             "nearest one above the working directory); every key is optional, and an unknown "
+             "key is an error.\n\n", "```toml\n[tool.gitops-dsl]\n",
+             'platforms = "platforms"\nout = "build"\n\n[tool.gitops-dsl.severity]\n',
+             'GD206 = "error"\n\n[tool.gitops-dsl.allow]\n',
+             'GD411 = "projects are declared ahead of the migration"\n```\n\n',
+             "| key | type | default | meaning |\n| --- | --- | --- | --- |\n"]
+    lines += [f"| `{key}` | {kind} | `{default}` | {meaning} |\n"
+              for key, (kind, default, meaning) in KEYS.items()]
+    return "".join(lines)
+
+
 def dsl_page(current: str) -> str:
     from .model.reference import splice
     return splice(current)
@@ -81,6 +97,7 @@ PAGES: dict[str, Callable[[str], str]] = {
     "reference/dsl.md": dsl_page,
     "reference/rules.md": lambda _: rules_page(),
     "reference/cli.md": lambda _: cli_page(),
+    "reference/settings.md": lambda _: settings_page(),
 }
 
 

@@ -66,6 +66,7 @@ def test_the_reference_pages_are_generated_from_the_code():
     ("reference/dsl.md", ("| `stateful` |", "| `stateless` |")),
     ("reference/rules.md", ("### GD201", "### GD299")),
     ("reference/cli.md", ("--no-cache", "--no-cash")),
+    ("reference/settings.md", ("`chart_cache`", "`chart-cache`")),
 ])
 def test_the_reference_check_fails_on_a_stale_page(tmp_path, page, edit):
     import shutil
@@ -134,3 +135,17 @@ def test_the_readme_platform_reports_what_the_readme_shows(tmp_path):
     assert errors == [shown.rstrip("\n")]
     fixed = make_project(tmp_path / "fixed", platform, name="shop.py")
     assert compile_platforms(fixed / "platforms", root=fixed).ok
+
+
+def test_the_settings_page_states_the_defaults_the_loader_uses(tmp_path):
+    import json
+
+    from gitops_dsl.workspace.settings import KEYS, load_settings
+    (tmp_path / "pyproject.toml").write_text("[tool.gitops-dsl]\n")
+    settings = load_settings(tmp_path)
+    root = tmp_path.resolve()
+    assert settings.platforms == root / json.loads(KEYS["platforms"][1])
+    assert settings.out == root / json.loads(KEYS["out"][1])
+    assert settings.charts_folder == root / json.loads(KEYS["chart_cache"][1])
+    assert list(settings.trusted_keys) == json.loads(KEYS["trusted_keys"][1])
+    assert settings.severity == json.loads(KEYS["severity"][1]) == settings.allow
