@@ -149,3 +149,55 @@ def test_the_settings_page_states_the_defaults_the_loader_uses(tmp_path):
     assert settings.charts_folder == root / json.loads(KEYS["chart_cache"][1])
     assert list(settings.trusted_keys) == json.loads(KEYS["trusted_keys"][1])
     assert settings.severity == json.loads(KEYS["severity"][1]) == settings.allow
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """Every `gitops-dsl ...` line of a shell block of the documentation (the generated command
+    reference aside: it is the commands' own help)."""
+    found = []
+    for name, text in _pages().items():
+        if name == "reference/cli.md":
+            continue
+        for block in _blocks_any(text):
+            for line in block.splitlines():
+                line = line.strip()
+                if line.startswith("gitops-dsl "):
+                    found.append((name, line.split("  #")[0].split(" < ")[0]))
+    return found
+
+
+def _blocks_any(text: str) -> list[str]:
+    """The shell blocks of a page (fenced ``` with sh, bash, shell, console or no language)."""
+    blocks, current, language = [], None, None
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            if current is None:
+                language, current = line.strip()[3:], []
+            else:
+                if language in ("", "sh", "bash", "shell", "console"):
+                    blocks.append("\n".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_every_documented_command_and_option_exists():
+    """The synopses and examples of the documentation name commands and options the CLI has."""
+    import click
+
+    from gitops_dsl.cli import main
+    lines = _documented_commands()
+    assert len(lines) > 15
+    for page, line in lines:
+        words = line.split()[1:]
+        command: click.Command = main
+        while isinstance(command, click.Group) and words and words[0] in command.commands:
+            command = command.commands[words.pop(0)]
+        if command is main:
+            assert words[0].startswith("--"), (page, line)
+        options = {o for p in command.params for o in (*getattr(p, "opts", ()),
+                                                          *getattr(p, "secondary_opts", ()))}
+        options |= {"--help", "-h", "--version"}
+        for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line):
+            assert option in options, (page, line, option)
