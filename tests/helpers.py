@@ -87,8 +87,8 @@ def _users(module: object) -> bool:
     return bool(file) and not str(Path(file).resolve()).startswith(_OURS)
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None,
-            process: bool = False) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, env: dict | None = None, process: bool = False,
+            input: str | None = None) -> subprocess.CompletedProcess:
     """The command line, run as a user runs it, in this process (click's runner, in `cwd`, with
     `env` added to the environment): what a test of a command's behaviour needs, at a fraction
     of a process's cost. `process=True` (or GITOPS_DSL_TEST_PROCESS=1 for the whole run) starts
@@ -100,7 +100,7 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None,
         full_env = {**os.environ, **(env or {})}
         full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
         return subprocess.run([*CLI, *args], cwd=cwd, env=full_env, capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=120, input=input)
     import traceback
 
     from click.testing import CliRunner
@@ -109,7 +109,8 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None,
     here, path, modules = os.getcwd(), list(sys.path), set(sys.modules)
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=True)
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=True,
+                                    input=input)
     finally:
         # what a process would not carry to the next command: the working directory, the
         # module path a platform extended, the modules of the user's project it imported

@@ -201,3 +201,41 @@ def test_every_documented_command_and_option_exists():
         options |= {"--help", "-h", "--version"}
         for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", line):
             assert option in options, (page, line, option)
+
+
+#: the words the documentation's synopses use for what the reader fills in
+PLACEHOLDERS = {"SERVICE", "PATH", "ENV", "VERSION", "TAG_OR_DIGEST", "CODE", "REF", "REASON",
+                "NAME", "DIR", "E", "S", "Z", "F", "N", "CHECKOUT", "OLD", "GIT_REF", "ZONE"}
+
+
+def _concrete(line: str) -> bool:
+    """A command written out in full, not a synopsis."""
+    return not (re.search(r"[\[\]|]|\.\.\.|<\w", line)
+                or PLACEHOLDERS & set(re.findall(r"[A-Z_]+", line)))
+
+
+def test_every_concrete_documented_command_runs_on_the_example(tmp_path):
+    """The commands the documentation writes out in full, run as written on a copy of the
+    repository's example (the seal example with the example's prod certificate)."""
+    import shlex
+    import shutil
+
+    from tests.helpers import run_cli
+    for rel in ("platforms", "build", "charts"):   # the example and the chart folder it reads
+        shutil.copytree(REPO / rel, tmp_path / rel)
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copy(REPO / "platforms" / "certs" / "prod.pem", tmp_path / "prod-cert.pem")
+    (tmp_path / "value.txt").write_text("s3cret-value")
+    ran = []
+    for block in [b for text in _pages().values() for b in _blocks_any(text)]:
+        for line in block.splitlines():
+            line = line.strip().split("  #")[0]
+            if not line.startswith("gitops-dsl ") or not _concrete(line):
+                continue
+            command, _, stdin = line.partition(" < ")
+            words = shlex.split(command)[1:]
+            run = run_cli(*words, cwd=tmp_path,
+                          input=(tmp_path / stdin.strip()).read_text() if stdin else None)
+            assert run.returncode == 0, (line, run.stdout, run.stderr)
+            ran.append(words[0])
+    assert {"seal", "diff", "charts", "--version"} <= set(ran), ran
