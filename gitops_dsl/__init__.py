@@ -38,9 +38,9 @@ if TYPE_CHECKING:
         HelmOptions,
         HelmParameter,
         IgnoreDifference,
+        Image,
         Jsonnet,
         KustomizeOptions,
-        Image,
         NamespaceMetadata,
         Overlay,
         Permission,
@@ -66,18 +66,61 @@ if TYPE_CHECKING:
 
 # a literal list, so that type checkers see what `from gitops_dsl import *` brings
 __all__ = [
-    "Backoff", "Cluster", "ClusterKind", "Destination", "Environment", "ExternalSecret", "GitPath",
-    "HelmChart", "HelmFileParameter", "HelmOptions", "HelmParameter", "IN_CLUSTER", "Jsonnet", "KustomizeOptions", "IgnoreDifference", "Image", "NamespaceMetadata", "Overlay",
-    "Permission", "Platform", "Project", "Repo", "Resource", "ResourceKind", "Retry", "Role",
-    "STANDARD_CHART", "SealedSecrets", "SecretRef", "Service", "StandardChart", "SyncOptions",
-    "SyncPolicy", "SyncWindow", "Wave", "Waves", "Zone", "ZoneOverlay", "allowed_registries",
-    "image_digests", "min_replicas", "pinned_images", "pinned_revisions", "prune_required",
-    "resources_required", "Finding", "rule", "__version__",
+    "IN_CLUSTER",
+    "STANDARD_CHART",
+    "Backoff",
+    "Cluster",
+    "ClusterKind",
+    "Destination",
+    "Environment",
+    "ExternalSecret",
+    "Finding",
+    "GitPath",
+    "HelmChart",
+    "HelmFileParameter",
+    "HelmOptions",
+    "HelmParameter",
+    "IgnoreDifference",
+    "Image",
+    "Jsonnet",
+    "KustomizeOptions",
+    "NamespaceMetadata",
+    "Overlay",
+    "Permission",
+    "Platform",
+    "Project",
+    "Repo",
+    "Resource",
+    "ResourceKind",
+    "Retry",
+    "Role",
+    "SealedSecrets",
+    "SecretRef",
+    "Service",
+    "StandardChart",
+    "SyncOptions",
+    "SyncPolicy",
+    "SyncWindow",
+    "Wave",
+    "Waves",
+    "Zone",
+    "ZoneOverlay",
+    "__version__",
+    "allowed_registries",
+    "image_digests",
+    "min_replicas",
+    "pinned_images",
+    "pinned_revisions",
+    "prune_required",
+    "resources_required",
+    "rule",
 ]
 _POLICIES = {"allowed_registries", "image_digests", "min_replicas",
              "pinned_images", "pinned_revisions", "prune_required", "resources_required"}
-_WHERE = {name: ".checks.policies" if name in _POLICIES else ".model" for name in __all__[:-3]}
-_WHERE.update(Finding=".checks.registry", rule=".checks.registry")
+#: the module each lazily imported name comes from (`__version__` is imported eagerly)
+_WHERE = {name: ".checks.policies" if name in _POLICIES
+          else ".checks.registry" if name in ("Finding", "rule") else ".model"
+          for name in __all__ if name != "__version__"}
 
 
 def __getattr__(name: str) -> Any:
@@ -89,7 +132,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001 - the verb
+def compile(platforms_dir: str | Path, *, root: str | Path | None = None,
             **settings: Any) -> Result:
     """Load, resolve, check and render; see gitops_dsl.api.compile."""
     from .api import compile as _compile

@@ -6,8 +6,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -69,7 +70,7 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def compile(platforms_dir: str | Path, *, root: str | Path | None = None,  # noqa: A001
+def compile(platforms_dir: str | Path, *, root: str | Path | None = None,
             severity: dict[str, Any] | None = None, allow: dict[str, Any] | None = None, render_tree: bool = True,
             versions_text: Mapping[Path, str] | None = None, record_inputs: bool = False,
             units: bool = False, previous: Previous | None = None,

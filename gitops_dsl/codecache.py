@@ -27,9 +27,9 @@ import importlib.util
 import marshal
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import Sequence
 
 from . import bound
 

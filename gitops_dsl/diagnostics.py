@@ -7,8 +7,9 @@ import linecache
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from types import CodeType, FrameType
-from typing import Any, Iterable
+from typing import Any
 
 import attrs
 
@@ -94,10 +95,7 @@ def _readable_source(file: str) -> bool:
 def _is_internal(filename: str) -> bool:
     known = _INTERNAL.get(filename)
     if known is None:
-        known = (filename.startswith(_PACKAGE_DIR)
-                 or filename.startswith(("<attrs generated", "<cattrs generated",
-                                         "<gitops-dsl generated"))
-                 or filename.startswith(_SITE_PACKAGES) or filename.startswith("<frozen "))
+        known = (filename.startswith((_PACKAGE_DIR, "<attrs generated", "<cattrs generated", "<gitops-dsl generated", _SITE_PACKAGES, "<frozen ")))
         if len(_INTERNAL) < 10_000:
             _INTERNAL[filename] = known
     return known

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -27,11 +27,11 @@ def rules_page() -> str:
     """Every built-in rule and every code the DSL reports, by family, with its example."""
     from .checks import RULES
     lines = [HEAD, "# Rules reference\n\n",
-             "Every diagnostic code gitops-dsl reports: what it means, and a bad and a good "
+             ("Every diagnostic code gitops-dsl reports: what it means, and a bad and a good "
              "example. `gitops-dsl rules CODE` prints the same in a terminal. Suppress one "
              'finding with `allow={"CODE": "reason"}` on the object, or for the whole project '
              'with `[tool.gitops-dsl.allow] CODE = "reason"`; change a severity with '
-             '`[tool.gitops-dsl.severity] CODE = "warning"`.\n']
+             '`[tool.gitops-dsl.severity] CODE = "warning"`.\n')]
     family = None
     for code, rule in sorted(RULES.items()):
         digit = code[2:3]
@@ -54,8 +54,8 @@ def cli_page() -> str:
     """Every command's help, as `gitops-dsl COMMAND --help` prints it."""
     from .cli import main
     lines = [HEAD, "# CLI reference\n\n",
-             "Each command's `--help`, generated from the commands. The overview of what they "
-             "are for is [The CLI](cli-overview.md).\n"]
+             ("Each command's `--help`, generated from the commands. The overview of what they "
+             "are for is [The CLI](cli-overview.md).\n")]
 
     def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
         # contexts as the command line makes them: a command's inherits its group's settings
@@ -76,9 +76,9 @@ def settings_page() -> str:
     """The `[tool.gitops-dsl]` keys of pyproject.toml."""
     from .workspace.settings import KEYS
     lines = [HEAD, "# Settings reference\n\n",
-             "A project's settings live in `[tool.gitops-dsl]` of its `pyproject.toml` (the "
+             ("A project's settings live in `[tool.gitops-dsl]` of its `pyproject.toml` (the "
              "nearest one above the working directory); every key is optional, and an unknown "
-             "key is an error.\n\n", "```toml\n[tool.gitops-dsl]\n",
+             "key is an error.\n\n"), "```toml\n[tool.gitops-dsl]\n",
              'platforms = "platforms"\nout = "build"\n\n[tool.gitops-dsl.severity]\n',
              'GD206 = "error"\n\n[tool.gitops-dsl.allow]\n',
              'GD411 = "projects are declared ahead of the migration"\n```\n\n',

@@ -266,13 +266,14 @@ def recording(root: Path | None = None) -> Iterator[Recorder]:
         recorder.root = str(Path(root).resolve())
         recorder.repository = repository_listing(recorder.root, recorder.ignored)
     real = os.environ
-    os.environ = _ObservedEnviron(real)
+    # the same variables, every read noted (not a copy: nothing is cleared or replaced)
+    os.environ = _ObservedEnviron(real)  # noqa: B003
     _active = recorder
     try:
         yield recorder
     finally:
         _active = previous
-        os.environ = real
+        os.environ = real  # noqa: B003
 
 
 @contextmanager

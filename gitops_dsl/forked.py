@@ -15,7 +15,7 @@ finds.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 _DONE = b"\0gitops-dsl: done"
 

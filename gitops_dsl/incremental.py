@@ -36,9 +36,10 @@ import json
 import operator
 import os
 import pickle
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -352,9 +353,9 @@ class Previous:
 def load(out: Path, tool: str) -> Previous | None:
     """The last compile's units, when they belong to the manifest now in `out` (made by this
     very tool) and no write was interrupted since."""
+    from . import bound
     from .emit.writer import STAGED_FOLDERS, _read_manifest_as_written, interrupted
     from .fingerprint import CACHE_DIR
-    from . import bound
     kept = bound.read(out / CACHE_DIR / UNITS, _SALT + tool)
     if kept is None:
         return None   # none, or not written by this user's gitops-dsl (see `bound`)

@@ -12,8 +12,9 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -99,7 +100,7 @@ def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None
             except ModelError as exc:
                 diagnostics.append(exc.to_diagnostic())
                 continue
-            except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 diagnostics.append(_import_failure(exc, platforms_dir, path))

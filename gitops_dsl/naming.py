@@ -3,7 +3,7 @@ says what was meant ("did you mean 'stg'?"), never an empty answer that a typo i
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 __all__ = ["UnknownName", "did_you_mean", "known", "names_in_tree"]
 

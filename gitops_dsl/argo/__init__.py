@@ -1,3 +1,3 @@
 """Typed Argo CD resources and their converter to plain data."""
 from .convert import to_data as to_data
-from .resources import *  # noqa: F401,F403
+from .resources import *

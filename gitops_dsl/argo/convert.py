@@ -2,8 +2,8 @@
 tuples as lists, keys in field order (apiVersion and kind first, as every manifest reads)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import cattrs

@@ -14,9 +14,10 @@ unclosed `${` are eaten whole; a `$` before anything else, or at the end, stays 
 """
 from __future__ import annotations
 
-from typing import Any, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
 
-__all__ = ["BUILD_VARIABLES", "expand", "expand_path", "references", "build_environment"]
+__all__ = ["BUILD_VARIABLES", "build_environment", "expand", "expand_path", "references"]
 
 BUILD_VARIABLES = ("ARGOCD_APP_NAME", "ARGOCD_APP_NAMESPACE", "ARGOCD_APP_PROJECT_NAME",
                    "ARGOCD_APP_REVISION", "ARGOCD_APP_REVISION_SHORT", "ARGOCD_APP_REVISION_SHORT_8",

@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-__all__ = ["normalize_git_url", "glob_match", "source_permitted", "destination_permitted",
-           "resource_match", "kind_listed"]
+__all__ = [
+    "destination_permitted",
+    "glob_match",
+    "kind_listed",
+    "normalize_git_url",
+    "resource_match",
+    "source_permitted",
+]
 
 
 #: what util/git/git.go calls an SSH URL (`sshURLRegex`): user@host, with or without ssh://
@@ -163,9 +169,7 @@ def destination_permitted(destinations: Iterable[Mapping[str, str]], *, server: 
         if (server_ok or name_ok) and ns_ok:
             admitted = True
         elif (not name_ok and i_name.startswith("!")) or (
-                not server_ok and i_server.startswith("!") and ns_ok):
-            return False
-        elif not ns_ok and i_ns.startswith("!") and server_ok:
+                not server_ok and i_server.startswith("!") and ns_ok) or not ns_ok and i_ns.startswith("!") and server_ok:
             return False
     return admitted
 

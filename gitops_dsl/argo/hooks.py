@@ -14,9 +14,10 @@
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["ARGO_HOOK", "HELM_HOOK", "hook_types", "is_hook", "applied", "per_sync_name"]
+__all__ = ["ARGO_HOOK", "HELM_HOOK", "applied", "hook_types", "is_hook", "per_sync_name"]
 
 ARGO_HOOK = "argocd.argoproj.io/hook"
 HELM_HOOK = "helm.sh/hook"

@@ -90,7 +90,7 @@ def repository_links(root: Path, skip_holding: str | None = None) -> list[str] |
 def _git_files(root: Path) -> list[str] | None:
     try:
         run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard"], capture_output=True, timeout=60)
+                              "--exclude-standard"], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if run.returncode != 0:

@@ -5,7 +5,7 @@ become camelCase through the converter in `convert.py`.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -15,17 +15,17 @@ API_VERSION = "argoproj.io/v1alpha1"
 @attrs.frozen
 class ObjectMeta:
     name: str
-    namespace: Optional[str] = None
-    labels: Optional[dict[str, Any]] = None
-    annotations: Optional[dict[str, Any]] = None
-    finalizers: Optional[tuple[Any, ...]] = None
+    namespace: str | None = None
+    labels: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
+    finalizers: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
 class HelmParameter:
     name: str
     value: str
-    force_string: Optional[bool] = None
+    force_string: bool | None = None
 
 
 @attrs.frozen
@@ -36,20 +36,20 @@ class HelmFileParameter:
 
 @attrs.frozen
 class Helm:
-    release_name: Optional[str] = None
-    value_files: Optional[tuple[Any, ...]] = None
-    parameters: Optional[tuple[Any, ...]] = None
-    file_parameters: Optional[tuple[Any, ...]] = None
-    kube_version: Optional[str] = None
-    api_versions: Optional[tuple[Any, ...]] = None
-    skip_crds: Optional[bool] = None
-    pass_credentials: Optional[bool] = None
-    ignore_missing_value_files: Optional[bool] = None
-    skip_tests: Optional[bool] = None
-    skip_schema_validation: Optional[bool] = None
-    namespace: Optional[str] = None
-    version: Optional[str] = None
-    values_object: Optional[dict[str, Any]] = None
+    release_name: str | None = None
+    value_files: tuple[Any, ...] | None = None
+    parameters: tuple[Any, ...] | None = None
+    file_parameters: tuple[Any, ...] | None = None
+    kube_version: str | None = None
+    api_versions: tuple[Any, ...] | None = None
+    skip_crds: bool | None = None
+    pass_credentials: bool | None = None
+    ignore_missing_value_files: bool | None = None
+    skip_tests: bool | None = None
+    skip_schema_validation: bool | None = None
+    namespace: str | None = None
+    version: str | None = None
+    values_object: dict[str, Any] | None = None
 
 
 @attrs.frozen
@@ -60,95 +60,95 @@ class JsonnetVar:
 
 @attrs.frozen
 class DirectoryJsonnet:
-    ext_vars: Optional[tuple[Any, ...]] = None
-    tlas: Optional[tuple[Any, ...]] = None
-    libs: Optional[tuple[Any, ...]] = None
+    ext_vars: tuple[Any, ...] | None = None
+    tlas: tuple[Any, ...] | None = None
+    libs: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
 class Directory:
-    recurse: Optional[bool] = None
-    include: Optional[str] = None
-    exclude: Optional[str] = None
-    jsonnet: Optional[DirectoryJsonnet] = None
+    recurse: bool | None = None
+    include: str | None = None
+    exclude: str | None = None
+    jsonnet: DirectoryJsonnet | None = None
 
 
 @attrs.frozen
 class Kustomize:
-    name_prefix: Optional[str] = None
-    name_suffix: Optional[str] = None
-    namespace: Optional[str] = None
-    images: Optional[tuple[Any, ...]] = None
-    common_labels: Optional[dict[str, Any]] = None
-    common_annotations: Optional[dict[str, Any]] = None
-    components: Optional[tuple[Any, ...]] = None
-    patches: Optional[tuple[Any, ...]] = None
+    name_prefix: str | None = None
+    name_suffix: str | None = None
+    namespace: str | None = None
+    images: tuple[Any, ...] | None = None
+    common_labels: dict[str, Any] | None = None
+    common_annotations: dict[str, Any] | None = None
+    components: tuple[Any, ...] | None = None
+    patches: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
 class Source:
     repo_url: str
-    target_revision: Optional[str] = None
-    path: Optional[str] = None
-    chart: Optional[str] = None
-    ref: Optional[str] = None
-    helm: Optional[Helm] = None
-    kustomize: Optional[Kustomize] = None
-    directory: Optional[Directory] = None
+    target_revision: str | None = None
+    path: str | None = None
+    chart: str | None = None
+    ref: str | None = None
+    helm: Helm | None = None
+    kustomize: Kustomize | None = None
+    directory: Directory | None = None
 
 
 @attrs.frozen
 class Destination:
-    server: Optional[str] = None
-    name: Optional[str] = None
-    namespace: Optional[str] = None
+    server: str | None = None
+    name: str | None = None
+    namespace: str | None = None
 
 
 @attrs.frozen
 class Automated:
-    prune: Optional[bool] = None
-    self_heal: Optional[bool] = None
-    allow_empty: Optional[bool] = None
-    enabled: Optional[bool] = None
+    prune: bool | None = None
+    self_heal: bool | None = None
+    allow_empty: bool | None = None
+    enabled: bool | None = None
 
 
 @attrs.frozen
 class Backoff:
-    duration: Optional[str] = None
-    factor: Optional[int] = None
-    max_duration: Optional[str] = None
+    duration: str | None = None
+    factor: int | None = None
+    max_duration: str | None = None
 
 
 @attrs.frozen
 class Retry:
     limit: int
-    backoff: Optional[Backoff] = None
-    refresh: Optional[bool] = None
+    backoff: Backoff | None = None
+    refresh: bool | None = None
 
 
 @attrs.frozen
 class ManagedNamespaceMetadata:
-    labels: Optional[dict[str, Any]] = None
-    annotations: Optional[dict[str, Any]] = None
+    labels: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
 
 
 @attrs.frozen
 class SyncPolicy:
-    automated: Optional[Automated] = None
-    sync_options: Optional[tuple[Any, ...]] = None
-    managed_namespace_metadata: Optional[ManagedNamespaceMetadata] = None
-    retry: Optional[Retry] = None
+    automated: Automated | None = None
+    sync_options: tuple[Any, ...] | None = None
+    managed_namespace_metadata: ManagedNamespaceMetadata | None = None
+    retry: Retry | None = None
 
 
 @attrs.frozen(kw_only=True)
 class IgnoreDifference:
-    group: Optional[str] = None
+    group: str | None = None
     kind: str
-    name: Optional[str] = None
-    namespace: Optional[str] = None
-    json_pointers: Optional[tuple[Any, ...]] = None
-    jq_path_expressions: Optional[tuple[Any, ...]] = None
-    managed_fields_managers: Optional[tuple[Any, ...]] = None
+    name: str | None = None
+    namespace: str | None = None
+    json_pointers: tuple[Any, ...] | None = None
+    jq_path_expressions: tuple[Any, ...] | None = None
+    managed_fields_managers: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
@@ -160,13 +160,13 @@ class Info:
 @attrs.frozen
 class ApplicationSpec:
     project: str
-    sources: Optional[tuple[Any, ...]] = None
-    source: Optional[Source] = None
-    destination: Optional[Destination] = None
-    sync_policy: Optional[SyncPolicy] = None
-    ignore_differences: Optional[tuple[Any, ...]] = None
-    revision_history_limit: Optional[int] = None
-    info: Optional[tuple[Any, ...]] = None
+    sources: tuple[Any, ...] | None = None
+    source: Source | None = None
+    destination: Destination | None = None
+    sync_policy: SyncPolicy | None = None
+    ignore_differences: tuple[Any, ...] | None = None
+    revision_history_limit: int | None = None
+    info: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
@@ -192,9 +192,9 @@ class ProjectDestination:
 @attrs.frozen
 class ProjectRole:
     name: str
-    description: Optional[str] = None
-    policies: Optional[tuple[Any, ...]] = None
-    groups: Optional[tuple[Any, ...]] = None
+    description: str | None = None
+    policies: tuple[Any, ...] | None = None
+    groups: tuple[Any, ...] | None = None
 
 
 @attrs.frozen
@@ -202,23 +202,23 @@ class SyncWindow:
     kind: str
     schedule: str
     duration: str
-    applications: Optional[tuple[Any, ...]] = None
-    namespaces: Optional[tuple[Any, ...]] = None
-    clusters: Optional[tuple[Any, ...]] = None
-    manual_sync: Optional[bool] = None
-    time_zone: Optional[str] = None
+    applications: tuple[Any, ...] | None = None
+    namespaces: tuple[Any, ...] | None = None
+    clusters: tuple[Any, ...] | None = None
+    manual_sync: bool | None = None
+    time_zone: str | None = None
 
 
 @attrs.frozen
 class AppProjectSpec:
-    description: Optional[str] = None
-    source_repos: Optional[tuple[Any, ...]] = None
-    destinations: Optional[tuple[Any, ...]] = None
-    cluster_resource_whitelist: Optional[tuple[Any, ...]] = None
-    namespace_resource_blacklist: Optional[tuple[Any, ...]] = None
-    namespace_resource_whitelist: Optional[tuple[Any, ...]] = None
-    roles: Optional[tuple[Any, ...]] = None
-    sync_windows: Optional[tuple[Any, ...]] = None
+    description: str | None = None
+    source_repos: tuple[Any, ...] | None = None
+    destinations: tuple[Any, ...] | None = None
+    cluster_resource_whitelist: tuple[Any, ...] | None = None
+    namespace_resource_blacklist: tuple[Any, ...] | None = None
+    namespace_resource_whitelist: tuple[Any, ...] | None = None
+    roles: tuple[Any, ...] | None = None
+    sync_windows: tuple[Any, ...] | None = None
 
 
 @attrs.frozen

@@ -15,15 +15,16 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import yaml
 
 from .. import untrusted
 from .lock import ChartRef, Entry, lookup
 
-__all__ = ["missing", "declares_dependencies", "chart_folders", "dependency_refs", "vendored"]
+__all__ = ["chart_folders", "declares_dependencies", "dependency_refs", "missing", "vendored"]
 
 
 def missing(helm: Any, chart_dir: Path) -> list[dict[str, Any]]:

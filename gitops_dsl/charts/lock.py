@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import yaml
@@ -187,7 +188,7 @@ def check_index(repository: str, limit: int = MAX_INDEX) -> None:
                           "repository index that large would take Helm minutes and gigabytes)")
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "gitops-dsl"})
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=60) as response:
             length = response.headers.get("Content-Length") or ""
             if length.isdigit() and int(length) > limit:
                 raise too_large

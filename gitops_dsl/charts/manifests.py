@@ -14,8 +14,9 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import yaml
@@ -27,7 +28,6 @@ from ..resolve import deep_merge
 from .dependencies import declares_dependencies, vendored
 
 if TYPE_CHECKING:
-    from ..review.views import _Index
     from .lock import ChartRef, Entry
 
 class RenderUnavailable(RuntimeError):
@@ -241,7 +241,7 @@ def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Ren
     out[0::shares] = [_render_one(session, *item) for item in work[0::shares]]
     for i, child in children:
         answer = child.result()
-        done = pickle.loads(answer) if answer is not None else None  # noqa: S301 (our own child)
+        done = pickle.loads(answer) if answer is not None else None
         if not isinstance(done, list) or len(done) != len(work[i::shares]):
             done = [_render_one(session, *item) for item in work[i::shares]]
         out[i::shares] = done
@@ -512,7 +512,7 @@ def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rende
                 target = wrapper
             run = subprocess.run([kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone",
                                   target] if options else [kubectl, "kustomize", target],
-                                 capture_output=True, text=True, timeout=120)
+                                 capture_output=True, text=True, timeout=120, check=False)
         if run.returncode != 0:
             return attrs.evolve(base, error=f"{source.get('path')}: kustomize: "
                                             f"{run.stderr.strip()[:500]}")

@@ -3,8 +3,9 @@ applied in one place; diagnostics sorted and de-duplicated."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -25,11 +26,26 @@ if TYPE_CHECKING:
     from ..model import Platform
     from ..resolve import Resolved
 
-__all__ = ["RULES", "CheckContext", "Checked", "Finding", "Rule", "Suppressed", "collecting_user_rules",
-           "rule", "run_checks", "all_rules",
-           # the opt-in policies, as platform files and tools import them
-           "allowed_registries", "image_digests", "min_replicas", "pinned_images", "pinned_revisions",
-           "prune_required", "resources_required"]
+__all__ = [
+    "RULES",
+    "CheckContext",
+    "Checked",
+    "Finding",
+    "Rule",
+    "Suppressed",
+    "all_rules",
+    # the opt-in policies, as platform files and tools import them
+    "allowed_registries",
+    "collecting_user_rules",
+    "image_digests",
+    "min_replicas",
+    "pinned_images",
+    "pinned_revisions",
+    "prune_required",
+    "resources_required",
+    "rule",
+    "run_checks",
+]
 
 
 @attrs.frozen
@@ -68,7 +84,7 @@ def all_rules(user_rules: Sequence[Rule] = ()) -> dict[str, Rule]:
 def _run(item: Rule, target: object) -> list[Diagnostic]:
     try:
         return list(item.check(target))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if item.builtin:
             raise  # an internal bug: never disguise it as a user error
         frames = [f for f in traceback.extract_tb(exc.__traceback__)

@@ -2,13 +2,14 @@
 platform says (argocd-facts 19)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..argo.globs import normalize_git_url
 from ..model.charts import GitPath, StandardChart
+from ..naming import did_you_mean
 from ..render.apps import value_files
 from ..render.names import CONFIGS, GITOPS
-from ..naming import did_you_mean
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
 """GD2xx: sync waves and dependencies."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .registry import Finding, builtin
 

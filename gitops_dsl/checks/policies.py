@@ -3,7 +3,8 @@ always on, because it is a bug wherever it happens."""
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath, HelmChart, StandardChart
 from .registry import Finding, builtin

@@ -1,7 +1,8 @@
 """GD4xx: references between objects, and to files."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..argo.globs import destination_permitted, source_permitted
 from ..fingerprint import is_dir, is_file
@@ -318,7 +319,7 @@ def _without_value(message: str) -> str:
     `the value is not of type 'string'`; the env map may hold secrets)."""
     import re
     return re.sub(r"^(\{.*\}|\[.*\]|'(?:[^'\\]|\\.)*'|\S+) (is|was|does|has|should)\b",
-                  r"the value \2", message, count=1, flags=re.S)
+                  r"the value \2", message, count=1, flags=re.DOTALL)
 
 
 def standard_chart_schema() -> Any:

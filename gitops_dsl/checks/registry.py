@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Callable, Iterable, Iterator, Literal
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal
 
 import attrs
 
@@ -68,7 +69,7 @@ class Rule:
     def __name__(self) -> str:
         return self.func.__name__
 
-    def __call__(self, **params: Any) -> "Rule":
+    def __call__(self, **params: Any) -> Rule:
         if not self.opt_in:
             raise ModelError("GD101", f"rule {self.code} takes no parameters")
         return attrs.evolve(self, params={**self.params, **params})

@@ -4,7 +4,8 @@ local $ref). It runs on every standard-chart Application of every compile, where
 validator would dominate a no-op compile."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 _TYPES = {
     "string": lambda v: isinstance(v, str),
@@ -52,10 +53,10 @@ class Validator:
                 return False
         if "enum" in node and value not in node["enum"]:
             return False
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if ("minimum" in node and value < node["minimum"]) or (
-                    "maximum" in node and value > node["maximum"]):
-                return False
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                ("minimum" in node and value < node["minimum"])
+                or ("maximum" in node and value > node["maximum"])):
+            return False
         if isinstance(value, str) and "minLength" in node and len(value) < node["minLength"]:
             return False
         if isinstance(value, dict):

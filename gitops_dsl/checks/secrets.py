@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath
 from ..model.secrets import SealedSecrets

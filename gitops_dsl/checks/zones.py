@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath
 from ..render.apps import application_data
@@ -133,7 +134,7 @@ def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
         # (only a chart folder of the gitops repository has inputs to carry)
         for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name
                     and isinstance(a.chart, GitPath) and a.chart.repo is None]:
-            from ..zones.bundle import NotClosed, repository_inputs   # (tarfile, gzip: on need)
+            from ..zones.bundle import NotClosed, repository_inputs  # (tarfile, gzip: on need)
             try:
                 repository_inputs([app], ctx.root)
             except NotClosed as exc:

@@ -39,7 +39,7 @@ def import_command(paths: tuple[str, ...], target: str | None, name: str, check_
         if not target:
             click.echo(imported.source, nl=False)
         return
-    from ..importer.roundtrip import compile_import, compare
+    from ..importer.roundtrip import compare, compile_import
     result, files = compile_import(imported)
     for mistake in result.diagnostics:
         click.echo(f"mistake in the original tree: {mistake.format().split(': ', 1)[1]}", err=True)

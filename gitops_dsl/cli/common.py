@@ -5,8 +5,9 @@ import functools
 import gc
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
@@ -105,7 +106,7 @@ def run_compile(settings: Settings, render_tree: bool = True, record_inputs: boo
                                  allow=settings.allow, render_tree=render_tree,
                                  record_inputs=record_inputs, units=units, previous=previous,
                                  code=code)
-    except Exception as exc:  # noqa: BLE001 - an internal bug: say so, never pose as a user error
+    except Exception as exc:
         click.echo(f"gitops-dsl: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in gitops-dsl, not in your platform; please report it with the "
                    "command you ran (GITOPS_DSL_DEBUG=1 prints the traceback).", err=True)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection
+from typing import TYPE_CHECKING
 
 import click
 
@@ -155,8 +156,8 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
     service; a record that cannot be kept only costs the next compile its shortcut. `carried`:
     the last compile's record, when this one reused some of its work."""
     from .. import fingerprint, incremental
-    from ..diagnostics import as_record
     from ..api import renames
+    from ..diagnostics import as_record
     from ..emit.writer import MANIFEST, keep_parse, settle, sha256
     incremental.forget(settings.out)   # first: units never outlive the manifest they describe
     if result.inputs is None or tool is None:

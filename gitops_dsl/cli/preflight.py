@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from .charts import chart_cache
-from .common import (compiled_or_exit, keeps_what_it_builds, known_or_exit, platform_names,
-                     settings_or_exit)
+from .common import compiled_or_exit, keeps_what_it_builds, known_or_exit, platform_names, settings_or_exit
 
 
 @click.command("preflight")

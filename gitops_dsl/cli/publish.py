@@ -63,7 +63,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
             else:
                 merged[key] = target
         planned = prepare(list(merged.values()), require_clean=not check, repair=not check)
-    except Exception as exc:  # noqa: BLE001 - PublishError and BundleError (NotClosed) alike
+    except Exception as exc:
         from ..zones.bundle import BundleError
         if not isinstance(exc, (PublishError, BundleError)):
             raise
@@ -93,7 +93,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "
                    f"{item.plan.unchanged} unchanged")
     head = subprocess.run(["git", "-C", str(settings.root), "log", "-1", "--format=%H%x1f%s"],
-                          capture_output=True, text=True).stdout.strip().split("\x1f")
+                          capture_output=True, text=True, check=False).stdout.strip().split("\x1f")
     message = commit_message(planned, head[0] or "unknown", head[1] if len(head) > 1 else "")
     if not any(p.changed for p in planned):
         click.echo("nothing changed: no commit needed")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from ..zones.bundle import Verified
 
 def _git(root: Path, *args: str) -> str | None:
-    run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
     return run.stdout.strip() if run.returncode == 0 else None
 
 

@@ -8,8 +8,8 @@ manifest of the last compile.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from .._version import __version__
 from . import yaml as dialect

@@ -9,8 +9,8 @@ passed over in silence."""
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
-from typing import Collection
 
 __all__ = ["unowned_in_applied_folders"]
 

@@ -146,7 +146,7 @@ def _patched(entries: dict[str, Entry], data: bytes, owned: dict[str, Entry],
     spans = []
     for path in changed:
         old, new = owned[path], entries[path]
-        line = f"\n{old[0]}  {old[1]}  {old[2]}  {path}\n".encode("utf-8")
+        line = f"\n{old[0]}  {old[1]}  {old[2]}  {path}\n".encode()
         at = data.find(line)
         if at < 0:
             return None

@@ -25,7 +25,7 @@ WIDTH = 100
 
 
 class Dumper(_Base):  # type: ignore[misc, valid-type]
-    def ignore_aliases(self, data: Any) -> bool:  # noqa: D102 - no anchors or aliases, ever
+    def ignore_aliases(self, data: Any) -> bool:
         return True
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pprint
 import re
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from ..model._fields import DNS1123_LABEL, expand_name

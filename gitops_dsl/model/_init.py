@@ -53,7 +53,7 @@ def quick_init(cls: _C) -> _C:
     fields = attrs.fields(cls)
     for field in fields:
         if (not field.init or field.alias is None
-                or (isinstance(field.default, _FACTORY) and getattr(field.default, "takes_self"))
+                or (isinstance(field.default, _FACTORY) and field.default.takes_self)
                 or (field.default is not attrs.NOTHING and not _default_is_fixed(field))):
             return cls
     names: dict[str, Any] = {"NOTHING": attrs.NOTHING, "_setattr": object.__setattr__,

@@ -6,9 +6,9 @@ from typing import Any, Literal, get_args
 
 import attrs
 
-from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import instance_of, non_empty_str, one_of, optional, str_map, to_dict, to_tuple, tuple_of
+from ._init import quick_init
 from .infra import Repo
 
 EXACT_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 import typing
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
@@ -50,10 +50,11 @@ def _make() -> cattrs.Converter:
             overrides["policies"] = override(struct_hook=_policies_in)
         return make_dict_structure_fn(cls, converter, **overrides)
 
-    is_model = lambda cls: cls in classes  # noqa: E731
+    is_model = lambda cls: cls in classes
     converter.register_unstructure_hook_factory(is_model, unstructure_factory)
     converter.register_structure_hook_factory(is_model, structure_factory)
-    wave_union = typing.Union[waves.Wave, int, str, None]
+    # a runtime type for cattrs to register against, as the field's annotation reads
+    wave_union = typing.Union[waves.Wave, int, str, None]  # noqa: UP007
     converter.register_structure_hook(
         wave_union, lambda v, _: converter.structure(v, waves.Wave) if isinstance(v, dict) else v)
     converter.register_structure_hook(dict, lambda v, _: v)  # Helm values stay as they are

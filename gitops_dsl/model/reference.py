@@ -91,7 +91,7 @@ def _choices(annotation: Any) -> list[str]:
     """The values of a Literal (or an optional Literal) type."""
     if typing.get_origin(annotation) is typing.Literal:
         return [str(a) for a in typing.get_args(annotation)]
-    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
         return [c for a in typing.get_args(annotation) for c in _choices(a)]
     return []
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Callable, Literal, get_args
+from collections.abc import Callable
+from typing import Any, Literal, get_args
 
 import attrs
 
-from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import dns_label, duration_check, go_duration, non_empty_str, one_of, optional, to_dict
+from ._init import quick_init
 
 SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _RSA_BLOCK_SIZES = (256, 384, 512)  # RSA-2048/3072/4096 (sealed-secrets FORMAT.md section 1)

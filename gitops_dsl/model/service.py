@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, get_args
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
-from ._init import quick_init
 from ..diagnostics import Location, ModelError, caller_location
 from ._fields import (
     allow_map,
@@ -17,7 +17,6 @@ from ._fields import (
     int_range,
     label_map,
     name_template,
-    non_empty_str,
     one_of,
     optional,
     str_map,
@@ -26,6 +25,7 @@ from ._fields import (
     tuple_of,
     yaml_data,
 )
+from ._init import quick_init
 from .charts import GitPath, HelmChart, HelmOptions, KustomizeOptions
 from .refs import Resource
 from .secrets import ExternalSecret, SealedSecrets

@@ -23,7 +23,7 @@ class Wave:
                                         kw_only=True)
 
 
-def Waves(*names: str, start: int = 0) -> tuple[Wave, ...]:  # noqa: N802 - reads like a class
+def Waves(*names: str, start: int = 0) -> tuple[Wave, ...]:
     """Declare waves in order: `infra, apps = Waves("infra", "apps")` numbers them start, start+1, ..."""
     if not names:
         raise ModelError("GD101", "Waves() needs at least one wave name")

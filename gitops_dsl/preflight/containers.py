@@ -8,7 +8,8 @@ rendered. Here `pinned_images` (GD301) judges each container's real image and
 values are judged at compile time, at the line of the layer that set them."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
 from ..model.charts import StandardChart

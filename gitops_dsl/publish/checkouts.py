@@ -10,8 +10,9 @@ anything is written.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -38,7 +39,7 @@ class Target:
 
 def _git(folder: Path, *args: str) -> tuple[int, str]:
     run = subprocess.run(["git", "--no-optional-locks", "-C", str(folder), *args],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     return run.returncode, run.stdout.strip()
 
 

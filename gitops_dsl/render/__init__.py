@@ -3,9 +3,10 @@ the standard chart shipped in the package."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..argo import to_data
 from ..emit.tree import Document, Tree

@@ -14,8 +14,9 @@ the render stage that looks at the disk beyond the package's own files.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 

@@ -1,7 +1,8 @@
 """build/README.md: what the compiled tree deploys, per zone and environment, for reviewers."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath, HelmChart
 from . import names
@@ -58,19 +59,19 @@ def _suppressions(suppressed: Sequence[Suppressed], root: str | None) -> list[st
 def render_overview(resolved: Resolved, suppressed: Sequence[Suppressed] = (), root: str | None = None) -> str:
     platform = resolved.platform
     out = [f"# {platform.name}: compiled Argo CD tree", "",
-           "Each environment has its own root Application; sync waves order the Applications "
+           ("Each environment has its own root Application; sync waves order the Applications "
            "inside one root. Argo CD waits for a wave to be healthy before the next one only with "
-           "the Application health check from `gitops/bootstrap/<zone>/`.", ""]
+           "the Application health check from `gitops/bootstrap/<zone>/`."), ""]
     for zone in resolved.zones:
         envs = [e for e in resolved.environments if e.zone.name == zone.name]
         out += [f"## Zone `{zone.name}`", "",
-                f"Bootstrap: `kubectl apply -k {names.in_repo(platform, names.bootstrap_dir(zone))}` "
-                f"on the zone's Argo CD (namespace `{zone.argocd_namespace}`).", ""]
+                (f"Bootstrap: `kubectl apply -k {names.in_repo(platform, names.bootstrap_dir(zone))}` "
+                f"on the zone's Argo CD (namespace `{zone.argocd_namespace}`)."), ""]
         for env in envs:
             apps = resolved.apps_in(env.name)
             out += [f"### Environment `{env.name}`", "",
-                    f"Cluster `{env.cluster.name}` ({env.cluster.server}), root "
-                    f"`{names.root_name(platform, env)}`, {len(apps)} Applications.", "",
+                    (f"Cluster `{env.cluster.name}` ({env.cluster.server}), root "
+                    f"`{names.root_name(platform, env)}`, {len(apps)} Applications."), "",
                     "| wave | Application | project | chart | image | namespace |",
                     "| --- | --- | --- | --- | --- | --- |"]
             for app in sorted(apps, key=lambda a: (a.wave, a.service.name)):

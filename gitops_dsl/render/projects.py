@@ -1,7 +1,8 @@
 """AppProjects, one per (zone, project) that has services there."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..argo import resources as argo
 from ..model.charts import GitPath, HelmChart, StandardChart

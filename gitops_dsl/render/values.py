@@ -1,7 +1,8 @@
 """Helm values files (gitops tree) and configs files (configs tree)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..emit.yaml import canonical
 from ..model.secrets import SealedSecrets

@@ -4,7 +4,8 @@ Secrets only ever show as changed."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -23,7 +24,7 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-    from .inputs import InputChange   # (importing it loads the model: `diff` reads no model)
+    from .inputs import InputChange  # (importing it loads the model: `diff` reads no model)
 
 
 @attrs.frozen
@@ -512,14 +513,14 @@ def format_markdown(diff: TreeDiff) -> str:
     if diff.other_files:
         out.append(f"\n{len(diff.other_files)} other file(s) changed.")
     for change in diff.inputs:
-        out += ["", f"**Chart folder `{change.path}` changed** ({len(change.files)} file(s)): what "
-                    f"Argo CD renders changes for {', '.join(f'**{a}**' for a in change.apps)}"]
+        out += ["", (f"**Chart folder `{change.path}` changed** ({len(change.files)} file(s)): what "
+                    f"Argo CD renders changes for {', '.join(f'**{a}**' for a in change.apps)}")]
     for e in diff.environments:
         out += ["", f"**Environment {e.env} ({e.zone}) {e.kind}:** {e.note}"]
     dangerous = [c for c in diff.apps if c.dangerous]
     if dangerous:
-        out += ["", "**Dangerous: workloads of a protected environment are deleted** "
-                    "(`compile` refuses this without `--allow-delete`):", ""]
+        out += ["", ("**Dangerous: workloads of a protected environment are deleted** "
+                    "(`compile` refuses this without `--allow-delete`):"), ""]
         out += [f"- **{c.old_app + ' → ' if c.old_app else ''}{c.app}** ({c.zone}/{c.env}, "
                 f"{c.kind}): {c.note}" for c in dangerous]
     blocked = [p for p in diff.projects if p.blockers]
@@ -534,8 +535,8 @@ def format_markdown(diff: TreeDiff) -> str:
     renamed = [c for c in diff.apps if c.kind == "renamed"]
     unsafe = [c for c in renamed if c.note and "one step" in c.note]
     for title, items in (("**Renames that delete workloads:**", unsafe),
-                         ("**Renamed Applications** (Argo CD deletes the old one and creates the "
-                          "new; the workloads are adopted):", [c for c in renamed if c not in unsafe])):
+                         (("**Renamed Applications** (Argo CD deletes the old one and creates the "
+                          "new; the workloads are adopted):"), [c for c in renamed if c not in unsafe])):
         if items:
             out += ["", title, ""]
             out += [f"- **{c.old_app} → {c.app}** ({c.zone}/{c.env or 'zone app'}): {c.note}"

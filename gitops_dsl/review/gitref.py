@@ -6,8 +6,9 @@ import io
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -18,7 +19,7 @@ class GitError(RuntimeError):
 
 
 def _git(root: Path, *args: str) -> bytes:
-    run = subprocess.run(["git", "-C", str(root), *args], capture_output=True)
+    run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     if run.returncode != 0:
         raise GitError(run.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
     return run.stdout

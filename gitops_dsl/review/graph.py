@@ -2,7 +2,8 @@
 project shown; as mermaid (renders on GitHub) or Graphviz dot."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..resolve import App, Resolved
@@ -15,7 +16,7 @@ def _groups(apps: Sequence[App]) -> list[tuple[int, str, list[Any]]]:
     waves: dict[int, list[Any]] = {}
     for app in apps:
         waves.setdefault(app.wave, []).append(app)
-    return [(w, sorted(members, key=lambda a: a.service.name)[0].wave_name,
+    return [(w, min(members, key=lambda a: a.service.name).wave_name,
              sorted(members, key=lambda a: a.service.name)) for w, members in sorted(waves.items())]
 
 

@@ -9,6 +9,7 @@ commit that introduced it.
 """
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,7 +116,7 @@ def check_repository(root: Path) -> Path:
 def dirty_paths(top: Path) -> list[str]:
     # --no-optional-locks: looking must not rewrite .git/index
     run = subprocess.run(["git", "--no-optional-locks", "-C", str(top), "status", "--porcelain"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     return [line[3:] for line in run.stdout.splitlines() if line.strip()]
 
 
@@ -194,7 +195,7 @@ def commits_to_revert(states: list[State], target: State) -> list[State]:
     the commits that changed more than pins since then, newest first."""
     index = next((i for i, s in enumerate(states) if i and s.same_as(target)), len(states))
     chain = list(reversed(states[:index + 1]))          # oldest (the target's) first
-    out = [after for before, after in zip(chain, chain[1:])
+    out = [after for before, after in itertools.pairwise(chain)
            if set(after.changed_since(before)) - {"image", "chart"}
            or before.chart_source != after.chart_source]
     return list(reversed(out))

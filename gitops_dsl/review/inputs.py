@@ -6,8 +6,9 @@ file stays the same; this module finds those edits and names the Applications th
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -81,7 +82,7 @@ def input_changes(inputs: Mapping[str, set[str]], old: Mapping[str, bytes],
     """Each input whose files differ, with the Applications that read it."""
     changes = []
     for path in sorted(inputs):
-        def under(files: Mapping[str, bytes]) -> set[str]:
+        def under(files: Mapping[str, bytes], path: str = path) -> set[str]:
             return {f for f in files if f == path or f.startswith(path + "/")}
         files = []
         for name in sorted(under(old) | under(new)):

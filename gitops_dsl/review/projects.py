@@ -6,7 +6,8 @@ util/argo/argo.go `ValidatePermissions` before every sync)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -14,7 +15,7 @@ from ..argo.globs import destination_permitted, source_permitted
 from ..emit.yaml import load
 from .views import APP_PREFIX, FieldChange, flatten
 
-__all__ = ["ProjectChange", "project_key", "project_changes"]
+__all__ = ["ProjectChange", "project_changes", "project_key"]
 
 
 @attrs.frozen

@@ -41,12 +41,12 @@ def tree_files(folder: Path) -> dict[str, bytes]:
 def tree_at_ref(folder: Path, ref: str) -> dict[str, bytes]:
     """The same folder as committed at a git revision."""
     top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     if top.returncode != 0:
         raise TreeError(f"{folder} is not in a git repository: give --against-tree")
     rel = folder.resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
     run = subprocess.run(["git", "-C", top.stdout.strip(), "archive", "--format=tar", ref, "--",
-                          rel if rel != "." else "."], capture_output=True)
+                          rel if rel != "." else "."], capture_output=True, check=False)
     if run.returncode != 0:
         raise TreeError(f"git: {run.stderr.decode(errors='replace').strip()}")
     out = {}

@@ -7,7 +7,8 @@ their ciphertext: a view never holds anything secret.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -216,7 +217,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
                 fields[f"secrets.{ref.get('secretKey')}"] = _secret_digest(
                     f"{remote.get('key')}#{remote.get('property')}")
         else:
-            from ..resolve import deep_merge   # (the model loads with it: only when needed)
+            from ..resolve import deep_merge  # (the model loads with it: only when needed)
             values = deep_merge(values, data)
     inline = (chart.get("helm") or {}).get("valuesObject")
     if isinstance(inline, dict) and inline:   # Argo CD merges it over the value files

@@ -8,6 +8,7 @@ is a *reference* to a secret: `existingSecret`, `secretName`, `passwordKey`,
 `existingSecretPasswordKey`, `tokenFile`, `secretRef`, `secretKey` (the key inside a Secret)."""
 from __future__ import annotations
 
+import itertools
 import re
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -33,17 +34,16 @@ def is_secret_key(key: str) -> bool:
     parts = words(key)
     if not parts:
         return False
-    pairs = set(zip(parts, parts[1:]))
+    pairs = set(itertools.pairwise(parts))
     if pairs & SECRET_PAIRS and parts[-1] == "key" and (parts[-2], "key") in SECRET_PAIRS:
-        return not (parts[0] == "existing")            # accessKey, secretKey, apiKey
+        return parts[0] != "existing"            # accessKey, secretKey, apiKey
     found = set(parts) & SECRET_WORDS
     if "pass" in found and parts[-1] != "pass":
         found.discard("pass")                           # DB_PASS, smtp.pass - not passThrough
     if not (found or pairs & SECRET_PAIRS):
         return False
-    if parts[0] == "existing" or parts[-1] in REFERENCE_WORDS or "from" in parts:
-        return False                                    # existingSecret, secretName, envFromSecrets
-    return True
+    # existingSecret, secretName, envFromSecrets: references to a secret, not one
+    return not (parts[0] == "existing" or parts[-1] in REFERENCE_WORDS or "from" in parts)
 
 
 def is_secret_path(path: str) -> bool:

@@ -51,7 +51,7 @@ def load_certificate(pem: bytes, *, now: datetime.datetime | None = None) -> x50
         raise SealingError(f"not a PEM certificate ({exc})") from None
     if not isinstance(cert.public_key(), rsa.RSAPublicKey):
         raise SealingError("the certificate does not hold an RSA key")
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     if cert.not_valid_after_utc < now:
         raise SealingError(f"the certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}; fetch the "
                            "controller's current one (kubeseal --fetch-cert)")

@@ -11,8 +11,8 @@ import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 
 class LockTimeout(RuntimeError):

@@ -23,18 +23,18 @@ import attrs
 #: every `[tool.gitops-dsl]` key: (TOML type, default, meaning); the settings reference page is
 #: generated from it (docs_reference.py)
 KEYS: dict[str, tuple[str, str, str]] = {
-    "platforms": ("string", '"platforms"', "the folder of the platform modules, relative to the "
+    "platforms": ("string", '"platforms"', ("the folder of the platform modules, relative to the "
                   "folder holding pyproject.toml (`--platforms` overrides it, relative to the "
-                  "working directory)"),
+                  "working directory)")),
     "out": ("string", '"build"', "the output folder the compile writes (`--out` overrides it)"),
-    "chart_cache": ("string", '".gitops-dsl/charts"', "where `gitops-dsl charts pull` keeps "
-                    "external chart archives, by digest (git-ignored; `--cache` overrides it)"),
-    "trusted_keys": ("array of strings", "[]", "public keys (PEM files) whose signature a zone "
-                     "bundle must carry for `verify` and `unpack` to accept it"),
-    "severity": ("table", "{}", 'per rule code, `"error"`, `"warning"` or `"off"` (GD501 and '
-                 'GD504, plaintext secrets, cannot be switched off: allow them with a reason)'),
-    "allow": ("table", "{}", "per rule code, the reason its findings are accepted in this "
-              "project: they are listed as suppressed in `build/README.md`, not reported"),
+    "chart_cache": ("string", '".gitops-dsl/charts"', ("where `gitops-dsl charts pull` keeps "
+                    "external chart archives, by digest (git-ignored; `--cache` overrides it)")),
+    "trusted_keys": ("array of strings", "[]", ("public keys (PEM files) whose signature a zone "
+                     "bundle must carry for `verify` and `unpack` to accept it")),
+    "severity": ("table", "{}", ('per rule code, `"error"`, `"warning"` or `"off"` (GD501 and '
+                 'GD504, plaintext secrets, cannot be switched off: allow them with a reason)')),
+    "allow": ("table", "{}", ("per rule code, the reason its findings are accepted in this "
+              "project: they are listed as suppressed in `build/README.md`, not reported")),
 }
 _KEYS = set(KEYS)
 

@@ -15,8 +15,9 @@ import hashlib
 import io
 import re
 import tarfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from zlib import error as zlib_error
 
 import attrs
@@ -105,6 +106,7 @@ def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
 def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
     """The files of a folder (or one file) of the checkout, by repository path; links refused."""
     import os
+
     from .. import untrusted
     base = os.path.join(str(root), repo_path)
     if os.path.isfile(base) and not os.path.islink(base):

@@ -10,7 +10,8 @@ normalisation (`grafana/k6` is `docker.io/grafana/k6`, `nginx` is `docker.io/lib
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import yaml
 

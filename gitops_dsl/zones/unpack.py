@@ -78,7 +78,7 @@ def record(checkout: Path, zone: str, provenance: Provenance, downgrade: str | N
         old = path.read_text("utf-8")
     except FileNotFoundError:
         old = RECORD_HEAD
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     line = f"{provenance.commit} {provenance.sequence} {now} source-time={provenance.time}"
     if downgrade:
         line += " downgrade: " + " ".join(downgrade.split())
