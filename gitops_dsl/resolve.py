@@ -60,8 +60,8 @@ def merge_fields(base: _T, override: _T | None) -> _T:
     """Field-wise layering of attrs objects: a None field inherits, nested objects merge."""
     if override is None:
         return base
-    if base is None or not attrs.has(type(override)):
-        return override
+    if base is None or not attrs.has(type(override)) or not attrs.has(type(base)):
+        return override   # (a layer's Retry over another's `retry=False` replaces it)
     changes: dict[str, Any] = {}
     for field in attrs.fields(type(override)):  # type: ignore[arg-type]
         if not field.init or field.name == "location":
@@ -70,7 +70,7 @@ def merge_fields(base: _T, override: _T | None) -> _T:
         if value is None:
             continue
         current = getattr(base, field.name)
-        if attrs.has(type(value)) and current is not None:
+        if attrs.has(type(value)) and attrs.has(type(current)):
             value = merge_fields(current, value)
         changes[field.name] = value
     return attrs.evolve(base, **changes) if changes else base  # type: ignore[misc]

@@ -105,10 +105,11 @@ def platforms(draw, *, max_services: int = 6, max_envs: int = 3, explicit_waves:
     env_names = draw(st.lists(st.sampled_from(ENVS), min_size=1, max_size=max_envs, unique=True))
     envs = []
     for name in env_names:
-        retry = draw(st.one_of(st.none(), st.builds(Retry, limit=st.integers(-1, 9).filter(bool),
-                                                    backoff=st.one_of(st.none(), st.just(Backoff("5s", 2, "3m"))))))
+        retry = draw(st.one_of(st.none(), st.just(False),   # False: no retries at all
+                               st.builds(Retry, limit=st.integers(-1, 9).filter(bool),
+                                         backoff=st.one_of(st.none(), st.just(Backoff("5s", 2, "3m"))))))
         sync = _sync_layer(draw)
-        if retry:
+        if retry is not None:
             sync = SyncPolicy(retry=retry) if sync is None else attrs.evolve(sync, retry=retry)
         envs.append(Environment(
             name, zone=zones[draw(st.sampled_from(zone_names))],

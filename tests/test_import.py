@@ -3,6 +3,7 @@ without crashing, the round trip is equal except for what the importer reported,
 known mistakes surface (as diagnostics of the compiled import, or as import notes)."""
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from tests.helpers import app_yaml, empty_project, run_cli, shared
@@ -212,3 +213,46 @@ def test_the_round_trip_reports_a_name_it_could_not_keep(tmp_path):
     result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert "name" in result.stdout and "0 difference(s)" not in result.stdout
     assert "not a DNS-1123 label of at most 63" in result.stderr + result.stdout
+
+
+def _two_apps(tmp_path):
+    """A tree whose stg Application has no retry and no automated sync, and whose prod
+    Application retries twice: what each does, the import must keep."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    source = "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+    (tree / "stg.yaml").write_text(app_yaml("api-stg", source, "https://stg.example:6443", "api"))
+    (tree / "prod.yaml").write_text(
+        app_yaml("api-prod", source, "https://prod.example:6443", "api")
+        + "  syncPolicy:\n    automated:\n      prune: true\n    retry:\n      limit: 2\n")
+    return tree
+
+
+def test_an_import_adds_no_sync_behaviour_the_tree_does_not_have(tmp_path):
+    """No platform default leaks into an imported Application: without `retry` Argo CD never
+    retries a failed sync, and so does the compiled Application (`retry=False`)."""
+    import yaml
+    tree = _two_apps(tmp_path)
+    project = empty_project(tmp_path / "p")
+    assert run_cli("import", str(tree), "--out", "platforms/legacy.py", cwd=project).returncode == 0
+    assert run_cli("compile", cwd=project).returncode == 0
+    compiled = [yaml.safe_load(p.read_text())
+                for p in (project / "build/gitops/argo-apps").glob("*/apps/*/*/api.yaml")]
+    by_name = {d["metadata"]["name"]: d["spec"].get("syncPolicy") or {} for d in compiled}
+    assert "retry" not in by_name["api-stg"] and "automated" not in by_name["api-stg"]
+    assert by_name["api-prod"]["retry"]["limit"] == 2 and by_name["api-prod"]["automated"]["prune"]
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert result.returncode == 0 and "0 not reported" in result.stdout, result.stdout
+
+
+def test_the_round_trip_counts_a_sync_policy_difference(tmp_path):
+    """A platform default that leaked (here: `retry=False` left out of the imported file) is a
+    difference the importer did not report: the round trip fails on it."""
+    from gitops_dsl.importer import import_tree
+    from gitops_dsl.importer.roundtrip import compare, compile_import
+    imported = import_tree([_two_apps(tmp_path)])
+    assert compare(list(imported.apps), compile_import(imported)[1]) == []
+    assert imported.source.count("retry=False, ") == 1   # the stg Application's
+    leaked = attrs.evolve(imported, source=imported.source.replace("retry=False, ", ""))
+    differences = compare(list(leaked.apps), compile_import(leaked)[1])
+    assert [(d.app, d.field, d.reported) for d in differences] == [("api-stg", "sync.retry", False)]

@@ -176,3 +176,21 @@ def test_changing_a_release_name_in_a_protected_environment_is_guarded(tmp_path)
     platform.write_text(renamed)
     allowed = run_cli("compile", "--allow-delete", "api-prod", cwd=project)
     assert allowed.returncode == 0, allowed.stderr
+
+
+def test_retry_false_means_no_retries_and_a_later_layer_may_set_them_again():
+    """`SyncPolicy(retry=False)`: no retry block, so Argo CD never retries a failed sync (what an
+    imported Application without `retry` does); a later layer's Retry replaces it."""
+    import pytest
+
+    from gitops_dsl import Retry, SyncPolicy
+    from gitops_dsl.diagnostics import ModelError
+    from gitops_dsl.render.apps import render_sync_policy as rendered
+    from gitops_dsl.resolve import DEFAULT_SYNC, merge_fields
+    none = merge_fields(DEFAULT_SYNC, SyncPolicy(retry=False))
+    assert none.retry is False
+    again = merge_fields(none, SyncPolicy(retry=Retry(limit=3)))
+    assert again.retry == Retry(limit=3)
+    assert rendered(none).retry is None and rendered(again).retry.limit == 3
+    with pytest.raises(ModelError):
+        SyncPolicy(retry=True)

@@ -20,7 +20,6 @@ from .normalize import (
     source_type,
 )
 
-_DEFAULT_RETRY = {"limit": 5, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "3m"}}
 # which words in an Application's notes explain a difference in which field
 _REASONS = {
     "destination.cluster": ("one cluster",),
@@ -76,9 +75,11 @@ def _options(chart: tuple[Any, ...]) -> dict[str, Any]:
     return options
 
 
-def _retry(retry: dict[str, Any] | None) -> dict[str, Any]:
+def _retry(retry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The original's retry as an Application writes it; none is none (Argo CD then never
+    retries a failed sync), never the platform's default."""
     if retry is None:
-        return _DEFAULT_RETRY
+        return None
     b = retry["backoff"]
     return {"limit": retry["limit"], "backoff": {"duration": b["duration"], "factor": b["factor"],
                                                  "maxDuration": b["max_duration"]}}
@@ -130,7 +131,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
         "sync.selfHeal": bool((automated or {}).get("selfHeal")),
         "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
-        "sync.retry": policy.get("retry") or _DEFAULT_RETRY, "sync.options": sorted(options),
+        "sync.retry": policy.get("retry"), "sync.options": sorted(options),
         "ignoreDifferences": sorted(repr(sorted(_snake(e).items())) for e in spec.get("ignoreDifferences") or []),
         "values": values,
     }

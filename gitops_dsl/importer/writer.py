@@ -92,6 +92,8 @@ def _sync(sync: dict[str, Any]) -> str:
         b = r["backoff"]
         parts.append(f"retry=Retry(limit={r['limit']!r}, backoff=Backoff({b['duration']!r}, "
                      f"{b['factor']!r}, {b['max_duration']!r}))")
+    else:
+        parts.append("retry=False")   # as the tree has it: no retries (no platform default)
     options = ", ".join(f"{k}={v!r}" for k, v in sync["options"].items())
     parts.append(f"options=SyncOptions({options})")
     return "SyncPolicy(" + ", ".join(parts) + ")"

@@ -57,6 +57,10 @@ def _make() -> cattrs.Converter:
     wave_union = typing.Union[waves.Wave, int, str, None]  # noqa: UP007
     converter.register_structure_hook(
         wave_union, lambda v, _: converter.structure(v, waves.Wave) if isinstance(v, dict) else v)
+    # SyncPolicy.retry: a Retry, or False for no retries
+    retry_union = typing.Union[sync.Retry, typing.Literal[False], None]  # noqa: UP007
+    converter.register_structure_hook(
+        retry_union, lambda v, _: converter.structure(v, sync.Retry) if isinstance(v, dict) else v)
     converter.register_structure_hook(dict, lambda v, _: v)  # Helm values stay as they are
     return converter
 

@@ -128,6 +128,12 @@ class NamespaceMetadata:
     annotations: dict[str, Any] = attrs.field(factory=dict, converter=to_dict, validator=annotation_map)
 
 
+def _retry_or_false(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and value is not False and not isinstance(value, Retry):
+        raise ModelError("GD101", f"{attribute.name} must be a Retry(...) or False (no retries), "
+                                  f"not {value!r}")
+
+
 @attrs.frozen
 class SyncPolicy:
     """Automated sync, retry and options of an Application.
@@ -144,8 +150,9 @@ class SyncPolicy:
     self_heal: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
     #: automated sync may prune the Application's last resource
     allow_empty: bool | None = attrs.field(default=None, validator=optional(instance_of(bool)))
-    #: the `Retry` of failed syncs
-    retry: Retry | None = attrs.field(default=None, validator=optional(instance_of(Retry)))
+    #: the `Retry` of failed syncs; `False` writes no retry block: Argo CD then retries a failed
+    #: sync never (what an Application without `retry` does; `import` keeps it so)
+    retry: Retry | Literal[False] | None = attrs.field(default=None, validator=_retry_or_false)
     #: the `SyncOptions`
     options: SyncOptions | None = attrs.field(default=None, validator=optional(instance_of(SyncOptions)))
     #: `NamespaceMetadata` of a namespace Argo CD creates

@@ -54,7 +54,7 @@ def _render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
         metadata = argo.ManagedNamespaceMetadata(labels=_sorted(meta.labels),
                                                  annotations=_sorted(meta.annotations))
     retry = None
-    if policy.retry is not None:
+    if policy.retry:   # a Retry; `False` (or nothing): no retry block, no retries
         backoff = policy.retry.backoff
         retry = argo.Retry(
             limit=policy.retry.limit if policy.retry.limit is not None else 0,

@@ -147,7 +147,9 @@ def _chart(chart: object) -> str:
 def _policy_data(policy: SyncPolicy) -> dict[str, Any]:
     data: dict[str, Any] = {"automated": policy.automated, "prune": policy.prune, "selfHeal": policy.self_heal,
             "allowEmpty": policy.allow_empty}
-    if policy.retry is not None:
+    if policy.retry is False:
+        data["retry"] = "none (a failed sync is not retried)"
+    elif policy.retry is not None:
         retry: dict[str, Any] = {"limit": policy.retry.limit, "refresh": policy.retry.refresh}
         if policy.retry.backoff is not None:
             b = policy.retry.backoff

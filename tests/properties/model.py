@@ -1,6 +1,6 @@
 """A small, separately written model of what a user declared: for each service in each
 environment, the Application Argo CD should get, computed from the DSL objects by the rules the
-README states (layering, inferred waves, namespaces, cascade, values). It shares no code with the
+documentation states (layering, inferred waves, namespaces, cascade, values). It shares no code with the
 compiler's resolve and render stages, so the fidelity property compares two implementations."""
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def _policy_layer(policy: SyncPolicy | None) -> dict[str, Any]:
     layer: dict[str, Any] = {k: getattr(policy, k) for k in ("automated", "prune", "self_heal",
                                                               "allow_empty")
                              if getattr(policy, k) is not None}
-    if policy.retry is not None:
+    if policy.retry is False:
+        layer["retry"] = False   # no retries: replaces whatever was layered before
+    elif policy.retry is not None:
         retry = {k: getattr(policy.retry, k) for k in ("limit", "refresh")
                  if getattr(policy.retry, k) is not None}
         if policy.retry.backoff is not None:
@@ -72,6 +74,8 @@ def _sync(layers: list[SyncPolicy | None]) -> dict[str, Any]:
     if options:
         out["syncOptions"] = options
     retry = merged["retry"]
+    if retry is False:
+        return out   # no retry block: Argo CD retries nothing
     out["retry"] = {"limit": retry["limit"]}
     backoff = retry.get("backoff")
     if backoff:

@@ -2,7 +2,8 @@
 its name, release name, destination, source type, Helm options, sync policy and values - or
 the import reports every difference.
 
-The trees are built from what real ones use: names with the environment before or after the
+Trees without retry policies and without automated sync are among them: nothing the tree does
+not have may be added. The trees are built from what real ones use: names with the environment before or after the
 service, Helm charts with and without `releaseName`, parameters (`forceString` too),
 `passCredentials`, `skipCrds`, inline values, waves, automated sync with prune/selfHeal, sync
 options and retries, plain-manifest folders with and without `recurse`. The check is twofold:
@@ -136,6 +137,11 @@ def test_import_then_compile_reproduces_each_application_or_reports_it(tmp_path_
         assert mine["spec"]["destination"] == doc["spec"]["destination"], name
         assert _release(mine) == _release(doc), name
         assert _parameters(mine) == _parameters(doc), name
+        # sync behaviour as the tree has it: no platform default added (a retry nobody asked
+        # for, automated sync on an Application synced by hand)
+        ours, theirs = mine["spec"].get("syncPolicy") or {}, doc["spec"].get("syncPolicy") or {}
+        assert ours.get("retry") == theirs.get("retry"), name
+        assert ("automated" in ours) == ("automated" in theirs), name
 
 
 def test_the_strategy_reaches_names_releases_and_parameters():
