@@ -256,3 +256,52 @@ def test_the_round_trip_counts_a_sync_policy_difference(tmp_path):
     leaked = attrs.evolve(imported, source=imported.source.replace("retry=False, ", ""))
     differences = compare(list(leaked.apps), compile_import(leaked)[1])
     assert [(d.app, d.field, d.reported) for d in differences] == [("api-stg", "sync.retry", False)]
+
+
+CONFIGS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: api-stg
+  namespace: argocd
+spec:
+  project: app
+  sources:
+    - repoURL: https://charts.example.com
+      chart: api
+      targetRevision: 1.0.0
+      helm:
+        valueFiles:
+          - $configs/api/config.yaml
+    - repoURL: https://example.com/acme/configs.git
+      targetRevision: main
+      ref: configs
+  destination:
+    server: https://stg.example:6443
+    namespace: api
+"""
+
+
+def test_a_configs_repository_dropped_by_the_import_is_a_difference_it_reports(tmp_path):
+    """An Application reading value files from a second repository through a `ref` source: the
+    import keeps the values but not the repository (later changes there would no longer reach
+    the Application), says so, and the round trip counts the dropped repository."""
+    from gitops_dsl.importer import import_tree
+    from gitops_dsl.importer.roundtrip import compare, compile_import
+    tree = tmp_path / "tree"
+    (tree / "api").mkdir(parents=True)
+    (tree / "api.yaml").write_text(CONFIGS)
+    (tree / "api" / "config.yaml").write_text("replicaCount: 2\n")
+    result = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "source https://example.com/acme/configs.git (ref configs) is not kept" in \
+        result.stdout + result.stderr
+    imported = import_tree([tree])
+    [difference] = compare(list(imported.apps), compile_import(imported)[1])
+    assert (difference.field, difference.reported) == ("repositories", True)
+    assert difference.original == ["https://charts.example.com", "https://example.com/acme/configs"]
+    # without the importer's note the same difference fails the round trip
+    [app] = imported.apps
+    app.notes[:] = [n for n in app.notes if "is not kept" not in n]
+    [unexplained] = compare(list(imported.apps), compile_import(imported)[1])
+    assert (unexplained.field, unexplained.reported) == ("repositories", False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import untrusted
+from ..argo.globs import normalize_git_url
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import deep_merge
 from . import safe_yaml
@@ -61,6 +62,9 @@ class App:
     single_source: bool = False
     #: KustomizeOptions keyword arguments (normalize.kustomize_options)
     kustomize: dict[str, Any] = attrs.field(factory=dict)
+    #: every repository the Application reads (each source's repoURL, normalized as Argo CD
+    #: compares them): the round trip counts one the compiled Application no longer reads
+    repositories: tuple[str, ...] = ()
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -329,6 +333,13 @@ def normalize(found: Found, root: Path) -> App | None:
                              " - Argo CD needs a repository URL (a string)")
     refs = {s["ref"]: s for s in sources if s.get("ref")}
     main = next((s for s in sources if not s.get("ref") or s.get("path")), sources[0])
+    for ref, source in sorted(refs.items()):
+        if source is not main and normalize_git_url(str(source["repoURL"])) != \
+                normalize_git_url(str(main["repoURL"])):
+            notes.append(f"source {source['repoURL']} (ref {ref}) is not kept: the value files "
+                         "read through it are merged into the service's values in the gitops "
+                         "repository, so what is changed there later no longer reaches the "
+                         "Application")
     if len([s for s in sources if not s.get("ref")]) > 1:
         notes.append("more than one rendering source: only the first is imported")
     for key in sorted(set(spec) - _KNOWN_SPEC):
@@ -372,7 +383,8 @@ def normalize(found: Found, root: Path) -> App | None:
                single_source="source" in spec and not spec.get("sources"),
                kustomize=kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
-               history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes)
+               history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes,
+               repositories=tuple(sorted({normalize_git_url(str(s["repoURL"])) for s in sources})))
 
 
 def dns_name(text: str, limit: int) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from ..argo.globs import normalize_git_url
 from ..resolve import deep_merge
 from ..review.views import AppView, app_views
 from .normalize import (
@@ -31,6 +32,7 @@ _REASONS = {
     "missing": ("not imported", "duplicates"),
     "name": ("Application name",),
     "release name": ("release_name",),
+    "repositories": ("is not kept",),
 }
 
 
@@ -184,7 +186,14 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
         # a folder outside the imported tree cannot be discovered: the compiled Application then
         # relies on it holding what the original said (the imported GitPath's tool)
         folder = app.folder_type or (app.chart[4] if app.chart[0] == "git" else None)
-        compiled = _compiled_fields(view, load(files[view.path]), folder)
+        doc = load(files[view.path])
+        compiled = _compiled_fields(view, doc, folder)
+        # the repositories the original read that the compiled Application still reads (it may
+        # read the platform's own besides): a dropped one - a configs repository - is a difference
+        reads = {normalize_git_url(str(s.get("repoURL") or ""))
+                 for s in doc["spec"].get("sources") or [doc["spec"].get("source") or {}]}
+        original["repositories"] = list(app.repositories)
+        compiled["repositories"] = [r for r in app.repositories if r in reads]
         for name in original:
             a, b = original[name], compiled[name]
             if name == "values":
