@@ -81,19 +81,11 @@ def _compile(pattern: str, separator: str | None) -> re.Pattern[str] | None:
         if c == "?":
             out.append(other)
         elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
+            found = _char_class(pattern, i, "!")
+            if found is None:
                 return None
-            body = pattern[i + 1:end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            if not body:
-                return None
-            chars = "".join(
-                f"{re.escape(a)}-{re.escape(b)}" if dash == "-" else re.escape(a + dash + b)
-                for a, dash, b in _ranges(body))
-            out.append(f"[{'^' if negate else ''}{chars}]")
-            i = end + 1
+            out.append(found[0])
+            i = found[1]
             continue
         elif c == "{":
             depth += 1
@@ -109,6 +101,23 @@ def _compile(pattern: str, separator: str | None) -> re.Pattern[str] | None:
     if depth:
         return None
     return re.compile("".join(out), re.DOTALL)
+
+
+def _char_class(pattern: str, at: int, negation: str) -> tuple[str, int] | None:
+    """The character class starting at `pattern[at]` (`[`) as a regular expression, and the index
+    after it; None for a class the glob refuses (unclosed or empty). `negation` is the character
+    that negates it: `!` for gobwas, `^` for Go's filepath.Match."""
+    end = pattern.find("]", at + 1)
+    if end < 0:
+        return None
+    body = pattern[at + 1:end]
+    negate = body.startswith(negation)
+    body = body[1:] if negate else body
+    if not body:
+        return None
+    chars = "".join(f"{re.escape(a)}-{re.escape(b)}" if dash == "-" else re.escape(a + dash + b)
+                    for a, dash, b in _ranges(body))
+    return f"[{'^' if negate else ''}{chars}]", end + 1
 
 
 def _ranges(body: str) -> Iterable[tuple[str, str, str]]:
@@ -200,19 +209,11 @@ def _compile_path(pattern: str) -> re.Pattern[str] | None:
         elif c == "?":
             out.append("[^/]")
         elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
+            found = _char_class(pattern, i, "^")
+            if found is None:
                 return None
-            body = pattern[i + 1:end]
-            negate = body.startswith("^")
-            body = body[1:] if negate else body
-            if not body:
-                return None
-            chars = "".join(
-                f"{re.escape(a)}-{re.escape(b)}" if dash == "-" else re.escape(a + dash + b)
-                for a, dash, b in _ranges(body))
-            out.append(f"[{'^' if negate else ''}{chars}]")
-            i = end + 1
+            out.append(found[0])
+            i = found[1]
             continue
         else:
             out.append(re.escape(c))
