@@ -305,3 +305,52 @@ def test_a_configs_repository_dropped_by_the_import_is_a_difference_it_reports(t
     app.notes[:] = [n for n in app.notes if "is not kept" not in n]
     [unexplained] = compare(list(imported.apps), compile_import(imported)[1])
     assert (unexplained.field, unexplained.reported) == ("repositories", False)
+
+
+def _rooted_tree(tmp_path):
+    """A tree with an app-of-apps per environment (dev-root reads apps/dev, prod-root apps/prod)."""
+    tree = tmp_path / "tree"
+    source = "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+    for env in ("dev", "prod"):
+        (tree / "apps" / env).mkdir(parents=True)
+        (tree / "apps" / env / "api.yaml").write_text(
+            app_yaml(f"api-{env}", source, f"https://{env}.example:6443", "api"))
+        (tree / "roots").mkdir(exist_ok=True)
+        (tree / "roots" / f"{env}.yaml").write_text(app_yaml(
+            f"{env}-root", "    repoURL: https://example.com/acme/gitops.git\n"
+            f"    targetRevision: main\n    path: apps/{env}\n",
+            "https://kubernetes.default.svc", "argocd", project="default")
+            + "  syncPolicy:\n    automated:\n      prune: true\n")
+    return tree
+
+
+def test_an_app_of_apps_per_environment_is_kept_as_that_environments_root(tmp_path):
+    """Roots keep their names: the compiled root of each environment takes the tree's app-of-apps
+    over (same name, same sync policy) instead of running beside it and managing the same
+    Applications."""
+    import yaml
+    tree = _rooted_tree(tmp_path)
+    project = empty_project(tmp_path / "p")
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert "kept as the root of environment dev (Environment(root_name='dev-root'))" in run.stderr
+    assert run_cli("compile", cwd=project).returncode == 0
+    roots = {yaml.safe_load(p.read_text())["metadata"]["name"]: yaml.safe_load(p.read_text())
+             for p in (project / "build/gitops/argo-apps").glob("*/roots/*.yaml")}
+    assert sorted(roots) == ["dev-root", "prod-root"]
+    policy = roots["dev-root"]["spec"]["syncPolicy"]
+    assert policy["automated"]["prune"] is True and "retry" not in policy
+    check = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert check.returncode == 0 and check.stdout.strip().endswith("0 not reported"), check.stdout
+
+
+def test_the_round_trip_fails_when_a_kept_root_is_renamed(tmp_path):
+    from gitops_dsl.importer import import_tree
+    from gitops_dsl.importer.roundtrip import compare, compile_import
+    imported = import_tree([_rooted_tree(tmp_path)])
+    assert [d for d in compare(list(imported.apps), compile_import(imported)[1]) if not d.reported] == []
+    renamed = attrs.evolve(imported, source=imported.source.replace("root_name='dev-root'",
+                                                                    "root_name='dev-apps'"))
+    unreported = [(d.app, d.field) for d in compare(list(renamed.apps), compile_import(renamed)[1])
+                  if not d.reported]
+    assert unreported == [("dev-root", "name")]

@@ -139,6 +139,20 @@ def kustomize_options_without_kustomize(ctx: CheckContext) -> Iterator[Finding]:
                           app.kustomize.location, app.name, app.service)
 
 
+@builtin("GD126", summary="an environment's root_name makes a name that is not valid",
+         bad='Environment("stg", root_name="Platform Apps", ...)',
+         good='Environment("stg", root_name="cocdev-platform-apps", ...)')
+def invalid_root_name(ctx: CheckContext) -> Iterator[Finding]:
+    """A root is an Application like any other: its name is a DNS-1123 label of at most 63
+    characters (Argo CD writes it into the tracking label of what the root manages)."""
+    for env in ctx.resolved.environments:
+        name = root_name(ctx.resolved.platform, env)
+        if not DNS1123_LABEL.match(name) or len(name) > 63:
+            yield Finding(f"the root of {env.name}: Application name {name!r} is not a DNS-1123 "
+                          "label of at most 63 characters", "use lowercase letters, digits and "
+                          "'-' in root_name", env.location, name, env)
+
+
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")

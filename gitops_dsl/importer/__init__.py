@@ -60,15 +60,30 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
         apps.append(app)
     if not apps:
         notes.append("no Applications found")
-    from .normalize import ROOT_NOTE
+    from .normalize import ROOT_NOTE, dns_name
     apps, roots = _without_roots(apps, root)
+    kept: dict[str, Any] = {}   # environment -> the app-of-apps that becomes its root
     for app in roots:
+        folder = (root / str(app.chart[3])).resolve()
+        envs = {dns_name(a.env, 20) for a in apps if Path(a.file).resolve().is_relative_to(folder)}
+        env = next(iter(envs)) if len(envs) == 1 else None
+        if env is not None and env not in kept:
+            kept[env] = app
+            app.notes.append(
+                f"{ROOT_NOTE}: kept as the root of environment {env} (Environment(root_name="
+                f"{app.name!r})): the compiled root takes this Application over, so nothing runs "
+                "beside it; it reads gitops-dsl's folder of the environment's Applications, and "
+                "its project and finalizer become the compiled roots' (its sync policy is kept)")
+            continue
+        why = ("it manages the Applications of several environments, and gitops-dsl writes one "
+               "root per environment" if len(envs) > 1 else "another app-of-apps already manages "
+               "that environment" if env is not None else "it manages none of the imported "
+               "Applications directly")
         app.notes.append(
-            f"{ROOT_NOTE}: not imported, since gitops-dsl writes "
-            "its own roots (one per environment); detach it without cascading "
-            f"(`argocd app delete {app.name} --cascade=false`) when they take over, or it and the "
-            "new roots manage the same Applications")
-    source = write_platform(apps, notes, name, [str(p) for p in paths])
+            f"{ROOT_NOTE}: not imported, since {why}; detach it without cascading "
+            f"(`argocd app delete {app.name} --cascade=false`) when the compiled roots take over, "
+            "or it and the new roots manage the same Applications")
+    source = write_platform(apps, notes, name, [str(p) for p in paths], kept)
     apps = apps + roots   # (the round trip reports them as not imported)
     per_app = [f"{a.file}: {a.name}: {note}" for a in apps for note in a.notes]
     return Imported(source, tuple(apps), tuple(sorted(set(notes))) + tuple(per_app))

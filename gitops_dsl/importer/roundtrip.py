@@ -105,14 +105,6 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
     spec = doc["spec"]
     sources = spec.get("sources") or [spec["source"]]
     main = sources[0]
-    policy = spec.get("syncPolicy") or {}
-    automated = policy.get("automated")
-    options: set[str] = set()
-    for option in policy.get("syncOptions") or []:
-        key, _, value = option.partition("=")
-        if key == "CreateNamespace" and value == "false":
-            continue
-        options.add(f"{_OPTION_NAMES[key]}={value}")
     identity = (("helm", main["repoURL"], main["chart"], main["targetRevision"]) if main.get("chart")
                 else ("git", main["repoURL"], main.get("targetRevision", "HEAD"),
                       main.get("path", ".").strip("/") or "."))
@@ -130,13 +122,53 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "helm options": helm_options(main.get("helm") or {}) if kind == "helm" else {},
         "kustomize options": kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
         "wave": view.fields["wave"],
-        "sync.automated": automated is not None, "sync.prune": bool((automated or {}).get("prune")),
-        "sync.selfHeal": bool((automated or {}).get("selfHeal")),
-        "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
-        "sync.retry": policy.get("retry"), "sync.options": sorted(options),
+        **_compiled_sync(spec.get("syncPolicy") or {}),
         "ignoreDifferences": sorted(repr(sorted(_snake(e).items())) for e in spec.get("ignoreDifferences") or []),
         "values": values,
     }
+
+
+def _compiled_sync(policy: dict[str, Any]) -> dict[str, Any]:
+    """A compiled Application's syncPolicy as the fields the originals are compared by."""
+    automated = policy.get("automated")
+    options: set[str] = set()
+    for option in policy.get("syncOptions") or []:
+        key, _, value = option.partition("=")
+        if key == "CreateNamespace" and value == "false":
+            continue
+        options.add(f"{_OPTION_NAMES[key]}={value}")
+    return {"sync.automated": automated is not None,
+            "sync.prune": bool((automated or {}).get("prune")),
+            "sync.selfHeal": bool((automated or {}).get("selfHeal")),
+            "sync.allowEmpty": bool((automated or {}).get("allowEmpty")),
+            "sync.retry": policy.get("retry"), "sync.options": sorted(options)}
+
+
+def _roots(files: Mapping[str, bytes]) -> dict[str, Any]:
+    """The compiled roots by name."""
+    from ..emit.yaml import load
+    found = {}
+    for path in files:
+        parts = path.split("/")
+        if path.startswith("gitops/argo-apps/") and len(parts) == 5 and parts[3] == "roots" \
+                and path.endswith(".yaml"):
+            doc = load(files[path])
+            found[doc["metadata"]["name"]] = doc
+    return found
+
+
+def _compare_root(app: App, roots: Mapping[str, Any]) -> list[Difference]:
+    """An app-of-apps of the tree: one the import kept as an environment's root must be a
+    compiled root of that name with its sync policy; one it did not keep is reported missing."""
+    if not any("kept as the root of environment" in n for n in app.notes):
+        return [Difference(app.name, "missing", "an Application", None, _explained(app, "missing"))]
+    doc = roots.get(app.name)
+    if doc is None:
+        return [Difference(app.name, "name", app.name, sorted(roots), False)]
+    original = {k: v for k, v in _original_fields(app).items() if k.startswith("sync.")}
+    compiled = _compiled_sync(doc["spec"].get("syncPolicy") or {})
+    return [Difference(app.name, name, original[name], compiled[name], _explained(app, name))
+            for name in original if original[name] != compiled[name]]
 
 
 def _directory(source: dict[str, Any]) -> dict[str, Any] | None:
@@ -174,10 +206,14 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
 
     views = app_views(files, mask=False)   # compared with the original, never shown
     by_key = {(v.service, v.env): v for v in views.values()}
+    roots = _roots(files)
     out = []
     for app in apps:
+        if any(n.startswith(ROOT_NOTE) for n in app.notes):
+            out += _compare_root(app, roots)
+            continue
         key = (dns_name(app.service, 53), dns_name(app.env, 20))
-        view = None if any(n.startswith(ROOT_NOTE) for n in app.notes) else by_key.get(key)
+        view = by_key.get(key)
         if view is None:
             out.append(Difference(app.name, "missing", "an Application", None,
                                   _explained(app, "missing")))

@@ -133,7 +133,11 @@ def plan(apps: list[App], notes: list[str]) -> dict[str, Any]:
     return grouped
 
 
-def write_platform(apps: list[App], notes: list[str], name: str, sources: list[str]) -> str:
+def write_platform(apps: list[App], notes: list[str], name: str, sources: list[str],
+                   roots: dict[str, App] | None = None) -> str:
+    """The platform file's text; `roots` (environment -> an app-of-apps of the tree) are kept as
+    those environments' roots: their names and sync policies."""
+    roots = roots or {}
     grouped = plan(apps, notes)
     envs: dict[str, list[App]] = {}
     for per_env in grouped.values():
@@ -171,8 +175,11 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
         revisions = {a.chart[2] for a in envs[env] if a.chart[0] == "git" and a.chart[1] == repo_url}
         tracked = f", gitops_revision={revisions.pop()!r}" if len(revisions) == 1 and \
             next(iter(revisions)) != "main" else ""
+        kept = roots.get(env)
+        root = (f",\n    root_name={kept.name!r}, root_sync={_sync(kept.sync)}"
+                if kept is not None else "")
         lines.append(f"{var} = Environment({env!r}, zone='main', "
-                     f"cluster=Cluster({_cluster_name(server)!r}, {server!r}){tracked})")
+                     f"cluster=Cluster({_cluster_name(server)!r}, {server!r}){tracked}{root})")
     projects = sorted({a.project for a in apps})
     # Argo CD's built-in `default` project is kept (GD420 warns about it), never declared
     project_names = {p: ("default" if p == "default" else dns_name(p, 63)) for p in projects}

@@ -230,6 +230,12 @@ class Environment:
     #: `IgnoreDifference`s of the root (e.g. fields of child Applications another tool sets)
     root_ignore_differences: tuple[IgnoreDifference, ...] = attrs.field(
         default=(), kw_only=True, converter=to_tuple, validator=tuple_of(IgnoreDifference))
+    #: the name of the environment's root Application (`{platform}` and `{env}` are replaced);
+    #: default `{platform}-root-{env}`. Give it the name of the app-of-apps that manages the
+    #: environment today, and the compiled root takes that Application over instead of running
+    #: beside it (`import` does so)
+    root_name: str | None = attrs.field(default=None, kw_only=True,
+                                        validator=optional(non_empty_str))
     #: `compile` refuses to delete an Application of this environment unless `--allow-delete NAME`
     #: (see "Reviewing a change")
     protected: bool = attrs.field(default=False, kw_only=True, validator=instance_of(bool))

@@ -17,7 +17,9 @@ CHART_DIR = "charts/service"
 
 
 def root_name(platform: Platform, env: Environment) -> str:
-    return f"{platform.name}-root-{env.name}"
+    """The environment's root Application: its `root_name` template, or `<platform>-root-<env>`."""
+    template = env.root_name or "{platform}-root-{env}"
+    return template.replace("{platform}", platform.name).replace("{env}", env.name)
 
 
 def zone_app_name(platform: Platform, zone: Zone) -> str:

@@ -46,6 +46,8 @@ CASES = {
     "GD420": 'p = platform(svc("api", project="default"))  # <-',
     "GD125": ('p = platform(svc("db", image=None, chart=redis, helm=HelmOptions(  # <-\n'
               '    parameters=[HelmParameter("commonAnnotations.price", "5$USD")])))'),
+    "GD126": ('p = platform(svc("api"), envs=[stg, Environment("prod", zone="internet",  # <-\n'
+              '    cluster=Cluster("prod", "https://prod.example:6443"), root_name="Prod Apps")])'),
     "GD124": 'p = platform(svc("db", chart=redis, kustomize=KustomizeOptions(name_prefix="x-")))  # <-',
     "GD123": ('p = platform(svc("k", chart=GitPath("k8s/k", tool="directory"),\n'
               '            helm=HelmOptions(pass_credentials=True)))  # <-'),
