@@ -159,3 +159,31 @@ def test_parameters_are_substituted_as_the_repo_server_does(tmp_path):
     assert pod["annotations"]["app"] == f"api-stg/{namespace}"
     assert pod["annotations"]["cost"] == "$5"
     assert pod["annotations"]["price"] == "5"
+
+
+def test_the_standard_chart_runs_a_plain_deployment_where_asked(tmp_path):
+    """`values={"workload": "Deployment"}`: a Deployment with RollingUpdate instead of an Argo
+    Rollouts Rollout, so the Rollouts controller is not needed (no preview Service, no
+    AnalysisTemplate, the HPA scales the Deployment); any other workload is refused (GD416)."""
+    need_engine()
+    from gitops_dsl.charts.manifests import render_applications
+    from gitops_dsl.preflight import run_preflight
+    source = MINIMAL.replace('values={"replicaCount": 1},',
+                             'values={"replicaCount": 1, "workload": "Deployment",\n'
+                             '                        "autoscaling": {"enabled": True}},')
+    project = make_project(tmp_path / "p", source)
+    result = compile_platforms(project / "platforms", root=project)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    rendered = {r.app: r for r in render_applications(dict(result.files), project)}
+    objects = {(o["kind"], o["metadata"]["name"]): o for _, o in rendered["api-stg"].objects}
+    assert sorted(objects) == [("ConfigMap", "api"), ("Deployment", "api"),
+                               ("HorizontalPodAutoscaler", "api"), ("Service", "api")]
+    deployment = objects[("Deployment", "api")]
+    assert deployment["apiVersion"] == "apps/v1" and deployment["spec"]["strategy"] == {"type": "RollingUpdate"}
+    assert objects[("HorizontalPodAutoscaler", "api")]["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+    # no Argo Rollouts kind anywhere, so preflight needs no Rollouts CRD for it
+    plan = run_preflight(result, project)
+    assert not [d for d in plan.diagnostics if d.code == "GD702" and d.subject.startswith("api-")]
+    wrong = make_project(tmp_path / "q", source.replace('"Deployment"', '"StatefulSet"'))
+    codes = [d.code for d in compile_platforms(wrong / "platforms", root=wrong).diagnostics]
+    assert "GD416" in codes

@@ -375,6 +375,8 @@ def k6_without_thresholds(ctx: CheckContext) -> Iterator[Finding]:
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
+        if app.effective_value("workload") == "Deployment":
+            continue   # a plain Deployment runs no analysis (the chart leaves it out)
         analysis = app.effective_value("analysis")
         script = analysis.get("script") if isinstance(analysis, dict) else None
         if analysis and analysis.get("enabled") and isinstance(script, str) and \

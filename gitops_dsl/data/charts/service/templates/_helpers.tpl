@@ -18,3 +18,8 @@ app.kubernetes.io/name: {{ .Release.Name }}
 {{- define "service.hasSecret" -}}
 {{- if or .Values.sealedSecret.encryptedData .Values.externalSecret.data -}}true{{- end -}}
 {{- end -}}
+
+{{/* blue-green: an Argo Rollouts strategy, so only for the Rollout workload */}}
+{{- define "service.blueGreen" -}}
+{{- if and (eq .Values.workload "Rollout") .Values.blueGreen.enabled }}true{{- end }}
+{{- end }}
