@@ -414,7 +414,8 @@ def _resolve_app(platform: Platform, service: Service, env: Environment, zone: Z
                                platform=platform.name)
     return App(
         platform=platform, service=service, env=env, zone=zone,
-        name=name, file_name=file_name, renaming_to=renaming_to, namespace=namespace, project=service.project,
+        name=name, file_name=file_name, renaming_to=renaming_to, namespace=namespace,
+        project=o.project if o is not None and o.project is not None else service.project,
         wave=wave[0], wave_name=wave[1], depends_on=deps, chart=chart, image=image,
         values=values, env_values=env_values, config=config, secrets=service.secrets,
         sealed=sealed, sync=sync, ignore_differences=tuple(ignore),

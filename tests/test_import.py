@@ -354,3 +354,31 @@ def test_the_round_trip_fails_when_a_kept_root_is_renamed(tmp_path):
     unreported = [(d.app, d.field) for d in compare(list(renamed.apps), compile_import(renamed)[1])
                   if not d.reported]
     assert unreported == [("dev-root", "name")]
+
+
+def test_a_project_per_environment_is_kept(tmp_path):
+    """A separated production in an AppProject of its own: the import keeps each environment's
+    project (Overlay(project=...)), the compiled Applications name them, and the round trip
+    compares the project of every Application."""
+    import yaml
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    source = "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+    (tree / "stg.yaml").write_text(app_yaml("api-stg", source, "https://stg.example:6443", "api",
+                                            project="apps"))
+    (tree / "prod.yaml").write_text(app_yaml("api-prod", source, "https://prod.example:6443", "api",
+                                             project="prod"))
+    project = empty_project(tmp_path / "p")
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", cwd=project)
+    assert run.returncode == 0 and "Overlay(project=" in (project / "platforms/legacy.py").read_text()
+    assert run_cli("compile", cwd=project).returncode == 0
+    projects = {}
+    for path in (project / "build/gitops/argo-apps").glob("*/apps/*/*/api.yaml"):
+        doc = yaml.safe_load(path.read_text())
+        projects[doc["metadata"]["name"]] = doc["spec"]["project"]
+    assert projects == {"api-stg": "apps", "api-prod": "prod"}
+    prod_project = next((project / "build/gitops/argo-apps").glob("*/projects/prod.yaml"))
+    destinations = yaml.safe_load(prod_project.read_text())["spec"]["destinations"]
+    assert destinations == [{"server": "https://prod.example:6443", "namespace": "api"}]
+    check = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
+    assert check.returncode == 0 and check.stdout.strip().endswith("0 not reported"), check.stdout

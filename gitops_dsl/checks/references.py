@@ -45,17 +45,25 @@ def unknown_project(ctx: CheckContext) -> Iterator[Finding]:
     and warned about (GD420) - to Argo CD's built-in `default` project."""
     projects = {p.name for p in ctx.resolved.platform.projects}
     for service in ctx.resolved.platform.services:
-        if service.project == DEFAULT_PROJECT:
-            continue
         if service.project is None:
             yield Finding(f"{service.name} has no project",
                           f"set project=... ({did_you_mean('', projects)})", service.location,
                           service.name, service)
-        elif service.project not in projects:
-            yield Finding(f"{service.name} uses project {service.project!r}, which the platform does "
-                          "not declare", did_you_mean(service.project, projects) +
-                          " (add Project(...) to Platform(projects=[...]))", service.location,
-                          service.name, service)
+        for owner, name, where in _projects_named(service):
+            if name != DEFAULT_PROJECT and name not in projects:
+                yield Finding(f"{service.name}{where} uses project {name!r}, which the platform "
+                              "does not declare", did_you_mean(name, projects) +
+                              " (add Project(...) to Platform(projects=[...]))", owner.location,
+                              service.name, owner)
+
+
+def _projects_named(service: Any) -> Iterator[tuple[Any, str, str]]:
+    """(the object, the project it names, where) for a service and its overlays."""
+    if service.project is not None:
+        yield service, service.project, ""
+    for env, overlay in sorted(service.per_env.items()):
+        if overlay.project is not None:
+            yield overlay, overlay.project, f" in {env}"
 
 
 #: Argo CD's built-in AppProject: it exists in every installation and admits every repository,
@@ -71,11 +79,12 @@ def default_project(ctx: CheckContext) -> Iterator[Finding]:
     Keep it while migrating a tree that uses it (with allow={"GD420": "reason"}), then move the
     service to a Project of its own."""
     for service in ctx.resolved.platform.services:
-        if service.project == DEFAULT_PROJECT:
-            yield Finding(f"{service.name} is in Argo CD's built-in default project, which admits "
-                          "every repository, destination and cluster-scoped kind",
-                          "declare a Project for it (least privilege is derived from its services)",
-                          service.location, service.name, service)
+        for owner, name, where in _projects_named(service):
+            if name == DEFAULT_PROJECT:
+                yield Finding(f"{service.name}{where} is in Argo CD's built-in default project, "
+                              "which admits every repository, destination and cluster-scoped kind",
+                              "declare a Project for it (least privilege is derived from its "
+                              "services)", owner.location, service.name, owner)
 
 
 @builtin("GD403", summary="an overlay, environment list or sealed secret names an unknown environment "
@@ -248,7 +257,7 @@ def project_does_not_admit(ctx: CheckContext) -> Iterator[Finding]:
          good="remove the project, or put the services it was made for in it")
 def unused_project(ctx: CheckContext) -> Iterator[Finding]:
     """An unused AppProject is not written; it is usually a leftover or a typo elsewhere."""
-    used = {s.project for s in ctx.resolved.platform.services}
+    used = {name for s in ctx.resolved.platform.services for _, name, _ in _projects_named(s)}
     for project in ctx.resolved.platform.projects:
         if project.name not in used:
             yield Finding(f"project {project.name!r} has no services", "remove it or use it",

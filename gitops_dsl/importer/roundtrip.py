@@ -55,6 +55,8 @@ def _original_fields(app: App) -> dict[str, Any]:
         "name": app.name,
         "release name": (app.release_name or app.name) if app.source_type == "helm" else None,
         "destination.cluster": app.server, "destination.namespace": app.namespace,
+        # the AppProject decides what the Application may deploy: per environment, as the tree
+        "project": app.project if app.project == "default" else dns_name(app.project, 63),
         "chart": _chart_identity(app.chart), "source type": app.source_type,
         "directory": _options(app.chart) or None if app.chart[0] == "git" and app.chart[4] == "directory"
         else None,
@@ -114,6 +116,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
     return {
         "name": name,
         "release name": ((main.get("helm") or {}).get("releaseName") or name) if kind == "helm" else None,
+        "project": spec.get("project"),
         "destination.cluster": spec["destination"]["server"],
         "destination.namespace": spec["destination"].get("namespace", ""),
         "chart": identity, "source type": source_type(main, folder_type),

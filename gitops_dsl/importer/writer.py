@@ -257,12 +257,14 @@ def _names(service: str, per_env: dict[str, App], keyword: str, names: list[str]
 
 def _service(name: str, per_env: dict[str, App], project_names: dict[str, Any], all_envs: list[str]) -> list[str]:
     apps = [per_env[e] for e in sorted(per_env)]
-    first = apps[0]
-    args = [f"{name!r}", f"project={project_names[first.project]!r}"]
+    # the project most environments use is the service's; any other is that environment's own
+    # (a separated production in an AppProject of its own keeps it)
+    usual = Counter(a.project for a in apps).most_common(1)[0][0]
+    args = [f"{name!r}", f"project={project_names[usual]!r}"]
     overlay: dict[str, list[str]] = {e: [] for e in per_env}
-    if not _same([a.project for a in apps]):
-        for a in apps[1:]:
-            a.notes.append(f"project {a.project} differs between environments: {first.project} used")
+    for env, a in per_env.items():
+        if a.project != usual:
+            overlay[env].append(f"project={project_names[a.project]!r}")
 
     def field(attr: str, render: Callable[[Any], str], service_kw: str, overlay_kw: str | None = None,
               skip: object = _WRITE) -> None:

@@ -154,6 +154,10 @@ class _Layer:
                                             kw_only=True)
 
 
+def _project_name(value: Project | str | None) -> str | None:
+    return value.name if hasattr(value, "name") else value  # type: ignore[union-attr]
+
+
 @quick_init
 @attrs.frozen
 class Overlay(_Layer):
@@ -170,6 +174,10 @@ class Overlay(_Layer):
     #: the Helm release name in this environment (a name, or a template as on the Service)
     release_name: str | None = attrs.field(default=None, kw_only=True,
                                            validator=optional(name_template(53)))
+    #: another `Project` (or its name) in this environment: a production kept apart in an
+    #: AppProject of its own, with its own destinations and roles
+    project: str | None = attrs.field(default=None, kw_only=True, converter=_project_name,
+                                      validator=optional(instance_of(str, expected="a Project or name")))
 
 
 @quick_init
@@ -188,10 +196,6 @@ class ZoneOverlay:
     image: Image | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(Image)))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
-
-
-def _project_name(value: Project | str | None) -> str | None:
-    return value.name if hasattr(value, "name") else value  # type: ignore[union-attr]
 
 
 def _names(value: Iterable[Service | str]) -> tuple[str, ...]:

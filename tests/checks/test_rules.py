@@ -269,6 +269,8 @@ EDGES = {
     # one wave here, two waves there: GD206 too (not only a swapped order)
     "GD206": '''p = platform(svc("a", wave=one), svc("b", wave=one,  # <-
              per_env={"prod": Overlay(wave=two)}))''',
+    # an environment's own project that the platform does not declare, at the overlay's line
+    "GD402": 'p = platform(svc("api", per_env={"prod": Overlay(project="prod-only")}))  # <-',
     # a destination on the right server but in another namespace
     "GD410": '''p = platform(svc("api"), projects=[Project("app", destinations=[  # <-
              Destination("https://stg.example:6443", "elsewhere"),
