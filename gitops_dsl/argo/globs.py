@@ -58,6 +58,12 @@ def normalize_git_url(url: str) -> str:
 def _compile(pattern: str, separator: str | None) -> re.Pattern[str] | None:
     """The regular expression of a gobwas glob, or None for a pattern gobwas refuses (it then
     matches nothing: `Match` returns false on a compile error)."""
+    return _translate(pattern, separator, gobwas=True)
+
+
+def _translate(pattern: str, separator: str | None, *, gobwas: bool) -> re.Pattern[str] | None:
+    """A glob as a regular expression: gobwas's (`**` crosses the separator, `{a,b}`, `[!...]`)
+    or Go's filepath.Match (`[^...]`, no alternatives); None for a pattern either refuses."""
     other = "." if separator is None else f"[^{re.escape(separator)}]"
     out: list[str] = []
     depth = 0
@@ -71,7 +77,7 @@ def _compile(pattern: str, separator: str | None) -> re.Pattern[str] | None:
             i += 2
             continue
         if c == "*":
-            if pattern.startswith("**", i):
+            if gobwas and pattern.startswith("**", i):
                 out.append(".*")
                 i += 2
             else:
@@ -81,19 +87,19 @@ def _compile(pattern: str, separator: str | None) -> re.Pattern[str] | None:
         if c == "?":
             out.append(other)
         elif c == "[":
-            found = _char_class(pattern, i, "!")
+            found = _char_class(pattern, i, "!" if gobwas else "^")
             if found is None:
                 return None
             out.append(found[0])
             i = found[1]
             continue
-        elif c == "{":
+        elif gobwas and c == "{":
             depth += 1
             out.append("(?:")
-        elif c == "}" and depth:
+        elif gobwas and c == "}" and depth:
             depth -= 1
             out.append(")")
-        elif c == "," and depth:
+        elif gobwas and c == "," and depth:
             out.append("|")
         else:
             out.append(re.escape(c))
@@ -194,31 +200,7 @@ def resource_match(pattern: str, value: str) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _compile_path(pattern: str) -> re.Pattern[str] | None:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 == len(pattern):
-                return None
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            found = _char_class(pattern, i, "^")
-            if found is None:
-                return None
-            out.append(found[0])
-            i = found[1]
-            continue
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return _translate(pattern, "/", gobwas=False)
 
 
 def kind_listed(entries: Iterable[Mapping[str, str]] | None, group: str, kind: str,
