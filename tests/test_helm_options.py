@@ -187,3 +187,57 @@ def test_the_standard_chart_runs_a_plain_deployment_where_asked(tmp_path):
     wrong = make_project(tmp_path / "q", source.replace('"Deployment"', '"StatefulSet"'))
     codes = [d.code for d in compile_platforms(wrong / "platforms", root=wrong).diagnostics]
     assert "GD416" in codes
+
+
+CHART_FOLDER = MINIMAL.replace(
+    'chart=HelmChart("registry-1.docker.io/bitnamicharts", "redis", "19.6.0")),',
+    'chart=GitPath("charts/db", value_files=["values-{env}.yaml"]),  # chart\n'
+    '                per_env={"prod": Overlay(values={"size": "large"})}),')
+
+
+def _chart_folder(project, envs=("stg", "prod")):
+    chart = project / "charts" / "db"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 1.0.0\n")
+    (chart / "values.yaml").write_text("size: small\nreplicas: 1\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n"
+        "  size: {{ .Values.size | quote }}\n  replicas: {{ .Values.replicas | quote }}\n")
+    for env in envs:
+        (chart / f"values-{env}.yaml").write_text(f"replicas: {3 if env == 'prod' else 2}\nsize: file\n")
+
+
+def test_a_chart_folders_own_value_files_are_read_per_environment(tmp_path):
+    """GitPath(value_files=["values-{env}.yaml"]): the chart folder's own file of each environment
+    comes first in helm.valueFiles (relative to the folder, as Argo CD reads it), gitops-dsl's
+    values after it; `manifests` renders them in that order."""
+    need_engine()
+    project = make_project(tmp_path / "p", CHART_FOLDER)
+    _chart_folder(project)
+    assert run_cli("compile", cwd=project).returncode == 0
+    helm = application(project, "prod", "db")["spec"]["sources"][0]["helm"]
+    assert helm["valueFiles"][0] == "values-prod.yaml"
+    assert all(f.startswith("$values/") for f in helm["valueFiles"][1:])
+    from gitops_dsl.charts.manifests import render_applications
+    result = compile_platforms(project / "platforms", root=project)
+    rendered = {r.app: r for r in render_applications(dict(result.files), project)}
+    data = {a: next(o for _, o in r.objects if o["kind"] == "ConfigMap")["data"]
+            for a, r in rendered.items() if a.startswith("db-")}
+    # the environment's file over the chart's defaults; the platform's values over the file
+    assert data == {"db-stg": {"size": "file", "replicas": "2"},
+                    "db-prod": {"size": "large", "replicas": "3"}}
+
+
+def test_a_missing_chart_folder_value_file_is_an_error_unless_allowed(tmp_path):
+    project = make_project(tmp_path / "p", CHART_FOLDER)
+    _chart_folder(project, envs=("stg",))
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1 and "error[GD405] db-prod: value file 'values-prod.yaml'" in run.stderr
+    line = next(i for i, text in enumerate((project / "platforms/demo.py").read_text().splitlines(), 1)
+                if "# chart" in text)
+    assert f"demo.py:{line}:" in run.stderr   # the GitPath's line
+    allowed = make_project(tmp_path / "q", CHART_FOLDER.replace(
+        'value_files=["values-{env}.yaml"]),', 'value_files=["values-{env}.yaml"]),\n'
+        '                helm=HelmOptions(ignore_missing_value_files=True),'))
+    _chart_folder(allowed, envs=("stg",))
+    assert run_cli("compile", cwd=allowed).returncode == 0

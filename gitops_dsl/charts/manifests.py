@@ -306,6 +306,21 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
     refs = {str(s.get("ref")) for s in spec.get("sources") or () if s.get("ref")}
     for value_file in helm_options.get("valueFiles", []):
         value_file = expand_path(str(value_file), refs, environment)
+        if not value_file.startswith("$"):
+            # a file of the chart folder itself (`GitPath.value_files`), relative to it
+            own = (chart_dir / value_file) if chart_dir.is_dir() else None
+            if own is None or not own.resolve().is_relative_to(chart_dir.resolve()) \
+                    or not own.is_file():
+                if helm_options.get("ignoreMissingValueFiles"):
+                    continue
+                return attrs.evolve(base, error=f"value file {value_file} is not a file of the "
+                                                "chart folder")
+            try:   # Helm reads values files as sigs.k8s.io/yaml does: as Argo CD's output
+                first = next(iter(load_all(own.read_text("utf-8"))), None)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                return attrs.evolve(base, error=f"value file {value_file}: {exc}")
+            values = deep_merge(values, first if isinstance(first, dict) else {})
+            continue
         target = index.find(value_file)
         if target is None:
             return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")

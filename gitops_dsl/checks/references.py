@@ -164,6 +164,7 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
                               f"repository ({ctx.root})", "paths are relative to the repository root",
                               chart.location, app.service.name, app.service)
             elif ctx.root is not None:
+                yield from _missing_value_files(ctx, chart)
                 has_kustomization = any(is_file(ctx.root / chart.path / n) for n in
                                         ("kustomization.yaml", "kustomization.yml", "Kustomization"))
                 if chart.tool == "kustomize" and not has_kustomization:
@@ -175,6 +176,25 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
                     yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
                                   "kustomization.yaml but is read as plain manifests",
                                   "use tool='kustomize'", chart.location, app.service.name, app.service)
+
+
+def _missing_value_files(ctx: CheckContext, chart: GitPath) -> Iterator[Finding]:
+    """A chart folder's own value files, in each environment that reads them: Argo CD fails to
+    generate the manifests for a missing one (unless helm.ignoreMissingValueFiles)."""
+    from ..render.apps import chart_value_files
+    assert ctx.root is not None
+    for app in ctx.resolved.apps:
+        if app.chart is not chart and app.chart != chart:
+            continue
+        if app.helm is not None and app.helm.ignore_missing_value_files:
+            continue
+        for name in chart_value_files(app):
+            if not is_file(ctx.root / chart.path / name):
+                yield Finding(f"{app.name}: value file {name!r} is not a file of the chart folder "
+                              f"{chart.path!r}: Argo CD fails to generate the manifests",
+                              "add the file, fix the name, or HelmOptions("
+                              "ignore_missing_value_files=True)", chart.location, app.service.name,
+                              app.service)
 
 
 @builtin("GD407", summary="a wave name that no Wave declares, or two waves with one number",

@@ -92,6 +92,15 @@ def _git_path(instance: object, attribute: attrs.Attribute[Any], value: Any) -> 
                          "paths are relative to the repository root, e.g. 'charts/ingress'")
 
 
+def _value_files(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for item in value if isinstance(value, tuple) else (value,):
+        parts = item.split("/") if isinstance(item, str) else []
+        if not parts or item.startswith(("/", "$")) or any(p in ("", ".", "..") for p in parts):
+            raise ModelError("GD101", f"GitPath.value_files: {item!r} is not a file of the chart "
+                                      "folder", "give paths relative to the chart folder, e.g. "
+                                      "'values-{env}.yaml'")
+
+
 @quick_init
 @attrs.frozen
 class GitPath:
@@ -123,6 +132,10 @@ class GitPath:
     #: plain manifests only: how its `.jsonnet` files are evaluated (`directory.jsonnet`)
     jsonnet: Jsonnet | None = attrs.field(default=None, kw_only=True,
                                           validator=optional(instance_of(Jsonnet)))
+    #: a Helm chart only: value files of the chart folder itself (relative to it; `{env}` is
+    #: the environment's name, e.g. `values-{env}.yaml`), read before gitops-dsl's own values
+    value_files: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                               validator=_value_files)
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
 
@@ -132,9 +145,10 @@ class GitPath:
             raise ModelError("GD101", f"GitPath({self.path!r}): recurse, include, exclude and jsonnet are "
                                       f"options of plain manifests, not of tool={self.tool!r}",
                              "give tool='directory', or leave them out")
-        if self.skip_crds and self.tool != "helm":
-            raise ModelError("GD101", f"GitPath({self.path!r}): skip_crds is an option of Helm "
-                                      f"charts, not of tool={self.tool!r}", "leave it out")
+        for option in ("skip_crds", "value_files"):
+            if getattr(self, option) and self.tool != "helm":
+                raise ModelError("GD101", f"GitPath({self.path!r}): {option} is an option of Helm "
+                                          f"charts, not of tool={self.tool!r}", "leave it out")
 
     consumes_config = False
 

@@ -88,6 +88,14 @@ def value_files(app: App) -> list[str]:
     return files
 
 
+def chart_value_files(app: App) -> tuple[str, ...]:
+    """The value files of a Helm chart folder itself that the App reads (`GitPath.value_files`,
+    `{env}` replaced), relative to the folder."""
+    if not isinstance(app.chart, GitPath) or not app.chart.value_files:
+        return ()
+    return tuple(f.replace("{env}", app.env.name) for f in app.chart.value_files)
+
+
 def value_trees(app: App) -> tuple[bool, bool]:
     """Whether `value_files` lists a file of the gitops tree, and one of the configs tree
     (without making their paths: a project reads this for every Application)."""
@@ -219,8 +227,10 @@ def render_application(app: App, root: Path | None = None,
     if is_helm:
         cluster = app.env.cluster
         options = app.helm
+        # the chart folder's own value files first (relative to it), then gitops-dsl's
+        own = chart_value_files(app)
         helm = argo.Helm(release_name=app.release_name,
-                         value_files=tuple(names.ref_path(platform, f) for f in files) or None,
+                         value_files=(*own, *(names.ref_path(platform, f) for f in files)) or None,
                          parameters=tuple(argo.HelmParameter(p.name, p.value, True if p.force_string
                                                              else None)
                                           for p in options.parameters) or None if options else None,
