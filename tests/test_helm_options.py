@@ -241,3 +241,20 @@ def test_a_missing_chart_folder_value_file_is_an_error_unless_allowed(tmp_path):
         '                helm=HelmOptions(ignore_missing_value_files=True),'))
     _chart_folder(allowed, envs=("stg",))
     assert run_cli("compile", cwd=allowed).returncode == 0
+
+
+def test_a_chart_folder_value_file_that_is_not_a_regular_file_is_an_error_not_a_hang(tmp_path):
+    """A FIFO where values-prod.yaml should be: the render says so and goes on (the read never
+    blocks: gitops_dsl.untrusted). Helm itself refuses to load a chart folder holding one, so
+    every environment of the chart fails to render, each saying why."""
+    import os
+    need_engine()
+    from gitops_dsl.charts.manifests import render_applications
+    project = make_project(tmp_path / "p", CHART_FOLDER)
+    _chart_folder(project, envs=("stg",))
+    os.mkfifo(project / "charts" / "db" / "values-prod.yaml")
+    result = compile_platforms(project / "platforms", root=project, severity={"GD405": "off"})
+    assert result.ok
+    rendered = {r.app: r for r in render_applications(dict(result.files), project)}
+    for app in ("db-prod", "db-stg"):
+        assert rendered[app].error and "values-prod.yaml" in rendered[app].error, rendered[app]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import yaml
 
+from .. import untrusted
 from ..argo.envsubst import build_environment, expand, expand_path
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
@@ -316,8 +317,8 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
                 return attrs.evolve(base, error=f"value file {value_file} is not a file of the "
                                                 "chart folder")
             try:   # Helm reads values files as sigs.k8s.io/yaml does: as Argo CD's output
-                first = next(iter(load_all(own.read_text("utf-8"))), None)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                first = next(iter(load_all(untrusted.read_text(own))), None)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, untrusted.UnreadableInput) as exc:
                 return attrs.evolve(base, error=f"value file {value_file}: {exc}")
             values = deep_merge(values, first if isinstance(first, dict) else {})
             continue
