@@ -319,7 +319,9 @@ class Deletion:
     still has that finalizer; "renamed": an Application whose name changed in place (app_name);
     "release": an Application whose Helm release name changed (release_name), so that Argo CD
     prunes every object of the old release; "zone": a zone whose folders go while its hand-applied zone
-    Application still reads them (it then fails with "app path does not exist")."""
+    Application still reads them (it then fails with "app path does not exist"); "root": an
+    environment's root renamed in place, which the zone Application prunes with everything under
+    it."""
 
     app: str
     service: str
@@ -328,6 +330,13 @@ class Deletion:
     protected: bool
     kind: str = "application"
     cascades: bool = True
+
+
+def _is_root_file(path: str) -> bool:
+    """gitops/argo-apps/<zone>/roots/<env>.yaml"""
+    parts = path.split("/")
+    return (len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots"
+            and path.endswith(".yaml"))
 
 
 def _document_name(path: Path) -> str | None:
@@ -352,6 +361,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     key = getattr(result.files, "key", None)
     reused = getattr(result.files, "reused", {})
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
+    roots_renamed = []
     # reused from the last compile: the same file, the same key (most of them: told apart in C)
     for path in sorted(owned.keys() - reused.keys()):
         if path in result.files:
@@ -360,6 +370,10 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
                     renamed_here[path] = (out / path).read_bytes()
                 except OSError:
                     pass
+            elif (key is None or key(path) != owned[path][1]) and _is_root_file(path):
+                old, new = _document_name(out / path), result.tree[path].data["metadata"]["name"]
+                if old is not None and old != new:
+                    roots_renamed.append((path, old, new))
             continue
         if is_app_file(path):
             try:
@@ -370,6 +384,13 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
             zones_gone.append((parts[2], _document_name(out / path)))
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
+    # a root renamed in place (root_name, the platform's name): the zone Application prunes the
+    # old root, whose resources finalizer deletes every Application of the environment - and,
+    # through theirs, the workloads - before the new root re-creates them. Refused in every
+    # environment unless allowed by name.
+    for path, old, _ in roots_renamed:
+        parts = path.split("/")
+        found.append(Deletion(old, "", parts[4][:-len(".yaml")], parts[2], True, "root"))
     if not renamed_here and not gone:
         return found
     from .review.views import app_views, release_name, workloads_deleted

@@ -223,6 +223,14 @@ def _deletion_message(d: Deletion) -> str:
                 f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
                 f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
                 "remove the zone")
+    if d.kind == "root":
+        return (f"this compile renames root Application {d.app} of environment {d.env} (zone "
+                f"{d.zone}): the zone Application prunes {d.app}, and its resources finalizer "
+                "deletes every Application of the environment - with theirs, the workloads - "
+                f"before the new root re-creates them. Keep Environment(root_name={d.app!r}), or "
+                f"remove the old root's finalizer first (kubectl -n <argocd namespace> patch "
+                f"application {d.app} --type json -p '[{{\"op\": \"remove\", \"path\": "
+                "\"/metadata/finalizers\"}]')")
     if d.kind == "release":
         return (f"this compile changes the Helm release name of Application {d.app} of protected "
                 f"environment {d.env} (release_name): Helm names the chart's objects after the "

@@ -233,7 +233,9 @@ class Environment:
     #: the name of the environment's root Application (`{platform}` and `{env}` are replaced);
     #: default `{platform}-root-{env}`. Give it the name of the app-of-apps that manages the
     #: environment today, and the compiled root takes that Application over instead of running
-    #: beside it (`import` does so)
+    #: beside it (`import` does so). Changed on a compiled environment, it renames the root in
+    #: place, which would prune everything under it: `compile` refuses without
+    #: `--allow-delete <old name>`
     root_name: str | None = attrs.field(default=None, kw_only=True,
                                         validator=optional(non_empty_str))
     #: `compile` refuses to delete an Application of this environment unless `--allow-delete NAME`

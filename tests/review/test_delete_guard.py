@@ -33,3 +33,24 @@ def test_stateful_services_get_no_cascading_finalizer(tmp_path):
     db = (project / "build/gitops/argo-apps/internal/apps/stg/app/db.yaml").read_text()
     api = (project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml").read_text()
     assert "finalizers" not in db and "resources-finalizer.argocd.argoproj.io" in api
+
+
+def test_renaming_a_root_in_place_is_refused_in_every_environment(tmp_path):
+    """A root renamed in place (root_name here; a platform rename alike) keeps its file but not
+    its name: the zone Application prunes the old root, whose resources finalizer deletes every
+    Application of the environment. Refused, in an environment that is not protected too, until
+    allowed by the old root's name."""
+    project = make_project(tmp_path / "p", MINIMAL)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace(
+        'zone="internal")', 'zone="internal", root_name="stg-apps")'))
+    before = snapshot(project / "build")
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1
+    assert "renames root Application demo-root-stg of environment stg" in refused.stderr
+    assert "--allow-delete demo-root-stg" in refused.stderr
+    assert snapshot(project / "build") == before
+    allowed = run_cli("compile", "--allow-delete", "demo-root-stg", cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "name: stg-apps" in (project / "build/gitops/argo-apps/internal/roots/stg.yaml").read_text()
