@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from .codecache import CodeCache
     from .diagnostics import Diagnostic
     from .emit.writer import Entry
-    from .fingerprint import Recorder
     from .incremental import Previous, Unit
     from .model import Platform
+    from .recorder import Recorder
     from .versions.file import Versions
 
 #: one pin to set: (service, field, value, environment or None for every environment)
@@ -87,7 +87,7 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,
     (see `codecache`).
     """
     if record_inputs:
-        from .fingerprint import recording
+        from .recorder import recording
         with recording(Path(root) if root is not None else Path(platforms_dir).resolve().parent
                        ) as recorder:
             result = compile(platforms_dir, root=root, severity=severity, allow=allow,
@@ -97,7 +97,7 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,
     platforms_dir = Path(platforms_dir)
     root_path = Path(root).resolve() if root is not None else platforms_dir.resolve().parent
     loaded = load(platforms_dir, versions_text=versions_text, code=code)
-    from .fingerprint import loaded as platform_loaded
+    from .recorder import loaded as platform_loaded
     platform_loaded()
     if has_errors(loaded.diagnostics):
         return Result(loaded.platforms, {}, {}, tuple(sorted(loaded.diagnostics, key=sort_key)),

@@ -38,7 +38,7 @@ def _secret() -> bytes | None:
     known = _key_cache.get(str(path), b"")
     if known != b"":
         return known
-    from .fingerprint import unrecorded
+    from .recorder import unrecorded
     with unrecorded():   # not an input of the platform
         found = _read_secret(path)
         if found is None:
@@ -95,7 +95,7 @@ def _tag_path(path: Path) -> Path:
 
 def write(path: Path, data: bytes, salt: str) -> None:
     """Write `data` to `path` with its tag (a file that cannot be written is not kept)."""
-    from .emit.writer import atomic_write
+    from .files import atomic_write
     mark = tag(data, salt)
     try:
         _tag_path(path).unlink(missing_ok=True)
@@ -111,7 +111,7 @@ def write(path: Path, data: bytes, salt: str) -> None:
 def read(path: Path, salt: str) -> bytes | None:
     """The bytes of `path` when its tag says this user's gitops-dsl wrote them as `salt`,
     else None."""
-    from .fingerprint import unrecorded
+    from .recorder import unrecorded
     with unrecorded():   # the compile's own cache, not an input of the platform
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .diagnostics import Diagnostic, Location, as_record, from_record
-from .fingerprint import unrecorded
 from .forked import Forked
+from .recorder import unrecorded
 
 if TYPE_CHECKING:
     from .checks import Checked
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .resolve import Resolved
     from .versions.file import Versions
 
-UNITS = "units.json"     # in the output folder's cache (fingerprint.CACHE_DIR)
+UNITS = "units.json"     # in the output folder's cache (recorder.CACHE_DIR)
 _SALT = "gitops-dsl units "
 _FORMAT = 3
 
@@ -355,7 +355,7 @@ def load(out: Path, tool: str) -> Previous | None:
     very tool) and no write was interrupted since."""
     from . import bound
     from .emit.writer import STAGED_FOLDERS, _read_manifest_as_written, interrupted
-    from .fingerprint import CACHE_DIR
+    from .recorder import CACHE_DIR
     kept = bound.read(out / CACHE_DIR / UNITS, _SALT + tool)
     if kept is None:
         return None   # none, or not written by this user's gitops-dsl (see `bound`)
@@ -387,7 +387,7 @@ def load(out: Path, tool: str) -> Previous | None:
 
 def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) -> None:
     from . import bound
-    from .fingerprint import CACHE_DIR
+    from .recorder import CACHE_DIR
     data: dict[str, Any] = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": {
         name: {"key": u.key, "paths": list(u.paths), "kept": [as_record(d) for d in u.kept],
                "suppressed": [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]}
@@ -398,7 +398,7 @@ def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) 
 
 def forget(out: Path) -> None:
     from . import bound
-    from .fingerprint import CACHE_DIR
+    from .recorder import CACHE_DIR
     bound.forget(out / CACHE_DIR / UNITS)
 
 

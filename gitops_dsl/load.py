@@ -21,8 +21,8 @@ import attrs
 from . import model
 from .checks.registry import collecting_user_rules
 from .diagnostics import Diagnostic, Location, ModelError, error
-from .fingerprint import module_sources
 from .model import Platform
+from .recorder import module_sources
 from .versions.file import load_file as load_versions
 from .versions.file import parse as parse_versions
 

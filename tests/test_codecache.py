@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from gitops_dsl import api, bound, codecache
-from gitops_dsl.fingerprint import CACHE_DIR
+from gitops_dsl.files import MANIFEST
+from gitops_dsl.recorder import CACHE_DIR
 from tests.helpers import MINIMAL, make_project, owned_tree, run_cli
 
 TOOL = "the tool key of these tests"
@@ -253,7 +254,7 @@ def test_the_parsed_manifest_is_read_back_only_when_this_user_kept_it(
     build = project / "build"
     kept = cache_folder(project) / "manifest.bin"
     assert kept.is_file()
-    text = (build / writer.MANIFEST).read_text()
+    text = (build / MANIFEST).read_text()
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)
     forged = {"../outside/file.yaml": ("0" * 64, "key", 1)}
@@ -266,6 +267,6 @@ def test_the_parsed_manifest_is_read_back_only_when_this_user_kept_it(
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)
     bound.write(kept, parse, writer._PARSE_SALT)
-    (build / writer.MANIFEST).write_text(text + "\n")     # another manifest: parsed again
+    (build / MANIFEST).write_text(text + "\n")     # another manifest: parsed again
     writer._PARSED.clear()
     assert writer.read_manifest(build) == writer.parse_manifest(text)

@@ -239,7 +239,7 @@ def pull(refs: Iterable[ChartRef], lock: dict[ChartRef, Entry], cache: Path, *, 
     """Fetch what the cache lacks, check it against the lock, write the cache (each archive
     atomically, under its digest). The caller writes the lock. Raises PullError, having written
     no lock and nothing but verified archives."""
-    from ..emit.writer import atomic_write
+    from ..files import atomic_write
     entries, fetched, cached = [], [], []
     for ref in sorted(set(refs)):
         entry = lock.get(ref)

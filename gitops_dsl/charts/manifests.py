@@ -392,7 +392,7 @@ def _refused_links(root: Path, chart_dir: Path) -> list[str]:
     """The links Argo CD's repo server would refuse in the repository `chart_dir` is read from:
     in a Git working tree what is or would be committed, else every file."""
     from ..argo.links import out_of_bounds_links, repository_links
-    from ..emit.writer import MANIFEST
+    from ..files import MANIFEST
     key = str(root)
     if key not in _LINKS:
         _LINKS.clear()

@@ -5,11 +5,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..argo.globs import destination_permitted, source_permitted
-from ..fingerprint import is_dir, is_file
 from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
 from ..naming import did_you_mean
+from ..recorder import is_dir, is_file
 from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 

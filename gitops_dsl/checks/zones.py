@@ -64,8 +64,8 @@ def out_of_bounds_link(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.root is None or not ctx.resolved.apps:
         return
     from ..argo.links import repository_links
-    from ..emit.writer import MANIFEST
-    from ..fingerprint import unrecorded
+    from ..files import MANIFEST
+    from ..recorder import unrecorded
     # output folders (holding a manifest) hold what compile writes: regular files. The walk is
     # no input of the compile's record: the record's repository stamp sees every link outside
     # output folders (see `fingerprint`)

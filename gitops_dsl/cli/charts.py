@@ -62,7 +62,7 @@ def charts_pull(cache: str | None, update: bool, platforms: str | None) -> None:
     """Fetch every external chart at its pinned version into the cache and write the lock."""
     from ..api import resolved_apps
     from ..charts.lock import PullError, lock_path, lock_text, pull
-    from ..emit.writer import atomic_write
+    from ..files import atomic_write
     settings = settings_or_exit(platforms, None)
     result = compiled_or_exit(settings)
     charts = chart_cache(settings, cache)

@@ -105,7 +105,8 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         sys.exit(1)
     if repaired:
         click.echo(f"{display_path(settings.out, cwd)}: {repaired}", err=True)
-    from ..emit.writer import MANIFEST, earlier_format
+    from ..emit.writer import earlier_format
+    from ..files import MANIFEST
     earlier = earlier_format(settings.out) if settings.out.is_dir() else 0
     if earlier:
         click.echo(f"{display_path(settings.out / MANIFEST, cwd)}: written by an earlier gitops-dsl: "
@@ -158,7 +159,8 @@ def _keep_record(result: Result, settings: Settings, tool: str | None,
     from .. import fingerprint, incremental
     from ..api import renames
     from ..diagnostics import as_record
-    from ..emit.writer import MANIFEST, keep_parse, settle, sha256
+    from ..emit.writer import keep_parse, settle, sha256
+    from ..files import MANIFEST
     incremental.forget(settings.out)   # first: units never outlive the manifest they describe
     if result.inputs is None or tool is None:
         fingerprint.forget(settings.out)

@@ -125,7 +125,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
             base = "HEAD" if _in_git(settings.root) else None
         else:
             base = against or default_base(settings.root)
-            from ..emit.writer import MANIFEST
+            from ..files import MANIFEST
             at_base = committed(base, settings.root, settings.out, MANIFEST)
             if at_base is not None:
                 # what Argo CD has: the output folder as committed at the base

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..emit.writer import replace_in_place
+from ..files import replace_in_place
 from .common import compiled_or_exit, known_or_exit, platform_names, report, settings_or_exit
 
 if TYPE_CHECKING:

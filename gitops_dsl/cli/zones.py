@@ -82,7 +82,7 @@ def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, al
                      private_key_pem=Path(sign_key).read_bytes() if sign_key else None)
     except BundleError as exc:
         raise click.ClickException(str(exc)) from None
-    from ..emit.writer import atomic_write
+    from ..files import atomic_write
     path = Path(target)
     atomic_write(path, data)
     click.echo(f"bundled zone {zone}: {len(files)} files, commit {commit[:12]}, "

@@ -24,8 +24,8 @@ from typing import Any
 import attrs
 
 from .. import untrusted
+from ..files import MANIFEST, atomic_write
 
-MANIFEST = ".gitops-dsl-manifest"
 #: a manifest entry: the sha256 of a file's bytes, its input key, its size
 Entry = tuple[str, str, int]
 _MANIFEST_HEAD = "# gitops-dsl: files this compiler owns in this folder (sha256, path). Do not edit.\n"
@@ -231,7 +231,7 @@ def _kept_parse(out: Path, name: str, digest: str) -> dict[str, Entry] | None:
     import marshal
 
     from .. import bound
-    from ..fingerprint import CACHE_DIR
+    from ..recorder import CACHE_DIR
     if name != MANIFEST:
         return None
     kept = bound.read(out / CACHE_DIR / _PARSE, _PARSE_SALT)
@@ -252,7 +252,7 @@ def keep_parse(out: Path, data: bytes, digest: str) -> None:
     import marshal
 
     from .. import bound
-    from ..fingerprint import CACHE_DIR
+    from ..recorder import CACHE_DIR
     for known, owned, ours in _PARSED.get(str(out / MANIFEST), ()):
         if known == data and ours:   # only what `manifest_bytes` wrote (see _read_manifest_as_written)
             bound.write(out / CACHE_DIR / _PARSE, marshal.dumps((digest, owned)), _PARSE_SALT)
@@ -705,7 +705,7 @@ def _remove_stage(out: Path) -> int:
 def recover(out: Path) -> str | None:
     """Finish or undo an interrupted write: with a journal, carry it out (the new tree); with
     only a staging list, remove what was staged (the old tree). Says what it did, or None."""
-    from ..fingerprint import CACHE_DIR
+    from ..recorder import CACHE_DIR
     journal_path, staging_path = out / JOURNAL, out / STAGING
     # a killed atomic write of these lists, or of a record in the output folder's cache (the
     # caller holds the folder's lock: nothing else is writing there)
@@ -786,41 +786,6 @@ def _plain(rel: str) -> bool:
 def interrupted(out: Path) -> bool:
     """Whether a write was interrupted (a journal or staging list is left)."""
     return (out / JOURNAL).exists() or (out / STAGING).exists()
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    """Replace one file atomically: a temp file beside it, then a rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.gitops-dsl-tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def replace_in_place(path: Path, data: bytes) -> None:
-    """Replace a file the user owns (the versions file): atomically, through a symbolic link to
-    the file it points at, keeping its permission bits."""
-    target = Path(os.path.realpath(path))
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    tmp = target.with_name(f".{target.name}.gitops-dsl-tmp-{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                     mode if mode is not None else 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _prune_empty_dirs(out: Path, folder: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from .. import untrusted
-from ..fingerprint import is_dir, is_file
+from ..recorder import is_dir, is_file
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # kustomization fields that name files or folders (kustomize api/types/kustomization.go)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..emit.writer import Plan, _prune_empty_dirs, atomic_write, safe_join
+from ..emit.writer import Plan, _prune_empty_dirs, safe_join
+from ..files import atomic_write
 
 if TYPE_CHECKING:
     from .bundle import Provenance

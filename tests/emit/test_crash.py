@@ -146,8 +146,9 @@ def test_check_refuses_an_interrupted_tree(tmp_path):
 def test_an_io_error_while_staging_leaves_the_tree_as_it_was(tmp_path, monkeypatch):
     """A read-only sub-folder or a full disk (simulated: root ignores permissions here) before the
     commit point: a message, the old tree, nothing staged left behind."""
-    import gitops_dsl.emit.writer as writer
-    from gitops_dsl.api import compile as compile_platforms, write
+    from gitops_dsl.api import compile as compile_platforms
+    from gitops_dsl.api import write
+    from gitops_dsl.emit import writer
     from tests.helpers import MINIMAL, make_project
     project = make_project(tmp_path / "p")
     write(compile_platforms(project / "platforms", root=project), project / "build")
@@ -174,8 +175,9 @@ def test_an_io_error_while_staging_leaves_the_tree_as_it_was(tmp_path, monkeypat
 def test_a_cold_write_stopped_between_its_folder_moves_is_completed(tmp_path, monkeypatch):
     """After the commit point of a cold write, some new folders are moved in and some are not:
     the journal finishes the moves, and the tree is the new one."""
-    import gitops_dsl.emit.writer as writer
-    from gitops_dsl.api import compile as compile_platforms, write
+    from gitops_dsl.api import compile as compile_platforms
+    from gitops_dsl.api import write
+    from gitops_dsl.emit import writer
     from tests.helpers import make_project
     project = make_project(tmp_path / "p")
     result = compile_platforms(project / "platforms", root=project)
