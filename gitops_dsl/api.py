@@ -25,10 +25,9 @@ from .render import render
 from .resolve import Resolved, resolve
 
 if TYPE_CHECKING:
-    from .checks import Suppressed
     from .checks.registry import Rule
     from .codecache import CodeCache
-    from .diagnostics import Diagnostic
+    from .diagnostics import Diagnostic, Suppressed
     from .emit.writer import Entry
     from .incremental import Previous, Unit
     from .model import Platform

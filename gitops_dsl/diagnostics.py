@@ -202,6 +202,15 @@ def sort_key(d: Diagnostic) -> tuple[Any, ...]:
     return (loc.file if loc else "", loc.line if loc else 0, d.code, d.message)
 
 
+@attrs.frozen
+class Suppressed:
+    """A diagnostic that an `allow` silenced, with the reason given and where it was given."""
+
+    diagnostic: Diagnostic
+    reason: str
+    where: str
+
+
 class ModelError(Exception):
     """A user mistake found while constructing a DSL object.
 

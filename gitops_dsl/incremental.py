@@ -368,7 +368,7 @@ def load(out: Path, tool: str) -> Previous | None:
             or manifest is None or data.get("manifest") != manifest or interrupted(out)
             or (out / STAGED_FOLDERS).exists()):
         return None
-    from .checks import Suppressed
+    from .diagnostics import Suppressed
     try:
         units = {}
         for name, u in data["units"].items():

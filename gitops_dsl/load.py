@@ -13,6 +13,7 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +46,11 @@ def versions_path(platform: Platform) -> Path:
 
 
 def _dsl_names() -> None:
-    """Everything `from gitops_dsl import *` imports (gitops_dsl's names are lazy)."""
-    import gitops_dsl
-    for name in gitops_dsl._WHERE:
-        getattr(gitops_dsl, name)
+    """Import the modules `from gitops_dsl import *` takes its names from (the package's names are
+    lazy): the model, the policy rules and the rule API, before the platform runs."""
+    import_module("gitops_dsl.model")
+    import_module("gitops_dsl.checks.policies")
+    import_module("gitops_dsl.checks.registry")
 
 
 def load(platforms_dir: Path, *, versions_text: Mapping[Path, str] | None = None,

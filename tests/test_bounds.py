@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_dsl.zones.bundle import BundleError, build, verify
+from gitops_dsl.zones.bundle import build, verify
+from gitops_dsl.render.closure import BundleError
 from tests.helpers import make_project, run_cli, snapshot
 from tests.zones.test_bundle import keys
 

@@ -67,7 +67,8 @@ def test_bundle_manifest(text):
     import io
     import tarfile
 
-    from gitops_dsl.zones.bundle import BundleError, verify
+    from gitops_dsl.zones.bundle import verify
+    from gitops_dsl.render.closure import BundleError
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         data = text.encode("utf-8", "surrogateescape")

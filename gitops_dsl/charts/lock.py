@@ -203,9 +203,9 @@ def check_index(repository: str, limit: int = MAX_INDEX) -> None:
 
 def fetch(ref: ChartRef) -> bytes:
     """Download one chart archive with the Helm engine. Raises PullError."""
-    from .manifests import RenderUnavailable, _engine
+    from .engine import RenderUnavailable, engine
     try:
-        helm = _engine()
+        helm = engine()
     except RenderUnavailable as exc:
         raise PullError(str(exc)) from None
     if not ref.oci:

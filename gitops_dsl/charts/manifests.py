@@ -27,12 +27,10 @@ from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..resolve import deep_merge
 from .dependencies import declares_dependencies, vendored
+from .engine import LazyEngine, engine
 
 if TYPE_CHECKING:
     from .lock import ChartRef, Entry
-
-class RenderUnavailable(RuntimeError):
-    pass
 
 
 @attrs.frozen
@@ -46,23 +44,6 @@ class Rendered:
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False     # the error is a chart cache entry that does not match the lock
-
-
-def _engine() -> Any:
-    try:
-        import helm_python
-    except ImportError:
-        raise RenderUnavailable("rendering needs the Helm engine: pip install 'gitops-dsl[render]'") \
-            from None
-    return helm_python
-
-
-class _LazyEngine:
-    """The Helm engine, imported when a chart is first rendered: with every Application's
-    manifests in the render cache, none is (and a machine without the engine still works)."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_engine(), name)
 
 
 @attrs.frozen
@@ -140,10 +121,10 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
-    from ..review.views import _Index
+    from ..render.names import TreeIndex
     _LINKS.clear()
-    helm = _LazyEngine() if cache is not None else _engine()
-    index = _Index(files)
+    helm = LazyEngine() if cache is not None else engine()
+    index = TreeIndex(files)
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder, \
             contextlib.ExitStack() as loaded:
         tree = Path(folder)

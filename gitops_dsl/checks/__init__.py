@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..diagnostics import Diagnostic, Location, Severity, error, sort_key
+from ..diagnostics import Diagnostic, Location, Severity, Suppressed, error, sort_key
 from . import behaviour, catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
 from .policies import (
     allowed_registries,
@@ -20,7 +20,7 @@ from .policies import (
     prune_required,
     resources_required,
 )
-from .registry import RULES, Finding, Rule, collecting_user_rules, rule
+from .registry import RULES, CheckContext, Finding, Rule, collecting_user_rules, rule
 
 if TYPE_CHECKING:
     from ..model import Platform
@@ -46,23 +46,6 @@ __all__ = [
     "rule",
     "run_checks",
 ]
-
-
-@attrs.frozen
-class CheckContext:
-    """What platform-scope rules receive: the resolved platform and the repository root."""
-
-    resolved: Resolved
-    root: Path | None = None
-
-
-@attrs.frozen
-class Suppressed:
-    """A diagnostic that an `allow` silenced, with the reason given and where it was given."""
-
-    diagnostic: Diagnostic
-    reason: str
-    where: str
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from .registry import Finding, builtin
 
 if TYPE_CHECKING:
     from ..resolve import App
-    from . import CheckContext
+    from .registry import CheckContext
 
 
 def git_reads(app: App) -> list[tuple[str, str, str, object]]:

@@ -9,7 +9,7 @@ from .registry import Finding, builtin
 if TYPE_CHECKING:
     from ..model import Environment, Resource
     from ..resolve import App
-    from . import CheckContext
+    from .registry import CheckContext
 
 def _inferred(app: App, apps: dict[str, Any]) -> str:
     """How a wave was found when nobody set it: one after the latest dependency (or 0)."""

@@ -14,7 +14,7 @@ from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
-    from . import CheckContext
+    from .registry import CheckContext
 
 @builtin("GD401", summary="depends_on names a service that does not exist",
          bad='Service("api", depends_on=["cahce"])', good='Service("api", depends_on=["cache"])')

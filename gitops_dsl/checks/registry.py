@@ -9,11 +9,23 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ..diagnostics import Diagnostic, Location, ModelError, Severity, caller_location
+
+if TYPE_CHECKING:
+    from ..resolve import Resolved
+
+@attrs.frozen
+class CheckContext:
+    """What platform-scope rules receive: the resolved platform and the repository root."""
+
+    resolved: Resolved
+    root: Path | None = None
+
 
 #: how a rule's finding counts; `[tool.gitops-dsl.severity]` may also turn a rule "off"
 RuleSeverity = Literal["error", "warning"]

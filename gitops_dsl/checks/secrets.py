@@ -14,7 +14,7 @@ from .registry import Finding, builtin
 
 if TYPE_CHECKING:
     from ..diagnostics import Location
-    from . import CheckContext
+    from .registry import CheckContext
 
 SECRET_NAME = re.compile(r"(PASSW(OR)?D|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|"
                          r"ACCESS_?KEY)", re.IGNORECASE)
@@ -129,7 +129,7 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
 def _chart_folder_secrets(root: Any, app: Any) -> list[str]:
     """Plaintext secrets in the YAML files of a Git chart folder (what travels with it)."""
     from ..importer.safe_yaml import UnsafeYaml, load_all
-    from ..zones.bundle import NotClosed, chart_folder_files
+    from ..render.closure import NotClosed, chart_folder_files
     try:
         files = chart_folder_files([app], root)
     except (NotClosed, OSError):

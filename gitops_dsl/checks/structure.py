@@ -13,7 +13,7 @@ from .registry import Finding, builtin
 if TYPE_CHECKING:
     from ..diagnostics import Location
     from ..model import Environment, Service
-    from . import CheckContext
+    from .registry import CheckContext
 
 @builtin("GD112", summary="two services, environments, projects or zones share a name",
          bad='services=[Service("api", ...), Service("api", ...)]',

@@ -1,55 +1,17 @@
 """GD6xx: what must not cross into a zone."""
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath
 from ..render.apps import application_data
+from ..render.closure import leaks, strings_of
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
     from ..model import Zone
-    from . import CheckContext
-
-_HOST = re.compile(r"(?<![A-Za-z0-9.-])([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-
-
-def strings_of(data: Any) -> Iterator[str]:
-    """Every key and string value in nested data."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield str(key)
-            yield from strings_of(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from strings_of(value)
-    elif isinstance(data, str):
-        yield data
-
-
-def leaks(zone: Zone, texts: Iterable[str]) -> list[str]:
-    """What in `texts` a zone's deny lists forbid, as readable findings."""
-    found = []
-    for text in texts:
-        for host in _HOST.findall(text):
-            host = host.lower()
-            for denied in zone.deny_hosts:
-                d = denied.lower().lstrip("*.")
-                if host == d or host.endswith("." + d):
-                    found.append(f"host {host}")
-        for denied in zone.deny_registries:
-            base = denied.rstrip("/")
-            if re.search(rf"(^|[\s\"'/@=:]){re.escape(base)}(/|:|$)", text) or fnmatch.fnmatchcase(text, denied):
-                found.append(f"registry {base}")
-        for denied in zone.deny_repos:
-            if fnmatch.fnmatchcase(text, denied) or text.rstrip("/").removesuffix(".git") == \
-                    denied.rstrip("/").removesuffix(".git"):
-                found.append(f"repository {text}")
-    return sorted(set(found))
-
+    from .registry import CheckContext
 
 @builtin("GD603", summary="the repository holds a symbolic link that Argo CD refuses",
          bad="ln -s /etc/ssl/certs charts/api/certs (absolute), or ln -s ../../../x charts/api/x",
@@ -113,7 +75,7 @@ def internal_name_in_zone(ctx: CheckContext) -> Iterator[Finding]:
 
 def _chart_folder_leaks(root: Any, app: Any, zone: Zone) -> list[Any]:
     """The bundle's leak scan over the repository files a GitPath chart folder reads."""
-    from ..zones.bundle import NotClosed, chart_folder_files, scan
+    from ..render.closure import NotClosed, chart_folder_files, scan
     try:
         return scan(chart_folder_files([app], root), zone)
     except (NotClosed, OSError):
@@ -134,7 +96,7 @@ def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
         # (only a chart folder of the gitops repository has inputs to carry)
         for app in [a for a in ctx.resolved.apps if a.zone.name == zone.name
                     and isinstance(a.chart, GitPath) and a.chart.repo is None]:
-            from ..zones.bundle import NotClosed, repository_inputs  # (tarfile, gzip: on need)
+            from ..render.closure import NotClosed, repository_inputs
             try:
                 repository_inputs([app], ctx.root)
             except NotClosed as exc:

@@ -34,13 +34,13 @@ def _refs(apps: list[Any], root: Path) -> list[ChartRef]:
     """Every external chart of the platforms, and every dependency the repository's own chart
     folders do not vendor (Argo CD builds those: charts/dependencies.py)."""
     from ..charts.dependencies import chart_folders, dependency_refs
+    from ..charts.engine import RenderUnavailable, engine
     from ..charts.lock import chart_refs
-    from ..charts.manifests import RenderUnavailable, _engine
     refs = chart_refs(apps)
     folders = chart_folders(apps, root)
     if folders:
         try:
-            refs += dependency_refs(_engine(), folders)
+            refs += dependency_refs(engine(), folders)
         except RenderUnavailable as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)

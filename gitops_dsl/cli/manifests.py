@@ -29,9 +29,9 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
                       platforms: str | None) -> None:
     """Render every Application as Argo CD would (offline: external charts from the chart cache),
     optionally check it."""
+    from ..charts.engine import RenderUnavailable
     from ..charts.manifests import (
         RenderCache,
-        RenderUnavailable,
         check_rendered,
         load_crds,
         render_applications,

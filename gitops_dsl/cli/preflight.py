@@ -24,7 +24,7 @@ from .common import compiled_or_exit, keeps_what_it_builds, known_or_exit, platf
 def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str | None, platforms: str | None) -> None:
     """Render every Application and judge each resource as Argo CD's sync will: project
     permissions, CRDs and API versions, namespaces, shared resources, sync windows."""
-    from ..charts.manifests import RenderUnavailable
+    from ..charts.engine import RenderUnavailable
     from ..preflight import as_json, format_text, run_preflight
     settings = settings_or_exit(platforms, None)
     started = time.perf_counter()

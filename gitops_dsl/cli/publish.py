@@ -64,7 +64,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
                 merged[key] = target
         planned = prepare(list(merged.values()), require_clean=not check, repair=not check)
     except Exception as exc:
-        from ..zones.bundle import BundleError
+        from ..render.closure import BundleError
         if not isinstance(exc, (PublishError, BundleError)):
             raise
         click.echo(f"error: {exc}", err=True)

@@ -37,7 +37,8 @@ def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, al
     """A zone's compiled trees as a reproducible bundle, after a leak scan against the zone's
     deny lists (hosts, registries, repositories)."""
     from ..api import resolved_platforms
-    from ..zones.bundle import BundleError, build, bundle_files, scan
+    from ..render.closure import BundleError, scan
+    from ..zones.bundle import build, bundle_files
     settings = settings_or_exit(platforms, None)
     if force:
         import attrs
@@ -99,7 +100,8 @@ def _verified(file: str, zone: str | None, pubkeys: tuple[str, ...], policy: str
     closed; every problem is printed, never a traceback."""
     import yaml
 
-    from ..zones.bundle import BundleError, verify
+    from ..render.closure import BundleError
+    from ..zones.bundle import verify
     from ..zones.policy import PolicyError, load_policy
     settings = settings_or_exit(None, None)
     keys: list[bytes] = []

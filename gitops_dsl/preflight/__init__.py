@@ -85,7 +85,7 @@ class _Documents(Mapping[str, Any]):
 def run_preflight(result: Result, root: Path, charts: ChartCache | None = None, *, env: str | None = None,
                   strict: bool = False, cache: Path | None = None) -> Plan:
     """Render every Application of a successful compile and judge it. Needs the Helm engine
-    (charts.manifests.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
+    (charts.engine.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
     input key (none: render everything)."""
     from ..charts.manifests import RenderCache, render_applications
     documents = _Documents(result.tree)

@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic
 from ..model.charts import StandardChart
 
 if TYPE_CHECKING:
-    from .judge import Unit
+    from .unit import Unit
 
 #: where each kind keeps its Pod spec
 _POD_SPEC_PATHS = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -27,28 +27,7 @@ from ..argo.globs import destination_permitted, kind_listed, source_permitted
 from ..argo.hooks import per_sync_name
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
-
-if TYPE_CHECKING:
-    from ..resolve import App
-
-@attrs.frozen
-class Unit:
-    """One Application to judge: the resolved App, its Application and AppProject documents,
-    and what rendering it gave."""
-
-    app: App
-    application: dict[str, Any]
-    project: dict[str, Any]             # the AppProject document of its zone
-    objects: tuple[Any, ...] = ()       # (template, object)
-    skipped: str | None = None
-    error: str | None = None
-    corrupt: bool = False
-    #: rendered objects no sync applies (hooks of no sync phase: argo/hooks.py), left out
-    not_applied: int = attrs.field(default=0, kw_only=True)
-
-    @property
-    def rendered(self) -> bool:
-        return self.skipped is None and self.error is None
+from .unit import Unit
 
 
 @attrs.frozen

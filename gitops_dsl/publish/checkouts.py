@@ -71,8 +71,9 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
     """What goes where. `gitops`/`configs`: checkouts of the platform's repositories;
     `zones`/`zone_configs`: checkouts of zones' own repositories, by zone name."""
     from ..argo.globs import normalize_git_url
+    from ..render.closure import chart_folder_files
     from ..render.names import in_repo
-    from ..zones.bundle import bundle_files, chart_folder_files
+    from ..zones.bundle import bundle_files
 
     out: list[Target] = []
     for item in resolved:

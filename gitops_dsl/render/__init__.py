@@ -20,7 +20,7 @@ from .roots import render_root
 from .values import values_documents
 
 if TYPE_CHECKING:
-    from ..checks import Suppressed
+    from ..diagnostics import Suppressed
     from ..resolve import Resolved
 
 PROJECT_WAVE = -1  # AppProjects before the roots (wave 0) in the zone Application

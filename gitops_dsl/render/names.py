@@ -5,6 +5,7 @@ name) are the same files as seen from the repository root, through each Repo's `
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -106,3 +107,21 @@ def ref_path(platform: Platform, out_path: str) -> str:
     """How a Helm valueFiles entry names an output file: `$values/...` or `$configs/...`."""
     tree = out_path.partition("/")[0]
     return f"${'values' if tree == GITOPS else 'configs'}/{in_repo(platform, out_path)}"
+
+
+class TreeIndex:
+    """Finds the tree file a `$values/...` or `$configs/...` entry names, whatever folder the
+    trees are published in: the longest tail of its path that is a file of the tree."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.files = files
+
+    def find(self, value_file: str) -> str | None:
+        ref, _, repo_path = value_file.partition("/")
+        tree = "gitops" if ref == "$values" else "configs"
+        parts = repo_path.split("/")
+        for i in range(len(parts)):
+            candidate = f"{tree}/{'/'.join(parts[i:])}"
+            if candidate in self.files:
+                return candidate
+        return None

@@ -8,7 +8,7 @@ from ..model.charts import GitPath, HelmChart
 from . import names
 
 if TYPE_CHECKING:
-    from ..checks import Suppressed
+    from ..diagnostics import Suppressed
     from ..resolve import App, Resolved
 
 def chart_label(app: App) -> str:

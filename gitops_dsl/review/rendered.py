@@ -95,7 +95,8 @@ def rendered_changes(apps: Sequence[str], old_tree: Mapping[str, bytes],
     """The resource changes of `apps` when their chart folders go from `base_files` (repository
     path -> bytes, as at the base) to the working tree at `root`; and a note when they could not
     be rendered (no Helm engine, an Application that does not render)."""
-    from ..charts.manifests import RenderCache, RenderUnavailable, render_applications
+    from ..charts.engine import RenderUnavailable
+    from ..charts.manifests import RenderCache, render_applications
     cache = RenderCache(cache_folder) if cache_folder is not None else None
     wanted = set(apps)
     try:

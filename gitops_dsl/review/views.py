@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ..emit.yaml import load
+from ..render.names import TreeIndex
 from ..secrets.keys import is_secret_path
 
 APP_PREFIX = "gitops/argo-apps/"
@@ -95,24 +96,6 @@ def _secret_digest(ciphertext: str) -> str:
     return "ciphertext " + hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
 
 
-class _Index:
-    """Finds the tree file a `$values/...` or `$configs/...` entry names, whatever folder the
-    trees are published in: the longest tail of its path that is a file of the tree."""
-
-    def __init__(self, files: Mapping[str, bytes]) -> None:
-        self.files = files
-
-    def find(self, value_file: str) -> str | None:
-        ref, _, repo_path = value_file.partition("/")
-        tree = "gitops" if ref == "$values" else "configs"
-        parts = repo_path.split("/")
-        for i in range(len(parts)):
-            candidate = f"{tree}/{'/'.join(parts[i:])}"
-            if candidate in self.files:
-                return candidate
-        return None
-
-
 ROOT_SERVICE = ""   # the service part of a root's or a zone app's key: no service has that name
 
 
@@ -139,7 +122,7 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[s
     """(zone, env, service) -> view, for every Application of a tree (or those of the paths
     `only` names). With `mask` (for anything shown to a person), values under secret-like keys
     are replaced by a digest. With `control`, the roots and zone apps too (see control_key)."""
-    index = _Index(files)
+    index = TreeIndex(files)
     cache: dict[str, Any] = {}
 
     def parsed(path: str) -> Any:
@@ -174,7 +157,7 @@ def release_name(application: Any) -> str | None:
     return (sources[0].get("helm") or {}).get("releaseName")
 
 
-def _view(zone: str, env: str, service: str, path: str, doc: Any, index: _Index,
+def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeIndex,
           parsed: Callable[[str], Any], mask: bool = True, role: str = "service") -> AppView:
     meta, spec = doc.get("metadata", {}), doc.get("spec", {})
     sources = spec.get("sources") or [spec.get("source") or {}]

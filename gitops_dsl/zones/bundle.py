@@ -24,10 +24,10 @@ import attrs
 
 from .._version import __version__
 from ..emit.writer import ContainmentError, check_path
+from ..render.closure import BundleError, Leak, NotClosed, chart_folder_files, zone_files
 
 if TYPE_CHECKING:
-    from ..model import Zone
-    from ..resolve import App, Resolved
+    from ..resolve import Resolved
 
 # 2: members are laid out as the zone's repositories (`gitops/<path in the zone's gitops
 # repository>`, `configs/<path in its configs repository>` when that is another repository)
@@ -36,94 +36,6 @@ TREES = ("gitops", "configs")
 MAX_MEMBER = 64 * 1024 * 1024          # no generated file comes close
 MAX_TOTAL = 256 * 1024 * 1024       # member data kept in memory, at most (5000 x 3: ~100 MB)
 MAX_MEMBERS = 200_000
-
-
-class BundleError(ValueError):
-    """A bundle that must not be trusted; the message says why."""
-
-
-@attrs.frozen
-class Leak:
-    path: str
-    line: int
-    what: str                 # "host", "registry" or "repository" (the name itself stays home)
-
-
-def zone_files(files: Mapping[str, bytes], zone: str) -> dict[str, bytes]:
-    """The files a zone's Argo CD reads: its apps, roots, projects and bootstrap, and every value
-    file, config file and chart those Applications name."""
-    from ..emit.yaml import load
-    from ..review.views import _Index
-
-    chosen = {p: files[p] for p in files
-              if p.startswith((f"gitops/argo-apps/{zone}/", f"gitops/bootstrap/{zone}/"))}
-    index = _Index(files)
-    for path in list(chosen):
-        if "/apps/" not in path:
-            continue
-        doc = load(files[path])
-        for source in (doc.get("spec", {}).get("sources") or []):
-            for value_file in (source.get("helm") or {}).get("valueFiles", []):
-                target = index.find(value_file)
-                if target:
-                    chosen[target] = files[target]
-            chart_path = source.get("path", "")
-            if "/charts/" in f"/{chart_path}" and chart_path.split("/charts/")[-1]:
-                prefix = "gitops/charts/" + chart_path.split("charts/", 1)[1].rstrip("/") + "/"
-                chosen.update({p: files[p] for p in files if p.startswith(prefix)})
-    return dict(sorted(chosen.items()))
-
-
-class NotClosed(BundleError):
-    """A zone Application reads a path that its bundle cannot carry."""
-
-
-def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
-    """For each chart folder of the gitops repository that a zone's Applications read, every
-    repository path it depends on (the refresh-path inputs: Kustomize bases, file:// charts).
-    Raises NotClosed for an input that cannot be carried (outside the repository, unreadable)."""
-    from ..model.charts import GitPath
-    from ..render.inputs import Unlistable, helm_inputs, kustomize_inputs
-
-    found: dict[str, set[str]] = {}
-    for app in apps:
-        chart = app.chart
-        if not isinstance(chart, GitPath) or chart.repo is not None or chart.path in found:
-            continue
-        try:
-            if chart.tool == "kustomize":
-                found[chart.path] = kustomize_inputs(root, chart.path, skip_remote=True)
-            elif chart.tool == "helm":
-                found[chart.path] = helm_inputs(root, chart.path)
-            else:
-                found[chart.path] = {chart.path.strip("/")}
-        except Unlistable as exc:
-            raise NotClosed(f"{app.name}: GitPath({chart.path!r}) reads {exc}, which a bundle "
-                            "cannot carry") from None
-    return found
-
-
-def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
-    """The files of a folder (or one file) of the checkout, by repository path; links refused."""
-    import os
-
-    from .. import untrusted
-    base = os.path.join(str(root), repo_path)
-    if os.path.isfile(base) and not os.path.islink(base):
-        return {repo_path: untrusted.read(base)}
-    out: dict[str, bytes] = {}
-    for folder, dirs, names in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if d not in (".git",))
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            rel = os.path.relpath(path, str(root)).replace(os.sep, "/")
-            if os.path.islink(path):
-                raise NotClosed(f"{rel} is a symbolic link, which a bundle does not carry")
-            try:
-                out[rel] = untrusted.read(path)
-            except untrusted.UnreadableInput as exc:
-                raise NotClosed(f"{exc}, which a bundle does not carry") from None
-    return out
 
 
 def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone: str,
@@ -156,33 +68,6 @@ def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone:
                 raise NotClosed(f"{rel}: a chart input and a compiled file share this path")
             out[member] = data
     return dict(sorted(out.items()))
-
-
-def chart_folder_files(apps: Sequence[App], root: Path) -> dict[str, bytes]:
-    """Every file of the repository that the Applications' chart folders read (GitPath folders
-    of the gitops repository and all they reach), by repository path: what a bundle and a
-    published gitops checkout must hold beside the compiled files. Raises NotClosed."""
-    out: dict[str, bytes] = {}
-    for inputs in repository_inputs(apps, root).values():
-        for repo_path in sorted(inputs):
-            out.update(checkout_files(root, repo_path))
-    return out
-
-
-def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:
-    """Every line of every file that names something the zone denies."""
-    from ..checks.zones import leaks
-
-    found = []
-    for path, data in files.items():
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            for what in leaks(zone, [line]):
-                found.append(Leak(path, number, what.split(" ", 1)[0]))
-    return found
 
 
 @attrs.frozen

@@ -106,7 +106,7 @@ def _allowed(name: str, allowed: Iterable[str]) -> bool:
 
 
 def policy_findings(files: Mapping[str, bytes], policy: dict[str, Any]) -> list[str]:
-    from ..checks.zones import strings_of
+    from ..render.closure import strings_of
     registries = list(policy.get("allowed_registries") or ())
     hosts = [h.lower().lstrip("*.") for h in policy.get("allowed_hosts") or ()]
     found = []

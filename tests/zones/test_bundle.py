@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gitops_dsl.zones.bundle import BundleError, build, verify
+from gitops_dsl.zones.bundle import build, verify
+from gitops_dsl.render.closure import BundleError
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_dsl.zones.bundle import BundleError, Provenance, build, verify
+from gitops_dsl.zones.bundle import Provenance, build, verify
+from gitops_dsl.render.closure import BundleError
 from tests.helpers import MINIMAL, REPO, make_project, run_cli, snapshot
 from tests.zones.test_bundle import keys
 
@@ -145,7 +146,8 @@ def test_a_file_and_a_folder_of_one_name_are_refused(tmp_path):
 BOMB = r'''
 import gzip, io, resource, sys, tarfile, zlib
 sys.path.insert(0, sys.argv[1])
-from gitops_dsl.zones.bundle import BundleError, verify
+from gitops_dsl.zones.bundle import verify
+from gitops_dsl.render.closure import BundleError
 
 def bomb(members, size):
     """A gzip'ed tar of `members` files of `size` zero bytes, made in a stream (small in memory)."""

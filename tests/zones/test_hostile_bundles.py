@@ -9,7 +9,8 @@ import tarfile
 
 import pytest
 
-from gitops_dsl.zones.bundle import BundleError, Provenance, build, verify
+from gitops_dsl.zones.bundle import Provenance, build, verify
+from gitops_dsl.render.closure import BundleError
 
 GOOD = {"gitops/build/gitops/argo-apps/edge/roots/prod.yaml": b"---\na: 1\n",
         "gitops/build/gitops/values/api/values.yaml": b"---\nb: 2\n",
