@@ -207,7 +207,7 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
     files = serialize_tree(tree, reused_paths, previous.read if previous is not None else None)
     read_by = None
     if _chart_inputs and root_path is not None:
-        from .review.inputs import chart_inputs
+        from .render.reads import chart_inputs
         read_by = {path: tuple(sorted(apps)) for path, apps in sorted(chart_inputs(
             [a for resolved, *_ in checked for a in resolved.apps], root_path).items())}
     return Result(platforms, tree, files, ordered, root_path, suppressed,
@@ -392,7 +392,7 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         found.append(Deletion(old, "", parts[4][:-len(".yaml")], parts[2], True, "root"))
     if not renamed_here and not gone:
         return found
-    from .review.views import app_views, release_name, workloads_deleted
+    from .render.views import app_views, release_name, workloads_deleted
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
         new = result.tree[path].data
         # Argo CD's root prunes the Application of the old name and creates the new one (with

@@ -8,7 +8,7 @@ import sys
 
 from gitops_dsl.api import compile_platforms
 from gitops_dsl.model import Platform
-from gitops_dsl.model.convert import structure
+from gitops_dsl.convert import structure
 
 
 def digest(files: dict) -> str:

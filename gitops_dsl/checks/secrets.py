@@ -128,8 +128,8 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
 
 def _chart_folder_secrets(root: Any, app: Any) -> list[str]:
     """Plaintext secrets in the YAML files of a Git chart folder (what travels with it)."""
-    from ..importer.safe_yaml import UnsafeYaml, load_all
     from ..render.closure import NotClosed, chart_folder_files
+    from ..safe_yaml import UnsafeYaml, load_all
     try:
         files = chart_folder_files([app], root)
     except (NotClosed, OSError):

@@ -48,13 +48,13 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
     tool = None
     previous = carried = code = None
     if use_cache:
-        from .. import codecache, fingerprint, incremental
+        from .. import codecache, fingerprint, incremental, recorder
         tool = fingerprint.tool_key(settings)   # before the platform runs (it may change sys.path)
         # --strict is a verdict: it rests on findings this compile derives, never on the ones
         # the last compile recorded (replayed, or kept with a service's unit)
         if not strict and _replayed(settings, tool, fmt, cwd):
             return
-        code = codecache.open_cache(settings.out / fingerprint.CACHE_DIR, tool)
+        code = codecache.open_cache(settings.out / recorder.CACHE_DIR, tool)
         # only what the platform's modules and the versions file say changed: reuse what the
         # last compile made of each unchanged service
         carried = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..api import Result
+    from ..render.reads import InputChange
     from ..review.committed import Committed
     from ..review.diff import TreeDiff
-    from ..review.inputs import InputChange
 
 def _ok(result: Result) -> None:
     if not result.ok:
@@ -74,7 +74,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    from .. import codecache, fingerprint, incremental
+    from .. import codecache, fingerprint, incremental, recorder
     tool = fingerprint.tool_key(settings)
     record = fingerprint.current(settings.out, tool)
     result: Result | None = None
@@ -90,7 +90,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         last = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
         previous = (incremental.load(settings.out, tool)
                     if last is not None and last.later_current() else None)
-        code = codecache.open_cache(settings.out / fingerprint.CACHE_DIR, tool)
+        code = codecache.open_cache(settings.out / recorder.CACHE_DIR, tool)
         try:
             result = run_compile(settings, units=previous is not None, previous=previous,
                                  code=code)
@@ -143,7 +143,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                     raise click.ClickException(f"the platform at {against or base} does not compile")
         if result is not None:
             from ..api import renames
-            from ..review.inputs import chart_inputs
+            from ..render.reads import chart_inputs
             read_by = chart_inputs(_resolved_apps(result), settings.root)
             moved = renames(result)
             checkout = [(p.gitops_repo.url, p.gitops_repo.revision) for p in result.platforms]
@@ -220,8 +220,8 @@ def _input_changes(inputs: dict[str, set[str]], root: Path, base: str | None,
         return []
     import attrs
 
+    from ..render.reads import input_changes, working_files
     from ..review.gitref import files_at
-    from ..review.inputs import input_changes, working_files
     from ..review.rendered import rendered_changes
     paths = sorted(inputs)
     at_base = files_at(base, root, paths)

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import untrusted
+from .. import safe_yaml, untrusted
 from ..argo.globs import normalize_git_url
 from ..model.sync import SYNC_OPTION_KEYS
 from ..resolve import deep_merge
-from . import safe_yaml
 
 if TYPE_CHECKING:
     from .reader import Found

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from .. import untrusted
-from .safe_yaml import UnsafeYaml, load_all
+from ..safe_yaml import UnsafeYaml, load_all
 
 KINDS = ("Application", "AppProject", "ApplicationSet")
 

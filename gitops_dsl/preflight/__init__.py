@@ -16,7 +16,8 @@ import attrs
 
 from ..argo.hooks import applied
 from ..diagnostics import Diagnostic, Severity, sort_key
-from .judge import Unit, Verdict, judge, kind_counts
+from .judge import Verdict, judge, kind_counts
+from .unit import Unit
 
 if TYPE_CHECKING:
     from ..api import Result

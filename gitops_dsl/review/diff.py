@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.yaml import load
-from ..secrets.keys import is_secret_path
-from .projects import ProjectChange, project_changes
-from .views import (
+from ..render.views import (
     AppView,
     FieldChange,
     app_views,
@@ -22,9 +20,11 @@ from .views import (
     masked,
     workloads_deleted,
 )
+from ..secrets.keys import is_secret_path
+from .projects import ProjectChange, project_changes
 
 if TYPE_CHECKING:
-    from .inputs import InputChange  # (importing it loads the model: `diff` reads no model)
+    from ..render.reads import InputChange  # (importing it loads the model: `diff` reads no model)
 
 
 @attrs.frozen
@@ -112,7 +112,7 @@ def diff_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], *,
                naming: Callable[[list[bytes]], set[str]] | None = None,
                on_disk: Callable[[list[bytes]], set[str]] | None = None) -> TreeDiff:
     """Compare two trees. `renames` maps a new service name to its previous names; `inputs` are
-    the changed chart folders (review/inputs.py), kept for the Applications `env`/`zone` select.
+    the changed chart folders (render/reads.py), kept for the Applications `env`/`zone` select.
     `changed` names the paths whose bytes may differ (every other path is known to be equal on
     both sides - from git or from the manifests' input keys); without it every file is compared.
     Only the Applications a changed file can affect are read back. `naming` and `on_disk`: see

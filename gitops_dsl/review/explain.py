@@ -9,9 +9,9 @@ import attrs
 from ..model.charts import GitPath, HelmChart
 from ..model.secrets import ExternalSecret
 from ..model.sync import SYNC_OPTION_KEYS
+from ..render.views import flatten
 from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
 from ..secrets.keys import MASK, is_secret_path
-from .views import flatten
 
 if TYPE_CHECKING:
     from ..model import SyncPolicy

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..render.views import flatten
 from .gitref import GitError, _git, compile_at
-from .views import flatten
 
 if TYPE_CHECKING:
     from ..api import Result

@@ -13,7 +13,7 @@ import attrs
 
 from ..argo.globs import destination_permitted, source_permitted
 from ..emit.yaml import load
-from .views import APP_PREFIX, FieldChange, flatten
+from ..render.views import APP_PREFIX, FieldChange, flatten
 
 __all__ = ["ProjectChange", "project_changes", "project_key"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from .views import flatten
+from ..render.views import flatten
 
 _MAX_FIELDS = 20   # per resource: a reviewer reads the first ones; the count says the rest
 

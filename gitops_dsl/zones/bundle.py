@@ -282,7 +282,7 @@ def _plaintext_secrets(files: Mapping[str, bytes]) -> list[str]:
     """A Kubernetes Secret with data in any YAML or JSON file of a bundle: what a zone receives
     is sealed (SealedSecrets, ExternalSecrets), never plain - whoever signed it. Read with the
     importer's bounded loader (depth, size, aliases)."""
-    from ..importer.safe_yaml import UnsafeYaml, load_all
+    from ..safe_yaml import UnsafeYaml, load_all
     problems = []
     for name, content in sorted(files.items()):
         if not name.endswith((".yaml", ".yml", ".json")) or b"Secret" not in content:

@@ -9,7 +9,7 @@ import sys
 from hypothesis import HealthCheck, given, settings
 
 from gitops_dsl.model import Platform
-from gitops_dsl.model.convert import structure, unstructure
+from gitops_dsl.convert import structure, unstructure
 from tests.helpers import REPO, scaled
 from tests.properties.invariants import compiled
 from tests.strategies import platforms

@@ -3,7 +3,6 @@ process, and as a check that every model field is typed. `location` is not data 
 fields at their default are left out too."""
 from __future__ import annotations
 
-import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -12,20 +11,19 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from . import __all__ as _names
-from . import charts, infra, platform, project, refs, secrets, service, sync, waves
+from . import model
+from .model import charts, infra, platform, project, refs, secrets, service, sync, waves
 
 if TYPE_CHECKING:
-    from ..checks.registry import Rule
+    from .checks.registry import Rule
 
 _MODULES = (charts, infra, platform, project, refs, secrets, service, sync, waves)
 _OMIT = ("location", "series")
 
 
 def _model_classes() -> list[type]:
-    package = sys.modules[__name__.rpartition(".")[0]]
-    return [getattr(package, n) for n in _names
-            if isinstance(getattr(package, n), type) and attrs.has(getattr(package, n))]
+    return [getattr(model, n) for n in model.__all__
+            if isinstance(getattr(model, n), type) and attrs.has(getattr(model, n))]
 
 
 def _make() -> cattrs.Converter:
@@ -70,7 +68,7 @@ def _policies_out(rules: Iterable[Rule]) -> list[Any]:
 
 
 def _policies_in(data: Any, _type: object) -> tuple[Any, ...]:
-    from ..checks import RULES
+    from .checks import RULES
 
     out = []
     for item in data:
