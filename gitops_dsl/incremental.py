@@ -29,241 +29,24 @@ never unpickled).
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import itertools
 import json
-import operator
 import os
-import pickle
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .diagnostics import Diagnostic, Location, as_record, from_record
+from .diagnostics import Diagnostic, as_record, from_record
 from .forked import Forked
-from .recorder import unrecorded
 
 if TYPE_CHECKING:
     from .checks import Checked
     from .emit.tree import Document
-    from .model import Platform, Service
-    from .resolve import Resolved
-    from .versions.file import Versions
 
 UNITS = "units.json"     # in the output folder's cache (recorder.CACHE_DIR)
 _SALT = "gitops-dsl units "
 _FORMAT = 3
-
-
-class Uncacheable(Exception):
-    """Something in the platform has no content the key can see."""
-
-
-_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}   # an attrs class -> its fields' values
-
-
-class _Columns:
-    """`Location.column` of many locations, walking the position table of each code object once
-    as the locations come (mostly in the order of their calls: services in declaration order)
-    instead of from its start for each."""
-
-    def __init__(self) -> None:
-        # object.__hash__(code) -> (code, its positions from `at` on, at, last index, its position)
-        self._walks: dict[int, tuple[CodeType, Iterator[Any], int, int, Any]] = {}
-
-    def of(self, location: Location) -> int:
-        call = location.call
-        if call is None:
-            return location.column
-        code, lasti = call
-        index = lasti // 2
-        walk = self._walks.get(object.__hash__(code))
-        if walk is not None and walk[0] is code and walk[3] == index:
-            return location.column_at(walk[4])
-        if walk is None or walk[0] is not code or walk[2] > index:
-            walk = (code, iter(code.co_positions()), 0, -1, None)
-        positions, at = walk[1], walk[2]
-        position = next(itertools.islice(positions, index - at, None), None)
-        self._walks[object.__hash__(code)] = (code, positions, index + 1, index, position)
-        return location.column_at(position)
-
-
-class _KeyPickler(pickle.Pickler):
-    """Pickles the model, every field of every attrs object (repr=False and eq=False ones too),
-    refusing anything that is neither plain data nor gitops-dsl's own; a location is the file,
-    line and column diagnostics show."""
-
-    def __init__(self, buffer: io.BytesIO, columns: _Columns,
-                 shared: dict[int, tuple[Any, str]] | None = None) -> None:
-        super().__init__(buffer, protocol=5)
-        self.columns = columns
-        self.shared = shared
-
-    def reducer_override(self, obj: Any) -> Any:
-        cls = type(obj)
-        if cls in _SHARED and self.shared is not None:
-            # an object many services hold (every service of a wave holds that Wave): by the
-            # digest of its content, pickled once instead of once per service
-            known = self.shared.get(object.__hash__(obj))
-            if known is None or known[0] is not obj:
-                buffer = io.BytesIO()
-                _KeyPickler(buffer, self.columns).dump(obj)
-                known = self.shared[object.__hash__(obj)] = (
-                    obj, hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest())
-            return (_named, (cls.__module__, cls.__qualname__, known[1]))
-        fields = _FIELDS.get(cls)
-        if fields is not None:
-            # the fields as state: pickle remembers the object before it writes them, so a
-            # cycle (a wave's series holds the wave) refers back instead of recursing
-            return (_named, (cls.__module__, cls.__qualname__), fields(obj))
-        if cls is Location:
-            # where diagnostics say the object was made: file, line and column (not the offset
-            # of the call in the bytecode: an edit of another service in the module moves it)
-            return (Location, (obj.file, obj.line, self.columns.of(obj)))
-        if cls is FunctionType:
-            if obj is _named:
-                return NotImplemented
-            # a policy's function (Rule.func), by name: the findings of rules a team wrote are
-            # never reused, and gitops-dsl's own are in the tool key
-            return (_named, (obj.__module__, obj.__qualname__))
-        if isinstance(obj, type):   # a class (an enum's too), by name: gitops-dsl's own are in
-            # the tool key
-            if obj.__module__.startswith("gitops_dsl.") or obj.__module__ == "builtins":
-                return NotImplemented
-            raise Uncacheable(f"class {obj.__qualname__}")
-        if not cls.__module__.startswith("gitops_dsl."):
-            raise Uncacheable(f"{cls.__qualname__} object")
-        if not attrs.has(cls):
-            return NotImplemented   # gitops-dsl's enums and functions, by name
-        names = [f.name for f in attrs.fields(cls)]
-        getter = operator.attrgetter(*names) if names else (lambda _: ())
-        fields = _FIELDS[cls] = (getter if len(names) != 1 else lambda o: (getter(o),))
-        return (_named, (cls.__module__, cls.__qualname__), fields(obj))
-
-
-def _named(module: str, name: str, *content: Any) -> None:
-    """What a function or an object's class stands for in a key (keys are never unpickled)."""
-
-
-def _shared_classes() -> frozenset[type]:
-    from .model import SyncPolicy, Wave
-    return frozenset({Wave, SyncPolicy})
-
-
-#: classes whose objects services share (see `_KeyPickler.reducer_override`)
-_SHARED = _shared_classes()
-
-
-class Keys:
-    """The unit keys of one compile."""
-
-    def __init__(self, root: Path | None, settings: Any) -> None:
-        self._salt = repr((str(root), settings)).encode()
-        self._columns = _Columns()
-        self.refused: str | None = None   # why a platform could not be keyed
-        self._pending: dict[int, Forked] = {}   # id(platform) -> its services being hashed
-        # one pickler for every hash, its memo cleared between them (each hash stands alone)
-        self._buffer = io.BytesIO()
-        self._shared: dict[int, tuple[Any, str]] = {}   # see _KeyPickler.reducer_override
-        self._pickler = _KeyPickler(self._buffer, self._columns, self._shared)
-
-    def _hash(self, *parts: Any) -> str:
-        buffer = self._buffer
-        buffer.seek(0)
-        buffer.truncate()
-        self._pickler.clear_memo()
-        self._pickler.dump(parts)
-        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
-
-    def start(self, platform: Platform, versions: Versions) -> None:
-        """Begin hashing what each service of `platform` is made of in a child process, while
-        this one resolves the platform (see `forked`); `units` collects the hashes."""
-        if len(platform.services) >= _FORK_FROM_SERVICES:
-            self._pending[id(platform)] = Forked(
-                lambda: json.dumps(self._services(platform, versions)).encode())
-
-    def _services(self, platform: Platform, versions: Versions | None) -> dict[str, str] | str:
-        """Service name -> hash of the Service with everything in it and its pins; or why the
-        platform cannot be keyed."""
-        services: dict[str, Service] = {}
-        for service in platform.services:
-            services.setdefault(service.name, service)   # as resolve takes them
-        pins: dict[str, list[Any]] = {}
-        if versions is not None:
-            for (name, field), pin in versions.service_pins.items():
-                pins.setdefault(name, []).append((field, pin))
-            for (name, env, field), pin in versions.env_pins.items():
-                pins.setdefault(name, []).append((env, field, pin))
-        try:
-            with unrecorded():   # the files read here (sources, a versions file) were read by load
-                return {name: self._hash(service, pins.get(name, ()))
-                        for name, service in services.items()}
-        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
-            return self._refusal(platform, exc)
-
-    @staticmethod
-    def _refusal(platform: Platform, exc: Exception) -> str:
-        return (f"platform {platform.name} holds a {exc}, whose content the reuse keys cannot see"
-                if isinstance(exc, Uncacheable)
-                else f"platform {platform.name}: {type(exc).__name__}: {exc}")
-
-    def _collect(self, platform: Platform, versions: Versions | None) -> dict[str, str] | str:
-        pending = self._pending.pop(id(platform), None)
-        answer = pending.result() if pending is not None else None
-        if answer is not None:
-            try:
-                found = json.loads(answer)
-            except ValueError:
-                found = None
-            if isinstance(found, (dict, str)):
-                return found
-        return self._services(platform, versions)
-
-    def units(self, resolved: Resolved) -> dict[str, str] | None:
-        """service name -> unit key, or None when the platform cannot be keyed."""
-        platform = resolved.platform
-        own = self._collect(platform, resolved.versions)
-        if len(resolved.services) != len(platform.services):
-            self.refused = f"platform {platform.name}: two services share a name"
-            return None
-        if isinstance(own, str):
-            self.refused = own
-            return None
-        layer = tuple((f.name, getattr(platform, f.name)) for f in attrs.fields(type(platform))
-                      if f.name != "services")
-        made: dict[str, list[Any]] = {}
-        for app in resolved.apps:
-            made.setdefault(app.service.name, []).append(
-                (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
-                 app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name))
-        try:
-            with unrecorded():
-                common = self._hash(self._salt, layer, resolved.waves, resolved.zones)
-        except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
-            self.refused = self._refusal(platform, exc)
-            return None
-        # what the service is made of, what the platform layer is, and what resolve made of it
-        # that depends on other services (tuples of strings, numbers and None: their repr says
-        # exactly what they hold)
-        keys = {}
-        for name in resolved.services:
-            h = hashlib.blake2b(f"{common}\0{own[name]}\0".encode(), digest_size=16)
-            h.update(repr(made.get(name, ())).encode("utf-8", "surrogatepass"))
-            keys[name] = h.hexdigest()
-        return keys
-
-    def close(self) -> None:
-        """Wait for the children of platforms never keyed (a compile that stopped early)."""
-        for pending in self._pending.values():
-            pending.close()
-        self._pending.clear()
-
-
-_FORK_FROM_SERVICES = 1000   # below, forking costs more than hashing in place
 
 
 @attrs.frozen

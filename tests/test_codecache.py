@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from gitops_dsl import api, bound, codecache
+from gitops_dsl.cache import CompileCache
 from gitops_dsl.files import MANIFEST
 from gitops_dsl.recorder import CACHE_DIR
 from tests.helpers import MINIMAL, make_project, owned_tree, run_cli
@@ -49,7 +50,9 @@ def as_attacker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def compiled(project: Path, code: codecache.CodeCache | None = None) -> api.Result:
-    result = api.compile(project / "platforms", root=project, code=code)
+    cache = CompileCache(project / "build", None, record=False)
+    cache.code = code
+    result = api.compile(project / "platforms", root=project, cache=cache)
     assert result.ok, result.diagnostics
     return result
 

@@ -197,8 +197,10 @@ def test_the_record_of_a_compile_holds_what_it_read(tmp_path):
     """In process: the files and folders a compile read, with the platform's own open() and
     imports, and the chart folder questions; never Python's library or gitops-dsl's files."""
     from gitops_dsl.api import compile as compile_platform
+    from gitops_dsl.cache import CompileCache
     project = make(tmp_path)
-    result = compile_platform(project / "platforms", root=project, record_inputs=True)
+    result = compile_platform(project / "platforms", root=project,
+                              cache=CompileCache(project / "build", None))
     assert result.ok and result.inputs is not None
     read = {Path(p).relative_to(project).as_posix() for p in result.inputs.files
             if p.startswith(str(project))}

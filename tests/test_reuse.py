@@ -435,7 +435,8 @@ def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, m
     what a child that dies without answering leaves the parent to compute."""
     import os
 
-    from gitops_dsl import api, incremental
+    from gitops_dsl import api, reuse
+    from gitops_dsl.cache import CompileCache
     if platform == "the team project":
         project = make(tmp_path)
     else:
@@ -444,9 +445,9 @@ def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, m
         (project / "platforms/p.py").write_text(textwrap.dedent(TEAM_LABELS).lstrip())
 
     def keyed(threshold: int) -> tuple[dict[str, str], str | None]:
-        monkeypatch.setattr(incremental, "_FORK_FROM_SERVICES", threshold)
-        result = api.compile(project / "platforms", root=project, units=True,
-                             severity={"GD501": "warning"})
+        monkeypatch.setattr(reuse, "_FORK_FROM_SERVICES", threshold)
+        result = api.compile(project / "platforms", root=project, severity={"GD501": "warning"},
+                             cache=CompileCache(project / "build", None))
         assert result.ok, result.diagnostics
         return {name: unit.key for name, unit in (result.units or {}).items()}, result.unkeyed
     in_place = keyed(10**9)
@@ -522,7 +523,7 @@ def test_the_columns_in_keys_are_the_columns_diagnostics_show(random):
 
     from gitops_dsl import load as loader
     from gitops_dsl.diagnostics import Location
-    from gitops_dsl.incremental import _Columns
+    from gitops_dsl.reuse import _Columns
     loaded = loader.load(REPO / "platforms")
     assert loaded.platforms, loaded.diagnostics
     found: list[Location] = []

@@ -3,9 +3,9 @@ applied in one place; diagnostics sorted and de-duplicated."""
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -48,6 +48,12 @@ __all__ = [
 ]
 
 
+class Reusable(Protocol):
+    """What the checks ask of a compile's reuse (reuse.Reuse)."""
+
+    def checked(self, resolved: Resolved) -> dict[str, Checked]: ...
+
+
 @attrs.frozen
 class Checked:
     diagnostics: tuple[Any, ...]
@@ -79,14 +85,13 @@ def _run(item: Rule, target: object) -> list[Diagnostic]:
 
 def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequence[Rule] = (), severity: dict[str, Any] | None = None,
                allow: dict[str, Any] | None = None,
-               reuse: dict[str, Checked] | Callable[[], dict[str, Checked]] | None = None) -> Checked:
+               reuse: Reusable | None = None) -> Checked:
     """Run every rule; `severity` ({code: error|warning|off}) and `allow` ({code: reason}) come
     from [tool.gitops-dsl]; objects' own `allow={code: reason}` apply to their findings.
 
-    `reuse` (service name -> findings) holds what the per-service rules found about services
-    that did not change since the last compile (see `incremental`): they are not run for those.
-    It may be a function that says so: it is called once the rules that look at every service
-    have run (a compile learns what it reuses while they run)."""
+    `reuse` says, once the rules that look at every service have run, what the per-service rules
+    found about the services that did not change since the last compile (see `reuse.Reuse`):
+    they are not run again for those."""
     rules = all_rules(user_rules)
     severity = dict(severity or {})
     allow = dict(allow or {})
@@ -100,7 +105,7 @@ def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequ
               if not (item.opt_in or item.scope == "model" or severity.get(code) == "off")]
     # first what looks at every service, whatever is reused (in rule order, then the policies)
     found += _pass(active, ctx, severity, local=False)
-    reused = (reuse() if callable(reuse) else reuse) or {}
+    reused = reuse.checked(resolved) if reuse is not None else {}
     # then the per-service rules, on the services not reused
     view = resolved if not reused else attrs.evolve(
         resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reused),

@@ -13,9 +13,8 @@ import click
 
 if TYPE_CHECKING:
     from ..api import Result
-    from ..codecache import CodeCache
+    from ..cache import CompileCache
     from ..diagnostics import Diagnostic
-    from ..incremental import Previous
     from ..workspace.settings import Settings
 
 _P = ParamSpec("_P")
@@ -96,16 +95,13 @@ def report(result: Result, fmt: str, cwd: Path) -> None:
                    err=True)
 
 
-def run_compile(settings: Settings, render_tree: bool = True, record_inputs: bool = False,
-                units: bool = False, previous: Previous | None = None,
-                code: CodeCache | None = None) -> Result:
+def run_compile(settings: Settings, render_tree: bool = True,
+                cache: CompileCache | None = None) -> Result:
     """A compile in memory; an exception is an internal error (exit 3), never a user error."""
     from ..api import compile as compile_platforms
     try:
         return compile_platforms(settings.platforms, root=settings.root, severity=settings.severity,
-                                 allow=settings.allow, render_tree=render_tree,
-                                 record_inputs=record_inputs, units=units, previous=previous,
-                                 code=code)
+                                 allow=settings.allow, render_tree=render_tree, cache=cache)
     except Exception as exc:
         click.echo(f"gitops-dsl: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in gitops-dsl, not in your platform; please report it with the "

@@ -11,8 +11,9 @@ import click
 from .common import display_path, keeps_what_it_builds, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
-    from .. import fingerprint
-    from ..api import Deletion, Result
+    from ..api import Result
+    from ..cache import CompileCache
+    from ..deletions import Deletion
     from ..emit.writer import CheckReport
     from ..workspace.settings import Settings
 
@@ -44,28 +45,20 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
              allow_delete: tuple[str, ...], no_cache: bool) -> None:
     settings = settings_or_exit(platforms, out)
     cwd = Path.cwd()
-    use_cache = not check and not no_cache
-    tool = None
-    previous = carried = code = None
-    if use_cache:
-        from .. import codecache, fingerprint, incremental, recorder
-        tool = fingerprint.tool_key(settings)   # before the platform runs (it may change sys.path)
+    cache = None
+    if not check and not no_cache:
+        from ..cache import CompileCache
+        cache = CompileCache(settings.out, settings)
         # --strict is a verdict: it rests on findings this compile derives, never on the ones
         # the last compile recorded (replayed, or kept with a service's unit)
-        if not strict and _replayed(settings, tool, fmt, cwd):
+        if not strict and _replayed(cache, settings, fmt, cwd):
             return
-        code = codecache.open_cache(settings.out / recorder.CACHE_DIR, tool)
-        # only what the platform's modules and the versions file say changed: reuse what the
-        # last compile made of each unchanged service
-        carried = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
-        if carried is not None and carried.later_current() and not strict:
-            previous = incremental.load(settings.out, tool)
+        cache.open(verdict=strict)
     try:
-        result = run_compile(settings, record_inputs=use_cache, units=use_cache,
-                             previous=previous, code=code)
+        result = run_compile(settings, cache=cache)
     finally:
-        if previous is not None:
-            previous.touched.close()
+        if cache is not None:
+            cache.close()
     report(result, fmt, cwd)
     if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
@@ -84,12 +77,10 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
         with locked(settings.out, what="the output folder",
                     on_wait=lambda m: click.echo(m, err=True)):
             _write_locked(result, settings, cwd, allow_delete)
-            if code is not None:
-                code.save()
             # last: once the record is kept, the next compile may replay this one without
             # taking the lock (or sweeping what a kill before then left in the cache)
-            _keep_record(result, settings, tool,
-                         carried if result.reuse and result.reuse[0] else None)
+            if cache is not None:
+                cache.keep(result)
     except (LockTimeout, OSError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -112,7 +103,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         click.echo(f"{display_path(settings.out / MANIFEST, cwd)}: written by an earlier gitops-dsl: "
                    f"its {earlier} entries are read in that format (each file compared by its "
                    "sha256) and the manifest is written again in today's", err=True)
-    from ..api import pending_deletions
+    from ..deletions import pending_deletions
     blocked = [d for d in pending_deletions(result, settings.out)
                if d.protected and d.app not in allow_delete and d.service not in allow_delete]
     if blocked:
@@ -151,51 +142,11 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
                f"{the_plan.unchanged} unchanged{reused}")
 
 
-def _keep_record(result: Result, settings: Settings, tool: str | None,
-                 carried: fingerprint.Record | None = None) -> None:
-    """Keep what this compile read (and printed) for the next one, and what it made of each
-    service; a record that cannot be kept only costs the next compile its shortcut. `carried`:
-    the last compile's record, when this one reused some of its work."""
-    from .. import fingerprint, incremental
-    from ..api import renames
-    from ..diagnostics import as_record
-    from ..emit.writer import keep_parse, settle, sha256
-    from ..files import MANIFEST
-    incremental.forget(settings.out)   # first: units never outlive the manifest they describe
-    if result.inputs is None or tool is None:
-        fingerprint.forget(settings.out)
-        return
-    try:
-        if not settle(settings.out, trusted=getattr(result.files, "reused", None)):
-            fingerprint.forget(settings.out)
-            return
-        written = (settings.out / MANIFEST).read_bytes()
-        manifest = sha256(written)
-        keep_parse(settings.out, written, manifest)
-        record = fingerprint.finish(result.inputs, tool, {
-            "files": len(result.files), "manifest": manifest,
-            "diagnostics": [as_record(d) for d in result.diagnostics],
-            # what `diff` needs of a compile when it reads this folder instead of compiling
-            "renames": {k: list(v) for k, v in sorted(renames(result).items())},
-            "chart_inputs": {k: list(v) for k, v in (result.chart_inputs or {}).items()},
-            "checkouts": [[p.gitops_repo.url, p.gitops_repo.revision] for p in result.platforms]},
-            carried)
-        if record is None:
-            fingerprint.forget(settings.out)
-        else:
-            if result.units is not None:
-                incremental.save(settings.out, result.units, tool, manifest)
-            fingerprint.save(settings.out, record)   # the last file written (see _compile)
-    except OSError:
-        fingerprint.forget(settings.out)
-
-
-def _replayed(settings: Settings, tool: str, fmt: str, cwd: Path) -> bool:
+def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> bool:
     """When no input changed since the last compile and the output folder is as it left it,
     print what it printed and succeed without compiling (see `fingerprint`)."""
-    from .. import fingerprint
     from ..diagnostics import from_record
-    record = fingerprint.current(settings.out, tool)
+    record = cache.replay()
     if record is None:
         return False
     outcome = record.outcome

@@ -74,9 +74,9 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    from .. import codecache, fingerprint, incremental, recorder
-    tool = fingerprint.tool_key(settings)
-    record = fingerprint.current(settings.out, tool)
+    from ..cache import CompileCache
+    cache = CompileCache(settings.out, settings, record=False)
+    record = cache.replay()
     result: Result | None = None
     if record is not None:
         # the output folder is what a compile would write now (no input changed since the
@@ -86,17 +86,10 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
         new = on_disk(settings.out, list(read_manifest(settings.out)))
     else:
         # a compile in memory that takes from the output folder what the last compile made of
-        # the services this change cannot reach (as `compile` would: see incremental)
-        last = fingerprint.load(settings.out, tool) if settings.out.is_dir() else None
-        previous = (incremental.load(settings.out, tool)
-                    if last is not None and last.later_current() else None)
-        code = codecache.open_cache(settings.out / recorder.CACHE_DIR, tool)
-        try:
-            result = run_compile(settings, units=previous is not None, previous=previous,
-                                 code=code)
-        finally:
-            if previous is not None:
-                previous.touched.close()
+        # the services this change cannot reach (as `compile` would: see reuse)
+        cache.open()
+        with cache:
+            result = run_compile(settings, cache=cache)
         _ok(result)
         new = result.files
     if to_env:

@@ -13,7 +13,7 @@ from ..files import replace_in_place
 from .common import compiled_or_exit, known_or_exit, platform_names, report, settings_or_exit
 
 if TYPE_CHECKING:
-    from ..api import PinEdit, VersionEdit
+    from ..edits import PinEdit, VersionEdit
     from ..workspace.settings import Settings
 
 def _apply(settings: Settings, edits: Sequence[PinEdit], no_compile: bool,
@@ -32,7 +32,7 @@ def _apply(settings: Settings, edits: Sequence[PinEdit], no_compile: bool,
 def checked_edit(settings: Settings, edits: Sequence[PinEdit], refused: str) -> VersionEdit:
     """The versions file with `edits`, compiled in memory with it (the environments' policies
     apply); on any problem the diagnostics, `refused`, and exit 1 - nothing written."""
-    from ..api import edit_versions
+    from ..edits import edit_versions
     from ..naming import UnknownName
     try:
         edit = edit_versions(settings.platforms, edits, root=settings.root,
@@ -118,7 +118,7 @@ set_chart_command = _decorate(_pin_command("chart"), "set-chart", "VERSION",
 def promote_command(service: str | None, source: str, target: str, everything: bool, no_compile: bool,
                     platforms: str | None, out: str | None) -> None:
     """Copy the version pins of one environment to another, show what that changes, compile."""
-    from ..api import promotion_edits
+    from ..edits import promotion_edits
     if bool(service) == everything:
         raise click.UsageError("name a SERVICE or give --all")
     settings = settings_or_exit(platforms, out)

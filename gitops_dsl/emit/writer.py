@@ -165,7 +165,7 @@ _PATCHED_AT_MOST = 64
 
 def read_manifest(out: Path, name: str = MANIFEST) -> dict[str, Entry]:
     """path -> (sha256, input key, size) of the files the last compile wrote."""
-    owned, _ = _read_manifest(out, name)
+    owned, _ = read_manifest_view(out, name)
     return dict(owned)
 
 
@@ -180,7 +180,7 @@ def owned_files(out: Path, name: str = MANIFEST) -> dict[str, bytes]:
     return files
 
 
-def _read_manifest(out: Path, name: str = MANIFEST) -> tuple[Mapping[str, Entry], int]:
+def read_manifest_view(out: Path, name: str = MANIFEST) -> tuple[Mapping[str, Entry], int]:
     """The manifest's entries (this process's own parse: not to be changed) and its
     modification time (ns; -1 when there is none)."""
     owned, mtime, _, _ = _read_manifest_as_written(out, name, digest=False)
@@ -351,7 +351,7 @@ def intact(out: Path, manifest_sha256: str, name: str = MANIFEST) -> int | None:
     current = _read(out / name)
     if current is None or sha256(current) != manifest_sha256:
         return None
-    owned, written_at = _read_manifest(out, name)
+    owned, written_at = read_manifest_view(out, name)
     base = str(out) + os.sep
     for rel, (_, _, size) in owned.items():
         if not _untouched_since(base + rel, size, written_at):
@@ -366,7 +366,7 @@ def settle(out: Path, name: str = MANIFEST, *, trusted: Mapping[str, Any] | None
     nothing when a file differs. Returns whether the folder is settled. `trusted` files were
     found older than the last manifest by this very compile (reused: see `incremental`), so
     older than this one."""
-    owned, written_at = _read_manifest(out, name)
+    owned, written_at = read_manifest_view(out, name)
     if written_at < 0:
         return False
     base = str(out) + os.sep

@@ -1,0 +1,134 @@
+"""What a write would make Argo CD delete: Applications the roots prune (with the resources
+finalizer, their workloads go too), Helm releases renamed, roots renamed in place and zones
+removed while their hand-applied zone Application still reads them. `compile` refuses those of
+protected environments unless allowed by name."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from .api import Result
+from .emit.writer import read_manifest_view
+from .emit.yaml import load
+from .render.views import app_views, release_name, workloads_deleted
+
+
+@attrs.frozen
+class Deletion:
+    """Something a write would make Argo CD delete.
+
+    kind "application": an Application the root prunes (with the resources finalizer, its
+    workloads go too); "rename": the old Application of a rename compiled in one step, which
+    still has that finalizer; "renamed": an Application whose name changed in place (app_name);
+    "release": an Application whose Helm release name changed (release_name), so that Argo CD
+    prunes every object of the old release; "zone": a zone whose folders go while its hand-applied zone
+    Application still reads them (it then fails with "app path does not exist"); "root": an
+    environment's root renamed in place, which the zone Application prunes with everything under
+    it."""
+
+    app: str
+    service: str
+    env: str
+    zone: str
+    protected: bool
+    kind: str = "application"
+    cascades: bool = True
+
+
+def is_app_file(path: str) -> bool:
+    """gitops/argo-apps/<zone>/apps/<env>/<project>/<service>.yaml"""
+    parts = path.split("/")
+    return (len(parts) == 7 and parts[1] == "argo-apps" and parts[3] == "apps"
+            and path.endswith(".yaml"))
+
+
+def _is_root_file(path: str) -> bool:
+    """gitops/argo-apps/<zone>/roots/<env>.yaml"""
+    parts = path.split("/")
+    return (len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots"
+            and path.endswith(".yaml"))
+
+
+def _document_name(path: Path) -> str | None:
+    try:
+        data = load(path.read_bytes())
+        return str(data["metadata"]["name"])
+    except Exception:  # noqa: BLE001 - a file we cannot read names nothing
+        return None
+
+
+def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
+    """What `out_dir` holds that `result` no longer produces and Argo CD would delete. Moves
+    and completed renames (the old Application already without its finalizer) are not
+    deletions. Reads only the files that are about to go."""
+    out = Path(out_dir)
+    gone = {}
+    zones_gone = []
+    owned, _ = read_manifest_view(out)
+    key = getattr(result.files, "key", None)
+    reused = getattr(result.files, "reused", {})
+    renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
+    roots_renamed = []
+    # reused from the last compile: the same file, the same key (most of them: told apart in C)
+    for path in sorted(owned.keys() - reused.keys()):
+        if path in result.files:
+            if (key is None or key(path) != owned[path][1]) and is_app_file(path):
+                try:
+                    renamed_here[path] = (out / path).read_bytes()
+                except OSError:
+                    pass
+            elif (key is None or key(path) != owned[path][1]) and _is_root_file(path):
+                old, new = _document_name(out / path), result.tree[path].data["metadata"]["name"]
+                if old is not None and old != new:
+                    roots_renamed.append((path, old, new))
+            continue
+        if is_app_file(path):
+            try:
+                gone[path] = (out / path).read_bytes()
+            except OSError:
+                continue
+        parts = path.split("/")
+        if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
+            zones_gone.append((parts[2], _document_name(out / path)))
+    found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
+    # a root renamed in place (root_name, the platform's name): the zone Application prunes the
+    # old root, whose resources finalizer deletes every Application of the environment - and,
+    # through theirs, the workloads - before the new root re-creates them. Refused in every
+    # environment unless allowed by name.
+    for path, old, _ in roots_renamed:
+        parts = path.split("/")
+        found.append(Deletion(old, "", parts[4][:-len(".yaml")], parts[2], True, "root"))
+    if not renamed_here and not gone:
+        return found
+    for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
+        new = result.tree[path].data
+        # Argo CD's root prunes the Application of the old name and creates the new one (with
+        # the resources finalizer, its workloads too); a new release name re-creates them
+        how = workloads_deleted(v, new["metadata"]["name"], release_name(new))
+        if how is not None:
+            found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, how,
+                                  cascades=how == "renamed"))
+    if not gone:
+        return found
+    new_names: set[str] = set()
+    renamed = set()
+    previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
+    new_names.update(result.reused_apps)
+    for path in result.files:
+        if is_app_file(path):
+            document = result.tree.get(path)
+            if document is not None:
+                new_names.add(document.data["metadata"]["name"])
+            parts = path.split("/")
+            service = parts[-1][:-len(".yaml")]
+            renamed |= {(parts[2], parts[4], prev) for prev in previous.get(service, ())}
+    for key, v in sorted(app_views(gone).items()):
+        if v.name in new_names:
+            continue
+        if key in renamed:
+            if v.cascades:
+                found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, "rename"))
+            continue
+        found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, cascades=v.cascades))
+    return found
