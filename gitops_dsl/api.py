@@ -240,7 +240,7 @@ def write(result: Result, out_dir: str | Path) -> Plan:
     with conflicts (foreign files in the way) is returned unapplied."""
     if not result.ok:
         raise ValueError("a compile with errors cannot be written")
-    from .emit.writer import recover
+    from .emit.journal import recover
     out = Path(out_dir)
     repaired = recover(out) if out.is_dir() else None
     the_plan = plan(out, result.files)

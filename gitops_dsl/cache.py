@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 from . import codecache, fingerprint, incremental
 from .api import Result, renames
 from .diagnostics import as_record
-from .emit.writer import keep_parse, settle, sha256
+from .emit.manifest import keep_parse, settle, sha256
 from .files import MANIFEST
 from .recorder import CACHE_DIR
 from .reuse import Reuse

@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 
 from .api import Result
-from .emit.writer import read_manifest_view
+from .emit.manifest import read_manifest_view
 from .emit.yaml import load
 from .render.views import app_views, release_name, workloads_deleted
 

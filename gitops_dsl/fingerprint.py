@@ -203,7 +203,7 @@ def forget(out: Path) -> None:
 def current(out: Path, tool: str) -> Record | None:
     """The record of the last compile into `out` when nothing it read changed since and the
     folder is exactly as it left it: then the folder is what a compile would write now."""
-    from .emit.writer import intact
+    from .emit.manifest import intact
     if not out.is_dir():
         return None
     record = load(out, tool)

@@ -76,9 +76,9 @@ class _Touched:
                        if len(owned) >= _FORK_FROM else None)
 
     def _touched(self) -> set[str]:
-        from .emit.writer import _untouched_since
+        from .emit.manifest import untouched_since
         return {path for path, (_, _, size) in self.owned.items()
-                if not _untouched_since(self.base + path, size, self.written_at)}
+                if not untouched_since(self.base + path, size, self.written_at)}
 
     def paths(self) -> set[str]:
         """The owned files modified since the manifest."""
@@ -123,7 +123,8 @@ class Previous:
 
     def read(self, path: str, verify: bool = True) -> bytes:
         """A reused file's bytes, as the manifest records them (`verify`: by their digest)."""
-        from .emit.writer import WriteFailed, sha256
+        from .emit.manifest import sha256
+        from .emit.writer import WriteFailed
         try:
             data = (self.out / path).read_bytes()
         except OSError:
@@ -137,14 +138,15 @@ def load(out: Path, tool: str) -> Previous | None:
     """The last compile's units, when they belong to the manifest now in `out` (made by this
     very tool) and no write was interrupted since."""
     from . import bound
-    from .emit.writer import STAGED_FOLDERS, _read_manifest_as_written, interrupted
+    from .emit.journal import STAGED_FOLDERS, interrupted
+    from .emit.manifest import read_manifest_as_written
     from .recorder import CACHE_DIR
     kept = bound.read(out / CACHE_DIR / UNITS, _SALT + tool)
     if kept is None:
         return None   # none, or not written by this user's gitops-dsl (see `bound`)
     try:
         data = json.loads(kept)
-        owned, written_at, manifest, _ = _read_manifest_as_written(out)
+        owned, written_at, manifest, _ = read_manifest_as_written(out)
     except (OSError, ValueError):
         return None
     if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("tool") != tool

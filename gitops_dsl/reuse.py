@@ -28,8 +28,8 @@ from .recorder import unrecorded
 
 if TYPE_CHECKING:
     from .checks import Checked
+    from .emit.manifest import Entry
     from .emit.tree import Document
-    from .emit.writer import Entry
     from .model import Platform, Service
     from .resolve import Resolved
     from .versions.file import Versions

@@ -250,7 +250,7 @@ def test_the_parsed_manifest_is_read_back_only_when_this_user_kept_it(
     reads it back instead of parsing. A kept parse that another machine tagged is ignored and the
     manifest is parsed: the control shows that a forged parse is believed when it is authentic,
     so the planted one would show it too."""
-    from gitops_dsl.emit import writer
+    from gitops_dsl.emit import manifest
     project = make_project(tmp_path / "p")
     assert run_cli("compile", cwd=project,
                    env={"XDG_CACHE_HOME": str(tmp_path / "victim-cache")}).returncode == 0
@@ -258,18 +258,18 @@ def test_the_parsed_manifest_is_read_back_only_when_this_user_kept_it(
     kept = cache_folder(project) / "manifest.bin"
     assert kept.is_file()
     text = (build / MANIFEST).read_text()
-    writer._PARSED.clear()
-    assert writer.read_manifest(build) == writer.parse_manifest(text)
+    manifest._PARSED.clear()
+    assert manifest.read_manifest(build) == manifest.parse_manifest(text)
     forged = {"../outside/file.yaml": ("0" * 64, "key", 1)}
     parse = marshal.dumps((hashlib.sha256(text.encode()).hexdigest(), forged))
-    bound.write(kept, parse, writer._PARSE_SALT)
-    writer._PARSED.clear()
-    assert writer.read_manifest(build) == forged          # authentic: believed
+    bound.write(kept, parse, manifest._PARSE_SALT)
+    manifest._PARSED.clear()
+    assert manifest.read_manifest(build) == forged          # authentic: believed
     with as_attacker(tmp_path, monkeypatch):
-        bound.write(kept, parse, writer._PARSE_SALT)
-    writer._PARSED.clear()
-    assert writer.read_manifest(build) == writer.parse_manifest(text)
-    bound.write(kept, parse, writer._PARSE_SALT)
+        bound.write(kept, parse, manifest._PARSE_SALT)
+    manifest._PARSED.clear()
+    assert manifest.read_manifest(build) == manifest.parse_manifest(text)
+    bound.write(kept, parse, manifest._PARSE_SALT)
     (build / MANIFEST).write_text(text + "\n")     # another manifest: parsed again
-    writer._PARSED.clear()
-    assert writer.read_manifest(build) == writer.parse_manifest(text)
+    manifest._PARSED.clear()
+    assert manifest.read_manifest(build) == manifest.parse_manifest(text)

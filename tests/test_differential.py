@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_dsl.emit.writer import read_manifest
+from gitops_dsl.emit.manifest import read_manifest
 from tests.helpers import owned_tree, run_cli
 
 PLATFORM = '''

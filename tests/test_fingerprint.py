@@ -228,7 +228,7 @@ def test_a_record_made_by_another_gitops_dsl_is_not_used(tmp_path, monkeypatch):
 def test_an_interrupted_write_is_never_replayed(tmp_path):
     project = make(tmp_path)
     assert run_cli("compile", cwd=project).returncode == 0
-    from gitops_dsl.emit.writer import _signed_journal
+    from gitops_dsl.emit.journal import signed_journal as _signed_journal
     (project / "build/.gitops-dsl-journal").write_bytes(   # as a write of ours leaves it
         _signed_journal(project / "build", ["write gitops/values/api/values.yaml"]))
     again = run_cli("compile", cwd=project)

@@ -49,7 +49,9 @@ def test_receiving_policy(data, files):
 @FUZZ
 @given(text=texts)
 def test_ownership_manifest_and_plan(text):
-    from gitops_dsl.emit.writer import ContainmentError, plan, read_manifest
+    from gitops_dsl.emit.manifest import read_manifest
+    from gitops_dsl.emit.paths import ContainmentError
+    from gitops_dsl.emit.writer import plan
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         (out / ".gitops-dsl-manifest").write_text(text, "utf-8", errors="surrogateescape")

@@ -92,3 +92,15 @@ def test_the_loader_imports_every_module_the_dsl_names_come_from(monkeypatch):
     monkeypatch.setattr(load, "import_module", lambda name, *a: imported.append(name) or real(name, *a))
     load._dsl_names()
     assert wanted <= set(imported)
+
+
+def test_no_module_imports_another_module_s_private_names():
+    import ast
+    found = []
+    for path in sorted((ROOT / "gitops_dsl").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("gitops_dsl")):
+                found += [f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}" for alias in node.names
+                          if alias.name.startswith("_") and not alias.name.startswith("__")
+                          and alias.name != "_version"]
+    assert found == []

@@ -14,7 +14,7 @@ class _Main(click.Group):
     exit 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from ..emit.writer import ContainmentError
+        from ..emit.paths import ContainmentError
         from ..untrusted import UnreadableInput
         try:
             return super().invoke(ctx)

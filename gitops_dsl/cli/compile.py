@@ -64,7 +64,7 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
     from ..api import check_tree
-    from ..emit.writer import InterruptedWrite
+    from ..emit.journal import InterruptedWrite
     if check:
         try:
             check_report = check_tree(result, settings.out)
@@ -88,7 +88,8 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
 def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: tuple[str, ...]) -> None:
     """The writing half of `compile`, under the output folder's lock."""
     from ..api import write
-    from ..emit.writer import WriteFailed, recover
+    from ..emit.journal import recover
+    from ..emit.writer import WriteFailed
     try:
         repaired = recover(settings.out) if settings.out.is_dir() else None
     except OSError as exc:
@@ -96,7 +97,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         sys.exit(1)
     if repaired:
         click.echo(f"{display_path(settings.out, cwd)}: {repaired}", err=True)
-    from ..emit.writer import earlier_format
+    from ..emit.manifest import earlier_format
     from ..files import MANIFEST
     earlier = earlier_format(settings.out) if settings.out.is_dir() else 0
     if earlier:
@@ -158,7 +159,7 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
     report(Result((), {}, {}, diagnostics), fmt, cwd)
     click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
                f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
-    from ..emit.writer import read_manifest
+    from ..emit.manifest import read_manifest
     _warn_unowned(settings.out, read_manifest(settings.out).keys(), cwd)
     return True
 

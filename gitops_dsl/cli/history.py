@@ -87,7 +87,7 @@ def rollback_command(service: str, env_name: str, ref: str | None, steps: int | 
                      dry_run: bool, platforms: str | None, out: str | None) -> None:
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
-    from ..emit.writer import owned_files
+    from ..emit.manifest import owned_files
     from ..review.diff import diff_trees, format_markdown, format_text
     from ..review.history import (
         HistoryError,

@@ -55,7 +55,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                  exit_code: bool, tree: str | None, against_tree: str | None, platforms: str | None,
                  out: str | None) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
-    from ..emit.writer import owned_files
+    from ..emit.manifest import owned_files
     from ..review.diff import diff_environments, diff_trees, format_env_drift
     new: Mapping[str, bytes]
     old: Mapping[str, bytes]
@@ -81,7 +81,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if record is not None:
         # the output folder is what a compile would write now (no input changed since the
         # last compile, nothing touched since): read it instead of compiling
-        from ..emit.writer import read_manifest
+        from ..emit.manifest import read_manifest
         from ..review.committed import on_disk
         new = on_disk(settings.out, list(read_manifest(settings.out)))
     else:
@@ -171,9 +171,9 @@ def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str
 
 
 def _in_git(root: Path) -> bool:
-    from ..review.gitref import GitError, _git
+    from ..review.gitref import GitError, run_git
     try:
-        _git(root, "rev-parse", "--show-toplevel")
+        run_git(root, "rev-parse", "--show-toplevel")
     except GitError:
         return False
     return True

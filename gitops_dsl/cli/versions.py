@@ -71,7 +71,7 @@ def _apply_locked(settings: Settings, edits: Sequence[PinEdit], no_compile: bool
         click.echo("nothing to change: the pins are already set")
         return
     if show_diff:
-        from ..emit.writer import owned_files
+        from ..emit.manifest import owned_files
         from ..review.diff import diff_trees, format_text
         click.echo(format_text(diff_trees(owned_files(settings.out), edit.result.files)), nl=False)
     write_edit(settings, edit, no_compile)

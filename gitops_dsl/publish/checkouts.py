@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..emit.writer import Plan, apply, interrupted, plan, recover
+from ..emit.journal import interrupted, recover
+from ..emit.writer import Plan, apply, plan
 
 if TYPE_CHECKING:
     from ..api import Result

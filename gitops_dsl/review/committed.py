@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .gitref import GitError, _git
+from .gitref import GitError, run_git
 
 
 class LazyTree(Mapping[str, bytes]):
@@ -87,7 +87,7 @@ class Committed:
     """The output folder `out` as committed at `ref`."""
 
     def __init__(self, ref: str, root: Path, out: Path, manifest_name: str) -> None:
-        top, commit = _git(root, "rev-parse", "--show-toplevel", "--verify",
+        top, commit = run_git(root, "rev-parse", "--show-toplevel", "--verify",
                            f"{ref}^{{commit}}").decode().splitlines()
         self.top, self.commit = Path(top).resolve(), commit.strip()
         try:
@@ -99,7 +99,7 @@ class Committed:
         manifest = self.blobs(manifest_name)
         if manifest is None:
             raise LookupError(f"no {self.prefix}{manifest_name} at {ref}")
-        from ..emit.writer import manifest_entries
+        from ..emit.manifest import manifest_entries
         self.owned = manifest_entries(out, manifest, manifest_name)
         self.tree = LazyTree(list(self.owned), self.blobs)
 

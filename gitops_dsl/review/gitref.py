@@ -18,7 +18,7 @@ class GitError(RuntimeError):
     pass
 
 
-def _git(root: Path, *args: str) -> bytes:
+def run_git(root: Path, *args: str) -> bytes:
     run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     if run.returncode != 0:
         raise GitError(run.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
@@ -31,9 +31,9 @@ def compile_at(ref: str, root: Path, platforms: Path,
     files and the commit `ref` names."""
     from ..api import compile as compile_platforms
 
-    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
-    commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
-    archive = _git(top, "archive", "--format=tar", commit)
+    top = Path(run_git(root, "rev-parse", "--show-toplevel").decode().strip())
+    commit = run_git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+    archive = run_git(top, "archive", "--format=tar", commit)
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-ref-") as folder:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(folder, filter=_confined)
@@ -65,7 +65,7 @@ def default_base(root: Path) -> str:
     """The merge base of HEAD with the repository's default branch (origin's HEAD, else main or
     master, remote or local): what a pull request of this branch is compared with."""
     try:   # which of them exist, in one git run
-        listing = _git(root, "for-each-ref", "--format=%(refname) %(symref)",
+        listing = run_git(root, "for-each-ref", "--format=%(refname) %(symref)",
                        "refs/remotes/origin/HEAD", *_DEFAULT_BRANCHES).decode()
     except GitError:
         raise GitError(f"{root} is not in a git repository: `diff` compares with the merge base of "
@@ -80,7 +80,7 @@ def default_base(root: Path) -> str:
     candidates += [ref for ref in _DEFAULT_BRANCHES if ref in found]
     for branch in candidates:
         try:
-            return _git(root, "merge-base", "HEAD", branch).decode().strip()
+            return run_git(root, "merge-base", "HEAD", branch).decode().strip()
         except GitError:
             continue   # no common history with this one
     raise GitError("no default branch (main or master, or origin's HEAD) to compare with: give "
@@ -92,16 +92,16 @@ def files_at(ref: str, root: Path, paths: Sequence[str]) -> dict[str, bytes]:
     paths that did not exist then are simply absent."""
     if not paths:
         return {}
-    top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    top = Path(run_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
     prefix = root.resolve().relative_to(top).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
-    commit = _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
-    listed = _git(top, "ls-tree", "-r", "--name-only", "-z", commit, "--",
+    commit = run_git(root, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
+    listed = run_git(top, "ls-tree", "-r", "--name-only", "-z", commit, "--",
                   *(prefix + p for p in paths)).decode().split("\0")
     wanted = [name for name in listed if name]
     if not wanted:
         return {}
-    archive = _git(top, "archive", "--format=tar", commit, "--", *wanted)
+    archive = run_git(top, "archive", "--format=tar", commit, "--", *wanted)
     out: dict[str, bytes] = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for info in tar:

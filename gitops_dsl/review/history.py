@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..render.views import flatten
-from .gitref import GitError, _git, compile_at
+from .gitref import GitError, run_git, compile_at
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -103,8 +103,8 @@ def _secrets_digest(secrets: Any, env: str) -> str | None:
 def check_repository(root: Path) -> Path:
     """The repository's top folder; refuses a shallow clone (its history is incomplete)."""
     try:
-        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
-        shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip()
+        top = Path(run_git(root, "rev-parse", "--show-toplevel").decode().strip())
+        shallow = run_git(root, "rev-parse", "--is-shallow-repository").decode().strip()
     except GitError as exc:
         raise HistoryError(f"{root} is not a git repository ({exc})") from None
     if shallow == "true":
@@ -130,7 +130,7 @@ def history(root: Path, platforms: Path, service: str, env: str, **settings: Any
     now = state_of(head, service, env) if head.ok else None
     if now is not None and now.chart_folder:          # its chart folder's commits count too
         paths.append(str(base / now.chart_folder))
-    log = _git(top, "log", "--format=%H%x1f%cI%x1f%s", "--", *paths).decode()
+    log = run_git(top, "log", "--format=%H%x1f%cI%x1f%s", "--", *paths).decode()
     commits = [line.split("\x1f") for line in log.splitlines() if line]
     if not commits:
         raise HistoryError(f"no commit touches {rel}: nothing to look back on")
@@ -152,7 +152,7 @@ def history(root: Path, platforms: Path, service: str, env: str, **settings: Any
 def _tree_id(top: Path, sha: str, folder: Path) -> str | None:
     """git's id of a folder's tree at a commit (None: the folder is not there)."""
     try:
-        return _git(top, "rev-parse", "--verify", "--quiet", f"{sha}:{folder.as_posix()}").decode().strip()
+        return run_git(top, "rev-parse", "--verify", "--quiet", f"{sha}:{folder.as_posix()}").decode().strip()
     except GitError:
         return None
 
@@ -161,10 +161,10 @@ def state_at(ref: str, root: Path, platforms: Path, service: str, env: str,
              **settings: Any) -> State:
     top = check_repository(root)
     try:
-        sha = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+        sha = run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except GitError:
         raise HistoryError(f"{ref!r} is not a commit of this repository") from None
-    info = _git(root, "log", "-1", "--format=%cI%x1f%s", sha).decode().strip().split("\x1f")
+    info = run_git(root, "log", "-1", "--format=%cI%x1f%s", sha).decode().strip().split("\x1f")
     result, _, _ = compile_at(sha, root, platforms, **settings)
     if not result.ok:
         raise HistoryError(f"the platform does not compile at {ref} ({sha[:12]})")

@@ -23,7 +23,7 @@ from zlib import error as zlib_error
 import attrs
 
 from .._version import __version__
-from ..emit.writer import ContainmentError, check_path
+from ..emit.paths import ContainmentError, check_path
 from ..render.closure import BundleError, Leak, NotClosed, chart_folder_files, zone_files
 
 if TYPE_CHECKING:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..emit.writer import Plan, _prune_empty_dirs, safe_join
+from ..emit.paths import prune_empty_dirs, safe_join
+from ..emit.writer import Plan
 from ..files import atomic_write
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def apply_all_or_nothing(out: Path, files: dict[str, bytes], the_plan: Plan, *,
         what = "the disk is full" if exc.errno == errno.ENOSPC else str(exc)
         raise UnpackError(f"writing into {out} failed ({what}); it was put back as it was") from None
     for rel in the_plan.delete:
-        _prune_empty_dirs(out, safe_join(out, rel, real).parent)
+        prune_empty_dirs(out, safe_join(out, rel, real).parent)
 
 
 def _read_or_none(path: Path) -> bytes | None:

@@ -133,7 +133,7 @@ def test_check_refuses_an_interrupted_tree(tmp_path):
     from tests.helpers import make_project, run_cli
     project = make_project(tmp_path / "p")
     assert run_cli("compile", cwd=project).returncode == 0
-    from gitops_dsl.emit.writer import _signed_journal
+    from gitops_dsl.emit.journal import signed_journal as _signed_journal
     (project / "build/.gitops-dsl-journal").write_bytes(   # as a write of ours leaves it
         _signed_journal(project / "build", ["write gitops/values/api/values.yaml"]))
     run = run_cli("compile", "--check", cwd=project)
@@ -177,7 +177,7 @@ def test_a_cold_write_stopped_between_its_folder_moves_is_completed(tmp_path, mo
     the journal finishes the moves, and the tree is the new one."""
     from gitops_dsl.api import compile as compile_platforms
     from gitops_dsl.api import write
-    from gitops_dsl.emit import writer
+    from gitops_dsl.emit import journal, writer
     from tests.helpers import make_project
     project = make_project(tmp_path / "p")
     result = compile_platforms(project / "platforms", root=project)
@@ -196,5 +196,5 @@ def test_a_cold_write_stopped_between_its_folder_moves_is_completed(tmp_path, mo
         write(result, project / "build")
     assert (project / "build/.gitops-dsl-journal").exists()
     monkeypatch.setattr(writer.os, "rename", real_rename)
-    assert "completed from its journal" in (writer.recover(project / "build") or "")
+    assert "completed from its journal" in (journal.recover(project / "build") or "")
     assert tree(project / "build") == expected and leftovers(project / "build") == []

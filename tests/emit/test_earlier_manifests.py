@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_dsl.emit.writer import earlier_format, parse_manifest
+from gitops_dsl.emit.manifest import earlier_format, parse_manifest
 from gitops_dsl.files import MANIFEST
 from tests.helpers import make_project, owned_tree, run_cli
 

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from gitops_dsl.emit.writer import JOURNAL, recover
+from gitops_dsl.emit.journal import JOURNAL, recover
 from tests.helpers import make_project, run_cli
 from tests.test_publish import estate, git, publish  # noqa: F401 - the two-repository fixture
 
@@ -31,7 +31,7 @@ def test_a_committed_journal_in_build_deletes_nothing(tmp_path: Path) -> None:
 
 def test_a_journal_copied_from_another_checkout_is_not_carried_out(tmp_path: Path) -> None:
     """The control: the same journal, written by this tool in the folder, is carried out."""
-    from gitops_dsl.emit.writer import _signed_journal
+    from gitops_dsl.emit.journal import signed_journal as _signed_journal
     project = make_project(tmp_path / "p")
     assert run_cli("compile", cwd=project).returncode == 0
     build = project / "build"

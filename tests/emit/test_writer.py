@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitops_dsl.emit import MANIFEST, apply, check, plan
-from gitops_dsl.emit.writer import ContainmentError, check_path, read_manifest, safe_join
+from gitops_dsl.emit.manifest import read_manifest
+from gitops_dsl.emit.paths import ContainmentError, check_path, safe_join
 from tests.helpers import snapshot
 
 FILES = {"gitops/a.yaml": b"---\na: 1\n", "gitops/sub/b.yaml": b"---\nb: 2\n", "README.md": b"# x\n"}
@@ -165,7 +166,7 @@ def test_a_manifest_made_from_the_last_one_is_the_manifest_made_afresh(old, data
     """manifest_bytes keeps the lines of the manifest it wrote last where entries are the same:
     whatever changed (entries, paths added, removed, or the same), the bytes are those of a
     manifest made from nothing."""
-    from gitops_dsl.emit.writer import manifest_bytes
+    from gitops_dsl.emit.manifest import manifest_bytes
     new = dict(old)
     for path in data.draw(st.lists(st.sampled_from(sorted(old) or ["a.yaml"]), max_size=3)):
         new[path] = data.draw(_ENTRY)
@@ -188,15 +189,15 @@ def test_a_manifest_made_from_the_last_one_is_the_manifest_made_afresh(old, data
 def test_a_manifest_reordered_by_hand_is_written_in_order_again(tmp_path):
     """A manifest whose lines were reordered (a merge, a hand edit) still parses; the next write
     makes it in path order again instead of keeping its lines."""
-    from gitops_dsl.emit import writer
+    from gitops_dsl.emit import manifest as manifest_module
     out = tmp_path / "build"
     write(out, FILES)
     manifest = out / MANIFEST
     head, *lines = manifest.read_bytes().split(b"\n")[:-1]
     manifest.write_bytes(b"\n".join([head, *reversed(lines)]) + b"\n")
-    writer._PARSED.clear()   # as a new process finds it
+    manifest_module._PARSED.clear()   # as a new process finds it
     changed = {**FILES, "gitops/a.yaml": b"---\na: 2\n"}
     write(out, changed)
-    assert manifest.read_bytes() == writer.manifest_bytes(read_manifest(out))
+    assert manifest.read_bytes() == manifest_module.manifest_bytes(read_manifest(out))
     assert [line.split(b"  ")[-1] for line in manifest.read_bytes().split(b"\n")[1:-1]] == \
         sorted(p.encode() for p in FILES)

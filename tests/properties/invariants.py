@@ -10,7 +10,7 @@ import attrs
 
 from gitops_dsl.api import compile_platforms, write
 from gitops_dsl.emit import plan
-from gitops_dsl.emit.writer import check_path
+from gitops_dsl.emit.paths import check_path
 from gitops_dsl.emit.yaml import load
 from gitops_dsl.resolve import resolve
 from tests.argo_schema import is_argo, problems
