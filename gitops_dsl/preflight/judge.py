@@ -23,10 +23,10 @@ from typing import Any
 
 import attrs
 
-from ..argo.globs import destination_permitted, kind_listed, source_permitted
 from ..argo.hooks import per_sync_name
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
+from .permissions import application_problems, permission_problem
 from .unit import Unit
 
 
@@ -48,53 +48,6 @@ class Provider:
     unit: Unit | None         # None: declared on the cluster, or built in
     versions: tuple[Any, ...] = ()      # served versions (CRDs)
     namespaced: bool = True
-
-
-def permission_problem(project: dict[str, Any], cluster: tuple[str, str], group: str, kind: str,
-                       namespaced: bool, namespace: str | None, name: str = "") -> str | None:
-    """Why Argo CD refuses to apply one resource in a project, or None: controller/sync.go
-    `validateSyncPermissions`, with `IsGroupKindNamePermitted` (app_project_types.go) and its
-    lists matched as types.go `isResourceInList` does (Go's filepath.Match); `cluster` is the
-    destination cluster's (server, name)."""
-    spec = project.get("spec", {})
-    project_name = project.get("metadata", {}).get("name")
-    if not namespaced:
-        if not kind_listed(spec.get("clusterResourceWhitelist"), group, kind, name) or \
-                kind_listed(spec.get("clusterResourceBlacklist"), group, kind, name):
-            return (f"cluster-scoped {group or 'core'}/{kind} is not in project {project_name}'s "
-                    "clusterResourceWhitelist")
-        return None
-    if kind_listed(spec.get("namespaceResourceBlacklist"), group, kind):
-        return f"{group or 'core'}/{kind} is in project {project_name}'s namespaceResourceBlacklist"
-    # no whitelist admits every kind; an empty one (`[]`) admits none
-    whitelist = spec.get("namespaceResourceWhitelist")
-    if whitelist is not None and not kind_listed(whitelist, group, kind):
-        return f"{group or 'core'}/{kind} is not in project {project_name}'s namespaceResourceWhitelist"
-    if not destination_permitted(spec.get("destinations") or (), server=cluster[0],
-                                 name=cluster[1], namespace=namespace or ""):
-        return f"namespace {namespace} on {cluster[0]} is not a destination of project {project_name}"
-    return None
-
-
-def application_problems(application: dict[str, Any], project: dict[str, Any],
-                         cluster: tuple[str, str]) -> list[str]:
-    """Why Argo CD refuses the Application itself (util/argo/argo.go `ValidatePermissions`: an
-    InvalidSpecError condition, and nothing is synced): a source repository its project does
-    not admit (`IsSourcePermitted`), or a destination it does not admit (the Application's own
-    destination namespace, empty when it names none)."""
-    spec = application.get("spec") or {}
-    project_spec = project.get("spec") or {}
-    project_name = project.get("metadata", {}).get("name")
-    sources = spec.get("sources") or [spec.get("source") or {}]
-    problems = [f"application repo {s.get('repoURL')} is not permitted in project '{project_name}'"
-                for s in sources
-                if not source_permitted(project_spec.get("sourceRepos") or (), str(s.get("repoURL") or ""))]
-    namespace = str((spec.get("destination") or {}).get("namespace") or "")
-    if not destination_permitted(project_spec.get("destinations") or (), server=cluster[0],
-                                 name=cluster[1], namespace=namespace):
-        problems.append(f"destination server '{cluster[0]}' and namespace '{namespace}' do not "
-                        f"match any of the allowed destinations in project '{project_name}'")
-    return problems
 
 
 def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner: object,
@@ -246,167 +199,189 @@ def _provider_name(provider: Provider) -> str:
     return provider.unit.app.name if provider.unit is not None else "the cluster"
 
 
+@attrs.define
+class _Judging:
+    """What judging one Application's objects needs, and the findings so far."""
+
+    unit: Unit
+    owners: dict[tuple[str, ...], Unit]
+    crds: dict[tuple[str, str], list[Provider]]
+    made_namespaces: dict[str, Creators]
+    cluster: tuple[str, str]
+    project_owner: Any
+    #: Applications of an earlier wave of the environment that could not be rendered
+    unrendered: list[str]
+    findings: list[Diagnostic] = attrs.Factory(list)
+
+    def add(self, code: str, severity: Severity, message: str, hint: str, owner: Any = None) -> None:
+        app = self.unit.app
+        self.findings.append(_diagnostic(code, severity, f"{app.name}: {message}", hint,
+                                         app.service if owner is None else owner, app.name))
+
+
 def _judge_one(unit: Unit, cluster_units: dict[str, list[Unit]], owners: dict[tuple[str, ...], Unit],
                crds: dict[tuple[str, str], list[Provider]],
                made_namespaces: dict[str, Creators]) -> Verdict:
     app = unit.app
-    service = app.service
-    project_owner = next((p for p in app.platform.projects if p.name == app.project), None)
-    findings: list[Diagnostic] = []
     windows = tuple(
         f"{w.get('kind')} '{w.get('schedule')}' for {w.get('duration')}"
         + (f" {w['timeZone']}" if w.get("timeZone") else "")
         for w in unit.project.get("spec", {}).get("syncWindows") or ()
         if app.name in (w.get("applications") or ()))
-    if unit.error:
-        code = "GD708" if unit.corrupt else "GD706"
-        findings.append(_diagnostic(code, Severity.ERROR, f"{app.name}: {unit.error}",
-                                    "fix the chart or its values; `gitops-dsl manifests --service "
-                                    f"{service.name}` shows the same error", service, app.name))
-        return Verdict(unit, tuple(findings), windows)
-    if unit.skipped:
+    if unit.skipped and not unit.error:
         return Verdict(unit, (), windows)
-    server = app.env.cluster.server
-    cluster = (server, app.env.cluster.name)
-    refused = application_problems(unit.application, unit.project, cluster)
+    judging = _Judging(
+        unit, owners, crds, made_namespaces, (app.env.cluster.server, app.env.cluster.name),
+        next((p for p in app.platform.projects if p.name == app.project), None),
+        [u.app.name for u in itertools.takewhile(lambda u: u.app.wave < app.wave,
+                                                 cluster_units.get(app.env.name, ()))])
+    if unit.error:
+        judging.add("GD708" if unit.corrupt else "GD706", Severity.ERROR, unit.error,
+                    "fix the chart or its values; `gitops-dsl manifests --service "
+                    f"{app.service.name}` shows the same error")
+        return Verdict(unit, tuple(judging.findings), windows)
+    refused = application_problems(unit.application, unit.project, judging.cluster)
     if refused:
-        findings.append(_diagnostic(
-            "GD710", Severity.ERROR,
-            f"{app.name}: {'; '.join(refused)}: Argo CD marks the Application InvalidSpecError "
-            "and syncs nothing of it", "add the repository to the Project's source_repos and the "
-            "destination to its destinations (or leave them None to derive them)",
-            project_owner, app.name))
-        return Verdict(unit, tuple(findings), windows)
-    unrendered = [u.app.name for u in itertools.takewhile(
-        lambda u: u.app.wave < app.wave, cluster_units.get(app.env.name, ()))]
-    declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
-    hint_unverified = (f" (not verified: {', '.join(unrendered[:5])} of an earlier wave could not "
-                       "be rendered)") if unrendered else ""   # for namespaces
-
+        judging.add("GD710", Severity.ERROR, f"{'; '.join(refused)}: Argo CD marks the Application "
+                    "InvalidSpecError and syncs nothing of it", "add the repository to the "
+                    "Project's source_repos and the destination to its destinations (or leave them "
+                    "None to derive them)", judging.project_owner)
+        return Verdict(unit, tuple(judging.findings), windows)
     if _namespace_task(unit, made_namespaces):
-        problem = permission_problem(unit.project, cluster, "", "Namespace", False, None,
+        problem = permission_problem(unit.project, judging.cluster, "", "Namespace", False, None,
                                      app.namespace)
         if problem:
-            findings.append(_diagnostic(
-                "GD701", Severity.ERROR,
-                f"{app.name}: CreateNamespace=true creates Namespace {app.namespace}, but {problem}: "
-                "Argo CD fails the first sync (\"resource :Namespace is not permitted in project\")",
-                "add ResourceKind(\"\", \"Namespace\") to the Project's cluster_resources, or set "
-                "create_namespace=False and create the namespace in an earlier wave",
-                project_owner, app.name))
+            judging.add("GD701", Severity.ERROR, f"CreateNamespace=true creates Namespace "
+                        f"{app.namespace}, but {problem}: Argo CD fails the first sync (\"resource "
+                        ":Namespace is not permitted in project\")", "add ResourceKind(\"\", "
+                        "\"Namespace\") to the Project's cluster_resources, or set "
+                        "create_namespace=False and create the namespace in an earlier wave",
+                        judging.project_owner)
     for template, obj in unit.objects:
-        api_version = str(obj.get("apiVersion", ""))
-        kind = str(obj.get("kind", ""))
-        meta = obj.get("metadata") or {}
-        name = meta.get("name") or (f"{meta['generateName']}*" if meta.get("generateName") else "?")
-        what = f"{kind}/{name} ({template})"
-        group = group_of(api_version)
-        version = api_version.rpartition("/")[2]
-        namespaced = (group, kind) not in CLUSTER_SCOPED
-        if group not in BUILTIN_GROUPS:
-            providers = crds.get((group, kind), [])
-            placed = [(p, _before(p.unit, unit)) for p in providers]
-            usable = [p for p, when in placed if when in ("same", "earlier")]
-            if (group, kind) in declared:
-                usable.append(Provider(None, (declared[(group, kind)].api_version.rpartition("/")[2],),
-                                       declared[(group, kind)].namespaced))
-            other_env = [p for p, when in placed if when == "other-env"]
-            if usable:
-                namespaced = usable[0].namespaced
-                if not any(version in p.versions for p in usable):
-                    served = sorted({v for p in usable for v in p.versions})
-                    findings.append(_diagnostic(
-                        "GD703", Severity.ERROR,
-                        f"{app.name}: {what} uses {api_version}, which the installed CRD does not "
-                        f"serve (served: {', '.join(served) or 'none'})",
-                        "use a served apiVersion, or a controller version that serves this one",
-                        service, app.name))
-            elif other_env:
-                namespaced = other_env[0].namespaced
-                findings.append(_diagnostic(
-                    "GD709", Severity.WARNING,
-                    f"{app.name}: the CRD of {what} comes from {_provider_name(other_env[0])}, another "
+        _judge_object(judging, template, obj)
+    from .containers import policy_findings
+    judging.findings.extend(policy_findings(unit))
+    return Verdict(unit, tuple(judging.findings), windows)
+
+
+def _judge_object(judging: _Judging, template: str, obj: dict[str, Any]) -> None:
+    """One rendered object: its kind served, its namespace there, the Project's permission,
+    one owner."""
+    unit, app = judging.unit, judging.unit.app
+    api_version = str(obj.get("apiVersion", ""))
+    kind = str(obj.get("kind", ""))
+    meta = obj.get("metadata") or {}
+    name = meta.get("name") or (f"{meta['generateName']}*" if meta.get("generateName") else "?")
+    what = f"{kind}/{name} ({template})"
+    group = group_of(api_version)
+    namespaced = (group, kind) not in CLUSTER_SCOPED
+    if group not in BUILTIN_GROUPS:
+        namespaced = _judge_custom_kind(judging, api_version, kind, what, namespaced)
+    namespace = (meta.get("namespace") or app.namespace) if namespaced else None
+    if namespaced and not namespace:
+        # controller/state.go: NormalizeTargetObjects gives a namespaced object without one
+        # the Application's destination namespace; with none, CompareAppState adds an
+        # InvalidSpecError ("Namespace for ... is missing.") and the sync is refused
+        judging.add("GD711", Severity.ERROR,
+                    f"{what} is namespaced but has no namespace, and the Application has no "
+                    f"destination namespace: Argo CD refuses the sync (\"Namespace for {name} "
+                    f"{api_version}, Kind={kind} is missing.\")",
+                    "give the Application a namespace (Service(namespace=...)), or set "
+                    "metadata.namespace in the chart")
+        return
+    problem = permission_problem(unit.project, judging.cluster, group, kind, namespaced, namespace,
+                                 str(name))
+    if problem:
+        judging.add("GD701", Severity.ERROR, f"{what}: {problem}; Argo CD refuses the whole sync "
+                    "and the Application stays Missing", "keep the chart in its namespace with "
+                    "values, or widen the Project (destinations, cluster_resources)",
+                    judging.project_owner)
+    if namespace and namespace not in BUILTIN_NAMESPACES and \
+            namespace not in app.env.cluster.namespaces:
+        _judge_namespace(judging, namespace, what)
+    if per_sync_name(obj):
+        return   # a new name at every sync, and not tracked: never shared
+    key = (judging.cluster[0], group, kind, namespace or "", name)
+    first = judging.owners.setdefault(key, unit)
+    if first is not unit:
+        judging.add("GD705", Severity.ERROR,
+                    f"{what} is rendered by {first.app.name} too: two Applications would fight "
+                    "over it (Argo CD's shared-resource warning, endless re-syncs)",
+                    "render it in one Application only (change the release name or the values)")
+
+
+def _judge_custom_kind(judging: _Judging, api_version: str, kind: str, what: str,
+                       namespaced: bool) -> bool:
+    """A custom resource: its CRD installed before it (same Application or an earlier wave) or
+    declared on the cluster, serving its version. Returns whether the kind is namespaced."""
+    unit, app = judging.unit, judging.unit.app
+    group = group_of(api_version)
+    version = api_version.rpartition("/")[2]
+    declared = {(k.group, k.kind): k for k in app.env.cluster.kinds}
+    placed = [(p, _before(p.unit, unit)) for p in judging.crds.get((group, kind), [])]
+    usable = [p for p, when in placed if when in ("same", "earlier")]
+    if (group, kind) in declared:
+        usable.append(Provider(None, (declared[(group, kind)].api_version.rpartition("/")[2],),
+                               declared[(group, kind)].namespaced))
+    other_env = [p for p, when in placed if when == "other-env"]
+    if usable:
+        if not any(version in p.versions for p in usable):
+            served = sorted({v for p in usable for v in p.versions})
+            judging.add("GD703", Severity.ERROR,
+                        f"{what} uses {api_version}, which the installed CRD does not serve "
+                        f"(served: {', '.join(served) or 'none'})",
+                        "use a served apiVersion, or a controller version that serves this one")
+        return usable[0].namespaced
+    if other_env:
+        judging.add("GD709", Severity.WARNING,
+                    f"the CRD of {what} comes from {_provider_name(other_env[0])}, another "
                     "environment's root, which Argo CD does not order with this one",
                     "install the controller in an earlier wave of this environment, or declare it "
-                    "with Cluster(kinds=[ClusterKind(...)])", service, app.name))
-            else:
-                later = sorted({_provider_name(p) for p, when in placed if when == "not-earlier"})
-                if later:
-                    severity = Severity.ERROR
-                    reason = (f"its CRD comes from {', '.join(later)} in the same or a later wave: "
-                              "Argo CD fails the sync (\"the server could not find the requested "
-                              "resource\")")
-                elif unrendered:
-                    severity = Severity.WARNING
-                    reason = (f"its CRD is in nothing that could be rendered; not verified: "
-                              f"{', '.join(unrendered[:5])} (an earlier wave, not rendered) may "
-                              "install it")
-                else:
-                    severity = Severity.ERROR
-                    reason = ("no Application of the cluster installs its CRD: Argo CD fails the "
-                              "sync (\"the server could not find the requested resource\")")
-                findings.append(_diagnostic(
-                    "GD702", severity, f"{app.name}: {what} ({api_version}): {reason}",
-                    f"install the controller of {group} in an earlier wave (depends_on), or declare "
-                    f"it on the cluster: Cluster(kinds=[ClusterKind(\"{api_version}\", \"{kind}\")])",
-                    service, app.name))
-        namespace = (meta.get("namespace") or app.namespace) if namespaced else None
-        if namespaced and not namespace:
-            # controller/state.go: NormalizeTargetObjects gives a namespaced object without one
-            # the Application's destination namespace; with none, CompareAppState adds an
-            # InvalidSpecError ("Namespace for ... is missing.") and the sync is refused
-            findings.append(_diagnostic(
-                "GD711", Severity.ERROR,
-                f"{app.name}: {what} is namespaced but has no namespace, and the Application has "
-                f"no destination namespace: Argo CD refuses the sync (\"Namespace for {name} "
-                f"{api_version}, Kind={kind} is missing.\")",
-                "give the Application a namespace (Service(namespace=...)), or set "
-                "metadata.namespace in the chart", service, app.name))
-            continue
-        problem = permission_problem(unit.project, cluster, group, kind, namespaced, namespace,
-                                     str(name))
-        if problem:
-            findings.append(_diagnostic(
-                "GD701", Severity.ERROR,
-                f"{app.name}: {what}: {problem}; Argo CD refuses the whole sync and the "
-                "Application stays Missing", "keep the chart in its namespace with values, or "
-                "widen the Project (destinations, cluster_resources)", project_owner, app.name))
-        if namespace and namespace not in BUILTIN_NAMESPACES and \
-                namespace not in app.env.cluster.namespaces:
-            creators = made_namespaces.get(namespace)
-            when = creators.when(unit) if creators is not None else "none"
-            if when not in ("same", "earlier"):
-                if when == "other-env":
-                    assert creators is not None  # "other-env" comes from a creator
-                    other = next(u for e, u in sorted(creators.example.items()) if e != app.env.name)
-                    findings.append(_diagnostic(
-                        "GD709", Severity.WARNING,
-                        f"{app.name}: namespace {namespace} of {what} is created by "
-                        f"{other.app.name}, another environment's root, not ordered with this one",
-                        "create it in an earlier wave of this environment, or declare it with "
-                        "Cluster(namespaces=[...])", service, app.name))
-                else:
-                    findings.append(_diagnostic(
-                        "GD704", Severity.WARNING if unrendered else Severity.ERROR,
-                        f"{app.name}: {what} goes to namespace {namespace}, which nothing creates "
-                        f"before it{hint_unverified}",
-                        "set create_namespace=True on the Application whose destination it is, "
-                        "create it in an earlier wave, or declare it with Cluster(namespaces=[...])",
-                        service, app.name))
-        if per_sync_name(obj):
-            continue   # a new name at every sync, and not tracked: never shared
-        key = (server, group, kind, namespace or "", name)
-        first = owners.setdefault(key, unit)
-        if first is not unit:
-            findings.append(_diagnostic(
-                "GD705", Severity.ERROR,
-                f"{app.name}: {what} is rendered by {first.app.name} too: two Applications would "
-                "fight over it (Argo CD's shared-resource warning, endless re-syncs)",
-                "render it in one Application only (change the release name or the values)",
-                service, app.name))
-    from .containers import policy_findings
-    findings.extend(policy_findings(unit))
-    return Verdict(unit, tuple(findings), windows)
+                    "with Cluster(kinds=[ClusterKind(...)])")
+        return other_env[0].namespaced
+    later = sorted({_provider_name(p) for p, when in placed if when == "not-earlier"})
+    if later:
+        severity = Severity.ERROR
+        reason = (f"its CRD comes from {', '.join(later)} in the same or a later wave: Argo CD "
+                  "fails the sync (\"the server could not find the requested resource\")")
+    elif judging.unrendered:
+        severity = Severity.WARNING
+        reason = (f"its CRD is in nothing that could be rendered; not verified: "
+                  f"{', '.join(judging.unrendered[:5])} (an earlier wave, not rendered) may "
+                  "install it")
+    else:
+        severity = Severity.ERROR
+        reason = ("no Application of the cluster installs its CRD: Argo CD fails the sync (\"the "
+                  "server could not find the requested resource\")")
+    judging.add("GD702", severity, f"{what} ({api_version}): {reason}",
+                f"install the controller of {group} in an earlier wave (depends_on), or declare "
+                f"it on the cluster: Cluster(kinds=[ClusterKind(\"{api_version}\", \"{kind}\")])")
+    return namespaced
+
+
+def _judge_namespace(judging: _Judging, namespace: str, what: str) -> None:
+    """A namespace the object goes to exists before it: created by this Application or one of
+    an earlier wave of the environment."""
+    unit, app = judging.unit, judging.unit.app
+    creators = judging.made_namespaces.get(namespace)
+    when = creators.when(unit) if creators is not None else "none"
+    if when in ("same", "earlier"):
+        return
+    if when == "other-env":
+        assert creators is not None  # "other-env" comes from a creator
+        other = next(u for e, u in sorted(creators.example.items()) if e != app.env.name)
+        judging.add("GD709", Severity.WARNING,
+                    f"namespace {namespace} of {what} is created by {other.app.name}, another "
+                    "environment's root, not ordered with this one",
+                    "create it in an earlier wave of this environment, or declare it with "
+                    "Cluster(namespaces=[...])")
+        return
+    unverified = (f" (not verified: {', '.join(judging.unrendered[:5])} of an earlier wave could "
+                  "not be rendered)") if judging.unrendered else ""
+    judging.add("GD704", Severity.WARNING if judging.unrendered else Severity.ERROR,
+                f"{what} goes to namespace {namespace}, which nothing creates before it{unverified}",
+                "set create_namespace=True on the Application whose destination it is, create it "
+                "in an earlier wave, or declare it with Cluster(namespaces=[...])")
 
 
 def kind_counts(objects: Iterable[tuple[str, dict[str, Any]]]) -> str:
