@@ -14,44 +14,23 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import yaml
 
 from .. import untrusted
-from ..argo.envsubst import build_environment, expand, expand_path
+from ..argo.envsubst import build_environment, expand_path
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..resolve import deep_merge
 from .dependencies import declares_dependencies, vendored
 from .engine import LazyEngine, engine
-
-if TYPE_CHECKING:
-    from .lock import ChartRef, Entry
-
-
-@attrs.frozen
-class Rendered:
-    app: str
-    zone: str
-    env: str
-    namespace: str
-    objects: tuple[Any, ...] = ()       # (template path, object)
-    kube_version: str | None = None
-    skipped: str | None = None
-    error: str | None = None
-    corrupt: bool = False     # the error is a chart cache entry that does not match the lock
-
-
-@attrs.frozen
-class ChartCache:
-    """The chart lock's entries and the cache folder holding the locked archives."""
-
-    lock: dict[ChartRef, Entry]
-    folder: Path
+from .parameters import with_parameters
+from .plain import render_plain
+from .rendered import ChartCache, Rendered
 
 
 class RenderCache:
@@ -230,98 +209,133 @@ def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Ren
     return [r for r in out if r is not None]
 
 
+class _NotRendered(Exception):
+    """Rendering stopped: `rendered` says why (skipped, or an error)."""
+
+    def __init__(self, rendered: Rendered) -> None:
+        super().__init__(rendered)
+        self.rendered = rendered
+
+
 def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
-    helm, files, index, tree, root = (session.helm, session.files, session.index, session.tree,
-                                      session.root)
-    checkout, charts, cache, documents = (session.checkout, session.chart_cache, session.cache,
-                                          session.documents)
     spec = doc["spec"]
-    name = doc["metadata"]["name"]
-    namespace = spec["destination"].get("namespace", "")
     source = (spec.get("sources") or [spec.get("source")])[0]
-    base = Rendered(name, zone, env, namespace,
+    base = Rendered(doc["metadata"]["name"], zone, env, spec["destination"].get("namespace", ""),
                     kube_version=(source.get("helm") or {}).get("kubeVersion"))
+    try:
+        chart_dir = _chart_folder(session, base, source)
+        if chart_dir is None:
+            return render_plain(base, source, session.root / source.get("path", ""))
+        values = _values(session, base, doc, source, chart_dir)
+        return _render_chart(session, base, source, chart_dir, values)
+    except _NotRendered as stop:
+        return stop.rendered
+
+
+def _chart_folder(session: _Session, base: Rendered, source: dict[str, Any]) -> Path | None:
+    """The chart folder a source renders (None: a folder of plain manifests or Kustomize)."""
     if source.get("chart"):
         from .lock import ChartRef, lookup
         ref = ChartRef(source["repoURL"], source["chart"], source["targetRevision"])
+        charts = session.chart_cache
         if charts is None:
-            return attrs.evolve(base, skipped=f"chart {ref.display()}: not rendered (no chart cache)")
+            raise _NotRendered(attrs.evolve(
+                base, skipped=f"chart {ref.display()}: not rendered (no chart cache)"))
         found = lookup(ref, charts.lock, charts.folder)
         if found.corrupt:
-            return attrs.evolve(base, error=found.corrupt, corrupt=True)
+            raise _NotRendered(attrs.evolve(base, error=found.corrupt, corrupt=True))
         if found.missing:
-            return attrs.evolve(base, skipped=found.missing)
+            raise _NotRendered(attrs.evolve(base, skipped=found.missing))
         assert found.path is not None  # neither corrupt nor missing: cached
-        chart_dir = found.path
-    else:
-        path = source.get("path", "")
-        from ..argo.globs import normalize_git_url
-        here = {(normalize_git_url(url), revision) for url, revision in checkout}
-        wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
-        standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
-        if here and wanted not in here and not standard:
-            return attrs.evolve(base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: "
-                                              "not rendered (this working tree is another "
-                                              "repository or revision)")
-        if standard:
-            chart_dir = tree / "gitops" / "charts" / "service"
-        else:
-            chart_dir = root / path
-            if not chart_dir.is_dir():
-                return attrs.evolve(base, skipped=f"{path}: not a folder in this repository")
-            refused = _refused_links(root, chart_dir)
-            if refused:
-                # argo-cd util/app/path/path.go CheckOutOfBoundsSymlinks, run by the repo
-                # server on the whole checkout before any render
-                return attrs.evolve(base, error=f"{refused[0]} is a symbolic link that is absolute "
-                                                "or leads outside the repository: Argo CD refuses "
-                                                "to render from this repository")
-            if "helm" not in source:
-                return _render_plain(base, source, chart_dir)
-            if not (chart_dir / "Chart.yaml").is_file():
-                return attrs.evolve(base, skipped=f"{path}: not a chart in this repository")
+        return Path(found.path)
+    path = source.get("path", "")
+    from ..argo.globs import normalize_git_url
+    here = {(normalize_git_url(url), revision) for url, revision in session.checkout}
+    wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
+    standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
+    if here and wanted not in here and not standard:
+        raise _NotRendered(attrs.evolve(
+            base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: not rendered "
+                          "(this working tree is another repository or revision)"))
+    if standard:
+        return session.tree / "gitops" / "charts" / "service"
+    chart_dir: Path = Path(session.root) / str(path)
+    if not chart_dir.is_dir():
+        raise _NotRendered(attrs.evolve(base, skipped=f"{path}: not a folder in this repository"))
+    refused = _refused_links(session.root, chart_dir)
+    if refused:
+        # argo-cd util/app/path/path.go CheckOutOfBoundsSymlinks, run by the repo server on
+        # the whole checkout before any render
+        raise _NotRendered(attrs.evolve(
+            base, error=f"{refused[0]} is a symbolic link that is absolute or leads outside the "
+                        "repository: Argo CD refuses to render from this repository"))
+    if "helm" not in source:
+        return None
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise _NotRendered(attrs.evolve(base, skipped=f"{path}: not a chart in this repository"))
+    return chart_dir
+
+
+def _values(session: _Session, base: Rendered, doc: Any, source: dict[str, Any],
+            chart_dir: Path) -> dict[str, Any]:
+    """The values Helm renders with: every value file in order, `valuesObject` over them, then
+    the parameters."""
     values: dict[str, Any] = {}
     helm_options = source.get("helm") or {}
     # the repo server substitutes $ARGOCD_APP_NAME and the others in value file paths and
     # parameters (argo/envsubst.py); the commit it resolves is not known here: empty
     environment = build_environment(doc, source)
-    refs = {str(s.get("ref")) for s in spec.get("sources") or () if s.get("ref")}
+    refs = {str(s.get("ref")) for s in doc["spec"].get("sources") or () if s.get("ref")}
     for value_file in helm_options.get("valueFiles", []):
         value_file = expand_path(str(value_file), refs, environment)
-        if not value_file.startswith("$"):
-            # a file of the chart folder itself (`GitPath.value_files`), relative to it
-            own = (chart_dir / value_file) if chart_dir.is_dir() else None
-            if own is None or not own.resolve().is_relative_to(chart_dir.resolve()) \
-                    or not own.is_file():
-                if helm_options.get("ignoreMissingValueFiles"):
-                    continue
-                return attrs.evolve(base, error=f"value file {value_file} is not a file of the "
-                                                "chart folder")
-            try:   # Helm reads values files as sigs.k8s.io/yaml does: as Argo CD's output
-                first = next(iter(load_all(untrusted.read_text(own))), None)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError, untrusted.UnreadableInput) as exc:
-                return attrs.evolve(base, error=f"value file {value_file}: {exc}")
-            values = deep_merge(values, first if isinstance(first, dict) else {})
+        if value_file.startswith("$"):
+            values = deep_merge(values, _tree_value_file(session, base, value_file) or {})
             continue
-        target = index.find(value_file)
-        if target is None:
-            return attrs.evolve(base, error=f"value file {value_file} is not in the compiled tree")
-        data = documents[target] if documents is not None and target in documents else \
-            load(files[target])
-        values = deep_merge(values, data or {})
+        # a file of the chart folder itself (`GitPath.value_files`), relative to it
+        own = (chart_dir / value_file) if chart_dir.is_dir() else None
+        if own is None or not own.resolve().is_relative_to(chart_dir.resolve()) \
+                or not own.is_file():
+            if helm_options.get("ignoreMissingValueFiles"):
+                continue
+            raise _NotRendered(attrs.evolve(
+                base, error=f"value file {value_file} is not a file of the chart folder"))
+        try:   # Helm reads values files as sigs.k8s.io/yaml does: as Argo CD's output
+            first = next(iter(load_all(untrusted.read_text(own))), None)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, untrusted.UnreadableInput) as exc:
+            raise _NotRendered(attrs.evolve(base, error=f"value file {value_file}: {exc}")) from None
+        values = deep_merge(values, first if isinstance(first, dict) else {})
     if isinstance(helm_options.get("valuesObject"), dict):   # over every values file
         values = deep_merge(values, helm_options["valuesObject"])
     try:
         # a file parameter is read from the repository (a folder of this checkout), or from the
         # chart itself (an archive from the chart cache, the standard chart)
         in_checkout = bool(helm_options.get("fileParameters")) and \
-            chart_dir.resolve().is_relative_to(root.resolve())
-        values = _with_parameters(helm, values, helm_options, chart_dir,
-                                  root if in_checkout else chart_dir, environment, refs)
+            chart_dir.resolve().is_relative_to(session.root.resolve())
+        return with_parameters(session.helm, values, helm_options, chart_dir,
+                               session.root if in_checkout else chart_dir, environment, refs)
     except (OSError, ValueError) as exc:
-        return attrs.evolve(base, error=f"helm parameters: {exc}")
-    options = {"name": helm_options.get("releaseName", name),
-               "namespace": helm_options.get("namespace") or namespace,
+        raise _NotRendered(attrs.evolve(base, error=f"helm parameters: {exc}")) from None
+
+
+def _tree_value_file(session: _Session, base: Rendered, value_file: str) -> Any:
+    """A `$values/...` or `$configs/...` file: a file of the compiled tree."""
+    target = session.index.find(value_file)
+    if target is None:
+        raise _NotRendered(attrs.evolve(
+            base, error=f"value file {value_file} is not in the compiled tree"))
+    documents = session.documents
+    return documents[target] if documents is not None and target in documents else \
+        load(session.files[target])
+
+
+def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], chart_dir: Path,
+                  values: dict[str, Any]) -> Rendered:
+    """The chart rendered with `values` (from the render cache when it was rendered so before),
+    its unvendored dependencies built from the chart cache."""
+    helm, charts, cache = session.helm, session.chart_cache, session.cache
+    helm_options = source.get("helm") or {}
+    options = {"name": helm_options.get("releaseName", base.app),
+               "namespace": helm_options.get("namespace") or base.namespace,
                "is_install": True, "kube_version": helm_options.get("kubeVersion"),
                "api_versions": helm_options.get("apiVersions")}
     vendored_copy = False
@@ -329,7 +343,7 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
         if chart_dir.is_dir() and declares_dependencies(chart_dir):
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
             built, problem = stack.enter_context(vendored(
-                helm, chart_dir, root, charts.lock if charts else None,
+                helm, chart_dir, session.root, charts.lock if charts else None,
                 charts.folder if charts else None))
             if built is None:
                 return attrs.evolve(base, skipped=problem)
@@ -346,9 +360,21 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
             rendered = _render(helm, chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
+    objects = _objects(session, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))
+    if cache is not None and key is not None:
+        cache.put(key, tuple(objects))
+    return attrs.evolve(base, objects=tuple(objects))
+
+
+def _objects(session: _Session, base: Rendered, chart: Any, rendered: dict[str, str], *,
+             skip_crds: bool) -> list[tuple[str, Any]]:
+    """The rendered objects by template (the chart's CRDs first), parsed as Argo CD parses
+    them (argo/manifest_yaml.py)."""
+    deep = ("the chart renders YAML nested deeper than the parser follows (Kubernetes refuses "
+            "such an object too)")
     objects = []
     try:
-        if not helm_options.get("skipCrds"):
+        if not skip_crds:
             objects += session.chart_crds(chart)
         for template, text in sorted(rendered.items()):
             if template.endswith("NOTES.txt"):
@@ -358,15 +384,12 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
                     objects.append((template, obj))
     except yaml.YAMLError as exc:
         if "nesting depth" not in str(exc):   # (libyaml's limit: as below)
-            return attrs.evolve(base, error=f"the chart renders YAML that does not parse: {exc}")
-        return attrs.evolve(base, error="the chart renders YAML nested deeper than the parser "
-                                        "follows (Kubernetes refuses such an object too)")
+            raise _NotRendered(attrs.evolve(
+                base, error=f"the chart renders YAML that does not parse: {exc}")) from None
+        raise _NotRendered(attrs.evolve(base, error=deep)) from None
     except RecursionError:
-        return attrs.evolve(base, error="the chart renders YAML nested deeper than the parser "
-                                        "follows (Kubernetes refuses such an object too)")
-    if cache is not None and key is not None:
-        cache.put(key, tuple(objects))
-    return attrs.evolve(base, objects=tuple(objects))
+        raise _NotRendered(attrs.evolve(base, error=deep)) from None
+    return objects
 
 
 def _refused_links(root: Path, chart_dir: Path) -> list[str]:
@@ -388,161 +411,6 @@ def _refused_links(root: Path, chart_dir: Path) -> list[str]:
 _LINKS: dict[str, list[str] | None] = {}
 
 
-def glob_match(pattern: str, path: str) -> bool:
-    """Argo CD's glob on a file's path in the folder (util/glob, gobwas/glob without separators):
-    `*` matches any run of characters, `/` included; `?` one; `[...]` a class (`[!...]` negated);
-    `{a,b}` either. The one matcher of argo/globs.py, with no separator and no deny entries."""
-    from ..argo.globs import glob_match as argo_glob
-    return argo_glob(pattern, path, negation=False)
-
-
-def _clean_set_parameter(value: str) -> str:
-    """What Argo CD passes Helm for a parameter's value: commas escaped unless already escaped,
-    except in a `{a,b}` list (reposerver: util/helm/cmd.go cleanSetParameters)."""
-    if value.startswith("{") and value.endswith("}"):
-        return value
-    out, previous = [], ""
-    for ch in value:
-        out.append("\\," if ch == "," and previous != "\\" else ch)
-        previous = ch
-    return "".join(out)
-
-
-def _with_parameters(helm: Any, values: dict[str, Any], options: dict[str, Any],
-                     chart_dir: Path, bound: Path, environment: Mapping[str, str],
-                     refs: Collection[str] = ()) -> dict[str, Any]:
-    """Values with the Application's `helm.parameters` and `fileParameters` applied as Argo CD's
-    repo server passes them to `helm template`: each value substituted (`Env.Envsubst`, see
-    argo/envsubst.py), then `--set`, then `--set-string` (forceString), then `--set-file`
-    (util/helm/cmd.go template), each parsed by Helm's own strvals parser."""
-    parameters = [p for p in options.get("parameters") or () if isinstance(p, dict)]
-    files = [p for p in options.get("fileParameters") or () if isinstance(p, dict)]
-    if not parameters and not files:
-        return values
-    for force in (False, True):
-        for p in parameters:
-            if bool(p.get("forceString")) is force:
-                value = expand(str(p.get("value", "")), environment)
-                expression = f"{p['name']}={_clean_set_parameter(value)}"
-                parsed = (helm.parse_set_string_values(expression) if force
-                          else helm.parse_set_string(expression))
-                values = deep_merge(values, parsed)
-    for p in files:
-        # relative to the chart's folder (reposerver ResolveValueFilePathOrUrl with the app path)
-        target = (chart_dir / expand_path(str(p["path"]), refs, environment)).resolve()
-        if not target.is_relative_to(bound.resolve()) or not target.is_file():
-            raise ValueError(f"fileParameters {p['name']}: {p['path']} is not a file of the "
-                             "repository")
-        values = deep_merge(values, helm.parse_set_literal(f"{p['name']}={target.read_text()}"))
-    return values
-
-
-def _image(spec: str) -> dict[str, str]:
-    """One `kustomize edit set image` argument as a kustomization `images:` entry:
-    `nginx:1.27`, `nginx=registry/nginx:1.27`, `nginx@sha256:...`."""
-    name, _, new = spec.partition("=") if "=" in spec else ("", "", spec)
-    entry: dict[str, str] = {}
-    reference = new
-    if "@" in reference:
-        reference, digest = reference.split("@", 1)
-        entry["digest"] = digest
-    repo, tag = reference, ""
-    if ":" in reference.rsplit("/", 1)[-1]:
-        repo, tag = reference.rsplit(":", 1)
-    entry["name"] = name or repo
-    if name and repo != name:
-        entry["newName"] = repo
-    if tag:
-        entry["newTag"] = tag
-    return entry
-
-
-def _wrapper_kustomization(options: dict[str, Any], folder: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-                           "resources": [folder]}
-    for key in ("namePrefix", "nameSuffix", "namespace", "commonLabels", "commonAnnotations"):
-        if options.get(key):
-            out[key] = options[key]
-    if options.get("images"):
-        out["images"] = [_image(str(i)) for i in options["images"]]
-    if options.get("components"):
-        out["components"] = [os.path.join(folder, c) for c in options["components"]]
-    if options.get("patches"):
-        out["patches"] = [dict(p, path=os.path.join(folder, p["path"])) if "path" in p else p
-                          for p in options["patches"]]
-    return out
-
-
-def _patch_files_inside(options: dict[str, Any], folder: Path) -> str | None:
-    """A patch file outside the Kustomize folder, which Argo CD's kustomize (load restrictions:
-    root only) refuses to read; None when every patch file is inside."""
-    for patch in options.get("patches") or ():
-        path = patch.get("path") if isinstance(patch, dict) else None
-        if isinstance(path, str) and not (folder / path).resolve().is_relative_to(folder.resolve()):
-            return path
-    return None
-
-
-def _render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
-    """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
-    if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
-                                             "Kustomization")):
-        import shutil
-        import subprocess
-        kubectl = shutil.which("kubectl")
-        if kubectl is None:
-            return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder, not "
-                                              "rendered (kubectl is not installed)")
-        options = source.get("kustomize") or {}
-        with tempfile.TemporaryDirectory(prefix="gitops-dsl-kustomize-") as wrapper:
-            target = str(folder)
-            outside = _patch_files_inside(options, folder)
-            if outside is not None:
-                return attrs.evolve(base, error=f"{source.get('path')}: kustomize patch {outside} "
-                                                "is outside the folder (kustomize refuses it)")
-            if options:
-                # Argo CD applies its kustomize options with `kustomize edit` in a copy of the
-                # folder (util/kustomize/kustomize.go); a kustomization over the folder with the
-                # same fields builds the same resources
-                Path(wrapper, "kustomization.yaml").write_text(yaml.safe_dump(
-                    _wrapper_kustomization(options, os.path.relpath(folder, wrapper))))
-                target = wrapper
-            run = subprocess.run([kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone",
-                                  target] if options else [kubectl, "kustomize", target],
-                                 capture_output=True, text=True, timeout=120, check=False)
-        if run.returncode != 0:
-            return attrs.evolve(base, error=f"{source.get('path')}: kustomize: "
-                                            f"{run.stderr.strip()[:500]}")
-        texts = [("kustomize", run.stdout)]
-    else:
-        # directory sources: *.yaml, *.yml, *.json (reposerver's manifestFile pattern), then
-        # exclude and include globs on the path in the folder (getPotentiallyValidManifestFile)
-        directory = source.get("directory") or {}
-        pattern = "**/*" if directory.get("recurse") else "*"
-        include, exclude = directory.get("include"), directory.get("exclude")
-        jsonnet = [p for p in folder.glob(pattern) if p.is_file() and p.suffix == ".jsonnet"]
-        if jsonnet:
-            # reposerver reads .jsonnet files too (manifestFile pattern) and evaluates them; this
-            # renderer does not, so it says so rather than render part of the folder
-            return attrs.evolve(base, skipped=f"{source.get('path')}: holds .jsonnet files, which "
-                                              "gitops-dsl does not evaluate")
-        texts = [(rel, p.read_text("utf-8"))
-                 for p in sorted(folder.glob(pattern))
-                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
-                 for rel in [p.relative_to(folder).as_posix()]
-                 if not (exclude and glob_match(exclude, rel))
-                 and not (include and not glob_match(include, rel))]
-    objects = []
-    try:
-        for name, text in texts:
-            for obj in load_all(text):
-                if isinstance(obj, dict) and obj.get("kind"):
-                    objects.append((name, obj))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return attrs.evolve(base, error=f"{source.get('path')}: {exc}")
-    return attrs.evolve(base, objects=tuple(objects))
-
-
 def _render(helm: Any, chart: Any, values: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
     """Render with the cluster's capabilities. Chart.render() does not take them yet, but the
     engine's render call does (as helm lint's kube_version does); without them, the public call."""
@@ -556,70 +424,3 @@ def _render(helm: Any, chart: Any, values: dict[str, Any], options: dict[str, An
     native: dict[str, str] = json.loads(_native.call_string("helm_render", chart._raw(),
                                                           json.dumps(values), json.dumps(options)))
     return native
-
-
-def check_rendered(item: Rendered, crds: dict[tuple[str, str], Any]) -> list[str]:
-    """Schema problems of one rendered Application."""
-    problems = []
-    for template, obj in item.objects:
-        kind = obj.get("kind", "?")
-        name = (obj.get("metadata") or {}).get("name", "?")
-        where = f"{item.app}: {template}: {kind}/{name}"
-        # a namespace other than the destination is legal where the project admits it:
-        # `gitops-dsl preflight` judges that against the AppProject (GD701)
-        api = obj.get("apiVersion", "")
-        if (api, kind) in crds:
-            for error in crds[(api, kind)].iter_errors(obj):
-                at = ".".join(str(p) for p in error.absolute_path) or "(top)"
-                problems.append(f"{where}: {at}: {error.message[:200]}")
-        elif "/" not in api or api.split("/")[0].endswith(".k8s.io") or api.split("/")[0] in (
-                "apps", "autoscaling", "batch", "policy"):
-            problems += [f"{where}: {p}" for p in _core_problems(obj, item.kube_version)]
-    return problems
-
-
-def _core_problems(obj: Any, kube_version: str | None) -> list[str]:
-    """Against the bundled schemas of the cluster's Kubernetes version (default 1.31)."""
-    try:
-        import kubernetes_validate
-    except ImportError:
-        return []
-    version = ".".join((kube_version or "1.31").split(".")[:2])
-    try:
-        kubernetes_validate.validate(obj, version, strict=True)
-    except kubernetes_validate.ValidationError as exc:
-        return [str(exc).splitlines()[0][:200]]
-    except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError):
-        return []
-    return []
-
-
-def load_crds(folders: Iterable[str | Path]) -> dict[tuple[str, str], Any]:
-    """(apiVersion, kind) -> validator, from CRD files (strict: unknown fields are errors)."""
-    import jsonschema
-
-    def close(node: Any) -> Any:
-        if isinstance(node, dict):
-            node = {k: close(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
-            if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            return node
-        if isinstance(node, list):
-            return [close(v) for v in node]
-        return node
-
-    validators: dict[tuple[str, str], Any] = {}
-    for folder in folders:
-        for file in sorted(Path(folder).glob("*.yaml")):
-            for doc in load_all(file.read_text()):
-                if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
-                    continue
-                spec = doc["spec"]
-                for version in spec.get("versions", []):
-                    schema = (version.get("schema") or {}).get("openAPIV3Schema")
-                    if schema:
-                        schema = close(schema)
-                        schema.setdefault("properties", {})["metadata"] = {"type": "object"}
-                        validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
-                            jsonschema.Draft7Validator(schema)
-    return validators

@@ -11,14 +11,14 @@ from .common import compiled_or_exit, settings_or_exit
 
 if TYPE_CHECKING:
     from ..charts.lock import ChartRef
-    from ..charts.manifests import ChartCache
+    from ..charts.rendered import ChartCache
     from ..workspace.settings import Settings
 
 def chart_cache(settings: Settings, cache: str | None) -> ChartCache:
     """The lock and cache folder as `manifests` and `preflight` use them; a malformed lock is a
     diagnostic at its line (exit 1), never a traceback."""
     from ..charts.lock import LockError, lock_path, read_lock
-    from ..charts.manifests import ChartCache
+    from ..charts.rendered import ChartCache
     path = lock_path(settings.platforms)
     try:
         lock = read_lock(path)

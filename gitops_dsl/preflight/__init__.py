@@ -21,7 +21,7 @@ from .unit import Unit
 
 if TYPE_CHECKING:
     from ..api import Result
-    from ..charts.manifests import ChartCache, Rendered
+    from ..charts.rendered import ChartCache, Rendered
     from ..emit.tree import Document
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..render.views import flatten
-from .gitref import GitError, run_git, compile_at
+from .gitref import GitError, compile_at, run_git
 
 if TYPE_CHECKING:
     from ..api import Result

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from gitops_dsl.api import compile as compile_platforms
-from gitops_dsl.charts.manifests import check_rendered, load_crds, render_applications
+from gitops_dsl.charts.manifests import render_applications
+from gitops_dsl.charts.validate import check_rendered, load_crds
 from tests.helpers import MINIMAL, REPO, make_project, need_engine, run_cli, shared
 
 need_engine()

@@ -1,0 +1,32 @@
+"""What rendering one Application gave: its objects, or why it was not rendered."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from .lock import ChartRef, Entry
+
+
+
+@attrs.frozen
+class Rendered:
+    app: str
+    zone: str
+    env: str
+    namespace: str
+    objects: tuple[Any, ...] = ()       # (template path, object)
+    kube_version: str | None = None
+    skipped: str | None = None
+    error: str | None = None
+    corrupt: bool = False     # the error is a chart cache entry that does not match the lock
+
+
+@attrs.frozen
+class ChartCache:
+    """The chart lock's entries and the cache folder holding the locked archives."""
+
+    lock: dict[ChartRef, Entry]
+    folder: Path
