@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
@@ -29,6 +29,9 @@ from .model.service import Image, Overlay, ZoneOverlay
 if TYPE_CHECKING:
     from .versions.file import Pin, Versions
 
+from .merging import deep_merge, merge_fields
+from .wave_order import explicit_wave, infer_waves, named_waves
+
 #: gitops-dsl's own defaults: explicit about everything Argo CD would otherwise default silently.
 DEFAULT_SYNC = SyncPolicy(
     automated=True, prune=True, self_heal=True, allow_empty=False,
@@ -36,44 +39,12 @@ DEFAULT_SYNC = SyncPolicy(
     retry=Retry(limit=5, backoff=Backoff("5s", 2, "3m")),
     options=SyncOptions(create_namespace=True),
 )
+
+
 DEFAULT_REVISION_HISTORY_LIMIT = 10
+
+
 DEFAULT_CASCADE = "foreground"
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """Helm's merge: maps merge key by key, everything else (lists included) is replaced.
-
-    Builds new containers only along the paths the override touches; nothing is copied twice.
-    """
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged: dict[str, Any] = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-_T = TypeVar("_T")
-
-
-def merge_fields(base: _T, override: _T | None) -> _T:
-    """Field-wise layering of attrs objects: a None field inherits, nested objects merge."""
-    if override is None:
-        return base
-    if base is None or not attrs.has(type(override)) or not attrs.has(type(base)):
-        return override   # (a layer's Retry over another's `retry=False` replaces it)
-    changes: dict[str, Any] = {}
-    for field in attrs.fields(type(override)):  # type: ignore[arg-type]
-        if not field.init or field.name == "location":
-            continue
-        value = getattr(override, field.name)
-        if value is None:
-            continue
-        current = getattr(base, field.name)
-        if attrs.has(type(value)) and attrs.has(type(current)):
-            value = merge_fields(current, value)
-        changes[field.name] = value
-    return attrs.evolve(base, **changes) if changes else base  # type: ignore[misc]
 
 
 #: the Application's name unless a Service or Overlay sets `app_name`
@@ -196,19 +167,6 @@ def _zones(platform: Platform) -> dict[str, Zone]:
     return zones
 
 
-def _named_waves(platform: Platform) -> dict[str, Wave]:
-    waves: dict[str, Wave] = {}
-    for service in platform.services:
-        for layer in (service, *service.per_env.values()):
-            if isinstance(layer.wave, Wave):
-                waves.setdefault(layer.wave.name, layer.wave)
-                for name, number in layer.wave.series:
-                    if name not in waves:
-                        waves[name] = Wave(name, number, series=layer.wave.series,
-                                           location=layer.wave.location)
-    return waves
-
-
 def enabled_environments(service: Service, platform: Platform) -> list[Environment]:
     if service.environments is None:
         return list(platform.environments)
@@ -216,60 +174,12 @@ def enabled_environments(service: Service, platform: Platform) -> list[Environme
     return [e for e in platform.environments if e.name in wanted]
 
 
-def _explicit_wave(value: Any, waves: dict[str, Wave]) -> tuple[int, str] | None:
-    if isinstance(value, Wave):
-        return value.number, value.name
-    if isinstance(value, int):
-        return value, str(value)
-    if isinstance(value, str) and value in waves:
-        return waves[value].number, value
-    return None
-
-
-def infer_waves(explicit: dict[str, tuple[int, str] | None], deps: dict[str, tuple[Any, ...]],
-                names: dict[int, str] | None = None) -> dict[str, tuple[int, str]]:
-    """Waves for one environment: explicit ones as given; a service without a wave goes one after
-    its latest dependency (0 without dependencies) - the minimal consistent layering.
-
-    Iterative (no recursion limit on deep graphs); services on a cycle fall back to 0, and the
-    cycle itself is reported by the ordering checks.
-    """
-    result: dict[str, tuple[int, str]] = {}
-    state: dict[str, int] = {}  # 1 = in progress, 2 = done
-    for root in sorted(explicit):
-        if root in state:
-            continue
-        stack = [root]
-        while stack:
-            name = stack[-1]
-            if state.get(name) == 2:
-                stack.pop()
-                continue
-            given = explicit[name]
-            if given is not None:
-                result[name] = given
-                state[name] = 2
-                stack.pop()
-                continue
-            state[name] = 1
-            pending = [d for d in deps.get(name, ()) if d in explicit and d not in state]
-            if pending:
-                stack.extend(sorted(pending, reverse=True))
-                continue
-            known = [result[d][0] for d in deps.get(name, ()) if d in result]
-            number = max(known) + 1 if known else 0
-            result[name] = (number, (names or {}).get(number, str(number)))
-            state[name] = 2
-            stack.pop()
-    return result
-
-
 def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
     """Every (service, environment) of a platform, with the versions file's pins filled in."""
     from .versions.file import EMPTY
     pins = versions or EMPTY
     zones = _zones(platform)
-    waves = _named_waves(platform)
+    waves = named_waves(platform)
     services: dict[str, Service] = {}
     for service in platform.services:
         services.setdefault(service.name, service)
@@ -281,7 +191,7 @@ def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
     commons: dict[Any, dict[str, Any]] = {}   # common values layers (see _values)
     # each service's own dependencies and wave, for the environments without an overlay of them
     own_deps = {s.name: tuple(sorted(set(s.depends_on))) for s in services.values()}
-    own_waves = {s.name: _explicit_wave(s.wave, waves) for s in services.values()}
+    own_waves = {s.name: explicit_wave(s.wave, waves) for s in services.values()}
     for env in sorted(environments.values(), key=lambda e: e.name):
         # enabled_environments(s, platform) holds env, by name (environments are told apart
         # by name: comparing them field by field costs more than the rest of resolve)
@@ -291,7 +201,7 @@ def resolve(platform: Platform, versions: Versions | None = None) -> Resolved:
         deps = {name: own_deps[name] if overlay is None or overlay.depends_on is None
                 else tuple(sorted(set(overlay.depends_on))) for name, overlay in overlays.items()}
         explicit = {name: own_waves[name] if overlay is None or overlay.wave is None
-                    else _explicit_wave(overlay.wave, waves) for name, overlay in overlays.items()}
+                    else explicit_wave(overlay.wave, waves) for name, overlay in overlays.items()}
         env_waves = infer_waves(explicit, deps, {w.number: w.name for w in waves.values()})
         env_platform = platform_for(platform, zones[env.zone.name], env)
         for service in sorted(in_env, key=lambda s: s.name):
@@ -340,8 +250,12 @@ def _split_pin(value: str) -> tuple[str | None, str | None]:
 
 @overload
 def _pinned(image: Image, pin: Pin | None) -> Image: ...
+
+
 @overload
 def _pinned(image: None, pin: Pin | None) -> None: ...
+
+
 def _pinned(image: Image | None, pin: Pin | None) -> Image | None:
     if image is None or image.tag or image.digest or pin is None:
         return image

@@ -104,3 +104,19 @@ def test_no_module_imports_another_module_s_private_names():
                           if alias.name.startswith("_") and not alias.name.startswith("__")
                           and alias.name != "_version"]
     assert found == []
+
+
+def test_modules_and_functions_stay_small():
+    """No module much over 400 lines, no function over 100: a module has one job, and a
+    function reads on one screen or two."""
+    import ast
+    long_modules, long_functions = [], []
+    for path in sorted((ROOT / "gitops_dsl").rglob("*.py")):
+        text = path.read_text()
+        if text.count("\n") > 430:
+            long_modules.append((str(path.relative_to(ROOT)), text.count("\n")))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    node.end_lineno - node.lineno + 1 > 100:
+                long_functions.append((str(path.relative_to(ROOT)), node.name))
+    assert long_modules == [] and long_functions == []

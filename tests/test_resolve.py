@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from gitops_dsl import (Backoff, Cluster, Environment, HelmChart, Image, Overlay, Platform, Project,
                         Repo, Retry, Service, SyncOptions, SyncPolicy, Waves)
-from gitops_dsl.resolve import DEFAULT_SYNC, deep_merge, infer_waves, merge_fields, resolve
+from gitops_dsl.resolve import DEFAULT_SYNC, resolve
+from gitops_dsl.merging import deep_merge, merge_fields
+from gitops_dsl.wave_order import infer_waves
 
 
 def platform(services, **kwargs) -> Platform:
@@ -186,7 +188,8 @@ def test_retry_false_means_no_retries_and_a_later_layer_may_set_them_again():
     from gitops_dsl import Retry, SyncPolicy
     from gitops_dsl.diagnostics import ModelError
     from gitops_dsl.render.apps import render_sync_policy as rendered
-    from gitops_dsl.resolve import DEFAULT_SYNC, merge_fields
+    from gitops_dsl.resolve import DEFAULT_SYNC
+    from gitops_dsl.merging import merge_fields
     none = merge_fields(DEFAULT_SYNC, SyncPolicy(retry=False))
     assert none.retry is False
     again = merge_fields(none, SyncPolicy(retry=Retry(limit=3)))

@@ -25,7 +25,7 @@ from .. import untrusted
 from ..argo.envsubst import build_environment, expand_path
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
-from ..resolve import deep_merge
+from ..merging import deep_merge
 from .dependencies import declares_dependencies, vendored
 from .engine import LazyEngine, engine
 from .parameters import with_parameters

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..argo.envsubst import expand, expand_path
-from ..resolve import deep_merge
+from ..merging import deep_merge
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -88,7 +88,7 @@ def rollback_command(service: str, env_name: str, ref: str | None, steps: int | 
     """Bring back what SERVICE ran in one environment before: the minimal versions-file edit
     where only pins changed, else a report of what differs and the commits to revert."""
     from ..emit.manifest import owned_files
-    from ..review.diff import diff_trees, format_markdown, format_text
+    from ..review.diff import diff_trees
     from ..review.history import (
         HistoryError,
         check_repository,
@@ -97,6 +97,7 @@ def rollback_command(service: str, env_name: str, ref: str | None, steps: int | 
         state_at,
         value_differences,
     )
+    from ..review.report import format_markdown, format_text
     from .versions import checked_edit, write_edit
     if ref and steps:
         raise click.ClickException("give --to or --steps, not both")

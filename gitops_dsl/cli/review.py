@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..api import Result
+    from ..fingerprint import Record
     from ..render.reads import InputChange
     from ..review.committed import Committed
     from ..review.diff import TreeDiff
+    from ..workspace.settings import Settings
 
 def _ok(result: Result) -> None:
     if not result.ok:
@@ -56,54 +58,16 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                  out: str | None) -> None:
     """What a change does, per zone, environment and service (secrets only as 'changed')."""
     from ..emit.manifest import owned_files
-    from ..review.diff import diff_environments, diff_trees, format_env_drift
-    new: Mapping[str, bytes]
+    from ..review.diff import diff_trees
     old: Mapping[str, bytes]
     if tree:
-        from ..review.trees import TreeError, tree_at_ref, tree_files
-        try:
-            new = tree_files(Path(tree))
-            old = (tree_files(Path(against_tree)) if against_tree else
-                   tree_at_ref(Path(tree), "HEAD" if against in (None, "build") else against))
-        except TreeError as exc:
-            raise click.ClickException(str(exc)) from None
-        _known_in_trees(old, new, env_name, zone, to_env)
-        diff = diff_trees(old, new, env=env_name, zone=zone)
-        _print_diff(diff, fmt)
-        sys.exit(1 if exit_code and not diff.empty else 0)
+        _diff_folders(tree, against_tree, against, fmt, env_name, zone, to_env, exit_code)
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
-    from ..cache import CompileCache
-    cache = CompileCache(settings.out, settings, record=False)
-    record = cache.replay()
-    result: Result | None = None
-    if record is not None:
-        # the output folder is what a compile would write now (no input changed since the
-        # last compile, nothing touched since): read it instead of compiling
-        from ..emit.manifest import read_manifest
-        from ..review.committed import on_disk
-        new = on_disk(settings.out, list(read_manifest(settings.out)))
-    else:
-        # a compile in memory that takes from the output folder what the last compile made of
-        # the services this change cannot reach (as `compile` would: see reuse)
-        cache.open()
-        with cache:
-            result = run_compile(settings, cache=cache)
-        _ok(result)
-        new = result.files
+    new, result, record = _tree_now(settings)
     if to_env:
-        _known_in_trees({}, new, env_name, zone, to_env)
-        if not env_name:
-            raise click.UsageError("--to-env compares with --env: give both")
-        drift = diff_environments(new, env_name, to_env)
-        if fmt == "json":
-            click.echo(json.dumps([{"service": s, "fields": [
-                {"path": c.path, "old": None if c.secret else c.old, "new": None if c.secret else c.new}
-                for c in changes]} for s, changes, _ in drift], indent=2))
-        else:
-            click.echo(format_env_drift(drift, env_name, to_env), nl=False)
-        sys.exit(1 if exit_code and drift else 0)
+        _env_drift(new, fmt, env_name, zone, to_env, exit_code)
     from ..review.committed import committed
     from ..review.gitref import GitError, compile_at, default_base
     base: str | None = None   # the revision chart folders are compared with
@@ -154,6 +118,61 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                       changed=changed, naming=naming, on_disk=disk_naming)
     _print_diff(diff, fmt)
     sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+def _diff_folders(tree: str, against_tree: str | None, against: str | None, fmt: str,
+                  env_name: str | None, zone: str | None, to_env: str | None,
+                  exit_code: bool) -> NoReturn:
+    """`diff --tree`: two compiled trees on disk (or one and its state at a git revision)."""
+    from ..review.diff import diff_trees
+    from ..review.trees import TreeError, tree_at_ref, tree_files
+    try:
+        new = tree_files(Path(tree))
+        old = (tree_files(Path(against_tree)) if against_tree else
+               tree_at_ref(Path(tree), "HEAD" if against in (None, "build") else against))
+    except TreeError as exc:
+        raise click.ClickException(str(exc)) from None
+    _known_in_trees(old, new, env_name, zone, to_env)
+    diff = diff_trees(old, new, env=env_name, zone=zone)
+    _print_diff(diff, fmt)
+    sys.exit(1 if exit_code and not diff.empty else 0)
+
+
+def _tree_now(settings: Settings) -> tuple[Mapping[str, bytes], Result | None, Record | None]:
+    """The tree a compile writes now: the output folder itself when nothing changed since the
+    last compile (with that compile's record), else a compile in memory that takes from the
+    output folder what the last compile made of the services this change cannot reach (as
+    `compile` would: see reuse)."""
+    from ..cache import CompileCache
+    cache = CompileCache(settings.out, settings, record=False)
+    record = cache.replay()
+    if record is not None:
+        from ..emit.manifest import read_manifest
+        from ..review.committed import on_disk
+        return on_disk(settings.out, list(read_manifest(settings.out))), None, record
+    cache.open()
+    with cache:
+        result = run_compile(settings, cache=cache)
+    _ok(result)
+    return result.files, result, None
+
+
+def _env_drift(new: Mapping[str, bytes], fmt: str, env_name: str | None, zone: str | None,
+               to_env: str, exit_code: bool) -> NoReturn:
+    """`diff --env A --to-env B`: what differs between two environments of one tree."""
+    from ..review.diff import diff_environments
+    from ..review.report import format_env_drift
+    _known_in_trees({}, new, env_name, zone, to_env)
+    if not env_name:
+        raise click.UsageError("--to-env compares with --env: give both")
+    drift = diff_environments(new, env_name, to_env)
+    if fmt == "json":
+        click.echo(json.dumps([{"service": s, "fields": [
+            {"path": c.path, "old": None if c.secret else c.old, "new": None if c.secret else c.new}
+            for c in changes]} for s, changes, _ in drift], indent=2))
+    else:
+        click.echo(format_env_drift(drift, env_name, to_env), nl=False)
+    sys.exit(1 if exit_code and drift else 0)
 
 
 def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str | None,
@@ -227,7 +246,7 @@ def _input_changes(inputs: dict[str, set[str]], root: Path, base: str | None,
 
 
 def _print_diff(diff: TreeDiff, fmt: str) -> None:
-    from ..review.diff import format_markdown, format_text
+    from ..review.report import format_markdown, format_text
     if fmt == "json":
         click.echo(json.dumps(diff.as_json(), indent=2, ensure_ascii=False))
     elif fmt == "markdown":

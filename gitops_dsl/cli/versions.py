@@ -72,7 +72,8 @@ def _apply_locked(settings: Settings, edits: Sequence[PinEdit], no_compile: bool
         return
     if show_diff:
         from ..emit.manifest import owned_files
-        from ..review.diff import diff_trees, format_text
+        from ..review.diff import diff_trees
+        from ..review.report import format_text
         click.echo(format_text(diff_trees(owned_files(settings.out), edit.result.files)), nl=False)
     write_edit(settings, edit, no_compile)
 

@@ -11,8 +11,8 @@ import attrs
 
 from .. import safe_yaml, untrusted
 from ..argo.globs import normalize_git_url
+from ..merging import deep_merge
 from ..model.sync import SYNC_OPTION_KEYS
-from ..resolve import deep_merge
 
 if TYPE_CHECKING:
     from .reader import Found

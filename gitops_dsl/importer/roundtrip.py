@@ -9,8 +9,8 @@ from typing import Any
 import attrs
 
 from ..argo.globs import normalize_git_url
+from ..merging import deep_merge
 from ..render.views import AppView, app_views
-from ..resolve import deep_merge
 from .normalize import (
     ROOT_NOTE,
     App,

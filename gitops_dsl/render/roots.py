@@ -30,7 +30,7 @@ ROOT_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 
 def root_sync_policy(platform: Platform, env: Environment | None = None) -> SyncPolicy:
     """The layered sync policy of a root (or, with env=None, of a zone app)."""
-    from ..resolve import merge_fields
+    from ..merging import merge_fields
     policy = merge_fields(DEFAULT_ROOT_SYNC, platform.root_sync)
     return merge_fields(policy, env.root_sync) if env is not None else policy
 

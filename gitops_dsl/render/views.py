@@ -200,11 +200,11 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeInd
                 fields[f"secrets.{ref.get('secretKey')}"] = _secret_digest(
                     f"{remote.get('key')}#{remote.get('property')}")
         else:
-            from ..resolve import deep_merge  # (the model loads with it: only when needed)
+            from ..merging import deep_merge  # (the model loads with it: only when needed)
             values = deep_merge(values, data)
     inline = (chart.get("helm") or {}).get("valuesObject")
     if isinstance(inline, dict) and inline:   # Argo CD merges it over the value files
-        from ..resolve import deep_merge
+        from ..merging import deep_merge
         values = deep_merge(values, inline)
     for dotted, value in flatten(values, "values").items():
         fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value

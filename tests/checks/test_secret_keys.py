@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitops_dsl.api import compile as compile_platforms
-from gitops_dsl.review.diff import diff_trees, format_markdown, format_text
+from gitops_dsl.review.diff import diff_trees
+from gitops_dsl.review.report import format_markdown, format_text
 from gitops_dsl.review.explain import explain_app
 from tests.helpers import MINIMAL, make_project, scaled
 
