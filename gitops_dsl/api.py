@@ -16,6 +16,7 @@ from .checks import Checked, run_checks
 from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
 from .emit.tree import Document
+from .errors import NotFound
 from .fingerprint import GITIGNORE
 from .load import load
 from .recorder import loaded as platform_loaded
@@ -296,7 +297,7 @@ def seal_target(result: Result, service: str, env: str) -> SealTarget:
                               secrets.scope if secrets else "strict", app.env.cluster.name,
                               app.env.cluster.sealing_cert_fingerprint)
     known = sorted({f"{a.service.name}/{a.env.name}" for a in resolved_apps(result)})
-    raise LookupError(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")
+    raise NotFound(f"no service {service!r} in environment {env!r}; known: {', '.join(known[:20])}")
 
 
 def renames(result: Result) -> dict[str, tuple[Any, ...]]:

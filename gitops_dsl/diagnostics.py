@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from .errors import GitopsDslError
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"
@@ -211,7 +213,7 @@ class Suppressed:
     where: str
 
 
-class ModelError(Exception):
+class ModelError(GitopsDslError):
     """A user mistake found while constructing a DSL object.
 
     Raised from constructors (the only place an exception is the natural channel); the loader

@@ -9,6 +9,7 @@ import attrs
 
 from .api import Result, compile, resolved_apps
 from .diagnostics import has_errors
+from .errors import NotFound
 from .load import load, versions_path
 from .model.charts import HelmChart
 from .naming import UnknownName
@@ -59,17 +60,17 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
         layers += list(declared.per_zone.values()) if declared else []
         if declared is not None and field == "image" and not any(
                 getattr(layer, "image", None) is not None for layer in layers):
-            raise LookupError(f"{service} has no Image(...): an image pin would change nothing "
+            raise NotFound(f"{service} has no Image(...): an image pin would change nothing "
                               "(its chart's own values say which image runs; set it there with "
                               "values=..., or give the service an image)")
         if declared is not None and field == "chart" and not any(
                 isinstance(getattr(layer, "chart", None), HelmChart) for layer in layers):
-            raise LookupError(f"{service} has no HelmChart(...): a chart version pin would change "
+            raise NotFound(f"{service} has no HelmChart(...): a chart version pin would change "
                               "nothing")
         try:
             text = set_pin(text, service, field, value, env)
         except EditError as exc:
-            raise LookupError(f"{path}: {exc}") from None
+            raise NotFound(f"{path}: {exc}") from None
     result = compile(platforms_dir, root=root, severity=severity, allow=allow,
                      versions_text={path: text})
     if result.ok:
@@ -86,7 +87,7 @@ def _refuse_dead_pins(result: Result, edits: Sequence[PinEdit]) -> None:
     for service, _, _, env in edits:
         if env is not None and env not in runs.get(service, set()):
             where = ", ".join(sorted(runs.get(service, ()))) or "no environment"
-            raise LookupError(f"{service} does not run in environment {env!r} (it runs in "
+            raise NotFound(f"{service} does not run in environment {env!r} (it runs in "
                               f"{where}): a pin there would change nothing; nothing written")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
+from .errors import NotFound
+
 __all__ = ["UnknownName", "did_you_mean", "known", "names_in_tree"]
 
 
@@ -15,7 +17,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(choices) or 'none'}"
 
 
-class UnknownName(LookupError):
+class UnknownName(NotFound):
     """A name given on the command line that names nothing."""
 
     def __init__(self, kind: str, name: str, choices: Iterable[str]) -> None:

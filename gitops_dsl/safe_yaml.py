@@ -7,13 +7,15 @@ from typing import Any
 
 import yaml
 
+from .errors import GitopsDslError
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000          # nodes visited, aliases counted each time they are used
 MAX_DEPTH = 200
 
 
-class UnsafeYaml(ValueError):
+class UnsafeYaml(GitopsDslError, ValueError):
     """A document over the bounds, or not YAML; the message says which."""
 
 

@@ -12,12 +12,14 @@ import os
 import stat
 from pathlib import Path
 
+from .errors import GitopsDslError
+
 #: the default bound: far above any file the tool reads (the versions file of 5000 services is
 #: 400 KB), far below what exhausts memory
 LIMIT = 64 * 1024 * 1024
 
 
-class UnreadableInput(OSError):
+class UnreadableInput(GitopsDslError, OSError):
     """Not a regular file, or larger than the tool reads."""
 
 

@@ -120,3 +120,27 @@ def test_modules_and_functions_stay_small():
                     node.end_lineno - node.lineno + 1 > 100:
                 long_functions.append((str(path.relative_to(ROOT)), node.name))
     assert long_modules == [] and long_functions == []
+
+
+#: exceptions that are signals inside one module and never reach the user
+INTERNAL_SIGNALS = {"gitops_dsl.emit.emitter.Unsupported", "gitops_dsl.render.inputs.Unlistable",
+                    "gitops_dsl.reuse.Uncacheable", "gitops_dsl.charts.manifests._NotRendered"}
+
+
+def test_every_error_the_user_can_see_is_a_gitops_dsl_error():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import gitops_dsl
+    from gitops_dsl.errors import GitopsDslError
+    outside = []
+    for info in pkgutil.walk_packages(gitops_dsl.__path__, "gitops_dsl."):
+        if info.name.startswith("gitops_dsl.data") or info.name.endswith("__main__"):
+            continue   # a platform template; the entry points run when imported
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, BaseException) and \
+                    value.__module__ == info.name and not issubclass(value, GitopsDslError):
+                outside.append(f"{info.name}.{name}")
+    assert sorted(outside) == sorted(INTERNAL_SIGNALS)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import GitopsDslError
 
-class RenderUnavailable(RuntimeError):
+
+class RenderUnavailable(GitopsDslError, RuntimeError):
     pass
 
 

@@ -20,6 +20,7 @@ import attrs
 import yaml
 
 from .. import untrusted
+from ..errors import GitopsDslError
 
 if TYPE_CHECKING:
     from ..resolve import App
@@ -33,7 +34,7 @@ _HEAD = ("# gitops-dsl chart lock: every external Helm chart of these platforms 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
-class LockError(ValueError):
+class LockError(GitopsDslError, ValueError):
     """A malformed lock file; `line` is where, when known."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
@@ -41,7 +42,7 @@ class LockError(ValueError):
         self.line = line
 
 
-class PullError(RuntimeError):
+class PullError(GitopsDslError, RuntimeError):
     """A chart that could not be fetched, or that does not match its lock entry."""
 
 

@@ -9,16 +9,16 @@ from . import adopt, charts, compile, history, manifests, preflight, publish, re
 
 
 class _Main(click.Group):
-    """The group: a path that leaves (or passes through a link in) a folder gitops-dsl reads or
-    writes, or a FIFO or device where a file is read, is the user's tree, not a bug: an error,
-    exit 1, never a traceback."""
+    """The group: an error about the user's input or machine (errors.GitopsDslError: a path
+    that leaves a folder gitops-dsl reads or writes, a FIFO where a file is read, a lock held
+    elsewhere, ...) that a command did not report itself is printed as an error, exit 1, never a
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
-        from ..emit.paths import ContainmentError
-        from ..untrusted import UnreadableInput
+        from ..errors import GitopsDslError
         try:
             return super().invoke(ctx)
-        except (ContainmentError, UnreadableInput) as exc:
+        except GitopsDslError as exc:
             raise click.ClickException(str(exc)) from None
 
 

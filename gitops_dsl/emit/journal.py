@@ -7,10 +7,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import GitopsDslError
 from .paths import ContainmentError, check_path, prune_empty_dirs, read_if_file, safe_join
 
 
-class InterruptedWrite(RuntimeError):
+class InterruptedWrite(GitopsDslError, RuntimeError):
     """The output folder holds a write that was interrupted (compile repairs it)."""
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import untrusted
+from ..errors import GitopsDslError
 
 MAX_SEGMENTS, MAX_PATH, MAX_NAME = 64, 1024, 255
 
 
-class ContainmentError(ValueError):
+class ContainmentError(GitopsDslError, ValueError):
     """An output path would leave the output folder (an internal invariant, not a user error)."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import GitopsDslError
 from ..files import MANIFEST, atomic_write
 from .journal import (
     JOURNAL,
@@ -34,7 +35,7 @@ from .manifest import Entry, manifest_bytes, read_manifest_as_written, remember,
 from .paths import check_path, join_inside, read_if_file, safe_join
 
 
-class WriteFailed(RuntimeError):
+class WriteFailed(GitopsDslError, RuntimeError):
     """An I/O error while writing; the message says in which state the folder was left."""
 
 

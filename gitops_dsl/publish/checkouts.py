@@ -18,12 +18,13 @@ import attrs
 
 from ..emit.journal import interrupted, recover
 from ..emit.writer import Plan, apply, plan
+from ..errors import GitopsDslError
 
 if TYPE_CHECKING:
     from ..api import Result
     from ..resolve import Resolved
 
-class PublishError(ValueError):
+class PublishError(GitopsDslError, ValueError):
     """A target that cannot be published to; the message says why."""
 
 

@@ -18,6 +18,7 @@ import attrs
 
 from .. import untrusted
 from ..emit.yaml import load
+from ..errors import GitopsDslError
 from ..model.charts import GitPath
 from .inputs import Unlistable, helm_inputs, kustomize_inputs
 from .names import TreeIndex
@@ -63,7 +64,7 @@ def leaks(zone: Zone, texts: Iterable[str]) -> list[str]:
     return sorted(set(found))
 
 
-class BundleError(ValueError):
+class BundleError(GitopsDslError, ValueError):
     """A bundle that must not be trusted; the message says why."""
 
 

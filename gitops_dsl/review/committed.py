@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from ..errors import NotFound
 from .gitref import GitError, run_git
 
 
@@ -98,7 +99,7 @@ class Committed:
         self.blobs = _Blobs(self.top, self.commit, self.prefix)
         manifest = self.blobs(manifest_name)
         if manifest is None:
-            raise LookupError(f"no {self.prefix}{manifest_name} at {ref}")
+            raise NotFound(f"no {self.prefix}{manifest_name} at {ref}")
         from ..emit.manifest import manifest_entries
         self.owned = manifest_entries(out, manifest, manifest_name)
         self.tree = LazyTree(list(self.owned), self.blobs)

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import GitopsDslError
+
 if TYPE_CHECKING:
     from ..api import Result
 
 
-class GitError(RuntimeError):
+class GitError(GitopsDslError, RuntimeError):
     pass
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..errors import GitopsDslError
 from ..render.views import flatten
 from .gitref import GitError, compile_at, run_git
 
@@ -56,7 +57,7 @@ class State:
             ("chart folder", self.chart_tree != older.chart_tree)) if differs]
 
 
-class HistoryError(ValueError):
+class HistoryError(GitopsDslError, ValueError):
     """A request history cannot answer: the message says why and what to do."""
 
 

@@ -8,10 +8,12 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from ..errors import GitopsDslError
+
 MAX_TREE = 512 * 1024 * 1024
 
 
-class TreeError(ValueError):
+class TreeError(GitopsDslError, ValueError):
     pass
 
 

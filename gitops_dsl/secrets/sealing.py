@@ -15,13 +15,15 @@ import hashlib
 import os
 from typing import TYPE_CHECKING
 
+from ..errors import GitopsDslError
+
 if TYPE_CHECKING:
     from cryptography import x509
 
 SCOPES = ("strict", "namespace-wide", "cluster-wide")
 
 
-class SealingError(ValueError):
+class SealingError(GitopsDslError, ValueError):
     """A certificate or a request that cannot be sealed for (a user error)."""
 
 

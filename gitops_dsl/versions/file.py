@@ -26,6 +26,7 @@ import yaml
 
 from .. import untrusted
 from ..diagnostics import Diagnostic, Location, error
+from ..errors import GitopsDslError
 
 if TYPE_CHECKING:
     from ..model import Platform
@@ -182,7 +183,7 @@ def format_scalar(value: str) -> str:
     return f'"{value}"' if string_style(value) is not None or ":" in value or "#" in value else value
 
 
-class EditError(ValueError):
+class EditError(GitopsDslError, ValueError):
     pass
 
 

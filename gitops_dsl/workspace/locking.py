@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..errors import GitopsDslError
 
-class LockTimeout(RuntimeError):
+
+class LockTimeout(GitopsDslError, RuntimeError):
     pass
 
 

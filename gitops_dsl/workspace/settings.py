@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from ..errors import GitopsDslError
+
 #: every `[tool.gitops-dsl]` key: (TOML type, default, meaning); the settings reference page is
 #: generated from it (docs_reference.py)
 KEYS: dict[str, tuple[str, str, str]] = {
@@ -56,7 +58,7 @@ class Settings:
         return self.chart_cache or self.root / ".gitops-dsl" / "charts"
 
 
-class SettingsError(ValueError):
+class SettingsError(GitopsDslError, ValueError):
     pass
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import GitopsDslError
+
 # distribution/reference: a domain component has a dot or a port, or is localhost; the rest of
 # the name is lower case
 _DOMAIN = re.compile(r"^(localhost|[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*\.?[a-zA-Z0-9-]*)(:[0-9]+)?$")
@@ -23,7 +25,7 @@ _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s:@]+@)?([^/\s:?#]+)")
 _MAX_DOC = 4 * 1024 * 1024
 
 
-class PolicyError(ValueError):
+class PolicyError(GitopsDslError, ValueError):
     """A policy file that cannot be used."""
 
 

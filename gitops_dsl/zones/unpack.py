@@ -19,12 +19,13 @@ import attrs
 
 from ..emit.paths import prune_empty_dirs, safe_join
 from ..emit.writer import Plan
+from ..errors import GitopsDslError
 from ..files import atomic_write
 
 if TYPE_CHECKING:
     from .bundle import Provenance
 
-class UnpackError(RuntimeError):
+class UnpackError(GitopsDslError, RuntimeError):
     """The checkout was left as it was; the message says why."""
 
 
