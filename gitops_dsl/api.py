@@ -15,6 +15,7 @@ import attrs
 from .checks import Checked, run_checks
 from .diagnostics import error, has_errors, sort_key
 from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
+from .emit.files import Files
 from .emit.tree import Document
 from .errors import NotFound
 from .fingerprint import GITIGNORE
@@ -39,14 +40,16 @@ if TYPE_CHECKING:
 OVERVIEW = "README.md"   # the compiled tree's overview (render/overview.py)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Result:
-    """A compile in memory: the rendered tree, its bytes, and every diagnostic."""
+    """A compile in memory: the rendered tree, its bytes, and every diagnostic (made by
+    keyword; a compile with errors has an empty tree and no files)."""
 
     platforms: tuple[Platform, ...]
-    tree: dict[str, Document]       # output path -> Document
-    files: Mapping[str, bytes]      # output path -> bytes (serialized on first access)
     diagnostics: tuple[Diagnostic, ...]
+    tree: dict[str, Document] = attrs.field(factory=dict)     # output path -> Document
+    #: output path -> bytes (each serialized on first access)
+    files: Files = attrs.field(factory=lambda: serialize_tree({}))
     root: Path | None = None
     suppressed: tuple[Suppressed, ...] = ()  # silenced diagnostics with their reasons
     rules: tuple[Rule, ...] = ()             # user rules loaded from platforms/
@@ -63,7 +66,7 @@ class Result:
     #: why nothing could be reused (a platform the keys cannot see into), when units were asked
     unkeyed: str | None = None
     #: each platform as this compile resolved it (`resolved_platforms` resolves again without)
-    resolved: tuple[Any, ...] = ()
+    resolved: tuple[Resolved, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -114,8 +117,9 @@ def _compile(platforms_dir: Path, root: Path, settings: tuple[Any, Any], render_
                   code=cache.code if cache is not None else None)
     platform_loaded()
     if has_errors(loaded.diagnostics):
-        return Result(loaded.platforms, {}, {}, tuple(sorted(loaded.diagnostics, key=sort_key)),
-                      root, (), loaded.rules, loaded.versions)
+        return Result(platforms=loaded.platforms,
+                      diagnostics=tuple(sorted(loaded.diagnostics, key=sort_key)), root=root,
+                      rules=loaded.rules, versions=loaded.versions)
     severity, allow = settings
     return compile_platforms(loaded.platforms, root=root, user_rules=loaded.rules,
                              severity=severity, allow=allow, render_tree=render_tree,
@@ -153,11 +157,12 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
             if render_tree and not has_errors(found) else {})
     ordered = tuple(sorted(found, key=sort_key))
     if has_errors(ordered):
-        return Result(platforms, {}, {}, ordered, root_path, suppressed, tuple(user_rules), versions)
+        return Result(platforms=platforms, diagnostics=ordered, root=root_path,
+                      suppressed=suppressed, rules=tuple(user_rules), versions=versions)
     files = serialize_tree(tree, reuse.paths if reuse is not None else {},
                            reuse.read if reuse is not None and reuse.previous is not None else None)
-    return Result(platforms, tree, files, ordered, root_path, suppressed, tuple(user_rules),
-                  versions,
+    return Result(platforms=platforms, tree=tree, files=files, diagnostics=ordered, root=root_path,
+                  suppressed=suppressed, rules=tuple(user_rules), versions=versions,
                   units=reuse.made if reuse is not None and render_tree else None,
                   reused_apps=frozenset(reuse.apps if reuse is not None else ()),
                   reuse=((reuse.reused, reuse.services)

@@ -56,9 +56,9 @@ class CompileCache:
         Kustomize files) is unchanged, so that only the platform's modules and versions files
         can have changed."""
         self.code = codecache.open_cache(self.out / CACHE_DIR, self.tool)
-        self.carried = fingerprint.load(self.out, self.tool) if self.out.is_dir() else None
+        self.carried = fingerprint.load_record(self.out, self.tool) if self.out.is_dir() else None
         if self.carried is not None and self.carried.later_current() and not verdict:
-            self.previous = incremental.load(self.out, self.tool)
+            self.previous = incremental.load_units(self.out, self.tool)
 
     def reuse(self, root: Path, settings: Any) -> Reuse | None:
         """The reuse of this compile (None when there is nothing to take and nothing to keep)."""
@@ -92,7 +92,7 @@ class CompileCache:
             fingerprint.forget(out)
             return
         try:
-            if not settle(out, trusted=getattr(result.files, "reused", None)):
+            if not settle(out, trusted=result.files.reused):
                 fingerprint.forget(out)
                 return
             written = (out / MANIFEST).read_bytes()

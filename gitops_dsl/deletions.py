@@ -66,19 +66,19 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     gone = {}
     zones_gone = []
     owned, _ = read_manifest_view(out)
-    key = getattr(result.files, "key", None)
-    reused = getattr(result.files, "reused", {})
+    file_key = result.files.key
+    reused = result.files.reused
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
     roots_renamed = []
     # reused from the last compile: the same file, the same key (most of them: told apart in C)
     for path in sorted(owned.keys() - reused.keys()):
         if path in result.files:
-            if (key is None or key(path) != owned[path][1]) and is_app_file(path):
+            if file_key(path) != owned[path][1] and is_app_file(path):
                 try:
                     renamed_here[path] = (out / path).read_bytes()
                 except OSError:
                     pass
-            elif (key is None or key(path) != owned[path][1]) and _is_root_file(path):
+            elif file_key(path) != owned[path][1] and _is_root_file(path):
                 old, new = _document_name(out / path), result.tree[path].data["metadata"]["name"]
                 if old is not None and old != new:
                     roots_renamed.append((path, old, new))

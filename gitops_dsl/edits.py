@@ -37,7 +37,8 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
     unknown service; the caller writes `new_text` only when `result.ok`."""
     loaded = load(Path(platforms_dir))
     if has_errors(loaded.diagnostics):
-        return VersionEdit(Path(), "", "", Result(loaded.platforms, {}, {}, loaded.diagnostics))
+        return VersionEdit(Path(), "", "", Result(platforms=loaded.platforms,
+                                                   diagnostics=loaded.diagnostics))
     edits = list(edits)
     owner = None
     for platform in loaded.platforms:

@@ -206,7 +206,7 @@ def current(out: Path, tool: str) -> Record | None:
     from .emit.manifest import intact
     if not out.is_dir():
         return None
-    record = load(out, tool)
+    record = load_record(out, tool)
     if record is None or not record.current():
         return None
     outcome = record.outcome
@@ -218,7 +218,7 @@ def current(out: Path, tool: str) -> Record | None:
     return record
 
 
-def load(out: Path, tool: str) -> Record | None:
+def load_record(out: Path, tool: str) -> Record | None:
     """The record of the last compile into `out`, when it was made by this very tool."""
     from . import bound
     kept = bound.read(out / CACHE_DIR / _RECORD, _SALT + tool)

@@ -134,7 +134,7 @@ class Previous:
         return data
 
 
-def load(out: Path, tool: str) -> Previous | None:
+def load_units(out: Path, tool: str) -> Previous | None:
     """The last compile's units, when they belong to the manifest now in `out` (made by this
     very tool) and no write was interrupted since."""
     from . import bound

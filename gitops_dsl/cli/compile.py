@@ -156,7 +156,7 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
         diagnostics = tuple(from_record(d) for d in outcome["diagnostics"])
     except (KeyError, TypeError, ValueError, IndexError):
         return False   # a record edited by hand: compile instead
-    report(Result((), {}, {}, diagnostics), fmt, cwd)
+    report(Result(platforms=(), diagnostics=diagnostics), fmt, cwd)
     click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
                f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
     from ..emit.manifest import read_manifest

@@ -17,7 +17,7 @@ import attrs
 from ..argo.hooks import applied
 from ..diagnostics import Diagnostic, Severity, sort_key
 from .judge import Verdict, judge, kind_counts
-from .unit import Unit
+from .rendered_app import RenderedApp
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -42,7 +42,7 @@ BUILTIN_DEFAULT_PROJECT = {"metadata": {"name": "default"}, "spec": {
     "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}}
 
 
-def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
+def units_of(result: Result, rendered: Iterable[Rendered]) -> list[RenderedApp]:
     """Pair each rendered Application with its resolved App and its zone's AppProject."""
     from ..api import resolved_apps
     from ..render import names
@@ -58,7 +58,7 @@ def units_of(result: Result, rendered: Iterable[Rendered]) -> list[Unit]:
                         BUILTIN_DEFAULT_PROJECT if app.project == "default" else {})
         # what a sync never applies (Helm test, rollback and delete hooks; Skip) is not judged
         objects = tuple(o for o in item.objects if applied(o[1]))
-        units.append(Unit(app, application, project_data, objects, item.skipped, item.error,
+        units.append(RenderedApp(app, application, project_data, objects, item.skipped, item.error,
                           item.corrupt, not_applied=len(item.objects) - len(objects)))
     return units
 

@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic
 from ..model.charts import StandardChart
 
 if TYPE_CHECKING:
-    from .unit import Unit
+    from .rendered_app import RenderedApp
 
 #: where each kind keeps its Pod spec
 _POD_SPEC_PATHS = {
@@ -57,7 +57,7 @@ def _missing_resources(container: dict[str, Any]) -> list[str]:
                             ("limits.memory", "memory" in limits)) if not ok]
 
 
-def policy_findings(unit: Unit) -> list[Diagnostic]:
+def policy_findings(unit: RenderedApp) -> list[Diagnostic]:
     """GD301 and GD302 on the rendered containers, where the environment asks for them."""
     from ..checks import RULES
     app = unit.app

@@ -27,12 +27,12 @@ from ..argo.hooks import per_sync_name
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
 from .permissions import application_problems, permission_problem
-from .unit import Unit
+from .rendered_app import RenderedApp
 
 
 @attrs.frozen
 class Verdict:
-    unit: Unit
+    unit: RenderedApp
     findings: tuple[Diagnostic, ...]
     windows: tuple[str, ...]            # descriptions of the sync windows that select it
 
@@ -45,7 +45,7 @@ class Verdict:
 class Provider:
     """Where a CRD or a namespace comes from."""
 
-    unit: Unit | None         # None: declared on the cluster, or built in
+    unit: RenderedApp | None         # None: declared on the cluster, or built in
     versions: tuple[Any, ...] = ()      # served versions (CRDs)
     namespaced: bool = True
 
@@ -56,12 +56,12 @@ def _diagnostic(code: str, severity: Severity, message: str, hint: str, owner: o
                       owner)
 
 
-def _creates_namespace(unit: Unit) -> bool:
+def _creates_namespace(unit: RenderedApp) -> bool:
     options = unit.application.get("spec", {}).get("syncPolicy", {}).get("syncOptions") or ()
     return "CreateNamespace=true" in options
 
 
-def _namespace_task(unit: Unit, made_namespaces: dict[str, Creators]) -> bool:
+def _namespace_task(unit: RenderedApp, made_namespaces: dict[str, Creators]) -> bool:
     """Whether the sync has a task creating the destination namespace, which the project must
     permit like any cluster-scoped resource. gitops-engine pkg/sync/sync_context.go
     `autoCreateNamespace` adds one only with CreateNamespace=true (controller/sync.go), a
@@ -82,17 +82,17 @@ def _namespace_task(unit: Unit, made_namespaces: dict[str, Creators]) -> bool:
     return not exists
 
 
-def judge(units: Iterable[Unit]) -> list[Verdict]:
-    """Every Unit's verdict, in the order Argo CD syncs them: environment, wave, name."""
+def judge(units: Iterable[RenderedApp]) -> list[Verdict]:
+    """Every RenderedApp's verdict, in the order Argo CD syncs them: environment, wave, name."""
     units = sorted(units, key=lambda u: (u.app.env.name, u.app.wave, u.app.name))
-    by_cluster: dict[str, list[Unit]] = {}
+    by_cluster: dict[str, list[RenderedApp]] = {}
     for unit in units:
         by_cluster.setdefault(unit.app.env.cluster.server, []).append(unit)
     verdicts = []
-    owners: dict[tuple[str, ...], Unit] = {}
+    owners: dict[tuple[str, ...], RenderedApp] = {}
     known = {server: (_crds(members), _namespaces(members)) for server, members in by_cluster.items()}
     # per cluster and environment, the Units that could not be rendered, by wave and name
-    unrendered: dict[str, dict[str, list[Unit]]] = {}
+    unrendered: dict[str, dict[str, list[RenderedApp]]] = {}
     for unit in units:
         if not unit.rendered:
             unrendered.setdefault(unit.app.env.cluster.server, {}).setdefault(
@@ -104,7 +104,7 @@ def judge(units: Iterable[Unit]) -> list[Verdict]:
             for v in verdicts]
 
 
-def _starts_anyway(verdict: Verdict, units: list[Unit]) -> Verdict:
+def _starts_anyway(verdict: Verdict, units: list[RenderedApp]) -> Verdict:
     """An Application whose manifests cannot be generated has no resources, and Argo CD rates an
     Application without resources Healthy (controller/health.go `setApplicationHealth`); the
     Application health check the roots rely on (render/bootstrap.py) passes that on, so the root
@@ -126,7 +126,7 @@ def _starts_anyway(verdict: Verdict, units: list[Unit]) -> Verdict:
     return attrs.evolve(verdict, findings=verdict.findings + (finding,))
 
 
-def _crds(units: list[Unit]) -> dict[tuple[str, str], list[Provider]]:
+def _crds(units: list[RenderedApp]) -> dict[tuple[str, str], list[Provider]]:
     found: dict[tuple[str, str], list[Provider]] = {}
     for unit in units:
         for _, obj in unit.objects:
@@ -148,9 +148,9 @@ class Creators:
 
     units: frozenset[int]          # ids of the Units
     first_wave: dict[str, int]     # env name -> lowest wave
-    example: dict[str, Unit]       # env name -> one Unit of that env
+    example: dict[str, RenderedApp]       # env name -> one RenderedApp of that env
 
-    def when(self, unit: Unit) -> str:
+    def when(self, unit: RenderedApp) -> str:
         """As _before: 'same', 'earlier', 'other-env' or 'not-earlier' (the best of them)."""
         if id(unit) in self.units:
             return "same"
@@ -160,8 +160,8 @@ class Creators:
         return "other-env" if any(e != env for e in self.first_wave) else "not-earlier"
 
 
-def _namespaces(units: list[Unit]) -> dict[str, Creators]:
-    made: dict[str, list[Unit]] = {}
+def _namespaces(units: list[RenderedApp]) -> dict[str, Creators]:
+    made: dict[str, list[RenderedApp]] = {}
     for unit in units:
         if _creates_namespace(unit) and unit.app.namespace:
             made.setdefault(unit.app.namespace, []).append(unit)
@@ -173,7 +173,7 @@ def _namespaces(units: list[Unit]) -> dict[str, Creators]:
     out = {}
     for name, creators in made.items():
         first: dict[str, int] = {}
-        example: dict[str, Unit] = {}
+        example: dict[str, RenderedApp] = {}
         for u in creators:
             env = u.app.env.name
             if env not in first or u.app.wave < first[env]:
@@ -182,7 +182,7 @@ def _namespaces(units: list[Unit]) -> dict[str, Creators]:
     return out
 
 
-def _before(provider: Unit | None, unit: Unit) -> str:
+def _before(provider: RenderedApp | None, unit: RenderedApp) -> str:
     """'same' (the same Application), 'earlier' (an earlier wave of the same environment, or
     the cluster itself), 'other-env' (another environment's root: not ordered with this one) or
     'not-earlier'."""
@@ -203,8 +203,8 @@ def _provider_name(provider: Provider) -> str:
 class _Judging:
     """What judging one Application's objects needs, and the findings so far."""
 
-    unit: Unit
-    owners: dict[tuple[str, ...], Unit]
+    unit: RenderedApp
+    owners: dict[tuple[str, ...], RenderedApp]
     crds: dict[tuple[str, str], list[Provider]]
     made_namespaces: dict[str, Creators]
     cluster: tuple[str, str]
@@ -219,7 +219,7 @@ class _Judging:
                                          app.service if owner is None else owner, app.name))
 
 
-def _judge_one(unit: Unit, cluster_units: dict[str, list[Unit]], owners: dict[tuple[str, ...], Unit],
+def _judge_one(unit: RenderedApp, cluster_units: dict[str, list[RenderedApp]], owners: dict[tuple[str, ...], RenderedApp],
                crds: dict[tuple[str, str], list[Provider]],
                made_namespaces: dict[str, Creators]) -> Verdict:
     app = unit.app

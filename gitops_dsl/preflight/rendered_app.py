@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 @attrs.frozen
-class Unit:
+class RenderedApp:
     """One Application to judge: the resolved App, its Application and AppProject documents,
     and what rendering it gave."""
 
