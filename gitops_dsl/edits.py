@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -56,7 +57,7 @@ def edit_versions(platforms_dir: str | Path, edits: Iterable[PinEdit], *, root: 
         if env is not None and env not in envs:
             raise UnknownName("environment", env, envs)
         declared = by_name.get(service)
-        layers = [declared] + ([declared.per_env[env]] if declared and env in declared.per_env else
+        layers: list[Any] = [declared] + ([declared.per_env[env]] if declared and env in declared.per_env else
                                list(declared.per_env.values()) if declared else [])
         layers += list(declared.per_zone.values()) if declared else []
         if declared is not None and field == "image" and not any(

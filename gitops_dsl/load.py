@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -28,16 +28,18 @@ from .versions.file import load_file as load_versions
 from .versions.file import parse as parse_versions
 
 if TYPE_CHECKING:
+    from .checks.registry import Rule
     from .codecache import CodeCache
+    from .versions.file import Versions
 
 
 @attrs.frozen
 class Loaded:
-    platforms: tuple[Any, ...]
-    diagnostics: tuple[Any, ...]
-    files: tuple[Any, ...]          # the platform files that were imported
-    rules: tuple[Any, ...] = ()     # rules registered with @rule(...) in platforms/
-    versions: tuple[Any, ...] = ()  # one versions.Versions per platform
+    platforms: tuple[Platform, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[Path, ...]          # the platform files that were imported
+    rules: tuple[Rule, ...] = ()     # rules registered with @rule(...) in platforms/
+    versions: tuple[Versions, ...] = ()  # one Versions per platform
 
 
 def versions_path(platform: Platform) -> Path:

@@ -56,8 +56,8 @@ class Reusable(Protocol):
 
 @attrs.frozen
 class Checked:
-    diagnostics: tuple[Any, ...]
-    suppressed: tuple[Any, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    suppressed: tuple[Suppressed, ...]
     #: service name -> the findings of the per-service rules about it (Rule.per_service), or
     #: None when a finding names no service of the platform
     by_service: dict[str, Checked] | None = None

@@ -231,8 +231,8 @@ def validate_command(platforms: str | None, fmt: str, strict: bool) -> None:
               help="Also list the rules that platform files register.")
 def rules_command(code: str | None, platforms: str | None) -> None:
     """List every rule, or explain one: `gitops-dsl rules GD201`."""
-    from ..checks import all_rules
-    user_rules = ()
+    from ..checks import Rule, all_rules
+    user_rules: tuple[Rule, ...] = ()
     settings = settings_or_exit(platforms, None)
     if settings.platforms.is_dir():
         from ..load import load

@@ -63,14 +63,14 @@ def _file_in_the_way(base: str, rel: str, cache: dict[str, Any]) -> str | None:
 
 @attrs.frozen
 class Plan:
-    write: tuple[Any, ...]          # paths to (re)write
-    delete: tuple[Any, ...]         # owned paths no longer produced
+    write: tuple[str, ...]          # paths to (re)write
+    delete: tuple[str, ...]         # owned paths no longer produced
     unchanged: int
-    conflicts: tuple[Any, ...]      # foreign files in the way (path)
-    hand_edited: tuple[Any, ...]    # owned files whose bytes differ from what we last wrote
+    conflicts: tuple[str, ...]      # foreign files in the way (path)
+    hand_edited: tuple[str, ...]    # owned files whose bytes differ from what we last wrote
     manifest: bytes
     recovered: str | None = None   # what recover() did to an interrupted write first
-    kept: tuple[Any, ...] = ()      # owned paths no longer produced but changed since: left in place
+    kept: tuple[str, ...] = ()      # owned paths no longer produced but changed since: left in place
 
 
 def _key(files: Mapping[str, bytes], rel: str) -> str:
@@ -284,11 +284,11 @@ def _write_new(path: Path, data: bytes) -> None:
 
 @attrs.frozen
 class CheckReport:
-    missing: tuple[Any, ...]
-    changed: tuple[Any, ...]        # (path, short unified diff)
-    extra: tuple[Any, ...]          # owned files that a compile would remove
-    hand_edited: tuple[Any, ...]
-    conflicts: tuple[Any, ...]
+    missing: tuple[str, ...]
+    changed: tuple[tuple[str, str], ...]   # (path, short unified diff)
+    extra: tuple[str, ...]          # owned files that a compile would remove
+    hand_edited: tuple[str, ...]
+    conflicts: tuple[str, ...]
     manifest_stale: bool
     unowned: tuple[str, ...] = ()   # files no compile wrote where Argo CD applies every file
 
