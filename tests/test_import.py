@@ -166,9 +166,17 @@ def test_every_imported_application_keeps_its_name_release_and_namespace(tmp_pat
         doc = yaml.safe_load(app_file.read_text())
         compiled[doc["metadata"]["name"]] = doc
     originals = _originals(path)
-    # the app-of-apps is replaced by the compiled roots, and the import says so
-    assert "cocdev-platform-apps: an app-of-apps over the imported Applications" in imported.stderr
-    del originals["cocdev-platform-apps"]
+    # the app-of-apps over every environment stays, as the one root they share: same name, the
+    # same sync policy, reading each environment's folder
+    assert ("cocdev-platform-apps: an app-of-apps over the imported Applications: kept as the "
+            "root of environments prod, shared, stg, which share it") in imported.stderr
+    root = originals.pop("cocdev-platform-apps")
+    [kept] = [yaml.safe_load(f.read_text())
+              for f in (project / "build/gitops/argo-apps").glob("*/roots/*.yaml")]
+    assert kept["metadata"]["name"] == "cocdev-platform-apps"
+    assert {k for k, v in kept["spec"]["syncPolicy"]["automated"].items() if v is True} == \
+        {k for k, v in root["spec"]["syncPolicy"]["automated"].items() if v is True}
+    assert [s["path"].rsplit("/", 1)[1] for s in kept["spec"]["sources"]] == ["prod", "shared", "stg"]
     assert len(originals) == 13 and set(compiled) == set(originals)
     for name, original in sorted(originals.items()):
         mine = compiled[name]
@@ -342,6 +350,44 @@ def test_an_app_of_apps_per_environment_is_kept_as_that_environments_root(tmp_pa
     assert policy["automated"]["prune"] is True and "retry" not in policy
     check = run_cli("import", str(tree), "--check-roundtrip", cwd=tmp_path)
     assert check.returncode == 0 and check.stdout.strip().endswith("0 not reported"), check.stdout
+
+
+def test_an_app_of_apps_over_several_environments_is_kept_as_the_root_they_share(tmp_path):
+    """One app-of-apps over both environments (one folder of Applications): after the import,
+    one compiled root of that name reads both environments' folders, so the live Application is
+    taken over and nothing is detached by hand; the round trip holds it to that."""
+    import yaml
+    tree = tmp_path / "tree"
+    source = "    repoURL: https://charts.example.com\n    chart: api\n    targetRevision: 1.0.0\n"
+    (tree / "apps").mkdir(parents=True)
+    for env in ("dev", "prod"):
+        (tree / "apps" / f"api-{env}.yaml").write_text(
+            app_yaml(f"api-{env}", source, f"https://{env}.example:6443", "api"))
+    (tree / "platform-apps.yaml").write_text(app_yaml(
+        "platform-apps", "    repoURL: https://example.com/acme/gitops.git\n"
+        "    targetRevision: main\n    path: apps\n", "https://kubernetes.default.svc", "argocd",
+        project="default") + "  syncPolicy:\n    automated:\n      prune: true\n")
+    project = empty_project(tmp_path / "p")
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                  cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "kept as the root of environments dev, prod, which share it" in run.stderr
+    assert run.stdout.strip().endswith("0 not reported"), run.stdout
+    assert run_cli("compile", cwd=project).returncode == 0
+    [root] = [yaml.safe_load(f.read_text())
+              for f in (project / "build/gitops/argo-apps").glob("*/roots/*.yaml")]
+    assert root["metadata"]["name"] == "platform-apps"
+    automated = root["spec"]["syncPolicy"]["automated"]
+    assert automated["prune"] is True and not automated.get("selfHeal")
+    assert [(s["path"], s["directory"]) for s in root["spec"]["sources"]] == [
+        ("build/gitops/argo-apps/main/apps/dev", {"recurse": True}),
+        ("build/gitops/argo-apps/main/apps/prod", {"recurse": True})]
+    # the roots of environments that share one must agree on its settings
+    text = (project / "platforms/legacy.py").read_text()
+    (project / "platforms/legacy.py").write_text(text.replace(
+        "root_sync=", "root_labels={'team': 'a'}, root_sync=", 1))
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1 and "error[GD127]" in refused.stderr, refused.stderr
 
 
 def test_the_round_trip_fails_when_a_kept_root_is_renamed(tmp_path):

@@ -102,7 +102,7 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
     from ..argo import to_data
     from ..render import PROJECT_WAVE
     from ..render.projects import render_project
-    from ..render.roots import render_root
+    from ..render.roots import render_root, root_groups
     from ..resolve import platform_in_zone
     platform = ctx.resolved.platform
     projects = {p.name: p for p in platform.projects}
@@ -115,11 +115,10 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
             for where in plaintext_in_document(data, f"AppProject {name}"):
                 hits.setdefault(where, projects[name])
         seen_by_zone = platform_in_zone(platform, zone)
-        for env in ctx.resolved.environments:
-            if env.zone.name == zone.name:
-                data = to_data(render_root(seen_by_zone, zone, env))
-                for where in plaintext_in_document(data, f"root of {env.name}"):
-                    hits.setdefault(where, env)
+        for envs in root_groups(platform, zone, ctx.resolved.environments):
+            data = to_data(render_root(seen_by_zone, zone, envs))
+            for where in plaintext_in_document(data, f"root of {envs[0].name}"):
+                hits.setdefault(where, envs[0])
     for where, owner in sorted(hits.items(), key=lambda item: item[0]):
         yield Finding(f"{where} holds what looks like a credential (value not shown)",
                       "keep credentials in SealedSecrets or an ExternalSecret, never in a "

@@ -153,6 +153,37 @@ def invalid_root_name(ctx: CheckContext) -> Iterator[Finding]:
                           "'-' in root_name", env.location, name, env)
 
 
+#: what the one root of several environments is made of: they must say the same
+#: (each environment's folder is read at its own gitops_revision)
+_ROOT_SETTINGS = ("root_sync", "root_labels", "root_annotations", "root_ignore_differences")
+
+
+@builtin("GD127", summary="environments that share a root disagree on the root's settings",
+         bad='Environment("stg", root_name="apps", root_sync=SyncPolicy(prune=False)) and '
+             'Environment("prod", root_name="apps")',
+         good='Environment("stg", root_name="apps") and Environment("prod", root_name="apps")')
+def shared_root_disagrees(ctx: CheckContext) -> Iterator[Finding]:
+    """Environments whose `root_name` makes one name in one zone share one root Application,
+    which reads all their folders (an app-of-apps over several environments, as a migrated tree
+    has it). A root has one sync policy, labels, annotations and ignored differences:
+    environments that share it must agree on them (each folder is read at its environment's
+    `gitops_revision`)."""
+    platform = ctx.resolved.platform
+    first: dict[tuple[str, str], Any] = {}
+    for env in ctx.resolved.environments:
+        key = (env.zone.name, root_name(platform, env))
+        other = first.setdefault(key, env)
+        if other is env:
+            continue
+        for field in _ROOT_SETTINGS:
+            if getattr(env, field) != getattr(other, field):
+                yield Finding(f"environments {other.name} and {env.name} share root {key[1]!r} but "
+                              f"set {field} differently: one root has one {field}",
+                              f"give both the same {field}, or give {env.name} a root of its own "
+                              "(a root_name with {env} in it)", env.location, key[1], env)
+                break
+
+
 @builtin("GD113", summary="two Applications with the same name in one Argo CD",
          bad='Platform("plate", ...) with Service("plate-root") and Environment("stg")',
          good="keep service names apart from <platform>-root-<env> and <platform>-zone-<zone>")
@@ -164,12 +195,16 @@ def duplicate_application(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[tuple[str, str], Any] = {}   # what has the name: described, or an App
     for zone in resolved.zones:
         seen[(zone.name, zone_app_name(platform, zone))] = f"the zone Application of {zone.name}"
+    roots: set[tuple[str, str]] = set()
     for env in resolved.environments:
         key = (env.zone.name, root_name(platform, env))
+        if key in roots:
+            continue   # environments whose roots have one name share that root (GD127)
         if key in seen:
             yield Finding(f"root Application {key[1]!r} collides with {_described(seen[key])}",
                           "rename the environment or the zone", env.location, key[1], env)
         seen[key] = f"the root of {env.name}"
+        roots.add(key)
     for app in resolved.apps:
         key = (app.zone.name, app.name)
         other = seen.setdefault(key, app)

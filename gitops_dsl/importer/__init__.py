@@ -1,8 +1,8 @@
-from typing import Any
-
 """`gitops-dsl import`: read a hand-written Argo CD tree and write a platform file for it."""
+from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -14,18 +14,75 @@ class Imported:
     notes: tuple[Any, ...]         # what the importer reports for the whole tree
 
 
-def _without_roots(apps: list[Any], root: Path) -> tuple[list[Any], list[Any]]:
-    """Split off the app-of-apps: an Application whose folder of the imported tree holds files
-    of other imported Applications (it deploys them; its role is taken by the compiled roots)."""
-    files = {Path(a.file).resolve(): a for a in apps}
-    roots = []
-    for app in apps:
-        if app.chart[0] != "git":
+def _managed(app: Any, root: Path, apps: list[Any]) -> list[Any]:
+    """The imported Applications an Application of the tree deploys: the files in its folder -
+    the folder alone for a plain directory source (Argo CD reads one level unless `recurse`),
+    everything under it for Kustomize and recursive sources."""
+    if app.chart[0] != "git":
+        return []
+    folder = _folder(app, root)
+    if folder is None:
+        return []
+    options = app.chart[5] if len(app.chart) > 5 and isinstance(app.chart[5], dict) else {}
+    deep = app.chart[4] != "directory" or options.get("recurse") is True
+    found = []
+    for other in apps:
+        file = Path(other.file).resolve()
+        if other is not app and (file.parent == folder or deep and file.is_relative_to(folder)):
+            found.append(other)
+    return found
+
+
+def _folder(app: Any, root: Path) -> Path | None:
+    """The folder of the tree an Application's git source names: its path from the repository
+    root, which is the imported folder or, when several checkouts are imported together, the
+    closest folder above the Application's own file that has that path."""
+    path = str(app.chart[3])
+    root = root.resolve()
+    here = Path(app.file).resolve().parent
+    for base in (here, *here.parents):
+        if not base.is_relative_to(root):
+            break
+        if (base / path).is_dir():
+            return (base / path).resolve()
+    return None
+
+
+def _without_roots(apps: list[Any], root: Path) -> tuple[list[Any], dict[int, list[Any]]]:
+    """Split off the app-of-apps: the Applications that deploy other imported Applications
+    (their role is taken by the compiled roots), each with those it deploys."""
+    managed = {id(app): _managed(app, root, apps) for app in apps}
+    roots = {id(app): found for app in apps if (found := managed[id(app)])}
+    return [a for a in apps if id(a) not in roots], roots
+
+
+def _keep_roots(roots: list[Any], managed: dict[int, list[Any]]) -> dict[str, Any]:
+    """environment -> the app-of-apps that becomes its root. An app-of-apps over one
+    environment keeps its name as that environment's root; then one over several environments
+    none of which has a root yet becomes the root they share (Environment(root_name=...) on
+    each); any other is reported, with how to detach it."""
+    from .normalize import ROOT_NOTE, dns_name
+    kept: dict[str, Any] = {}
+    envs = {id(app): sorted({dns_name(a.env, 20) for a in managed[id(app)]}) for app in roots}
+    for app in sorted(roots, key=lambda a: len(envs[id(a)]) > 1):
+        own = envs[id(app)]
+        if own and not any(e in kept for e in own):
+            kept.update({e: app for e in own})
+            which = (f"environment {own[0]}" if len(own) == 1 else
+                     f"environments {', '.join(own)}, which share it")
+            app.notes.append(
+                f"{ROOT_NOTE}: kept as the root of {which} (Environment(root_name={app.name!r})): "
+                "the compiled root takes this Application over, so nothing runs beside it; it "
+                "reads gitops-dsl's folder of the environment's Applications, and its project and "
+                "finalizer become the compiled roots' (its sync policy is kept)")
             continue
-        folder = (root / str(app.chart[3])).resolve()
-        if any(f.is_relative_to(folder) and other is not app for f, other in files.items()):
-            roots.append(app)
-    return [a for a in apps if a not in roots], roots
+        why = ("another app-of-apps already manages one of its environments" if own else
+               "it manages none of the imported Applications directly")
+        app.notes.append(
+            f"{ROOT_NOTE}: not imported, since {why}; detach it without cascading "
+            f"(`argocd app delete {app.name} --cascade=false`) when the compiled roots take over, "
+            "or it and the new roots manage the same Applications")
+    return kept
 
 
 def import_tree(paths: list[Any], name: str = "imported") -> Imported:
@@ -60,29 +117,10 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
         apps.append(app)
     if not apps:
         notes.append("no Applications found")
-    from .normalize import ROOT_NOTE, dns_name
-    apps, roots = _without_roots(apps, root)
-    kept: dict[str, Any] = {}   # environment -> the app-of-apps that becomes its root
-    for app in roots:
-        folder = (root / str(app.chart[3])).resolve()
-        envs = {dns_name(a.env, 20) for a in apps if Path(a.file).resolve().is_relative_to(folder)}
-        env = next(iter(envs)) if len(envs) == 1 else None
-        if env is not None and env not in kept:
-            kept[env] = app
-            app.notes.append(
-                f"{ROOT_NOTE}: kept as the root of environment {env} (Environment(root_name="
-                f"{app.name!r})): the compiled root takes this Application over, so nothing runs "
-                "beside it; it reads gitops-dsl's folder of the environment's Applications, and "
-                "its project and finalizer become the compiled roots' (its sync policy is kept)")
-            continue
-        why = ("it manages the Applications of several environments, and gitops-dsl writes one "
-               "root per environment" if len(envs) > 1 else "another app-of-apps already manages "
-               "that environment" if env is not None else "it manages none of the imported "
-               "Applications directly")
-        app.notes.append(
-            f"{ROOT_NOTE}: not imported, since {why}; detach it without cascading "
-            f"(`argocd app delete {app.name} --cascade=false`) when the compiled roots take over, "
-            "or it and the new roots manage the same Applications")
+    found_apps = list(apps)
+    apps, managed = _without_roots(apps, root)
+    roots = [a for a in found_apps if id(a) in managed]
+    kept = _keep_roots(roots, managed)
     source = write_platform(apps, notes, name, [str(p) for p in paths], kept)
     apps = apps + roots   # (the round trip reports them as not imported)
     per_app = [f"{a.file}: {a.name}: {note}" for a in apps for note in a.notes]

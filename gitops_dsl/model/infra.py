@@ -233,7 +233,9 @@ class Environment:
     #: the name of the environment's root Application (`{platform}` and `{env}` are replaced);
     #: default `{platform}-root-{env}`. Give it the name of the app-of-apps that manages the
     #: environment today, and the compiled root takes that Application over instead of running
-    #: beside it (`import` does so). Changed on a compiled environment, it renames the root in
+    #: beside it (`import` does so). Environments of one zone whose `root_name` makes one name
+    #: share one root, which reads all their folders (an app-of-apps over several environments;
+    #: their root settings must agree: GD127). Changed on a compiled environment, it renames the root in
     #: place, which would prune everything under it: `compile` refuses without
     #: `--allow-delete <old name>`
     root_name: str | None = attrs.field(default=None, kw_only=True,

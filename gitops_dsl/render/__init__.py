@@ -16,7 +16,7 @@ from .apps import application_data
 from .bootstrap import bootstrap_documents
 from .overview import render_overview
 from .projects import render_project
-from .roots import render_root
+from .roots import render_root, root_groups
 from .values import values_documents
 
 if TYPE_CHECKING:
@@ -96,9 +96,10 @@ def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Sup
             put(names.project_file(zone, name),
                 to_data(render_project(projects[name], zone, used, PROJECT_WAVE)), projects[name])
         seen_by_zone = platform_in_zone(platform, zone)
-        for env in resolved.environments:
-            if env.zone.name == zone.name:
-                put(names.root_file(zone, env), to_data(render_root(seen_by_zone, zone, env)), env)
+        for envs in root_groups(platform, zone, resolved.environments):
+            put(names.root_file(zone, envs[0]), to_data(render_root(seen_by_zone, zone, envs)),
+                envs[0])
+            for env in envs:
                 put(names.placeholder(names.apps_dir(zone, env)),
                     _placeholder(names.root_name(platform, env), "its environment's Applications"),
                     env, "text")

@@ -11,6 +11,7 @@ exist" and prunes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..argo import resources as argo
@@ -47,7 +48,25 @@ def _labels(platform: Platform, **extra: str) -> dict[str, str]:
     return {"gitops-dsl.io/platform": platform.name, **extra}
 
 
-def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Application:
+def root_groups(platform: Platform, zone: Zone, environments: Sequence[Environment]
+                ) -> list[tuple[Environment, ...]]:
+    """The environments of a zone by root, in the platform's order: environments whose roots
+    have one name (`root_name` without `{env}`) share one root, which reads all their folders -
+    what an app-of-apps over several environments of a migrated tree does."""
+    groups: dict[str, list[Environment]] = {}
+    for env in environments:
+        if env.zone.name == zone.name:
+            groups.setdefault(names.root_name(platform, env), []).append(env)
+    return [tuple(envs) for envs in groups.values()]
+
+
+def render_root(platform: Platform, zone: Zone, envs: tuple[Environment, ...]) -> argo.Application:
+    """The root of one environment, or the one root several environments share (their root
+    settings agree: GD127, so the first environment's are the root's)."""
+    env = envs[0]
+    sources = [_source(platform, names.apps_dir(zone, e), recurse=True, revision=e.gitops_revision)
+               for e in envs]
+    shared = len(envs) > 1
     return argo.Application(
         metadata=argo.ObjectMeta(
             name=names.root_name(platform, env), namespace=zone.argocd_namespace,
@@ -60,12 +79,15 @@ def render_root(platform: Platform, zone: Zone, env: Environment) -> argo.Applic
         spec=argo.ApplicationSpec(
             project=names.bootstrap_project_name(platform),
             destination=argo.Destination(server=IN_CLUSTER, namespace=zone.argocd_namespace),
-            # the environment's Applications at its revision (Environment.gitops_revision)
-            source=_source(platform, names.apps_dir(zone, env), recurse=True,
-                           revision=env.gitops_revision),
+            # the environments' Applications at their revision (Environment.gitops_revision)
+            source=None if shared else sources[0],
+            sources=tuple(sources) if shared else None,
             sync_policy=render_sync_policy(root_sync_policy(platform, env)),
             ignore_differences=render_ignore_differences(env.root_ignore_differences) or None,
-            info=(argo.Info("Environment", env.name), argo.Info("Cluster", env.cluster.name)),
+            info=(argo.Info("Environments" if shared else "Environment",
+                            ", ".join(e.name for e in envs)),
+                  argo.Info("Clusters" if shared else "Cluster",
+                            ", ".join(dict.fromkeys(e.cluster.name for e in envs)))),
         ),
     )
 

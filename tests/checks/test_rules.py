@@ -48,6 +48,11 @@ CASES = {
               '    parameters=[HelmParameter("commonAnnotations.price", "5$USD")])))'),
     "GD126": ('p = platform(svc("api"), envs=[stg, Environment("prod", zone="internet",  # <-\n'
               '    cluster=Cluster("prod", "https://prod.example:6443"), root_name="Prod Apps")])'),
+    "GD127": ('p = platform(svc("api"), envs=[\n'
+              '    Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z",  # <-\n'
+              '                root_name="apps"),\n'
+              '    Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"),\n'
+              '                zone="z", root_name="apps", root_sync=SyncPolicy(prune=False))])'),
     "GD124": 'p = platform(svc("db", chart=redis, kustomize=KustomizeOptions(name_prefix="x-")))  # <-',
     "GD123": ('p = platform(svc("k", chart=GitPath("k8s/k", tool="directory"),\n'
               '            helm=HelmOptions(pass_credentials=True)))  # <-'),
