@@ -18,7 +18,7 @@ class ObjectMeta:
     namespace: str | None = None
     labels: dict[str, Any] | None = None
     annotations: dict[str, Any] | None = None
-    finalizers: tuple[Any, ...] | None = None
+    finalizers: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -37,11 +37,11 @@ class HelmFileParameter:
 @attrs.frozen
 class Helm:
     release_name: str | None = None
-    value_files: tuple[Any, ...] | None = None
-    parameters: tuple[Any, ...] | None = None
-    file_parameters: tuple[Any, ...] | None = None
+    value_files: tuple[str, ...] | None = None
+    parameters: tuple[HelmParameter, ...] | None = None
+    file_parameters: tuple[HelmFileParameter, ...] | None = None
     kube_version: str | None = None
-    api_versions: tuple[Any, ...] | None = None
+    api_versions: tuple[str, ...] | None = None
     skip_crds: bool | None = None
     pass_credentials: bool | None = None
     ignore_missing_value_files: bool | None = None
@@ -60,9 +60,9 @@ class JsonnetVar:
 
 @attrs.frozen
 class DirectoryJsonnet:
-    ext_vars: tuple[Any, ...] | None = None
-    tlas: tuple[Any, ...] | None = None
-    libs: tuple[Any, ...] | None = None
+    ext_vars: tuple[JsonnetVar, ...] | None = None
+    tlas: tuple[JsonnetVar, ...] | None = None
+    libs: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -78,11 +78,11 @@ class Kustomize:
     name_prefix: str | None = None
     name_suffix: str | None = None
     namespace: str | None = None
-    images: tuple[Any, ...] | None = None
+    images: tuple[str, ...] | None = None
     common_labels: dict[str, Any] | None = None
     common_annotations: dict[str, Any] | None = None
-    components: tuple[Any, ...] | None = None
-    patches: tuple[Any, ...] | None = None
+    components: tuple[str, ...] | None = None
+    patches: tuple[dict[str, Any], ...] | None = None
 
 
 @attrs.frozen
@@ -135,7 +135,7 @@ class ManagedNamespaceMetadata:
 @attrs.frozen
 class SyncPolicy:
     automated: Automated | None = None
-    sync_options: tuple[Any, ...] | None = None
+    sync_options: tuple[str, ...] | None = None
     managed_namespace_metadata: ManagedNamespaceMetadata | None = None
     retry: Retry | None = None
 
@@ -146,9 +146,9 @@ class IgnoreDifference:
     kind: str
     name: str | None = None
     namespace: str | None = None
-    json_pointers: tuple[Any, ...] | None = None
-    jq_path_expressions: tuple[Any, ...] | None = None
-    managed_fields_managers: tuple[Any, ...] | None = None
+    json_pointers: tuple[str, ...] | None = None
+    jq_path_expressions: tuple[str, ...] | None = None
+    managed_fields_managers: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -160,13 +160,13 @@ class Info:
 @attrs.frozen
 class ApplicationSpec:
     project: str
-    sources: tuple[Any, ...] | None = None
+    sources: tuple[Source, ...] | None = None
     source: Source | None = None
     destination: Destination | None = None
     sync_policy: SyncPolicy | None = None
-    ignore_differences: tuple[Any, ...] | None = None
+    ignore_differences: tuple[IgnoreDifference, ...] | None = None
     revision_history_limit: int | None = None
-    info: tuple[Any, ...] | None = None
+    info: tuple[Info, ...] | None = None
 
 
 @attrs.frozen
@@ -193,8 +193,8 @@ class ProjectDestination:
 class ProjectRole:
     name: str
     description: str | None = None
-    policies: tuple[Any, ...] | None = None
-    groups: tuple[Any, ...] | None = None
+    policies: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -202,9 +202,9 @@ class SyncWindow:
     kind: str
     schedule: str
     duration: str
-    applications: tuple[Any, ...] | None = None
-    namespaces: tuple[Any, ...] | None = None
-    clusters: tuple[Any, ...] | None = None
+    applications: tuple[str, ...] | None = None
+    namespaces: tuple[str, ...] | None = None
+    clusters: tuple[str, ...] | None = None
     manual_sync: bool | None = None
     time_zone: str | None = None
 
@@ -212,13 +212,13 @@ class SyncWindow:
 @attrs.frozen
 class AppProjectSpec:
     description: str | None = None
-    source_repos: tuple[Any, ...] | None = None
-    destinations: tuple[Any, ...] | None = None
-    cluster_resource_whitelist: tuple[Any, ...] | None = None
-    namespace_resource_blacklist: tuple[Any, ...] | None = None
-    namespace_resource_whitelist: tuple[Any, ...] | None = None
-    roles: tuple[Any, ...] | None = None
-    sync_windows: tuple[Any, ...] | None = None
+    source_repos: tuple[str, ...] | None = None
+    destinations: tuple[ProjectDestination, ...] | None = None
+    cluster_resource_whitelist: tuple[GroupKind, ...] | None = None
+    namespace_resource_blacklist: tuple[GroupKind, ...] | None = None
+    namespace_resource_whitelist: tuple[GroupKind, ...] | None = None
+    roles: tuple[ProjectRole, ...] | None = None
+    sync_windows: tuple[SyncWindow, ...] | None = None
 
 
 @attrs.frozen

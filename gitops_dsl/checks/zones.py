@@ -104,3 +104,66 @@ def bundle_not_closed(ctx: CheckContext) -> Iterator[Finding]:
                               "keep every input of a chart folder inside the repository",
                               getattr(app.chart, "location", None) or app.service.location,
                               app.name, app.service)
+
+
+@builtin("GD128", summary="an Application uses what its zone's Argo CD version does not have",
+         bad='Zone("edge", argocd_version="2.7") with Service("api", helm=HelmOptions(values_object=...))',
+         good='Zone("edge", argocd_version="2.8"), or no valuesObject in that zone')
+def older_argocd(ctx: CheckContext) -> Iterator[Finding]:
+    """Argo CD's Application and AppProject CRDs are structural: the API server drops a field
+    the zone's Argo CD version does not know, silently, and the Application syncs without it
+    (argo/versions.py lists when each field gitops-dsl writes first appeared, read from Argo
+    CD's CRDs of every release). A zone's `argocd_version` says which one it runs."""
+    from ..argo.versions import parse, unsupported
+    zones = {z.name: parse(z.argocd_version) for z in ctx.resolved.zones if z.argocd_version}
+    if not zones:
+        return
+    for app in ctx.resolved.apps:
+        version = zones.get(app.zone.name)
+        if version is None:
+            continue
+        lacking = unsupported(application_data(app, ctx.root), version)
+        if lacking:
+            yield Finding(f"{app.name}: Argo CD {version[0]}.{version[1]} of zone {app.zone.name} "
+                          f"does not have {', '.join(lacking)}: the API server drops it and the "
+                          "Application syncs without it",
+                          "upgrade the zone's Argo CD (and its argocd_version), or leave the "
+                          "option out in that zone (an Overlay for its environments)",
+                          app.service.location, app.name, app.service)
+    yield from _older_argocd_control(ctx, zones)
+
+
+def _older_argocd_control(ctx: CheckContext, versions: dict[str, tuple[int, int]]
+                          ) -> Iterator[Finding]:
+    """GD128 for what gitops-dsl itself writes into a zone: the zone Application, the roots
+    and the AppProjects."""
+    from ..argo import to_data
+    from ..argo.versions import unsupported
+    from ..render import PROJECT_WAVE
+    from ..render.names import zone_app_name
+    from ..render.projects import render_project
+    from ..render.roots import render_root, render_zone_app, root_groups
+    from ..resolve import platform_in_zone
+    platform = ctx.resolved.platform
+    projects = {p.name: p for p in platform.projects}
+    for zone in ctx.resolved.zones:
+        version = versions.get(zone.name)
+        if version is None:
+            continue
+        seen = platform_in_zone(platform, zone)
+        documents: list[tuple[str, Any, Any]] = [
+            (zone_app_name(platform, zone), to_data(render_zone_app(seen, zone)), zone)]
+        documents += [(f"the root of {envs[0].name}", to_data(render_root(seen, zone, envs)), envs[0])
+                      for envs in root_groups(platform, zone, ctx.resolved.environments)]
+        zone_apps = [a for a in ctx.resolved.apps if a.zone.name == zone.name]
+        for name in sorted({a.project for a in zone_apps if a.project in projects}):
+            used = [a for a in zone_apps if a.project == name]
+            documents.append((f"AppProject {name}", to_data(render_project(
+                projects[name], zone, used, PROJECT_WAVE)), projects[name]))
+        for what, data, owner in documents:
+            lacking = unsupported(data, version)
+            if lacking:
+                yield Finding(f"{what}: Argo CD {version[0]}.{version[1]} of zone {zone.name} does "
+                              f"not have {', '.join(lacking)}: the API server drops it",
+                              "upgrade the zone's Argo CD (and its argocd_version)",
+                              owner.location, what, owner)

@@ -139,6 +139,16 @@ class Cluster:
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
+
+def _argocd_version(_instance: Any, attribute: Any, value: Any) -> None:
+    from ..argo.versions import parse
+    if not isinstance(value, str):
+        raise ModelError("GD101", f"{attribute.name} must be a string like \"2.14\", got {value!r}")
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ModelError("GD101", str(exc), "write the minor version, e.g. \"2.14\" or \"3.5\"") from None
+
 @attrs.frozen
 class Zone:
     """A network zone with its own Argo CD: it gets its own roots, projects and bootstrap."""
@@ -166,6 +176,10 @@ class Zone:
     #: the `Repo` the zone's configs tree is published to (default: the zone's `gitops_repo`)
     configs_repo: Repo | None = attrs.field(default=None, kw_only=True,
                                             validator=optional(instance_of(Repo)))
+    #: the Argo CD version the zone runs, `"major.minor"` (default: 3.5, the version gitops-dsl
+    #: writes for); GD128 refuses what that version's Application and AppProject CRDs lack
+    argocd_version: str | None = attrs.field(default=None, kw_only=True,
+                                             validator=optional(_argocd_version))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)
 

@@ -141,6 +141,10 @@ p = platform(svc("api"))''',
     "GD601": '''p = platform(svc("api", image=Image("harbor.acme.internal/plate/api", "1")),
              envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"),
                                zone=Zone("internet", deny_registries=["harbor.acme.internal"]))])''',
+    "GD128": '''edge = Zone("edge", argocd_version="2.7")
+p = platform(svc("db", image=None, chart=redis,  # <-
+                 helm=HelmOptions(values_object={"replica": {"replicaCount": 1}})),
+             envs=[Environment("prod", cluster=Cluster("prod", "https://p:6443"), zone=edge)])''',
 }
 
 
