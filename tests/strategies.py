@@ -90,7 +90,7 @@ def _sync_layer(draw) -> SyncPolicy | None:
         SyncOptions, server_side_apply=st.one_of(st.none(), st.booleans()),
         prune_last=st.one_of(st.none(), st.booleans()),
         prune_propagation_policy=st.one_of(st.none(), st.sampled_from(["foreground", "background"])))))
-    return SyncPolicy(automated=draw(st.sampled_from([None, None, False, True])),
+    return SyncPolicy(automated=draw(st.sampled_from([None, None, False, False, True])),
                       prune=draw(st.one_of(st.none(), st.booleans())),
                       self_heal=draw(st.one_of(st.none(), st.booleans())), options=options)
 
