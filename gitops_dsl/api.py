@@ -23,6 +23,7 @@ from .load import load
 from .recorder import loaded as platform_loaded
 from .recorder import recording
 from .render import render
+from .render.names import parse
 from .render.reads import chart_inputs
 from .resolve import Resolved, resolve
 from .versions.file import EMPTY, check_references
@@ -223,9 +224,7 @@ def _render(checked: list[tuple[Resolved, Checked]], root: Path | None, reuse: R
 
 def _collision(path: str, platform: Platform, other: Platform) -> Diagnostic:
     """GD116, saying why two platforms in one output folder write the same file."""
-    parts = path.split("/")
-    zone = parts[2] if len(parts) > 2 and parts[:2] in (["gitops", "argo-apps"], ["gitops", "bootstrap"]) \
-        else None
+    zone = parse(path).zone or None
     shared = zone is not None and any(e.zone.name == zone for e in platform.environments) and \
         any(e.zone.name == zone for e in other.environments)
     if shared:

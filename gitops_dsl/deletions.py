@@ -11,6 +11,7 @@ import attrs
 from .api import Result
 from .emit.manifest import read_manifest_view
 from .emit.yaml import load
+from .render.names import parse
 from .render.views import app_views, release_name, workloads_deleted
 
 
@@ -36,20 +37,6 @@ class Deletion:
     cascades: bool = True
 
 
-def is_app_file(path: str) -> bool:
-    """gitops/argo-apps/<zone>/apps/<env>/<project>/<service>.yaml"""
-    parts = path.split("/")
-    return (len(parts) == 7 and parts[1] == "argo-apps" and parts[3] == "apps"
-            and path.endswith(".yaml"))
-
-
-def _is_root_file(path: str) -> bool:
-    """gitops/argo-apps/<zone>/roots/<env>.yaml"""
-    parts = path.split("/")
-    return (len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots"
-            and path.endswith(".yaml"))
-
-
 def _document_name(path: Path) -> str | None:
     try:
         data = load(path.read_bytes())
@@ -73,32 +60,32 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     # reused from the last compile: the same file, the same key (most of them: told apart in C)
     for path in sorted(owned.keys() - reused.keys()):
         if path in result.files:
-            if file_key(path) != owned[path][1] and is_app_file(path):
+            if file_key(path) != owned[path][1] and parse(path).kind == "app":
                 try:
                     renamed_here[path] = (out / path).read_bytes()
                 except OSError:
                     pass
-            elif file_key(path) != owned[path][1] and _is_root_file(path):
+            elif file_key(path) != owned[path][1] and parse(path).kind == "root":
                 old, new = _document_name(out / path), result.tree[path].data["metadata"]["name"]
                 if old is not None and old != new:
                     roots_renamed.append((path, old, new))
             continue
-        if is_app_file(path):
+        where = parse(path)
+        if where.kind == "app":
             try:
                 gone[path] = (out / path).read_bytes()
             except OSError:
                 continue
-        parts = path.split("/")
-        if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
-            zones_gone.append((parts[2], _document_name(out / path)))
+        if where.kind == "bootstrap" and where.name == "zone.yaml":
+            zones_gone.append((where.zone, _document_name(out / path)))
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
     # a root renamed in place (root_name, the platform's name): the zone Application prunes the
     # old root, whose resources finalizer deletes every Application of the environment - and,
     # through theirs, the workloads - before the new root re-creates them. Refused in every
     # environment unless allowed by name.
     for path, old, _ in roots_renamed:
-        parts = path.split("/")
-        found.append(Deletion(old, "", parts[4][:-len(".yaml")], parts[2], True, "root"))
+        where = parse(path)
+        found.append(Deletion(old, "", where.env, where.zone, True, "root"))
     if not renamed_here and not gone:
         return found
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
@@ -116,13 +103,12 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     previous = {s.name: s.previous_names for p in result.platforms for s in p.services}
     new_names.update(result.reused_apps)
     for path in result.files:
-        if is_app_file(path):
+        where = parse(path)
+        if where.kind == "app":
             document = result.tree.get(path)
             if document is not None:
                 new_names.add(document.data["metadata"]["name"])
-            parts = path.split("/")
-            service = parts[-1][:-len(".yaml")]
-            renamed |= {(parts[2], parts[4], prev) for prev in previous.get(service, ())}
+            renamed |= {(where.zone, where.env, prev) for prev in previous.get(where.name, ())}
     for key, v in sorted(app_views(gone).items()):
         if v.name in new_names:
             continue

@@ -84,3 +84,4 @@ def test_an_environment_pin_under_a_tag_the_code_sets_is_refused_as_dead(project
     assert "error[GD412] api in stg: the image version at" in result.stderr
     assert "changes nothing: the service pins it in Python, which wins" in result.stderr
     assert snapshot(project) == before
+

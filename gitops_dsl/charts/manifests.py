@@ -100,7 +100,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     revision) pairs that the working tree at `root` stands for (the platforms' gitops
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
-    from ..render.names import TreeIndex
+    from ..render.names import TreeIndex, parse
     _LINKS.clear()
     helm = LazyEngine() if cache is not None else engine()
     index = TreeIndex(files)
@@ -114,10 +114,10 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
                 target.write_bytes(files[path])
         work = []
         for path in sorted(files):
-            parts = path.split("/")
-            if not (path.startswith("gitops/argo-apps/") and len(parts) == 7 and parts[3] == "apps"):
+            where = parse(path)
+            if where.kind != "app":
                 continue
-            zone, app_env, name = parts[2], parts[4], parts[6][:-len(".yaml")]
+            zone, app_env, name = where.zone, where.env, where.name
             if (env and app_env != env) or (service and name != service):
                 continue
             if names is not None and documents is None and \

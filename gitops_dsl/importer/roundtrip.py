@@ -150,11 +150,10 @@ def _compiled_sync(policy: dict[str, Any]) -> dict[str, Any]:
 def _roots(files: Mapping[str, bytes]) -> dict[str, Any]:
     """The compiled roots by name."""
     from ..emit.yaml import load
+    from ..render.names import parse
     found = {}
     for path in files:
-        parts = path.split("/")
-        if path.startswith("gitops/argo-apps/") and len(parts) == 5 and parts[3] == "roots" \
-                and path.endswith(".yaml"):
+        if parse(path).kind == "root":
             doc = load(files[path])
             found[doc["metadata"]["name"]] = doc
     return found

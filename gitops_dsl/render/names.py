@@ -6,7 +6,9 @@ name) are the same files as seen from the repository root, through each Repo's `
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+import attrs
 
 if TYPE_CHECKING:
     from ..model import Environment, Platform, Zone
@@ -125,3 +127,43 @@ class TreeIndex:
             if candidate in self.files:
                 return candidate
         return None
+
+
+@attrs.frozen
+class OutputFile:
+    """What an output path is, read back from the layout above (the one parser of it):
+    an Application (`gitops/argo-apps/<zone>/apps/<env>/<project>/<file>.yaml`), a root
+    (`.../roots/<env>.yaml`: the first environment of a shared root), an AppProject
+    (`.../projects/<name>.yaml`), a zone's bootstrap file (`gitops/bootstrap/<zone>/<file>`),
+    or anything else."""
+
+    kind: Literal["app", "root", "project", "bootstrap", "other"]
+    zone: str = ""
+    env: str = ""
+    project: str = ""
+    name: str = ""       # the file's name without `.yaml` (for bootstrap: with its extension)
+
+
+_OTHER = OutputFile("other")
+
+
+def parse(path: str) -> OutputFile:
+    """The layout's reading of an output path (relative to the output folder); any other file
+    of a zone's folders (a README placeholder, a kustomization) is "other" with its zone."""
+    parts = path.split("/")
+    if len(parts) < 4 or parts[0] != GITOPS or parts[1] not in ("argo-apps", "bootstrap"):
+        return _OTHER
+    zone = parts[2]
+    if parts[1] == "bootstrap":
+        return OutputFile("bootstrap", zone=zone, name=parts[3]) if len(parts) == 4 else \
+            OutputFile("other", zone=zone)
+    if not path.endswith(".yaml"):
+        return OutputFile("other", zone=zone)
+    stem = parts[-1][:-len(".yaml")]
+    if len(parts) == 7 and parts[3] == "apps":
+        return OutputFile("app", zone=zone, env=parts[4], project=parts[5], name=stem)
+    if len(parts) == 5 and parts[3] == "roots":
+        return OutputFile("root", zone=zone, env=stem, name=stem)
+    if len(parts) == 5 and parts[3] == "projects":
+        return OutputFile("project", zone=zone, name=stem)
+    return OutputFile("other", zone=zone)

@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 
 from ..emit.yaml import load
-from ..render.names import TreeIndex
 from ..secrets.keys import is_secret_path
+from .names import TreeIndex, parse
 
 APP_PREFIX = "gitops/argo-apps/"
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
@@ -102,12 +102,11 @@ ROOT_SERVICE = ""   # the service part of a root's or a zone app's key: no servi
 def control_key(path: str) -> tuple[str, str, str] | None:
     """(zone, env, "") for a root (gitops/argo-apps/<zone>/roots/<env>.yaml), (zone, "", "")
     for a zone app (gitops/bootstrap/<zone>/zone.yaml), None for any other path."""
-    parts = path.split("/")
-    if len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots" and \
-            path.startswith(APP_PREFIX) and path.endswith(".yaml"):
-        return (parts[2], parts[4][:-len(".yaml")], ROOT_SERVICE)
-    if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "zone.yaml":
-        return (parts[2], "", ROOT_SERVICE)
+    where = parse(path)
+    if where.kind == "root":
+        return (where.zone, where.env, ROOT_SERVICE)
+    if where.kind == "bootstrap" and where.name == "zone.yaml":
+        return (where.zone, "", ROOT_SERVICE)
     return None
 
 
@@ -135,9 +134,9 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[s
         key: tuple[str, str, str] | None = None
         role = "service"
         if path.startswith(APP_PREFIX) and "/apps/" in path and path.endswith(".yaml"):
-            parts = path.split("/")
-            if len(parts) == 7:
-                key = (parts[2], parts[4], parts[6][:-len(".yaml")])
+            where = parse(path)
+            if where.kind == "app":
+                key = (where.zone, where.env, where.name)
         elif control and ("/roots/" in path or path.endswith("/zone.yaml")):
             key = control_key(path)
             role = "root" if key is not None and key[1] else "zone"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.yaml import load
+from ..render.names import parse
 from ..render.views import (
     AppView,
     FieldChange,
@@ -276,9 +277,9 @@ def _unexplained(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Co
 
 def _in(path: str, env: str | None, zone: str | None) -> bool:
     """Whether an Application file is in `env` and `zone` (by its path)."""
-    parts = path.split("/")
-    return (is_app_path(path) and (env is None or parts[4] == env)
-            and (zone is None or parts[2] == zone))
+    where = parse(path)
+    return (where.kind == "app" and (env is None or where.env == env)
+            and (zone is None or where.zone == zone))
 
 
 def touched_apps(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Collection[str],
@@ -329,10 +330,9 @@ def _roots(files: Mapping[str, bytes]) -> set[tuple[str, str]]:
     for path in files:
         if "/roots/" not in path:   # (44,000 paths at 5000 services x 3: most are not)
             continue
-        parts = path.split("/")
-        if len(parts) == 5 and parts[1] == "argo-apps" and parts[3] == "roots" and \
-                path.endswith(".yaml"):
-            found.add((parts[2], parts[4][:-len(".yaml")]))
+        where = parse(path)
+        if where.kind == "root":
+            found.add((where.zone, where.env))
     return found
 
 

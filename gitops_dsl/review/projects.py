@@ -13,6 +13,7 @@ import attrs
 
 from ..argo.globs import destination_permitted, source_permitted
 from ..emit.yaml import load
+from ..render.names import parse
 from ..render.views import APP_PREFIX, FieldChange, flatten
 
 __all__ = ["ProjectChange", "project_changes", "project_key"]
@@ -36,12 +37,11 @@ class ProjectChange:
 def project_key(path: str) -> tuple[str, str] | None:
     """(zone, file name) of an AppProject file: gitops/argo-apps/<zone>/projects/<name>.yaml or
     a zone's bootstrap project, gitops/bootstrap/<zone>/project.yaml."""
-    parts = path.split("/")
-    if len(parts) == 5 and path.startswith(APP_PREFIX) and parts[3] == "projects" and \
-            path.endswith(".yaml"):
-        return parts[2], parts[4][:-len(".yaml")]
-    if len(parts) == 4 and parts[:2] == ["gitops", "bootstrap"] and parts[3] == "project.yaml":
-        return parts[2], ""
+    where = parse(path)
+    if where.kind == "project":
+        return where.zone, where.name
+    if where.kind == "bootstrap" and where.name == "project.yaml":
+        return where.zone, ""
     return None
 
 
@@ -84,9 +84,8 @@ def _applications(files: Mapping[str, bytes], zone: str, project: str) -> Iterab
     for path in files:
         if not path.startswith(prefix) or not path.endswith(".yaml"):
             continue
-        parts = path.split("/")
-        if not ((len(parts) == 7 and parts[3] == "apps" and parts[5] == project) or
-                (len(parts) == 5 and parts[3] == "roots")):
+        where = parse(path)
+        if not ((where.kind == "app" and where.project == project) or where.kind == "root"):
             continue
         doc = load(files[path])
         if isinstance(doc, dict) and doc.get("kind") == "Application" and \
