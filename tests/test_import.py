@@ -305,14 +305,19 @@ def test_a_configs_repository_dropped_by_the_import_is_a_difference_it_reports(t
     assert "source https://example.com/acme/configs.git (ref configs) is not kept" in \
         result.stdout + result.stderr
     imported = import_tree([tree])
-    [difference] = compare(list(imported.apps), compile_import(imported)[1])
-    assert (difference.field, difference.reported) == ("repositories", True)
-    assert difference.original == ["https://charts.example.com", "https://example.com/acme/configs"]
-    # without the importer's note the same difference fails the round trip
+    differences = {d.field: d for d in compare(list(imported.apps), compile_import(imported)[1])}
+    assert sorted(differences) == ["repositories", "value files"]
+    assert differences["repositories"].reported and differences["value files"].reported
+    assert differences["repositories"].original == ["https://charts.example.com",
+                                                    "https://example.com/acme/configs"]
+    assert (differences["value files"].original, differences["value files"].compiled) == \
+        (["$configs/api/config.yaml"], [])
+    # without the importer's notes the same differences fail the round trip
     [app] = imported.apps
-    app.notes[:] = [n for n in app.notes if "is not kept" not in n]
-    [unexplained] = compare(list(imported.apps), compile_import(imported)[1])
-    assert (unexplained.field, unexplained.reported) == ("repositories", False)
+    app.notes[:] = [n for n in app.notes if "is not kept" not in n and "relocated" not in n]
+    unexplained = sorted((d.field, d.reported) for d in compare(list(imported.apps),
+                                                                  compile_import(imported)[1]))
+    assert unexplained == [("repositories", False), ("value files", False)]
 
 
 def _rooted_tree(tmp_path):

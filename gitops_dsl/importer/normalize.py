@@ -64,6 +64,9 @@ class App:
     #: every repository the Application reads (each source's repoURL, normalized as Argo CD
     #: compares them): the round trip counts one the compiled Application no longer reads
     repositories: tuple[str, ...] = ()
+    #: the rendering source's `helm.valueFiles`, in order: the round trip counts each one the
+    #: compiled Application does not read as a file of its own (one the import relocated)
+    value_files: tuple[str, ...] = ()
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -383,7 +386,8 @@ def normalize(found: Found, root: Path) -> App | None:
                kustomize=kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes,
-               repositories=tuple(sorted({normalize_git_url(str(s["repoURL"])) for s in sources})))
+               repositories=tuple(sorted({normalize_git_url(str(s["repoURL"])) for s in sources})),
+               value_files=tuple(str(v) for v in (main.get("helm") or {}).get("valueFiles") or ()))
 
 
 def dns_name(text: str, limit: int) -> str:

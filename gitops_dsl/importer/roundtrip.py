@@ -25,6 +25,7 @@ from .normalize import (
 _REASONS = {
     "destination.cluster": ("one cluster",),
     "values": ("value file", "not imported", "helm."),
+    "value files": ("value file",),
     "sync.options": ("sync option",),
     "chart": ("rendering source",),
     "source type": ("rendering source", "config management plugin"),
@@ -70,6 +71,7 @@ def _original_fields(app: App) -> dict[str, Any]:
         "ignoreDifferences": sorted(repr(sorted(e.items())) for e in app.ignore),
         # the effective values: value files, inline values, then valuesObject over them
         "values": deep_merge(app.values, app.helm.get("values_object") or {}),
+        "value files": list(app.value_files),
     }
 
 
@@ -128,6 +130,10 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         **_compiled_sync(spec.get("syncPolicy") or {}),
         "ignoreDifferences": sorted(repr(sorted(_snake(e).items())) for e in spec.get("ignoreDifferences") or []),
         "values": values,
+        # the value files it reads as files of their own, in order: gitops-dsl's values and
+        # configs trees are where relocated values live, not files of the original
+        "value files": [f for f in (main.get("helm") or {}).get("valueFiles") or ()
+                        if not f.startswith(("$values/", "$configs/"))],
     }
 
 
