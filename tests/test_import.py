@@ -311,13 +311,49 @@ def test_a_configs_repository_dropped_by_the_import_is_a_difference_it_reports(t
     assert differences["repositories"].original == ["https://charts.example.com",
                                                     "https://example.com/acme/configs"]
     assert (differences["value files"].original, differences["value files"].compiled) == \
-        (["$configs/api/config.yaml"], [])
+        (["https://example.com/acme/configs/api/config.yaml"], [])
     # without the importer's notes the same differences fail the round trip
     [app] = imported.apps
     app.notes[:] = [n for n in app.notes if "is not kept" not in n and "relocated" not in n]
     unexplained = sorted((d.field, d.reported) for d in compare(list(imported.apps),
                                                                   compile_import(imported)[1]))
     assert unexplained == [("repositories", False), ("value files", False)]
+
+
+def test_value_files_of_a_configs_repository_are_kept_as_that_repositorys(tmp_path):
+    """Seed 004's layout: Applications read `$configs/<svc>/config.yaml` and `secrets.yaml` from
+    a configs repository of their own, after their other values. The import keeps both, in
+    order, read from that repository (RepoFile), so later changes there still reach the
+    Application; the round trip finds every repository and value file again."""
+    import yaml
+    tree = tmp_path / "tree"
+    (tree / "apps").mkdir(parents=True)
+    (tree / "k8s/web").mkdir(parents=True)
+    (tree / "k8s/web/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tree / "apps/web.yaml").write_text(app_yaml(
+        "web-stg", "    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
+        "    path: k8s/web\n", "https://stg.example:6443", "web"))
+    (tree / "apps/api.yaml").write_text(CONFIGS.replace(
+        "          - $configs/api/config.yaml\n",
+        "          - $configs/api/config.yaml\n          - $configs/api/secrets.yaml\n"))
+    project = empty_project(tmp_path / "p")
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                  cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "value file $configs/api/config.yaml kept: read from https://example.com/acme/configs.git" \
+        in run.stderr
+    assert "is not kept" not in run.stderr
+    assert "api-stg" not in run.stdout.replace("round trip", "")   # no difference for it
+    text = (project / "platforms/legacy.py").read_text()
+    assert "RepoFile(Repo('https://example.com/acme/configs.git', 'main'), 'api/config.yaml')" in text
+    assert run_cli("compile", cwd=project).returncode == 0
+    [app] = [yaml.safe_load(f.read_text())
+             for f in (project / "build/gitops/argo-apps").glob("*/apps/stg/*/api.yaml")]
+    chart, *refs = app["spec"]["sources"]
+    assert chart["helm"]["valueFiles"][-2:] == ["$configs-repo/api/config.yaml",
+                                                "$configs-repo/api/secrets.yaml"]
+    assert {"repoURL": "https://example.com/acme/configs.git", "targetRevision": "main",
+            "ref": "configs-repo"} in refs
 
 
 def _rooted_tree(tmp_path):

@@ -96,3 +96,26 @@ def _git_files(root: Path) -> list[str] | None:
     if run.returncode != 0:
         return None
     return [p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+#: the refused links of the last repository asked about (one walk per command)
+_LAST: dict[str, list[str] | None] = {}
+
+
+def refused_links(root: Path) -> list[str]:
+    """The links Argo CD's repo server would refuse in the repository at `root` (which a chart
+    folder is read from): in a Git working tree what is or would be committed, else every file
+    (virtual environments and output folders left out). Remembered for the last repository."""
+    from ..files import MANIFEST
+    key = str(root)
+    if key not in _LAST:
+        _LAST.clear()
+        _LAST[key] = repository_links(root, skip_holding=MANIFEST)
+        if _LAST[key] is None:
+            _LAST[key] = out_of_bounds_links(root, skip_holding=MANIFEST)
+    return _LAST[key] or []
+
+
+def forget_refused_links() -> None:
+    """Walk the repository again at the next `refused_links` (a new command)."""
+    _LAST.clear()

@@ -23,6 +23,7 @@ import yaml
 
 from .. import untrusted
 from ..argo.envsubst import build_environment, expand_path
+from ..argo.links import forget_refused_links, refused_links
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..merging import deep_merge
@@ -101,7 +102,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     repositories): a chart folder named at another repository or revision is not read from
     the working tree, which holds something else."""
     from ..render.names import TreeIndex, parse
-    _LINKS.clear()
+    forget_refused_links()
     helm = LazyEngine() if cache is not None else engine()
     index = TreeIndex(files)
     with tempfile.TemporaryDirectory(prefix="gitops-dsl-render-") as folder, \
@@ -262,7 +263,7 @@ def _chart_folder(session: _Session, base: Rendered, source: dict[str, Any]) -> 
     chart_dir: Path = Path(session.root) / str(path)
     if not chart_dir.is_dir():
         raise _NotRendered(attrs.evolve(base, skipped=f"{path}: not a folder in this repository"))
-    refused = _refused_links(session.root, chart_dir)
+    refused = refused_links(session.root)
     if refused:
         # argo-cd util/app/path/path.go CheckOutOfBoundsSymlinks, run by the repo server on
         # the whole checkout before any render
@@ -318,7 +319,12 @@ def _values(session: _Session, base: Rendered, doc: Any, source: dict[str, Any],
 
 
 def _tree_value_file(session: _Session, base: Rendered, value_file: str) -> Any:
-    """A `$values/...` or `$configs/...` file: a file of the compiled tree."""
+    """A `$values/...` or `$configs/...` file: a file of the compiled tree; another ref's is a
+    file of another repository (RepoFile), which an offline render does not have."""
+    if not value_file.startswith(("$values/", "$configs/")):
+        raise _NotRendered(attrs.evolve(
+            base, skipped=f"value file {value_file} is in another repository: not rendered "
+                          "offline"))
     target = session.index.find(value_file)
     if target is None:
         raise _NotRendered(attrs.evolve(
@@ -390,25 +396,6 @@ def _objects(session: _Session, base: Rendered, chart: Any, rendered: dict[str, 
     except RecursionError:
         raise _NotRendered(attrs.evolve(base, error=deep)) from None
     return objects
-
-
-def _refused_links(root: Path, chart_dir: Path) -> list[str]:
-    """The links Argo CD's repo server would refuse in the repository `chart_dir` is read from:
-    in a Git working tree what is or would be committed, else every file."""
-    from ..argo.links import out_of_bounds_links, repository_links
-    from ..files import MANIFEST
-    key = str(root)
-    if key not in _LINKS:
-        _LINKS.clear()
-        _LINKS[key] = repository_links(root, skip_holding=MANIFEST)
-        if _LINKS[key] is None:   # not a Git working tree: every file, virtual environments
-            # and output folders left out
-            _LINKS[key] = out_of_bounds_links(root, skip_holding=MANIFEST)
-    return _LINKS[key] or []
-
-
-#: the links of the last repository asked about (one walk per command)
-_LINKS: dict[str, list[str] | None] = {}
 
 
 def _render(helm: Any, chart: Any, values: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:

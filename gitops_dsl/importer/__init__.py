@@ -85,6 +85,22 @@ def _keep_roots(roots: list[Any], managed: dict[int, list[Any]]) -> dict[str, An
     return kept
 
 
+def _own_repository(found: list[Any]) -> str | None:
+    """The repository being imported (normalized): the one most Applications' folders are read
+    from; None when no Application reads a folder of a repository."""
+    from collections import Counter
+
+    from ..argo.globs import normalize_git_url
+    counts: Counter[str] = Counter()
+    for item in found:
+        spec = item.doc.get("spec") if isinstance(item.doc.get("spec"), dict) else {}
+        sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+        for source in sources:
+            if isinstance(source, dict) and source.get("path") and isinstance(source.get("repoURL"), str):
+                counts[normalize_git_url(source["repoURL"])] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def import_tree(paths: list[Any], name: str = "imported") -> Imported:
     """Read Argo CD trees and write a platform file's text for them."""
     from .normalize import normalize
@@ -92,6 +108,7 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
     from .writer import write_platform
 
     found, notes, root = read([Path(p) for p in paths])
+    own_repo = _own_repository(found)
     apps = []
     projects = [f for f in found if f.doc["kind"] == "AppProject"]
     for project in projects:
@@ -105,7 +122,7 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
         meta = item.doc.get("metadata")
         label = meta.get("name") if isinstance(meta, dict) else "?"
         try:
-            app = normalize(item, root)
+            app = normalize(item, root, own_repo)
         except (AttributeError, TypeError, ValueError, KeyError, RecursionError) as exc:
             # a document of the wrong shape (spec a list, metadata a string, ...): reported
             notes.append(f"{item.file}: Application {label}: malformed ({type(exc).__name__}: "

@@ -9,22 +9,30 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import safe_yaml, untrusted
 from ..argo.globs import normalize_git_url
-from ..merging import deep_merge
 from ..model.sync import SYNC_OPTION_KEYS
 
 if TYPE_CHECKING:
     from .reader import Found
 
+from .values import HELM_OPTIONS, file_identity, kept_repo_files, values_from
+
 ENV_TOKENS = ("development", "develop", "dev", "staging", "stage", "stg", "production", "prod", "qa",
               "test", "uat", "live", "legacy", "sandbox", "preprod")
+
+
 _OPTION_FIELDS = {key: field for field, key in SYNC_OPTION_KEYS.items()}
+
+
 _BOOL_OPTIONS = {"create_namespace", "prune_last", "apply_out_of_sync_only", "server_side_apply",
                  "respect_ignore_differences", "validate", "skip_dry_run_on_missing_resource", "replace",
                  "fail_on_shared_resource", "client_side_apply_migration"}
+
+
 _KNOWN_SPEC = {"project", "source", "sources", "destination", "syncPolicy", "ignoreDifferences",
                "revisionHistoryLimit", "info"}
+
+
 _FINALIZERS = {"resources-finalizer.argocd.argoproj.io": "foreground",
                "resources-finalizer.argocd.argoproj.io/foreground": "foreground",
                "resources-finalizer.argocd.argoproj.io/background": "background"}
@@ -74,6 +82,8 @@ class App:
 #: Kustomization; checked after Helm, so it wins) Kustomize, anything else Directory; an explicit
 #: source type in the spec (helm, kustomize, directory, plugin) comes first
 _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
 _EXPLICIT = ("helm", "kustomize", "directory", "plugin")
 
 
@@ -114,57 +124,9 @@ def split_name(name: str, namespace: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _values_from(source: dict[str, Any], root: Path, refs: dict[str, Any], notes: list[Any]) -> dict[str, Any]:
-    helm = source.get("helm") or {}
-    values: dict[str, Any] = {}
-    for value_file in helm.get("valueFiles") or []:
-        value_file = str(value_file)
-        if value_file.startswith("$"):
-            ref, _, rest = value_file[1:].partition("/")
-            candidate = root / rest
-            if ref not in refs:
-                notes.append(f"value file {value_file}: no source has ref {ref!r}")
-        else:
-            candidate = root / str(source.get("path") or "") / value_file
-        # reads stay inside the tree being imported: no absolute paths, no ../ out of it, no links
-        try:
-            inside = candidate.resolve().is_relative_to(root.resolve()) and not candidate.is_symlink()
-        except (OSError, ValueError):
-            inside = False
-        if not inside:
-            notes.append(f"value file {value_file} is outside the imported tree: not read")
-            continue
-        try:
-            data = safe_yaml.load(untrusted.read(candidate)) or {}
-        except untrusted.UnreadableInput as exc:
-            notes.append(f"value file {value_file}: {exc}: its values are not imported")
-            continue
-        except OSError:
-            notes.append(f"value file {value_file} not found in the tree: its values are not imported")
-            continue
-        except safe_yaml.UnsafeYaml as exc:
-            notes.append(f"value file {value_file} not read ({exc}): its values are not imported")
-            continue
-        if isinstance(data, dict):
-            values = deep_merge(values, data)
-            notes.append(f"value file {value_file} relocated into the gitops-dsl layout")
-    if helm.get("values"):
-        try:
-            inline = safe_yaml.load(str(helm["values"])) or {}
-            values = deep_merge(values, inline if isinstance(inline, dict) else {})
-        except safe_yaml.UnsafeYaml as exc:
-            notes.append(f"helm.values not imported: {exc}")
-    if "version" in helm and helm["version"] not in ("v3", "v4"):
-        notes.append(f"helm.version {helm['version']!r} is one Argo CD refuses (util/helm/cmd.go "
-                     "NewCmd: v3 or v4): not imported")
-    for key in sorted(set(helm) - {"valueFiles", "values", "valuesObject", "releaseName", "skipCrds",
-                                   *HELM_OPTIONS}):
-        notes.append(f"helm.{key} is not modelled by gitops-dsl: not imported")
-    return values
-
-
 #: how the import marks an app-of-apps it leaves out (importer/__init__.py _without_roots)
 ROOT_NOTE = "an app-of-apps over the imported Applications"
+
 
 #: the `kustomize:` fields that become KustomizeOptions (Argo CD's spelling -> the DSL's)
 KUSTOMIZE_OPTIONS = {"namePrefix": "name_prefix", "nameSuffix": "name_suffix",
@@ -172,12 +134,8 @@ KUSTOMIZE_OPTIONS = {"namePrefix": "name_prefix", "nameSuffix": "name_suffix",
                      "commonAnnotations": "common_annotations", "components": "components",
                      "patches": "patches"}
 
+
 #: the `helm:` fields that become HelmOptions (Argo CD's spelling -> the DSL's)
-HELM_OPTIONS = {"parameters": "parameters", "fileParameters": "file_parameters",
-                "passCredentials": "pass_credentials",
-                "ignoreMissingValueFiles": "ignore_missing_value_files", "skipTests": "skip_tests",
-                "skipSchemaValidation": "skip_schema_validation", "namespace": "namespace",
-                "version": "version", "valuesObject": "values_object"}
 
 
 def jsonnet_options(jsonnet: Any) -> dict[str, Any]:
@@ -315,7 +273,11 @@ def _sync(policy: dict[str, Any], notes: list[Any]) -> dict[str, Any]:
     return out
 
 
-def normalize(found: Found, root: Path) -> App | None:
+def normalize(found: Found, root: Path, own_repo: str | None = None) -> App | None:
+    """One Application of the tree. `own_repo` (normalized) is the repository being imported:
+    value files read through a `ref` source of another repository, at the end of the list, are
+    kept as values files of that repository (RepoFile); any other is merged into the service's
+    values (relocated)."""
     doc = found.doc
     meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
     notes: list[str] = []
@@ -335,13 +297,21 @@ def normalize(found: Found, root: Path) -> App | None:
                              " - Argo CD needs a repository URL (a string)")
     refs = {s["ref"]: s for s in sources if s.get("ref")}
     main = next((s for s in sources if not s.get("ref") or s.get("path")), sources[0])
+    kept = kept_repo_files(main, refs, own_repo)
     for ref, source in sorted(refs.items()):
         if source is not main and normalize_git_url(str(source["repoURL"])) != \
-                normalize_git_url(str(main["repoURL"])):
+                normalize_git_url(str(main["repoURL"])) and not any(f[3] == ref for f in kept):
             notes.append(f"source {source['repoURL']} (ref {ref}) is not kept: the value files "
                          "read through it are merged into the service's values in the gitops "
                          "repository, so what is changed there later no longer reaches the "
                          "Application")
+    for url, _, path, ref in kept:
+        notes.append(f"value file ${ref}/{path} kept: read from {url} through a ref source "
+                     "(RepoFile), after the service's values")
+    if kept:
+        helm = dict(main.get("helm") or {})
+        helm["valueFiles"] = list(helm["valueFiles"])[:-len(kept)]
+        main = {**main, "helm": helm}
     if len([s for s in sources if not s.get("ref")]) > 1:
         notes.append("more than one rendering source: only the first is imported")
     for key in sorted(set(spec) - _KNOWN_SPEC):
@@ -378,16 +348,19 @@ def normalize(found: Found, root: Path) -> App | None:
     kind = source_type(main, folder_type)
     return App(name=name, file=found.file, env=env or "shared", service=service,
                project=str(spec.get("project") or "default"), server=server, namespace=namespace,
-               wave=wave, chart=_chart(main, kind, notes), values=_values_from(main, root, refs, notes),
+               wave=wave, chart=_chart(main, kind, notes), values=values_from(main, root, refs, notes),
                source_type=kind, folder_type=folder_type,
                release_name=(main.get("helm") or {}).get("releaseName"),
-               helm=helm_options(main.get("helm") or {}),
+               helm={**helm_options(main.get("helm") or {}),
+                     **({"value_files": tuple(kept)} if kept else {})},
                single_source="source" in spec and not spec.get("sources"),
                kustomize=kustomize_options(main.get("kustomize")) if kind == "kustomize" else {},
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes,
                repositories=tuple(sorted({normalize_git_url(str(s["repoURL"])) for s in sources})),
-               value_files=tuple(str(v) for v in (main.get("helm") or {}).get("valueFiles") or ()))
+               value_files=tuple(file_identity(str(v), refs) for v in
+                                 [*((main.get("helm") or {}).get("valueFiles") or ()),
+                                  *(f"${ref}/{path}" for _, _, path, ref in kept)]))
 
 
 def dns_name(text: str, limit: int) -> str:

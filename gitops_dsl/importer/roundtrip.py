@@ -20,6 +20,7 @@ from .normalize import (
     kustomize_options,
     source_type,
 )
+from .values import file_identity
 
 # which words in an Application's notes explain a difference in which field
 _REASONS = {
@@ -62,7 +63,9 @@ def _original_fields(app: App) -> dict[str, Any]:
         "directory": _options(app.chart) or None if app.chart[0] == "git" and app.chart[4] == "directory"
         else None,
         "helm.skipCrds": bool(_options(app.chart).get("skip_crds")),
-        "helm options": app.helm if app.source_type == "helm" else {},
+        # (its other repositories' value files are compared as value files, below)
+        "helm options": ({k: v for k, v in app.helm.items() if k != "value_files"}
+                         if app.source_type == "helm" else {}),
         "kustomize options": app.kustomize if app.source_type == "kustomize" else {},
         "wave": app.wave or 0,
         "sync.automated": sync["automated"], "sync.prune": sync.get("prune", False),
@@ -109,6 +112,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
     spec = doc["spec"]
     sources = spec.get("sources") or [spec["source"]]
     main = sources[0]
+    refs = {s["ref"]: s for s in sources if s.get("ref")}
     identity = (("helm", main["repoURL"], main["chart"], main["targetRevision"]) if main.get("chart")
                 else ("git", main["repoURL"], main.get("targetRevision", "HEAD"),
                       main.get("path", ".").strip("/") or "."))
@@ -132,7 +136,7 @@ def _compiled_fields(view: AppView, doc: Any, folder_type: str | None) -> dict[s
         "values": values,
         # the value files it reads as files of their own, in order: gitops-dsl's values and
         # configs trees are where relocated values live, not files of the original
-        "value files": [f for f in (main.get("helm") or {}).get("valueFiles") or ()
+        "value files": [file_identity(f, refs) for f in (main.get("helm") or {}).get("valueFiles") or ()
                         if not f.startswith(("$values/", "$configs/"))],
     }
 

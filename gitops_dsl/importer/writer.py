@@ -212,6 +212,11 @@ def _helm_options(options: dict[str, Any]) -> str:
     if options.get("file_parameters"):
         args.append("file_parameters=[" + ", ".join(
             f"HelmFileParameter({n!r}, {p!r})" for n, p in options["file_parameters"]) + "]")
+    if options.get("value_files"):
+        args.append("value_files=[" + ", ".join(
+            f"RepoFile(Repo({url!r}, {revision!r}), {path!r}"
+            + ("" if ref in ("values", "configs") else f", ref={ref!r}") + ")"
+            for url, revision, path, ref in options["value_files"]) + "]")
     for key in ("pass_credentials", "ignore_missing_value_files", "skip_tests",
                 "skip_schema_validation", "namespace", "version", "values_object"):
         if key in options:

@@ -8,6 +8,7 @@ from .charts import (
     HelmParameter,
     Jsonnet,
     KustomizeOptions,
+    RepoFile,
     StandardChart,
 )
 from .infra import IN_CLUSTER, Cluster, ClusterKind, Environment, Repo, Zone
@@ -43,6 +44,7 @@ __all__ = [
     "Platform",
     "Project",
     "Repo",
+    "RepoFile",
     "Resource",
     "ResourceKind",
     "Retry",

@@ -188,6 +188,58 @@ class HelmFileParameter:
     path: str = attrs.field(validator=non_empty_str)
 
 
+_REF = re.compile(r"^[A-Za-z0-9_-]+$")
+#: the refs gitops-dsl's own trees are read through (its values and configs trees)
+OWN_REFS = ("values", "configs")
+
+
+def _file_path(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip("/") or value.startswith("/") or \
+            ".." in value.split("/") or "$" in value:
+        raise ModelError("GD101", f"RepoFile.{attribute.name}: {value!r} is not a path inside the "
+                         "repository", "a relative path such as 'api/config.yaml' ({env} and "
+                         "{service} are replaced)")
+
+
+def _ref(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not _REF.match(value) or value in OWN_REFS:
+        raise ModelError("GD101", f"RepoFile.ref: {value!r} is not a ref name gitops-dsl can give",
+                         "letters, digits, '-' and '_'; 'values' and 'configs' name gitops-dsl's "
+                         "own trees")
+
+
+def default_ref(repo: Repo) -> str:
+    """A ref name for a repository: its last path segment (without `.git`), never one of
+    gitops-dsl's own."""
+    tail = repo.url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", tail).strip("-") or "repo"
+    return f"{name}-repo" if name in OWN_REFS else name
+
+
+@attrs.frozen
+class RepoFile:
+    """A Helm values file read from another git repository (a configs repository of its own, a
+    shared values repository): Argo CD reads it through a `ref` source, after gitops-dsl's own
+    values files, so it wins over them (`helm.valueFiles: [..., $<ref>/<path>]`). Nothing of it
+    is checked or rendered by gitops-dsl: `manifests` and `preflight` say so. Give it with
+    `HelmOptions(value_files=[...])`."""
+
+    #: the `Repo` (url and revision; its `path` is not used)
+    repo: Repo = attrs.field(validator=instance_of(Repo))
+    #: the file's path in that repository; `{env}` and `{service}` are replaced
+    path: str = attrs.field(validator=_file_path)
+    #: the name of the `ref` source (default: the repository's name, e.g. `configs-repo` for
+    #: `.../configs.git`)
+    ref: str | None = attrs.field(default=None, kw_only=True, validator=_ref)
+    location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
+
+    @property
+    def ref_name(self) -> str:
+        return self.ref or default_ref(self.repo)
+
+
 @attrs.frozen
 class HelmOptions:
     """How Argo CD runs Helm for a service: on the Service for every environment, on an Overlay
@@ -200,6 +252,10 @@ class HelmOptions:
     #: `helm.fileParameters`: `HelmFileParameter`s
     file_parameters: tuple[HelmFileParameter, ...] = attrs.field(
         default=(), kw_only=True, converter=to_tuple, validator=tuple_of(HelmFileParameter))
+    #: `RepoFile`s: values files of other repositories, after gitops-dsl's own, in this order
+    #: (an Overlay's replace the Service's)
+    value_files: tuple[RepoFile, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+                                                     validator=tuple_of(RepoFile))
     #: `helm.passCredentials`: send the repository's credentials to every domain the chart is
     #: fetched from
     pass_credentials: bool | None = attrs.field(default=None, kw_only=True,
@@ -226,6 +282,15 @@ class HelmOptions:
                                                        validator=optional(instance_of(dict)))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False, kw_only=True)
 
+    def __attrs_post_init__(self) -> None:
+        repos: dict[str, Repo] = {}
+        for item in self.value_files:
+            other = repos.setdefault(item.ref_name, item.repo)
+            if (other.url, other.revision) != (item.repo.url, item.repo.revision):
+                raise ModelError("GD101", f"HelmOptions.value_files: ref {item.ref_name!r} names "
+                                 f"{other.url} and {item.repo.url}", "give one of them another "
+                                 "ref (RepoFile(..., ref=\"...\"))")
+
     def over(self, base: HelmOptions | None) -> HelmOptions:
         """These options layered over `base` (an Overlay's over its Service's)."""
         if base is None:
@@ -238,6 +303,7 @@ class HelmOptions:
                           "skip_schema_validation", "namespace", "version", "values_object")}
         return HelmOptions(parameters=merged(self.parameters, base.parameters),
                            file_parameters=merged(self.file_parameters, base.file_parameters),
+                           value_files=self.value_files or base.value_files,
                            location=self.location, **pick)
 
 

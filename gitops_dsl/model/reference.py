@@ -32,7 +32,7 @@ CLASSES: tuple[type, ...] = (
     project.Project, project.Destination, project.ResourceKind, project.Role, project.Permission,
     project.SyncWindow, service.Service, service.Overlay, service.ZoneOverlay, service.Image,
     charts.HelmChart, charts.GitPath, charts.HelmOptions, charts.HelmParameter,
-    charts.HelmFileParameter, charts.KustomizeOptions, charts.Jsonnet, waves.Wave, secrets.SealedSecrets, secrets.ExternalSecret,
+    charts.HelmFileParameter, charts.RepoFile, charts.KustomizeOptions, charts.Jsonnet, waves.Wave, secrets.SealedSecrets, secrets.ExternalSecret,
     secrets.SecretRef, sync.SyncPolicy, sync.SyncOptions, sync.Retry, sync.Backoff,
     sync.NamespaceMetadata, sync.IgnoreDifference, refs.Resource,
 )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..argo import resources as argo
 from ..argo import to_data
 from ..emit.yaml import canonical
-from ..model.charts import GitPath, HelmChart, StandardChart
+from ..model.charts import GitPath, HelmChart, RepoFile, StandardChart
 from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
 from . import names
 
@@ -96,6 +96,18 @@ def chart_value_files(app: App) -> tuple[str, ...]:
     return tuple(f.replace("{env}", app.env.name) for f in app.chart.value_files)
 
 
+def repo_files(app: App) -> tuple[RepoFile, ...]:
+    """The values files of other repositories an Application reads (HelmOptions.value_files),
+    for the sources Argo CD renders with Helm."""
+    if app.helm is None or (isinstance(app.chart, GitPath) and app.chart.tool != "helm"):
+        return ()
+    return app.helm.value_files
+
+
+def _expand(path: str, app: App) -> str:
+    return path.replace("{env}", app.env.name).replace("{service}", app.service.name)
+
+
 def value_trees(app: App) -> tuple[bool, bool]:
     """Whether `value_files` lists a file of the gitops tree, and one of the configs tree
     (without making their paths: a project reads this for every Application)."""
@@ -164,6 +176,8 @@ def generate_paths(app: App, files: list[str], root: Path | None = None,
     from .inputs import Unlistable, helm_inputs, kustomize_inputs
 
     platform = app.platform
+    if repo_files(app):
+        return None   # a values file of another repository: its commits are not this one's
     gitops = normalize_git_url(platform.gitops_repo.url)
     paths: set[str] = set()
     for f in files:
@@ -229,8 +243,11 @@ def render_application(app: App, root: Path | None = None,
         options = app.helm
         # the chart folder's own value files first (relative to it), then gitops-dsl's
         own = chart_value_files(app)
+        # then gitops-dsl's, then other repositories' (RepoFile), which win over them
+        others = tuple(f"${f.ref_name}/{_expand(f.path, app)}" for f in repo_files(app))
         helm = argo.Helm(release_name=app.release_name,
-                         value_files=(*own, *(names.ref_path(platform, f) for f in files)) or None,
+                         value_files=(*own, *(names.ref_path(platform, f) for f in files),
+                                      *others) or None,
                          parameters=tuple(argo.HelmParameter(p.name, p.value, True if p.force_string
                                                              else None)
                                           for p in options.parameters) or None if options else None,
@@ -253,6 +270,8 @@ def render_application(app: App, root: Path | None = None,
         sources.append(_ref_source(platform.gitops_repo, "values"))
     if any(f.startswith(names.CONFIGS + "/") for f in files):
         sources.append(_ref_source(platform.configs, "configs"))
+    for ref, repo in {f.ref_name: f.repo for f in repo_files(app)}.items():
+        sources.append(_ref_source(repo, ref))
 
     annotations = {
         # waves on child apps gate the next wave only with the Application health check that

@@ -120,6 +120,8 @@ class TreeIndex:
 
     def find(self, value_file: str) -> str | None:
         ref, _, repo_path = value_file.partition("/")
+        if ref not in ("$values", "$configs"):
+            return None   # another repository's (RepoFile): not a file of the compiled trees
         tree = "gitops" if ref == "$values" else "configs"
         parts = repo_path.split("/")
         for i in range(len(parts)):

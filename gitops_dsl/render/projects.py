@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..argo import resources as argo
 from ..model.charts import GitPath, HelmChart, StandardChart
-from .apps import value_trees
+from .apps import repo_files, value_trees
 
 if TYPE_CHECKING:
     from ..model import Project, SyncWindow, Zone
@@ -29,6 +29,7 @@ def source_repos(apps: Sequence[App]) -> list[str]:
             repos.add(platform.gitops_repo.url)
         if configs:
             repos.add(platform.configs.url)
+        repos.update(f.repo.url for f in repo_files(app))
     return sorted(repos)
 
 

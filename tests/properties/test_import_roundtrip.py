@@ -192,12 +192,22 @@ def test_import_then_compile_reproduces_each_application_or_reports_it(tmp_path_
             assert ("automated" in ours) == ("automated" in theirs), name
             continue
         if doc["spec"].get("sources"):
-            # the configs repository's value files: relocated (their values kept, in order)
-            # and the dropped source reported for this Application
+            # the configs repository's value files: kept as that repository's, in order, when
+            # the tree is a repository of its own (it reads folders of one); else relocated
+            # (their values kept, in order) and the dropped source reported
             own = next(a for a in imported.apps if a.name == name)
-            assert any("ref configs" in n and "not kept" in n for n in own.notes), own.notes
-            order = [n for n in own.notes if "relocated" in n]
-            assert [n.split()[2] for n in order] == doc["spec"]["sources"][0]["helm"]["valueFiles"]
+            wanted = doc["spec"]["sources"][0]["helm"]["valueFiles"]
+            kept = [n.split()[2] for n in own.notes if "kept: read from" in n]
+            if kept:
+                assert kept == wanted
+                chart, *refs = compiled[name]["spec"]["sources"]
+                assert chart["helm"]["valueFiles"][-len(wanted):] == [
+                    f.replace("$configs/", "$configs-repo/") for f in wanted]
+                assert any(r["repoURL"] == CONFIGS for r in refs)
+            else:
+                assert any("ref configs" in n and "not kept" in n for n in own.notes), own.notes
+                order = [n.split()[2] for n in own.notes if "relocated" in n]
+                assert order == wanted
         assert name in compiled, (name, sorted(compiled), notes)
         mine = compiled[name]
         assert mine["spec"]["destination"] == doc["spec"]["destination"], name
@@ -219,6 +229,8 @@ def test_the_strategy_reaches_names_releases_and_parameters():
                                    .get("releaseName") for d in docs))
     find(trees(), lambda docs: any((d["spec"].get("source") or {}).get("path") for d in docs))
     find(trees(), lambda docs: any(d["spec"].get("sources") for d in docs))
+    find(trees(), lambda docs: any(d["spec"].get("sources") for d in docs)
+         and any((d["spec"].get("source") or {}).get("path") for d in docs))
     find(trees(), lambda docs: len([d for d in docs if d.get("root")]) >= 2)
     find(trees(), lambda docs: not any("retry" in (d["spec"].get("syncPolicy") or {})
                                        for d in docs))
