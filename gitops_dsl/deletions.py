@@ -26,7 +26,8 @@ class Deletion:
     prunes every object of the old release; "zone": a zone whose folders go while its hand-applied zone
     Application still reads them (it then fails with "app path does not exist"); "root": an
     environment's root renamed in place, which the zone Application prunes with everything under
-    it."""
+    it; "zone-app": a zone Application renamed in place (applied by hand, the old one stays and
+    manages the same roots)."""
 
     app: str
     service: str
@@ -65,7 +66,9 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
                     renamed_here[path] = (out / path).read_bytes()
                 except OSError:
                     pass
-            elif file_key(path) != owned[path][1] and parse(path).kind == "root":
+            elif file_key(path) != owned[path][1] and (
+                    parse(path).kind == "root" or path.endswith("/zone.yaml")
+                    and parse(path).kind == "bootstrap"):
                 old, new = _document_name(out / path), result.tree[path].data["metadata"]["name"]
                 if old is not None and old != new:
                     roots_renamed.append((path, old, new))
@@ -83,9 +86,12 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     # old root, whose resources finalizer deletes every Application of the environment - and,
     # through theirs, the workloads - before the new root re-creates them. Refused in every
     # environment unless allowed by name.
+    # A zone Application renamed in place (Zone.root_name): it is applied by hand, so the old
+    # one stays and both manage the zone's roots until it is deleted - without cascading.
     for path, old, _ in roots_renamed:
         where = parse(path)
-        found.append(Deletion(old, "", where.env, where.zone, True, "root"))
+        found.append(Deletion(old, "", where.env, where.zone, True,
+                              "root" if where.kind == "root" else "zone-app"))
     if not renamed_here and not gone:
         return found
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):

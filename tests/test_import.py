@@ -431,6 +431,33 @@ def test_an_app_of_apps_over_several_environments_is_kept_as_the_root_they_share
     assert refused.returncode == 1 and "error[GD127]" in refused.stderr, refused.stderr
 
 
+def test_an_app_of_apps_over_the_roots_is_kept_as_the_zone_application(tmp_path):
+    """The tree's top app-of-apps deploys nothing but the environments' roots: it becomes the
+    zone Application (the zone's own root) under its name, so the whole tree is taken over by
+    name; renaming it later is refused, since the old one (applied by hand) would stay."""
+    import yaml
+    tree = _rooted_tree(tmp_path)
+    (tree / "root.yaml").write_text(app_yaml(
+        "root", "    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
+        "    path: roots\n", "https://kubernetes.default.svc", "argocd", project="default"))
+    project = empty_project(tmp_path / "p")
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                  cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "root: an app-of-apps over the imported roots: kept as the zone Application" in run.stderr
+    assert run.stdout.strip().endswith("0 not reported"), run.stdout
+    assert run_cli("compile", cwd=project).returncode == 0
+    zone_app = yaml.safe_load((project / "build/gitops/bootstrap/main/zone.yaml").read_text())
+    assert zone_app["metadata"]["name"] == "root"
+    text = (project / "platforms/legacy.py").read_text()
+    (project / "platforms/legacy.py").write_text(text.replace("root_name='root'", "root_name='top'"))
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1, refused.stderr
+    assert "renames the zone Application root of zone main" in refused.stderr
+    assert "--allow-delete root" in refused.stderr
+    assert run_cli("compile", "--allow-delete", "root", cwd=project).returncode == 0
+
+
 def test_the_round_trip_fails_when_a_kept_root_is_renamed(tmp_path):
     from gitops_dsl.importer import import_tree
     from gitops_dsl.importer.roundtrip import compare, compile_import

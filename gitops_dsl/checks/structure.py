@@ -139,7 +139,7 @@ def kustomize_options_without_kustomize(ctx: CheckContext) -> Iterator[Finding]:
                           app.kustomize.location, app.name, app.service)
 
 
-@builtin("GD126", summary="an environment's root_name makes a name that is not valid",
+@builtin("GD126", summary="a root_name (an environment's or a zone's) makes a name that is not valid",
          bad='Environment("stg", root_name="Platform Apps", ...)',
          good='Environment("stg", root_name="cocdev-platform-apps", ...)')
 def invalid_root_name(ctx: CheckContext) -> Iterator[Finding]:
@@ -151,6 +151,12 @@ def invalid_root_name(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(f"the root of {env.name}: Application name {name!r} is not a DNS-1123 "
                           "label of at most 63 characters", "use lowercase letters, digits and "
                           "'-' in root_name", env.location, name, env)
+    for zone in ctx.resolved.zones:
+        name = zone_app_name(ctx.resolved.platform, zone)
+        if not DNS1123_LABEL.match(name) or len(name) > 63:
+            yield Finding(f"the zone Application of {zone.name}: Application name {name!r} is not "
+                          "a DNS-1123 label of at most 63 characters", "use lowercase letters, "
+                          "digits and '-' in the zone's root_name", zone.location, name, zone)
 
 
 #: what the one root of several environments is made of: they must say the same

@@ -177,6 +177,13 @@ def _deletion_message(d: Deletion) -> str:
                 f"Keep Zone({d.zone!r}) in Platform(zones=[...]) without environments until Argo CD "
                 f"has pruned them, then `kubectl delete -k <build>/gitops/bootstrap/{d.zone}` and "
                 "remove the zone")
+    if d.kind == "zone-app":
+        return (f"this compile renames the zone Application {d.app} of zone {d.zone} (Zone."
+                "root_name): it is applied by hand from bootstrap/, so the old one stays and both "
+                f"would manage the zone's roots. Keep Zone({d.zone!r}, root_name={d.app!r}), or "
+                f"apply the new bootstrap, then delete {d.app} without cascading (`argocd app "
+                f"delete {d.app} --cascade=false`: cascading would delete every root and "
+                "Application of the zone)")
     if d.kind == "root":
         return (f"this compile renames root Application {d.app} of environment {d.env} (zone "
                 f"{d.zone}): the zone Application prunes {d.app}, and its resources finalizer "

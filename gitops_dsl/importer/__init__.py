@@ -56,17 +56,32 @@ def _without_roots(apps: list[Any], root: Path) -> tuple[list[Any], dict[int, li
     return [a for a in apps if id(a) not in roots], roots
 
 
-def _keep_roots(roots: list[Any], managed: dict[int, list[Any]]) -> dict[str, Any]:
-    """environment -> the app-of-apps that becomes its root. An app-of-apps over one
-    environment keeps its name as that environment's root; then one over several environments
-    none of which has a root yet becomes the root they share (Environment(root_name=...) on
-    each); any other is reported, with how to detach it."""
-    from .normalize import ROOT_NOTE, dns_name
+def _keep_roots(roots: list[Any], managed: dict[int, list[Any]]) -> tuple[dict[str, Any], Any]:
+    """environment -> the app-of-apps that becomes its root, and the one that becomes the zone
+    Application. An app-of-apps over one environment keeps its name as that environment's root;
+    then one over several environments none of which has a root yet becomes the root they share
+    (Environment(root_name=...) on each); then one that deploys nothing but roots the import
+    kept becomes the zone Application over them (Zone(root_name=...)); any other is reported,
+    with how to detach it."""
+    from .normalize import ROOT_NOTE, ZONE_ROOT_NOTE, dns_name
     kept: dict[str, Any] = {}
+    zone_root = None
+    is_root = {id(app) for app in roots}
+    over_roots = {id(app) for app in roots if all(id(a) in is_root for a in managed[id(app)])}
     envs = {id(app): sorted({dns_name(a.env, 20) for a in managed[id(app)]}) for app in roots}
-    for app in sorted(roots, key=lambda a: len(envs[id(a)]) > 1):
+    for app in sorted(roots, key=lambda a: (id(a) in over_roots, len(envs[id(a)]) > 1)):
         own = envs[id(app)]
-        if own and not any(e in kept for e in own):
+        if id(app) in over_roots and zone_root is None and \
+                {id(a) for a in managed[id(app)]} <= {id(r) for r in kept.values()}:
+            zone_root = app
+            app.notes.append(
+                f"{ZONE_ROOT_NOTE}: kept as the zone Application (Zone('main', root_name="
+                f"{app.name!r})): the compiled zone Application takes this Application over, so "
+                "nothing runs beside it; it reads gitops-dsl's folders of the zone's projects and "
+                "roots, and its project, finalizer and sync policy become the zone "
+                "Application's")
+            continue
+        if own and id(app) not in over_roots and not any(e in kept for e in own):
             kept.update({e: app for e in own})
             which = (f"environment {own[0]}" if len(own) == 1 else
                      f"environments {', '.join(own)}, which share it")
@@ -82,7 +97,7 @@ def _keep_roots(roots: list[Any], managed: dict[int, list[Any]]) -> dict[str, An
             f"{ROOT_NOTE}: not imported, since {why}; detach it without cascading "
             f"(`argocd app delete {app.name} --cascade=false`) when the compiled roots take over, "
             "or it and the new roots manage the same Applications")
-    return kept
+    return kept, zone_root
 
 
 def _own_repository(found: list[Any]) -> str | None:
@@ -137,8 +152,8 @@ def import_tree(paths: list[Any], name: str = "imported") -> Imported:
     found_apps = list(apps)
     apps, managed = _without_roots(apps, root)
     roots = [a for a in found_apps if id(a) in managed]
-    kept = _keep_roots(roots, managed)
-    source = write_platform(apps, notes, name, [str(p) for p in paths], kept)
+    kept, zone_root = _keep_roots(roots, managed)
+    source = write_platform(apps, notes, name, [str(p) for p in paths], kept, zone_root)
     apps = apps + roots   # (the round trip reports them as not imported)
     per_app = [f"{a.file}: {a.name}: {note}" for a in apps for note in a.notes]
     return Imported(source, tuple(apps), tuple(sorted(set(notes))) + tuple(per_app))

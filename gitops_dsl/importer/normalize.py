@@ -126,6 +126,8 @@ def split_name(name: str, namespace: str) -> tuple[str, str | None]:
 
 #: how the import marks an app-of-apps it leaves out (importer/__init__.py _without_roots)
 ROOT_NOTE = "an app-of-apps over the imported Applications"
+#: how the import marks the app-of-apps over the roots it kept (the zone Application)
+ZONE_ROOT_NOTE = "an app-of-apps over the imported roots"
 
 
 #: the `kustomize:` fields that become KustomizeOptions (Argo CD's spelling -> the DSL's)

@@ -13,6 +13,7 @@ from ..merging import deep_merge
 from ..render.views import AppView, app_views
 from .normalize import (
     ROOT_NOTE,
+    ZONE_ROOT_NOTE,
     App,
     dns_name,
     helm_options,
@@ -158,12 +159,13 @@ def _compiled_sync(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def _roots(files: Mapping[str, bytes]) -> dict[str, Any]:
-    """The compiled roots by name."""
+    """The compiled roots and zone Applications by name."""
     from ..emit.yaml import load
     from ..render.names import parse
     found = {}
     for path in files:
-        if parse(path).kind == "root":
+        where = parse(path)
+        if where.kind == "root" or where.kind == "bootstrap" and where.name == "zone.yaml":
             doc = load(files[path])
             found[doc["metadata"]["name"]] = doc
     return found
@@ -172,11 +174,14 @@ def _roots(files: Mapping[str, bytes]) -> dict[str, Any]:
 def _compare_root(app: App, roots: Mapping[str, Any]) -> list[Difference]:
     """An app-of-apps of the tree: one the import kept as an environment's root must be a
     compiled root of that name with its sync policy; one it did not keep is reported missing."""
-    if not any("kept as the root of environment" in n for n in app.notes):
+    zone = any("kept as the zone Application" in n for n in app.notes)
+    if not zone and not any("kept as the root of environment" in n for n in app.notes):
         return [Difference(app.name, "missing", "an Application", None, _explained(app, "missing"))]
     doc = roots.get(app.name)
     if doc is None:
         return [Difference(app.name, "name", app.name, sorted(roots), False)]
+    if zone:   # its sync policy is the zone Application's: said so by the import
+        return []
     original = {k: v for k, v in _original_fields(app).items() if k.startswith("sync.")}
     compiled = _compiled_sync(doc["spec"].get("syncPolicy") or {})
     return [Difference(app.name, name, original[name], compiled[name], _explained(app, name))
@@ -221,7 +226,7 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
     roots = _roots(files)
     out = []
     for app in apps:
-        if any(n.startswith(ROOT_NOTE) for n in app.notes):
+        if any(n.startswith((ROOT_NOTE, ZONE_ROOT_NOTE)) for n in app.notes):
             out += _compare_root(app, roots)
             continue
         key = (dns_name(app.service, 53), dns_name(app.env, 20))

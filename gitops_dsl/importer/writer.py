@@ -134,9 +134,10 @@ def plan(apps: list[App], notes: list[str]) -> dict[str, Any]:
 
 
 def write_platform(apps: list[App], notes: list[str], name: str, sources: list[str],
-                   roots: dict[str, App] | None = None) -> str:
+                   roots: dict[str, App] | None = None, zone_root: App | None = None) -> str:
     """The platform file's text; `roots` (environment -> an app-of-apps of the tree) are kept as
-    those environments' roots: their names and sync policies."""
+    those environments' roots: their names and sync policies; `zone_root` (an app-of-apps over
+    those roots) as the zone Application: its name."""
     roots = roots or {}
     grouped = plan(apps, notes)
     envs: dict[str, list[App]] = {}
@@ -161,6 +162,8 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
     repo_url = repo[0][0] if repo else "https://example.com/your/gitops.git"
     if not repo_url.startswith(("https://", "http://", "ssh://", "git@")):
         repo_url = "https://example.com/your/gitops.git"
+    if zone_root is not None:
+        lines.append(f"zone_main = Zone('main', root_name={zone_root.name!r})")
     for env in sorted(envs):
         servers = Counter(a.server for a in envs[env])
         server = servers.most_common(1)[0][0]
@@ -178,7 +181,8 @@ def write_platform(apps: list[App], notes: list[str], name: str, sources: list[s
         kept = roots.get(env)
         root = (f",\n    root_name={kept.name!r}, root_sync={_sync(kept.sync)}"
                 if kept is not None else "")
-        lines.append(f"{var} = Environment({env!r}, zone='main', "
+        zone = "zone_main" if zone_root is not None else "'main'"
+        lines.append(f"{var} = Environment({env!r}, zone={zone}, "
                      f"cluster=Cluster({_cluster_name(server)!r}, {server!r}){tracked}{root})")
     projects = sorted({a.project for a in apps})
     # Argo CD's built-in `default` project is kept (GD420 warns about it), never declared

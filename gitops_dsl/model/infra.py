@@ -149,6 +149,7 @@ def _argocd_version(_instance: Any, attribute: Any, value: Any) -> None:
     except ValueError as exc:
         raise ModelError("GD101", str(exc), "write the minor version, e.g. \"2.14\" or \"3.5\"") from None
 
+
 @attrs.frozen
 class Zone:
     """A network zone with its own Argo CD: it gets its own roots, projects and bootstrap."""
@@ -176,6 +177,13 @@ class Zone:
     #: the `Repo` the zone's configs tree is published to (default: the zone's `gitops_repo`)
     configs_repo: Repo | None = attrs.field(default=None, kw_only=True,
                                             validator=optional(instance_of(Repo)))
+    #: the name of the zone Application, the zone's own root over its projects and roots
+    #: (`{platform}` and `{zone}` are replaced); default `{platform}-zone-{zone}`. Give it the
+    #: name of the app-of-apps that manages the zone's roots today and the compiled zone
+    #: Application takes it over (`import` does so). Changed on a compiled zone, `compile` refuses
+    #: without `--allow-delete <old name>`: two zone Applications would manage the same roots
+    root_name: str | None = attrs.field(default=None, kw_only=True,
+                                        validator=optional(non_empty_str))
     #: the Argo CD version the zone runs, `"major.minor"` (default: 3.5, the version gitops-dsl
     #: writes for); GD128 refuses what that version's Application and AppProject CRDs lack
     argocd_version: str | None = attrs.field(default=None, kw_only=True,

@@ -26,7 +26,9 @@ def root_name(platform: Platform, env: Environment) -> str:
 
 
 def zone_app_name(platform: Platform, zone: Zone) -> str:
-    return f"{platform.name}-zone-{zone.name}"
+    """The zone Application: the zone's `root_name` template, or `<platform>-zone-<zone>`."""
+    template = zone.root_name or "{platform}-zone-{zone}"
+    return template.replace("{platform}", platform.name).replace("{zone}", zone.name)
 
 
 def bootstrap_project_name(platform: Platform) -> str:
