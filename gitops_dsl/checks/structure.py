@@ -145,18 +145,17 @@ def kustomize_options_without_kustomize(ctx: CheckContext) -> Iterator[Finding]:
 def invalid_root_name(ctx: CheckContext) -> Iterator[Finding]:
     """A root is an Application like any other: its name is a DNS-1123 label of at most 63
     characters (Argo CD writes it into the tracking label of what the root manages)."""
-    for env in ctx.resolved.environments:
-        name = root_name(ctx.resolved.platform, env)
+    platform = ctx.resolved.platform
+    roots: list[tuple[str, str, Any]] = [
+        *((f"the root of {env.name}", root_name(platform, env), env)
+          for env in ctx.resolved.environments),
+        *((f"the zone Application of {zone.name}", zone_app_name(platform, zone), zone)
+          for zone in ctx.resolved.zones)]
+    for what, name, owner in roots:
         if not DNS1123_LABEL.match(name) or len(name) > 63:
-            yield Finding(f"the root of {env.name}: Application name {name!r} is not a DNS-1123 "
-                          "label of at most 63 characters", "use lowercase letters, digits and "
-                          "'-' in root_name", env.location, name, env)
-    for zone in ctx.resolved.zones:
-        name = zone_app_name(ctx.resolved.platform, zone)
-        if not DNS1123_LABEL.match(name) or len(name) > 63:
-            yield Finding(f"the zone Application of {zone.name}: Application name {name!r} is not "
-                          "a DNS-1123 label of at most 63 characters", "use lowercase letters, "
-                          "digits and '-' in the zone's root_name", zone.location, name, zone)
+            yield Finding(f"{what}: Application name {name!r} is not a DNS-1123 label of at most "
+                          "63 characters", "use lowercase letters, digits and '-' in root_name",
+                          owner.location, name, owner)
 
 
 #: what the one root of several environments is made of: they must say the same
