@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .diagnostics import Diagnostic, as_record, from_record
+from .diagnostics import Diagnostic, Suppressed, as_record, from_record
 from .forked import Forked
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Unit:
     key: str
     paths: tuple[str, ...]
     kept: tuple[Diagnostic, ...]
-    suppressed: tuple[Any, ...]   # checks.Suppressed
+    suppressed: tuple[Suppressed, ...]
 
 
 def unit_name(platform: str, service: str) -> str:
@@ -153,7 +153,6 @@ def load_units(out: Path, tool: str) -> Previous | None:
             or manifest is None or data.get("manifest") != manifest or interrupted(out)
             or (out / STAGED_FOLDERS).exists()):
         return None
-    from .diagnostics import Suppressed
     try:
         units = {}
         for name, u in data["units"].items():

@@ -110,7 +110,7 @@ def _own_repository(found: list[Any]) -> str | None:
     for item in found:
         spec = item.doc.get("spec") if isinstance(item.doc.get("spec"), dict) else {}
         sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
-        for source in sources:
+        for source in sources if isinstance(sources, list) else ():
             if isinstance(source, dict) and source.get("path") and isinstance(source.get("repoURL"), str):
                 counts[normalize_git_url(source["repoURL"])] += 1
     return counts.most_common(1)[0][0] if counts else None

@@ -173,13 +173,13 @@ class IgnoreDifference:
     #: only in this namespace
     namespace: str | None = attrs.field(default=None, kw_only=True, validator=optional(instance_of(str)))
     #: JSON pointers of the ignored fields (`/spec/replicas`)
-    json_pointers: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    json_pointers: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                        validator=tuple_of(str))
     #: jq paths of the ignored fields
-    jq_path_expressions: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    jq_path_expressions: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                              validator=tuple_of(str))
     #: field managers whose changes are ignored (e.g. an HPA's)
-    managed_fields_managers: tuple[Any, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
+    managed_fields_managers: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=to_tuple,
                                                  validator=tuple_of(str))
     location: Location = attrs.field(factory=caller_location, eq=False, repr=False,
                                         kw_only=True)

@@ -37,8 +37,8 @@ class AppChange:
     service: str
     app: str
     old_app: str | None = None
-    wave: tuple[Any, ...] = (None, None)  # (old, new)
-    fields: tuple[Any, ...] = ()
+    wave: tuple[int | None, int | None] = (None, None)  # (old, new)
+    fields: tuple[FieldChange, ...] = ()
     protected: bool = False
     note: str | None = None   # what Argo CD will do: cascades, rename steps
     role: str = "service"     # service | root | zone (see views.control_key)
@@ -57,9 +57,9 @@ class EnvChange:
 
 @attrs.frozen
 class TreeDiff:
-    apps: tuple[Any, ...]
-    other_files: tuple[Any, ...]        # (path, "added" | "removed" | "changed") outside Applications
-    environments: tuple[Any, ...] = ()  # EnvChange
+    apps: tuple[AppChange, ...]
+    other_files: tuple[tuple[str, str], ...]   # (path, "added" | "removed" | "changed") outside Applications
+    environments: tuple[EnvChange, ...] = ()
     inputs: tuple[InputChange, ...] = ()  # chart folders of the repository that changed
     projects: tuple[ProjectChange, ...] = ()
 

@@ -25,7 +25,7 @@ class ProjectChange:
     zone: str
     name: str
     path: str
-    fields: tuple[Any, ...] = ()           # FieldChange
+    fields: tuple[FieldChange, ...] = ()
     blockers: tuple[str, ...] = ()         # "<application>: why Argo CD refuses its sync"
 
     def as_json(self) -> dict[str, Any]:

@@ -70,8 +70,8 @@ def format_text(diff: TreeDiff) -> str:
     for c in sorted(diff.apps, key=lambda c: (c.zone, c.env, ORDER[c.kind], c.service)):
         if (c.zone, c.env) != current:
             current = (c.zone, c.env)
-            e = env_notes.get(current)
-            lines.append(_where(c.zone, c.env) + (f" {e.kind}: {e.note}" if e else ""))
+            note = env_notes.get(current)
+            lines.append(_where(c.zone, c.env) + (f" {note.kind}: {note.note}" if note else ""))
         lines.append(f"  {_title(c)}")
         if c.note:
             lines.append(f"      ({c.note})")
