@@ -336,10 +336,7 @@ def test_value_files_of_a_configs_repository_are_kept_as_that_repositorys(tmp_pa
     (tree / "apps/api.yaml").write_text(CONFIGS.replace(
         "          - $configs/api/config.yaml\n",
         "          - $configs/api/config.yaml\n          - $configs/api/secrets.yaml\n"))
-    project = empty_project(tmp_path / "p")
-    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
-                  cwd=project)
-    assert run.returncode == 0, run.stdout + run.stderr
+    project, run = _imported(tree, tmp_path / "p")
     assert "value file $configs/api/config.yaml kept: read from https://example.com/acme/configs.git" \
         in run.stderr
     assert "is not kept" not in run.stderr
@@ -354,6 +351,16 @@ def test_value_files_of_a_configs_repository_are_kept_as_that_repositorys(tmp_pa
                                                 "$configs-repo/api/secrets.yaml"]
     assert {"repoURL": "https://example.com/acme/configs.git", "targetRevision": "main",
             "ref": "configs-repo"} in refs
+
+
+def _imported(tree, folder):
+    """A new project with `tree` imported into platforms/legacy.py, the round trip checked:
+    the project folder and the import's run."""
+    project = empty_project(folder)
+    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
+                  cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return project, run
 
 
 def _rooted_tree(tmp_path):
@@ -408,10 +415,7 @@ def test_an_app_of_apps_over_several_environments_is_kept_as_the_root_they_share
         "platform-apps", "    repoURL: https://example.com/acme/gitops.git\n"
         "    targetRevision: main\n    path: apps\n", "https://kubernetes.default.svc", "argocd",
         project="default") + "  syncPolicy:\n    automated:\n      prune: true\n")
-    project = empty_project(tmp_path / "p")
-    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
-                  cwd=project)
-    assert run.returncode == 0, run.stdout + run.stderr
+    project, run = _imported(tree, tmp_path / "p")
     assert "kept as the root of environments dev, prod, which share it" in run.stderr
     assert run.stdout.strip().endswith("0 not reported"), run.stdout
     assert run_cli("compile", cwd=project).returncode == 0
@@ -440,10 +444,7 @@ def test_an_app_of_apps_over_the_roots_is_kept_as_the_zone_application(tmp_path)
     (tree / "root.yaml").write_text(app_yaml(
         "root", "    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
         "    path: roots\n", "https://kubernetes.default.svc", "argocd", project="default"))
-    project = empty_project(tmp_path / "p")
-    run = run_cli("import", str(tree), "--out", "platforms/legacy.py", "--check-roundtrip",
-                  cwd=project)
-    assert run.returncode == 0, run.stdout + run.stderr
+    project, run = _imported(tree, tmp_path / "p")
     assert "root: an app-of-apps over the imported roots: kept as the zone Application" in run.stderr
     assert run.stdout.strip().endswith("0 not reported"), run.stdout
     assert run_cli("compile", cwd=project).returncode == 0
