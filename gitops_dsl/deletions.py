@@ -11,7 +11,7 @@ import attrs
 from .api import Result
 from .emit.manifest import read_manifest_view
 from .emit.yaml import load
-from .render.names import parse
+from .render.names import GITOPS, parse, placeholder
 from .render.views import app_views, release_name, workloads_deleted
 
 
@@ -57,7 +57,8 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
     file_key = result.files.key
     reused = result.files.reused
     renamed_here: dict[str, bytes] = {}   # same file, another Application name (app_name)
-    roots_renamed = []
+    roots_renamed: list[tuple[str, str, str | None]] = []
+    roots_gone: list[str] = []
     # reused from the last compile: the same file, the same key (most of them: told apart in C)
     for path in sorted(owned.keys() - reused.keys()):
         if path in result.files:
@@ -81,7 +82,19 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
                 continue
         if where.kind == "bootstrap" and where.name == "zone.yaml":
             zones_gone.append((where.zone, _document_name(out / path)))
+        if where.kind == "root" and placeholder(f"{GITOPS}/argo-apps/{where.zone}/apps/{where.env}") \
+                in result.files:
+            # the environment stays, its root file goes: it now shares another environment's
+            # root (Environment.root_name), which has a name of its own unless it is this one's
+            roots_gone.append(path)
     found = [Deletion(name or zone, "", "", zone, True, "zone") for zone, name in sorted(zones_gone)]
+    if roots_gone:
+        names_now = {document.data["metadata"]["name"] for rel, document in result.tree.items()
+                     if parse(rel).kind == "root"}
+        for path in roots_gone:
+            old_name = _document_name(out / path)
+            if old_name is not None and old_name not in names_now:
+                roots_renamed.append((path, old_name, None))
     # a root renamed in place (root_name, the platform's name): the zone Application prunes the
     # old root, whose resources finalizer deletes every Application of the environment - and,
     # through theirs, the workloads - before the new root re-creates them. Refused in every

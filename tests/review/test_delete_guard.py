@@ -54,3 +54,28 @@ def test_renaming_a_root_in_place_is_refused_in_every_environment(tmp_path):
     allowed = run_cli("compile", "--allow-delete", "demo-root-stg", cwd=project)
     assert allowed.returncode == 0, allowed.stderr
     assert "name: stg-apps" in (project / "build/gitops/argo-apps/internal/roots/stg.yaml").read_text()
+
+
+ONE_ZONE = MINIMAL.replace('zone="internet")', 'zone="internal")')
+
+
+def test_environments_joining_one_root_is_refused_for_each_root_that_goes(tmp_path):
+    """Two environments come to share one root: the root file of one of them goes while its
+    environment stays, so the zone Application prunes that root - and through its finalizer
+    every Application of the environment. Refused for each old root until allowed by name; once
+    they share it, reordering the environments deletes nothing."""
+    project = make_project(tmp_path / "p", ONE_ZONE)
+    assert run_cli("compile", cwd=project).returncode == 0
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace('zone="internal")', 'zone="internal", root_name="apps")'))
+    before = snapshot(project / "build")
+    refused = run_cli("compile", "--allow-delete", "demo-root-prod", cwd=project)
+    assert refused.returncode == 1
+    assert "renames root Application demo-root-stg of environment stg" in refused.stderr
+    assert snapshot(project / "build") == before
+    allowed = run_cli("compile", "--allow-delete", "demo-root-prod", "--allow-delete", "demo-root-stg",
+                      cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    platform.write_text(platform.read_text().replace('environments=[stg, prod]', 'environments=[prod, stg]'))
+    reordered = run_cli("compile", cwd=project)
+    assert reordered.returncode == 0, reordered.stderr
