@@ -98,7 +98,10 @@ def chart_value_files(app: App) -> tuple[str, ...]:
 
 def repo_files(app: App) -> tuple[RepoFile, ...]:
     """The values files of other repositories an Application reads (HelmOptions.value_files),
-    for the sources Argo CD renders with Helm."""
+    for the sources Argo CD renders with Helm. Argo CD resolves each `$<ref>/...` value file
+    through the source whose `ref` it names, and fails the render when none does
+    (reposerver/repository/repository.go `resolveReferencedSources`); a source with a `ref`
+    renders nothing itself (controller/state.go: `source.IsRef()` sources are skipped)."""
     if app.helm is None or (isinstance(app.chart, GitPath) and app.chart.tool != "helm"):
         return ()
     return app.helm.value_files

@@ -62,7 +62,11 @@ def root_groups(platform: Platform, zone: Zone, environments: Sequence[Environme
 
 def render_root(platform: Platform, zone: Zone, envs: tuple[Environment, ...]) -> argo.Application:
     """The root of one environment, or the one root several environments share (their root
-    settings agree: GD127, so the first environment's are the root's)."""
+    settings agree: GD127, so the first environment's are the root's). A shared root has one
+    directory source per environment: Argo CD renders each source on its own and applies what
+    they render together (docs/user-guide/multiple_sources.md; controller/state.go
+    `GetRepoObjs` over the Application's sources), so the root tracks and prunes every
+    environment's Applications as one app-of-apps over them all did."""
     env = envs[0]
     sources = [_source(platform, names.apps_dir(zone, e), recurse=True, revision=e.gitops_revision)
                for e in envs]
