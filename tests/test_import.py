@@ -318,6 +318,11 @@ def test_a_configs_repository_dropped_by_the_import_is_a_difference_it_reports(t
     unexplained = sorted((d.field, d.reported) for d in compare(list(imported.apps),
                                                                   compile_import(imported)[1]))
     assert unexplained == [("repositories", False), ("value files", False)]
+    # a note about another file explains nothing
+    app.notes.append("value file $configs/api/other.yaml relocated into the gitops-dsl layout")
+    [files] = [d for d in compare(list(imported.apps), compile_import(imported)[1])
+               if d.field == "value files"]
+    assert not files.reported
 
 
 def test_value_files_of_a_configs_repository_are_kept_as_that_repositorys(tmp_path):

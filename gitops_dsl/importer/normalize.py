@@ -75,6 +75,8 @@ class App:
     #: the rendering source's `helm.valueFiles`, in order: the round trip counts each one the
     #: compiled Application does not read as a file of its own (one the import relocated)
     value_files: tuple[str, ...] = ()
+    #: the same value files as the Application writes them (what the import's notes name)
+    value_file_names: tuple[str, ...] = ()
 
 
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
@@ -348,6 +350,8 @@ def normalize(found: Found, root: Path, own_repo: str | None = None) -> App | No
         server = "https://kubernetes.default.svc"
     folder_type = None if main.get("chart") else discovered_type(root / str(main.get("path") or "."))
     kind = source_type(main, folder_type)
+    listed = tuple(str(v) for v in [*((main.get("helm") or {}).get("valueFiles") or ()),
+                                    *(f"${ref}/{path}" for _, _, path, ref in kept)])
     return App(name=name, file=found.file, env=env or "shared", service=service,
                project=str(spec.get("project") or "default"), server=server, namespace=namespace,
                wave=wave, chart=_chart(main, kind, notes), values=values_from(main, root, refs, notes),
@@ -360,9 +364,8 @@ def normalize(found: Found, root: Path, own_repo: str | None = None) -> App | No
                sync=_sync(spec.get("syncPolicy") or {}, notes), ignore=ignore,
                history=spec.get("revisionHistoryLimit"), cascade=cascade, info=info, notes=notes,
                repositories=tuple(sorted({normalize_git_url(str(s["repoURL"])) for s in sources})),
-               value_files=tuple(file_identity(str(v), refs) for v in
-                                 [*((main.get("helm") or {}).get("valueFiles") or ()),
-                                  *(f"${ref}/{path}" for _, _, path, ref in kept)]))
+               value_files=tuple(file_identity(v, refs) for v in listed),
+               value_file_names=listed)
 
 
 def dns_name(text: str, limit: int) -> str:

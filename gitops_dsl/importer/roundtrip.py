@@ -27,7 +27,6 @@ from .values import file_identity
 _REASONS = {
     "destination.cluster": ("one cluster",),
     "values": ("value file", "not imported", "helm."),
-    "value files": ("value file",),
     "sync.options": ("sync option",),
     "chart": ("rendering source",),
     "source type": ("rendering source", "config management plugin"),
@@ -253,9 +252,25 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
                 fa, fb = _flatten(a, "values") if a else {}, b
                 if fa != fb:
                     out.append(Difference(app.name, "values", len(fa), len(fb), _explained(app, "values")))
+            elif name == "value files" and a != b:
+                out.append(Difference(app.name, name, a, b, _value_files_explained(app, b)))
             elif a != b:
                 out.append(Difference(app.name, name, a, b, _explained(app, name)))
     return out
+
+
+def _value_files_explained(app: App, compiled: list[str]) -> bool:
+    """A value file the compiled Application no longer reads as a file is explained by a note
+    of the import naming that very file (relocated, unreadable, not found); one it reads that
+    the original did not, never."""
+    if any(f not in app.value_files for f in compiled):
+        return False
+    for identity, written in zip(app.value_files, app.value_file_names):
+        if identity not in compiled and not any(
+                note.startswith((f"value file {written} ", f"value file {written}:"))
+                for note in app.notes):
+            return False
+    return True
 
 
 def _explained(app: App, field: str) -> bool:
