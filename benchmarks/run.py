@@ -115,7 +115,7 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
         timed(cli, project)   # the first compile after a cold one keeps its record
         change_one_service(project)
         run = timed(cli, project)
-        assert "services reused" in run[2], run[2]   # the other modules' services are reused
+        assert "Applications reused" in run[2], run[2]   # the other services' are reused
         return run
 
     # a cold compile, the floor and a one-service change back to back, `repeat` times: each

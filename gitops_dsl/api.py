@@ -62,7 +62,7 @@ class Result:
     units: dict[str, Unit] | None = None
     #: the names of the Applications whose files were reused from the last compile
     reused_apps: frozenset[str] = frozenset()
-    #: (services reused, services) when the last compile's units were offered
+    #: (Applications reused, Applications) when the last compile's units were offered
     reuse: tuple[int, int] | None = None
     #: why nothing could be reused (a platform the keys cannot see into), when units were asked
     unkeyed: str | None = None
@@ -166,7 +166,7 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
                   suppressed=suppressed, rules=tuple(user_rules), versions=versions,
                   units=reuse.made if reuse is not None and render_tree else None,
                   reused_apps=frozenset(reuse.apps if reuse is not None else ()),
-                  reuse=((reuse.reused, reuse.services)
+                  reuse=((reuse.reused, reuse.compiled)
                          if reuse is not None and reuse.previous is not None else None),
                   unkeyed=reuse.refused if reuse is not None else None,
                   resolved=tuple(resolved for resolved, _ in checked))

@@ -11,7 +11,7 @@ import attrs
 from .api import Result
 from .emit.manifest import read_manifest_view
 from .emit.yaml import load
-from .render.names import GITOPS, parse, placeholder
+from .render.names import GITOPS, PROTECTED_LABEL, parse, placeholder
 from .render.views import app_views, release_name, workloads_deleted
 
 
@@ -46,11 +46,27 @@ def _document_name(path: Path) -> str | None:
         return None
 
 
-def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
+def _may_be_protected(data: bytes) -> bool:
+    """Whether an Application file's bytes can hold the protected label: they spell it out,
+    unless a double-quoted scalar writes it with escapes or the file is UTF-16 or UTF-32 (which
+    the YAML loader reads too)."""
+    return _LABEL in data or b"\\" in data or b"\0" in data
+
+
+_LABEL = PROTECTED_LABEL.encode()
+
+
+def pending_deletions(result: Result, out_dir: str | Path, *,
+                      protected_only: bool = False) -> list[Deletion]:
     """What `out_dir` holds that `result` no longer produces and Argo CD would delete. Moves
     and completed renames (the old Application already without its finalizer) are not
-    deletions. Reads only the files that are about to go."""
+    deletions. Reads only the files that are about to go, or whose Application changed (and
+    with `protected_only`, only those that can be in a protected environment: the guard's
+    question, asked of a thousand changed Applications when an environment changes)."""
     out = Path(out_dir)
+
+    def wanted(data: bytes) -> bool:
+        return not protected_only or _may_be_protected(data)
     gone = {}
     zones_gone = []
     owned, _ = read_manifest_view(out)
@@ -64,9 +80,11 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if path in result.files:
             if file_key(path) != owned[path][1] and parse(path).kind == "app":
                 try:
-                    renamed_here[path] = (out / path).read_bytes()
+                    data = (out / path).read_bytes()
                 except OSError:
-                    pass
+                    continue
+                if wanted(data):
+                    renamed_here[path] = data
             elif file_key(path) != owned[path][1] and (
                     parse(path).kind == "root" or path.endswith("/zone.yaml")
                     and parse(path).kind == "bootstrap"):
@@ -77,9 +95,11 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         where = parse(path)
         if where.kind == "app":
             try:
-                gone[path] = (out / path).read_bytes()
+                data = (out / path).read_bytes()
             except OSError:
                 continue
+            if wanted(data):
+                gone[path] = data
         if where.kind == "bootstrap" and where.name == "zone.yaml":
             zones_gone.append((where.zone, _document_name(out / path)))
         if where.kind == "root" and placeholder(f"{GITOPS}/argo-apps/{where.zone}/apps/{where.env}") \
@@ -105,8 +125,12 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         where = parse(path)
         found.append(Deletion(old, "", where.env, where.zone, True,
                               "root" if where.kind == "root" else "zone-app"))
-    if not renamed_here and not gone:
-        return found
+    return found + _renamed_in_place(result, renamed_here) + _apps_gone(result, gone)
+
+
+def _renamed_in_place(result: Result, renamed_here: dict[str, bytes]) -> list[Deletion]:
+    """The Applications whose file stays with another Application name or release name."""
+    found = []
     for path, v in sorted((v.path, v) for v in app_views(renamed_here).values()):
         new = result.tree[path].data
         # Argo CD's root prunes the Application of the old name and creates the new one (with
@@ -115,8 +139,14 @@ def pending_deletions(result: Result, out_dir: str | Path) -> list[Deletion]:
         if how is not None:
             found.append(Deletion(v.name, v.service, v.env, v.zone, v.protected, how,
                                   cascades=how == "renamed"))
+    return found
+
+
+def _apps_gone(result: Result, gone: dict[str, bytes]) -> list[Deletion]:
+    """The Applications whose file goes: pruned, unless another file now makes the same name."""
     if not gone:
-        return found
+        return []
+    found = []
     new_names: set[str] = set()
     renamed = set()
     previous = {s.name: s.previous_names for p in result.platforms for s in p.services}

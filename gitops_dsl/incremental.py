@@ -37,16 +37,17 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .checks import Checked
 from .diagnostics import Diagnostic, Suppressed, as_record, from_record
 from .forked import Forked
 
 if TYPE_CHECKING:
-    from .checks import Checked
     from .emit.tree import Document
+    from .resolve import Resolved
 
 UNITS = "units.json"     # in the output folder's cache (recorder.CACHE_DIR)
 _SALT = "gitops-dsl units "
-_FORMAT = 3
+_FORMAT = 4
 
 
 @attrs.frozen
@@ -60,8 +61,17 @@ class Unit:
     suppressed: tuple[Suppressed, ...]
 
 
-def unit_name(platform: str, service: str) -> str:
-    return f"{platform}/{service}"
+@attrs.frozen
+class UnitKeys:
+    """The keys of one platform's units: service name -> key, Application name -> key."""
+
+    services: dict[str, str]
+    apps: dict[str, str]
+
+
+def unit_name(platform: str, service: str, env: str | None = None) -> str:
+    """A service's unit (its findings about itself), or its Application's in `env`."""
+    return f"{platform}/{service}" if env is None else f"{platform}/{service}/{env}"
 
 
 class _Touched:
@@ -186,28 +196,35 @@ def forget(out: Path) -> None:
     bound.forget(out / CACHE_DIR / UNITS)
 
 
-def new_units(platform: str, keys: Mapping[str, str], reused: Mapping[str, Unit],
-              rendered: Mapping[str, Document], checked: Checked) -> dict[str, Unit] | None:
+def new_units(resolved: Resolved, keys: UnitKeys, services: Mapping[str, Unit],
+              apps: Mapping[str, Unit], rendered: Mapping[str, Document], checked: Checked
+              ) -> dict[str, Unit] | None:
     """Every unit of one platform after a compile: reused ones as they were, the others made of
-    the files this compile rendered for them (a Service is the origin of its own documents and
-    of no other) and their findings (None when the findings could not be told apart by
-    service)."""
-    from .model.service import Service
-    if checked.by_service is None:
+    the files this compile rendered for them and their findings (None when the findings could
+    not be told apart by service and Application)."""
+    from .render.names import app_outputs
+    if checked.by_service is None or checked.by_app is None:
         return None
-    paths: dict[str, list[str]] = {}
-    for path, document in rendered.items():
-        if isinstance(document.origin, Service):
-            paths.setdefault(document.origin.name, []).append(path)
+    platform = resolved.platform.name
     units = {}
-    for service, key in keys.items():
-        name = unit_name(platform, service)
-        if service in reused:
-            units[name] = reused[service]
-            continue
-        found = checked.by_service.get(service)
+    for service, key in keys.services.items():
+        found = services.get(service) or _made(key, (), checked.by_service.get(service))
         if found is None:
             return None
-        units[name] = Unit(key, tuple(sorted(paths.get(service, ()))), found.diagnostics,
-                           found.suppressed)
+        units[unit_name(platform, service)] = found
+    for app in resolved.apps:
+        found = apps.get(app.name)
+        if found is None:
+            paths = tuple(sorted(p for p in app_outputs(app) if p in rendered))
+            # (an Application named like its own service: its findings are the service's)
+            found = _made(keys.apps[app.name], paths,
+                          checked.by_app.get(app.name) if app.name not in resolved.services
+                          else Checked((), ()))
+            if found is None:
+                return None
+        units[unit_name(platform, app.service.name, app.env.name)] = found
     return units
+
+
+def _made(key: str, paths: tuple[str, ...], found: Checked | None) -> Unit | None:
+    return None if found is None else Unit(key, paths, found.diagnostics, found.suppressed)

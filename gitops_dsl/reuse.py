@@ -23,11 +23,12 @@ import attrs
 
 from .diagnostics import Location
 from .forked import Forked
-from .incremental import Previous, Unit, new_units, unit_name
+from .incremental import Previous, Unit, UnitKeys, new_units, unit_name
 from .recorder import unrecorded
+from .render.names import values_file
 
 if TYPE_CHECKING:
-    from .checks import Checked
+    from .checks import Checked, Reused
     from .emit.manifest import Entry
     from .emit.tree import Document
     from .model import Platform, Service
@@ -199,8 +200,8 @@ class Keys:
                 return found
         return self._services(platform, versions)
 
-    def units(self, resolved: Resolved) -> dict[str, str] | None:
-        """service name -> unit key, or None when the platform cannot be keyed."""
+    def units(self, resolved: Resolved) -> UnitKeys | None:
+        """The keys of a platform's units, or None when the platform cannot be keyed."""
         platform = resolved.platform
         own = self._collect(platform, resolved.versions)
         if len(resolved.services) != len(platform.services):
@@ -209,28 +210,38 @@ class Keys:
         if isinstance(own, str):
             self.refused = own
             return None
+        # the platform layer: every field but the services, and of the environments only what
+        # tells them apart (each Application's key holds its own environment whole)
         layer = tuple((f.name, getattr(platform, f.name)) for f in attrs.fields(type(platform))
-                      if f.name != "services")
-        made: dict[str, list[Any]] = {}
-        for app in resolved.apps:
-            made.setdefault(app.service.name, []).append(
-                (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
-                 app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name))
+                      if f.name not in ("services", "environments"))
+        shape = tuple((e.name, e.zone.name, e.cluster.name) for e in platform.environments)
         try:
             with unrecorded():
-                common = self._hash(self._salt, layer, resolved.waves, resolved.zones)
+                common = self._hash(self._salt, layer, shape, resolved.waves, resolved.zones)
+                envs = {name: self._hash(common, tuple(e for e in platform.environments
+                                                        if e.name == name))
+                        for name in dict.fromkeys(e.name for e in platform.environments)}
         except (Uncacheable, pickle.PicklingError, TypeError, RecursionError) as exc:
             self.refused = self._refusal(platform, exc)
             return None
-        # what the service is made of, what the platform layer is, and what resolve made of it
-        # that depends on other services (tuples of strings, numbers and None: their repr says
-        # exactly what they hold)
-        keys = {}
-        for name in resolved.services:
-            h = hashlib.blake2b(f"{common}\0{own[name]}\0".encode(), digest_size=16)
-            h.update(repr(made.get(name, ())).encode("utf-8", "surrogatepass"))
-            keys[name] = h.hexdigest()
-        return keys
+        # an Application: what its service is made of, its environment, and what resolve made
+        # of it that depends on other services (tuples of strings, numbers and None: their repr
+        # says exactly what they hold)
+        apps: dict[str, str] = {}
+        of_service: dict[str, list[str]] = {}
+        for app in resolved.apps:
+            made = (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
+                    app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name)
+            h = hashlib.blake2b(f"{envs[app.env.name]}\0{own[app.service.name]}\0".encode(),
+                                digest_size=16)
+            h.update(repr(made).encode("utf-8", "surrogatepass"))
+            apps[app.name] = h.hexdigest()
+            of_service.setdefault(app.service.name, []).append(f"{app.name}={apps[app.name]}")
+        # a service: what it is made of and each of its Applications
+        services = {name: hashlib.blake2b(
+            "\0".join((common, own[name], *sorted(of_service.get(name, ())))).encode(),
+            digest_size=16).hexdigest() for name in resolved.services}
+        return UnitKeys(services, apps)
 
     def close(self) -> None:
         """Wait for the children of platforms never keyed (a compile that stopped early)."""
@@ -254,9 +265,10 @@ class Reuse:
         #: output path -> manifest entry, of the reused services' files
         self.paths: dict[str, Entry] = {}
         self.apps: set[str] = set()    # the names of the Applications whose files are reused
-        self.reused = 0                # services reused
-        self.services = 0              # services compiled
-        self._platforms: dict[int, tuple[dict[str, str] | None, dict[str, Unit]]] = {}
+        self.reused = 0                # Applications reused
+        self.compiled = 0              # Applications compiled
+        # id(resolved) -> its unit keys, and its services and Applications reused
+        self._platforms: dict[int, tuple[UnitKeys | None, dict[str, Unit], dict[str, Unit]]] = {}
 
     @property
     def refused(self) -> str | None:
@@ -270,39 +282,66 @@ class Reuse:
     def close(self) -> None:
         self.keys.close()
 
-    def checked(self, resolved: Resolved) -> dict[str, Checked]:
-        """Service name -> the findings the last compile kept for it, for every service whose
-        unit is reusable; asked by the checks once the rules over every service have run."""
-        from .checks import Checked
-        unit_keys = self.keys.units(resolved)
-        hits: dict[str, Unit] = {}
-        if unit_keys is not None and self.previous is not None:
-            named = {unit_name(resolved.platform.name, s): s for s in unit_keys}
-            found = self.previous.reusable_units({n: unit_keys[s] for n, s in named.items()})
-            hits = {named[n]: unit for n, unit in found.items()}
-        self._platforms[id(resolved)] = (unit_keys, hits)
-        self.services += len(resolved.services)
-        self.reused += len(hits)
-        if self.previous is not None and hits:
-            wanted = {p for unit in hits.values() for p in unit.paths}
+    def checked(self, resolved: Resolved) -> Reused:
+        """What the last compile found about each service and Application whose unit is
+        reusable; asked by the checks once the rules over every service have run."""
+        from .checks import Checked, Reused
+        keys = self.keys.units(resolved)
+        services: dict[str, Unit] = {}
+        apps: dict[str, Unit] = {}
+        if keys is not None and self.previous is not None:
+            services, apps = _hits(resolved, keys, self.previous)
+        self._platforms[id(resolved)] = (keys, services, apps)
+        self.compiled += len(resolved.apps)
+        self.reused += len(apps)
+        if apps:
+            assert self.previous is not None
+            # the service layer's values file, which every Application of its service in that
+            # zone lists: rendered again when one of them is
+            again = {values_file(a.service.name, zone=a.values_zone)
+                     for a in resolved.apps if a.name not in apps}
+            wanted = {p for unit in apps.values() for p in unit.paths} - again
             # in the manifest's order (sorted): Files sorts them with the rendered paths fastest
             self.paths.update({p: e for p, e in self.previous.owned.items() if p in wanted})
-            self.apps.update(a.name for a in resolved.apps if a.service.name in hits)
-        return {s: Checked(u.kept, u.suppressed) for s, u in hits.items()}
+            self.apps.update(apps)
+        return Reused({n: Checked(u.kept, u.suppressed) for n, u in services.items()},
+                      {n: Checked(u.kept, u.suppressed) for n, u in apps.items()})
 
     def skipped(self, resolved: Resolved) -> frozenset[str]:
-        """The services of `resolved` that render does not render again."""
-        return frozenset(self._platforms.get(id(resolved), (None, {}))[1])
+        """The Applications of `resolved` that render does not render again."""
+        return frozenset(self._platforms.get(id(resolved), (None, {}, {}))[2])
 
     def rendered(self, resolved: Resolved, documents: Mapping[str, Document],
                  checked: Checked) -> None:
         """Make the units of a platform from what render made of it."""
-        unit_keys, hits = self._platforms.get(id(resolved), (None, {}))
-        these = (new_units(resolved.platform.name, unit_keys, hits, documents, checked)
-                 if unit_keys is not None else None)
+        keys, services, apps = self._platforms.get(id(resolved), (None, {}, {}))
+        these = (new_units(resolved, keys, services, apps, documents, checked)
+                 if keys is not None else None)
         self.made = None if these is None or self.made is None else {**self.made, **these}
 
     def read(self, path: str, verify: bool = True) -> bytes:
         """The bytes of a reused file, as the last compile wrote it (see Previous.read)."""
         assert self.previous is not None
         return self.previous.read(path, verify)
+
+
+def _hits(resolved: Resolved, keys: UnitKeys, previous: Previous
+          ) -> tuple[dict[str, Unit], dict[str, Unit]]:
+    """The reusable units of a platform: services and Applications by name."""
+    platform = resolved.platform.name
+    named = {unit_name(platform, s): ("service", s, k) for s, k in keys.services.items()}
+    of_app = {a.name: a for a in resolved.apps}
+    named.update({unit_name(platform, a.service.name, a.env.name): ("app", a.name, keys.apps[a.name])
+                  for a in of_app.values()})
+    found = previous.reusable_units({n: k for n, (_, _, k) in named.items()})
+    services = {named[n][1]: u for n, u in found.items() if named[n][0] == "service"}
+    apps = {named[n][1]: u for n, u in found.items() if named[n][0] == "app"}
+    # an Application named like its own service has its findings filed under the service: the
+    # two are reused together, with the rest of the service's Applications, or not at all
+    for name in set(of_app) & set(resolved.services):
+        own = [a.name for a in of_app.values() if a.service.name == name]
+        if name not in services or not all(a in apps for a in own):
+            services.pop(name, None)
+            for a in own:
+                apps.pop(a, None)
+    return services, apps

@@ -71,7 +71,7 @@ def service(name, wave, spec, level, extra):
         config={"LOG_LEVEL": level, **extra},
         values={"replicaCount": spec["replicas"]},
         per_env={"prod": Overlay(values={"replicaCount": spec["replicas"] + spec["prod_extra"]})},
-        per_zone={"internet": ZoneOverlay(values={"ingress": {"public": spec["public"]}})},
+        per_zone={"internet": ZoneOverlay(values={"ingress": {"enabled": spec["public"]}})},
     )
 '''
 

@@ -142,7 +142,8 @@ CHANGES = {
 }
 
 SERVICES = {"a": {"db", "cache", "audit", "kafka"}, "b": {"api", "web", "worker"}}
-REUSED = re.compile(r"; (\d+) of (\d+) services reused")
+REUSED = re.compile(r"; (\d+) of (\d+) Applications reused")
+ENVS = 2   # each service has an Application in dev and prod
 
 
 def make(project: Path) -> Path:
@@ -173,8 +174,9 @@ def compile_change_compile(project: Path, changes: list[str]) -> None:
     reused = REUSED.search(second.stdout)
     if untouched and "a chart folder read by render" not in changes:
         assert reused is not None, (changes, second.stdout)
-        assert int(reused.group(1)) >= sum(len(SERVICES[t]) for t in untouched) - \
-            ("a hand edit of a reused service's file" in changes), (changes, second.stdout)
+        # (a hand edit of a service's common values file: its Applications are compiled again)
+        assert int(reused.group(1)) >= ENVS * (sum(len(SERVICES[t]) for t in untouched) - (
+            "a hand edit of a reused service's file" in changes)), (changes, second.stdout)
     if "a chart folder read by render" in changes:
         assert reused is None, second.stdout   # a later input changed: nothing is reused
     assert run_cli("compile", "--check", cwd=project).returncode == 0
@@ -203,13 +205,13 @@ def test_a_one_service_change_renders_and_writes_one_service(tmp_path):
     CHANGES["a value of one service"][0](project)
     second = run_cli("compile", cwd=project)
     assert second.returncode == 0, second.stderr
-    assert "; 6 of 7 services reused" in second.stdout, second.stdout
+    assert "; 12 of 14 Applications reused" in second.stdout, second.stdout
     assert " 1 written, 0 removed" in second.stdout, second.stdout
     assert diagnostics(second.stderr) == diagnostics(first.stderr)
     # as JSON too: the reused findings keep every field (file, line, column, subject, hint)
     edit("platforms/_team_b.py", '"edge"', '"front"')(project)
     reused = run_cli("compile", "--format", "json", cwd=project)
-    assert "; 6 of 7 services reused" in reused.stdout, reused.stdout
+    assert "; 12 of 14 Applications reused" in reused.stdout, reused.stdout
     full = run_cli("compile", "--format", "json", "--no-cache", "--out", "fresh", cwd=project)
     assert json.loads(reused.stdout.split("\ncompiled")[0]) == \
         json.loads(full.stdout.split("\ncompiled")[0])
@@ -283,7 +285,7 @@ def test_several_platforms_in_one_folder_reuse_their_own_services(tmp_path):
     edit("platforms/other.py", '"1.0"', '"1.1"')(project)
     second = run_cli("compile", cwd=project)
     assert second.returncode == 0, second.stderr
-    assert "; 7 of 8 services reused" in second.stdout, second.stdout
+    assert "; 14 of 15 Applications reused" in second.stdout, second.stdout
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
     assert owned_tree(project / "build") == owned_tree(project / "fresh")
 
@@ -302,13 +304,16 @@ def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
     first = run_cli("compile", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     units = json.loads((tmp_path / "build/.gitops-dsl-cache/units.json").read_text())["units"]
-    assert len(units) == 15
+    apps = [p.stem for p in (tmp_path / "build/gitops/argo-apps").glob("*/apps/*/*/*.yaml")]
+    assert len(units) == 15 + len(apps)   # a unit for each service and each Application
     # what CI does after a push: one pin set in place (gitops-dsl set-image)
     pinned = run_cli("set-image", "plate-web", "2.4.0", "--no-compile", cwd=tmp_path)
     assert pinned.returncode == 0, pinned.stderr
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "; 14 of 15 services reused" in second.stdout, second.stdout
+    web = apps.count("plate-web")
+    assert web >= 2 and f"; {len(apps) - web} of {len(apps)} Applications reused" in \
+        second.stdout, second.stdout
     edit("platforms/plate.py", '"replicaCount": 2}', '"replicaCount": 3}')(tmp_path)
     third = run_cli("compile", cwd=tmp_path)
     assert third.returncode == 0, third.stderr
@@ -451,7 +456,7 @@ def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, m
         assert result.ok, result.diagnostics
         return {name: unit.key for name, unit in (result.units or {}).items()}, result.unkeyed
     in_place = keyed(10**9)
-    assert (len(in_place[0]) == 7) if platform == "the team project" else (
+    assert (len(in_place[0]) == 7 * (1 + ENVS)) if platform == "the team project" else (
         in_place == ({}, "platform demo holds a Team object, whose content the reuse keys "
                          "cannot see"))
     assert keyed(0) == in_place
@@ -506,7 +511,7 @@ def test_a_large_platform_reuses_through_the_cli_as_a_small_one_does(tmp_path):
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     # the service whose values changed is compiled again, and the hand-edited one
-    assert "; 1198 of 1200 services reused" in second.stdout, second.stdout
+    assert "; 1198 of 1200 Applications reused" in second.stdout, second.stdout
     assert "hand edit overwritten" in second.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
@@ -582,7 +587,7 @@ def test_a_service_that_takes_an_equal_object_made_elsewhere_on_the_same_line_is
         first.stderr
     edit("platforms/demo.py", "                image=one),", "                image=two),")(tmp_path)
     second = run_cli("compile", cwd=tmp_path)
-    assert "; 1 of 2 services reused" in second.stdout, second.stdout
+    assert "; 1 of 2 Applications reused" in second.stdout, second.stdout
     assert "demo.py:3:46: warning[GD304] api-prod" in second.stderr, second.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert diagnostics(second.stderr) == diagnostics(fresh.stderr)

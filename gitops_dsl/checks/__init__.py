@@ -31,6 +31,7 @@ __all__ = [
     "CheckContext",
     "Checked",
     "Finding",
+    "Reused",
     "Rule",
     "Suppressed",
     "all_rules",
@@ -51,16 +52,28 @@ __all__ = [
 class Reusable(Protocol):
     """What the checks ask of a compile's reuse (reuse.Reuse)."""
 
-    def checked(self, resolved: Resolved) -> dict[str, Checked]: ...
+    def checked(self, resolved: Resolved) -> Reused: ...
 
 
 @attrs.frozen
 class Checked:
     diagnostics: tuple[Diagnostic, ...]
     suppressed: tuple[Suppressed, ...]
-    #: service name -> the findings of the per-service rules about it (Rule.per_service), or
-    #: None when a finding names no service of the platform
+    #: the findings of the per-service rules (Rule.per_service) by what they are about: service
+    #: name -> those naming the service, Application name -> those naming the Application (an
+    #: Application named like its own service counts as the service); both None when a finding
+    #: names neither
     by_service: dict[str, Checked] | None = None
+    by_app: dict[str, Checked] | None = None
+
+
+@attrs.frozen
+class Reused:
+    """What the last compile found about the services and Applications it did not change (see
+    `reuse.Reuse.checked`): their per-service rules do not run again."""
+
+    services: dict[str, Checked] = attrs.field(factory=dict)
+    apps: dict[str, Checked] = attrs.field(factory=dict)
 
 
 def all_rules(user_rules: Sequence[Rule] = ()) -> dict[str, Rule]:
@@ -105,24 +118,30 @@ def run_checks(resolved: Resolved, root: Path | None = None, *, user_rules: Sequ
               if not (item.opt_in or item.scope == "model" or severity.get(code) == "off")]
     # first what looks at every service, whatever is reused (in rule order, then the policies)
     found += _pass(active, ctx, severity, local=False)
-    reused = reuse.checked(resolved) if reuse is not None else {}
-    # then the per-service rules, on the services not reused
-    view = resolved if not reused else attrs.evolve(
-        resolved, apps=tuple(a for a in resolved.apps if a.service.name not in reused),
-        services={n: s for n, s in resolved.services.items() if n not in reused})
+    reused = reuse.checked(resolved) if reuse is not None else Reused()
+    # then the per-service rules, on the services and Applications not reused
+    view = resolved if not (reused.services or reused.apps) else attrs.evolve(
+        resolved, apps=tuple(a for a in resolved.apps if a.name not in reused.apps),
+        services={n: s for n, s in resolved.services.items() if n not in reused.services})
     per_service = _pass(active, CheckContext(view, root), severity, local=True)
     apps = {a.name: a for a in resolved.apps}
     kept, suppressed = _settle(found, severity, allow, resolved.platform, apps)
-    own_kept, own_suppressed = _settle(per_service, severity, allow, resolved.platform, apps)
-    by_service = _by_service(view, own_kept, own_suppressed)
-    for name, checked in reused.items():
-        own_kept += checked.diagnostics
-        own_suppressed += checked.suppressed
-        if by_service is not None:
-            by_service[name] = checked
-    return Checked(tuple(sorted(kept + own_kept, key=sort_key)),
-                   tuple(sorted(suppressed + own_suppressed, key=lambda s: sort_key(s.diagnostic))),
-                   by_service)
+    # each finding filed under what it is about before duplicates go (an Application's findings
+    # stand alone: another Application saying the same may be reused without it)
+    own_kept, own_suppressed = _settle(per_service, severity, allow, resolved.platform, apps,
+                                       unique=False)
+    by_service, by_app = _by_subject(resolved, view, own_kept, own_suppressed)
+    for part in (reused.services, reused.apps):
+        for checked in part.values():
+            own_kept += checked.diagnostics
+            own_suppressed += checked.suppressed
+    if by_service is not None and by_app is not None:
+        by_service.update(reused.services)
+        by_app.update(reused.apps)
+    return Checked(tuple(sorted(kept + _unique(own_kept), key=sort_key)),
+                   tuple(sorted(suppressed + _unique_suppressed(own_suppressed),
+                                key=lambda s: sort_key(s.diagnostic))),
+                   by_service, by_app)
 
 
 def _pass(rules: Sequence[Rule], ctx: CheckContext, severity: dict[str, Any], *, local: bool
@@ -145,16 +164,52 @@ def _pass(rules: Sequence[Rule], ctx: CheckContext, severity: dict[str, Any], *,
     return found
 
 
+def _key(d: Diagnostic) -> tuple[str, str, str]:
+    """What makes two findings one (the first one reported stands for both)."""
+    return d.code, d.message, d.location.file if d.location else ""
+
+
+def _order(d: Diagnostic) -> tuple[Any, ...]:
+    """Report order, made total: which of two equal findings stands for both never depends on
+    the order they were found in."""
+    return (*sort_key(d), d.subject, d.hint)
+
+
+def _unique(found: list[Diagnostic]) -> list[Diagnostic]:
+    """The findings without repeats, each the first in report order (whatever order they were
+    found in: reused findings come after the others)."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for d in sorted(found, key=_order):
+        if _key(d) not in seen:
+            seen.add(_key(d))
+            out.append(d)
+    return out
+
+
+def _unique_suppressed(found: list[Suppressed]) -> list[Suppressed]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for s in sorted(found, key=lambda s: (*_order(s.diagnostic), s.reason, s.where)):
+        if _key(s.diagnostic) not in seen:
+            seen.add(_key(s.diagnostic))
+            out.append(s)
+    return out
+
+
 def _settle(found: list[Diagnostic], severity: dict[str, Any], allow: dict[str, Any],
-            platform: Platform, apps: dict[str, Any]) -> tuple[list[Diagnostic], list[Suppressed]]:
-    """Findings de-duplicated, with the project's severities, split into reported and allowed."""
+            platform: Platform, apps: dict[str, Any], *, unique: bool = True
+            ) -> tuple[list[Diagnostic], list[Suppressed]]:
+    """Findings (de-duplicated unless not `unique`) with the project's severities, split into
+    reported and allowed."""
     kept, suppressed = [], []
     seen = set()
     for d in found:
-        key = (d.code, d.message, d.location.file if d.location else "")
-        if key in seen:
-            continue
-        seen.add(key)
+        if unique:
+            key = _key(d)
+            if key in seen:
+                continue
+            seen.add(key)
         if d.code in severity and severity[d.code] in ("error", "warning") and d.code != "GD119":
             d = attrs.evolve(d, severity=Severity(severity[d.code]))
         reason = _allowed(d, allow, platform, apps)
@@ -165,26 +220,32 @@ def _settle(found: list[Diagnostic], severity: dict[str, Any], allow: dict[str, 
     return kept, suppressed
 
 
-def _by_service(view: Resolved, kept: list[Diagnostic], suppressed: list[Suppressed]
-                ) -> dict[str, Checked] | None:
-    """The per-service findings of the services in `view`, by the service their subject names
-    (an Application or the service itself); None when one names neither."""
-    owner = {a.name: a.service.name for a in view.apps}
-    if any(owner.get(name, name) != name for name in view.services):
-        return None   # a service named like another service's Application: ambiguous
-    owner.update({name: name for name in view.services})
-    found: dict[str, tuple[list[Diagnostic], list[Suppressed]]] = {n: ([], []) for n in view.services}
-    for d in kept:
-        if d.subject not in owner:
-            return None
-        found[owner[d.subject]][0].append(d)
-    for s in suppressed:
-        if s.diagnostic.subject not in owner:
-            return None
-        found[owner[s.diagnostic.subject]][1].append(s)
-    return {n: Checked(tuple(sorted(k, key=sort_key)),
-                       tuple(sorted(sp, key=lambda s: sort_key(s.diagnostic))))
-            for n, (k, sp) in found.items()}
+Bucket = tuple[list[Diagnostic], list[Suppressed]]
+
+
+def _by_subject(resolved: Resolved, view: Resolved, kept: list[Diagnostic],
+                suppressed: list[Suppressed]
+                ) -> tuple[dict[str, Checked] | None, dict[str, Checked] | None]:
+    """The per-service findings of the services and Applications in `view`, by the service or
+    Application their subject names (an Application named like its own service: the service);
+    (None, None) when one names neither, or an Application is named like another service."""
+    owner = {a.name: a.service.name for a in resolved.apps}
+    if any(owner.get(name, name) != name for name in resolved.services):
+        return None, None   # a service named like another service's Application: ambiguous
+    services: dict[str, Bucket] = {n: ([], []) for n in view.services}
+    apps: dict[str, Bucket] = {a.name: ([], []) for a in view.apps
+                               if a.name not in resolved.services}
+    for subject, index, item in [(d.subject, 0, d) for d in kept] + \
+            [(s.diagnostic.subject, 1, s) for s in suppressed]:
+        bucket = services.get(subject) or apps.get(subject)
+        if bucket is None:
+            return None, None
+        bucket[index].append(item)   # type: ignore[arg-type]
+
+    def checked(bucket: Bucket) -> Checked:
+        return Checked(tuple(_unique(bucket[0])), tuple(_unique_suppressed(bucket[1])))
+    return ({n: checked(b) for n, b in services.items()},
+            {n: checked(b) for n, b in apps.items()})
 
 
 def _allowed(d: Diagnostic, allow: dict[str, Any], platform: Platform, apps: dict[str, Any]) -> tuple[str, str] | None:

@@ -45,7 +45,6 @@ def two_revisions_of_one_repository(ctx: CheckContext) -> Iterator[Finding]:
     """Argo CD refuses an Application whose sources name the same repository at different
     revisions ("cannot reference a different revision of the same repository",
     reposerver/repository/repository.go), so its manifests are never generated."""
-    reported = set()
     for app in ctx.resolved.apps:
         seen: dict[str, tuple[str, str, object]] = {}
         for what, url, revision, origin in git_reads(app):
@@ -56,8 +55,7 @@ def two_revisions_of_one_repository(ctx: CheckContext) -> Iterator[Finding]:
             first, first_revision, first_origin = seen[key]
             if isinstance(first_origin, GitPath):
                 origin = first_origin   # the line to change is the chart's revision
-            if first_revision != revision and (app.service.name, what) not in reported:
-                reported.add((app.service.name, what))
+            if first_revision != revision:
                 yield Finding(
                     f"{app.name} reads {url} at {first_revision!r} ({first}) and at {revision!r} "
                     f"({what}): Argo CD fails the Application with 'cannot reference a different "

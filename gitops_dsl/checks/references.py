@@ -372,16 +372,18 @@ def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
     """The standard chart ships a values.schema.json, so Helm (and Argo CD) would refuse to render
     these values; checked at compile time, with the values' path."""
     validator = standard_chart_schema()
-    common: dict[str, list[Any]] = {}   # the service layer is the same in every environment
+    # the service layer is the same in every environment (of a zone with a ZoneOverlay)
+    common: dict[tuple[str, str | None], list[Any]] = {}
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
         # config and secrets are built by the compiler from checked fields, so the user's two
         # layers are what can be wrong: each checked alone (a leaf comes from one layer), and
         # the required keys on the merged values
-        if app.service.name not in common:
-            common[app.service.name] = list(validator.errors(app.values, required=False))
-        problems = set(common[app.service.name])
+        scope = (app.service.name, app.values_zone)   # what values.yaml holds
+        if scope not in common:
+            common[scope] = list(validator.errors(app.values, required=False))
+        problems = set(common[scope])
         problems.update(validator.errors(app.env_values, required=False))
         image = app.effective_value("image")
         if not isinstance(image, dict) or not image.get("repository"):

@@ -55,10 +55,10 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     annotations, info, Helm parameters, valuesObject, Kustomize and namespace metadata), and a
     Git chart folder's own values files."""
     from ..render.apps import application_data
-    apps_of: dict[str, list[Any]] = {}
-    for app in ctx.resolved.apps:
-        apps_of.setdefault(app.service.name, []).append(app)
+    advice = ("reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
+              "ExternalSecret")
     for service in ctx.resolved.services.values():
+        # what the service writes in every environment: found about the service
         hits: dict[str, Location | None] = {}
         layers: list[tuple[str, dict[str, Any], dict[str, str], Location | None]] = [
             ("values", service.values, service.config, service.location)]
@@ -72,23 +72,28 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
             for key, value in sorted(config.items()):
                 if CREDENTIAL_VALUE.search(value):
                     hits.setdefault(f"config.{key}", location)
-        seen_folders: set[str] = set()
-        for app in apps_of.get(service.name, ()):
-            # (rendered once: the render stage writes this very data)
-            for where in plaintext_in_document(application_data(app, ctx.root),
-                                               f"Application {app.name}"):
-                hits.setdefault(where, service.location)
-            chart = app.chart
-            if (isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None
-                    and chart.path not in seen_folders):
-                seen_folders.add(chart.path)
-                for where in _chart_folder_secrets(ctx.root, app):
-                    hits.setdefault(where, chart.location or service.location)
         for where, location in sorted(hits.items()):
             yield Finding(f"{service.name}: {where} holds what looks like a credential "
-                          "(value not shown)",
-                          "reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
-                          "ExternalSecret", location, service.name, service)
+                          "(value not shown)", advice, location, service.name, service)
+    # what each Application carries: found about the Application alone (two of a service reading
+    # one chart folder each say so; the report shows it once)
+    folders: dict[str, list[str]] = {}
+    for app in ctx.resolved.apps:
+        service = app.service
+        found: dict[str, Location | None] = {}
+        # (rendered once: the render stage writes this very data)
+        for where in plaintext_in_document(application_data(app, ctx.root),
+                                           f"Application {app.name}"):
+            found.setdefault(where, service.location)
+        chart = app.chart
+        if isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None:
+            if chart.path not in folders:
+                folders[chart.path] = _chart_folder_secrets(ctx.root, app)
+            for where in folders[chart.path]:
+                found.setdefault(where, chart.location or service.location)
+        for where, location in sorted(found.items()):
+            yield Finding(f"{service.name}: {where} holds what looks like a credential "
+                          "(value not shown)", advice, location, app.name, service)
 
 
 @builtin("GD506", summary="a credential in an AppProject or a root Application",

@@ -105,7 +105,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
                    f"its {earlier} entries are read in that format (each file compared by its "
                    "sha256) and the manifest is written again in today's", err=True)
     from ..deletions import pending_deletions
-    blocked = [d for d in pending_deletions(result, settings.out)
+    blocked = [d for d in pending_deletions(result, settings.out, protected_only=True)
                if d.protected and d.app not in allow_delete and d.service not in allow_delete]
     if blocked:
         for d in blocked:
@@ -134,7 +134,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
                    "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "
                    "should not name); remove it yourself if it is not yours", err=True)
     _warn_unowned(settings.out, result.files.keys(), cwd)
-    reused = (f"; {result.reuse[0]} of {result.reuse[1]} services reused"
+    reused = (f"; {result.reuse[0]} of {result.reuse[1]} Applications reused"
               if result.reuse and result.reuse[0] else "")
     if result.unkeyed:
         reused = f"; compiled whole: {result.unkeyed}"

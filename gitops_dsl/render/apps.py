@@ -292,7 +292,7 @@ def render_application(app: App, root: Path | None = None,
         "app.kubernetes.io/part-of": names.root_name(platform, app.env),
         "gitops-dsl.io/environment": app.env.name,
         "gitops-dsl.io/platform": platform.name,
-        **({"gitops-dsl.io/protected": "true"} if app.env.protected else {}),
+        **({names.PROTECTED_LABEL: "true"} if app.env.protected else {}),
         **app.labels,
     }
     finalizer = CASCADE_FINALIZERS[app.cascade]

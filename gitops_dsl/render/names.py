@@ -19,6 +19,11 @@ CONFIGS = "configs"
 CHART_DIR = "charts/service"
 
 
+#: the label of the Applications of a protected environment (Environment(protected=True)), whose
+#: deletion `compile` refuses unless allowed by name
+PROTECTED_LABEL = "gitops-dsl.io/protected"
+
+
 def root_name(platform: Platform, env: Environment) -> str:
     """The environment's root Application: its `root_name` template, or `<platform>-root-<env>`."""
     template = env.root_name or "{platform}-root-{env}"
@@ -75,6 +80,15 @@ def values_file(service_name: str, env_name: str | None = None, zone: str | None
     leaf = (f"values-{env_name}.yaml" if env_name is not None else
             f"values-zone-{zone}.yaml" if zone is not None else "values.yaml")
     return f"{GITOPS}/values/{service_name}/{leaf}"
+
+
+def app_outputs(app: App) -> tuple[str, ...]:
+    """Every file an Application may have written for it (render writes those it needs): its
+    Application, its service's common values layer (shared with the service's Applications in
+    that zone), its environment's layer, its config and secrets."""
+    service = app.service.name
+    return (app_file(app), values_file(service, zone=app.values_zone),
+            values_file(service, app.env.name), config_file(app), secrets_file(app))
 
 
 def config_file(app: App) -> str:

@@ -14,7 +14,7 @@ import attrs
 
 from ..emit.yaml import load
 from ..secrets.keys import is_secret_path
-from .names import TreeIndex, parse
+from .names import PROTECTED_LABEL, TreeIndex, parse
 
 APP_PREFIX = "gitops/argo-apps/"
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"   # render/apps.py writes it
@@ -207,7 +207,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeInd
         values = deep_merge(values, inline)
     for dotted, value in flatten(values, "values").items():
         fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value
-    protected = (meta.get("labels") or {}).get("gitops-dsl.io/protected") == "true"
+    protected = (meta.get("labels") or {}).get(PROTECTED_LABEL) == "true"
     return AppView(zone, env, service, str(meta.get("name", "")), path, protected, fields,
                    (meta.get("annotations") or {}).get(RENAME_ANNOTATION),
                    str(meta.get("namespace") or "argocd"), role)

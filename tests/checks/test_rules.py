@@ -218,25 +218,41 @@ def test_rule(code, tmp_path):
 
 
 @pytest.mark.parametrize("code", sorted(c for c, item in RULES.items() if item.per_service))
-def test_a_per_service_finding_belongs_to_one_service(code, tmp_path):
-    """A rule marked per_service names its service or one of that service's Applications in
-    every finding, so the findings of an unchanged service can be reused (gitops_dsl.incremental);
-    the case's finding is filed under the service that has it."""
-    from gitops_dsl.checks import run_checks
+def test_a_per_service_finding_is_about_one_service_or_one_application(code, tmp_path):
+    """A rule marked per_service names its service or one of its Applications in every finding,
+    and what it finds about one of them depends on nothing else of the platform's services and
+    Applications: checked again alone, with the others' findings taken as reused, each service
+    and each Application has exactly the findings it has in a full check (what lets a compile
+    reuse the findings of what did not change: gitops_dsl.incremental)."""
+    from gitops_dsl.checks import Reused, run_checks
     from gitops_dsl.resolve import resolve
     result, _ = compile_case(tmp_path, CASES[code])
     assert result.platforms, [d.format() for d in result.diagnostics]
     found = []
     for platform, pins in zip(result.platforms, result.versions):
         resolved = resolve(platform, pins)
-        checked = run_checks(resolved, tmp_path / "p")
-        assert checked.by_service is not None, code
-        for service, own in checked.by_service.items():
-            for d in [*own.diagnostics, *(s.diagnostic for s in own.suppressed)]:
-                if d.code == code:
-                    assert d.subject == service or d.subject in {
-                        a.name for a in resolved.apps if a.service.name == service}
-                    found.append(d)
+        full = run_checks(resolved, tmp_path / "p")
+        assert full.by_service is not None and full.by_app is not None, code
+        for name, own in [*full.by_service.items(), *full.by_app.items()]:
+            found += [d for d in [*own.diagnostics, *(s.diagnostic for s in own.suppressed)]
+                      if d.code == code and d.subject == name]
+
+        class Alone:
+            def __init__(self, services: set[str], apps: set[str]) -> None:
+                self.services, self.apps = services, apps
+
+            def checked(self, _: object) -> Reused:
+                return Reused({n: c for n, c in full.by_service.items() if n not in self.services},
+                              {n: c for n, c in full.by_app.items() if n not in self.apps})
+        for service in resolved.services:
+            again = run_checks(resolved, tmp_path / "p", reuse=Alone({service}, set()))
+            assert again.by_service[service] == full.by_service[service], (code, service)
+            assert again.diagnostics == full.diagnostics, (code, service)
+        for app in resolved.apps:
+            if app.name in full.by_app:
+                again = run_checks(resolved, tmp_path / "p", reuse=Alone(set(), {app.name}))
+                assert again.by_app[app.name] == full.by_app[app.name], (code, app.name)
+                assert again.diagnostics == full.diagnostics, (code, app.name)
     assert found, code
 
 
