@@ -46,7 +46,9 @@ LEVEL = os.environ.get("DEMO_LOG_LEVEL", "info")
 
 stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="internal",
                   labels=STATE["env_labels"])
-prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="internet",
+                   namespace=STATE["prod"]["namespace"], annotations=STATE["prod"]["annotations"],
+                   revision_history_limit=STATE["prod"]["history"])
 waves = dict(zip(STATE["waves"], Waves(*STATE["waves"])))
 
 platform = Platform(
@@ -78,6 +80,7 @@ def service(name, wave, spec, level, extra):
 
 def initial_state() -> dict:
     return {"waves": ["first", "second"], "env_labels": {"tier": "stg"},
+            "prod": {"namespace": "{service}", "annotations": {}, "history": 3},
             "services": {name: {"wave": wave, "replicas": 1, "prod_extra": 1, "public": False}
                          for name, wave in (("api", "second"), ("db", "first"),
                                             ("web", "second"))}}
@@ -142,6 +145,16 @@ class Walk:
         self.state["env_labels"] = {"tier": self.rng.choice(["stg", "staging", "test"])}
         write_state(self.project, self.state)
         return f"stg labels {self.state['env_labels']}"
+
+    def prod_env(self) -> str:
+        """A field of the other environment: only its Applications change."""
+        prod = self.state["prod"]
+        field = self.rng.choice(["namespace", "annotations", "history"])
+        prod[field] = (self.rng.choice(["{service}", "{service}-{env}", "apps"]) if field == "namespace"
+                       else {"team": self.rng.choice(["a", "b"])} if field == "annotations"
+                       else self.rng.randint(1, 5))
+        write_state(self.project, self.state)
+        return f"prod {field} = {prod[field]}"
 
     def add_service(self) -> str:
         name = self.rng.choice(["queue", "mail", "search", "auth"])
@@ -317,7 +330,7 @@ class Walk:
         self.names |= set(self.state["services"])
 
     EDITS = ("service_value", "env_label", "add_service", "remove_service", "rename_service",
-             "waves", "pin_by_hand", "set_image", "chart_file", "chart_new_file", "optional_file",
+             "waves", "prod_env", "pin_by_hand", "set_image", "chart_file", "chart_new_file", "optional_file",
              "environment_variable", "settings", "helper", "touch", "back_dated_edit", "commit",
              "checkout_older", "snapshot", "restore_snapshot")
 

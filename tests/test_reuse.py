@@ -591,3 +591,29 @@ def test_a_service_that_takes_an_equal_object_made_elsewhere_on_the_same_line_is
     assert "demo.py:3:46: warning[GD304] api-prod" in second.stderr, second.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert diagnostics(second.stderr) == diagnostics(fresh.stderr)
+
+
+@pytest.mark.parametrize("change", [
+    ('zone="internal")\n\nplatform', 'zone="internal", labels={"tier": "gold"})\n\nplatform'),
+    ('zone="internal")\n\nplatform', 'zone="internal", namespace="{service}-prod")\n\nplatform'),
+    ('zone="internal")\n\nplatform', 'zone="internal", protected=True)\n\nplatform'),
+])
+def test_an_environment_change_compiles_that_environment_alone(tmp_path, change):
+    """A field of one environment changes that environment's Applications only: the other
+    environment's are reused with their findings, and the result is a full compile's."""
+    project = make(tmp_path)
+    first = run_cli("compile", cwd=project)
+    assert first.returncode == 0, first.stderr
+    before = owned_tree(project / "build")
+    edit("platforms/demo.py", *change)(project)
+    second = run_cli("compile", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "; 7 of 14 Applications reused" in second.stdout, second.stdout   # dev's
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=project)
+    assert owned_tree(project / "build") == owned_tree(project / "fresh")
+    assert diagnostics(second.stderr) == diagnostics(fresh.stderr)
+    after = owned_tree(project / "build")
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    # of the services' files (not the project's destinations, the overview), only prod's
+    own = {p for p in changed if "/apps/" in p or "/values/" in p or p.startswith("configs/")}
+    assert own and all("prod" in p for p in own), changed

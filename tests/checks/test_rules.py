@@ -309,3 +309,22 @@ def test_rule_edge(code, tmp_path):
     found = [d for d in result.diagnostics if d.code == code]
     assert found, [d.format() for d in result.diagnostics]
     assert found[0].location.line == line, found[0].format()
+
+
+def test_gd416_checks_the_common_layer_of_every_zone(tmp_path):
+    """A ZoneOverlay makes a zone's own common values file (values-zone-<zone>.yaml): the chart
+    schema checks it as it checks the service's, in the environments of that zone only."""
+    result, _ = compile_case(tmp_path, '''
+        p = platform(svc("api", per_zone={"internet": ZoneOverlay(values={"replicaCount": "three"})}))
+    ''')
+    found = [d for d in result.diagnostics if d.code == "GD416"]
+    assert [d.subject for d in found] == ["api-prod"], [d.format() for d in found]
+    assert "replicaCount" in found[0].message
+
+
+def test_gd417_names_every_application_that_cannot_be_generated(tmp_path):
+    """Each Application whose sources read one repository at two revisions fails on its own:
+    each is named (its findings stand alone, so an unchanged one's can be reused)."""
+    result, _ = compile_case(tmp_path, CASES["GD417"])
+    found = sorted(d.subject for d in result.diagnostics if d.code == "GD417")
+    assert found == ["x-prod", "x-stg"], found

@@ -79,3 +79,22 @@ def test_environments_joining_one_root_is_refused_for_each_root_that_goes(tmp_pa
     platform.write_text(platform.read_text().replace('environments=[stg, prod]', 'environments=[prod, stg]'))
     reordered = run_cli("compile", cwd=project)
     assert reordered.returncode == 0, reordered.stderr
+
+
+def test_a_renamed_application_whose_file_spells_the_label_with_escapes_is_refused(tmp_path):
+    """The guard reads only the changed Application files that can hold the protected label;
+    one that writes the label's key with YAML escapes can, and is read (and refused)."""
+    project = make_project(tmp_path / "p", PROTECTED)
+    assert run_cli("compile", cwd=project).returncode == 0
+    path = project / "build/gitops/argo-apps/internet/apps/prod/app/api.yaml"
+    text = path.read_text()
+    assert '    gitops-dsl.io/protected: "true"\n' in text, text
+    path.write_text(text.replace('    gitops-dsl.io/protected: "true"\n',
+                                 '    "gitops-dsl.io/prot\\x65cted": "true"\n'))
+    platform = project / "platforms" / "demo.py"
+    platform.write_text(platform.read_text().replace(
+        'Service("api", project="app",', 'Service("api", project="app", app_name="{service}-x-{env}",'))
+    refused = run_cli("compile", cwd=project)
+    assert refused.returncode == 1, refused.stdout
+    assert "api-prod" in refused.stderr and "--allow-delete api-prod" in refused.stderr, \
+        refused.stderr
