@@ -228,7 +228,6 @@ class Keys:
         # of it that depends on other services (tuples of strings, numbers and None: their repr
         # says exactly what they hold)
         apps: dict[str, str] = {}
-        of_service: dict[str, list[str]] = {}
         for app in resolved.apps:
             made = (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
                     app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name)
@@ -236,11 +235,10 @@ class Keys:
                                 digest_size=16)
             h.update(repr(made).encode("utf-8", "surrogatepass"))
             apps[app.name] = h.hexdigest()
-            of_service.setdefault(app.service.name, []).append(f"{app.name}={apps[app.name]}")
-        # a service: what it is made of and each of its Applications
-        services = {name: hashlib.blake2b(
-            "\0".join((common, own[name], *sorted(of_service.get(name, ())))).encode(),
-            digest_size=16).hexdigest() for name in resolved.services}
+        # a service's findings about itself: what it is made of and the platform layer
+        services = {name: hashlib.blake2b(f"{common}\0{own[name]}".encode(),
+                                          digest_size=16).hexdigest()
+                    for name in resolved.services}
         return UnitKeys(services, apps)
 
     def close(self) -> None:

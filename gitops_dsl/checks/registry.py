@@ -72,9 +72,10 @@ class Rule:
     builtin: bool = True
     location: Location | None = attrs.field(default=None, eq=False, repr=False)
     params: dict[str, Any] = attrs.field(factory=dict, eq=False)
-    #: its findings about a service depend on nothing but that service's Applications and the
-    #: platform layer (environments, zones, repositories), and name the service or one of its
-    #: Applications as their subject: an unchanged service's findings are reused (incremental)
+    #: each finding names a service or one of its Applications as its subject; what it finds
+    #: about a service depends on nothing but the Service and the platform layer (zones,
+    #: repositories, the environments' names), about an Application on nothing but that
+    #: Application: the findings of what did not change are reused (incremental)
     per_service: bool = False
 
     @property
