@@ -196,8 +196,10 @@ def _render(checked: list[tuple[Resolved, Checked]], root: Path | None, reuse: R
     reused_paths = reuse.paths if reuse is not None else {}
     platforms = [resolved.platform for resolved, _ in checked]
     for resolved, outcome in checked:
+        skip, skip_values = (reuse.skipped(resolved) if reuse is not None
+                             else (frozenset(), frozenset()))
         rendered = render(resolved, str(root) if root else None, suppressed=outcome.suppressed,
-                          skip=reuse.skipped(resolved) if reuse is not None else frozenset())
+                          skip=skip, skip_values=skip_values)
         if reuse is not None:
             reuse.rendered(resolved, rendered, outcome)
         for path, document in rendered.items():

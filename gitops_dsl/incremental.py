@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .checks import Checked
+from .checks import Checked, whole_services
 from .diagnostics import Diagnostic, Suppressed, as_record, from_record
 from .forked import Forked
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 UNITS = "units.json"     # in the output folder's cache (recorder.CACHE_DIR)
 _SALT = "gitops-dsl units "
-_FORMAT = 4
+_FORMAT = 5
 
 
 @attrs.frozen
@@ -61,17 +61,26 @@ class Unit:
     suppressed: tuple[Suppressed, ...]
 
 
+#: an Application of a platform: its service's name and its environment's (its name is unique in
+#: its zone, not across zones)
+AppId = tuple[str, str]
+
+
 @attrs.frozen
 class UnitKeys:
-    """The keys of one platform's units: service name -> key, Application name -> key."""
+    """The keys of one platform's units: service name -> key; Application -> the key of its
+    Application and findings, and the key of its values files."""
 
     services: dict[str, str]
-    apps: dict[str, str]
+    apps: dict[AppId, str]
+    values: dict[AppId, str]
 
 
-def unit_name(platform: str, service: str, env: str | None = None) -> str:
-    """A service's unit (its findings about itself), or its Application's in `env`."""
-    return f"{platform}/{service}" if env is None else f"{platform}/{service}/{env}"
+def unit_name(platform: str, service: str, env: str | None = None, part: str = "") -> str:
+    """A service's unit (its findings about itself), its Application's in `env` (the
+    Application and its findings), or with `part` "values" that Application's values files."""
+    name = f"{platform}/{service}" if env is None else f"{platform}/{service}/{env}"
+    return f"{name}/{part}" if part else name
 
 
 class _Touched:
@@ -166,14 +175,17 @@ def load_units(out: Path, tool: str) -> Previous | None:
     try:
         units = {}
         for name, u in data["units"].items():
-            paths = u["paths"]
-            if type(u["key"]) is not str or not set(map(type, paths)) <= {str}:
+            # [key, paths] or [key, paths, kept, suppressed] (most units have no finding)
+            key, paths = u[0], tuple(u[1])
+            if type(key) is not str or not all(type(p) is str for p in paths):
                 return None
-            kept, suppressed = u["kept"], u["suppressed"]
-            units[name] = Unit(u["key"], tuple(paths),
-                               tuple(from_record(d) for d in kept) if kept else (),
+            if len(u) == 2:
+                units[name] = Unit(key, paths, (), ())
+                continue
+            kept, suppressed = u[2], u[3]
+            units[name] = Unit(key, paths, tuple(from_record(d) for d in kept),
                                tuple(Suppressed(from_record(d), str(reason), str(where))
-                                     for d, reason, where in suppressed) if suppressed else ())
+                                     for d, reason, where in suppressed))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None   # edited by hand: compile everything
     return Previous(out, units, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))
@@ -183,9 +195,9 @@ def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) 
     from . import bound
     from .recorder import CACHE_DIR
     data: dict[str, Any] = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": {
-        name: {"key": u.key, "paths": list(u.paths), "kept": [as_record(d) for d in u.kept],
-               "suppressed": [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]}
-        for name, u in sorted(units.items())}}
+        name: [u.key, u.paths, [as_record(d) for d in u.kept],
+               [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]]
+        if u.kept or u.suppressed else [u.key, u.paths] for name, u in sorted(units.items())}}
     bound.write(out / CACHE_DIR / UNITS, json.dumps(data, separators=(",", ":")).encode(),
                 _SALT + tool)
 
@@ -196,33 +208,38 @@ def forget(out: Path) -> None:
     bound.forget(out / CACHE_DIR / UNITS)
 
 
-def new_units(resolved: Resolved, keys: UnitKeys, services: Mapping[str, Unit],
-              apps: Mapping[str, Unit], rendered: Mapping[str, Document], checked: Checked
-              ) -> dict[str, Unit] | None:
-    """Every unit of one platform after a compile: reused ones as they were, the others made of
-    the files this compile rendered for them and their findings (None when the findings could
-    not be told apart by service and Application)."""
-    from .render.names import app_outputs
+def new_units(resolved: Resolved, keys: UnitKeys, reused: Mapping[str, Unit],
+              rendered: Mapping[str, Document], checked: Checked) -> dict[str, Unit] | None:
+    """Every unit of one platform after a compile: reused ones (by unit name) as they were, the
+    others made of the files this compile rendered for them and their findings (None when the
+    findings could not be told apart by service and Application)."""
+    from .render.names import app_file, values_outputs
     if checked.by_service is None or checked.by_app is None:
         return None
     platform = resolved.platform.name
-    units = {}
+    units: dict[str, Unit] = {}
     for service, key in keys.services.items():
-        found = services.get(service) or _made(key, (), checked.by_service.get(service))
+        name = unit_name(platform, service)
+        found = reused.get(name) or _made(key, (), checked.by_service.get(service))
         if found is None:
             return None
-        units[unit_name(platform, service)] = found
+        units[name] = found
+    whole = whole_services(resolved)
     for app in resolved.apps:
-        found = apps.get(app.name)
+        service, env = app.service.name, app.env.name
+        name = unit_name(platform, service, env)
+        path = app_file(app)
+        # (an Application of a `whole_services` service: its findings are the service's)
+        found = reused.get(name) or _made(
+            keys.apps[service, env], (path,) if path in rendered else (),
+            checked.by_app.get(app.name) if whole is not None and service not in whole
+            else Checked((), ()))
         if found is None:
-            paths = tuple(sorted(p for p in app_outputs(app) if p in rendered))
-            # (an Application named like its own service: its findings are the service's)
-            found = _made(keys.apps[app.name], paths,
-                          checked.by_app.get(app.name) if app.name not in resolved.services
-                          else Checked((), ()))
-            if found is None:
-                return None
-        units[unit_name(platform, app.service.name, app.env.name)] = found
+            return None
+        units[name] = found
+        values = unit_name(platform, service, env, "values")
+        units[values] = reused.get(values) or Unit(keys.values[service, env], tuple(sorted(
+            p for p in values_outputs(app) if p in rendered)), (), ())
     return units
 
 

@@ -23,7 +23,7 @@ import attrs
 
 from .diagnostics import Location
 from .forked import Forked
-from .incremental import Previous, Unit, UnitKeys, new_units, unit_name
+from .incremental import AppId, Previous, Unit, UnitKeys, new_units, unit_name
 from .recorder import unrecorded
 from .render.names import values_file
 
@@ -227,19 +227,29 @@ class Keys:
         # an Application: what its service is made of, its environment, and what resolve made
         # of it that depends on other services (tuples of strings, numbers and None: their repr
         # says exactly what they hold)
-        apps: dict[str, str] = {}
+        # Its values files read of its environment only the name (and its zone's): resolve
+        # makes the values of the service's layers, pins and overlays, and the configs tree's
+        # files are named by environment and release (render/values.py): their key leaves the
+        # environment's other fields out, so that a label of an environment rewrites its
+        # Applications and not their values files
+        apps: dict[AppId, str] = {}
+        values: dict[AppId, str] = {}
         for app in resolved.apps:
-            made = (app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
-                    app.wave, app.wave_name, app.depends_on, app.namespace, app.release_name)
-            h = hashlib.blake2b(f"{envs[app.env.name]}\0{own[app.service.name]}\0".encode(),
-                                digest_size=16)
-            h.update(repr(made).encode("utf-8", "surrogatepass"))
-            apps[app.name] = h.hexdigest()
+            made = repr((app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
+                         app.wave, app.wave_name, app.depends_on, app.namespace,
+                         app.release_name)).encode("utf-8", "surrogatepass")
+            service = own[app.service.name]
+            h = hashlib.blake2b(f"{envs[app.env.name]}\0{service}\0".encode(), digest_size=16)
+            h.update(made)
+            apps[app.service.name, app.env.name] = h.hexdigest()
+            h = hashlib.blake2b(f"{common}\0{service}\0".encode(), digest_size=16)
+            h.update(made)
+            values[app.service.name, app.env.name] = h.hexdigest()
         # a service's findings about itself: what it is made of and the platform layer
         services = {name: hashlib.blake2b(f"{common}\0{own[name]}".encode(),
                                           digest_size=16).hexdigest()
                     for name in resolved.services}
-        return UnitKeys(services, apps)
+        return UnitKeys(services, apps, values)
 
     def close(self) -> None:
         """Wait for the children of platforms never keyed (a compile that stopped early)."""
@@ -265,8 +275,8 @@ class Reuse:
         self.apps: set[str] = set()    # the names of the Applications whose files are reused
         self.reused = 0                # Applications reused
         self.compiled = 0              # Applications compiled
-        # id(resolved) -> its unit keys, and its services and Applications reused
-        self._platforms: dict[int, tuple[UnitKeys | None, dict[str, Unit], dict[str, Unit]]] = {}
+        # id(resolved) -> its unit keys, and what of it is reused
+        self._platforms: dict[int, tuple[UnitKeys | None, _Hits]] = {}
 
     @property
     def refused(self) -> str | None:
@@ -285,35 +295,40 @@ class Reuse:
         reusable; asked by the checks once the rules over every service have run."""
         from .checks import Checked, Reused
         keys = self.keys.units(resolved)
-        services: dict[str, Unit] = {}
-        apps: dict[str, Unit] = {}
+        hits = _Hits({}, {}, {})
         if keys is not None and self.previous is not None:
-            services, apps = _hits(resolved, keys, self.previous)
-        self._platforms[id(resolved)] = (keys, services, apps)
+            hits = _hits(resolved, keys, self.previous)
+        self._platforms[id(resolved)] = (keys, hits)
         self.compiled += len(resolved.apps)
-        self.reused += len(apps)
-        if apps:
+        self.reused += len(hits.apps)
+        name_of = {(a.service.name, a.env.name): a.name for a in resolved.apps}
+        if hits.apps or hits.values:
             assert self.previous is not None
             # the service layer's values file, which every Application of its service in that
-            # zone lists: rendered again when one of them is
-            again = {values_file(a.service.name, zone=a.values_zone)
-                     for a in resolved.apps if a.name not in apps}
-            wanted = {p for unit in apps.values() for p in unit.paths} - again
+            # zone lists: rendered again when the values of one of them are
+            again = {values_file(a.service.name, zone=a.values_zone) for a in resolved.apps
+                     if (a.service.name, a.env.name) not in hits.values}
+            wanted = {p for part in (hits.apps, hits.values) for unit in part.values()
+                      for p in unit.paths} - again
             # in the manifest's order (sorted): Files sorts them with the rendered paths fastest
             self.paths.update({p: e for p, e in self.previous.owned.items() if p in wanted})
-            self.apps.update(apps)
-        return Reused({n: Checked(u.kept, u.suppressed) for n, u in services.items()},
-                      {n: Checked(u.kept, u.suppressed) for n, u in apps.items()})
+            self.apps.update(name_of[app] for app in hits.apps)
+        return Reused({n: Checked(u.kept, u.suppressed) for n, u in hits.services.items()},
+                      {name_of[app]: Checked(u.kept, u.suppressed) for app, u in hits.apps.items()})
 
-    def skipped(self, resolved: Resolved) -> frozenset[str]:
-        """The Applications of `resolved` that render does not render again."""
-        return frozenset(self._platforms.get(id(resolved), (None, {}, {}))[2])
+    def skipped(self, resolved: Resolved) -> tuple[frozenset[AppId], frozenset[AppId]]:
+        """The Applications of `resolved` whose Application files render does not render again,
+        and those whose values files it does not (by service and environment)."""
+        found = self._platforms.get(id(resolved))
+        if found is None:
+            return frozenset(), frozenset()
+        return frozenset(found[1].apps), frozenset(found[1].values)
 
     def rendered(self, resolved: Resolved, documents: Mapping[str, Document],
                  checked: Checked) -> None:
         """Make the units of a platform from what render made of it."""
-        keys, services, apps = self._platforms.get(id(resolved), (None, {}, {}))
-        these = (new_units(resolved, keys, services, apps, documents, checked)
+        keys, hits = self._platforms.get(id(resolved), (None, _Hits({}, {}, {})))
+        these = (new_units(resolved, keys, hits.units, documents, checked)
                  if keys is not None else None)
         self.made = None if these is None or self.made is None else {**self.made, **these}
 
@@ -323,23 +338,42 @@ class Reuse:
         return self.previous.read(path, verify)
 
 
-def _hits(resolved: Resolved, keys: UnitKeys, previous: Previous
-          ) -> tuple[dict[str, Unit], dict[str, Unit]]:
-    """The reusable units of a platform: services and Applications by name."""
+@attrs.frozen
+class _Hits:
+    """The reusable units of a platform: services by name, Applications (with their findings)
+    and Applications' values files by service and environment; `units` by unit name."""
+
+    services: dict[str, Unit]
+    apps: dict[AppId, Unit]
+    values: dict[AppId, Unit]
+    units: dict[str, Unit] = attrs.field(factory=dict)
+
+
+def _hits(resolved: Resolved, keys: UnitKeys, previous: Previous) -> _Hits:
+    """The reusable units of a platform."""
+    from .checks import whole_services
+    whole = whole_services(resolved)
+    if whole is None:
+        return _Hits({}, {}, {})   # findings that cannot be told apart: nothing is reused
     platform = resolved.platform.name
-    named = {unit_name(platform, s): ("service", s, k) for s, k in keys.services.items()}
-    of_app = {a.name: a for a in resolved.apps}
-    named.update({unit_name(platform, a.service.name, a.env.name): ("app", a.name, keys.apps[a.name])
-                  for a in of_app.values()})
+    named: dict[str, tuple[str, Any, str]] = {
+        unit_name(platform, s): ("service", s, k) for s, k in keys.services.items()}
+    for app, key in keys.apps.items():
+        named[unit_name(platform, *app)] = ("app", app, key)
+        named[unit_name(platform, *app, "values")] = ("values", app, keys.values[app])
     found = previous.reusable_units({n: k for n, (_, _, k) in named.items()})
-    services = {named[n][1]: u for n, u in found.items() if named[n][0] == "service"}
-    apps = {named[n][1]: u for n, u in found.items() if named[n][0] == "app"}
-    # an Application named like its own service has its findings filed under the service: the
-    # two are reused together, with the rest of the service's Applications, or not at all
-    for name in set(of_app) & set(resolved.services):
-        own = [a.name for a in of_app.values() if a.service.name == name]
-        if name not in services or not all(a in apps for a in own):
-            services.pop(name, None)
-            for a in own:
-                apps.pop(a, None)
-    return services, apps
+    parts: dict[str, dict[Any, Unit]] = {"service": {}, "app": {}, "values": {}}
+    for name, unit in found.items():
+        kind, subject, _ = named[name]
+        parts[kind][subject] = unit
+    services, apps = parts["service"], parts["app"]
+    # a service whose findings about its Applications are filed under it: reused with all its
+    # Applications, or not at all
+    for service in whole:
+        own = [app for app in keys.apps if app[0] == service]
+        if service not in services or not all(app in apps for app in own):
+            services.pop(service, None)
+            for app in own:
+                apps.pop(app, None)
+    units = {n: u for n, u in found.items() if named[n][1] in parts[named[n][0]]}
+    return _Hits(services, apps, parts["values"], units)

@@ -224,8 +224,7 @@ def test_a_hand_edited_record_means_a_full_compile(tmp_path):
     assert run_cli("compile", cwd=project).returncode == 0
     units = project / "build/.gitops-dsl-cache/units.json"
     data = json.loads(units.read_text())
-    name = "demo/db"
-    data["units"][name]["paths"] = ["../../outside.yaml"]
+    data["units"]["demo/db/dev"][1] = ["../../outside.yaml"]   # [key, paths]
     units.write_text(json.dumps(data))
     CHANGES["a value of one service"][0](project)
     second = run_cli("compile", cwd=project)
@@ -305,7 +304,8 @@ def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
     assert first.returncode == 0, first.stderr
     units = json.loads((tmp_path / "build/.gitops-dsl-cache/units.json").read_text())["units"]
     apps = [p.stem for p in (tmp_path / "build/gitops/argo-apps").glob("*/apps/*/*/*.yaml")]
-    assert len(units) == 15 + len(apps)   # a unit for each service and each Application
+    # a unit for each service, each Application and each Application's values files
+    assert len(units) == 15 + 2 * len(apps)
     # what CI does after a push: one pin set in place (gitops-dsl set-image)
     pinned = run_cli("set-image", "plate-web", "2.4.0", "--no-compile", cwd=tmp_path)
     assert pinned.returncode == 0, pinned.stderr
@@ -456,7 +456,7 @@ def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, m
         assert result.ok, result.diagnostics
         return {name: unit.key for name, unit in (result.units or {}).items()}, result.unkeyed
     in_place = keyed(10**9)
-    assert (len(in_place[0]) == 7 * (1 + ENVS)) if platform == "the team project" else (
+    assert (len(in_place[0]) == 7 * (1 + 2 * ENVS)) if platform == "the team project" else (
         in_place == ({}, "platform demo holds a Team object, whose content the reuse keys "
                          "cannot see"))
     assert keyed(0) == in_place
@@ -510,8 +510,9 @@ def test_a_large_platform_reuses_through_the_cli_as_a_small_one_does(tmp_path):
     hand.write_text(hand.read_text().replace("replicaCount: 2", "replicaCount: 5"))
     second = run_cli("compile", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    # the service whose values changed is compiled again, and the hand-edited one
-    assert "; 1198 of 1200 Applications reused" in second.stdout, second.stdout
+    # the service whose values changed is compiled again, and the hand-edited values file
+    # (not its Application)
+    assert "; 1199 of 1200 Applications reused" in second.stdout, second.stdout
     assert "hand edit overwritten" in second.stderr
     fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
     assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
@@ -617,3 +618,46 @@ def test_an_environment_change_compiles_that_environment_alone(tmp_path, change)
     # of the services' files (not the project's destinations, the overview), only prod's
     own = {p for p in changed if "/apps/" in p or "/values/" in p or p.startswith("configs/")}
     assert own and all("prod" in p for p in own), changed
+
+
+NAMED_LIKE_SERVICES = '''
+from gitops_dsl import *
+
+dev = Environment("dev", cluster=Cluster("dev", "https://dev.example:6443"), zone="internal")
+prod = Environment("prod", cluster=Cluster("prod", "https://prod.example:6443"), zone="lab",
+                   labels={"tier": "1"})
+
+platform = Platform(
+    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[dev, prod],
+    projects=[Project("app")],
+    services=[
+        Service("api", project="app", app_name="{service}", config={"API_TOKEN_FILE": "/t"},
+                chart=HelmChart("https://charts.example.com", "api", "1.0.0"),
+                helm=HelmOptions(parameters=[HelmParameter("greeting", "$HOME")])),
+        Service("web", project="app", image=Image("ghcr.io/acme/web", "1.0"),
+                helm=HelmOptions(parameters=[HelmParameter("greeting", "$HOME")])),
+    ],
+)
+'''
+
+
+def test_an_application_named_like_its_service_is_reused_with_its_service_or_not_at_all(tmp_path):
+    """An Application named like its own service (app_name="{service}", one per zone) has its
+    findings filed under the service: when one environment changes, that service's
+    Applications are all compiled again (the others' are reused), and every finding is
+    printed as a full compile prints it."""
+    (tmp_path / "platforms").mkdir()
+    (tmp_path / "platforms/demo.py").write_text(textwrap.dedent(NAMED_LIKE_SERVICES).lstrip())
+    (tmp_path / "pyproject.toml").write_text('[tool.gitops-dsl]\nplatforms = "platforms"\n'
+                                             '[tool.gitops-dsl.severity]\nGD404 = "warning"\nGD501 = "warning"\n')
+    first = run_cli("compile", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "GD125" in first.stderr and "GD501" in first.stderr, first.stderr
+    edit("platforms/demo.py", '"tier": "1"', '"tier": "2"')(tmp_path)
+    second = run_cli("compile", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "; 1 of 4 Applications reused" in second.stdout, second.stdout   # web in dev
+    fresh = run_cli("compile", "--no-cache", "--out", "fresh", cwd=tmp_path)
+    assert owned_tree(tmp_path / "build") == owned_tree(tmp_path / "fresh")
+    assert diagnostics(second.stderr) == diagnostics(fresh.stderr)
+    assert diagnostics(second.stderr) == diagnostics(first.stderr)

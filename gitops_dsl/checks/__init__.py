@@ -223,21 +223,42 @@ def _settle(found: list[Diagnostic], severity: dict[str, Any], allow: dict[str, 
 Bucket = tuple[list[Diagnostic], list[Suppressed]]
 
 
+def whole_services(resolved: Resolved) -> set[str] | None:
+    """The services whose Applications' findings are filed under the service with its own: one
+    with an Application named like it, or like another Application (names are unique in a
+    zone's Argo CD, not across zones); their findings are reused for all their Applications or
+    not at all. None when findings naming an Application cannot be told apart: two services'
+    Applications share a name, or one is named like another service."""
+    owners: dict[str, str] = {}
+    whole: set[str] = set()
+    for app in resolved.apps:
+        service = app.service.name
+        first = owners.get(app.name)
+        if (first is not None and first != service) or (
+                app.name in resolved.services and app.name != service):
+            return None
+        if first is not None or app.name == service:
+            whole.add(service)
+        owners[app.name] = service
+    return whole
+
+
 def _by_subject(resolved: Resolved, view: Resolved, kept: list[Diagnostic],
                 suppressed: list[Suppressed]
                 ) -> tuple[dict[str, Checked] | None, dict[str, Checked] | None]:
     """The per-service findings of the services and Applications in `view`, by the service or
-    Application their subject names (an Application named like its own service: the service);
-    (None, None) when one names neither, or an Application is named like another service."""
-    owner = {a.name: a.service.name for a in resolved.apps}
-    if any(owner.get(name, name) != name for name in resolved.services):
-        return None, None   # a service named like another service's Application: ambiguous
+    Application their subject names (one of a `whole_services` service: the service); (None,
+    None) when one names neither, or Applications cannot be told apart by name."""
+    whole = whole_services(resolved)
+    if whole is None:
+        return None, None
     services: dict[str, Bucket] = {n: ([], []) for n in view.services}
-    apps: dict[str, Bucket] = {a.name: ([], []) for a in view.apps
-                               if a.name not in resolved.services}
+    apps: dict[str, Bucket] = {a.name: ([], []) for a in view.apps if a.service.name not in whole}
+    of_whole = {a.name: a.service.name for a in view.apps if a.service.name in whole}
     for subject, index, item in [(d.subject, 0, d) for d in kept] + \
             [(s.diagnostic.subject, 1, s) for s in suppressed]:
-        bucket = services.get(subject) or apps.get(subject)
+        bucket = services.get(subject) or apps.get(subject) or services.get(
+            of_whole.get(subject, ""))
         if bucket is None:
             return None, None
         bucket[index].append(item)   # type: ignore[arg-type]

@@ -70,11 +70,13 @@ def _placeholder(reader: str, what: str) -> str:
 
 
 def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Suppressed] = (),
-           skip: frozenset[str] | set[str] = frozenset()) -> Tree:
-    """Every output document of one resolved platform, but the files of the Applications in
-    `skip` (reused from the last compile: see `incremental`; the service layer's values file is
-    written when one Application that reads it is rendered). Those documents have their Service
-    as origin; no other document has."""
+           skip: frozenset[tuple[str, str]] = frozenset(),
+           skip_values: frozenset[tuple[str, str]] = frozenset()) -> Tree:
+    """Every output document of one resolved platform, but the Application files of the
+    Applications in `skip` and the values files of those in `skip_values` (by service and
+    environment names; reused from the last compile: see `incremental`; the service layer's
+    values file is written when the values of one Application that reads it are). Those
+    documents have their Service as origin; no other document has."""
     platform = resolved.platform
     platform_src = _source_of(platform, root)
     tree: Tree = {}
@@ -84,9 +86,12 @@ def render(resolved: Resolved, root: str | None = None, suppressed: Sequence[Sup
 
     checkout = Path(root) if root else None
     inputs: dict[tuple[str, str, str], set[str] | None] = {}
-    own = [a for a in resolved.apps if a.name not in skip] if skip else resolved.apps
+    own = ([a for a in resolved.apps if (a.service.name, a.env.name) not in skip] if skip
+           else resolved.apps)
     for app in own:
         put(names.app_file(app), application_data(app, checkout, inputs), app.service)
+    own = ([a for a in resolved.apps if (a.service.name, a.env.name) not in skip_values]
+           if skip_values else resolved.apps)
     for path, data, app in values_documents(own):
         put(path, data, app.service)
     projects = {p.name: p for p in platform.projects}

@@ -82,13 +82,13 @@ def values_file(service_name: str, env_name: str | None = None, zone: str | None
     return f"{GITOPS}/values/{service_name}/{leaf}"
 
 
-def app_outputs(app: App) -> tuple[str, ...]:
-    """Every file an Application may have written for it (render writes those it needs): its
-    Application, its service's common values layer (shared with the service's Applications in
-    that zone), its environment's layer, its config and secrets."""
+def values_outputs(app: App) -> tuple[str, ...]:
+    """Every values file an Application may have written for it (render writes those it needs):
+    its service's common layer (shared with the service's Applications in that zone), its
+    environment's layer, its config and secrets."""
     service = app.service.name
-    return (app_file(app), values_file(service, zone=app.values_zone),
-            values_file(service, app.env.name), config_file(app), secrets_file(app))
+    return (values_file(service, zone=app.values_zone), values_file(service, app.env.name),
+            config_file(app), secrets_file(app))
 
 
 def config_file(app: App) -> str:
