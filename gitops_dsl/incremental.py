@@ -1,20 +1,24 @@
-"""Reuse, service by service, what the last compile made: a one-service change renders, checks
-and writes one service.
+"""Reuse, unit by unit, what the last compile made: a one-service change renders, checks and
+writes one service's files, a change to one environment that environment's Applications.
 
-Each service of a platform is a unit: its Application and values files and the findings of the
-rules that look at one service at a time (`Rule.per_service`). A unit's key hashes everything
+A platform's units are each service (the findings of the per-service rules, `Rule.per_service`,
+that name the service), each of its Applications (its Application file and the findings that
+name it) and each Application's values files. Their keys (made in `reuse.Keys`) hash everything
 those depend on:
 
-- the Service object with everything in it (overlays, values, images, secrets, charts...),
-  pickled with every field, locations as the file, line and column diagnostics show (not the
-  offset of the call in the module's bytecode, which an edit of another service moves): editing
-  one service of a module leaves the keys of the others as they were; an object many services
-  hold (a Wave, a SyncPolicy) stands in each of their keys as the digest of its content, pickled
-  once;
-- its pins in the versions file (value, line and column);
-- what resolve made of it that depends on other services (wave, dependencies) and its names;
-- the platform layer: every Platform field but the services, the environments, zones and waves,
-  the settings (severity, allow), the repository root, and their locations.
+- every key: the Service object with everything in it (overlays, values, images, secrets,
+  charts...), pickled with every field, locations as the file, line and column diagnostics show
+  (not the offset of the call in the module's bytecode, which an edit of another service moves):
+  editing one service of a module leaves the keys of the others as they were; an object many
+  services hold (a Wave, a SyncPolicy) stands in each of their keys as the digest of its
+  content, pickled once; the service's pins in the versions file (value, line and column); the
+  platform layer: every Platform field but the services, the zones and waves, the settings
+  (severity, allow), the repository root, and of the environments their names, zones and
+  clusters;
+- an Application's and its values' keys: what resolve made of it that depends on other services
+  (wave, dependencies) and its names, namespace and release;
+- an Application's key: its Environment whole. Its values files read of the environment only its
+  name (see `reuse.Keys.units`).
 
 Anything the pickler does not know for plain data or gitops-dsl's own classes (a user's class or
 function among the values) makes the platform uncacheable: everything is compiled.

@@ -1,10 +1,11 @@
 """What one compile takes from the last one's units (see `incremental`), platform by platform.
 
 `Reuse` is the one object the pipeline is handed for it: the checks ask it, once the rules that
-look at every service have run, which services need no checking again (`checked`), render skips
-those services' files, and `made` collects this compile's units for the next compile. Each unit's
-key hashes what the service is made of (`Keys`; a child process hashes a large platform while
-this one resolves it).
+look at every service have run, which services and Applications need no checking again
+(`checked`), render skips the Application and values files it reuses (`skipped`), and `made`
+collects this compile's units for the next compile. The keys hash what each service is made of
+(`Keys`; a child process hashes a large platform while this one resolves it), its environments
+and what resolve made of it.
 """
 from __future__ import annotations
 
