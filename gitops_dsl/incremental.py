@@ -37,7 +37,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -54,10 +54,10 @@ _SALT = "gitops-dsl units "
 _FORMAT = 5
 
 
-@attrs.frozen
-class Unit:
-    """What one compile made of one service: its key, its files, its per-service findings
-    (after severity and allow: `kept` are reported, `suppressed` listed in the overview)."""
+class Unit(NamedTuple):
+    """What one compile made of a service, an Application or its values: its key, its files,
+    its per-service findings (after severity and allow: `kept` are reported, `suppressed` listed
+    in the overview). A tuple: a compile at 5000 services x 3 environments reads 35,000."""
 
     key: str
     paths: tuple[str, ...]
@@ -133,16 +133,10 @@ class Previous:
     #: the owned files modified since the manifest
     touched: _Touched = attrs.field(eq=False, repr=False)
 
-    def reusable_units(self, keys: Mapping[str, str]) -> dict[str, Unit]:
-        """Of the units named (name -> key now), those to reuse: with that key, and each of their
-        files as that compile wrote it (owned, untouched since: told for all of them at once)."""
-        candidates = {name: unit for name, key in keys.items()
-                      if (unit := self.units.get(name)) is not None and unit.key == key}
-        paths = {path for unit in candidates.values() for path in unit.paths}
-        bad = (paths - self.owned.keys()) | (paths & self.touched.paths())
-        if not bad:
-            return candidates
-        return {name: unit for name, unit in candidates.items() if bad.isdisjoint(unit.paths)}
+    def unusable(self, paths: set[str]) -> set[str]:
+        """Of the files of units with unchanged keys, those not as that compile wrote them (not
+        owned, or modified since: told for all of them at once); their units are not reused."""
+        return (paths - self.owned.keys()) | (paths & self.touched.paths())
 
     def read(self, path: str, verify: bool = True) -> bytes:
         """A reused file's bytes, as the manifest records them (`verify`: by their digest)."""
@@ -183,13 +177,10 @@ def load_units(out: Path, tool: str) -> Previous | None:
             key, paths = u[0], tuple(u[1])
             if type(key) is not str or not all(type(p) is str for p in paths):
                 return None
-            if len(u) == 2:
-                units[name] = Unit(key, paths, (), ())
-                continue
-            kept, suppressed = u[2], u[3]
-            units[name] = Unit(key, paths, tuple(from_record(d) for d in kept),
-                               tuple(Suppressed(from_record(d), str(reason), str(where))
-                                     for d, reason, where in suppressed))
+            units[name] = Unit(key, paths, (), ()) if len(u) == 2 else Unit(
+                key, paths, tuple(from_record(d) for d in u[2]),
+                tuple(Suppressed(from_record(d), str(reason), str(where))
+                      for d, reason, where in u[3]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None   # edited by hand: compile everything
     return Previous(out, units, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))

@@ -235,17 +235,17 @@ class Keys:
         # Applications and not their values files
         apps: dict[AppId, str] = {}
         values: dict[AppId, str] = {}
+        blake2b, layer_part = hashlib.blake2b, f"{common}\0".encode()
+        env_part = {name: f"{key}\0".encode() for name, key in envs.items()}
+        own_part = {name: f"{key}\0".encode() for name, key in own.items()}
         for app in resolved.apps:
-            made = repr((app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to,
-                         app.wave, app.wave_name, app.depends_on, app.namespace,
-                         app.release_name)).encode("utf-8", "surrogatepass")
-            service = own[app.service.name]
-            h = hashlib.blake2b(f"{envs[app.env.name]}\0{service}\0".encode(), digest_size=16)
-            h.update(made)
-            apps[app.service.name, app.env.name] = h.hexdigest()
-            h = hashlib.blake2b(f"{common}\0{service}\0".encode(), digest_size=16)
-            h.update(made)
-            values[app.service.name, app.env.name] = h.hexdigest()
+            service, env = app.service.name, app.env.name
+            made = own_part[service] + repr((
+                env, app.zone.name, app.name, app.file_name, app.renaming_to, app.wave,
+                app.wave_name, app.depends_on, app.namespace,
+                app.release_name)).encode("utf-8", "surrogatepass")
+            apps[service, env] = blake2b(env_part[env] + made, digest_size=16).hexdigest()
+            values[service, env] = blake2b(layer_part + made, digest_size=16).hexdigest()
         # a service's findings about itself: what it is made of and the platform layer
         services = {name: hashlib.blake2b(f"{common}\0{own[name]}".encode(),
                                           digest_size=16).hexdigest()
@@ -314,8 +314,11 @@ class Reuse:
             # in the manifest's order (sorted): Files sorts them with the rendered paths fastest
             self.paths.update({p: e for p, e in self.previous.owned.items() if p in wanted})
             self.apps.update(name_of[app] for app in hits.apps)
-        return Reused({n: Checked(u.kept, u.suppressed) for n, u in hits.services.items()},
-                      {name_of[app]: Checked(u.kept, u.suppressed) for app, u in hits.apps.items()})
+        none = Checked((), ())   # (most units have no finding)
+        return Reused({n: Checked(u.kept, u.suppressed) if u.kept or u.suppressed else none
+                       for n, u in hits.services.items()},
+                      {name_of[app]: Checked(u.kept, u.suppressed) if u.kept or u.suppressed
+                       else none for app, u in hits.apps.items()})
 
     def skipped(self, resolved: Resolved) -> tuple[frozenset[AppId], frozenset[AppId]]:
         """The Applications of `resolved` whose Application files render does not render again,
@@ -356,25 +359,41 @@ def _hits(resolved: Resolved, keys: UnitKeys, previous: Previous) -> _Hits:
     whole = whole_services(resolved)
     if whole is None:
         return _Hits({}, {}, {})   # findings that cannot be told apart: nothing is reused
-    platform = resolved.platform.name
-    named: dict[str, tuple[str, Any, str]] = {
-        unit_name(platform, s): ("service", s, k) for s, k in keys.services.items()}
+    platform, last = resolved.platform.name, previous.units
+    units: dict[str, Unit] = {}
+    services: dict[str, Unit] = {}
+    apps: dict[AppId, Unit] = {}
+    values: dict[AppId, Unit] = {}
+    # (kind, subject, unit name) of every unit whose key is the last compile's
+    found: list[tuple[dict[Any, Unit], Any, str]] = []
+    for service, key in keys.services.items():
+        name = unit_name(platform, service)
+        unit = last.get(name)
+        if unit is not None and unit.key == key:
+            found.append((services, service, name))
+    values_keys = keys.values
     for app, key in keys.apps.items():
-        named[unit_name(platform, *app)] = ("app", app, key)
-        named[unit_name(platform, *app, "values")] = ("values", app, keys.values[app])
-    found = previous.reusable_units({n: k for n, (_, _, k) in named.items()})
-    parts: dict[str, dict[Any, Unit]] = {"service": {}, "app": {}, "values": {}}
-    for name, unit in found.items():
-        kind, subject, _ = named[name]
-        parts[kind][subject] = unit
-    services, apps = parts["service"], parts["app"]
+        name = unit_name(platform, *app)
+        unit = last.get(name)
+        if unit is not None and unit.key == key:
+            found.append((apps, app, name))
+        name += "/values"
+        unit = last.get(name)
+        if unit is not None and unit.key == values_keys[app]:
+            found.append((values, app, name))
+    bad = previous.unusable({path for _, _, name in found for path in last[name].paths})
+    for part, subject, name in found:
+        unit = last[name]
+        if not bad or bad.isdisjoint(unit.paths):
+            part[subject] = units[name] = unit
     # a service whose findings about its Applications are filed under it: reused with all its
     # Applications, or not at all
     for service in whole:
         own = [app for app in keys.apps if app[0] == service]
         if service not in services or not all(app in apps for app in own):
+            units.pop(unit_name(platform, service), None)
             services.pop(service, None)
             for app in own:
-                apps.pop(app, None)
-    units = {n: u for n, u in found.items() if named[n][1] in parts[named[n][0]]}
-    return _Hits(services, apps, parts["values"], units)
+                if apps.pop(app, None) is not None:
+                    units.pop(unit_name(platform, *app), None)
+    return _Hits(services, apps, values, units)

@@ -60,9 +60,9 @@ class Checked:
     diagnostics: tuple[Diagnostic, ...]
     suppressed: tuple[Suppressed, ...]
     #: the findings of the per-service rules (Rule.per_service) by what they are about: service
-    #: name -> those naming the service, Application name -> those naming the Application (an
-    #: Application named like its own service counts as the service); both None when a finding
-    #: names neither
+    #: name -> those naming the service, Application name -> those naming the Application (one
+    #: of a `whole_services` service counts as the service); both None when a finding names
+    #: neither, or Applications cannot be told apart by name
     by_service: dict[str, Checked] | None = None
     by_app: dict[str, Checked] | None = None
 
