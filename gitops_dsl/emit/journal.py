@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GitopsDslError
-from .paths import ContainmentError, check_path, prune_empty_dirs, read_if_file, safe_join
+from .paths import (
+    ContainmentError,
+    check_path,
+    join_inside,
+    prune_empty_dirs,
+    read_if_file,
+    safe_join,
+)
 
 
 class InterruptedWrite(GitopsDslError, RuntimeError):
@@ -31,17 +38,28 @@ def staged_path(target: Path) -> Path:
     return target.with_name(f".{target.name}{_STAGED_SUFFIX}")
 
 
+def staged_name(target: str) -> str:
+    """`staged_path` of a path as text (a write of 5000 files makes no Path objects)."""
+    folder, _, name = target.rpartition(os.sep)
+    return f"{folder}{os.sep}.{name}{_STAGED_SUFFIX}"
+
+
 def roll_forward(out: Path, journal: list[str]) -> None:
     real: dict[str, Any] = {}
     stage = out / STAGED_FOLDERS
+    base = str(out)
     for line in journal:
         action, _, rel = line.partition(" ")
-        target = out / rel if rel.startswith(".gitops-dsl-manifest") else safe_join(out, rel, real)
         if action == "write":
-            staged = staged_path(target)
-            if staged.exists():
-                os.replace(staged, target)
-        elif action == "move":
+            written = (os.path.join(base, rel) if rel.startswith(".gitops-dsl-manifest")
+                       else join_inside(base, rel, real))
+            try:
+                os.replace(staged_name(written), written)
+            except FileNotFoundError:
+                pass   # moved in already (a journal rolled forward again)
+            continue
+        target = out / rel if rel.startswith(".gitops-dsl-manifest") else safe_join(out, rel, real)
+        if action == "move":
             staged_folder = stage / rel
             if staged_folder.is_dir() and not staged_folder.is_symlink():
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from .journal import (
     recover,
     roll_forward,
     signed_journal,
+    staged_name,
     staged_path,
 )
 from .manifest import Entry, manifest_bytes, read_manifest_as_written, remember, sha256, untouched_since
@@ -99,6 +100,9 @@ def plan(out: Path, files: Mapping[str, bytes], *, trust_mtimes: bool = True, ma
     fresh = [rel for rel in ordered if rel not in same] if same else ordered
     made: dict[str, Entry] = {}
     unchanged = len(same)
+    prepare = getattr(files, "prepare", None)
+    if prepare is not None:
+        prepare(owned)   # the keys, and the bytes the loop below writes, on two cores
     for rel in fresh:
         before = last(rel)
         target = join_inside(base, rel, real)
@@ -226,7 +230,7 @@ def apply(out: Path, files: Mapping[str, bytes], the_plan: Plan, *, manifest_nam
     try:
         atomic_write(out / STAGING, ("\n".join(listing) + "\n").encode("utf-8"))
         for rel in in_place:
-            _write_new(staged_path(safe_join(out, rel, real)), files[rel])
+            _write_new(staged_name(join_inside(base, rel, real)), files[rel])
         if new_folders:
             _stage_folders(base, new_folders, files)
         if new_manifest:
@@ -272,13 +276,15 @@ def _stage_folders(base: str, new_folders: dict[str, list[str]], files: Mapping[
                 os.close(fd)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    try:
-        path.unlink()          # a leftover of an interrupted run (recover removes them too)
-    except FileNotFoundError:
-        pass
+def _write_new(path: str | Path, data: bytes) -> None:
+    """Create `path` with `data` (exclusively: a link planted there is never followed)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        os.unlink(path)        # a leftover of an interrupted run (recover removes them too)
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
 
