@@ -3,7 +3,8 @@
 A compile is one Python thread, and most machines have more than one core. Some of a compile
 that reuses the last one's work is independent of what the parent does next: checking that the
 last compile's files are untouched (a stat each) while the platform's modules run; hashing each
-service for its reuse key while the services are resolved. A child forked at that point sees the
+service for its reuse key while the services are resolved; making the input keys and the bytes
+of half of the rendered documents while the parent makes the other half (`emit.files`). A child forked at that point sees the
 parent's objects as they are (copy-on-write), computes, writes its answer into a pipe and leaves
 with `os._exit` (no exit handlers, no flushing of the parent's buffers).
 

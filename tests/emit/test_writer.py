@@ -201,3 +201,33 @@ def test_a_manifest_reordered_by_hand_is_written_in_order_again(tmp_path):
     assert manifest.read_bytes() == manifest_module.manifest_bytes(read_manifest(out))
     assert [line.split(b"  ")[-1] for line in manifest.read_bytes().split(b"\n")[1:-1]] == \
         sorted(p.encode() for p in FILES)
+
+
+@pytest.mark.parametrize("child", ["answers", "dies"])
+def test_keys_and_bytes_made_on_two_cores_are_those_made_when_asked(monkeypatch, child):
+    """`Files.prepare` makes half of the keys and bytes in a forked child: they are exactly
+    what asking for each file makes, and a child that does not answer leaves its half to be
+    made when asked for."""
+    from gitops_dsl import forked
+    from gitops_dsl.emit import files as files_module
+    from gitops_dsl.emit.files import Files, input_key, serialize
+    from gitops_dsl.emit.tree import Document
+    tree = {f"gitops/values/svc-{i:04d}/values.yaml": Document(
+        {"replicaCount": i, "name": f"svc-{i}", "list": [i, "a: b", None]}, "yaml", "demo.py")
+        for i in range(files_module._AHEAD_FROM + 10)}
+    owned = {path: ("sha", input_key(document) if i % 3 else "old", 1)
+             for i, (path, document) in enumerate(sorted(tree.items()))}
+    if child == "dies":
+        class Died(forked.Forked):   # a child killed before it answered
+            def __init__(self, work):
+                super().__init__(lambda: os.kill(os.getpid(), 9) or b"")
+        monkeypatch.setattr(files_module, "Forked", Died)
+    files = Files(tree)
+    files.prepare(owned)
+    made_here = {p for p in tree if p in files._bytes}
+    assert {p: files.key(p) for p in tree} == {p: input_key(d) for p, d in tree.items()}
+    assert all(files._bytes[p] == serialize(tree[p]) for p in made_here)
+    # the bytes made ahead are those of the files whose key is not the manifest's
+    changed = {p for p in tree if owned[p][1] != input_key(tree[p])}
+    assert made_here <= changed and (made_here == changed) == (child == "answers")
+    assert {p: files[p] for p in tree} == {p: serialize(d) for p, d in tree.items()}
