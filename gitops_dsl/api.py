@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .checks.registry import Rule
     from .codecache import CodeCache
     from .diagnostics import Diagnostic, Suppressed
-    from .incremental import Unit
+    from .incremental import Record
     from .model import Platform
     from .recorder import Recorder
     from .reuse import Reuse
@@ -59,7 +59,7 @@ class Result:
     #: with a recording cache: repository path -> the Applications whose chart reads it (`diff`)
     chart_inputs: dict[str, tuple[str, ...]] | None = None
     #: with units: what this compile made of each service, to keep for the next (incremental)
-    units: dict[str, Unit] | None = None
+    units: dict[str, Record] | None = None
     #: the names of the Applications whose files were reused from the last compile
     reused_apps: frozenset[str] = frozenset()
     #: (Applications reused, Applications) when the last compile's units were offered

@@ -33,58 +33,112 @@ never unpickled).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .checks import Checked, whole_services
-from .diagnostics import Diagnostic, Suppressed, as_record, from_record
+from .diagnostics import Suppressed, as_record, from_record
 from .forked import Forked
 
 if TYPE_CHECKING:
     from .emit.tree import Document
-    from .resolve import Resolved
+    from .resolve import App, Resolved
 
 UNITS = "units.json"     # in the output folder's cache (recorder.CACHE_DIR)
 _SALT = "gitops-dsl units "
-_FORMAT = 5
+_FORMAT = 6
 
 
-class Unit(NamedTuple):
-    """What one compile made of a service, an Application or its values: its key, its files,
-    its per-service findings (after severity and allow: `kept` are reported, `suppressed` listed
-    in the overview). A tuple: a compile at 5000 services x 3 environments reads 35,000."""
+#: a unit as kept, as JSON gives it back: [key, paths] or [key, paths, kept, suppressed] (its
+#: findings after severity and allow, as records: `kept` are reported, `suppressed` listed in
+#: the overview; most units have none). Lists, not objects: a compile at 5000 services x 3
+#: environments reads 35,000 of them and takes most back as they are
+Unit = list[Any]
 
-    key: str
-    paths: tuple[str, ...]
-    kept: tuple[Diagnostic, ...]
-    suppressed: tuple[Suppressed, ...]
-
+#: what one compile made of one service: [the digest of all its keys, its own unit,
+#: {environment: [its Application's unit, that Application's values unit]}]
+Record = list[Any]
 
 #: an Application of a platform: its service's name and its environment's (its name is unique in
 #: its zone, not across zones)
 AppId = tuple[str, str]
 
+NO_FINDINGS = Checked((), ())
 
-@attrs.frozen
+
+def made_unit(key: str, paths: list[str], found: Checked) -> Unit:
+    """A unit made by this compile."""
+    if not (found.diagnostics or found.suppressed):
+        return [key, paths]
+    return [key, paths, [as_record(d) for d in found.diagnostics],
+            [[as_record(s.diagnostic), s.reason, s.where] for s in found.suppressed]]
+
+
+def findings(unit: Unit) -> Checked:
+    """The findings a unit keeps."""
+    if len(unit) == 2:
+        return NO_FINDINGS
+    return Checked(tuple(from_record(d) for d in unit[2]),
+                   tuple(Suppressed(from_record(d), str(reason), str(where))
+                         for d, reason, where in unit[3]))
+
+
 class UnitKeys:
-    """The keys of one platform's units: service name -> key; Application -> the key of its
-    Application and findings, and the key of its values files."""
+    """The keys of one platform's units, made of the hashes of the platform layer (`common`),
+    of each service (`own`) and of each environment, and what resolve made of each Application
+    (`made`: service -> [(environment, its repr)]):
 
-    services: dict[str, str]
-    apps: dict[AppId, str]
-    values: dict[AppId, str]
+    - a service's own key: the platform layer and the service;
+    - an Application's: its environment whole, the service and what resolve made of it;
+    - its values files': the platform layer, the service and what resolve made of it. They read
+      of the environment only its name (and its zone's): resolve makes the values of the
+      service's layers, pins and overlays, and the configs tree's files are named by environment
+      and release (render/values.py), so a label of an environment rewrites its Applications
+      and not their values files;
+    - a service's digest: all of that for the service and its Applications, in one hash. When it
+      is the last compile's, every unit of the service is as it was, and the keys of its
+      Applications are never made (most services, after a change to one)."""
+
+    def __init__(self, common: str, own: Mapping[str, str], envs: Mapping[str, str],
+                 made: dict[str, list[tuple[str, bytes]]]) -> None:
+        self._layer = f"{common}\0".encode()
+        self._envs = {name: f"{key}\0".encode() for name, key in envs.items()}
+        self._own = {name: f"{key}\0".encode() for name, key in own.items()}
+        self._made = made
+        self.services = {name: _digest(self._layer + part) for name, part in self._own.items()}
+        self.digests = {name: _digest(b"".join(
+            (self._layer, part, *(self._envs[env] + repr_ for env, repr_ in made.get(name, ())))))
+            for name, part in self._own.items()}
+        self._apps: dict[AppId, tuple[str, str]] = {}
+
+    def apps_of(self, service: str) -> list[AppId]:
+        return [(service, env) for env, _ in self._made.get(service, ())]
+
+    def app(self, at: AppId) -> tuple[str, str] | None:
+        """The key of an Application and its values files' key (None: no such Application)."""
+        found = self._apps.get(at)
+        if found is None:
+            service = at[0]
+            for env, repr_ in self._made.get(service, ()):
+                made = self._own[service] + repr_
+                self._apps[service, env] = (_digest(self._envs[env] + made),
+                                            _digest(self._layer + made))
+            found = self._apps.get(at)
+        return found
 
 
-def unit_name(platform: str, service: str, env: str | None = None, part: str = "") -> str:
-    """A service's unit (its findings about itself), its Application's in `env` (the
-    Application and its findings), or with `part` "values" that Application's values files."""
-    name = f"{platform}/{service}" if env is None else f"{platform}/{service}/{env}"
-    return f"{name}/{part}" if part else name
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def record_name(platform: str, service: str) -> str:
+    return f"{platform}/{service}"
 
 
 class _Touched:
@@ -124,19 +178,15 @@ _FORK_FROM = 2000    # owned files; below, a child costs more than the stats it 
 
 @attrs.frozen
 class Previous:
-    """The units of the last compile into `out`, with that compile's manifest."""
+    """The units of the last compile into `out` (record name -> Record, as read: `reuse`
+    takes what it reuses from them), with that compile's manifest."""
 
     out: Path
-    units: dict[str, Unit]
+    records: dict[str, Any]
     owned: Mapping[str, tuple[str, str, int]]   # the manifest: path -> (sha256, input key, size)
     written_at: int
     #: the owned files modified since the manifest
     touched: _Touched = attrs.field(eq=False, repr=False)
-
-    def unusable(self, paths: set[str]) -> set[str]:
-        """Of the files of units with unchanged keys, those not as that compile wrote them (not
-        owned, or modified since: told for all of them at once); their units are not reused."""
-        return (paths - self.owned.keys()) | (paths & self.touched.paths())
 
     def read(self, path: str, verify: bool = True) -> bytes:
         """A reused file's bytes, as the manifest records them (`verify`: by their digest)."""
@@ -170,29 +220,16 @@ def load_units(out: Path, tool: str) -> Previous | None:
             or manifest is None or data.get("manifest") != manifest or interrupted(out)
             or (out / STAGED_FOLDERS).exists()):
         return None
-    try:
-        units = {}
-        for name, u in data["units"].items():
-            # [key, paths] or [key, paths, kept, suppressed] (most units have no finding)
-            key, paths = u[0], tuple(u[1])
-            if type(key) is not str or not all(type(p) is str for p in paths):
-                return None
-            units[name] = Unit(key, paths, (), ()) if len(u) == 2 else Unit(
-                key, paths, tuple(from_record(d) for d in u[2]),
-                tuple(Suppressed(from_record(d), str(reason), str(where))
-                      for d, reason, where in u[3]))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return None   # edited by hand: compile everything
-    return Previous(out, units, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))
+    records = data.get("units")
+    if not isinstance(records, dict):
+        return None
+    return Previous(out, records, owned, written_at, _Touched(str(out) + os.sep, owned, written_at))
 
 
-def save(out: Path, units: Mapping[str, Unit], tool: str, manifest_sha256: str) -> None:
+def save(out: Path, records: Mapping[str, Record], tool: str, manifest_sha256: str) -> None:
     from . import bound
     from .recorder import CACHE_DIR
-    data: dict[str, Any] = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": {
-        name: [u.key, u.paths, [as_record(d) for d in u.kept],
-               [[as_record(s.diagnostic), s.reason, s.where] for s in u.suppressed]]
-        if u.kept or u.suppressed else [u.key, u.paths] for name, u in sorted(units.items())}}
+    data = {"format": _FORMAT, "tool": tool, "manifest": manifest_sha256, "units": records}
     bound.write(out / CACHE_DIR / UNITS, json.dumps(data, separators=(",", ":")).encode(),
                 _SALT + tool)
 
@@ -203,40 +240,57 @@ def forget(out: Path) -> None:
     bound.forget(out / CACHE_DIR / UNITS)
 
 
-def new_units(resolved: Resolved, keys: UnitKeys, reused: Mapping[str, Unit],
-              rendered: Mapping[str, Document], checked: Checked) -> dict[str, Unit] | None:
-    """Every unit of one platform after a compile: reused ones (by unit name) as they were, the
-    others made of the files this compile rendered for them and their findings (None when the
-    findings could not be told apart by service and Application)."""
+def new_units(resolved: Resolved, keys: UnitKeys, reused: Taken,
+              rendered: Mapping[str, Document], checked: Checked) -> dict[str, Record] | None:
+    """The record of every service of one platform after a compile: the units reused as they
+    were, the others made of the files this compile rendered for them and their findings (None
+    when the findings could not be told apart by service and Application)."""
     from .render.names import app_file, values_outputs
-    if checked.by_service is None or checked.by_app is None:
+    by_service, by_app = checked.by_service, checked.by_app
+    whole = whole_services(resolved)
+    if by_service is None or by_app is None or whole is None:
         return None
     platform = resolved.platform.name
-    units: dict[str, Unit] = {}
-    for service, key in keys.services.items():
-        name = unit_name(platform, service)
-        found = reused.get(name) or _made(key, (), checked.by_service.get(service))
-        if found is None:
-            return None
-        units[name] = found
-    whole = whole_services(resolved)
+    apps_of: dict[str, list[App]] = {}
     for app in resolved.apps:
-        service, env = app.service.name, app.env.name
-        name = unit_name(platform, service, env)
-        path = app_file(app)
-        # (an Application of a `whole_services` service: its findings are the service's)
-        found = reused.get(name) or _made(
-            keys.apps[service, env], (path,) if path in rendered else (),
-            checked.by_app.get(app.name) if whole is not None and service not in whole
-            else Checked((), ()))
-        if found is None:
-            return None
-        units[name] = found
-        values = unit_name(platform, service, env, "values")
-        units[values] = reused.get(values) or Unit(keys.values[service, env], tuple(sorted(
-            p for p in values_outputs(app) if p in rendered)), (), ())
-    return units
+        apps_of.setdefault(app.service.name, []).append(app)
+    records: dict[str, Record] = {}
+    for service, key in keys.services.items():
+        if service in reused.records:
+            records[record_name(platform, service)] = reused.records[service]
+            continue
+        own = reused.services.get(service)
+        if own is None:
+            found = by_service.get(service)
+            if found is None:
+                return None
+            own = made_unit(key, [], found)
+        envs: dict[str, list[Unit]] = {}
+        for app in apps_of.get(service, ()):
+            at = (service, app.env.name)
+            made = keys.app(at)
+            assert made is not None   # (every Application of the platform is keyed)
+            unit = reused.apps.get(at)
+            if unit is None:
+                # (an Application of a `whole_services` service: its findings are the service's)
+                found = by_app.get(app.name) if service not in whole else NO_FINDINGS
+                if found is None:
+                    return None
+                path = app_file(app)
+                unit = made_unit(made[0], [path] if path in rendered else [], found)
+            values = reused.values.get(at) or [made[1], sorted(
+                p for p in values_outputs(app) if p in rendered)]
+            envs[app.env.name] = [unit, values]
+        records[record_name(platform, service)] = [keys.digests[service], own, envs]
+    return records
 
 
-def _made(key: str, paths: tuple[str, ...], found: Checked | None) -> Unit | None:
-    return None if found is None else Unit(key, paths, found.diagnostics, found.suppressed)
+@attrs.frozen
+class Taken:
+    """What a compile takes from the last one's units, for one platform: units by service and
+    by Application (its own and its values'), and the records of the services taken whole."""
+
+    services: dict[str, Unit] = attrs.field(factory=dict)
+    apps: dict[AppId, Unit] = attrs.field(factory=dict)
+    values: dict[AppId, Unit] = attrs.field(factory=dict)
+    records: dict[str, Record] = attrs.field(factory=dict)

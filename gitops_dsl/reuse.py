@@ -24,7 +24,17 @@ import attrs
 
 from .diagnostics import Location
 from .forked import Forked
-from .incremental import AppId, Previous, Unit, UnitKeys, new_units, unit_name
+from .incremental import (
+    AppId,
+    Previous,
+    Record,
+    Taken,
+    Unit,
+    UnitKeys,
+    findings,
+    new_units,
+    record_name,
+)
 from .recorder import unrecorded
 from .render.names import values_file
 
@@ -228,29 +238,13 @@ class Keys:
         # an Application: what its service is made of, its environment, and what resolve made
         # of it that depends on other services (tuples of strings, numbers and None: their repr
         # says exactly what they hold)
-        # Its values files read of its environment only the name (and its zone's): resolve
-        # makes the values of the service's layers, pins and overlays, and the configs tree's
-        # files are named by environment and release (render/values.py): their key leaves the
-        # environment's other fields out, so that a label of an environment rewrites its
-        # Applications and not their values files
-        apps: dict[AppId, str] = {}
-        values: dict[AppId, str] = {}
-        blake2b, layer_part = hashlib.blake2b, f"{common}\0".encode()
-        env_part = {name: f"{key}\0".encode() for name, key in envs.items()}
-        own_part = {name: f"{key}\0".encode() for name, key in own.items()}
+        made: dict[str, list[tuple[str, bytes]]] = {}
         for app in resolved.apps:
-            service, env = app.service.name, app.env.name
-            made = own_part[service] + repr((
-                env, app.zone.name, app.name, app.file_name, app.renaming_to, app.wave,
+            made.setdefault(app.service.name, []).append((app.env.name, repr((
+                app.env.name, app.zone.name, app.name, app.file_name, app.renaming_to, app.wave,
                 app.wave_name, app.depends_on, app.namespace,
-                app.release_name)).encode("utf-8", "surrogatepass")
-            apps[service, env] = blake2b(env_part[env] + made, digest_size=16).hexdigest()
-            values[service, env] = blake2b(layer_part + made, digest_size=16).hexdigest()
-        # a service's findings about itself: what it is made of and the platform layer
-        services = {name: hashlib.blake2b(f"{common}\0{own[name]}".encode(),
-                                          digest_size=16).hexdigest()
-                    for name in resolved.services}
-        return UnitKeys(services, apps, values)
+                app.release_name)).encode("utf-8", "surrogatepass")))
+        return UnitKeys(common, own, envs, made)
 
     def close(self) -> None:
         """Wait for the children of platforms never keyed (a compile that stopped early)."""
@@ -270,14 +264,14 @@ class Reuse:
         self.keys = Keys(root, settings)
         self.previous = previous
         #: what this compile made of each service (None once a platform could not be keyed)
-        self.made: dict[str, Unit] | None = {}
+        self.made: dict[str, Record] | None = {}
         #: output path -> manifest entry, of the reused services' files
         self.paths: dict[str, Entry] = {}
         self.apps: set[str] = set()    # the names of the Applications whose files are reused
         self.reused = 0                # Applications reused
         self.compiled = 0              # Applications compiled
         # id(resolved) -> its unit keys, and what of it is reused
-        self._platforms: dict[int, tuple[UnitKeys | None, _Hits]] = {}
+        self._platforms: dict[int, tuple[UnitKeys | None, Taken]] = {}
 
     @property
     def refused(self) -> str | None:
@@ -294,31 +288,38 @@ class Reuse:
     def checked(self, resolved: Resolved) -> Reused:
         """What the last compile found about each service and Application whose unit is
         reusable; asked by the checks once the rules over every service have run."""
-        from .checks import Checked, Reused
+        from .checks import Reused
         keys = self.keys.units(resolved)
-        hits = _Hits({}, {}, {})
+        taken = Taken()
         if keys is not None and self.previous is not None:
-            hits = _hits(resolved, keys, self.previous)
-        self._platforms[id(resolved)] = (keys, hits)
+            try:
+                taken = _taken(resolved, keys, self.previous)
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+                taken = Taken()   # a record not as this gitops-dsl writes them: take nothing
         self.compiled += len(resolved.apps)
-        self.reused += len(hits.apps)
         name_of = {(a.service.name, a.env.name): a.name for a in resolved.apps}
-        if hits.apps or hits.values:
+        if taken.apps or taken.values:
             assert self.previous is not None
             # the service layer's values file, which every Application of its service in that
             # zone lists: rendered again when the values of one of them are
             again = {values_file(a.service.name, zone=a.values_zone) for a in resolved.apps
-                     if (a.service.name, a.env.name) not in hits.values}
-            wanted = {p for part in (hits.apps, hits.values) for unit in part.values()
-                      for p in unit.paths} - again
-            # in the manifest's order (sorted): Files sorts them with the rendered paths fastest
-            self.paths.update({p: e for p, e in self.previous.owned.items() if p in wanted})
-            self.apps.update(name_of[app] for app in hits.apps)
-        none = Checked((), ())   # (most units have no finding)
-        return Reused({n: Checked(u.kept, u.suppressed) if u.kept or u.suppressed else none
-                       for n, u in hits.services.items()},
-                      {name_of[app]: Checked(u.kept, u.suppressed) if u.kept or u.suppressed
-                       else none for app, u in hits.apps.items()})
+                     if (a.service.name, a.env.name) not in taken.values}
+            wanted: set[str] = set()
+            for part in (taken.apps, taken.values):
+                for unit in part.values():
+                    wanted.update(unit[1])
+            wanted -= again
+            owned = self.previous.owned
+            if wanted <= owned.keys():   # (always, for units of this manifest)
+                # in the manifest's order (sorted): Files sorts them with the rendered paths
+                self.paths.update({p: e for p, e in owned.items() if p in wanted})
+                self.apps.update(name_of[app] for app in taken.apps)
+            else:
+                taken = Taken()
+        self._platforms[id(resolved)] = (keys, taken)
+        self.reused += len(taken.apps)
+        return Reused({n: findings(u) for n, u in taken.services.items()},
+                      {name_of[app]: findings(u) for app, u in taken.apps.items()})
 
     def skipped(self, resolved: Resolved) -> tuple[frozenset[AppId], frozenset[AppId]]:
         """The Applications of `resolved` whose Application files render does not render again,
@@ -331,8 +332,8 @@ class Reuse:
     def rendered(self, resolved: Resolved, documents: Mapping[str, Document],
                  checked: Checked) -> None:
         """Make the units of a platform from what render made of it."""
-        keys, hits = self._platforms.get(id(resolved), (None, _Hits({}, {}, {})))
-        these = (new_units(resolved, keys, hits.units, documents, checked)
+        keys, taken = self._platforms.get(id(resolved), (None, Taken()))
+        these = (new_units(resolved, keys, taken, documents, checked)
                  if keys is not None else None)
         self.made = None if these is None or self.made is None else {**self.made, **these}
 
@@ -342,58 +343,52 @@ class Reuse:
         return self.previous.read(path, verify)
 
 
-@attrs.frozen
-class _Hits:
-    """The reusable units of a platform: services by name, Applications (with their findings)
-    and Applications' values files by service and environment; `units` by unit name."""
-
-    services: dict[str, Unit]
-    apps: dict[AppId, Unit]
-    values: dict[AppId, Unit]
-    units: dict[str, Unit] = attrs.field(factory=dict)
-
-
-def _hits(resolved: Resolved, keys: UnitKeys, previous: Previous) -> _Hits:
-    """The reusable units of a platform."""
+def _taken(resolved: Resolved, keys: UnitKeys, previous: Previous) -> Taken:
+    """The units of a platform to reuse: those whose keys are the last compile's (all of a
+    service's when its digest is) and whose files are as that compile wrote them."""
     from .checks import whole_services
     whole = whole_services(resolved)
     if whole is None:
-        return _Hits({}, {}, {})   # findings that cannot be told apart: nothing is reused
-    platform, last = resolved.platform.name, previous.units
-    units: dict[str, Unit] = {}
+        return Taken()   # findings that cannot be told apart: nothing is reused
+    platform, last = resolved.platform.name, previous.records
     services: dict[str, Unit] = {}
     apps: dict[AppId, Unit] = {}
     values: dict[AppId, Unit] = {}
-    # (kind, subject, unit name) of every unit whose key is the last compile's
-    found: list[tuple[dict[Any, Unit], Any, str]] = []
+    records: dict[str, Record] = {}
     for service, key in keys.services.items():
-        name = unit_name(platform, service)
-        unit = last.get(name)
-        if unit is not None and unit.key == key:
-            found.append((services, service, name))
-    values_keys = keys.values
-    for app, key in keys.apps.items():
-        name = unit_name(platform, *app)
-        unit = last.get(name)
-        if unit is not None and unit.key == key:
-            found.append((apps, app, name))
-        name += "/values"
-        unit = last.get(name)
-        if unit is not None and unit.key == values_keys[app]:
-            found.append((values, app, name))
-    bad = previous.unusable({path for _, _, name in found for path in last[name].paths})
-    for part, subject, name in found:
-        unit = last[name]
-        if not bad or bad.isdisjoint(unit.paths):
-            part[subject] = units[name] = unit
+        record = last.get(record_name(platform, service))
+        if record is None:
+            continue
+        digest, own, envs = record
+        if digest == keys.digests[service]:   # every unit of the service as it was
+            records[service] = record
+            services[service] = own
+            for env, (unit, values_unit) in envs.items():
+                apps[service, env] = unit
+                values[service, env] = values_unit
+            continue
+        if own[0] == key:
+            services[service] = own
+        for env, (unit, values_unit) in envs.items():
+            now = keys.app((service, env))
+            if now is not None and unit[0] == now[0]:
+                apps[service, env] = unit
+            if now is not None and values_unit[0] == now[1]:
+                values[service, env] = values_unit
+    touched = previous.touched.paths()
+    if touched:   # (rarely: a hand edit) their units are made again
+        for part in (apps, values):
+            for at, unit in list(part.items()):
+                if not touched.isdisjoint(unit[1]):
+                    del part[at]
+                    records.pop(at[0], None)
     # a service whose findings about its Applications are filed under it: reused with all its
     # Applications, or not at all
     for service in whole:
-        own = [app for app in keys.apps if app[0] == service]
-        if service not in services or not all(app in apps for app in own):
-            units.pop(unit_name(platform, service), None)
+        own_apps = keys.apps_of(service)
+        if service not in services or not all(at in apps for at in own_apps):
             services.pop(service, None)
-            for app in own:
-                if apps.pop(app, None) is not None:
-                    units.pop(unit_name(platform, *app), None)
-    return _Hits(services, apps, values, units)
+            records.pop(service, None)
+            for at in own_apps:
+                apps.pop(at, None)
+    return Taken(services, apps, values, records)

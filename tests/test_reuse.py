@@ -224,7 +224,8 @@ def test_a_hand_edited_record_means_a_full_compile(tmp_path):
     assert run_cli("compile", cwd=project).returncode == 0
     units = project / "build/.gitops-dsl-cache/units.json"
     data = json.loads(units.read_text())
-    data["units"]["demo/db/dev"][1] = ["../../outside.yaml"]   # [key, paths]
+    # [digest, its unit, {env: [Application unit [key, paths], values unit]}]
+    data["units"]["demo/db"][2]["dev"][0][1] = ["../../outside.yaml"]
     units.write_text(json.dumps(data))
     CHANGES["a value of one service"][0](project)
     second = run_cli("compile", cwd=project)
@@ -304,8 +305,8 @@ def test_the_example_platform_reuses_what_a_change_cannot_reach(tmp_path):
     assert first.returncode == 0, first.stderr
     units = json.loads((tmp_path / "build/.gitops-dsl-cache/units.json").read_text())["units"]
     apps = [p.stem for p in (tmp_path / "build/gitops/argo-apps").glob("*/apps/*/*/*.yaml")]
-    # a unit for each service, each Application and each Application's values files
-    assert len(units) == 15 + 2 * len(apps)
+    # a record for each service, with a unit for each of its Applications and their values
+    assert len(units) == 15 and sum(len(record[2]) for record in units.values()) == len(apps)
     # what CI does after a push: one pin set in place (gitops-dsl set-image)
     pinned = run_cli("set-image", "plate-web", "2.4.0", "--no-compile", cwd=tmp_path)
     assert pinned.returncode == 0, pinned.stderr
@@ -449,14 +450,14 @@ def test_keys_hashed_in_a_child_process_are_the_keys_hashed_in_place(tmp_path, m
         (project / "platforms").mkdir()
         (project / "platforms/p.py").write_text(textwrap.dedent(TEAM_LABELS).lstrip())
 
-    def keyed(threshold: int) -> tuple[dict[str, str], str | None]:
+    def keyed(threshold: int) -> tuple[dict[str, object], str | None]:
         monkeypatch.setattr(reuse, "_FORK_FROM_SERVICES", threshold)
         result = api.compile(project / "platforms", root=project, severity={"GD501": "warning"},
                              cache=CompileCache(project / "build", None))
         assert result.ok, result.diagnostics
-        return {name: unit.key for name, unit in (result.units or {}).items()}, result.unkeyed
+        return dict(result.units or {}), result.unkeyed
     in_place = keyed(10**9)
-    assert (len(in_place[0]) == 7 * (1 + 2 * ENVS)) if platform == "the team project" else (
+    assert (len(in_place[0]) == 7) if platform == "the team project" else (
         in_place == ({}, "platform demo holds a Team object, whose content the reuse keys "
                          "cannot see"))
     assert keyed(0) == in_place
