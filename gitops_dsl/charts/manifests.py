@@ -31,64 +31,8 @@ from .dependencies import declares_dependencies, vendored
 from .engine import LazyEngine, engine
 from .parameters import with_parameters
 from .plain import render_plain
+from .render_cache import RenderCache
 from .rendered import ChartCache, Rendered
-
-
-class RenderCache:
-    """Rendered manifests by input key: the chart's bytes (its digest, or a hash of the chart
-    folder's files), the merged values and every render option. A second preflight of an
-    unchanged platform reads these instead of running the Helm engine."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self._charts: dict[str, str] = {}
-
-    def chart_key(self, chart: Path) -> str:
-        key = self._charts.get(str(chart))
-        if key is None:
-            import hashlib
-            h = hashlib.sha256()
-            if chart.is_file():
-                h.update(chart.read_bytes())
-            else:
-                for path in sorted(p for p in chart.rglob("*") if p.is_file()):
-                    h.update(str(path.relative_to(chart)).encode() + b"\0" + path.read_bytes() + b"\0")
-            key = self._charts[str(chart)] = h.hexdigest()
-        return key
-
-    def key(self, chart: Path, values: dict[str, Any], options: dict[str, Any]) -> str:
-        import hashlib
-        import json
-
-        from .._version import __version__
-        material = json.dumps([__version__, self.chart_key(chart), values, options],
-                              sort_keys=True, default=str)
-        return hashlib.sha256(material.encode()).hexdigest()
-
-    def get(self, key: str) -> tuple[Any, ...] | None:
-        """The objects kept for `key`, when this user's gitops-dsl kept them (see `bound`): an
-        entry written or edited by anyone else is a miss, never what preflight judges."""
-        import json
-
-        from .. import bound
-        kept = bound.read(self.folder / f"{key}.json", _RENDER_SALT + key)
-        if kept is None:
-            return None
-        try:
-            return tuple((t, o) for t, o in json.loads(kept))
-        except (ValueError, TypeError):
-            return None
-
-    def put(self, key: str, objects: tuple[Any, ...]) -> None:
-        import json
-
-        from .. import bound
-        # a cache that cannot be written only costs time
-        bound.write(self.folder / f"{key}.json",
-                    json.dumps([list(pair) for pair in objects]).encode("utf-8"), _RENDER_SALT + key)
-
-
-_RENDER_SALT = "gitops-dsl render "
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
@@ -130,7 +74,10 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             work.append((doc, zone, app_env))
         session = _Session(helm, files, index, tree, root, tuple(checkout), charts, cache,
                            documents, loaded)
-        return _render_all(session, work)
+        rendered = _render_all(session, work)
+    if cache is not None:
+        cache.save()
+    return rendered
 
 
 @attrs.define
@@ -151,6 +98,8 @@ class _Session:
     charts: dict[str, Any] = attrs.field(factory=dict)
     #: id(loaded chart) -> its CRDs as (template, object) pairs, parsed once per chart
     crds: dict[int, list[tuple[str, Any]]] = attrs.field(factory=dict)
+    #: chart folder -> whether it names dependencies (read once per folder, not per render)
+    dependencies: dict[str, bool] = attrs.field(factory=dict)
 
     def chart_crds(self, chart: Any) -> list[tuple[str, Any]]:
         """The chart's `crds/` (with its subcharts'), parsed as Argo CD parses them; the same
@@ -160,6 +109,13 @@ class _Session:
             found = self.crds[id(chart)] = [
                 (f"crds/{crd.get('filename') or crd.get('name')}", obj)
                 for crd in chart.crds for obj in load_all(crd.get("data", "")) if obj]
+        return found
+
+    def names_dependencies(self, chart_dir: Path) -> bool:
+        found = self.dependencies.get(str(chart_dir))
+        if found is None:
+            found = self.dependencies[str(chart_dir)] = \
+                chart_dir.is_dir() and declares_dependencies(chart_dir)
         return found
 
     def chart(self, chart_dir: Path, reuse: bool) -> Any:
@@ -195,17 +151,25 @@ def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Ren
     shares = min(cores, len(work) // _PARALLEL_FROM) if "helm_python" not in sys.modules else 1
     if shares <= 1:
         return [_render_one(session, *item) for item in work]
+    cache = session.cache
+    if cache is not None:
+        cache.load()   # read once, here: the children share it
+
     def share(i: int) -> Callable[[], bytes]:
-        return lambda: pickle.dumps([_render_one(session, *item) for item in work[i::shares]])
+        # its renders, and what it rendered for the render cache (the parent keeps that)
+        return lambda: pickle.dumps(([_render_one(session, *item) for item in work[i::shares]],
+                                     cache.new if cache is not None else {}))
 
     children = [(i, Forked(share(i))) for i in range(1, shares)]
     out: list[Rendered | None] = [None] * len(work)
     out[0::shares] = [_render_one(session, *item) for item in work[0::shares]]
     for i, child in children:
         answer = child.result()
-        done = pickle.loads(answer) if answer is not None else None
+        done, kept = pickle.loads(answer) if answer is not None else (None, {})
         if not isinstance(done, list) or len(done) != len(work[i::shares]):
             done = [_render_one(session, *item) for item in work[i::shares]]
+        elif cache is not None:
+            cache.merge(kept)
         out[i::shares] = done
     return [r for r in out if r is not None]
 
@@ -346,7 +310,7 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
                "api_versions": helm_options.get("apiVersions")}
     vendored_copy = False
     with contextlib.ExitStack() as stack:
-        if chart_dir.is_dir() and declares_dependencies(chart_dir):
+        if session.names_dependencies(chart_dir):
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
             built, problem = stack.enter_context(vendored(
                 helm, chart_dir, session.root, charts.lock if charts else None,

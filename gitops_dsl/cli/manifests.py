@@ -30,7 +30,8 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
     """Render every Application as Argo CD would (offline: external charts from the chart cache),
     optionally check it."""
     from ..charts.engine import RenderUnavailable
-    from ..charts.manifests import RenderCache, render_applications
+    from ..charts.manifests import render_applications
+    from ..charts.render_cache import RenderCache
     from ..charts.validate import check_rendered, load_crds
     from ..emit.yaml import dump
     settings = settings_or_exit(platforms, None)

@@ -88,7 +88,8 @@ def run_preflight(result: Result, root: Path, charts: ChartCache | None = None, 
     """Render every Application of a successful compile and judge it. Needs the Helm engine
     (charts.engine.RenderUnavailable otherwise). `cache` is a folder for rendered manifests by
     input key (none: render everything)."""
-    from ..charts.manifests import RenderCache, render_applications
+    from ..charts.manifests import render_applications
+    from ..charts.render_cache import RenderCache
     documents = _Documents(result.tree)
     rendered = render_applications(result.files, root, documents=documents,
                                    checkout=[(p.gitops_repo.url, p.gitops_repo.revision)

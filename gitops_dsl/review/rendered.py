@@ -96,7 +96,8 @@ def rendered_changes(apps: Sequence[str], old_tree: Mapping[str, bytes],
     path -> bytes, as at the base) to the working tree at `root`; and a note when they could not
     be rendered (no Helm engine, an Application that does not render)."""
     from ..charts.engine import RenderUnavailable
-    from ..charts.manifests import RenderCache, render_applications
+    from ..charts.manifests import render_applications
+    from ..charts.render_cache import RenderCache
     cache = RenderCache(cache_folder) if cache_folder is not None else None
     wanted = set(apps)
     try:

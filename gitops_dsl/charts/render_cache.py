@@ -1,0 +1,117 @@
+"""Rendered manifests kept by input key, so that a second `preflight` or `manifests` of an
+unchanged platform reads them instead of running the Helm engine.
+
+The key is a digest of everything a render depends on: gitops-dsl's version, the chart's bytes
+(its archive's digest, or a hash of the chart folder's files), the merged values and every
+render option. Entries are kept in packs: each run that rendered something adds one file,
+`pack-<digest>.json` (a JSON object, key -> objects), written once at the end of the run
+instead of a file per render. A pack is read only when its tag says this user's gitops-dsl
+wrote it (see `bound`): a pack written or edited by anyone else is read as if it were not
+there, so nothing it holds is ever judged. When a run finds more packs than `MAX_PACKS`, or
+far more entries than it used, it writes the entries it used as one pack and removes the packs
+it read.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import bound
+
+#: packs read before a run that renders something merges them into one
+MAX_PACKS = 8
+_SALT = "gitops-dsl render pack"
+
+
+class RenderCache:
+    """One run's view of the folder of packs: `get` and `put` by key, `save` at the end."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._charts: dict[str, str] = {}
+        self._kept: dict[str, tuple[Any, ...]] | None = None
+        self._packs: list[Path] = []
+        #: rendered by this run (in this process or, merged in, by its children)
+        self.new: dict[str, tuple[Any, ...]] = {}
+        self._used: set[str] = set()
+
+    def chart_key(self, chart: Path) -> str:
+        key = self._charts.get(str(chart))
+        if key is None:
+            h = hashlib.sha256()
+            if chart.is_file():
+                h.update(chart.read_bytes())
+            else:
+                for path in sorted(p for p in chart.rglob("*") if p.is_file()):
+                    h.update(str(path.relative_to(chart)).encode() + b"\0" + path.read_bytes() + b"\0")
+            key = self._charts[str(chart)] = h.hexdigest()
+        return key
+
+    def key(self, chart: Path, values: dict[str, Any], options: dict[str, Any]) -> str:
+        from .._version import __version__
+        material = json.dumps([__version__, self.chart_key(chart), values, options],
+                              sort_keys=True, default=str)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def load(self) -> None:
+        """Read the packs (once; before forking, so that children share what was read)."""
+        if self._kept is not None:
+            return
+        self._kept = {}
+        try:
+            packs = sorted(self.folder.glob("pack-*.json"))
+        except OSError:
+            packs = []
+        for path in packs:
+            data = bound.read(path, _SALT)
+            try:
+                entries = json.loads(data) if data is not None else None
+            except ValueError:
+                entries = None
+            if not isinstance(entries, dict):
+                continue   # not this user's gitops-dsl's pack: as if it were not there
+            self._packs.append(path)
+            for key, objects in entries.items():
+                if isinstance(objects, list):
+                    self._kept[key] = tuple((t, o) for t, o in objects)
+
+    def get(self, key: str) -> tuple[Any, ...] | None:
+        """The objects kept for `key`, or None."""
+        self.load()
+        assert self._kept is not None
+        found = self.new.get(key)
+        if found is None:
+            found = self._kept.get(key)
+        if found is not None:
+            self._used.add(key)
+        return found
+
+    def put(self, key: str, objects: tuple[Any, ...]) -> None:
+        self.new[key] = objects
+        self._used.add(key)
+
+    def merge(self, rendered: Mapping[str, tuple[Any, ...]]) -> None:
+        """What a child rendered for this run."""
+        for key, objects in rendered.items():
+            self.put(key, objects)
+
+    def save(self) -> None:
+        """Keep what this run rendered as one pack (a cache that cannot be written only costs
+        time)."""
+        if not self.new:
+            return
+        kept = self._kept or {}
+        compact = len(self._packs) >= MAX_PACKS or len(kept) > 4 * len(self._used) + 256
+        entries = ({key: self.new[key] if key in self.new else kept[key] for key in sorted(self._used)}
+                   if compact else dict(sorted(self.new.items())))
+        data = json.dumps({key: [list(pair) for pair in objects]
+                           for key, objects in entries.items()}, separators=(",", ":")).encode()
+        name = f"pack-{hashlib.sha256(data).hexdigest()[:32]}.json"
+        bound.write(self.folder / name, data, _SALT)
+        if compact:
+            for path in self._packs:
+                if path.name != name:
+                    bound.forget(path)
