@@ -16,7 +16,7 @@ wave by wave (argocd-facts 19):
 """
 from __future__ import annotations
 
-import itertools
+import bisect
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -91,17 +91,30 @@ def judge(units: Iterable[RenderedApp]) -> list[Verdict]:
     verdicts = []
     owners: dict[tuple[str, ...], RenderedApp] = {}
     known = {server: (_crds(members), _namespaces(members)) for server, members in by_cluster.items()}
-    # per cluster and environment, the Units that could not be rendered, by wave and name
-    unrendered: dict[str, dict[str, list[RenderedApp]]] = {}
+    # per cluster and environment, the waves and names of the Units that could not be rendered,
+    # by wave and name
+    unrendered: dict[str, dict[str, tuple[list[int], list[str]]]] = {}
     for unit in units:
         if not unit.rendered:
-            unrendered.setdefault(unit.app.env.cluster.server, {}).setdefault(
-                unit.app.env.name, []).append(unit)
+            waves, names = unrendered.setdefault(unit.app.env.cluster.server, {}).setdefault(
+                unit.app.env.name, ([], []))
+            waves.append(unit.app.wave)
+            names.append(unit.app.name)
+    permitted: dict[tuple[Any, ...], Any] = {}
     for unit in units:
         server = unit.app.env.cluster.server
-        verdicts.append(_judge_one(unit, unrendered.get(server, {}), owners, *known[server]))
+        verdicts.append(_judge_one(unit, unrendered.get(server, {}), owners, *known[server],
+                                   permitted))
     return [_starts_anyway(v, units) if v.unit.error and not v.unit.corrupt else v
             for v in verdicts]
+
+
+def _earlier(unrendered: tuple[list[int], list[str]] | None, wave: int) -> list[str]:
+    """The names of the unrendered Applications of waves before `wave` (sorted by wave)."""
+    if unrendered is None:
+        return []
+    waves, names = unrendered
+    return names[:bisect.bisect_left(waves, wave)]
 
 
 def _starts_anyway(verdict: Verdict, units: list[RenderedApp]) -> Verdict:
@@ -211,7 +224,33 @@ class _Judging:
     project_owner: Any
     #: Applications of an earlier wave of the environment that could not be rendered
     unrendered: list[str]
+    #: what permission_problem and application_problems said, by what they read (projects by
+    #: identity: every Application of a project has the same dict)
+    permitted: dict[tuple[Any, ...], Any]
     findings: list[Diagnostic] = attrs.Factory(list)
+
+    def application_problems(self) -> list[str]:
+        """permissions.application_problems, which reads only the Application's repositories
+        and destination namespace."""
+        spec = self.unit.application.get("spec") or {}
+        key = ("application", id(self.unit.project), self.cluster,
+               tuple(str(s.get("repoURL") or "") for s in spec.get("sources") or [spec.get("source") or {}]),
+               str((spec.get("destination") or {}).get("namespace") or ""))
+        if key not in self.permitted:
+            self.permitted[key] = tuple(
+                application_problems(self.unit.application, self.unit.project, self.cluster))
+        return list(self.permitted[key])
+
+    def permission(self, group: str, kind: str, namespaced: bool, namespace: str | None,
+                   name: str = "") -> str | None:
+        # (a namespaced kind's permission does not depend on the object's name)
+        key = (id(self.unit.project), self.cluster, group, kind, namespaced, namespace,
+               "" if namespaced else name)
+        if key not in self.permitted:
+            self.permitted[key] = permission_problem(self.unit.project, self.cluster, group, kind,
+                                                     namespaced, namespace, name)
+        problem: str | None = self.permitted[key]
+        return problem
 
     def add(self, code: str, severity: Severity, message: str, hint: str, owner: Any = None) -> None:
         app = self.unit.app
@@ -219,9 +258,11 @@ class _Judging:
                                          app.service if owner is None else owner, app.name))
 
 
-def _judge_one(unit: RenderedApp, cluster_units: dict[str, list[RenderedApp]], owners: dict[tuple[str, ...], RenderedApp],
+def _judge_one(unit: RenderedApp, unrendered: dict[str, tuple[list[int], list[str]]],
+               owners: dict[tuple[str, ...], RenderedApp],
                crds: dict[tuple[str, str], list[Provider]],
-               made_namespaces: dict[str, Creators]) -> Verdict:
+               made_namespaces: dict[str, Creators],
+               permitted: dict[tuple[Any, ...], Any]) -> Verdict:
     app = unit.app
     windows = tuple(
         f"{w.get('kind')} '{w.get('schedule')}' for {w.get('duration')}"
@@ -233,14 +274,13 @@ def _judge_one(unit: RenderedApp, cluster_units: dict[str, list[RenderedApp]], o
     judging = _Judging(
         unit, owners, crds, made_namespaces, (app.env.cluster.server, app.env.cluster.name),
         next((p for p in app.platform.projects if p.name == app.project), None),
-        [u.app.name for u in itertools.takewhile(lambda u: u.app.wave < app.wave,
-                                                 cluster_units.get(app.env.name, ()))])
+        _earlier(unrendered.get(app.env.name), app.wave), permitted)
     if unit.error:
         judging.add("GD708" if unit.corrupt else "GD706", Severity.ERROR, unit.error,
                     "fix the chart or its values; `gitops-dsl manifests --service "
                     f"{app.service.name}` shows the same error")
         return Verdict(unit, tuple(judging.findings), windows)
-    refused = application_problems(unit.application, unit.project, judging.cluster)
+    refused = judging.application_problems()
     if refused:
         judging.add("GD710", Severity.ERROR, f"{'; '.join(refused)}: Argo CD marks the Application "
                     "InvalidSpecError and syncs nothing of it", "add the repository to the "
@@ -248,8 +288,7 @@ def _judge_one(unit: RenderedApp, cluster_units: dict[str, list[RenderedApp]], o
                     "None to derive them)", judging.project_owner)
         return Verdict(unit, tuple(judging.findings), windows)
     if _namespace_task(unit, made_namespaces):
-        problem = permission_problem(unit.project, judging.cluster, "", "Namespace", False, None,
-                                     app.namespace)
+        problem = judging.permission("", "Namespace", False, None, app.namespace)
         if problem:
             judging.add("GD701", Severity.ERROR, f"CreateNamespace=true creates Namespace "
                         f"{app.namespace}, but {problem}: Argo CD fails the first sync (\"resource "
@@ -289,8 +328,7 @@ def _judge_object(judging: _Judging, template: str, obj: dict[str, Any]) -> None
                     "give the Application a namespace (Service(namespace=...)), or set "
                     "metadata.namespace in the chart")
         return
-    problem = permission_problem(unit.project, judging.cluster, group, kind, namespaced, namespace,
-                                 str(name))
+    problem = judging.permission(group, kind, namespaced, namespace, str(name))
     if problem:
         judging.add("GD701", Severity.ERROR, f"{what}: {problem}; Argo CD refuses the whole sync "
                     "and the Application stays Missing", "keep the chart in its namespace with "
