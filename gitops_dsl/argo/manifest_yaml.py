@@ -140,12 +140,15 @@ def _build(node: Any, loader: Any, memo: dict[int, Any]) -> Any:
     if known is not None:
         return known   # an alias of a node already built
     if kind is yaml.MappingNode and node.tag == _MAP:
-        if any(k.tag == _MERGE for k, _ in node.value):
-            return loader.construct_object(node, deep=True)
         mapping: dict[Any, Any] = {}
         memo[id(node)] = mapping
         for key_node, value_node in node.value:
-            key = _key(_build(key_node, loader, memo))
+            if key_node.tag == _MERGE:   # `<<`: merged as PyYAML's constructor merges
+                del memo[id(node)]
+                return loader.construct_object(node, deep=True)
+            key = _build(key_node, loader, memo)
+            if type(key) is not str:
+                key = _key(key)
             try:
                 mapping[key] = _build(value_node, loader, memo)
             except TypeError:

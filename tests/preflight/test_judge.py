@@ -367,6 +367,15 @@ def test_go_yaml_scalars():
                    "m": {"true": 3, "1": 2}}
 
 
+def test_merge_keys_and_aliases_anywhere_in_a_mapping():
+    # go-yaml v2 merges `<<` wherever it stands among the keys; an alias is the anchored value
+    from gitops_dsl.argo.manifest_yaml import load_all
+    [doc] = load_all("base: &b {x: 1, w: on}\nlate: {z: 2, <<: *b, x: 3}\nearly: {<<: *b}\n"
+                     "list: [*b, *b]\n")
+    assert doc == {"base": {"x": 1, "w": True}, "late": {"z": 2, "x": 3, "w": True},
+                   "early": {"x": 1, "w": True}, "list": [{"x": 1, "w": True}] * 2}
+
+
 def test_later_waves_start_although_an_application_cannot_render(tmp_path):
     # controller/health.go setApplicationHealth: no resources is Healthy, so the root's next
     # wave starts (loki in the example, bucketNames unset)
