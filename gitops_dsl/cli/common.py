@@ -113,9 +113,21 @@ def run_compile(settings: Settings, render_tree: bool = True,
 
 
 def compiled_or_exit(settings: Settings, what: str = "nothing written", *,
-                     render_tree: bool = True) -> Result:
-    """A successful compile, or the diagnostics and exit 1."""
-    result = run_compile(settings, render_tree=render_tree)
+                     render_tree: bool = True, code_cache: bool = False) -> Result:
+    """A successful compile, or the diagnostics and exit 1. `code_cache`: the platform's
+    modules compiled through the last compile's code cache (the compile itself takes nothing
+    else from it: a verdict rests on findings it derives)."""
+    if not code_cache:
+        return _compiled_or_exit(settings, what, render_tree, None)
+    from ..cache import CompileCache
+    with CompileCache(settings.out, settings, record=False) as cache:
+        cache.open(verdict=True)
+        return _compiled_or_exit(settings, what, render_tree, cache)
+
+
+def _compiled_or_exit(settings: Settings, what: str, render_tree: bool,
+                      cache: CompileCache | None) -> Result:
+    result = run_compile(settings, render_tree=render_tree, cache=cache)
     if not result.ok:
         report(result, "text", Path.cwd())
         click.echo(f"the platform does not compile: {what}", err=True)

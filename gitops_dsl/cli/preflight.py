@@ -28,7 +28,7 @@ def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str |
     from ..preflight import as_json, format_text, run_preflight
     settings = settings_or_exit(platforms, None)
     started = time.perf_counter()
-    result = compiled_or_exit(settings)
+    result = compiled_or_exit(settings, code_cache=True)
     known_or_exit("--env", "environment", env_name, platform_names(result)["environment"])
     charts = chart_cache(settings, cache)
     try:
