@@ -124,7 +124,8 @@ def test_modules_and_functions_stay_small():
 
 #: exceptions that are signals inside one module and never reach the user
 INTERNAL_SIGNALS = {"gitops_dsl.emit.emitter.Unsupported", "gitops_dsl.render.inputs.Unlistable",
-                    "gitops_dsl.reuse.Uncacheable", "gitops_dsl.charts.manifests._NotRendered"}
+                    "gitops_dsl.reuse.Uncacheable", "gitops_dsl.charts.manifests._NotRendered",
+                    "gitops_dsl.charts.manifests._Deferred"}
 
 
 def test_every_error_the_user_can_see_is_a_gitops_dsl_error():

@@ -100,6 +100,8 @@ class _Session:
     crds: dict[int, list[tuple[str, Any]]] = attrs.field(factory=dict)
     #: chart folder -> whether it names dependencies (read once per folder, not per render)
     dependencies: dict[str, bool] = attrs.field(factory=dict)
+    #: answer from the render cache only: a render it does not hold raises _Deferred
+    cache_only: bool = False
 
     def chart_crds(self, chart: Any) -> list[tuple[str, Any]]:
         """The chart's `crds/` (with its subcharts'), parsed as Argo CD parses them; the same
@@ -135,6 +137,29 @@ _PARALLEL_FROM = 64
 
 
 def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+    """Every Application of `work` rendered, in order: first what the render cache holds (read
+    here: sending kept renders back from children costs more than reading them), then the rest
+    (`_render_shared`)."""
+    cache = session.cache
+    if cache is None or not cache.holds_entries():
+        return _render_shared(session, work)
+    session.cache_only = True
+    try:
+        done = [_cached(session, item) for item in work]
+    finally:
+        session.cache_only = False
+    fresh = iter(_render_shared(session, [item for item, r in zip(work, done) if r is None]))
+    return [r if r is not None else next(fresh) for r in done]
+
+
+def _cached(session: _Session, item: tuple[Any, str, str]) -> Rendered | None:
+    try:
+        return _render_one(session, *item)
+    except _Deferred:
+        return None
+
+
+def _render_shared(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order. Rendering is independent per Application
     (Helm runs in-process, one render at a time): with several cores and many Applications,
     forked children render interleaved shares while this process renders its own; a child
@@ -172,6 +197,10 @@ def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Ren
             cache.merge(kept)
         out[i::shares] = done
     return [r for r in out if r is not None]
+
+
+class _Deferred(Exception):
+    """Not in the render cache, while only the cache is asked (`_Session.cache_only`)."""
 
 
 class _NotRendered(Exception):
@@ -311,6 +340,8 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
     vendored_copy = False
     with contextlib.ExitStack() as stack:
         if session.names_dependencies(chart_dir):
+            if session.cache_only:
+                raise _Deferred   # (building dependencies may load the Helm engine here)
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
             built, problem = stack.enter_context(vendored(
                 helm, chart_dir, session.root, charts.lock if charts else None,
@@ -325,6 +356,8 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
             hit = cache.get(key)
             if hit is not None:
                 return attrs.evolve(base, objects=hit)
+        if session.cache_only:
+            raise _Deferred
         try:
             chart = session.chart(chart_dir, reuse=not vendored_copy)
             rendered = _render(helm, chart, values, options)

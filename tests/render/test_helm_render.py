@@ -228,13 +228,13 @@ def test_an_edited_render_is_never_judged(tmp_path):
     project = make_project(tmp_path / "p")
     first = run_cli("manifests", "--env", "stg", "--out", "m1", cwd=project)
     assert first.returncode == 0, first.stderr
-    rendered = sorted((project / ".gitops-dsl/rendered").glob("*.json"))
+    rendered = sorted((project / ".gitops-dsl/rendered").glob("pack-*"))
     assert rendered
     edited = 0
     for path in rendered:
-        text = path.read_text()
-        if "ghcr.io/acme/api:1.0.0" in text:
-            path.write_text(text.replace("ghcr.io/acme/api:1.0.0", "evil.example/api:1.0.0"))
+        data = path.read_bytes()
+        if b"ghcr.io/acme/api:1.0.0" in data:
+            path.write_bytes(data.replace(b"ghcr.io/acme/api:1.0.0", b"evil.example/api:1.0.0"))
             edited += 1
     assert edited
     second = run_cli("manifests", "--env", "stg", "--out", "m2", cwd=project)
