@@ -170,8 +170,9 @@ def bench(size: int, envs: int, work: Path, repeat: int) -> dict:
 
 
 def bench_preflight(size: int, envs: int, work: Path) -> dict:
-    """`gitops-dsl preflight` on a generated estate: cold (no rendered manifests cached) and
-    again (rendered manifests cached by input key)."""
+    """`gitops-dsl preflight` on a generated estate: cold (no rendered manifests cached; the
+    platform's modules from the compile's code cache, and without it) and again (rendered
+    manifests cached by input key)."""
     project = work / f"estate-{size}"
     if not (project / "build").is_dir():
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--services", str(size), "--envs",
@@ -184,15 +185,19 @@ def bench_preflight(size: int, envs: int, work: Path) -> dict:
         shutil.rmtree(project / "build")
         return timed(compile_cli, project)
 
-    def cold_preflight():
+    def cold_preflight(code_cache: bool = True):
         shutil.rmtree(project / ".gitops-dsl" / "rendered", ignore_errors=True)
+        if not code_cache:   # the platform's modules compiled from source, as before any compile
+            for name in ("code.bin", "code.bin.tag"):
+                (project / "build" / ".gitops-dsl-cache" / name).unlink(missing_ok=True)
         return timed(cli, project)
     # the targets are ratios to a cold compile: both timed back to back, best of three
     compile_s = best(3, cold_compile)[0]
     cold_s, cold_rss, out = best(3, cold_preflight)
+    bare_s = best(3, lambda: cold_preflight(code_cache=False))[0]
     warm_s, warm_rss, _ = best(3, lambda: timed(cli, project))
     summary = out.strip().splitlines()[-1]
-    return dict(size=size, compile=compile_s, cold=cold_s, warm=warm_s,
+    return dict(size=size, compile=compile_s, cold=cold_s, bare=bare_s, warm=warm_s,
                 rss=max(cold_rss, warm_rss), summary=summary)
 
 
@@ -256,7 +261,8 @@ def main() -> None:
         r = bench_preflight(args.preflight, args.envs, args.work)
         print(f"machine: {host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}")
         print(f"preflight {r['size']} x {args.envs}: cold {r['cold']:.2f} s "
-              f"({r['cold'] / r['compile']:.2f} x a cold compile of {r['compile']:.2f} s), "
+              f"({r['cold'] / r['compile']:.2f} x a cold compile of {r['compile']:.2f} s; without "
+              f"the code cache {r['bare']:.2f} s, {r['bare'] / r['compile']:.2f} x), "
               f"rendered manifests cached {r['warm']:.2f} s ({r['warm'] / r['compile']:.2f} x), "
               f"peak RSS {r['rss']:.0f} MB ({r['summary']})")
         return
