@@ -38,8 +38,8 @@ def _with_engine_settings() -> None:
     `goenvs_unix`, run when the library is loaded), so setting it in os.environ is not seen;
     starting again costs the 20 ms of an interpreter's start, before any import."""
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    if command not in RENDERING or "GOGC" in os.environ:
-        return
+    if command not in RENDERING or "GOGC" in os.environ or os.name != "posix":
+        return   # (elsewhere exec starts a new process and this one exits: not the same)
     import subprocess
     # -B, -X ..., as this process has them (what multiprocessing passes its children)
     flags: list[str] = getattr(subprocess, "_args_from_interpreter_flags", list)()

@@ -76,7 +76,8 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
                            documents, loaded)
         rendered = _render_all(session, work)
     if cache is not None:
-        cache.save()
+        # (a run over every Application tells the cache what is stale)
+        cache.save(complete=env is None and service is None and names is None)
     return rendered
 
 
@@ -183,18 +184,19 @@ def _render_shared(session: _Session, work: list[tuple[Any, str, str]]) -> list[
     def share(i: int) -> Callable[[], bytes]:
         # its renders, and what it rendered for the render cache (the parent keeps that)
         return lambda: pickle.dumps(([_render_one(session, *item) for item in work[i::shares]],
-                                     cache.new if cache is not None else {}))
+                                     cache.new if cache is not None else {},
+                                     cache.used if cache is not None else frozenset()))
 
     children = [(i, Forked(share(i))) for i in range(1, shares)]
     out: list[Rendered | None] = [None] * len(work)
     out[0::shares] = [_render_one(session, *item) for item in work[0::shares]]
     for i, child in children:
         answer = child.result()
-        done, kept = pickle.loads(answer) if answer is not None else (None, {})
+        done, kept, used = pickle.loads(answer) if answer is not None else (None, {}, ())
         if not isinstance(done, list) or len(done) != len(work[i::shares]):
             done = [_render_one(session, *item) for item in work[i::shares]]
         elif cache is not None:
-            cache.merge(kept)
+            cache.merge(kept, used)
         out[i::shares] = done
     return [r for r in out if r is not None]
 

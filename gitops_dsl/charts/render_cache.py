@@ -7,9 +7,9 @@ render option. Entries are kept in packs: each run that rendered something adds 
 `pack-<digest>.bin` (key -> objects, marshalled: eight times faster to write than JSON, and
 faster to read), written once at the end of the run instead of a file per render. A pack is
 read only when its tag says this user's gitops-dsl wrote it (see `bound`): a pack written or
-edited by anyone else is read as if it were not there, so nothing it holds is ever judged. When a run finds more packs than `MAX_PACKS`, or
-far more entries than it used, it writes the entries it used as one pack and removes the packs
-it read.
+edited by anyone else is read as if it were not there, so nothing it holds is ever judged.
+Packs are merged by `RenderCache.save`: a run over the whole platform drops what it did not
+ask for (stale), a run over part of it drops nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import gc
 import hashlib
 import json
 import marshal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,24 +111,44 @@ class RenderCache:
         self.new[key] = objects
         self._used.add(key)
 
-    def merge(self, rendered: Mapping[str, tuple[Any, ...]]) -> None:
-        """What a child rendered for this run."""
+    def merge(self, rendered: Mapping[str, tuple[Any, ...]], used: Iterable[str]) -> None:
+        """What a child rendered for this run, and the keys it found."""
         for key, objects in rendered.items():
             self.put(key, objects)
+        self._used.update(used)
 
-    def save(self) -> None:
+    @property
+    def used(self) -> frozenset[str]:
+        return frozenset(self._used)
+
+    def save(self, *, complete: bool) -> None:
         """Keep what this run rendered as one pack (a cache that cannot be written only costs
-        time)."""
+        time). `complete`: the run asked for every Application of the platform, so what it did
+        not ask for is stale; a run that finds MAX_PACKS packs, or more than twice the entries
+        it used, then keeps what it used as one pack. A partial run (one environment, one
+        service) adds its pack, and merges every pack into one, dropping nothing, once there
+        are four times as many."""
         if not self.new:
             return
         kept = self._kept or {}
-        compact = len(self._packs) >= MAX_PACKS or len(kept) > 4 * len(self._used) + 256
-        entries = ({key: self.new[key] if key in self.new else kept[key] for key in sorted(self._used)}
-                   if compact else dict(sorted(self.new.items())))
+        keys: Iterable[str] = self.new.keys()
+        compact = True
+        if complete and (len(self._packs) >= MAX_PACKS or len(kept) > 2 * len(self._used) + 256):
+            keys = self._used
+        elif len(self._packs) >= 4 * MAX_PACKS:
+            keys = kept.keys() | self.new.keys()
+        else:
+            compact = False
+        entries = {key: self.new[key] if key in self.new else kept[key] for key in sorted(keys)}
         data = marshal.dumps(entries)
-        name = f"pack-{hashlib.sha256(data).hexdigest()[:32]}.bin"
-        bound.write(self.folder / name, data, _SALT)
+        path = self.folder / f"pack-{hashlib.sha256(data).hexdigest()[:32]}.bin"
+        bound.write(path, data, _SALT)
         if compact:
-            for path in self._packs:
-                if path.name != name:
-                    bound.forget(path)
+            for old in self._packs:
+                if old != path:
+                    bound.forget(old)
+            self._packs = []
+        # what the packs hold now (a second run of this object reads and extends it)
+        self._kept = entries if compact else {**kept, **self.new}
+        self._packs.append(path)
+        self.new = {}

@@ -105,7 +105,7 @@ def test_packs_are_merged_into_the_entries_a_run_used_once_they_pile_up(tmp_path
     assert cache.get("old3") == (("t.yaml", {"kind": "ConfigMap", "n": 3}),)
     assert cache.get("missing") is None
     cache.put("new", (("u.yaml", {"kind": "Secret"}),))
-    cache.save()
+    cache.save(complete=True)
     (pack,) = folder.glob("pack-*.bin")
     assert marshal.loads(pack.read_bytes()) == {"new": (("u.yaml", {"kind": "Secret"}),),
                                                 "old3": (("t.yaml", {"kind": "ConfigMap", "n": 3}),)}
@@ -118,10 +118,10 @@ def test_a_run_that_renders_adds_one_pack_and_keeps_the_others(tmp_path):
     _pack(folder, {"a": (("t.yaml", {"kind": "ConfigMap"}),), "b": ()})
     cache = RenderCache(folder)
     assert cache.get("a") is not None and cache.get("b") == ()
-    cache.save()   # nothing rendered: nothing written
+    cache.save(complete=True)   # nothing rendered: nothing written
     assert len(list(folder.glob("pack-*.bin"))) == 1
     cache.put("c", ())
-    cache.save()
+    cache.save(complete=True)
     later = RenderCache(folder)
     assert [later.get(k) is not None for k in "abc"] == [True, True, True]
     assert len(list(folder.glob("pack-*.bin"))) == 2
@@ -139,3 +139,32 @@ def test_a_partly_filled_cache_answers_first_and_the_rest_is_rendered_in_order(
     assert len(list(folder.glob("pack-*.bin"))) == 2   # stg's, then the other environments'
     _no_engine(monkeypatch)
     assert render_applications(files, REPO, cache=RenderCache(folder)) == uncached
+
+
+def test_a_run_over_part_of_the_platform_drops_nothing(tmp_path):
+    """`manifests --service api` asks for a few renders: merging what piled up must not drop
+    the rest of the platform's (a full run then renders them again)."""
+    folder = tmp_path / "rendered"
+    folder.mkdir()
+    for i in range(4 * render_cache.MAX_PACKS):
+        _pack(folder, {f"e{i}": (("t.yaml", {"n": i}),)})
+    partial = RenderCache(folder)
+    assert partial.get("e0") is not None
+    partial.put("fresh", ())
+    partial.save(complete=False)
+    (pack,) = folder.glob("pack-*.bin")
+    assert len(marshal.loads(pack.read_bytes())) == 4 * render_cache.MAX_PACKS + 1
+    # packs from partial runs: each adds its own
+    for i in range(render_cache.MAX_PACKS - 1):
+        again = RenderCache(folder)
+        again.put(f"more{i}", ())
+        again.save(complete=False)
+        assert again.get(f"more{i}") == ()   # what it wrote, still answered from memory
+    assert len(list(folder.glob("pack-*.bin"))) == render_cache.MAX_PACKS
+    # a run over the whole platform that asks for two of them keeps those two and what it made
+    full = RenderCache(folder)
+    assert full.get("e1") is not None and full.get("more2") == ()
+    full.put("last", ())
+    full.save(complete=True)
+    (pack,) = folder.glob("pack-*.bin")
+    assert sorted(marshal.loads(pack.read_bytes())) == ["e1", "last", "more2"]
