@@ -103,6 +103,10 @@ operators, infrastructure, databases, workers, apis = Waves(
 bitnami = "registry-1.docker.io/bitnamicharts"      # an OCI registry: no oci:// in Argo CD
 grafana_charts = "https://grafana.github.io/helm-charts"
 
+# what prod's resources_required policy asks of every container, for the operators' own charts
+# (each chart names the place of its containers' resources; preflight checks them as rendered)
+small = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
 # made by openbao-secrets in every plate namespace; read (envFrom) by the services below
 app_env_secrets = Resource("Secret", "app-env-secrets")
 
@@ -120,7 +124,13 @@ services = [
     Service(
         "ingress-nginx", project=tools, wave=operators, namespace="ingress-nginx",
         chart=HelmChart("https://kubernetes.github.io/ingress-nginx", "ingress-nginx"),
-        values={"controller": {"replicaCount": 1, "ingressClassResource": {"default": True}}},
+        values={"controller": {
+            "replicaCount": 1, "ingressClassResource": {"default": True},
+            "resources": {"requests": {"cpu": "100m", "memory": "90Mi"},
+                          "limits": {"memory": "512Mi"}},
+            "admissionWebhooks": {"createSecretJob": {"resources": small},
+                                  "patchWebhookJob": {"resources": small}},
+        }},
         per_env={"prod": Overlay(values={"controller": {"replicaCount": 2}})},
         info={"Purpose": "ingress controller of the environment's cluster"},
     ),
@@ -129,18 +139,19 @@ services = [
     Service(
         "argo-rollouts", project=tools, wave=operators, namespace="argo-rollouts",
         chart=HelmChart("https://argoproj.github.io/argo-helm", "argo-rollouts"),
-        values={"installCRDs": True},
+        values={"installCRDs": True, "controller": {"resources": small}},
     ),
     Service(
         "sealed-secrets", project=tools, wave=operators, namespace="sealed-secrets",
         chart=HelmChart("https://bitnami-labs.github.io/sealed-secrets", "sealed-secrets"),
         # the name kubeseal looks for by default
-        values={"fullnameOverride": "sealed-secrets-controller"},
+        values={"fullnameOverride": "sealed-secrets-controller", "resources": small},
     ),
     Service(
         "external-secrets", project=tools, wave=operators, namespace="external-secrets",
         chart=HelmChart("https://charts.external-secrets.io", "external-secrets"),
-        values={"installCRDs": True},
+        values={"installCRDs": True, "resources": small, "webhook": {"resources": small},
+                "certController": {"resources": small}},
         # its CRDs exceed the 262144-byte last-applied annotation of client-side apply
         sync=SyncPolicy(options=SyncOptions(server_side_apply=True)),
     ),
@@ -149,7 +160,11 @@ services = [
         chart=HelmChart("https://prometheus-community.github.io/helm-charts",
                         "kube-prometheus-stack"),
         values={"grafana": {"enabled": False},
-                "prometheus": {"prometheusSpec": {"retention": "7d"}}},
+                "prometheus": {"prometheusSpec": {"retention": "7d"}},
+                "prometheusOperator": {"resources": small,
+                                       "admissionWebhooks": {"patch": {"resources": small}}},
+                "kube-state-metrics": {"resources": small},
+                "prometheus-node-exporter": {"resources": small}},
         per_env={"prod": Overlay(values={"prometheus": {"prometheusSpec": {"retention": "30d"}}})},
         sync=SyncPolicy(options=SyncOptions(server_side_apply=True)),
         stateful=True,
@@ -213,7 +228,7 @@ services = [
         "grafana", project=monitoring, namespace="monitoring",
         chart=HelmChart(grafana_charts, "grafana"),
         depends_on=["prometheus", "loki"],
-        values={"datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [
+        values={"resources": small, "datasources": {"datasources.yaml": {"apiVersion": 1, "datasources": [
             {"name": "Prometheus", "type": "prometheus",
              "url": "http://prometheus-kube-prometheus-prometheus.monitoring:9090"},
             {"name": "Loki", "type": "loki", "url": "http://loki-gateway.monitoring"},
