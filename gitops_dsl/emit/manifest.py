@@ -238,6 +238,12 @@ _FIRST_ENTRY = re.compile(r"([0-9a-f]{64})  ([^\n]+)")
 def earlier_format(out: Path, name: str = MANIFEST) -> int:
     """How many entries of the manifest in `out` an earlier gitops-dsl wrote (in a format of
     its own)."""
+    if name == MANIFEST:
+        try:
+            if read_manifest_as_written(out, name, digest=False)[3] is not None:
+                return 0   # bytes today's gitops-dsl wrote (its kept parse says so)
+        except untrusted.UnreadableInput:
+            pass
     data = read_if_file(out / name)
     if data is None:
         return 0
