@@ -221,6 +221,8 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
     try:
         chart_dir = _chart_folder(session, base, source)
         if chart_dir is None:
+            if session.cache_only:
+                raise _Deferred   # (not cached: rendered with the rest, in shares)
             return render_plain(base, source, session.root / source.get("path", ""))
         values = _values(session, base, doc, source, chart_dir)
         return _render_chart(session, base, source, chart_dir, values)
