@@ -229,10 +229,10 @@ def fetch(ref: ChartRef) -> bytes:
 
 @attrs.frozen
 class PullReport:
-    entries: tuple[Any, ...]            # the new lock's entries
-    fetched: tuple[Any, ...]            # ChartRefs downloaded
-    cached: tuple[Any, ...]             # ChartRefs already in the cache
-    dropped: tuple[Any, ...]            # lock entries no platform uses any more
+    entries: tuple[Entry, ...]          # the new lock's entries
+    fetched: tuple[ChartRef, ...]       # downloaded
+    cached: tuple[ChartRef, ...]        # already in the cache
+    dropped: tuple[ChartRef, ...]       # locked, but no platform uses them any more
 
 
 def pull(refs: Iterable[ChartRef], lock: dict[ChartRef, Entry], cache: Path, *, update: bool = False,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import bound
+from .rendered import Objects
 
 #: packs read before a run that renders something merges them into one
 MAX_PACKS = 8
@@ -46,10 +47,10 @@ class RenderCache:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._charts: dict[str, str] = {}
-        self._kept: dict[str, tuple[Any, ...]] | None = None
+        self._kept: dict[str, Objects] | None = None
         self._packs: list[Path] = []
         #: rendered by this run (in this process or, merged in, by its children)
-        self.new: dict[str, tuple[Any, ...]] = {}
+        self.new: dict[str, Objects] = {}
         self._used: set[str] = set()
 
     def chart_key(self, chart: Path) -> str:
@@ -96,7 +97,7 @@ class RenderCache:
         self.load()
         return bool(self._kept)
 
-    def get(self, key: str) -> tuple[Any, ...] | None:
+    def get(self, key: str) -> Objects | None:
         """The objects kept for `key`, or None."""
         self.load()
         assert self._kept is not None
@@ -107,11 +108,11 @@ class RenderCache:
             self._used.add(key)
         return found
 
-    def put(self, key: str, objects: tuple[Any, ...]) -> None:
+    def put(self, key: str, objects: Objects) -> None:
         self.new[key] = objects
         self._used.add(key)
 
-    def merge(self, rendered: Mapping[str, tuple[Any, ...]], used: Iterable[str]) -> None:
+    def merge(self, rendered: Mapping[str, Objects], used: Iterable[str]) -> None:
         """What a child rendered for this run, and the keys it found."""
         for key, objects in rendered.items():
             self.put(key, objects)

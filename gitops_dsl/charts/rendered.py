@@ -11,13 +11,17 @@ if TYPE_CHECKING:
 
 
 
+#: what a render gave: (template path, object) pairs, the chart's CRDs first
+Objects = tuple[tuple[str, Any], ...]
+
+
 @attrs.frozen
 class Rendered:
     app: str
     zone: str
     env: str
     namespace: str
-    objects: tuple[Any, ...] = ()       # (template path, object)
+    objects: Objects = ()
     kube_version: str | None = None
     skipped: str | None = None
     error: str | None = None

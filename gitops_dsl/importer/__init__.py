@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from .normalize import App
 
 
 @attrs.frozen
 class Imported:
     source: str          # the platform file's text
-    apps: tuple[Any, ...]          # normalize.App, one per imported Application
+    apps: tuple[App, ...]          # one per imported Application
     notes: tuple[Any, ...]         # what the importer reports for the whole tree
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
+    from ..charts.rendered import Objects
     from ..resolve import App
 
 
@@ -17,7 +18,7 @@ class RenderedApp:
     app: App
     application: dict[str, Any]
     project: dict[str, Any]             # the AppProject document of its zone
-    objects: tuple[Any, ...] = ()       # (template, object)
+    objects: Objects = ()
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False
