@@ -46,7 +46,7 @@ class Provider:
     """Where a CRD or a namespace comes from."""
 
     unit: RenderedApp | None         # None: declared on the cluster, or built in
-    versions: tuple[Any, ...] = ()      # served versions (CRDs)
+    versions: tuple[str, ...] = ()      # served versions (CRDs)
     namespaced: bool = True
 
 
@@ -147,7 +147,8 @@ def _crds(units: list[RenderedApp]) -> dict[tuple[str, str], list[Provider]]:
                 continue
             spec = obj.get("spec") or {}
             kind = (spec.get("names") or {}).get("kind")
-            served = tuple(v.get("name") for v in spec.get("versions") or () if v.get("served", True))
+            served = tuple(v["name"] for v in spec.get("versions") or ()
+                           if v.get("served", True) and isinstance(v.get("name"), str))
             if kind:
                 found.setdefault((spec.get("group", ""), kind), []).append(
                     Provider(unit, served, spec.get("scope", "Namespaced") == "Namespaced"))

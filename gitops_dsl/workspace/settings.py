@@ -51,7 +51,7 @@ class Settings:
     #: where `gitops-dsl charts pull` keeps external chart archives (git-ignored)
     chart_cache: Path | None = None
     #: public keys (PEM files) whose signature a received bundle must carry
-    trusted_keys: tuple[Any, ...] = ()
+    trusted_keys: tuple[Path, ...] = ()
 
     @property
     def charts_folder(self) -> Path:
