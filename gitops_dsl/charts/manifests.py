@@ -139,8 +139,8 @@ _PARALLEL_FROM = 64
 
 def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order: first what the render cache holds (read
-    here: sending kept renders back from children costs more than reading them), then the rest
-    (`_render_shared`)."""
+    here, before any child is forked: sending kept renders back from children costs more than
+    reading them), then the rest (`_render_shared`)."""
     cache = session.cache
     if cache is None or not cache.holds_entries():
         return _render_shared(session, work)
@@ -177,9 +177,7 @@ def _render_shared(session: _Session, work: list[tuple[Any, str, str]]) -> list[
     shares = min(cores, len(work) // _PARALLEL_FROM) if "helm_python" not in sys.modules else 1
     if shares <= 1:
         return [_render_one(session, *item) for item in work]
-    cache = session.cache
-    if cache is not None:
-        cache.load()   # read once, here: the children share it
+    cache = session.cache   # (its packs read by _render_all: the children share them)
 
     def share(i: int) -> Callable[[], bytes]:
         # its renders, and what it rendered for the render cache (the parent keeps that)

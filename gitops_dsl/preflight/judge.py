@@ -26,7 +26,7 @@ import attrs
 from ..argo.hooks import per_sync_name
 from ..diagnostics import Diagnostic, Severity
 from .kinds import BUILTIN_GROUPS, BUILTIN_NAMESPACES, CLUSTER_SCOPED, group_of
-from .permissions import application_problems, permission_problem
+from .permissions import application_reads, permission_problem, refusals
 from .rendered_app import RenderedApp
 
 
@@ -225,21 +225,18 @@ class _Judging:
     project_owner: Any
     #: Applications of an earlier wave of the environment that could not be rendered
     unrendered: list[str]
-    #: what permission_problem and application_problems said, by what they read (projects by
+    #: what permission_problem and refusals said, by what they read (projects by
     #: identity: every Application of a project has the same dict)
     permitted: dict[tuple[Any, ...], Any]
     findings: list[Diagnostic] = attrs.Factory(list)
 
     def application_problems(self) -> list[str]:
-        """permissions.application_problems, which reads only the Application's repositories
-        and destination namespace."""
-        spec = self.unit.application.get("spec") or {}
-        key = ("application", id(self.unit.project), self.cluster,
-               tuple(str(s.get("repoURL") or "") for s in spec.get("sources") or [spec.get("source") or {}]),
-               str((spec.get("destination") or {}).get("namespace") or ""))
+        """Why Argo CD refuses the Application itself (permissions.refusals), kept by what
+        that reads."""
+        repos, namespace = application_reads(self.unit.application)
+        key = ("application", id(self.unit.project), self.cluster, repos, namespace)
         if key not in self.permitted:
-            self.permitted[key] = tuple(
-                application_problems(self.unit.application, self.unit.project, self.cluster))
+            self.permitted[key] = tuple(refusals(repos, namespace, self.unit.project, self.cluster))
         return list(self.permitted[key])
 
     def permission(self, group: str, kind: str, namespaced: bool, namespace: str | None,

@@ -33,20 +33,26 @@ def permission_problem(project: dict[str, Any], cluster: tuple[str, str], group:
     return None
 
 
-def application_problems(application: dict[str, Any], project: dict[str, Any],
-                         cluster: tuple[str, str]) -> list[str]:
-    """Why Argo CD refuses the Application itself (util/argo/argo.go `ValidatePermissions`: an
-    InvalidSpecError condition, and nothing is synced): a source repository its project does
-    not admit (`IsSourcePermitted`), or a destination it does not admit (the Application's own
-    destination namespace, empty when it names none)."""
+def application_reads(application: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
+    """What `ValidatePermissions` reads of an Application: its sources' repository URLs and
+    its destination namespace (empty when it names none)."""
     spec = application.get("spec") or {}
+    sources = spec.get("sources") or [spec.get("source") or {}]
+    return (tuple(s.get("repoURL") for s in sources),
+            str((spec.get("destination") or {}).get("namespace") or ""))
+
+
+def refusals(repos: tuple[Any, ...], namespace: str, project: dict[str, Any],
+             cluster: tuple[str, str]) -> list[str]:
+    """Why Argo CD refuses an Application that reads `repos` and `namespace` (see
+    `application_reads`) itself (util/argo/argo.go `ValidatePermissions`: an InvalidSpecError
+    condition, and nothing is synced): a source repository its project does not admit
+    (`IsSourcePermitted`), or a destination it does not admit."""
     project_spec = project.get("spec") or {}
     project_name = project.get("metadata", {}).get("name")
-    sources = spec.get("sources") or [spec.get("source") or {}]
-    problems = [f"application repo {s.get('repoURL')} is not permitted in project '{project_name}'"
-                for s in sources
-                if not source_permitted(project_spec.get("sourceRepos") or (), str(s.get("repoURL") or ""))]
-    namespace = str((spec.get("destination") or {}).get("namespace") or "")
+    problems = [f"application repo {repo} is not permitted in project '{project_name}'"
+                for repo in repos
+                if not source_permitted(project_spec.get("sourceRepos") or (), str(repo or ""))]
     if not destination_permitted(project_spec.get("destinations") or (), server=cluster[0],
                                  name=cluster[1], namespace=namespace):
         problems.append(f"destination server '{cluster[0]}' and namespace '{namespace}' do not "
