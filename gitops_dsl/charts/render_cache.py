@@ -17,6 +17,7 @@ import gc
 import hashlib
 import json
 import marshal
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from .rendered import Objects
 #: packs read before a run that renders something merges them into one
 MAX_PACKS = 8
 _SALT = "gitops-dsl render pack"
+_LEGACY = re.compile(r"[0-9a-f]{64}\.json")
 
 
 def _unmarshal(data: bytes) -> Any:
@@ -149,6 +151,10 @@ class RenderCache:
                 if old != path:
                     bound.forget(old)
             self._packs = []
+        # the files of the format before packs (a file per render) are never read: gone
+        for legacy in self.folder.glob("*.json"):
+            if _LEGACY.fullmatch(legacy.name):
+                bound.forget(legacy)
         # what the packs hold now (a second run of this object reads and extends it)
         self._kept = entries if compact else {**kept, **self.new}
         self._packs.append(path)

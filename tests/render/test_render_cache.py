@@ -168,3 +168,18 @@ def test_a_run_over_part_of_the_platform_drops_nothing(tmp_path):
     full.save(complete=True)
     (pack,) = folder.glob("pack-*.bin")
     assert sorted(marshal.loads(pack.read_bytes())) == ["e1", "last", "more2"]
+
+
+def test_the_files_of_the_format_before_packs_go_when_a_pack_is_written(tmp_path):
+    folder = tmp_path / "rendered"
+    folder.mkdir()
+    legacy = folder / f"{'a' * 64}.json"
+    legacy.write_text("[]")
+    (folder / f"{'a' * 64}.json.tag").write_text("0" * 64)
+    other = folder / "notes.json"   # not one of them: kept
+    other.write_text("{}")
+    cache = RenderCache(folder)
+    cache.put("k", ())
+    cache.save(complete=False)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("pack-")) == \
+        ["notes.json"]
