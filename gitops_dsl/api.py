@@ -14,9 +14,9 @@ import attrs
 
 from .checks import Checked, run_checks
 from .diagnostics import error, has_errors, sort_key
-from .emit import CheckReport, Plan, apply, check, plan, serialize_tree
-from .emit.files import Files
+from .emit.files import Files, serialize_tree
 from .emit.tree import Document
+from .emit.writer import CheckReport, Plan, apply, check, plan
 from .errors import NotFound
 from .fingerprint import GITIGNORE
 from .load import load

@@ -75,18 +75,26 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 def tool_key(settings: Any) -> str:
     """gitops-dsl itself and how it runs: its version, its source files (size and time: an
-    edited checkout of gitops-dsl is another compiler), Python, PyYAML, the module path, and
-    the settings of the compile."""
+    edited checkout of gitops-dsl is another compiler), Python, PyYAML's files (its version,
+    and whether its C half is there), the module path, and the settings of the compile."""
     h = hashlib.sha256(f"{_FORMAT} {__version__} {sys.version} {sys.path!r} "
                        f"{os.environ.get('PYTHONPATH')!r} {settings!r}".encode())
-    import yaml
-    h.update(f"{yaml.__version__} {getattr(yaml, '__with_libyaml__', False)}".encode())
-    for folder, dirs, names in os.walk(_PACKAGE):
+    _stamp_folder(h, _PACKAGE)
+    # PyYAML told by its files, not imported: a compile that replays never loads it
+    import importlib.util
+    spec = importlib.util.find_spec("yaml")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        _stamp_folder(h, folder)
+    return h.hexdigest()
+
+
+def _stamp_folder(h: Any, top: str) -> None:
+    """The names, sizes and times of the files under `top` (bytecode left out) into `h`."""
+    for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(names):
             info = os.stat(os.path.join(folder, name))
             h.update(f"{folder}/{name} {info.st_size} {info.st_mtime_ns}\n".encode())
-    return h.hexdigest()
 
 
 @attrs.frozen

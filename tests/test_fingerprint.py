@@ -225,6 +225,51 @@ def test_a_record_made_by_another_gitops_dsl_is_not_used(tmp_path, monkeypatch):
     assert fingerprint.tool_key(settings_now) != key
 
 
+def test_another_pyyaml_is_another_compiler(tmp_path, monkeypatch):
+    """PyYAML is told by its files (what the key of a compile that never imports it can see):
+    a PyYAML that changes, on the same module path, changes the key."""
+    from gitops_dsl import fingerprint
+    from gitops_dsl.workspace.settings import load_settings
+    project = make(tmp_path)
+    monkeypatch.chdir(project)
+    settings_now = load_settings()
+    stand_in = tmp_path / "site" / "yaml"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text("__version__ = '6.0.1'\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "yaml", raising=False)   # (a loaded one is the one found)
+    key = fingerprint.tool_key(settings_now)
+    assert fingerprint.tool_key(settings_now) == key
+    (stand_in / "__init__.py").write_text("__version__ = '6.0.2'\n")
+    assert fingerprint.tool_key(settings_now) != key
+    (stand_in / "__init__.py").write_text("__version__ = '6.0.1'\n")
+    (stand_in / "_yaml.so").write_bytes(b"")   # its C half installed
+    assert fingerprint.tool_key(settings_now) != key
+
+
+def test_a_replayed_compile_loads_neither_the_compiler_nor_pyyaml(tmp_path):
+    """What makes a no-op compile fast: replaying it imports only the record's readers (the
+    model, the checks, the renderers, the emitter and PyYAML are left where they are)."""
+    project = make(tmp_path)
+    probe = ("import sys\n"
+             "from gitops_dsl.cli import main\n"
+             "try:\n"
+             "    main(['compile'])\n"
+             "except SystemExit:\n"
+             "    pass\n"
+             "heavy = ('yaml', 'gitops_dsl.model', 'gitops_dsl.checks', 'gitops_dsl.render',\n"
+             "         'gitops_dsl.emit.files', 'gitops_dsl.api')\n"
+             "print('loaded:', sorted(m for m in sys.modules if m in heavy))\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert "loaded: ['gitops_dsl.api'" in first.stdout, first.stdout + first.stderr
+    again = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert REPLAYED in again.stdout, again.stdout + again.stderr
+    assert "loaded: []" in again.stdout, again.stdout
+
+
 def test_an_interrupted_write_is_never_replayed(tmp_path):
     project = make(tmp_path)
     assert run_cli("compile", cwd=project).returncode == 0

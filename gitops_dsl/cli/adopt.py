@@ -44,7 +44,7 @@ def import_command(paths: tuple[str, ...], target: str | None, name: str, check_
     for mistake in result.diagnostics:
         click.echo(f"mistake in the original tree: {mistake.format().split(': ', 1)[1]}", err=True)
     if not result.ok:
-        report(result, "text", Path.cwd())
+        report(result.diagnostics, "text", Path.cwd())
         click.echo("round trip: the imported platform does not compile; the diagnostics above are "
                    "the original tree's mistakes or what the DSL refuses", err=True)
         sys.exit(1)

@@ -5,7 +5,7 @@ import functools
 import gc
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -69,10 +69,9 @@ def settings_or_exit(platforms: str | None, out: str | None) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def report(result: Result, fmt: str, cwd: Path) -> None:
-    """Print the diagnostics: text (grouped by line, with a count) or JSON."""
+def report(diagnostics: Sequence[Diagnostic], fmt: str, cwd: Path) -> None:
+    """Print diagnostics: text (grouped by line, with a count) or JSON."""
     from ..diagnostics import Severity
-    diagnostics = result.diagnostics
     if fmt == "json":
         click.echo(json.dumps([d.as_json(str(cwd)) for d in diagnostics], indent=2))
         return
@@ -129,7 +128,7 @@ def _compiled_or_exit(settings: Settings, what: str, render_tree: bool,
                       cache: CompileCache | None) -> Result:
     result = run_compile(settings, render_tree=render_tree, cache=cache)
     if not result.ok:
-        report(result, "text", Path.cwd())
+        report(result.diagnostics, "text", Path.cwd())
         click.echo(f"the platform does not compile: {what}", err=True)
         sys.exit(1)
     return result

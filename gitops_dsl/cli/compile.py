@@ -59,7 +59,7 @@ def _compile(platforms: str | None, out: str | None, check: bool, fmt: str, stri
     finally:
         if cache is not None:
             cache.close()
-    report(result, fmt, cwd)
+    report(result.diagnostics, fmt, cwd)
     if not result.ok or (strict and result.diagnostics):
         click.echo(f"compile failed: {display_path(settings.out, cwd)} left unchanged", err=True)
         sys.exit(1)
@@ -151,12 +151,11 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
     if record is None:
         return False
     outcome = record.outcome
-    from ..api import Result
     try:
         diagnostics = tuple(from_record(d) for d in outcome["diagnostics"])
     except (KeyError, TypeError, ValueError, IndexError):
         return False   # a record edited by hand: compile instead
-    report(Result(platforms=(), diagnostics=diagnostics), fmt, cwd)
+    report(diagnostics, fmt, cwd)
     click.echo(f"compiled {outcome['files']} files into {display_path(settings.out, cwd)}: "
                f"0 written, 0 removed, {outcome['files']} unchanged (no input changed)")
     from ..emit.manifest import read_manifest
@@ -224,7 +223,7 @@ def validate_command(platforms: str | None, fmt: str, strict: bool) -> None:
     """Load, resolve and check platforms/ without rendering or writing anything."""
     settings = settings_or_exit(platforms, None)
     result = run_compile(settings, render_tree=False)
-    report(result, fmt, Path.cwd())
+    report(result.diagnostics, fmt, Path.cwd())
     failed = not result.ok or (strict and result.diagnostics)
     if fmt == "text" and not failed:
         click.echo(f"{len(result.platforms)} platform(s) valid"

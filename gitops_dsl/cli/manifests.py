@@ -38,7 +38,7 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
     started = time.perf_counter()
     result = run_compile(settings)
     if not result.ok:
-        report(result, "text", Path.cwd())
+        report(result.diagnostics, "text", Path.cwd())
         sys.exit(1)
     names = platform_names(result)
     known_or_exit("--env", "environment", env_name, names["environment"])

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def _ok(result: Result) -> None:
     if not result.ok:
-        report(result, "text", Path.cwd())
+        report(result.diagnostics, "text", Path.cwd())
         click.echo("compile failed", err=True)
         sys.exit(1)
 
@@ -96,7 +96,7 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                 old_result, old, _ = compile_at(base, settings.root, settings.platforms,
                                                 severity=settings.severity, allow=settings.allow)
                 if not old_result.ok:
-                    report(old_result, "text", Path.cwd())
+                    report(old_result.diagnostics, "text", Path.cwd())
                     raise click.ClickException(f"the platform at {against or base} does not compile")
         if result is not None:
             from ..api import renames

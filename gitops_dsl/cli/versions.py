@@ -42,7 +42,7 @@ def checked_edit(settings: Settings, edits: Sequence[PinEdit], refused: str) -> 
                                  else "SERVICE") from None
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    report(edit.result, "text", Path.cwd())
+    report(edit.result.diagnostics, "text", Path.cwd())
     if not edit.result.ok:
         click.echo(refused, err=True)
         sys.exit(1)

@@ -44,7 +44,7 @@ def bundle_command(zone: str, target: str, sign_key: str | None, force: bool, al
         import attrs
         settings = attrs.evolve(settings, severity={**settings.severity, "GD601": "warning"})
     result = run_compile(settings)
-    report(result, "text", Path.cwd())
+    report(result.diagnostics, "text", Path.cwd())
     if not result.ok:
         sys.exit(1)
     zones = {z.name: z for r in resolved_platforms(result) for z in r.zones}

@@ -1,6 +1,5 @@
-"""The emit stage: the YAML dialect, serialization, and the all-or-nothing writer."""
-from ..files import MANIFEST
-from .files import serialize, serialize_tree
-from .writer import CheckReport, Plan, apply, check, plan
+"""The emit stage: the YAML dialect (`yaml`, `emitter`), serialization (`files`), the manifest of
+what gitops-dsl owns (`manifest`) and the all-or-nothing writer (`writer`, `journal`).
 
-__all__ = ["MANIFEST", "CheckReport", "Plan", "apply", "check", "plan", "serialize", "serialize_tree"]
+Nothing is imported here: reading the manifest (what a compile that replays needs) does not
+load the serializer and PyYAML with it."""

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_dsl.emit import MANIFEST, apply, check, plan
+from gitops_dsl.emit.writer import apply, check, plan
+from gitops_dsl.files import MANIFEST
 from gitops_dsl.emit.manifest import read_manifest
 from gitops_dsl.emit.paths import ContainmentError, check_path, safe_join
 from tests.helpers import snapshot

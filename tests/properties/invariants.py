@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 
 from gitops_dsl.api import compile_platforms, write
-from gitops_dsl.emit import plan
+from gitops_dsl.emit.writer import plan
 from gitops_dsl.emit.paths import check_path
 from gitops_dsl.emit.yaml import load
 from gitops_dsl.resolve import resolve

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from gitops_dsl import Cluster, Environment, Image, Overlay, Platform, Project, Repo, Service, Zone
 from gitops_dsl.api import compile_platforms, write
-from gitops_dsl.emit import MANIFEST
+from gitops_dsl.files import MANIFEST
 from tests.strategies import standard_values as helm_values
 
 NAMES = [f"svc{i}" for i in range(8)]
