@@ -18,7 +18,7 @@ def test_init_then_compile(tmp_path):
     out = run_cli("init", str(folder), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     for path in ("platforms/shop.py", "platforms/versions.yaml", "pyproject.toml",
-                 ".pre-commit-config.yaml", ".github/workflows/gitops-dsl.yml"):
+                 ".pre-commit-config.yaml", ".github/workflows/gitops-dsl.yml", ".gitignore"):
         assert (folder / path).is_file(), path
     compiled = run_cli("compile", cwd=folder)
     assert compiled.returncode == 0, compiled.stderr
@@ -40,6 +40,31 @@ def test_init_extends_an_existing_pyproject(tmp_path):
     assert run_cli("init", ".", cwd=tmp_path).returncode == 0
     text = (tmp_path / "pyproject.toml").read_text()
     assert text.startswith('[project]\nname = "x"\n') and "[tool.gitops-dsl]" in text
+
+
+def test_init_keeps_the_local_caches_out_of_git(tmp_path):
+    """What `charts pull` and `preflight` keep on this machine (.gitops-dsl/) is ignored by git:
+    a new .gitignore, a line added to one that does not ignore it yet, and never twice."""
+    import shutil
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    fresh = tmp_path / "fresh"
+    assert run_cli("init", str(fresh), cwd=tmp_path).returncode == 0
+    (fresh / ".gitops-dsl" / "rendered").mkdir(parents=True)
+    (fresh / ".gitops-dsl" / "rendered" / "pack-0.bin").write_bytes(b"x")
+    subprocess.run(["git", "init", "-q"], cwd=fresh, check=True)
+    ignored = subprocess.run(["git", "check-ignore", ".gitops-dsl/rendered/pack-0.bin"], cwd=fresh,
+                             capture_output=True, text=True)
+    assert ignored.returncode == 0, ignored.stderr
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / ".gitignore").write_text(".venv/")   # no newline at its end
+    out = run_cli("init", str(existing), cwd=tmp_path)
+    assert "extended  .gitignore" in out.stdout, out.stdout
+    assert (existing / ".gitignore").read_text().splitlines()[0] == ".venv/"
+    again = run_cli("init", str(existing), cwd=tmp_path)
+    assert "kept  .gitignore" in again.stdout
+    assert (existing / ".gitignore").read_text().count(".gitops-dsl/") == 1
 
 
 def test_this_repository_offers_pre_commit_hooks():
