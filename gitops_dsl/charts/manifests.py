@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -121,13 +122,20 @@ class _Session:
                 chart_dir.is_dir() and declares_dependencies(chart_dir)
         return found
 
-    def chart(self, chart_dir: Path, reuse: bool) -> Any:
+    def chart(self, chart_dir: Path, reuse: bool, validated: bool = True) -> Any:
         """The chart in `chart_dir`, loaded by the Helm engine (kept open for the call when
-        `reuse`: a folder of this call that does not change while it runs)."""
-        key = str(chart_dir)
+        `reuse`: a folder of this call that does not change while it runs); not `validated`:
+        as `--skip-schema-validation` renders it (`unvalidated`)."""
+        key = str(chart_dir) if validated else f"{chart_dir}\0unvalidated"
         if reuse and key in self.charts:
             return self.charts[key]
-        chart = self.loaded.enter_context(self.helm.Chart.load(key))
+        chart = self.loaded.enter_context(self.helm.Chart.load(str(chart_dir)))
+        if not validated:
+            from .unvalidated import without_schemas
+            folder = tempfile.mkdtemp(prefix="gitops-dsl-chart-")
+            self.loaded.callback(shutil.rmtree, folder, ignore_errors=True)
+            copy = without_schemas(self.helm, chart, Path(folder))
+            chart = self.loaded.enter_context(self.helm.Chart.load(str(copy)))
         if reuse:
             self.charts[key] = chart
         return chart
@@ -352,7 +360,9 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
                 return attrs.evolve(base, skipped=problem)
             vendored_copy = built != chart_dir
             chart_dir = built
-        key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds"))}) \
+        validated = not helm_options.get("skipSchemaValidation")
+        key = cache.key(chart_dir, values, {**options, "skip_crds": bool(helm_options.get("skipCrds")),
+                                            "skip_schema_validation": not validated}) \
             if cache is not None else None
         if cache is not None and key is not None:
             hit = cache.get(key)
@@ -361,7 +371,7 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
         if session.cache_only:
             raise _Deferred
         try:
-            chart = session.chart(chart_dir, reuse=not vendored_copy)
+            chart = session.chart(chart_dir, reuse=not vendored_copy, validated=validated)
             rendered = _render(helm, chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")

@@ -377,6 +377,10 @@ def standard_chart_values(ctx: CheckContext) -> Iterator[Finding]:
     for app in ctx.resolved.apps:
         if not isinstance(app.chart, StandardChart):
             continue
+        if app.helm is not None and app.helm.skip_schema_validation:
+            # Argo CD renders with `helm template --skip-schema-validation` then
+            # (reposerver/repository/repository.go `helmTemplate`): no schema refuses anything
+            continue
         # config and secrets are built by the compiler from checked fields, so the user's two
         # layers are what can be wrong: each checked alone (a leaf comes from one layer), and
         # the required keys on the merged values

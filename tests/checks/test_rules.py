@@ -322,6 +322,18 @@ def test_gd416_checks_the_common_layer_of_every_zone(tmp_path):
     assert "replicaCount" in found[0].message
 
 
+def test_gd416_is_silent_where_argo_cd_skips_the_schema(tmp_path):
+    """`helm.skipSchemaValidation`: Argo CD renders with `helm template
+    --skip-schema-validation` (reposerver/repository/repository.go `helmTemplate`), so no
+    schema refuses those values there; in the environment without it, the schema still does."""
+    result, _ = compile_case(tmp_path, '''
+        p = platform(svc("api", values={"replicaCount": "three"},
+                         per_env={"stg": Overlay(helm=HelmOptions(skip_schema_validation=True))}))
+    ''')
+    found = [d for d in result.diagnostics if d.code == "GD416"]
+    assert [d.subject for d in found] == ["api-prod"], [d.format() for d in found]
+
+
 def test_gd417_names_every_application_that_cannot_be_generated(tmp_path):
     """Each Application whose sources read one repository at two revisions fails on its own:
     each is named (its findings stand alone, so an unchanged one's can be reused)."""

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+import yaml
 
 from tests.helpers import need_engine, run_cli, snapshot
 from tests.preflight.helpers import build_chart, crd, helm_repository, manifest, write_project
@@ -225,3 +226,60 @@ def test_a_chart_folder_with_dependencies_it_does_not_vendor_renders_them_as_arg
     assert [d["code"] for d in plan["diagnostics"]] == ["GD701"]   # the dependency is judged
     assert "Service/shop-cache" in plan["diagnostics"][0]["message"]
     assert not (project / "k8s/shop/charts").exists()   # the repository is left as it was
+
+
+SCHEMA = ('{"type": "object", "properties": {"replicas": {"type": "integer"}}, '
+          '"required": ["replicas"]}\n')
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_helm_skip_schema_validation_renders_as_argo_cd_does(tmp_path, skip):
+    """reposerver/repository/repository.go (helmTemplate) passes `helm.skipSchemaValidation` to
+    `helm template --skip-schema-validation` (util/helm/cmd.go `template`): Helm then checks no
+    chart's values.schema.json, the chart's nor a subchart's (pkg/chart/common/util/values.go
+    `ToRenderValuesWithSchemaValidation`). Values the schemas reject fail the render without
+    the option and render with it; preflight must say the same, and render what Helm renders."""
+    sub = build_chart(tmp_path / "src", "cache", "3.1.0", {
+        "svc.yaml": manifest("v1", "Service", "{{ .Release.Name }}-cache")},
+        values="port: 80\n")
+    (sub / "values.schema.json").write_text(
+        '{"type": "object", "properties": {"port": {"type": "string"}}}\n')
+    import helm_python as helm
+    packed = tmp_path / "packed"
+    helm.package(str(sub), destination=str(packed))
+    [archive] = packed.iterdir()
+    option = ", helm=HelmOptions(skip_schema_validation=True)" if skip else ""
+    services = (f'Service("x", project=app, chart=GitPath("charts/x"), '
+                f'values={{"replicas": "two"}}{option}),  # x')
+    project = write_project(tmp_path / "p", services, {
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x/values.schema.json": SCHEMA,
+        "charts/x/files/values.schema.json": "not the schema: a file the chart reads\n",
+        "charts/x/templates/cm.yaml": (
+            'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n'
+            '  replicas: {{ .Values.replicas | quote }}\n'
+            '  file: {{ .Files.Get "files/values.schema.json" | trim | quote }}\n')},
+        cluster=CLUSTER)
+    (project / "charts/x/charts").mkdir()
+    (project / "charts/x/charts" / archive.name).write_bytes(archive.read_bytes())
+    run = run_cli("preflight", "--format", "json", cwd=project)
+    plan = json.loads(run.stdout)
+    if not skip:
+        assert run.returncode == 1
+        [found] = plan["diagnostics"]
+        assert found["code"] == "GD706", found
+        assert "values don't meet the specifications of the schema(s)" in found["message"]
+        return
+    assert run.returncode == 0, run.stdout + run.stderr
+    [x] = plan["applications"]
+    assert {(r["kind"], r["name"]) for r in x["resources"]} == {
+        ("ConfigMap", "x"), ("Service", "x-cache")}
+    out = tmp_path / "manifests"
+    rendered = run_cli("manifests", "--env", "stg", "--out", str(out), cwd=project)
+    assert rendered.returncode == 0, rendered.stderr
+    [config_map] = out.glob("*/stg/x-stg/configmap-x.yaml")
+    data = yaml.safe_load(config_map.read_text())["data"]
+    # the values as given, and a file named like a schema below the chart's root still there
+    assert data == {"replicas": "two", "file": "not the schema: a file the chart reads"}
+    assert (project / "charts/x/values.schema.json").read_text() == SCHEMA   # left as it was
+    assert sorted(p.name for p in (project / "charts/x/charts").iterdir()) == [archive.name]
