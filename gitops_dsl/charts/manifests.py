@@ -29,7 +29,7 @@ from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..merging import deep_merge
 from .dependencies import declares_dependencies, vendored
-from .engine import LazyEngine, engine
+from .engine import LazyEngine, engine, render
 from .parameters import with_parameters
 from .plain import render_plain
 from .render_cache import RenderCache
@@ -104,6 +104,15 @@ class _Session:
     dependencies: dict[str, bool] = attrs.field(factory=dict)
     #: answer from the render cache only: a render it does not hold raises _Deferred
     cache_only: bool = False
+    #: chart folder or archive -> what its templates ask of the cluster (read once)
+    asks: dict[str, frozenset[str]] = attrs.field(factory=dict)
+
+    def consults(self, chart_dir: Path) -> frozenset[str]:
+        found = self.asks.get(str(chart_dir))
+        if found is None:
+            from .capabilities import consulted
+            found = self.asks[str(chart_dir)] = consulted(chart_dir)
+        return found
 
     def chart_crds(self, chart: Any) -> list[tuple[str, Any]]:
         """The chart's `crds/` (with its subcharts'), parsed as Argo CD parses them; the same
@@ -367,18 +376,19 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
         if cache is not None and key is not None:
             hit = cache.get(key)
             if hit is not None:
-                return attrs.evolve(base, objects=hit)
+                return attrs.evolve(base, objects=hit, consults=session.consults(chart_dir))
         if session.cache_only:
             raise _Deferred
         try:
             chart = session.chart(chart_dir, reuse=not vendored_copy, validated=validated)
-            rendered = _render(helm, chart, values, options)
+            rendered = render(chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
+        consults = session.consults(chart_dir)   # (a vendored copy: read before it is removed)
     objects = _objects(session, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))
     if cache is not None and key is not None:
         cache.put(key, tuple(objects))
-    return attrs.evolve(base, objects=tuple(objects))
+    return attrs.evolve(base, objects=tuple(objects), consults=consults)
 
 
 def _objects(session: _Session, base: Rendered, chart: Any, rendered: dict[str, str], *,
@@ -405,18 +415,3 @@ def _objects(session: _Session, base: Rendered, chart: Any, rendered: dict[str, 
     except RecursionError:
         raise _NotRendered(attrs.evolve(base, error=deep)) from None
     return objects
-
-
-def _render(helm: Any, chart: Any, values: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
-    """Render with the cluster's capabilities. Chart.render() does not take them yet, but the
-    engine's render call does (as helm lint's kube_version does); without them, the public call."""
-    options = {k: v for k, v in options.items() if v is not None}
-    if "kube_version" not in options and "api_versions" not in options:
-        rendered: dict[str, str] = chart.render(values=values, **options)
-        return rendered
-    import json
-
-    from helm_python import _native
-    native: dict[str, str] = json.loads(_native.call_string("helm_render", chart._raw(),
-                                                          json.dumps(values), json.dumps(options)))
-    return native

@@ -144,3 +144,16 @@ model_code("GD712", summary="preflight: later waves start although an Applicatio
                        "what depends on the failing Application starts without it.",
            bad="loki failing to render (bucketNames unset) in wave 1, its dependents in wave 2",
            good="values that render, then the dependents")
+model_code("GD713", summary="preflight: charts that ask the cluster what preflight cannot know",
+           severity="warning",
+           explanation="Argo CD renders a chart with the target cluster's own Kubernetes version "
+                       "and API list unless the Application names them (controller/state.go "
+                       "GetRepoObjs sends the cluster's; reposerver/repository/repository.go "
+                       "helmTemplate uses them when helm.kubeVersion or helm.apiVersions is "
+                       "unset). A chart whose templates consult .Capabilities.APIVersions or "
+                       ".Capabilities.KubeVersion may render other resources there than offline, "
+                       "where Helm's built-in capabilities answer: what preflight judged may not be "
+                       "what Argo CD applies. Said once per cluster, naming the Applications.",
+           bad='Cluster("prod", ...) and a chart with {{ if .Capabilities.APIVersions.Has '
+               '"monitoring.coreos.com/v1" }}',
+           good='Cluster("prod", ..., api_versions=["monitoring.coreos.com/v1", ...])')

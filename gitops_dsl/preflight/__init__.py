@@ -59,7 +59,8 @@ def units_of(result: Result, rendered: Iterable[Rendered]) -> list[RenderedApp]:
         # what a sync never applies (Helm test, rollback and delete hooks; Skip) is not judged
         objects = tuple(o for o in item.objects if applied(o[1]))
         units.append(RenderedApp(app, application, project_data, objects, item.skipped, item.error,
-                          item.corrupt, not_applied=len(item.objects) - len(objects)))
+                          item.corrupt, not_applied=len(item.objects) - len(objects),
+                          consults=item.consults))
     return units
 
 
@@ -110,7 +111,43 @@ def run_preflight(result: Result, root: Path, charts: ChartCache | None = None, 
                 "`gitops-dsl charts pull` fetches external charts into the cache",
                 getattr(chart, "location", None) or unit.app.service.location, unit.app.name,
                 unit.app.service))
+    diagnostics += _unknown_capabilities([v.unit for v in verdicts if v.unit.rendered])
     return Plan(tuple(verdicts), tuple(sorted(diagnostics, key=sort_key)))
+
+
+#: the Application's Helm option that answers each question a template asks of the cluster
+_ANSWERED_BY = {"APIVersions": ("apiVersions", "api_versions", "the APIs it serves"),
+                "KubeVersion": ("kubeVersion", "kube_version", "its Kubernetes version")}
+
+
+def _unknown_capabilities(units: list[RenderedApp]) -> list[Diagnostic]:
+    """GD713, once per cluster and question: charts that ask the cluster what it serves (or its
+    version) where the Application does not say. Argo CD answers with the live cluster's
+    (controller/state.go `GetRepoObjs` sends `GetVersionsInfo`; reposerver/repository/
+    repository.go `helmTemplate` uses it unless `helm.apiVersions`/`helm.kubeVersion` is set),
+    preflight with Helm's built-in capabilities: what it judged may not be what Argo CD applies."""
+    asking: dict[tuple[str, str, str], list[RenderedApp]] = {}
+    for unit in units:
+        spec = unit.application.get("spec") or {}
+        helm = ((spec.get("sources") or [spec.get("source") or {}])[0] or {}).get("helm") or {}
+        cluster = unit.app.env.cluster
+        for fact in sorted(unit.consults):
+            if not helm.get(_ANSWERED_BY[fact][0]):
+                asking.setdefault((cluster.name, cluster.server, fact), []).append(unit)
+    found = []
+    for (name, _, fact), asked in sorted(asking.items()):
+        option, field, what = _ANSWERED_BY[fact]
+        apps = sorted(u.app.name for u in asked)
+        shown = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "")
+        cluster = asked[0].app.env.cluster
+        found.append(Diagnostic(
+            "GD713", Severity.WARNING,
+            f"cluster {name}: the charts of {shown} ask {what} (.Capabilities.{fact}), which "
+            f"Argo CD answers with the live cluster's and preflight with Helm's defaults: what "
+            "was judged may not be what Argo CD applies",
+            f"declare Cluster({field}=...) (written to helm.{option}, so Argo CD renders with "
+            "it too)", cluster.location, name, cluster))
+    return found
 
 
 def _verdict_line(verdict: Verdict) -> str:

@@ -24,6 +24,8 @@ class RenderedApp:
     corrupt: bool = False
     #: rendered objects no sync applies (hooks of no sync phase: argo/hooks.py), left out
     not_applied: int = attrs.field(default=0, kw_only=True)
+    #: what the chart's templates ask of the cluster (charts/capabilities.py)
+    consults: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
 
     @property
     def rendered(self) -> bool:

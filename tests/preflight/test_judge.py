@@ -395,3 +395,56 @@ def test_later_waves_start_although_an_application_cannot_render(tmp_path):
     assert "its dependents api-stg will sync without it" in warning.message
     files["k8s/store/values.yaml"] = "bucket: data\n"
     assert codes(judged(write_project(tmp_path / "b", services, files))) == []
+
+
+MONITOR = ('{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor" }}\n'
+           'apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n'
+           '  name: {{ .Release.Name }}\nspec:\n  endpoints: [{port: http}]\n{{- end }}\n')
+
+
+def test_charts_that_ask_the_cluster_what_preflight_cannot_know_are_named(tmp_path):
+    """controller/state.go GetRepoObjs sends the live cluster's version and API list, which
+    reposerver/repository/repository.go helmTemplate uses where helm.apiVersions is unset: a
+    template that asks .Capabilities.APIVersions renders the ServiceMonitor on a cluster with
+    the Prometheus operator, and offline (Helm's built-in list) does not. Preflight says so,
+    once for the cluster, naming the Applications, including a subchart's question; declaring
+    the list renders and judges the ServiceMonitor, and the warning goes."""
+    import shutil
+
+    import helm_python as helm
+    from tests.preflight.helpers import build_chart
+    sub = build_chart(tmp_path / "src", "metrics", "1.0.0", {"monitor.yaml": MONITOR})
+    packed = tmp_path / "packed"
+    helm.package(str(sub), destination=str(packed))
+    [archive] = packed.iterdir()
+    services = '''
+        Service("api", project=app, chart=GitPath("charts/api")),  # api
+        Service("web", project=app, chart=GitPath("charts/web")),  # web
+        Service("plain", project=app, chart=GitPath("charts/plain")),  # plain
+    '''
+    files = {"charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+             "charts/api/templates/monitor.yaml": MONITOR,
+             "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+             "charts/web/templates/cm.yaml": manifest("v1", "ConfigMap", "web"),
+             "charts/plain/Chart.yaml": "apiVersion: v2\nname: plain\nversion: 1.0.0\n",
+             "charts/plain/templates/cm.yaml": manifest("v1", "ConfigMap", "plain")}
+    kinds = ', kinds=[ClusterKind("monitoring.coreos.com/v1", "ServiceMonitor")]'
+    project = write_project(tmp_path / "a", services, files, cluster=kinds)
+    (project / "charts/web/charts").mkdir()
+    shutil.copy(archive, project / "charts/web/charts")
+    plan = judged(project)
+    [warning] = [d for d in plan.diagnostics if d.code == "GD713"]
+    assert warning.severity is Severity.WARNING
+    assert "cluster stg: the charts of api-stg, web-stg ask the APIs it serves " \
+           "(.Capabilities.APIVersions)" in warning.message, warning.message
+    assert warning.location.line == line_of(project, 'cluster = Cluster("stg"')
+    rendered = {v.unit.app.name: {o["kind"] for _, o in v.unit.objects} for v in plan.verdicts}
+    assert rendered["api-stg"] == set()   # Helm's built-in list has no ServiceMonitor
+    declared = kinds + ', api_versions=["monitoring.coreos.com/v1/ServiceMonitor"]'
+    fixed = write_project(tmp_path / "b", services, files, cluster=declared)
+    (fixed / "charts/web/charts").mkdir()
+    shutil.copy(archive, fixed / "charts/web/charts")
+    plan = judged(fixed)
+    assert "GD713" not in codes(plan), [d.format() for d in plan.diagnostics]
+    rendered = {v.unit.app.name: {o["kind"] for _, o in v.unit.objects} for v in plan.verdicts}
+    assert rendered["api-stg"] == {"ServiceMonitor"} and "ServiceMonitor" in rendered["web-stg"]
