@@ -1,33 +1,60 @@
-"""Which facts about the cluster a chart's templates consult: `.Capabilities.APIVersions` (the
-API groups, versions and kinds it serves) and `.Capabilities.KubeVersion`.
+"""What a chart's templates ask of the cluster that only the live cluster answers: whether it
+serves an API that something installs (`.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`:
+a CRD, an aggregated API), and its Kubernetes version (`.Capabilities.KubeVersion`).
 
 Argo CD renders a chart with the target cluster's own version and API list unless the
 Application names them (`helm.kubeVersion`, `helm.apiVersions`): controller/state.go
 `GetRepoObjs` sends the cluster's `GetVersionsInfo` with every comparison, and
 reposerver/repository/repository.go `helmTemplate` uses it where the source sets nothing
 (`GetKubeVersionOrDefault`, `GetAPIVersionsOrDefault`). Offline, gitops-dsl renders with Helm's
-built-in capabilities there, so for a chart that asks, what preflight judged may not be what
-Argo CD applies. The templates are read as text (a chart folder, or a chart archive and the
-archives of its subcharts), bounded as any untrusted archive is.
+built-in capabilities there. Those list Kubernetes' own API groups, so a question about one of
+them is answered as a cluster answers it; a question about any other group (or one whose
+argument is not a literal) is not, and what preflight judged may not be what Argo CD applies.
+The templates are read as text (a chart folder, or a chart archive and the archives of its
+subcharts), bounded as any untrusted archive is.
 """
 from __future__ import annotations
 
 import io
 import os
+import re
 import tarfile
 from pathlib import Path
 
-#: what a template names to consult each fact
-ASKS = {"APIVersions": b"Capabilities.APIVersions", "KubeVersion": b"Capabilities.KubeVersion"}
+#: what consulted() returns for a question about the Kubernetes version, and the prefix of one
+#: about an API ("APIVersions:monitoring.coreos.com/v1"; "APIVersions:?" when the template
+#: computes what it asks)
+KUBE_VERSION = "KubeVersion"
+API = "APIVersions:"
+#: Kubernetes' own API groups (k8s.io/api, and the apiextensions, apiregistration and
+#: internal.apiserver groups of the API server): every cluster serves them, Helm's built-in
+#: capabilities list them ("" is the core group: "v1", "v1/Pod")
+BUILT_IN_GROUPS = frozenset({
+    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
+    "apps", "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch",
+    "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
+    "extensions", "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io",
+    "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io",
+    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io"})
+_VERSION = re.compile(r"v\d+((alpha|beta)\d+)?")
+_ASKS_API = re.compile(rb"Capabilities\.APIVersions(\.Has\s+\"([^\"]*)\")?")
+_ASKS_VERSION = b"Capabilities.KubeVersion"
 #: bounds on what is read: a template larger than this is not a template anyone renders, and
 #: an archive nests subcharts only so deep
 _LARGEST = 8 * 1024 * 1024
 _DEPTH = 5
 
 
+def group_of(api: str) -> str:
+    """The API group of "group/version[/kind]" ("" for the core group's "v1[/kind]")."""
+    first = api.split("/", 1)[0]
+    return "" if _VERSION.fullmatch(first) else first
+
+
 def consulted(chart: Path) -> frozenset[str]:
-    """The facts (keys of ASKS) that the templates of the chart at `chart` (a folder or a
-    `.tgz`), or of its subcharts, consult."""
+    """What the templates of the chart at `chart` (a folder or a `.tgz`), or of its subcharts,
+    ask that only the live cluster answers: KUBE_VERSION, and API + each API of a group that
+    is not Kubernetes' own (API + "?" for a question the template computes)."""
     found: set[str] = set()
     try:
         if chart.is_dir():
@@ -41,9 +68,16 @@ def consulted(chart: Path) -> frozenset[str]:
 
 
 def _look(text: bytes, found: set[str]) -> None:
-    for fact, marker in ASKS.items():
-        if marker in text:
-            found.add(fact)
+    if _ASKS_VERSION in text:
+        found.add(KUBE_VERSION)
+    for asked in _ASKS_API.finditer(text):
+        literal = asked.group(2)
+        if literal is None:
+            found.add(API + "?")   # (`.Has (printf ...)`, `range .Capabilities.APIVersions`)
+            continue
+        api = literal.decode("utf-8", "replace")
+        if group_of(api) not in BUILT_IN_GROUPS:
+            found.add(API + api)
 
 
 def _folder(root: Path, found: set[str], depth: int) -> None:

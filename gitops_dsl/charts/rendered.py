@@ -26,8 +26,9 @@ class Rendered:
     skipped: str | None = None
     error: str | None = None
     corrupt: bool = False     # the error is a chart cache entry that does not match the lock
-    #: what the chart's templates ask of the cluster (`capabilities.ASKS`: "APIVersions",
-    #: "KubeVersion"), which Argo CD answers with the cluster's own unless the source says
+    #: what the chart's templates ask that only the live cluster answers (charts/capabilities.py:
+    #: its Kubernetes version, whether it serves an API something installs), which Argo CD
+    #: answers with the cluster's own unless the Application says
     consults: frozenset[str] = frozenset()
 
 

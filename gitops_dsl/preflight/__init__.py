@@ -115,39 +115,52 @@ def run_preflight(result: Result, root: Path, charts: ChartCache | None = None, 
     return Plan(tuple(verdicts), tuple(sorted(diagnostics, key=sort_key)))
 
 
-#: the Application's Helm option that answers each question a template asks of the cluster
-_ANSWERED_BY = {"APIVersions": ("apiVersions", "api_versions", "the APIs it serves"),
-                "KubeVersion": ("kubeVersion", "kube_version", "its Kubernetes version")}
-
-
 def _unknown_capabilities(units: list[RenderedApp]) -> list[Diagnostic]:
-    """GD713, once per cluster and question: charts that ask the cluster what it serves (or its
-    version) where the Application does not say. Argo CD answers with the live cluster's
-    (controller/state.go `GetRepoObjs` sends `GetVersionsInfo`; reposerver/repository/
-    repository.go `helmTemplate` uses it unless `helm.apiVersions`/`helm.kubeVersion` is set),
-    preflight with Helm's built-in capabilities: what it judged may not be what Argo CD applies."""
-    asking: dict[tuple[str, str, str], list[RenderedApp]] = {}
+    """GD713, once per cluster and question: charts that ask what only the live cluster
+    answers (charts/capabilities.py) where the Application does not say. Argo CD answers with
+    the cluster's own (controller/state.go `GetRepoObjs` sends `GetVersionsInfo`;
+    reposerver/repository/repository.go `helmTemplate` uses it unless `helm.apiVersions` or
+    `helm.kubeVersion` is set), preflight with Helm's built-in capabilities: what it judged may
+    not be what Argo CD applies."""
+    from ..charts.capabilities import API, KUBE_VERSION
+    asking: dict[tuple[str, str, str], tuple[list[RenderedApp], set[str]]] = {}
     for unit in units:
         spec = unit.application.get("spec") or {}
         helm = ((spec.get("sources") or [spec.get("source") or {}])[0] or {}).get("helm") or {}
         cluster = unit.app.env.cluster
         for fact in sorted(unit.consults):
-            if not helm.get(_ANSWERED_BY[fact][0]):
-                asking.setdefault((cluster.name, cluster.server, fact), []).append(unit)
+            question = KUBE_VERSION if fact == KUBE_VERSION else API
+            if helm.get("kubeVersion" if question == KUBE_VERSION else "apiVersions"):
+                continue
+            apps, apis = asking.setdefault((cluster.name, cluster.server, question), ([], set()))
+            if unit not in apps:
+                apps.append(unit)
+            if question == API:
+                apis.add(fact[len(API):])
     found = []
-    for (name, _, fact), asked in sorted(asking.items()):
-        option, field, what = _ANSWERED_BY[fact]
-        apps = sorted(u.app.name for u in asked)
-        shown = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "")
+    for (name, _, question), (asked, apis) in sorted(asking.items()):
+        shown = _some(sorted(u.app.name for u in asked))
+        if question == KUBE_VERSION:
+            what, field, option = ("its Kubernetes version (.Capabilities.KubeVersion)",
+                                   "kube_version", "kubeVersion")
+        else:
+            named = _some(sorted(a for a in apis if a != "?"))
+            what = (f"whether it serves {named}" if named else "which APIs it serves") + \
+                " (.Capabilities.APIVersions" + (", computed in a template" if "?" in apis else "") + ")"
+            field, option = "api_versions", "apiVersions"
         cluster = asked[0].app.env.cluster
         found.append(Diagnostic(
             "GD713", Severity.WARNING,
-            f"cluster {name}: the charts of {shown} ask {what} (.Capabilities.{fact}), which "
-            f"Argo CD answers with the live cluster's and preflight with Helm's defaults: what "
-            "was judged may not be what Argo CD applies",
+            f"cluster {name}: the charts of {shown} ask {what}, which Argo CD answers with the "
+            "live cluster's and preflight with Helm's defaults: what was judged may not be what "
+            "Argo CD applies",
             f"declare Cluster({field}=...) (written to helm.{option}, so Argo CD renders with "
             "it too)", cluster.location, name, cluster))
     return found
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _verdict_line(verdict: Verdict) -> str:

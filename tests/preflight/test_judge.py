@@ -435,8 +435,9 @@ def test_charts_that_ask_the_cluster_what_preflight_cannot_know_are_named(tmp_pa
     plan = judged(project)
     [warning] = [d for d in plan.diagnostics if d.code == "GD713"]
     assert warning.severity is Severity.WARNING
-    assert "cluster stg: the charts of api-stg, web-stg ask the APIs it serves " \
-           "(.Capabilities.APIVersions)" in warning.message, warning.message
+    assert "cluster stg: the charts of api-stg, web-stg ask whether it serves " \
+           "monitoring.coreos.com/v1/ServiceMonitor (.Capabilities.APIVersions)" in warning.message, \
+        warning.message
     assert warning.location.line == line_of(project, 'cluster = Cluster("stg"')
     rendered = {v.unit.app.name: {o["kind"] for _, o in v.unit.objects} for v in plan.verdicts}
     assert rendered["api-stg"] == set()   # Helm's built-in list has no ServiceMonitor

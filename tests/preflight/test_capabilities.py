@@ -1,0 +1,68 @@
+"""What a chart asks of the cluster that only the live cluster answers (charts/capabilities.py),
+read from its templates and its subcharts' (folders and archives)."""
+from __future__ import annotations
+
+import io
+import tarfile
+
+from gitops_dsl.charts.capabilities import API, KUBE_VERSION, consulted, group_of
+
+
+def test_the_group_of_an_api():
+    assert [group_of(a) for a in ("v1", "v1/Pod", "apps/v1", "policy/v1beta1/PodSecurityPolicy",
+                                  "monitoring.coreos.com/v1/ServiceMonitor")] == \
+        ["", "", "apps", "policy", "monitoring.coreos.com"]
+
+
+def test_questions_about_kubernetes_own_groups_are_answered_offline_as_a_cluster_does(tmp_path):
+    chart = tmp_path / "x"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "templates" / "a.yaml").write_text(
+        '{{ if .Capabilities.APIVersions.Has "policy/v1" }}{{ end }}\n'
+        '{{ if .Capabilities.APIVersions.Has "v1/Pod" }}{{ end }}\n'
+        '{{ if .Capabilities.APIVersions.Has "networking.k8s.io/v1" }}{{ end }}\n'
+        '{{ if .Capabilities.APIVersions.Has "autoscaling/v2" }}{{ end }}\n')
+    assert consulted(chart) == frozenset()
+
+
+def test_questions_only_the_live_cluster_answers(tmp_path):
+    """A group that something installs - a CRD's, even one named like Kubernetes' own
+    (the VerticalPodAutoscaler's autoscaling.k8s.io, Gateway API's gateway.networking.k8s.io) -
+    a question the template computes, and the Kubernetes version."""
+    chart = tmp_path / "x"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "templates" / "a.yaml").write_text(
+        '{{ if .Capabilities.APIVersions.Has "autoscaling.k8s.io/v1" }}{{ end }}\n'
+        '{{ if .Capabilities.APIVersions.Has "gateway.networking.k8s.io/v1" }}{{ end }}\n'
+        '{{ if .Capabilities.APIVersions.Has (printf "%s/v1" .Values.group) }}{{ end }}\n'
+        '{{ if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version }}{{ end }}\n')
+    (chart / "values.yaml").write_text("# .Capabilities.APIVersions.Has \"a.b/v1\": not a template\n")
+    assert consulted(chart) == {API + "autoscaling.k8s.io/v1", API + "gateway.networking.k8s.io/v1",
+                                API + "?", KUBE_VERSION}
+
+
+def _archive(files: dict[str, bytes]) -> bytes:
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:gz") as archive:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return data.getvalue()
+
+
+def test_subcharts_are_read_in_folders_and_archives_nested_in_archives(tmp_path):
+    sub = _archive({"metrics/Chart.yaml": b"name: metrics\n",
+                    "metrics/templates/m.yaml":
+                        b'{{ if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}{{ end }}'})
+    top = _archive({"app/Chart.yaml": b"name: app\n", "app/templates/cm.yaml": b"kind: ConfigMap\n",
+                    "app/charts/metrics-1.0.0.tgz": sub})
+    (tmp_path / "app-1.0.0.tgz").write_bytes(top)
+    assert consulted(tmp_path / "app-1.0.0.tgz") == {API + "monitoring.coreos.com/v1"}
+    folder = tmp_path / "folder"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "charts").mkdir()
+    (folder / "charts" / "metrics-1.0.0.tgz").write_bytes(sub)
+    assert consulted(folder) == {API + "monitoring.coreos.com/v1"}
+    (tmp_path / "broken.tgz").write_bytes(top[:100])
+    assert consulted(tmp_path / "broken.tgz") == frozenset()   # (the render reports it)
