@@ -8,7 +8,6 @@ readers are fuzzed by tests/test_fuzz_inputs.py."""
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import threading
