@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -28,12 +27,13 @@ from ..argo.links import forget_refused_links, refused_links
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..merging import deep_merge
-from .dependencies import declares_dependencies, vendored
+from .dependencies import vendored
 from .engine import LazyEngine, engine, render
 from .parameters import with_parameters
 from .plain import render_plain
 from .render_cache import RenderCache
 from .rendered import ChartCache, Rendered
+from .session import Session
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
@@ -73,7 +73,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             if names is not None and (doc.get("metadata") or {}).get("name") not in names:
                 continue
             work.append((doc, zone, app_env))
-        session = _Session(helm, files, index, tree, root, tuple(checkout), charts, cache,
+        session = Session(helm, files, index, tree, root, tuple(checkout), charts, cache,
                            documents, loaded)
         rendered = _render_all(session, work)
     if cache is not None:
@@ -82,79 +82,11 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
     return rendered
 
 
-@attrs.define
-class _Session:
-    """What every render of one `render_applications` call shares; `charts` holds each chart
-    folder's loaded chart (the standard chart is loaded once, not once per Application)."""
-
-    helm: Any
-    files: Mapping[str, bytes]
-    index: Any
-    tree: Path
-    root: Path
-    checkout: tuple[tuple[str, str], ...]
-    chart_cache: ChartCache | None
-    cache: RenderCache | None
-    documents: Mapping[str, Any] | None
-    loaded: contextlib.ExitStack
-    charts: dict[str, Any] = attrs.field(factory=dict)
-    #: id(loaded chart) -> its CRDs as (template, object) pairs, parsed once per chart
-    crds: dict[int, list[tuple[str, Any]]] = attrs.field(factory=dict)
-    #: chart folder -> whether it names dependencies (read once per folder, not per render)
-    dependencies: dict[str, bool] = attrs.field(factory=dict)
-    #: answer from the render cache only: a render it does not hold raises _Deferred
-    cache_only: bool = False
-    #: chart folder or archive -> what its templates ask of the cluster (read once)
-    asks: dict[str, frozenset[str]] = attrs.field(factory=dict)
-
-    def consults(self, chart_dir: Path) -> frozenset[str]:
-        found = self.asks.get(str(chart_dir))
-        if found is None:
-            from .capabilities import consulted
-            found = self.asks[str(chart_dir)] = consulted(chart_dir)
-        return found
-
-    def chart_crds(self, chart: Any) -> list[tuple[str, Any]]:
-        """The chart's `crds/` (with its subcharts'), parsed as Argo CD parses them; the same
-        objects for every Application of the chart (read, never changed)."""
-        found = self.crds.get(id(chart))
-        if found is None:
-            found = self.crds[id(chart)] = [
-                (f"crds/{crd.get('filename') or crd.get('name')}", obj)
-                for crd in chart.crds for obj in load_all(crd.get("data", "")) if obj]
-        return found
-
-    def names_dependencies(self, chart_dir: Path) -> bool:
-        found = self.dependencies.get(str(chart_dir))
-        if found is None:
-            found = self.dependencies[str(chart_dir)] = \
-                chart_dir.is_dir() and declares_dependencies(chart_dir)
-        return found
-
-    def chart(self, chart_dir: Path, reuse: bool, validated: bool = True) -> Any:
-        """The chart in `chart_dir`, loaded by the Helm engine (kept open for the call when
-        `reuse`: a folder of this call that does not change while it runs); not `validated`:
-        as `--skip-schema-validation` renders it (`unvalidated`)."""
-        key = str(chart_dir) if validated else f"{chart_dir}\0unvalidated"
-        if reuse and key in self.charts:
-            return self.charts[key]
-        chart = self.loaded.enter_context(self.helm.Chart.load(str(chart_dir)))
-        if not validated:
-            from .unvalidated import without_schemas
-            folder = tempfile.mkdtemp(prefix="gitops-dsl-chart-")
-            self.loaded.callback(shutil.rmtree, folder, ignore_errors=True)
-            copy = without_schemas(self.helm, chart, Path(folder))
-            chart = self.loaded.enter_context(self.helm.Chart.load(str(copy)))
-        if reuse:
-            self.charts[key] = chart
-        return chart
-
-
 #: from how many Applications rendering is shared among processes
 _PARALLEL_FROM = 64
 
 
-def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_all(session: Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order: first what the render cache holds (read
     here, before any child is forked: sending kept renders back from children costs more than
     reading them), then the rest (`_render_shared`)."""
@@ -170,14 +102,14 @@ def _render_all(session: _Session, work: list[tuple[Any, str, str]]) -> list[Ren
     return [r if r is not None else next(fresh) for r in done]
 
 
-def _cached(session: _Session, item: tuple[Any, str, str]) -> Rendered | None:
+def _cached(session: Session, item: tuple[Any, str, str]) -> Rendered | None:
     try:
         return _render_one(session, *item)
     except _Deferred:
         return None
 
 
-def _render_shared(session: _Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_shared(session: Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order. Rendering is independent per Application
     (Helm runs in-process, one render at a time): with several cores and many Applications,
     forked children render interleaved shares while this process renders its own; a child
@@ -217,7 +149,7 @@ def _render_shared(session: _Session, work: list[tuple[Any, str, str]]) -> list[
 
 
 class _Deferred(Exception):
-    """Not in the render cache, while only the cache is asked (`_Session.cache_only`)."""
+    """Not in the render cache, while only the cache is asked (`Session.cache_only`)."""
 
 
 class _NotRendered(Exception):
@@ -228,7 +160,7 @@ class _NotRendered(Exception):
         self.rendered = rendered
 
 
-def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
+def _render_one(session: Session, doc: Any, zone: str, env: str) -> Rendered:
     spec = doc["spec"]
     source = (spec.get("sources") or [spec.get("source")])[0]
     base = Rendered(doc["metadata"]["name"], zone, env, spec["destination"].get("namespace", ""),
@@ -245,7 +177,7 @@ def _render_one(session: _Session, doc: Any, zone: str, env: str) -> Rendered:
         return stop.rendered
 
 
-def _chart_folder(session: _Session, base: Rendered, source: dict[str, Any]) -> Path | None:
+def _chart_folder(session: Session, base: Rendered, source: dict[str, Any]) -> Path | None:
     """The chart folder a source renders (None: a folder of plain manifests or Kustomize)."""
     if source.get("chart"):
         from .lock import ChartRef, lookup
@@ -289,7 +221,7 @@ def _chart_folder(session: _Session, base: Rendered, source: dict[str, Any]) -> 
     return chart_dir
 
 
-def _values(session: _Session, base: Rendered, doc: Any, source: dict[str, Any],
+def _values(session: Session, base: Rendered, doc: Any, source: dict[str, Any],
             chart_dir: Path) -> dict[str, Any]:
     """The values Helm renders with: every value file in order, `valuesObject` over them, then
     the parameters."""
@@ -330,7 +262,7 @@ def _values(session: _Session, base: Rendered, doc: Any, source: dict[str, Any],
         raise _NotRendered(attrs.evolve(base, error=f"helm parameters: {exc}")) from None
 
 
-def _tree_value_file(session: _Session, base: Rendered, value_file: str) -> Any:
+def _tree_value_file(session: Session, base: Rendered, value_file: str) -> Any:
     """A `$values/...` or `$configs/...` file: a file of the compiled tree; another ref's is a
     file of another repository (RepoFile), which an offline render does not have."""
     if not value_file.startswith(("$values/", "$configs/")):
@@ -346,7 +278,7 @@ def _tree_value_file(session: _Session, base: Rendered, value_file: str) -> Any:
         load(session.files[target])
 
 
-def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], chart_dir: Path,
+def _render_chart(session: Session, base: Rendered, source: dict[str, Any], chart_dir: Path,
                   values: dict[str, Any]) -> Rendered:
     """The chart rendered with `values` (from the render cache when it was rendered so before),
     its unvendored dependencies built from the chart cache."""
@@ -381,6 +313,10 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
             raise _Deferred
         try:
             chart = session.chart(chart_dir, reuse=not vendored_copy, validated=validated)
+            if validated and not vendored_copy and session.prevalidated(chart_dir, chart, values):
+                # the values pass the schema as Helm would check them: the copy without it
+                # renders the same, without checking them again (charts/prevalidated.py)
+                chart = session.chart(chart_dir, reuse=True, validated=False)
             rendered = render(chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
@@ -391,7 +327,7 @@ def _render_chart(session: _Session, base: Rendered, source: dict[str, Any], cha
     return attrs.evolve(base, objects=tuple(objects), consults=consults)
 
 
-def _objects(session: _Session, base: Rendered, chart: Any, rendered: dict[str, str], *,
+def _objects(session: Session, base: Rendered, chart: Any, rendered: dict[str, str], *,
              skip_crds: bool) -> list[tuple[str, Any]]:
     """The rendered objects by template (the chart's CRDs first), parsed as Argo CD parses
     them (argo/manifest_yaml.py)."""

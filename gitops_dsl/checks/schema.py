@@ -33,6 +33,11 @@ class Validator:
             node = target
         return node
 
+    def valid(self, value: Any) -> bool:
+        """Whether `value` (whole values: required properties checked) has no violation."""
+        self._required = True
+        return self._valid(value, self.schema)
+
     def errors(self, value: Any, *, required: bool = True) -> Iterator[tuple[str, str]]:
         """(dotted path, message) for every violation; `required=False` skips required-property
         checks (for one layer of values that is merged with others)."""
@@ -51,7 +56,7 @@ class Validator:
                     return False
             elif not _TYPES[kind](value):
                 return False
-        if "enum" in node and value not in node["enum"]:
+        if "enum" in node and not _one_of(value, node["enum"]):
             return False
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (
                 ("minimum" in node and value < node["minimum"])
@@ -84,7 +89,7 @@ class Validator:
             if not any(_TYPES[k](value) for k in kinds):
                 yield path, f"{value!r} is not of type {' or '.join(repr(k) for k in kinds)}"
                 return
-        if "enum" in node and value not in node["enum"]:
+        if "enum" in node and not _one_of(value, node["enum"]):
             yield path, f"{value!r} is not one of {node['enum']!r}"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if "minimum" in node and value < node["minimum"]:
@@ -110,3 +115,20 @@ class Validator:
         if isinstance(value, list) and isinstance(node.get("items"), dict):
             for i, item in enumerate(value):
                 yield from self._check(item, node["items"], f"{path}[{i}]")
+
+
+def _one_of(value: Any, choices: list[Any]) -> bool:
+    return any(_same(value, choice) for choice in choices)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON's equality, not Python's: `true` is not `1` (nor `false` `0`), `1` is `1.0`."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
