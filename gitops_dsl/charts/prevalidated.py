@@ -15,6 +15,10 @@ against the engine, on random values.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from ..checks.schema import Validator
@@ -49,10 +53,26 @@ def passes(chart: Any, validator: Validator, values: dict[str, Any],
     """Whether the values Helm would validate (the chart's defaults coalesced with `values`)
     pass; False whenever in doubt (`error`: the engine's error class)."""
     try:
-        merged = chart.merge_values(values)
+        with _quiet():
+            merged = chart.merge_values(values)
     except error:
         return False
     return validator.valid(merged)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Standard error closed to the engine: coalescing prints Helm's warnings about the values
+    (a table where a default is not one), and the render after it prints them again."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _supported(node: Any, root: dict[str, Any]) -> bool:
