@@ -33,7 +33,7 @@ from .parameters import with_parameters
 from .plain import render_plain
 from .render_cache import RenderCache
 from .rendered import ChartCache, Rendered
-from .session import Session
+from .run import RenderRun
 
 
 def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | None = None,
@@ -73,7 +73,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             if names is not None and (doc.get("metadata") or {}).get("name") not in names:
                 continue
             work.append((doc, zone, app_env))
-        session = Session(helm, files, index, tree, root, tuple(checkout), charts, cache,
+        session = RenderRun(helm, files, index, tree, root, tuple(checkout), charts, cache,
                            documents, loaded)
         rendered = _render_all(session, work)
     if cache is not None:
@@ -86,7 +86,7 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
 _PARALLEL_FROM = 64
 
 
-def _render_all(session: Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_all(session: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order: first what the render cache holds (read
     here, before any child is forked: sending kept renders back from children costs more than
     reading them), then the rest (`_render_shared`)."""
@@ -102,14 +102,14 @@ def _render_all(session: Session, work: list[tuple[Any, str, str]]) -> list[Rend
     return [r if r is not None else next(fresh) for r in done]
 
 
-def _cached(session: Session, item: tuple[Any, str, str]) -> Rendered | None:
+def _cached(session: RenderRun, item: tuple[Any, str, str]) -> Rendered | None:
     try:
         return _render_one(session, *item)
     except _Deferred:
         return None
 
 
-def _render_shared(session: Session, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_shared(session: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order. Rendering is independent per Application
     (Helm runs in-process, one render at a time): with several cores and many Applications,
     forked children render interleaved shares while this process renders its own; a child
@@ -149,7 +149,7 @@ def _render_shared(session: Session, work: list[tuple[Any, str, str]]) -> list[R
 
 
 class _Deferred(Exception):
-    """Not in the render cache, while only the cache is asked (`Session.cache_only`)."""
+    """Not in the render cache, while only the cache is asked (`RenderRun.cache_only`)."""
 
 
 class _NotRendered(Exception):
@@ -160,7 +160,7 @@ class _NotRendered(Exception):
         self.rendered = rendered
 
 
-def _render_one(session: Session, doc: Any, zone: str, env: str) -> Rendered:
+def _render_one(session: RenderRun, doc: Any, zone: str, env: str) -> Rendered:
     spec = doc["spec"]
     source = (spec.get("sources") or [spec.get("source")])[0]
     base = Rendered(doc["metadata"]["name"], zone, env, spec["destination"].get("namespace", ""),
@@ -177,7 +177,7 @@ def _render_one(session: Session, doc: Any, zone: str, env: str) -> Rendered:
         return stop.rendered
 
 
-def _chart_folder(session: Session, base: Rendered, source: dict[str, Any]) -> Path | None:
+def _chart_folder(session: RenderRun, base: Rendered, source: dict[str, Any]) -> Path | None:
     """The chart folder a source renders (None: a folder of plain manifests or Kustomize)."""
     if source.get("chart"):
         from .lock import ChartRef, lookup
@@ -221,7 +221,7 @@ def _chart_folder(session: Session, base: Rendered, source: dict[str, Any]) -> P
     return chart_dir
 
 
-def _values(session: Session, base: Rendered, doc: Any, source: dict[str, Any],
+def _values(session: RenderRun, base: Rendered, doc: Any, source: dict[str, Any],
             chart_dir: Path) -> dict[str, Any]:
     """The values Helm renders with: every value file in order, `valuesObject` over them, then
     the parameters."""
@@ -262,7 +262,7 @@ def _values(session: Session, base: Rendered, doc: Any, source: dict[str, Any],
         raise _NotRendered(attrs.evolve(base, error=f"helm parameters: {exc}")) from None
 
 
-def _tree_value_file(session: Session, base: Rendered, value_file: str) -> Any:
+def _tree_value_file(session: RenderRun, base: Rendered, value_file: str) -> Any:
     """A `$values/...` or `$configs/...` file: a file of the compiled tree; another ref's is a
     file of another repository (RepoFile), which an offline render does not have."""
     if not value_file.startswith(("$values/", "$configs/")):
@@ -278,7 +278,7 @@ def _tree_value_file(session: Session, base: Rendered, value_file: str) -> Any:
         load(session.files[target])
 
 
-def _render_chart(session: Session, base: Rendered, source: dict[str, Any], chart_dir: Path,
+def _render_chart(session: RenderRun, base: Rendered, source: dict[str, Any], chart_dir: Path,
                   values: dict[str, Any]) -> Rendered:
     """The chart rendered with `values` (from the render cache when it was rendered so before),
     its unvendored dependencies built from the chart cache."""
@@ -327,7 +327,7 @@ def _render_chart(session: Session, base: Rendered, source: dict[str, Any], char
     return attrs.evolve(base, objects=tuple(objects), consults=consults)
 
 
-def _objects(session: Session, base: Rendered, chart: Any, rendered: dict[str, str], *,
+def _objects(session: RenderRun, base: Rendered, chart: Any, rendered: dict[str, str], *,
              skip_crds: bool) -> list[tuple[str, Any]]:
     """The rendered objects by template (the chart's CRDs first), parsed as Argo CD parses
     them (argo/manifest_yaml.py)."""

@@ -129,16 +129,16 @@ def test_the_examples_values_pass_here_so_helm_does_not_check_them_again(monkeyp
     second check (and its values do pass Helm's)."""
     from gitops_dsl.api import compile as compile_platforms
     from gitops_dsl.charts.manifests import render_applications
-    from gitops_dsl.charts.session import Session
+    from gitops_dsl.charts.run import RenderRun
     asked = []
-    original = Session.prevalidated
+    original = RenderRun.prevalidated
 
     def spy(self, chart_dir, chart, values):
         answer = original(self, chart_dir, chart, values)
         if Path(chart_dir).parts[-3:] == ("gitops", "charts", "service"):
             asked.append((answer, helm_accepts(chart, values)))
         return answer
-    monkeypatch.setattr(Session, "prevalidated", spy)
+    monkeypatch.setattr(RenderRun, "prevalidated", spy)
     result = compile_platforms(REPO / "platforms", root=REPO)
     assert result.ok
     rendered = render_applications(result.files, REPO)

@@ -19,7 +19,7 @@ from .rendered import ChartCache
 
 
 @attrs.define
-class Session:
+class RenderRun:
     """The shared state of one `render_applications` call; `charts` holds each chart folder's
     loaded chart."""
 
