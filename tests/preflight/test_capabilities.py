@@ -14,14 +14,17 @@ def test_the_group_of_an_api():
         ["", "", "apps", "policy", "monitoring.coreos.com"]
 
 
+def chart_asking(folder, *questions: str):
+    """A chart folder whose one template asks each question (a Helm expression) in an `if`."""
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "a.yaml").write_text(
+        "".join(f"{{{{ if {q} }}}}{{{{ end }}}}\n" for q in questions))
+    return folder
+
+
 def test_questions_about_kubernetes_own_groups_are_answered_offline_as_a_cluster_does(tmp_path):
-    chart = tmp_path / "x"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "templates" / "a.yaml").write_text(
-        '{{ if .Capabilities.APIVersions.Has "policy/v1" }}{{ end }}\n'
-        '{{ if .Capabilities.APIVersions.Has "v1/Pod" }}{{ end }}\n'
-        '{{ if .Capabilities.APIVersions.Has "networking.k8s.io/v1" }}{{ end }}\n'
-        '{{ if .Capabilities.APIVersions.Has "autoscaling/v2" }}{{ end }}\n')
+    chart = chart_asking(tmp_path / "x", *(f'.Capabilities.APIVersions.Has "{api}"' for api in (
+        "policy/v1", "v1/Pod", "networking.k8s.io/v1", "autoscaling/v2")))
     assert consulted(chart) == frozenset()
 
 
@@ -29,13 +32,10 @@ def test_questions_only_the_live_cluster_answers(tmp_path):
     """A group that something installs - a CRD's, even one named like Kubernetes' own
     (the VerticalPodAutoscaler's autoscaling.k8s.io, Gateway API's gateway.networking.k8s.io) -
     a question the template computes, and the Kubernetes version."""
-    chart = tmp_path / "x"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "templates" / "a.yaml").write_text(
-        '{{ if .Capabilities.APIVersions.Has "autoscaling.k8s.io/v1" }}{{ end }}\n'
-        '{{ if .Capabilities.APIVersions.Has "gateway.networking.k8s.io/v1" }}{{ end }}\n'
-        '{{ if .Capabilities.APIVersions.Has (printf "%s/v1" .Values.group) }}{{ end }}\n'
-        '{{ if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version }}{{ end }}\n')
+    chart = chart_asking(tmp_path / "x", '.Capabilities.APIVersions.Has "autoscaling.k8s.io/v1"',
+                         '.Capabilities.APIVersions.Has "gateway.networking.k8s.io/v1"',
+                         '.Capabilities.APIVersions.Has (printf "%s/v1" .Values.group)',
+                         'semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version')
     (chart / "values.yaml").write_text("# .Capabilities.APIVersions.Has \"a.b/v1\": not a template\n")
     assert consulted(chart) == {API + "autoscaling.k8s.io/v1", API + "gateway.networking.k8s.io/v1",
                                 API + "?", KUBE_VERSION}
