@@ -64,8 +64,12 @@ def passes(chart: Any, validator: Validator, values: dict[str, Any],
 def _quiet() -> Iterator[None]:
     """Standard error closed to the engine: coalescing prints Helm's warnings about the values
     (a table where a default is not one), and the render after it prints them again."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):   # (standard error closed, or a closed pipe: nothing to keep)
+        yield
+        return
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 2)
