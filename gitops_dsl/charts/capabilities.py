@@ -6,10 +6,16 @@ Argo CD renders a chart with the target cluster's own version and API list unles
 Application names them (`helm.kubeVersion`, `helm.apiVersions`): controller/state.go
 `GetRepoObjs` sends the cluster's `GetVersionsInfo` with every comparison, and
 reposerver/repository/repository.go `helmTemplate` uses it where the source sets nothing
-(`GetKubeVersionOrDefault`, `GetAPIVersionsOrDefault`). Offline, gitops-dsl renders with Helm's
-built-in capabilities there. Those list Kubernetes' own API groups, so a question about one of
-them is answered as a cluster answers it; a question about any other group (or one whose
-argument is not a literal) is not, and what preflight judged may not be what Argo CD applies.
+(`GetKubeVersionOrDefault`, `GetAPIVersionsOrDefault`); that list names every served group and
+version with each of its kinds (util/argo/argo.go `APIResourcesToStrings`). Offline, gitops-dsl
+renders with Helm's built-in capabilities there: the groups and versions its Kubernetes client
+library knows, without kinds (helm pkg/chart/common/capabilities.go `allKnownVersions`). The
+two agree only on a stable version of one of Kubernetes' own groups asked without a kind
+("policy/v1", "autoscaling/v2"), which every cluster since it became stable serves; a question
+with a kind ("policy/v1/PodDisruptionBudget": Helm's list says no, a cluster yes), about an
+alpha or beta version (Helm's list keeps versions newer clusters no longer serve), about any
+other group (a CRD's), or whose argument is not a literal may be answered otherwise, and what
+preflight judged may not be what Argo CD applies.
 The templates are read as text (a chart folder, or a chart archive and the archives of its
 subcharts), bounded as any untrusted archive is.
 """
@@ -37,6 +43,7 @@ BUILT_IN_GROUPS = frozenset({
     "networking.k8s.io", "node.k8s.io", "policy", "rbac.authorization.k8s.io",
     "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io"})
 _VERSION = re.compile(r"v\d+((alpha|beta)\d+)?")
+_STABLE = re.compile(r"v\d+")
 _ASKS_API = re.compile(rb"Capabilities\.APIVersions(\.Has\s+\"([^\"]*)\")?")
 _ASKS_VERSION = b"Capabilities.KubeVersion"
 #: bounds on what is read: a template larger than this is not a template anyone renders, and
@@ -49,6 +56,14 @@ def group_of(api: str) -> str:
     """The API group of "group/version[/kind]" ("" for the core group's "v1[/kind]")."""
     first = api.split("/", 1)[0]
     return "" if _VERSION.fullmatch(first) else first
+
+
+def answered_alike(api: str) -> bool:
+    """Whether Helm's built-in list and a cluster answer `.Has api` alike: a stable version of
+    one of Kubernetes' own groups, without a kind."""
+    group = group_of(api)
+    rest = api.split("/")[0 if group == "" else 1:]   # version, then the kind if any
+    return group in BUILT_IN_GROUPS and len(rest) == 1 and bool(_STABLE.fullmatch(rest[0]))
 
 
 def consulted(chart: Path) -> frozenset[str]:
@@ -76,7 +91,7 @@ def _look(text: bytes, found: set[str]) -> None:
             found.add(API + "?")   # (`.Has (printf ...)`, `range .Capabilities.APIVersions`)
             continue
         api = literal.decode("utf-8", "replace")
-        if group_of(api) not in BUILT_IN_GROUPS:
+        if not answered_alike(api):
             found.add(API + api)
 
 

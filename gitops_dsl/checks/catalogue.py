@@ -150,12 +150,14 @@ model_code("GD713", summary="preflight: charts that ask the cluster what preflig
                        "and API list unless the Application names them (controller/state.go "
                        "GetRepoObjs sends the cluster's; reposerver/repository/repository.go "
                        "helmTemplate uses them when helm.kubeVersion or helm.apiVersions is "
-                       "unset). Offline, Helm's built-in capabilities answer, and they list "
-                       "Kubernetes' own API groups only: a chart whose templates ask whether the "
-                       "cluster serves an API of another group (or compute what they ask), or "
-                       "consult .Capabilities.KubeVersion, may render other resources there than "
-                       "offline, and what preflight judged may not be what Argo CD applies. Said "
-                       "once per cluster, naming the Applications and the APIs.",
+                       "unset). Offline, Helm's built-in capabilities answer: the groups and "
+                       "versions its client library knows, without kinds. They agree with a "
+                       "cluster only on a stable version of Kubernetes' own groups asked without "
+                       "a kind; a chart whose templates ask with a kind, about a beta version or "
+                       "another group (or compute what they ask), or consult "
+                       ".Capabilities.KubeVersion, may render other resources there than offline, "
+                       "and what preflight judged may not be what Argo CD applies. Said once per "
+                       "cluster, naming the Applications and the APIs.",
            bad='Cluster("prod", ...) and a chart with {{ if .Capabilities.APIVersions.Has '
                '"monitoring.coreos.com/v1" }}',
            good='Cluster("prod", ..., api_versions=["monitoring.coreos.com/v1", ...])')

@@ -22,10 +22,34 @@ def chart_asking(folder, *questions: str):
     return folder
 
 
-def test_questions_about_kubernetes_own_groups_are_answered_offline_as_a_cluster_does(tmp_path):
+def test_stable_versions_of_kubernetes_own_groups_are_answered_offline_as_a_cluster_does(tmp_path):
     chart = chart_asking(tmp_path / "x", *(f'.Capabilities.APIVersions.Has "{api}"' for api in (
-        "policy/v1", "v1/Pod", "networking.k8s.io/v1", "autoscaling/v2")))
+        "policy/v1", "v1", "networking.k8s.io/v1", "autoscaling/v2")))
     assert consulted(chart) == frozenset()
+
+
+def test_kinds_and_beta_versions_of_kubernetes_own_groups_may_be_answered_otherwise(tmp_path):
+    """A cluster's list names kinds, Helm's does not; Helm's keeps beta versions that newer
+    clusters no longer serve (see the test below for the engine's own answers)."""
+    asked = ("policy/v1/PodDisruptionBudget", "v1/Pod", "policy/v1beta1", "batch/v1alpha1")
+    chart = chart_asking(tmp_path / "x", *(f'.Capabilities.APIVersions.Has "{api}"' for api in asked))
+    assert consulted(chart) == {API + api for api in asked}
+
+
+def test_what_helms_built_in_list_answers(tmp_path):
+    """The premise of the two tests above, asked of the engine gitops-dsl renders with."""
+    from tests.helpers import need_engine
+    need_engine()
+    import helm_python as helm
+    chart = chart_asking(tmp_path / "probe", "true")
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 1.0.0\n")
+    (chart / "templates" / "a.yaml").write_text("".join(
+        f'{key}: {{{{ .Capabilities.APIVersions.Has "{api}" }}}}\n' for key, api in (
+            ("stable", "policy/v1"), ("kind", "policy/v1/PodDisruptionBudget"),
+            ("beta", "policy/v1beta1"))))
+    with helm.Chart.load(str(chart)) as loaded:
+        [text] = loaded.render(values={}, name="probe", namespace="x").values()
+    assert text.split() == ["stable:", "true", "kind:", "false", "beta:", "true"]
 
 
 def test_questions_only_the_live_cluster_answers(tmp_path):
