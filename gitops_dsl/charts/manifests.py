@@ -73,9 +73,9 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             if names is not None and (doc.get("metadata") or {}).get("name") not in names:
                 continue
             work.append((doc, zone, app_env))
-        session = RenderRun(helm, files, index, tree, root, tuple(checkout), charts, cache,
-                           documents, loaded)
-        rendered = _render_all(session, work)
+        run = RenderRun(helm, files, index, tree, root, tuple(checkout), charts, cache,
+                        documents, loaded)
+        rendered = _render_all(run, work)
     if cache is not None:
         # (a run over every Application tells the cache what is stale)
         cache.save(complete=env is None and service is None and names is None)
@@ -86,30 +86,30 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
 _PARALLEL_FROM = 64
 
 
-def _render_all(session: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_all(run: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order: first what the render cache holds (read
     here, before any child is forked: sending kept renders back from children costs more than
     reading them), then the rest (`_render_shared`)."""
-    cache = session.cache
+    cache = run.cache
     if cache is None or not cache.holds_entries():
-        return _render_shared(session, work)
-    session.cache_only = True
+        return _render_shared(run, work)
+    run.cache_only = True
     try:
-        done = [_cached(session, item) for item in work]
+        done = [_cached(run, item) for item in work]
     finally:
-        session.cache_only = False
-    fresh = iter(_render_shared(session, [item for item, r in zip(work, done) if r is None]))
+        run.cache_only = False
+    fresh = iter(_render_shared(run, [item for item, r in zip(work, done) if r is None]))
     return [r if r is not None else next(fresh) for r in done]
 
 
-def _cached(session: RenderRun, item: tuple[Any, str, str]) -> Rendered | None:
+def _cached(run: RenderRun, item: tuple[Any, str, str]) -> Rendered | None:
     try:
-        return _render_one(session, *item)
+        return _render_one(run, *item)
     except _Deferred:
         return None
 
 
-def _render_shared(session: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
+def _render_shared(run: RenderRun, work: list[tuple[Any, str, str]]) -> list[Rendered]:
     """Every Application of `work` rendered, in order. Rendering is independent per Application
     (Helm runs in-process, one render at a time): with several cores and many Applications,
     forked children render interleaved shares while this process renders its own; a child
@@ -125,23 +125,23 @@ def _render_shared(session: RenderRun, work: list[tuple[Any, str, str]]) -> list
         cores = os.cpu_count() or 1
     shares = min(cores, len(work) // _PARALLEL_FROM) if "helm_python" not in sys.modules else 1
     if shares <= 1:
-        return [_render_one(session, *item) for item in work]
-    cache = session.cache   # (its packs read by _render_all: the children share them)
+        return [_render_one(run, *item) for item in work]
+    cache = run.cache   # (its packs read by _render_all: the children share them)
 
     def share(i: int) -> Callable[[], bytes]:
         # its renders, and what it rendered for the render cache (the parent keeps that)
-        return lambda: pickle.dumps(([_render_one(session, *item) for item in work[i::shares]],
+        return lambda: pickle.dumps(([_render_one(run, *item) for item in work[i::shares]],
                                      cache.new if cache is not None else {},
                                      cache.used if cache is not None else frozenset()))
 
     children = [(i, Forked(share(i))) for i in range(1, shares)]
     out: list[Rendered | None] = [None] * len(work)
-    out[0::shares] = [_render_one(session, *item) for item in work[0::shares]]
+    out[0::shares] = [_render_one(run, *item) for item in work[0::shares]]
     for i, child in children:
         answer = child.result()
         done, kept, used = pickle.loads(answer) if answer is not None else (None, {}, ())
         if not isinstance(done, list) or len(done) != len(work[i::shares]):
-            done = [_render_one(session, *item) for item in work[i::shares]]
+            done = [_render_one(run, *item) for item in work[i::shares]]
         elif cache is not None:
             cache.merge(kept, used)
         out[i::shares] = done
@@ -160,29 +160,29 @@ class _NotRendered(Exception):
         self.rendered = rendered
 
 
-def _render_one(session: RenderRun, doc: Any, zone: str, env: str) -> Rendered:
+def _render_one(run: RenderRun, doc: Any, zone: str, env: str) -> Rendered:
     spec = doc["spec"]
     source = (spec.get("sources") or [spec.get("source")])[0]
     base = Rendered(doc["metadata"]["name"], zone, env, spec["destination"].get("namespace", ""),
                     kube_version=(source.get("helm") or {}).get("kubeVersion"))
     try:
-        chart_dir = _chart_folder(session, base, source)
+        chart_dir = _chart_folder(run, base, source)
         if chart_dir is None:
-            if session.cache_only:
+            if run.cache_only:
                 raise _Deferred   # (not cached: rendered with the rest, in shares)
-            return render_plain(base, source, session.root / source.get("path", ""))
-        values = _values(session, base, doc, source, chart_dir)
-        return _render_chart(session, base, source, chart_dir, values)
+            return render_plain(base, source, run.root / source.get("path", ""))
+        values = _values(run, base, doc, source, chart_dir)
+        return _render_chart(run, base, source, chart_dir, values)
     except _NotRendered as stop:
         return stop.rendered
 
 
-def _chart_folder(session: RenderRun, base: Rendered, source: dict[str, Any]) -> Path | None:
+def _chart_folder(run: RenderRun, base: Rendered, source: dict[str, Any]) -> Path | None:
     """The chart folder a source renders (None: a folder of plain manifests or Kustomize)."""
     if source.get("chart"):
         from .lock import ChartRef, lookup
         ref = ChartRef(source["repoURL"], source["chart"], source["targetRevision"])
-        charts = session.chart_cache
+        charts = run.chart_cache
         if charts is None:
             raise _NotRendered(attrs.evolve(
                 base, skipped=f"chart {ref.display()}: not rendered (no chart cache)"))
@@ -195,7 +195,7 @@ def _chart_folder(session: RenderRun, base: Rendered, source: dict[str, Any]) ->
         return Path(found.path)
     path = source.get("path", "")
     from ..argo.globs import normalize_git_url
-    here = {(normalize_git_url(url), revision) for url, revision in session.checkout}
+    here = {(normalize_git_url(url), revision) for url, revision in run.checkout}
     wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
     standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
     if here and wanted not in here and not standard:
@@ -203,11 +203,11 @@ def _chart_folder(session: RenderRun, base: Rendered, source: dict[str, Any]) ->
             base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: not rendered "
                           "(this working tree is another repository or revision)"))
     if standard:
-        return session.tree / "gitops" / "charts" / "service"
-    chart_dir: Path = Path(session.root) / str(path)
+        return run.tree / "gitops" / "charts" / "service"
+    chart_dir: Path = Path(run.root) / str(path)
     if not chart_dir.is_dir():
         raise _NotRendered(attrs.evolve(base, skipped=f"{path}: not a folder in this repository"))
-    refused = refused_links(session.root)
+    refused = refused_links(run.root)
     if refused:
         # argo-cd util/app/path/path.go CheckOutOfBoundsSymlinks, run by the repo server on
         # the whole checkout before any render
@@ -221,7 +221,7 @@ def _chart_folder(session: RenderRun, base: Rendered, source: dict[str, Any]) ->
     return chart_dir
 
 
-def _values(session: RenderRun, base: Rendered, doc: Any, source: dict[str, Any],
+def _values(run: RenderRun, base: Rendered, doc: Any, source: dict[str, Any],
             chart_dir: Path) -> dict[str, Any]:
     """The values Helm renders with: every value file in order, `valuesObject` over them, then
     the parameters."""
@@ -234,7 +234,7 @@ def _values(session: RenderRun, base: Rendered, doc: Any, source: dict[str, Any]
     for value_file in helm_options.get("valueFiles", []):
         value_file = expand_path(str(value_file), refs, environment)
         if value_file.startswith("$"):
-            values = deep_merge(values, _tree_value_file(session, base, value_file) or {})
+            values = deep_merge(values, _tree_value_file(run, base, value_file) or {})
             continue
         # a file of the chart folder itself (`GitPath.value_files`), relative to it
         own = (chart_dir / value_file) if chart_dir.is_dir() else None
@@ -255,34 +255,34 @@ def _values(session: RenderRun, base: Rendered, doc: Any, source: dict[str, Any]
         # a file parameter is read from the repository (a folder of this checkout), or from the
         # chart itself (an archive from the chart cache, the standard chart)
         in_checkout = bool(helm_options.get("fileParameters")) and \
-            chart_dir.resolve().is_relative_to(session.root.resolve())
-        return with_parameters(session.helm, values, helm_options, chart_dir,
-                               session.root if in_checkout else chart_dir, environment, refs)
+            chart_dir.resolve().is_relative_to(run.root.resolve())
+        return with_parameters(run.helm, values, helm_options, chart_dir,
+                               run.root if in_checkout else chart_dir, environment, refs)
     except (OSError, ValueError) as exc:
         raise _NotRendered(attrs.evolve(base, error=f"helm parameters: {exc}")) from None
 
 
-def _tree_value_file(session: RenderRun, base: Rendered, value_file: str) -> Any:
+def _tree_value_file(run: RenderRun, base: Rendered, value_file: str) -> Any:
     """A `$values/...` or `$configs/...` file: a file of the compiled tree; another ref's is a
     file of another repository (RepoFile), which an offline render does not have."""
     if not value_file.startswith(("$values/", "$configs/")):
         raise _NotRendered(attrs.evolve(
             base, skipped=f"value file {value_file} is in another repository: not rendered "
                           "offline"))
-    target = session.index.find(value_file)
+    target = run.index.find(value_file)
     if target is None:
         raise _NotRendered(attrs.evolve(
             base, error=f"value file {value_file} is not in the compiled tree"))
-    documents = session.documents
+    documents = run.documents
     return documents[target] if documents is not None and target in documents else \
-        load(session.files[target])
+        load(run.files[target])
 
 
-def _render_chart(session: RenderRun, base: Rendered, source: dict[str, Any], chart_dir: Path,
+def _render_chart(run: RenderRun, base: Rendered, source: dict[str, Any], chart_dir: Path,
                   values: dict[str, Any]) -> Rendered:
     """The chart rendered with `values` (from the render cache when it was rendered so before),
     its unvendored dependencies built from the chart cache."""
-    helm, charts, cache = session.helm, session.chart_cache, session.cache
+    helm, charts, cache = run.helm, run.chart_cache, run.cache
     helm_options = source.get("helm") or {}
     options = {"name": helm_options.get("releaseName", base.app),
                "namespace": helm_options.get("namespace") or base.namespace,
@@ -290,12 +290,12 @@ def _render_chart(session: RenderRun, base: Rendered, source: dict[str, Any], ch
                "api_versions": helm_options.get("apiVersions")}
     vendored_copy = False
     with contextlib.ExitStack() as stack:
-        if session.names_dependencies(chart_dir):
-            if session.cache_only:
+        if run.names_dependencies(chart_dir):
+            if run.cache_only:
                 raise _Deferred   # (building dependencies may load the Helm engine here)
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
             built, problem = stack.enter_context(vendored(
-                helm, chart_dir, session.root, charts.lock if charts else None,
+                helm, chart_dir, run.root, charts.lock if charts else None,
                 charts.folder if charts else None))
             if built is None:
                 return attrs.evolve(base, skipped=problem)
@@ -308,26 +308,26 @@ def _render_chart(session: RenderRun, base: Rendered, source: dict[str, Any], ch
         if cache is not None and key is not None:
             hit = cache.get(key)
             if hit is not None:
-                return attrs.evolve(base, objects=hit, consults=session.consults(chart_dir))
-        if session.cache_only:
+                return attrs.evolve(base, objects=hit, consults=run.consults(chart_dir))
+        if run.cache_only:
             raise _Deferred
         try:
-            chart = session.chart(chart_dir, reuse=not vendored_copy, validated=validated)
-            if validated and not vendored_copy and session.prevalidated(chart_dir, chart, values):
+            chart = run.chart(chart_dir, reuse=not vendored_copy, validated=validated)
+            if validated and not vendored_copy and run.prevalidated(chart_dir, chart, values):
                 # the values pass the schema as Helm would check them: the copy without it
                 # renders the same, without checking them again (charts/prevalidated.py)
-                chart = session.chart(chart_dir, reuse=True, validated=False)
+                chart = run.chart(chart_dir, reuse=True, validated=False)
             rendered = render(chart, values, options)
         except helm.HelmError as exc:
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
-        consults = session.consults(chart_dir)   # (a vendored copy: read before it is removed)
-    objects = _objects(session, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))
+        consults = run.consults(chart_dir)   # (a vendored copy: read before it is removed)
+    objects = _objects(run, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))
     if cache is not None and key is not None:
         cache.put(key, tuple(objects))
     return attrs.evolve(base, objects=tuple(objects), consults=consults)
 
 
-def _objects(session: RenderRun, base: Rendered, chart: Any, rendered: dict[str, str], *,
+def _objects(run: RenderRun, base: Rendered, chart: Any, rendered: dict[str, str], *,
              skip_crds: bool) -> list[tuple[str, Any]]:
     """The rendered objects by template (the chart's CRDs first), parsed as Argo CD parses
     them (argo/manifest_yaml.py)."""
@@ -336,7 +336,7 @@ def _objects(session: RenderRun, base: Rendered, chart: Any, rendered: dict[str,
     objects = []
     try:
         if not skip_crds:
-            objects += session.chart_crds(chart)
+            objects += run.chart_crds(chart)
         for template, text in sorted(rendered.items()):
             if template.endswith("NOTES.txt"):
                 continue

@@ -16,7 +16,7 @@ import attrs
 
 from ..argo.hooks import applied
 from ..diagnostics import Diagnostic, Severity, sort_key
-from .judge import Verdict, judge, kind_counts
+from .judge import Verdict, judge, kind_counts, some
 from .rendered_app import RenderedApp
 
 if TYPE_CHECKING:
@@ -123,10 +123,10 @@ def _unknown_capabilities(units: list[RenderedApp]) -> list[Diagnostic]:
     `helm.kubeVersion` is set), preflight with Helm's built-in capabilities: what it judged may
     not be what Argo CD applies."""
     from ..charts.capabilities import API, KUBE_VERSION
+    from ..render.views import chart_helm
     asking: dict[tuple[str, str, str], tuple[list[RenderedApp], set[str]]] = {}
     for unit in units:
-        spec = unit.application.get("spec") or {}
-        helm = ((spec.get("sources") or [spec.get("source") or {}])[0] or {}).get("helm") or {}
+        helm = chart_helm(unit.application)
         cluster = unit.app.env.cluster
         for fact in sorted(unit.consults):
             question = KUBE_VERSION if fact == KUBE_VERSION else API
@@ -139,12 +139,12 @@ def _unknown_capabilities(units: list[RenderedApp]) -> list[Diagnostic]:
                 apis.add(fact[len(API):])
     found = []
     for (name, _, question), (asked, apis) in sorted(asking.items()):
-        shown = _some(sorted(u.app.name for u in asked))
+        shown = some(sorted(u.app.name for u in asked))
         if question == KUBE_VERSION:
             what, field, option = ("its Kubernetes version (.Capabilities.KubeVersion)",
                                    "kube_version", "kubeVersion")
         else:
-            named = _some(sorted(a for a in apis if a != "?"))
+            named = some(sorted(a for a in apis if a != "?"))
             what = (f"whether it serves {named}" if named else "which APIs it serves") + \
                 " (.Capabilities.APIVersions" + (", computed in a template" if "?" in apis else "") + ")"
             field, option = "api_versions", "apiVersions"
@@ -159,8 +159,6 @@ def _unknown_capabilities(units: list[RenderedApp]) -> list[Diagnostic]:
     return found
 
 
-def _some(names: list[str]) -> str:
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _verdict_line(verdict: Verdict) -> str:

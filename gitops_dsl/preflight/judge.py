@@ -128,7 +128,7 @@ def _starts_anyway(verdict: Verdict, units: list[RenderedApp]) -> Verdict:
         return verdict
     direct = sorted(a.name for a in later if app.service.name in a.depends_on)
     named = direct or sorted(a.name for a in later)
-    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    shown = some(named)
     finding = _diagnostic(
         "GD712", Severity.WARNING,
         f"{app.name}: Argo CD rates an Application whose manifests fail to generate Healthy (it "
@@ -423,3 +423,8 @@ def _judge_namespace(judging: _Judging, namespace: str, what: str) -> None:
 def kind_counts(objects: Iterable[tuple[str, dict[str, Any]]]) -> str:
     counts = Counter(obj.get("kind", "?") for _, obj in objects)
     return ", ".join(f"{kind} {count}" for kind, count in sorted(counts.items()))
+
+
+def some(names: list[str]) -> str:
+    """The first five names, and how many more there are."""
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

@@ -149,11 +149,16 @@ def app_views(files: Mapping[str, bytes], *, mask: bool = True, only: Iterable[s
     return views
 
 
-def release_name(application: Any) -> str | None:
-    """The Helm release name an Application sets on its chart source (its first source)."""
+def chart_helm(application: Any) -> dict[str, Any]:
+    """The `helm` options of an Application's chart source (its first source)."""
     spec = application.get("spec") or {}
     sources = spec.get("sources") or [spec.get("source") or {}]
-    return (sources[0].get("helm") or {}).get("releaseName")
+    return (sources[0] or {}).get("helm") or {}
+
+
+def release_name(application: Any) -> str | None:
+    """The Helm release name an Application sets on its chart source (its first source)."""
+    return chart_helm(application).get("releaseName")
 
 
 def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeIndex,
