@@ -318,7 +318,7 @@ def _render_chart(run: RenderRun, base: Rendered, source: dict[str, Any], chart_
                 # renders the same, without checking them again (charts/prevalidated.py)
                 chart = run.chart(chart_dir, reuse=True, validated=False)
             rendered = render(chart, values, options)
-        except helm.HelmError as exc:
+        except (helm.HelmError, OSError) as exc:   # (OSError: the chart's copy not written)
             return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
         consults = run.consults(chart_dir)   # (a vendored copy: read before it is removed)
     objects = _objects(run, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))

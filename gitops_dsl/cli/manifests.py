@@ -54,6 +54,8 @@ def manifests_command(env_name: str | None, service: str | None, out_dir: str | 
                                                  for p in result.platforms])
     except RenderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:   # (no temporary folder to render in, a full disk)
+        raise click.ClickException(f"cannot render: {exc}") from None
     validators = load_crds(crds) if check else {}
     failed = 0
     for item in rendered:

@@ -36,6 +36,8 @@ def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str |
                              cache=settings.root / ".gitops-dsl" / "rendered")
     except RenderUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:   # (no temporary folder to render in, a full disk)
+        raise click.ClickException(f"cannot render: {exc}") from None
     cwd = str(Path.cwd())
     if fmt == "json":
         click.echo(as_json(plan, cwd))

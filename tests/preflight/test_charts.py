@@ -283,3 +283,39 @@ def test_helm_skip_schema_validation_renders_as_argo_cd_does(tmp_path, skip):
     assert data == {"replicas": "two", "file": "not the schema: a file the chart reads"}
     assert (project / "charts/x/values.schema.json").read_text() == SCHEMA   # left as it was
     assert sorted(p.name for p in (project / "charts/x/charts").iterdir()) == [archive.name]
+
+
+def test_a_chart_copy_that_cannot_be_written_is_a_render_failure(tmp_path, monkeypatch):
+    """skipSchemaValidation renders from a copy in a temporary folder; when it cannot be written
+    (a full disk), that Application's render fails with the system's reason, as a finding."""
+    import errno
+
+    from gitops_dsl.charts import unvalidated
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(unvalidated, "without_schemas", full)
+    services = ('Service("x", project=app, chart=GitPath("charts/x"), values={"replicas": 2}, '
+                'helm=HelmOptions(skip_schema_validation=True)),  # x')
+    project = write_project(tmp_path / "p", services, {
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x/values.schema.json": SCHEMA,
+        "charts/x/templates/cm.yaml": manifest("v1", "ConfigMap", "x")}, cluster=CLUSTER)
+    run = run_cli("preflight", "--format", "json", cwd=project)
+    assert "Traceback" not in run.stderr, run.stderr
+    plan = json.loads(run.stdout)
+    assert run.returncode == 1 and [d["code"] for d in plan["diagnostics"]] == ["GD706"]
+    assert "No space left on device" in plan["diagnostics"][0]["message"]
+
+
+def test_no_temporary_folder_to_render_in_is_a_clear_error(tmp_path, monkeypatch):
+    import tempfile
+    project = write_project(tmp_path / "p", 'Service("x", project=app, chart=GitPath("charts/x")),',
+                            {"charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+                             "charts/x/templates/cm.yaml": manifest("v1", "ConfigMap", "x")},
+                            cluster=CLUSTER)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    for command in (["preflight"], ["manifests"]):
+        run = run_cli(*command, cwd=project)
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert "cannot render:" in run.stderr and "No such file or directory" in run.stderr
