@@ -1,6 +1,7 @@
 """The Helm engine (helm-python, the `render` extra), imported on first use."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import GitopsDslError
@@ -40,3 +41,25 @@ def render(chart: Any, values: dict[str, Any], options: dict[str, Any]) -> dict[
     native: dict[str, str] = json.loads(_native.call_string("helm_render", chart._raw(),
                                                           json.dumps(values), json.dumps(options)))
     return native
+
+
+#: what Helm's `tpl` function wraps an error in: the whole template text, quoted as Go's %q does
+#: (helm pkg/engine/engine.go initFunMap, "error during tpl function execution for %q")
+_TPL_TEXT = re.compile(r'(error during tpl function execution for )"((?:[^"\\]|\\.)*)"')
+
+
+def readable(message: str) -> str:
+    """Helm's error with each template text that `tpl` quotes in it cut to its first line and
+    its length: a chart that passes a 200-line configuration through `tpl` (loki does) would
+    otherwise quote all of it, once per `tpl` call on the way, before the error itself. The
+    error's `gotpl:LINE:COLUMN` still says where in that text it is."""
+    def shortened(found: re.Match[str]) -> str:
+        text = found.group(2)
+        lines = text.count("\\n") + (not text.endswith("\\n"))
+        first = text.split("\\n", 1)[0]
+        if lines == 1 and len(first) <= 80:
+            return found.group(0)
+        if len(first) > 60:
+            first = first[:60].rstrip("\\")   # (not half an escape)
+        return f'{found.group(1)}"{first} ..." (a template of {lines} lines)'
+    return _TPL_TEXT.sub(shortened, message)

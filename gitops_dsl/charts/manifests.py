@@ -28,7 +28,7 @@ from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..merging import deep_merge
 from .dependencies import vendored
-from .engine import LazyEngine, engine, render
+from .engine import LazyEngine, engine, readable, render
 from .parameters import with_parameters
 from .plain import render_plain
 from .render_cache import RenderCache
@@ -319,7 +319,8 @@ def _render_chart(run: RenderRun, base: Rendered, source: dict[str, Any], chart_
                 chart = run.chart(chart_dir, reuse=True, validated=False)
             rendered = render(chart, values, options)
         except (helm.HelmError, OSError) as exc:   # (OSError: the chart's copy not written)
-            return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: {exc}")
+            return attrs.evolve(base, error=f"{source.get('chart') or source.get('path')}: "
+                                            f"{readable(str(exc))}")
         consults = run.consults(chart_dir)   # (a vendored copy: read before it is removed)
     objects = _objects(run, base, chart, rendered, skip_crds=bool(helm_options.get("skipCrds")))
     if cache is not None and key is not None:

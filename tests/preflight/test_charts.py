@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
 
 import pytest
 import yaml
@@ -159,6 +160,29 @@ def test_a_chart_that_fails_to_render_is_reported_and_nothing_is_written(tmp_pat
     assert "error[GD706] x-stg: charts/x:" in run.stderr and "the value b is required" in run.stderr
     assert "Traceback" not in run.stderr
     assert snapshot(project / "build") == before
+
+
+@pytest.mark.parametrize("command", [["preflight"], ["manifests", "--env", "stg"]])
+def test_a_failure_inside_tpl_names_the_cause_without_quoting_the_whole_template(tmp_path, command):
+    """Helm wraps an error inside `tpl` with the whole template text, Go-quoted (helm
+    pkg/engine/engine.go, "error during tpl function execution for %q"): a chart that passes its
+    configuration through `tpl` (loki: 169 lines) made a finding of thousands of characters."""
+    config = "\n".join([f"line{i}: {i}" for i in range(1, 40)] +
+                       ['quoted: "{{ .Values.storage.bucket.name }}"'] + ["tail: 1"] * 40)
+    services = 'Service("x", project=app, chart=GitPath("charts/x"), values={"a": 1}),  # x'
+    project = write_project(tmp_path, services, {
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x/values.yaml": "config: |\n" + textwrap.indent(config, "  ") + "\n",
+        "charts/x/templates/cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+                                       "data:\n  c: {{ tpl .Values.config . | quote }}\n")})
+    assert run_cli("compile", cwd=project).returncode == 0
+    run = run_cli(*command, cwd=project)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert ('error during tpl function execution for "line1: 1 ..." (a template of 80 lines): '
+            'template: gotpl:40:') in out, out
+    assert "at <.Values.storage.bucket.name>: nil pointer evaluating interface {}.bucket" in out   # the cause, in full
+    assert "line2: 2" not in out and "tail: 1" not in out
 
 
 def test_a_repository_index_too_large_to_read_is_refused_before_helm_reads_it(tmp_path):
