@@ -358,6 +358,29 @@ def test_value_files_of_a_configs_repository_are_kept_as_that_repositorys(tmp_pa
             "ref": "configs-repo"} in refs
 
 
+def test_a_dropped_duplicate_is_no_value_file_difference(tmp_path):
+    """Two files hold an Application of one name (hist-2e8703b0 keeps a parallel, orphaned
+    tree): the first is imported, the second dropped with a note. Nothing of the dropped one is
+    compiled, so the value files the kept one reads through a configs repository are no
+    difference of the dropped one that the import failed to report."""
+    tree = tmp_path / "tree"
+    (tree / "apps").mkdir(parents=True)
+    (tree / "apps/api.yaml").write_text(CONFIGS)
+    (tree / "k8s/web").mkdir(parents=True)   # a folder of the imported repository: its own
+    (tree / "k8s/web/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tree / "apps/web.yaml").write_text(app_yaml(
+        "web-stg", "    repoURL: https://example.com/acme/gitops.git\n    targetRevision: main\n"
+        "    path: k8s/web\n", "https://stg.example:6443", "web"))
+    (tree / "orphaned").mkdir()
+    (tree / "orphaned/api.yaml").write_text(app_yaml(
+        "api-stg", "    repoURL: https://charts.example.com\n    chart: api\n"
+        "    targetRevision: 1.0.0\n", "https://stg.example:6443", "api"))
+    project, run = _imported(tree, tmp_path / "p")
+    assert "a second Application for service api in stg" in run.stderr, run.stderr
+    assert "value file $configs/api/config.yaml kept" in run.stderr
+    assert "NOT REPORTED" not in run.stdout
+
+
 def _imported(tree, folder):
     """A new project with `tree` imported into platforms/legacy.py, the round trip checked:
     the project folder and the import's run."""

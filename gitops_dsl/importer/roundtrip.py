@@ -262,7 +262,9 @@ def compare(apps: list[App], files: Mapping[str, bytes]) -> list[Difference]:
 def _value_files_explained(app: App, compiled: list[str]) -> bool:
     """A value file the compiled Application no longer reads as a file is explained by a note
     of the import naming that very file (relocated, unreadable, not found); one it reads that
-    the original did not, never."""
+    the original did not, never (unless the Application is a duplicate the import dropped)."""
+    if _dropped(app):
+        return True
     if any(f not in app.value_files for f in compiled):
         return False
     for identity, written in zip(app.value_files, app.value_file_names):
@@ -273,9 +275,14 @@ def _value_files_explained(app: App, compiled: list[str]) -> bool:
     return True
 
 
+def _dropped(app: App) -> bool:
+    """A duplicate the importer dropped: nothing of it is compiled."""
+    return any(note.startswith("a second Application for service") for note in app.notes)
+
+
 def _explained(app: App, field: str) -> bool:
-    if any(note.startswith("a second Application for service") for note in app.notes):
-        return True  # a duplicate the importer dropped: nothing of it is compiled
+    if _dropped(app):
+        return True
     words = _REASONS.get(field, ())
     return any(word in note for note in app.notes for word in words)
 
