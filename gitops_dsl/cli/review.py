@@ -65,6 +65,8 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     if against_tree:
         raise click.UsageError("--against-tree goes with --tree")
     settings = settings_or_exit(platforms, out)
+    if against not in (None, "build") and Path(against).resolve() == settings.out.resolve():
+        against = "build"   # the output folder, named by its path
     new, result, record = _tree_now(settings)
     if to_env:
         _env_drift(new, fmt, env_name, zone, to_env, exit_code)
@@ -81,6 +83,8 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
                 old = owned_files(settings.out)
             base = "HEAD" if _in_git(settings.root) else None
         else:
+            if against is not None:
+                _revision_or_exit(against, settings.root)
             base = against or default_base(settings.root)
             from ..files import MANIFEST
             at_base = committed(base, settings.root, settings.out, MANIFEST)
@@ -187,6 +191,21 @@ def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str
     known_or_exit("--env", "environment", env, names["environment"])
     known_or_exit("--to-env", "environment", to_env, names["environment"])
     known_or_exit("--zone", "zone", zone, names["zone"])
+
+
+def _revision_or_exit(ref: str, root: Path) -> None:
+    """`--against REF` names a commit of the repository, or the command says what it takes."""
+    from ..review.gitref import GitError, run_git
+    other = "`--against build` compares with the output folder"
+    if not _in_git(root):
+        raise click.ClickException(f"--against {ref}: {root} is not in a git repository; {other}")
+    try:
+        if ref.startswith("-"):
+            raise GitError("an option, not a revision")
+        run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except GitError:
+        raise click.ClickException(f"--against {ref}: not a branch, tag or commit of the git "
+                                   f"repository at {root}; {other}") from None
 
 
 def _in_git(root: Path) -> bool:

@@ -118,7 +118,23 @@ def test_against_a_git_ref(repo):
     text = run_cli("diff", "--against", "HEAD~1", "--env", "stg", cwd=repo).stdout
     assert text == "zone internal, environment stg\n  ~ api-stg\n      values.replicaCount: 1 -> 5\n"
     bad = run_cli("diff", "--against", "no-such-ref", cwd=repo)
-    assert bad.returncode == 1 and "git:" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert ("--against no-such-ref: not a branch, tag or commit of the git repository at "
+            f"{repo.resolve()}; `--against build` compares with the output folder") in bad.stderr
+    option = run_cli("diff", "--against=--output=x", cwd=repo)   # never given to git as an option
+    assert option.returncode == 1 and "not a branch, tag or commit" in option.stderr
+
+
+def test_against_the_output_folder_by_its_path(repo):
+    """`--against build` names the output folder whatever it is called; its path, from wherever
+    the command runs, names it too (it was taken for a git revision)."""
+    change(repo, 'values={"replicaCount": 1},', 'values={"replicaCount": 5},')
+    expected = run_cli("diff", "--against", "build", cwd=repo)
+    assert "values.replicaCount: 1 -> 5" in expected.stdout
+    for against, cwd in (("build/", repo), ("../build", repo / "platforms"),
+                         (str(repo / "build"), repo / "platforms")):
+        run = run_cli("diff", "--against", against, cwd=cwd)
+        assert (run.returncode, run.stdout) == (0, expected.stdout), (against, run.stderr)
 
 
 def test_secret_values_never_appear(repo):
