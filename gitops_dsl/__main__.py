@@ -73,6 +73,8 @@ def _leave(code: object) -> None:
         status = 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:   # started with it closed (`2>&-`): Python has none, nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):   # a closed pipe (`| head`) or stream: nothing to keep

@@ -283,3 +283,33 @@ def test_temp_files_of_a_killed_write_are_swept_under_the_lock(tmp_path):
     result = run_cli("compile", cwd=project)
     assert result.returncode == 0, result.stderr
     assert not any(path.exists() for path in planted)
+
+
+def test_a_command_started_with_a_standard_stream_closed_still_tells_by_its_status(tmp_path):
+    """Started with standard output or error closed (`>&-`, `2>&-`: a cron job, a daemon),
+    Python has no such stream (None): the command's status is still its verdict - 0 for a
+    compile that succeeded, 1 for one that failed - never 1 from flushing a stream that is not
+    there."""
+    import itertools
+    import os
+    import subprocess
+    import sys
+    good = MINIMAL.replace('Project("app")', 'Project("app", cluster_resources=[ResourceKind("", "Namespace")])')
+    bad = good.replace('depends_on=["db"]', 'depends_on=["no"]')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    try:   # preflight too, where the Helm engine is (it prints the findings, then the plan)
+        import helm_python  # noqa: F401
+        commands = (["compile"], ["preflight"])
+    except ImportError:
+        commands = (["compile"],)
+    for fd, command in itertools.product((1, 2), commands):
+        # (new projects each time: nothing rendered is cached, every chart renders)
+        project = make_project(tmp_path / f"p{fd}{command[0]}", good)
+        broken = make_project(tmp_path / f"b{fd}{command[0]}", bad)
+        for folder, expected in ((project, 0), (broken, 1)):
+            run = subprocess.run([sys.executable, "-m", "gitops_dsl", *command],
+                                 cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL if fd == 2 else None,
+                                 stderr=subprocess.DEVNULL if fd == 1 else None,
+                                 pass_fds=(), preexec_fn=lambda fd=fd: os.close(fd))
+            assert run.returncode == expected, (fd, command, folder.name, run.returncode)

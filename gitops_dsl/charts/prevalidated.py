@@ -65,7 +65,8 @@ def _quiet() -> Iterator[None]:
     """Standard error closed to the engine: coalescing prints Helm's warnings about the values
     (a table where a default is not one), and the render after it prints them again."""
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:   # (None: the process started with it closed)
+            sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):   # (standard error closed, or a closed pipe: nothing to keep)
         yield

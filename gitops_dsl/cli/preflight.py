@@ -45,7 +45,8 @@ def preflight_command(env_name: str | None, fmt: str, strict: bool, cache: str |
         # the findings first, the plan after them: its last line is the verdict
         for d in plan.diagnostics:
             click.echo(d.format(cwd), err=True)
-        sys.stderr.flush()
+        if sys.stderr is not None:   # (None: started with it closed)
+            sys.stderr.flush()
         click.echo(format_text(plan).rstrip("\n") + f" ({time.perf_counter() - started:.1f} s)")
     failed = plan.errors or (strict and plan.diagnostics)
     sys.exit(1 if failed else 0)
