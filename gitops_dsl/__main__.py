@@ -69,7 +69,8 @@ def _leave(code: object) -> None:
     elif isinstance(code, int):
         status = code
     else:   # sys.exit("message"): the message goes to standard error, status 1
-        print(code, file=sys.stderr)
+        if sys.stderr is not None:   # (None: started with it closed; never onto stdout)
+            print(code, file=sys.stderr)
         status = 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

@@ -93,3 +93,25 @@ def test_seal_for_a_service_takes_the_scope_of_its_sealed_secrets(tmp_path):
     value = out.stdout.strip().splitlines()[-1].partition(": ")[2].rstrip(",").strip('"')
     # bound to the namespace only, as the controller unseals a namespace-wide Secret
     assert unseal(KEY_PEM, value, "namespace-wide", "demo-prod", "") == b"s3cret"
+
+
+def test_seal_with_standard_input_or_output_closed(tmp_path):
+    """Standard input closed (`<&-`): no value to read, said so (it was a traceback); standard
+    output closed: the sealed value has nowhere to go, but the command does not crash on it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import REPO
+    project = make_project(tmp_path / "p")
+    (project / "cert.pem").write_bytes(CERT_PEM)
+    args = [sys.executable, "-m", "gitops_dsl", "seal", "--cert", "cert.pem", "--namespace",
+            "prod", "--name", "api"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    closed_in = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True,
+                               preexec_fn=lambda: os.close(0), timeout=60)
+    assert closed_in.returncode == 1 and "Traceback" not in closed_in.stderr, closed_in.stderr
+    assert "no value to seal: standard input is closed" in closed_in.stderr
+    closed_out = subprocess.run(args, cwd=project, env=env, input="hunter2", text=True,
+                                stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=60)
+    assert "Traceback" not in closed_out.stderr, closed_out.stderr

@@ -61,6 +61,9 @@ def seal_command(cert_path: str, namespace: str | None, name: str | None, scope:
         if from_env not in os.environ:
             raise click.ClickException(f"environment variable {from_env} is not set")
         value = os.environ[from_env].encode()
+    elif sys.stdin is None:   # started with it closed (`<&-`)
+        raise click.ClickException("no value to seal: standard input is closed; give it there, "
+                                   "or with --from-file or --from-env")
     elif sys.stdin.isatty():
         value = click.prompt("value to seal", hide_input=True, err=True).encode()
     else:
@@ -82,7 +85,7 @@ def seal_command(cert_path: str, namespace: str | None, name: str | None, scope:
             f"({header.cluster_fingerprint[:19]}...)")
     if key is None:
         click.echo(sealed, nl=False)
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             click.echo()
         return
     where = f"{namespace}/{name}" if scope == "strict" else (namespace if scope == "namespace-wide"
