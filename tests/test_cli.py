@@ -54,6 +54,7 @@ def test_hand_edit_fails_check_naming_the_file(project):
     assert result.returncode == 1
     assert "hand-edited: build/gitops/values/api/values-prod.yaml" in result.stdout
     assert "-replicaCount: 4" in result.stdout and "+replicaCount: 3" in result.stdout
+    assert result.stderr.endswith("build is not current: run `gitops-dsl compile`\n")
     fixed = run_cli("compile", cwd=project)
     assert "hand edit overwritten" in fixed.stderr
     assert run_cli("compile", "--check", cwd=project).returncode == 0
@@ -87,6 +88,11 @@ def test_foreign_file_in_the_way_stops_the_compile_before_any_write(project):
     assert result.returncode == 1
     assert "build/gitops/values/web/values.yaml" in result.stderr and "not written by gitops-dsl" in result.stderr
     assert snapshot(project / "build") == before
+    check = run_cli("compile", "--check", cwd=project)   # what mends it, in order
+    assert check.returncode == 1
+    assert "not owned:   build/gitops/values/web/values.yaml" in check.stdout
+    assert check.stderr.endswith("build is not current: move the files gitops-dsl did not write "
+                                 "out of the way, then run `gitops-dsl compile`\n"), check.stderr
 
 
 def test_syntax_error_is_one_screen_with_file_and_line_and_build_unchanged(project):

@@ -289,7 +289,16 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         click.echo(f"unowned:     {display_path(out / rel, cwd)} ({_UNOWNED})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
-    click.echo(f"{display_path(out, cwd)} is not current: run `gitops-dsl compile`", err=True)
+    # what mends each kind: a compile writes what it owns, never a file it did not write
+    steps = []
+    if report.conflicts:
+        steps.append("move the files gitops-dsl did not write out of the way")
+    if report.conflicts or report.missing or report.extra or report.manifest_stale or any(
+            rel not in report.conflicts for rel, _ in report.changed):
+        steps.append("run `gitops-dsl compile`")
+    if report.unowned:
+        steps.append("remove the unowned files (a compile never touches a file it did not write)")
+    click.echo(f"{display_path(out, cwd)} is not current: {', then '.join(steps)}", err=True)
     return 1
 
 

@@ -33,6 +33,9 @@ def test_an_unowned_manifest_where_argo_cd_applies_everything_fails_the_check(pr
     assert check.returncode == 1
     assert f"unowned:     build/{where} (not written by gitops-dsl, in a folder Argo CD applies " \
            "whole" in check.stdout
+    # a compile does not mend it, so the check does not say it would
+    assert "build is not current: remove the unowned files (a compile never touches a file " \
+           "it did not write)\n" in check.stderr and "gitops-dsl compile" not in check.stderr
     compiled = run_cli("compile", cwd=project)
     assert compiled.returncode == 0
     assert f"build/{where}: warning: not written by gitops-dsl" in compiled.stderr
