@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from .common import (
+    display_path,
     keeps_what_it_builds,
     known_or_exit,
     platform_names,
@@ -121,6 +122,8 @@ def diff_command(against: str | None, fmt: str, env_name: str | None, zone: str 
     diff = diff_trees(old, new, renames=moved, env=env_name, zone=zone, inputs=inputs,
                       changed=changed, naming=naming, on_disk=disk_naming)
     _print_diff(diff, fmt)
+    if against == "build":
+        _warn_unowned(settings.out, new)
     sys.exit(1 if exit_code and not diff.empty else 0)
 
 
@@ -191,6 +194,18 @@ def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str
     known_or_exit("--env", "environment", env, names["environment"])
     known_or_exit("--to-env", "environment", to_env, names["environment"])
     known_or_exit("--zone", "zone", zone, names["zone"])
+
+
+def _warn_unowned(out: Path, new: Mapping[str, bytes]) -> None:
+    """The files of the output folder that no compile wrote, where Argo CD applies every file:
+    in neither tree compared, so said, never passed over."""
+    from ..emit.manifest import read_manifest_view
+    from ..emit.unowned import unowned_in_applied_folders
+    owned = {*new.keys(), *read_manifest_view(out)[0].keys()}
+    for rel in unowned_in_applied_folders(out, owned):
+        click.echo(f"{display_path(out / rel, Path.cwd())}: warning: not written by gitops-dsl, "
+                   "in a folder Argo CD applies whole: Argo CD deploys it as it is, and no diff "
+                   "compares it", err=True)
 
 
 def _revision_or_exit(ref: str, root: Path) -> None:

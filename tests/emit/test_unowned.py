@@ -49,3 +49,23 @@ def test_files_argo_cd_does_not_apply_are_left_alone(project):
     (project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml.orig").write_text("x\n")
     (project / "build/gitops/mine.yaml").write_text("kind: ConfigMap\n")   # no root reads it
     assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
+def test_diff_against_the_output_folder_names_what_it_does_not_compare(project):
+    """`diff --against build` compares what gitops-dsl wrote with what it would write; a file no
+    compile wrote in a folder Argo CD applies whole is deployed all the same, so the diff says
+    so beside its "no changes". A file the compile wrote and will remove (its service gone) is
+    in the diff, not in the warning."""
+    stray = project / "build/gitops/argo-apps/internal/apps/stg/app/old-api.yaml"
+    shutil.copy(project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml", stray)
+    run = run_cli("diff", "--against", "build", cwd=project)
+    assert (run.returncode, run.stdout) == (0, "no changes\n")
+    assert run.stderr == ("build/gitops/argo-apps/internal/apps/stg/app/old-api.yaml: warning: "
+                          "not written by gitops-dsl, in a folder Argo CD applies whole: Argo CD "
+                          "deploys it as it is, and no diff compares it\n")
+    stray.unlink()
+    platform = project / "platforms/demo.py"
+    platform.write_text(platform.read_text().replace('Service("api"', 'Service("web"'))
+    removed = run_cli("diff", "--against", "build", cwd=project)
+    assert "- api-stg removed" in removed.stdout, removed.stdout
+    assert "warning" not in removed.stderr, removed.stderr
