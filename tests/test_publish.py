@@ -155,6 +155,28 @@ def test_a_zone_with_its_own_repository(tmp_path):
     assert (outer / ".gitops-dsl-manifest-internet").is_file()
     bad = run_cli("publish", "--zone", f"nowhere={outer}", cwd=project)
     assert bad.returncode == 1 and "no zone 'nowhere'" in bad.stderr
+    git(outer, "add", "-A")
+    git(outer, "commit", "-q", "-m", "published")
+    assert run_cli("publish", "--zone", f"internet={outer}", "--check", cwd=project).returncode == 0
+    # an Application no compile wrote, where the zone's root applies every file (a hand-written
+    # one from before the migration): Argo CD deploys it, so the checkout is not current, and
+    # publish reports it without touching it
+    legacy = outer / "deploy/argo-apps/internet/apps/prod/app/legacy-api.yaml"
+    legacy.write_text((outer / "deploy/argo-apps/internet/apps/prod/app/api.yaml").read_text()
+                      .replace("name: api-prod", "name: legacy-api-prod"))
+    (outer / "deploy/argo-apps/internet/apps/prod/NOTES.md").write_text("not a manifest\n")
+    git(outer, "add", "-A")
+    git(outer, "commit", "-q", "-m", "a hand-written Application")
+    check = run_cli("publish", "--zone", f"internet={outer}", "--check", cwd=project)
+    assert check.returncode == 1
+    assert check.stdout == (f"unowned:     {legacy} (not written by gitops-dsl, in a folder Argo "
+                            "CD applies whole: it is deployed as it is; remove it, or make it part "
+                            "of the platform)\n")
+    assert check.stderr.endswith("remove the unowned files (publish never touches a file it did "
+                                 "not write)\n")
+    again = run_cli("publish", "--zone", f"internet={outer}", cwd=project)
+    assert again.returncode == 0 and f"{legacy}: warning: not written by gitops-dsl" in again.stderr
+    assert legacy.is_file()
 
 
 # ---------------------------------------------------------------- what Applications read

@@ -164,9 +164,9 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
 
 
 def _warn_unowned(out: Path, owned: Collection[str], cwd: Path) -> None:
-    from ..emit.unowned import unowned_in_applied_folders
+    from ..emit.unowned import DEPLOYED_AS_IT_IS, unowned_in_applied_folders
     for rel in unowned_in_applied_folders(out, owned):
-        click.echo(f"{display_path(out / rel, cwd)}: warning: {_UNOWNED}", err=True)
+        click.echo(f"{display_path(out / rel, cwd)}: warning: {DEPLOYED_AS_IT_IS}", err=True)
 
 
 def _deletion_message(d: Deletion) -> str:
@@ -266,11 +266,9 @@ def rules_command(code: str | None, platforms: str | None) -> None:
                f'[tool.gitops-dsl.allow] {item.code} = "reason"')
 
 
-_UNOWNED = ("not written by gitops-dsl, in a folder Argo CD applies whole: it is deployed as "
-            "it is; remove it, or make it part of the platform")
-
 
 def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
+    from ..emit.unowned import DEPLOYED_AS_IT_IS
     report = check_report
     if report.clean:
         click.echo(f"{display_path(out, cwd)} is current")
@@ -286,7 +284,7 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
     for rel in report.extra:
         click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
     for rel in report.unowned:
-        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({_UNOWNED})")
+        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({DEPLOYED_AS_IT_IS})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
     # what mends each kind: a compile writes what it owns, never a file it did not write

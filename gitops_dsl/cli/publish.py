@@ -42,6 +42,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     """Replace the files gitops-dsl owns in each checkout with the compiled ones (all or
     nothing; other files untouched) and print the commit message to use."""
     from ..api import resolved_platforms
+    from ..emit.unowned import DEPLOYED_AS_IT_IS
     from ..publish.checkouts import PublishError, carry_out, commit_message, prepare, targets
     settings = settings_or_exit(platforms, None)
     if not (gitops or configs or zones or zone_configs):
@@ -81,13 +82,22 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
         for item in stale:
             for rel in item.changed:
                 click.echo(f"not current: {item.target.checkout / rel}")
-        if stale:
-            click.echo("publish --check: the checkouts are not current: run `gitops-dsl publish`",
+        for item in planned:
+            for rel in item.unowned:
+                click.echo(f"unowned:     {item.target.checkout / rel} ({DEPLOYED_AS_IT_IS})")
+        if stale or any(p.unowned for p in planned):
+            steps = (["run `gitops-dsl publish`"] if stale else []) + (
+                ["remove the unowned files (publish never touches a file it did not write)"]
+                if any(p.unowned for p in planned) else [])
+            click.echo(f"publish --check: the checkouts are not current: {', then '.join(steps)}",
                        err=True)
             sys.exit(1)
         click.echo("publish --check: every checkout is current")
         return
     carry_out(planned)
+    for item in planned:
+        for rel in item.unowned:
+            click.echo(f"{item.target.checkout / rel}: warning: {DEPLOYED_AS_IT_IS}", err=True)
     for item in planned:
         click.echo(f"published to {item.target.label} ({item.target.checkout}): "
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "
@@ -101,6 +111,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     click.echo("commit message:\n" + message, nl=False)
     if message_file:
         Path(message_file).write_text(message)
+
 
 
 COMMANDS = [publish_command]

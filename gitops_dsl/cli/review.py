@@ -200,12 +200,11 @@ def _warn_unowned(out: Path, new: Mapping[str, bytes]) -> None:
     """The files of the output folder that no compile wrote, where Argo CD applies every file:
     in neither tree compared, so said, never passed over."""
     from ..emit.manifest import read_manifest_view
-    from ..emit.unowned import unowned_in_applied_folders
+    from ..emit.unowned import DEPLOYED_AS_IT_IS, unowned_in_applied_folders
     owned = {*new.keys(), *read_manifest_view(out)[0].keys()}
     for rel in unowned_in_applied_folders(out, owned):
-        click.echo(f"{display_path(out / rel, Path.cwd())}: warning: not written by gitops-dsl, "
-                   "in a folder Argo CD applies whole: Argo CD deploys it as it is, and no diff "
-                   "compares it", err=True)
+        click.echo(f"{display_path(out / rel, Path.cwd())}: warning: {DEPLOYED_AS_IT_IS} (no "
+                   "diff compares it)", err=True)
 
 
 def _revision_or_exit(ref: str, root: Path) -> None:

@@ -9,10 +9,14 @@ passed over in silence."""
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
-__all__ = ["unowned_in_applied_folders"]
+__all__ = ["DEPLOYED_AS_IT_IS", "argo_apps_trees", "unowned_in_applied_folders"]
+
+#: what the commands say of such a file
+DEPLOYED_AS_IT_IS = ("not written by gitops-dsl, in a folder Argo CD applies whole: it is deployed "
+                     "as it is; remove it, or make it part of the platform")
 
 #: what Argo CD's directory source reads as manifests (the pattern above, as suffixes)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
@@ -20,11 +24,32 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
 APPLIED = (("projects", False), ("roots", False), ("apps", True))
 
 
-def unowned_in_applied_folders(out: Path, owned: Collection[str]) -> list[str]:
-    """Paths (relative to `out`, with /) of the manifest files in an applied folder that are
-    not in `owned` (the compile's files and the manifest's), sorted. One directory listing per
-    folder (15,000 Application files: 10-25 ms on tmpfs)."""
-    base = os.path.join(out, "gitops", "argo-apps")
+def argo_apps_trees(paths: Iterable[str]) -> list[str]:
+    """The `argo-apps` folders (relative, with /) that hold the zones' applied folders among
+    `paths`: `gitops/argo-apps` in the output folder, `<Repo.path>/argo-apps` in a checkout of
+    a gitops repository."""
+    trees = set()
+    for path in paths:
+        parts = path.split("/")
+        for i in range(len(parts) - 3):
+            if parts[i] == "argo-apps" and any(parts[i + 2] == f for f, _ in APPLIED):
+                trees.add("/".join(parts[:i + 1]))
+    return sorted(trees)
+
+
+def unowned_in_applied_folders(out: Path, owned: Collection[str],
+                               trees: Iterable[str] = ("gitops/argo-apps",)) -> list[str]:
+    """Paths (relative to `out`, with /) of the manifest files in an applied folder, under each
+    of `trees`, that are not in `owned` (the compile's files and the manifest's), sorted. One
+    directory listing per folder (15,000 Application files: 10-25 ms on tmpfs)."""
+    found: list[str] = []
+    for tree in trees:
+        found += _unowned(out, owned, tree)
+    return sorted(found)
+
+
+def _unowned(out: Path, owned: Collection[str], tree: str) -> list[str]:
+    base = os.path.join(out, *tree.split("/"))
     try:
         zones = sorted(e.name for e in os.scandir(base) if e.is_dir(follow_symlinks=False))
     except OSError:
@@ -32,7 +57,7 @@ def unowned_in_applied_folders(out: Path, owned: Collection[str]) -> list[str]:
     found: list[str] = []
     for zone in zones:
         for folder, recursive in APPLIED:
-            stack = [(os.path.join(base, zone, folder), f"gitops/argo-apps/{zone}/{folder}/")]
+            stack = [(os.path.join(base, zone, folder), f"{tree}/{zone}/{folder}/")]
             while stack:
                 where, prefix = stack.pop()
                 try:
@@ -47,4 +72,4 @@ def unowned_in_applied_folders(out: Path, owned: Collection[str]) -> list[str]:
                             found.append(path)
                     elif recursive and entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, f"{prefix}{name}/"))
-    return sorted(found)
+    return found

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.journal import interrupted, recover
+from ..emit.unowned import argo_apps_trees, unowned_in_applied_folders
 from ..emit.writer import Plan, apply, plan
 from ..errors import GitopsDslError
 
@@ -141,6 +142,9 @@ class Planned:
     plan: Plan
     #: what finishing or undoing an interrupted write found in the checkout (see `recover`)
     recovered: str | None = None
+    #: files no compile wrote in the folders the zones' Argo CD applies whole (their Applications,
+    #: roots and projects): deployed all the same, never touched (see `emit.unowned`)
+    unowned: tuple[str, ...] = ()
 
     @property
     def changed(self) -> tuple[Any, ...]:
@@ -164,8 +168,11 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                 recovered = recover(target.checkout)
             elif interrupted(target.checkout):
                 recovered = "holds the journal of an interrupted write: publish finishes it"
-        planned.append(Planned(target, plan(target.checkout, target.files, trust_mtimes=False,
-                                            manifest=target.manifest), recovered))
+        the_plan = plan(target.checkout, target.files, trust_mtimes=False,
+                        manifest=target.manifest)
+        owned = target.files.keys() | set(the_plan.delete)
+        unowned = unowned_in_applied_folders(target.checkout, owned, argo_apps_trees(target.files))
+        planned.append(Planned(target, the_plan, recovered, tuple(unowned)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:
         raise PublishError("not written by gitops-dsl and in the way: " + ", ".join(conflicts[:10]))

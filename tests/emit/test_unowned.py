@@ -61,8 +61,9 @@ def test_diff_against_the_output_folder_names_what_it_does_not_compare(project):
     run = run_cli("diff", "--against", "build", cwd=project)
     assert (run.returncode, run.stdout) == (0, "no changes\n")
     assert run.stderr == ("build/gitops/argo-apps/internal/apps/stg/app/old-api.yaml: warning: "
-                          "not written by gitops-dsl, in a folder Argo CD applies whole: Argo CD "
-                          "deploys it as it is, and no diff compares it\n")
+                          "not written by gitops-dsl, in a folder Argo CD applies whole: it is "
+                          "deployed as it is; remove it, or make it part of the platform (no diff "
+                          "compares it)\n")
     stray.unlink()
     platform = project / "platforms/demo.py"
     platform.write_text(platform.read_text().replace('Service("api"', 'Service("web"'))
