@@ -98,7 +98,14 @@ def test_unpack_replaces_only_the_zones_files(example_bundle, tmp_path):
     assert (into / "charts/secrets-store/Chart.yaml").is_file()
     assert (into / ".gitops-dsl-manifest-internet").is_file()
     again = run_cli("unpack", str(a), "--into", str(into), "--pubkey", str(public), cwd=REPO)
-    assert "0 written" in again.stdout
+    assert "0 written" in again.stdout and "warning" not in again.stderr
+    # a hand-written Application where the zone's root applies every file: left, and named
+    legacy = into / "build/gitops/argo-apps/internet/apps/prod/legacy.yaml"
+    legacy.write_text("apiVersion: argoproj.io/v1alpha1\nkind: Application\n")
+    third = run_cli("unpack", str(a), "--into", str(into), "--pubkey", str(public), cwd=REPO)
+    assert third.returncode == 0 and legacy.is_file()
+    assert f"{legacy}: warning: not written by gitops-dsl, in a folder Argo CD applies whole" \
+        in third.stderr, third.stderr
 
 
 FILES = {"gitops/a.yaml": b"---\na: 1\n", "configs/b.yaml": b"---\nb: 2\n"}
