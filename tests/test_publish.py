@@ -217,6 +217,25 @@ def test_publish_carries_the_chart_folders_applications_read(example_published):
     assert carried and carried == published
 
 
+def test_a_file_added_to_a_published_chart_folder_is_not_current(example_published):
+    """The repo server renders a chart folder whole: a template added to the published copy (by
+    hand, or left from an older chart) is rendered with the chart, so the checkout does not hold
+    the platform's chart; `publish --check` says so, and `publish` never removes it."""
+    repo, checkout = example_published
+    extra = checkout / "charts/secrets-store/templates/surprise.yaml"
+    extra.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n")
+    try:
+        check = run_cli("publish", "--gitops", str(checkout), "--check", cwd=repo)
+        assert check.returncode == 1
+        assert check.stdout == (f"unowned:     {extra} (not written by gitops-dsl, in a chart "
+                                "folder the repo server reads whole: the chart Argo CD renders is "
+                                "not the platform's; remove it, or add it to the chart folder "
+                                "beside the platform)\n")
+    finally:
+        extra.unlink()
+    assert run_cli("publish", "--gitops", str(checkout), "--check", cwd=repo).returncode == 0
+
+
 def test_publish_check_fails_on_any_one_missing_or_stale_file_of_the_closure(example_published):
     """Every file a checkout must hold (compiled files and chart folders alike), taken away one
     at a time: the plan `publish --check` judges by names it (library, every file); through the

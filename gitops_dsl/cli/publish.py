@@ -42,7 +42,7 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     """Replace the files gitops-dsl owns in each checkout with the compiled ones (all or
     nothing; other files untouched) and print the commit message to use."""
     from ..api import resolved_platforms
-    from ..emit.unowned import DEPLOYED_AS_IT_IS
+    from ..emit.unowned import DEPLOYED_AS_IT_IS, RENDERED_WITH_THE_CHART
     from ..publish.checkouts import PublishError, carry_out, commit_message, prepare, targets
     settings = settings_or_exit(platforms, None)
     if not (gitops or configs or zones or zone_configs):
@@ -60,7 +60,9 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
             key = (target.checkout.resolve(), target.manifest)
             if key in merged:
                 merged[key] = type(target)(target.label, target.checkout, target.revision,
-                                           {**merged[key].files, **target.files}, target.manifest)
+                                           {**merged[key].files, **target.files}, target.manifest,
+                                           tuple(sorted({*merged[key].chart_folders,
+                                                         *target.chart_folders})))
             else:
                 merged[key] = target
         planned = prepare(list(merged.values()), require_clean=not check, repair=not check)
@@ -85,10 +87,13 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
         for item in planned:
             for rel in item.unowned:
                 click.echo(f"unowned:     {item.target.checkout / rel} ({DEPLOYED_AS_IT_IS})")
-        if stale or any(p.unowned for p in planned):
+            for rel in item.in_charts:
+                click.echo(f"unowned:     {item.target.checkout / rel} ({RENDERED_WITH_THE_CHART})")
+        foreign = any(p.unowned or p.in_charts for p in planned)
+        if stale or foreign:
             steps = (["run `gitops-dsl publish`"] if stale else []) + (
                 ["remove the unowned files (publish never touches a file it did not write)"]
-                if any(p.unowned for p in planned) else [])
+                if foreign else [])
             click.echo(f"publish --check: the checkouts are not current: {', then '.join(steps)}",
                        err=True)
             sys.exit(1)
@@ -98,6 +103,8 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     for item in planned:
         for rel in item.unowned:
             click.echo(f"{item.target.checkout / rel}: warning: {DEPLOYED_AS_IT_IS}", err=True)
+        for rel in item.in_charts:
+            click.echo(f"{item.target.checkout / rel}: warning: {RENDERED_WITH_THE_CHART}", err=True)
     for item in planned:
         click.echo(f"published to {item.target.label} ({item.target.checkout}): "
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "

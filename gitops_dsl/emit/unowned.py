@@ -12,11 +12,16 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-__all__ = ["DEPLOYED_AS_IT_IS", "argo_apps_trees", "unowned_in_applied_folders"]
+__all__ = ["DEPLOYED_AS_IT_IS", "RENDERED_WITH_THE_CHART", "argo_apps_trees", "unowned_in_applied_folders",
+           "unowned_in_folders"]
 
 #: what the commands say of such a file
 DEPLOYED_AS_IT_IS = ("not written by gitops-dsl, in a folder Argo CD applies whole: it is deployed "
                      "as it is; remove it, or make it part of the platform")
+#: ... and of a file in a copy of a chart folder
+RENDERED_WITH_THE_CHART = ("not written by gitops-dsl, in a chart folder the repo server reads "
+                           "whole: the chart Argo CD renders is not the platform's; remove it, or "
+                           "add it to the chart folder beside the platform")
 
 #: what Argo CD's directory source reads as manifests (the pattern above, as suffixes)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
@@ -73,3 +78,15 @@ def _unowned(out: Path, owned: Collection[str], tree: str) -> list[str]:
                     elif recursive and entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, f"{prefix}{name}/"))
     return found
+
+
+def unowned_in_folders(out: Path, owned: Collection[str], folders: Iterable[str]) -> list[str]:
+    """Paths (relative to `out`, with /) of the files under `folders` (relative, with /) that
+    are not in `owned`, sorted: what a copy of a chart folder holds beyond the chart."""
+    found = []
+    for folder in folders:
+        for where, dirs, names in os.walk(os.path.join(out, *folder.split("/"))):
+            dirs[:] = [d for d in dirs if d != ".git"]
+            prefix = os.path.relpath(where, out).replace(os.sep, "/")
+            found += [f"{prefix}/{name}" for name in names if f"{prefix}/{name}" not in owned]
+    return sorted(set(found))

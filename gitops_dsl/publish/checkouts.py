@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.journal import interrupted, recover
-from ..emit.unowned import argo_apps_trees, unowned_in_applied_folders
+from ..emit.unowned import argo_apps_trees, unowned_in_applied_folders, unowned_in_folders
 from ..emit.writer import Plan, apply, plan
 from ..errors import GitopsDslError
 
@@ -38,6 +38,8 @@ class Target:
     revision: str             # the branch the Applications track: the checkout must be on it
     files: dict[str, Any]               # repository path -> bytes
     manifest: str             # the ownership manifest's name at the checkout's root
+    #: the chart folders copied whole into it (repository paths): the repo server reads them whole
+    chart_folders: tuple[str, ...] = ()
 
 
 def _git(folder: Path, *args: str) -> tuple[int, str]:
@@ -74,7 +76,7 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
     """What goes where. `gitops`/`configs`: checkouts of the platform's repositories;
     `zones`/`zone_configs`: checkouts of zones' own repositories, by zone name."""
     from ..argo.globs import normalize_git_url
-    from ..render.closure import chart_folder_files
+    from ..render.closure import chart_folder_files, chart_folders
     from ..render.names import in_repo
     from ..zones.bundle import bundle_files
 
@@ -98,7 +100,8 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
                                        "this path")
                 files[rel] = data
             out.append(Target("gitops repository", gitops, platform.gitops_repo.revision,
-                              dict(sorted(files.items())), ".gitops-dsl-manifest-gitops"))
+                              dict(sorted(files.items())), ".gitops-dsl-manifest-gitops",
+                              tuple(chart_folders(item.apps, root))))
         if configs is not None:
             if not own:
                 raise PublishError("the configs tree is published with the gitops repository "
@@ -122,7 +125,9 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
             if name in zones:
                 out.append(Target(f"zone {name} gitops repository", zones[name],
                                   zone.gitops_repo.revision, split["gitops"],
-                                  f".gitops-dsl-manifest-{name}"))
+                                  f".gitops-dsl-manifest-{name}",
+                                  tuple(chart_folders([a for a in item.apps
+                                                       if a.zone.name == name], root))))
             if name in zone_configs:
                 if not split["configs"]:
                     raise PublishError(f"zone {name}'s configs are published with its gitops "
@@ -145,6 +150,8 @@ class Planned:
     #: files no compile wrote in the folders the zones' Argo CD applies whole (their Applications,
     #: roots and projects): deployed all the same, never touched (see `emit.unowned`)
     unowned: tuple[str, ...] = ()
+    #: files no compile wrote in the copies of chart folders: rendered with the chart
+    in_charts: tuple[str, ...] = ()
 
     @property
     def changed(self) -> tuple[Any, ...]:
@@ -172,7 +179,8 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                         manifest=target.manifest)
         owned = target.files.keys() | set(the_plan.delete)
         unowned = unowned_in_applied_folders(target.checkout, owned, argo_apps_trees(target.files))
-        planned.append(Planned(target, the_plan, recovered, tuple(unowned)))
+        in_charts = unowned_in_folders(target.checkout, owned, target.chart_folders)
+        planned.append(Planned(target, the_plan, recovered, tuple(unowned), tuple(in_charts)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:
         raise PublishError("not written by gitops-dsl and in the way: " + ", ".join(conflicts[:10]))

@@ -145,6 +145,13 @@ def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
     return out
 
 
+def chart_folders(apps: Sequence[App], root: Path) -> list[str]:
+    """The repository paths of the folders among what the Applications' chart folders read
+    (`repository_inputs`): copied whole, and read whole by the repo server. Raises NotClosed."""
+    return sorted({p for inputs in repository_inputs(apps, root).values() for p in inputs
+                   if os.path.isdir(os.path.join(str(root), p))})
+
+
 def chart_folder_files(apps: Sequence[App], root: Path) -> dict[str, bytes]:
     """Every file of the repository that the Applications' chart folders read (GitPath folders
     of the gitops repository and all they reach), by repository path: what a bundle and a
