@@ -177,6 +177,13 @@ def test_a_zone_with_its_own_repository(tmp_path):
     again = run_cli("publish", "--zone", f"internet={outer}", cwd=project)
     assert again.returncode == 0 and f"{legacy}: warning: not written by gitops-dsl" in again.stderr
     assert legacy.is_file()
+    legacy.unlink()
+    # the standard chart's copy is read whole too
+    template = outer / "deploy/charts/service/templates/zz-extra.yaml"
+    template.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n")
+    check = run_cli("publish", "--zone", f"internet={outer}", "--check", cwd=project)
+    assert check.returncode == 1 and check.stdout.startswith(f"unowned:     {template} (not "
+                                                             "written by gitops-dsl, in a chart")
 
 
 # ---------------------------------------------------------------- what Applications read

@@ -164,9 +164,9 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
 
 
 def _warn_unowned(out: Path, owned: Collection[str], cwd: Path) -> None:
-    from ..emit.unowned import DEPLOYED_AS_IT_IS, unowned_in_applied_folders
-    for rel in unowned_in_applied_folders(out, owned):
-        click.echo(f"{display_path(out / rel, cwd)}: warning: {DEPLOYED_AS_IT_IS}", err=True)
+    from ..emit.unowned import foreign_files
+    for rel, what in foreign_files(out, owned):
+        click.echo(f"{display_path(out / rel, cwd)}: warning: {what}", err=True)
 
 
 def _deletion_message(d: Deletion) -> str:
@@ -268,7 +268,7 @@ def rules_command(code: str | None, platforms: str | None) -> None:
 
 
 def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
-    from ..emit.unowned import DEPLOYED_AS_IT_IS
+    from ..emit.unowned import DEPLOYED_AS_IT_IS, RENDERED_WITH_THE_CHART
     report = check_report
     if report.clean:
         click.echo(f"{display_path(out, cwd)} is current")
@@ -285,6 +285,8 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
     for rel in report.unowned:
         click.echo(f"unowned:     {display_path(out / rel, cwd)} ({DEPLOYED_AS_IT_IS})")
+    for rel in report.in_charts:
+        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({RENDERED_WITH_THE_CHART})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
     # what mends each kind: a compile writes what it owns, never a file it did not write
@@ -294,7 +296,7 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
     if report.conflicts or report.missing or report.extra or report.manifest_stale or any(
             rel not in report.conflicts for rel, _ in report.changed):
         steps.append("run `gitops-dsl compile`")
-    if report.unowned:
+    if report.unowned or report.in_charts:
         steps.append("remove the unowned files (a compile never touches a file it did not write)")
     click.echo(f"{display_path(out, cwd)} is not current: {', then '.join(steps)}", err=True)
     return 1

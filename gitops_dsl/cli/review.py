@@ -200,11 +200,11 @@ def _warn_unowned(out: Path, new: Mapping[str, bytes]) -> None:
     """The files of the output folder that no compile wrote, where Argo CD applies every file:
     in neither tree compared, so said, never passed over."""
     from ..emit.manifest import read_manifest_view
-    from ..emit.unowned import DEPLOYED_AS_IT_IS, unowned_in_applied_folders
+    from ..emit.unowned import foreign_files
     owned = {*new.keys(), *read_manifest_view(out)[0].keys()}
-    for rel in unowned_in_applied_folders(out, owned):
-        click.echo(f"{display_path(out / rel, Path.cwd())}: warning: {DEPLOYED_AS_IT_IS} (no "
-                   "diff compares it)", err=True)
+    for rel, what in foreign_files(out, owned):
+        click.echo(f"{display_path(out / rel, Path.cwd())}: warning: {what} (no diff compares "
+                   "it)", err=True)
 
 
 def _revision_or_exit(ref: str, root: Path) -> None:

@@ -12,8 +12,15 @@ import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-__all__ = ["DEPLOYED_AS_IT_IS", "RENDERED_WITH_THE_CHART", "argo_apps_trees", "unowned_in_applied_folders",
-           "unowned_in_folders"]
+__all__ = [
+    "DEPLOYED_AS_IT_IS",
+    "RENDERED_WITH_THE_CHART",
+    "argo_apps_trees",
+    "chart_roots",
+    "foreign_files",
+    "unowned_in_applied_folders",
+    "unowned_in_folders",
+]
 
 #: what the commands say of such a file
 DEPLOYED_AS_IT_IS = ("not written by gitops-dsl, in a folder Argo CD applies whole: it is deployed "
@@ -90,3 +97,19 @@ def unowned_in_folders(out: Path, owned: Collection[str], folders: Iterable[str]
             prefix = os.path.relpath(where, out).replace(os.sep, "/")
             found += [f"{prefix}/{name}" for name in names if f"{prefix}/{name}" not in owned]
     return sorted(set(found))
+
+
+def chart_roots(paths: Iterable[str]) -> list[str]:
+    """The folders among `paths` that are Helm charts (their `Chart.yaml` is one of `paths`):
+    the repo server reads a chart folder whole, templates and files alike."""
+    return sorted({p[:-len("/Chart.yaml")] for p in paths if p.endswith("/Chart.yaml")})
+
+
+def foreign_files(out: Path, owned: Collection[str]) -> list[tuple[str, str]]:
+    """The files of an output folder that no compile wrote and that Argo CD reads all the same,
+    each with what to say of it: in a folder it applies whole, or in a chart folder of
+    `owned` (gitops-dsl's standard chart), sorted by path."""
+    found = [(rel, DEPLOYED_AS_IT_IS) for rel in unowned_in_applied_folders(out, owned)]
+    found += [(rel, RENDERED_WITH_THE_CHART)
+              for rel in unowned_in_folders(out, owned, chart_roots(owned))]
+    return sorted(found)

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.journal import interrupted, recover
-from ..emit.unowned import argo_apps_trees, unowned_in_applied_folders, unowned_in_folders
+from ..emit.unowned import (
+    argo_apps_trees,
+    chart_roots,
+    unowned_in_applied_folders,
+    unowned_in_folders,
+)
 from ..emit.writer import Plan, apply, plan
 from ..errors import GitopsDslError
 
@@ -179,7 +184,8 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                         manifest=target.manifest)
         owned = target.files.keys() | set(the_plan.delete)
         unowned = unowned_in_applied_folders(target.checkout, owned, argo_apps_trees(target.files))
-        in_charts = unowned_in_folders(target.checkout, owned, target.chart_folders)
+        in_charts = unowned_in_folders(target.checkout, owned, sorted(
+            {*target.chart_folders, *chart_roots(target.files)}))
         planned.append(Planned(target, the_plan, recovered, tuple(unowned), tuple(in_charts)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:

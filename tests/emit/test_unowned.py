@@ -44,6 +44,27 @@ def test_an_unowned_manifest_where_argo_cd_applies_everything_fails_the_check(pr
     assert run_cli("compile", "--check", cwd=project).returncode == 0
 
 
+def test_a_file_added_to_the_compiled_standard_chart_fails_the_check(project):
+    """The standard chart in the output folder is read whole by the repo server: a template
+    added there by hand is rendered with every Application of the chart, so `compile --check`
+    fails on it (it said "current"), and `compile` and `diff --against build` name it."""
+    extra = project / "build/gitops/charts/service/templates/zz-extra.yaml"
+    extra.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: surprise\n")
+    check = run_cli("compile", "--check", cwd=project)
+    assert check.returncode == 1
+    assert check.stdout == ("unowned:     build/gitops/charts/service/templates/zz-extra.yaml (not "
+                            "written by gitops-dsl, in a chart folder the repo server reads whole: "
+                            "the chart Argo CD renders is not the platform's; remove it, or add it "
+                            "to the chart folder beside the platform)\n")
+    compiled = run_cli("compile", cwd=project)
+    assert compiled.returncode == 0 and extra.is_file()
+    assert "build/gitops/charts/service/templates/zz-extra.yaml: warning: not written by " \
+        "gitops-dsl, in a chart folder" in compiled.stderr
+    assert "zz-extra.yaml: warning" in run_cli("diff", "--against", "build", cwd=project).stderr
+    extra.unlink()
+    assert run_cli("compile", "--check", cwd=project).returncode == 0
+
+
 def test_files_argo_cd_does_not_apply_are_left_alone(project):
     (project / "build/gitops/argo-apps/internal/apps/stg/NOTES.md").write_text("notes\n")
     (project / "build/gitops/argo-apps/internal/apps/stg/app/api.yaml.orig").write_text("x\n")
