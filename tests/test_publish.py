@@ -274,3 +274,29 @@ def test_publish_check_fails_on_any_one_missing_or_stale_file_of_the_closure(exa
             assert run.returncode == 1 and f"not current: {path}" in run.stdout, run.stdout
         finally:
             path.write_bytes(saved)
+
+
+def test_files_git_ignores_in_a_chart_folder_are_never_carried(tmp_path):
+    """A file git ignores in a chart folder (a local values or `.env` file kept out of git) is
+    never committed, so the repo server never reads it; `publish` and a zone's bundle do not
+    carry it into another repository either (they copied the folder whole)."""
+    from tests.zones.test_bundle import example_repository
+    from gitops_dsl.api import compile, resolved_platforms
+    from gitops_dsl.zones.bundle import bundle_files
+    repo = example_repository(tmp_path)
+    (repo / ".gitignore").write_text("charts/secrets-store/.env.local\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-q", "-m", "ignore local files")
+    (repo / "charts/secrets-store/.env.local").write_text("DB_HOST=db.internal.acme\n")
+    checkout = tmp_path / "published"
+    checkout.mkdir()
+    git(checkout, "init", "-q", "-b", "main")
+    git(checkout, "commit", "-q", "--allow-empty", "-m", "empty")
+    run = run_cli("publish", "--gitops", str(checkout), cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert (checkout / "charts/secrets-store/values.yaml").is_file()
+    assert not (checkout / "charts/secrets-store/.env.local").exists()
+    result = compile(repo / "platforms", root=repo)
+    members = bundle_files(result.files, resolved_platforms(result), "internet", repo)
+    assert "gitops/charts/secrets-store/values.yaml" in members
+    assert not [m for m in members if m.endswith(".env.local")]

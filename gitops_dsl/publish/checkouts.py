@@ -99,7 +99,7 @@ def targets(result: Result, resolved: Sequence[Resolved], *, gitops: Path | None
             files = {repo: result.files[p] for repo, p in trees["gitops"].items()}
             # what the Applications read from the gitops repository beside the compiled files:
             # its chart folders and all they reach (as a zone's bundle carries them)
-            for rel, data in chart_folder_files(item.apps, root).items():
+            for rel, data in chart_folder_files(item.apps, root, committable=True).items():
                 if files.get(rel, data) != data:
                     raise PublishError(f"{rel}: a chart folder's file and a compiled file share "
                                        "this path")

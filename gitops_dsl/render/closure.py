@@ -125,17 +125,21 @@ def repository_inputs(apps: Sequence[App], root: Path) -> dict[str, set[str]]:
     return found
 
 
-def checkout_files(root: Path, repo_path: str) -> dict[str, bytes]:
-    """The files of a folder (or one file) of the checkout, by repository path; links refused."""
+def checkout_files(root: Path, repo_path: str, skip: frozenset[str] = frozenset()
+                   ) -> dict[str, bytes]:
+    """The files of a folder (or one file) of the checkout, by repository path, but those in
+    `skip`; links refused."""
     base = os.path.join(str(root), repo_path)
     if os.path.isfile(base) and not os.path.islink(base):
-        return {repo_path: untrusted.read(base)}
+        return {} if repo_path in skip else {repo_path: untrusted.read(base)}
     out: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in (".git",))
         for name in sorted(names):
             path = os.path.join(folder, name)
             rel = os.path.relpath(path, str(root)).replace(os.sep, "/")
+            if rel in skip:
+                continue
             if os.path.islink(path):
                 raise NotClosed(f"{rel} is a symbolic link, which a bundle does not carry")
             try:
@@ -152,15 +156,32 @@ def chart_folders(apps: Sequence[App], root: Path) -> list[str]:
                    if os.path.isdir(os.path.join(str(root), p))})
 
 
-def chart_folder_files(apps: Sequence[App], root: Path) -> dict[str, bytes]:
+def chart_folder_files(apps: Sequence[App], root: Path, *, committable: bool = False
+                       ) -> dict[str, bytes]:
     """Every file of the repository that the Applications' chart folders read (GitPath folders
     of the gitops repository and all they reach), by repository path: what a bundle and a
-    published gitops checkout must hold beside the compiled files. Raises NotClosed."""
+    published gitops checkout must hold beside the compiled files. With `committable`, not the
+    files git ignores there (`ignored_files`). Raises NotClosed."""
     out: dict[str, bytes] = {}
     for inputs in repository_inputs(apps, root).values():
         for repo_path in sorted(inputs):
-            out.update(checkout_files(root, repo_path))
+            skip = ignored_files(root, repo_path) if committable else frozenset()
+            out.update(checkout_files(root, repo_path, skip))
     return out
+
+
+def ignored_files(root: Path, repo_path: str) -> frozenset[str]:
+    """The files under `repo_path` that git ignores in the work tree at `root` (.gitignore,
+    .git/info/exclude, core.excludesFile): never committed, so never read by the repo server,
+    and never carried to another repository by a bundle or `publish` (a local values file kept
+    out of git is kept out of those too). None outside a git work tree."""
+    import subprocess
+    run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
+                          "--exclude-standard", "--", repo_path or "."],
+                         capture_output=True, check=False)
+    if run.returncode != 0:
+        return frozenset()
+    return frozenset(p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
 def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:

@@ -62,7 +62,7 @@ def bundle_files(files: Mapping[str, bytes], resolved: Sequence[Resolved], zone:
             member = f"{'configs' if tree == 'configs' and separate else 'gitops'}/{in_repo(platform, path)}"
             out[member] = data
         apps = [a for a in item.apps if a.zone.name == zone]
-        for rel, data in chart_folder_files(apps, root).items():
+        for rel, data in chart_folder_files(apps, root, committable=True).items():
             member = f"gitops/{rel}"
             if member in out and out[member] != data:
                 raise NotClosed(f"{rel}: a chart input and a compiled file share this path")
