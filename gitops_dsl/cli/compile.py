@@ -266,7 +266,6 @@ def rules_command(code: str | None, platforms: str | None) -> None:
                f'[tool.gitops-dsl.allow] {item.code} = "reason"')
 
 
-
 def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
     from ..emit.unowned import DEPLOYED_AS_IT_IS, RENDERED_WITH_THE_CHART
     report = check_report

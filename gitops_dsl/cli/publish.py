@@ -42,7 +42,6 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     """Replace the files gitops-dsl owns in each checkout with the compiled ones (all or
     nothing; other files untouched) and print the commit message to use."""
     from ..api import resolved_platforms
-    from ..emit.unowned import DEPLOYED_AS_IT_IS, RENDERED_WITH_THE_CHART
     from ..publish.checkouts import PublishError, carry_out, commit_message, prepare, targets
     settings = settings_or_exit(platforms, None)
     if not (gitops or configs or zones or zone_configs):
@@ -85,11 +84,9 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
             for rel in item.changed:
                 click.echo(f"not current: {item.target.checkout / rel}")
         for item in planned:
-            for rel in item.unowned:
-                click.echo(f"unowned:     {item.target.checkout / rel} ({DEPLOYED_AS_IT_IS})")
-            for rel in item.in_charts:
-                click.echo(f"unowned:     {item.target.checkout / rel} ({RENDERED_WITH_THE_CHART})")
-        foreign = any(p.unowned or p.in_charts for p in planned)
+            for rel, what in item.foreign:
+                click.echo(f"unowned:     {item.target.checkout / rel} ({what})")
+        foreign = any(p.foreign for p in planned)
         if stale or foreign:
             steps = (["run `gitops-dsl publish`"] if stale else []) + (
                 ["remove the unowned files (publish never touches a file it did not write)"]
@@ -101,10 +98,8 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
         return
     carry_out(planned)
     for item in planned:
-        for rel in item.unowned:
-            click.echo(f"{item.target.checkout / rel}: warning: {DEPLOYED_AS_IT_IS}", err=True)
-        for rel in item.in_charts:
-            click.echo(f"{item.target.checkout / rel}: warning: {RENDERED_WITH_THE_CHART}", err=True)
+        for rel, what in item.foreign:
+            click.echo(f"{item.target.checkout / rel}: warning: {what}", err=True)
     for item in planned:
         click.echo(f"published to {item.target.label} ({item.target.checkout}): "
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "
@@ -118,7 +113,6 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     click.echo("commit message:\n" + message, nl=False)
     if message_file:
         Path(message_file).write_text(message)
-
 
 
 COMMANDS = [publish_command]

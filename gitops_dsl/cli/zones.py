@@ -228,22 +228,14 @@ def unpack_command(file: str, into: str, configs_into: str | None, downgrade: st
             click.echo(f"warning: the {', '.join(done)} checkout(s) were already updated", err=True)
         sys.exit(1)
     record(gitops_checkout, checked.zone, checked.provenance, downgrade if problem else None)
-    from ..emit.unowned import (
-        DEPLOYED_AS_IT_IS,
-        RENDERED_WITH_THE_CHART,
-        argo_apps_trees,
-        chart_roots,
-        unowned_in_applied_folders,
-        unowned_in_folders,
-    )
+    from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files
     for tree, the_plan in plans.items():
         for rel in the_plan.hand_edited:
             click.echo(f"{targets[tree] / rel}: warning: hand edit overwritten", err=True)
-        owned = trees[tree].keys() | set(the_plan.delete)
-        for rel in unowned_in_applied_folders(targets[tree], owned, argo_apps_trees(trees[tree])):
-            click.echo(f"{targets[tree] / rel}: warning: {DEPLOYED_AS_IT_IS}", err=True)
-        for rel in unowned_in_folders(targets[tree], owned, chart_roots(trees[tree])):
-            click.echo(f"{targets[tree] / rel}: warning: {RENDERED_WITH_THE_CHART}", err=True)
+        for rel, what in foreign_files(targets[tree], trees[tree].keys() | set(the_plan.delete),
+                                       trees=argo_apps_trees(trees[tree]),
+                                       charts=chart_roots(trees[tree])):
+            click.echo(f"{targets[tree] / rel}: warning: {what}", err=True)
         click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
                    f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                    f"{the_plan.unchanged} unchanged")

@@ -105,11 +105,14 @@ def chart_roots(paths: Iterable[str]) -> list[str]:
     return sorted({p[:-len("/Chart.yaml")] for p in paths if p.endswith("/Chart.yaml")})
 
 
-def foreign_files(out: Path, owned: Collection[str]) -> list[tuple[str, str]]:
-    """The files of an output folder that no compile wrote and that Argo CD reads all the same,
-    each with what to say of it: in a folder it applies whole, or in a chart folder of
-    `owned` (gitops-dsl's standard chart), sorted by path."""
-    found = [(rel, DEPLOYED_AS_IT_IS) for rel in unowned_in_applied_folders(out, owned)]
-    found += [(rel, RENDERED_WITH_THE_CHART)
-              for rel in unowned_in_folders(out, owned, chart_roots(owned))]
+def foreign_files(out: Path, owned: Collection[str], *,
+                  trees: Iterable[str] = ("gitops/argo-apps",),
+                  charts: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """The files of an output folder or a checkout that no compile wrote and that Argo CD reads
+    all the same, each with what to say of it, sorted by path: in a folder it applies whole
+    (under `trees`), or in a chart folder (`charts`; by default those of `owned`: gitops-dsl's
+    standard chart)."""
+    charts = chart_roots(owned) if charts is None else charts
+    found = [(rel, DEPLOYED_AS_IT_IS) for rel in unowned_in_applied_folders(out, owned, trees)]
+    found += [(rel, RENDERED_WITH_THE_CHART) for rel in unowned_in_folders(out, owned, charts)]
     return sorted(found)

@@ -17,12 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..emit.journal import interrupted, recover
-from ..emit.unowned import (
-    argo_apps_trees,
-    chart_roots,
-    unowned_in_applied_folders,
-    unowned_in_folders,
-)
+from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files
 from ..emit.writer import Plan, apply, plan
 from ..errors import GitopsDslError
 
@@ -152,11 +147,10 @@ class Planned:
     plan: Plan
     #: what finishing or undoing an interrupted write found in the checkout (see `recover`)
     recovered: str | None = None
-    #: files no compile wrote in the folders the zones' Argo CD applies whole (their Applications,
-    #: roots and projects): deployed all the same, never touched (see `emit.unowned`)
-    unowned: tuple[str, ...] = ()
-    #: files no compile wrote in the copies of chart folders: rendered with the chart
-    in_charts: tuple[str, ...] = ()
+    #: files no compile wrote that Argo CD reads all the same - in the folders the zones' Argo CD
+    #: applies whole, in the copies of chart folders - with what to say of each; never touched
+    #: (see `emit.unowned.foreign_files`)
+    foreign: tuple[tuple[str, str], ...] = ()
 
     @property
     def changed(self) -> tuple[Any, ...]:
@@ -182,11 +176,10 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                 recovered = "holds the journal of an interrupted write: publish finishes it"
         the_plan = plan(target.checkout, target.files, trust_mtimes=False,
                         manifest=target.manifest)
-        owned = target.files.keys() | set(the_plan.delete)
-        unowned = unowned_in_applied_folders(target.checkout, owned, argo_apps_trees(target.files))
-        in_charts = unowned_in_folders(target.checkout, owned, sorted(
-            {*target.chart_folders, *chart_roots(target.files)}))
-        planned.append(Planned(target, the_plan, recovered, tuple(unowned), tuple(in_charts)))
+        foreign = foreign_files(target.checkout, target.files.keys() | set(the_plan.delete),
+                                trees=argo_apps_trees(target.files),
+                                charts={*target.chart_folders, *chart_roots(target.files)})
+        planned.append(Planned(target, the_plan, recovered, tuple(foreign)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:
         raise PublishError("not written by gitops-dsl and in the way: " + ", ".join(conflicts[:10]))
