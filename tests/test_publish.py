@@ -189,6 +189,16 @@ def test_a_zone_with_its_own_repository(tmp_path):
 # ---------------------------------------------------------------- what Applications read
 
 
+def published_into_a_new_checkout(repo, checkout):
+    """`publish --gitops` of `repo` into a new checkout (one empty commit) at `checkout`."""
+    checkout.mkdir()
+    git(checkout, "init", "-q", "-b", "main")
+    git(checkout, "commit", "-q", "--allow-empty", "-m", "empty")
+    run = run_cli("publish", "--gitops", str(checkout), cwd=repo)
+    assert run.returncode == 0, run.stderr
+    return checkout
+
+
 @pytest.fixture(scope="module")
 def example_published(tmp_path_factory):
     """The example platform (whose openbao-secrets reads charts/secrets-store from the gitops
@@ -196,12 +206,7 @@ def example_published(tmp_path_factory):
     from tests.zones.test_bundle import example_repository
     folder = tmp_path_factory.mktemp("closure")
     repo = example_repository(folder)
-    checkout = folder / "published"
-    checkout.mkdir()
-    git(checkout, "init", "-q", "-b", "main")
-    git(checkout, "commit", "-q", "--allow-empty", "-m", "empty")
-    run = run_cli("publish", "--gitops", str(checkout), cwd=repo)
-    assert run.returncode == 0, run.stderr
+    checkout = published_into_a_new_checkout(repo, folder / "published")
     git(checkout, "add", "-A")
     git(checkout, "commit", "-q", "-m", "published")
     return repo, checkout
@@ -288,12 +293,7 @@ def test_files_git_ignores_in_a_chart_folder_are_never_carried(tmp_path):
     git(repo, "add", ".gitignore")
     git(repo, "commit", "-q", "-m", "ignore local files")
     (repo / "charts/secrets-store/.env.local").write_text("DB_HOST=db.internal.acme\n")
-    checkout = tmp_path / "published"
-    checkout.mkdir()
-    git(checkout, "init", "-q", "-b", "main")
-    git(checkout, "commit", "-q", "--allow-empty", "-m", "empty")
-    run = run_cli("publish", "--gitops", str(checkout), cwd=repo)
-    assert run.returncode == 0, run.stderr
+    checkout = published_into_a_new_checkout(repo, tmp_path / "published")
     assert (checkout / "charts/secrets-store/values.yaml").is_file()
     assert not (checkout / "charts/secrets-store/.env.local").exists()
     result = compile(repo / "platforms", root=repo)
