@@ -93,7 +93,8 @@ def compile(platforms_dir: str | Path, *, root: str | Path | None = None,
 
     `severity` ({code: "error"|"warning"|"off"}) and `allow` ({code: reason}) are the project's
     rule settings. With errors, `tree` and `files` are empty: nothing half-rendered can be
-    written. `render_tree=False` stops after the checks (what `gitops-dsl validate` does).
+    written. `render_tree=False` stops after the checks (what `gitops-dsl validate` does),
+    but for several platforms, rendered to find a file two of them write (GD116).
     `versions_text` stands in for versions files (path -> text). With `cache` (see `cache`), the
     compile records what it reads, compiles the platform's modules through the code cache and
     reuses what the last compile made of each unchanged service; the result is the same.
@@ -154,8 +155,12 @@ def compile_platforms(platforms: Iterable[Platform], *, root: str | Path | None 
         if reuse is not None:
             reuse.close()
     suppressed = tuple(s for _, outcome in checked for s in outcome.suppressed)
+    # platforms sharing the output folder are rendered even when only checked: that two of
+    # them write one file differently (GD116) is found by rendering them
     tree = (_render(checked, root_path, reuse, found)
-            if render_tree and not has_errors(found) else {})
+            if (render_tree or len(checked) > 1) and not has_errors(found) else {})
+    if not render_tree:
+        tree = {}
     ordered = tuple(sorted(found, key=sort_key))
     if has_errors(ordered):
         return Result(platforms=platforms, diagnostics=ordered, root=root_path,

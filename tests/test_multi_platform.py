@@ -52,7 +52,12 @@ def test_a_pin_for_a_service_no_platform_has_is_still_gd413(tmp_path):
 
 
 def test_two_platforms_in_one_zone_are_refused_with_the_reason(tmp_path):
-    run = run_cli("compile", cwd=project(tmp_path, zone_b="team-a"))
+    root = project(tmp_path, zone_b="team-a")
+    run = run_cli("compile", cwd=root)
     assert run.returncode == 1
     assert "platforms 'alpha' and 'beta' share zone 'team-a' in one output folder" in run.stderr
     assert "separate output folders" in run.stderr
+    # `validate` says so too (it said "2 platform(s) valid": the clash is found by rendering)
+    checked = run_cli("validate", cwd=root)
+    assert checked.returncode == 1 and "error[GD116]" in checked.stderr, checked.stdout
+    assert not (root / "build").exists()

@@ -220,7 +220,8 @@ def _deletion_message(d: Deletion) -> str:
               show_default=True, help="How to print diagnostics.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 def validate_command(platforms: str | None, fmt: str, strict: bool) -> None:
-    """Load, resolve and check platforms/ without rendering or writing anything."""
+    """Load, resolve and check platforms/ without writing anything (and without rendering, but
+    for several platforms: what two of them write to one path is found by rendering)."""
     settings = settings_or_exit(platforms, None)
     result = run_compile(settings, render_tree=False)
     report(result.diagnostics, fmt, Path.cwd())
