@@ -8,7 +8,8 @@ own values files. What it calls a secret:
 - a Kubernetes-style `{name: DB_PASSWORD, value: ...}` entry, at any depth (container `env`
   lists, a third-party chart's `extraEnv`);
 - a value shaped like a credential whatever its key: private key material, cloud and forge
-  tokens, JWTs, a URL with a password in it.
+  tokens, JWTs, a URL with a password in it, a password or token given as a parameter of a
+  connection string or URL (`?password=...`, `;Password=...;`).
 
 A value that points at a secret instead of being one (`$VAR`, `{{ ... }}`, empty) is not one.
 """
@@ -26,7 +27,12 @@ CREDENTIAL_VALUE = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
     r"|\bglpat-[A-Za-z0-9_-]{20,}\b|\bxox[abposr]-[A-Za-z0-9-]{10,}\b|\bsk_live_[A-Za-z0-9]{16,}\b"
     r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
-    r"|://[^/\s:@]+:[^/\s@]{3,}@")
+    r"|://[^/\s:@]+:[^/\s@]{3,}@"
+    # a password or token given as a parameter of a connection string or URL: a JDBC URL's
+    # `?user=app&password=...`, an ADO.NET `Server=db;Password=...;` (a reference - `$VAR`,
+    # `{{ ... }}`, `%s`, `<placeholder>` - is none)
+    r"|(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*=\s*"
+    r"(?![\s$%{<&;])[^&\s;#]{3,})")
 # Keys whose string value would be a literal secret (a reference such as existingSecret is fine).
 _SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private_?key|"
                                r"admin_?password|root_?password|client_?secret)$", re.IGNORECASE)

@@ -47,6 +47,10 @@ PLACEMENTS = {
     "an environment's root annotations": dict(
         env=f', root_annotations={{"notify": "https://bot:{SECRET}@chat.example/hook"}}'),
     "a chart folder's own values.yaml": dict(chart_values=f"auth:\n  password: {SECRET}\n"),
+    "a JDBC URL's parameters": dict(
+        db=f', values={{"externalDatabase": {{"url": "jdbc:postgresql://db:5432/app?user=app&password={SECRET}"}}}}'),
+    "an ADO.NET connection string": dict(
+        api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
 
 
@@ -77,6 +81,8 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
         db=', values={"auth": {"existingSecret": "redis"}, "master": {"extraEnvVars": '
            '[{"name": "REDIS_PASSWORD", "value": "$(REDIS_PASSWORD)"}, {"name": "MODE", '
            '"value": "cluster"}]}}',
-        api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}'))
+        api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}, '
+            'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
+            '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr
