@@ -9,7 +9,8 @@ own values files. What it calls a secret:
   lists, a third-party chart's `extraEnv`);
 - a value shaped like a credential whatever its key: private key material, cloud and forge
   tokens, JWTs, a URL with a password in it, a password or token given as a parameter of a
-  connection string or URL (`?password=...`, `;Password=...;`).
+  connection string or URL (`?password=...`, `;Password=...;`), a line of a file carried in a
+  value that sets a password or token to a literal (`password = ...` in an ini file).
 
 A value that points at a secret instead of being one (`$VAR`, `{{ ... }}`, empty) is not one.
 """
@@ -32,7 +33,12 @@ CREDENTIAL_VALUE = re.compile(
     # `?user=app&password=...`, an ADO.NET `Server=db;Password=...;` (a reference - `$VAR`,
     # `{{ ... }}`, `%s`, `<placeholder>` - is none)
     r"|(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*=\s*"
-    r"(?![\s$%{<&;])[^&\s;#]{3,})")
+    r"(?![\s$%{<&;])[^&\s;#]{3,})"
+    # a line of a file carried in a value (a config file, a script) that sets a password or a
+    # token to a literal: `password: hunter2`, `client_secret = "..."`
+    r"|(?im:^[ \t]*[\"']?(?:password|passwd|secret|token|api_?key|private_?key|admin_?password|"
+    r"root_?password|client_?secret)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?![$%{<]|(?:null|none|true|false)\b|~)[^\s\"'#,;]{3,})")
 # Keys whose string value would be a literal secret (a reference such as existingSecret is fine).
 _SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private_?key|"
                                r"admin_?password|root_?password|client_?secret)$", re.IGNORECASE)

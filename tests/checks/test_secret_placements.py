@@ -49,6 +49,9 @@ PLACEMENTS = {
     "a chart folder's own values.yaml": dict(chart_values=f"auth:\n  password: {SECRET}\n"),
     "a JDBC URL's parameters": dict(
         db=f', values={{"externalDatabase": {{"url": "jdbc:postgresql://db:5432/app?user=app&password={SECRET}"}}}}'),
+    "a config file carried in a value": dict(
+        db=f', values={{"extraConfig": "maxmemory 1gb\\nsave 60 1\\n", "conf": '
+           f'"[client]\\nuser = app\\npassword = {SECRET}\\n"}}'),
     "an ADO.NET connection string": dict(
         api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
@@ -83,6 +86,7 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
            '"value": "cluster"}]}}',
         api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}, '
             'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
-            '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}"}'))
+            '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
+            '"CONF": "[client]\\nuser = app\\npassword = ${DB_PASSWORD}\\npasswordFile: /run/x\\n"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr
