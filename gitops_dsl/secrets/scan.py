@@ -8,7 +8,8 @@ own values files. What it calls a secret:
 - a Kubernetes-style `{name: DB_PASSWORD, value: ...}` entry, at any depth (container `env`
   lists, a third-party chart's `extraEnv`);
 - a value shaped like a credential whatever its key: private key material, cloud and forge
-  tokens, JWTs, a URL with a password in it, a password or token given as a parameter of a
+  tokens (Google, npm, PyPI too), Slack and Discord webhook URLs, an HTTP Authorization header's
+  credentials, JWTs, a URL with a password in it, a password or token given as a parameter of a
   connection string or URL (`?password=...`, `;Password=...;`), a line of a file carried in a
   value that sets a password or token to a literal (`password = ...` in an ini file).
 
@@ -29,10 +30,17 @@ CREDENTIAL_VALUE = re.compile(
     r"|\bglpat-[A-Za-z0-9_-]{20,}\b|\bxox[abposr]-[A-Za-z0-9-]{10,}\b|\bsk_live_[A-Za-z0-9]{16,}\b"
     r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
     r"|://[^/\s:@]+:[^/\s@]{3,}@"
+    # Google API keys, npm and PyPI tokens, Slack and Discord webhook URLs (the URL is the key),
+    # an HTTP Authorization header's credentials
+    r"|\bAIza[0-9A-Za-z_-]{35}\b|\bnpm_[A-Za-z0-9]{36}\b|\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"
+    r"|hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}"
+    r"|discord(?:app)?\.com/api/webhooks/[0-9]{5,}/[A-Za-z0-9_-]{30,}"
+    r"|(?i:\b(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]{20,}=*)"
     # a password or token given as a parameter of a connection string or URL: a JDBC URL's
     # `?user=app&password=...`, an ADO.NET `Server=db;Password=...;` (a reference - `$VAR`,
     # `{{ ... }}`, `%s`, `<placeholder>` - is none)
-    r"|(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)\s*=\s*"
+    r"|(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+    r"account[_-]?key|shared[_-]?access[_-]?key)\s*=\s*"
     r"(?![\s$%{<&;])[^&\s;#]{3,})"
     # a line of a file carried in a value (a config file, a script) that sets a password or a
     # token to a literal: `password: hunter2`, `client_secret = "..."`
@@ -126,8 +134,10 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
 #: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs
 #: ending in "key"), in lower case, and what every credential shape of CREDENTIAL_VALUE starts
 #: with: a document whose text holds none of them has no finding
-_HINT_WORDS = ("pass", "pwd", "secret", "token", "jwt", "credential", "key")
-_SHAPE_STARTS = ("-----BEGIN", "AKIA", "gh", "glpat-", "xox", "sk_live_", "eyJ")
+_HINT_WORDS = ("pass", "pwd", "secret", "token", "jwt", "credential", "key", "bearer", "basic",
+               "hooks.slack.com", "discord")
+_SHAPE_STARTS = ("-----BEGIN", "AKIA", "gh", "glpat-", "xox", "sk_live_", "eyJ", "AIza", "npm_",
+                 "pypi-")
 
 
 def plaintext_in_document(data: Any, where: str = "") -> list[str]:

@@ -52,6 +52,14 @@ PLACEMENTS = {
     "a config file carried in a value": dict(
         db=f', values={{"extraConfig": "maxmemory 1gb\\nsave 60 1\\n", "conf": '
            f'"[client]\\nuser = app\\npassword = {SECRET}\\n"}}'),
+    "a Slack webhook in a chart's alerting config": dict(
+        db=', values={"alertmanager": {"config": {"global": {"slack_api_url": '
+           '"https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx"}}}}'),
+    "an Authorization header": dict(
+        api=f', annotations={{"probe-headers": "Authorization: Bearer {SECRET}-0123456789"}}'),
+    "an Azure storage connection string": dict(
+        api=', config={"STORAGE": "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey='
+            'abcdefghijklmnopqrstuvwxyz0123456789ABCD==;"}'),
     "an ADO.NET connection string": dict(
         api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
@@ -87,6 +95,7 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
         api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}, '
             'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
             '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
+            '"AUTH": "Basic authentication is on for the admin UI", '
             '"CONF": "[client]\\nuser = app\\npassword = ${DB_PASSWORD}\\npasswordFile: /run/x\\n"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr
