@@ -12,7 +12,7 @@ from gitops_dsl import (Backoff, Cluster, Environment, ExternalSecret, GitPath, 
                         IgnoreDifference, Image, Overlay, Platform, Project, Repo, Retry,
                         SealedSecrets, SecretRef, Service, SyncOptions, SyncPolicy, Zone, ZoneOverlay)
 from gitops_dsl.checks.secrets import SECRET_NAME
-from gitops_dsl.secrets.scan import _SECRET_VALUE_KEY, CREDENTIAL_VALUE
+from gitops_dsl.secrets.scan import _SECRET_VALUE_KEY, credential_shaped
 from gitops_dsl.secrets.keys import is_secret_key
 
 HOSTILE = ["yes", "no", "on", "off", "y", "n", "true", "False", "1.0", "1.25", "0755", "0o755", "0x1F",
@@ -27,7 +27,7 @@ PROJECTS = ["app", "tools", "monitoring"]
 
 
 def _clean_text(text: str) -> bool:
-    return not CREDENTIAL_VALUE.search(text)
+    return not credential_shaped(text)
 
 
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30)).filter(_clean_text)

@@ -24,29 +24,49 @@ from typing import Any
 
 from .keys import is_secret_key
 
-# Values that are credentials whatever their key: key material and well-known token shapes.
-CREDENTIAL_VALUE = re.compile(
+# Values that are credentials whatever their key, in three kinds, each asked only of a text that
+# holds what every match of it holds (a substring search in C: most values, and a 700 KB Grafana
+# dashboard, are then never searched with a regex of twenty alternatives).
+#: key material and well-known token shapes, each of which holds one of _ANCHORS: private keys,
+#: AWS, GitHub, GitLab, Slack, Stripe, Google, npm and PyPI tokens, JWTs, a URL with a password,
+#: Slack and Discord webhook URLs (the URL is the key)
+_SHAPED = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b"
     r"|\bglpat-[A-Za-z0-9_-]{20,}\b|\bxox[abposr]-[A-Za-z0-9-]{10,}\b|\bsk_live_[A-Za-z0-9]{16,}\b"
     r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
     r"|://[^/\s:@]+:[^/\s@]{3,}@"
-    # Google API keys, npm and PyPI tokens, Slack and Discord webhook URLs (the URL is the key),
-    # an HTTP Authorization header's credentials
     r"|\bAIza[0-9A-Za-z_-]{35}\b|\bnpm_[A-Za-z0-9]{36}\b|\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"
     r"|hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}"
-    r"|discord(?:app)?\.com/api/webhooks/[0-9]{5,}/[A-Za-z0-9_-]{30,}"
-    r"|(?i:\b(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]{20,}=*)"
-    # a password or token given as a parameter of a connection string or URL: a JDBC URL's
-    # `?user=app&password=...`, an ADO.NET `Server=db;Password=...;` (a reference - `$VAR`,
-    # `{{ ... }}`, `%s`, `<placeholder>` - is none)
-    r"|(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
-    r"account[_-]?key|shared[_-]?access[_-]?key)\s*=\s*"
-    r"(?![\s$%{<&;])[^&\s;#]{3,})"
-    # a line of a file carried in a value (a config file, a script) that sets a password or a
-    # token to a literal: `password: hunter2`, `client_secret = "..."`
+    r"|discord(?:app)?\.com/api/webhooks/[0-9]{5,}/[A-Za-z0-9_-]{30,}")
+_ANCHORS = ("-----BEGIN", "AKIA", "gh", "glpat-", "xox", "sk_live_", "eyJ", "://", "AIza", "npm_",
+            "pypi-", "hooks.slack.com", "discord")
+#: an HTTP Authorization header's credentials (its text holds "bearer" or "basic", any case)
+_AUTHORIZATION = re.compile(r"(?i:\b(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]{20,}=*)")
+#: a password or token set to a literal, whose text holds one of _KEY_WORDS (any case) and "=" or
+#: ":": as a parameter of a connection string or URL (a JDBC URL's `?user=app&password=...`, an
+#: ADO.NET `Server=db;Password=...;`), or on a line of a file carried in a value (a config file,
+#: a script: `password: hunter2`, `client_secret = "..."`); a reference - `$VAR`, `{{ ... }}`,
+#: `%s`, `<placeholder>` - is none
+_ASSIGNED = re.compile(
+    r"(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+    r"account[_-]?key|shared[_-]?access[_-]?key)\s*=\s*(?![\s$%{<&;])[^&\s;#]{3,})"
     r"|(?im:^[ \t]*[\"']?(?:password|passwd|secret|token|api_?key|private_?key|admin_?password|"
     r"root_?password|client_?secret)[\"']?[ \t]*[:=][ \t]*[\"']?"
     r"(?![$%{<]|(?:null|none|true|false)\b|~)[^\s\"'#,;]{3,})")
+_KEY_WORDS = ("pass", "pwd", "secret", "token", "key")
+
+
+def credential_shaped(text: str) -> bool:
+    """Whether a text holds something shaped like a credential, whatever its key."""
+    if any(anchor in text for anchor in _ANCHORS) and _SHAPED.search(text):
+        return True
+    lower = text.lower()
+    if ("bearer" in lower or "basic" in lower) and _AUTHORIZATION.search(text):
+        return True
+    return (("=" in text or ":" in text) and any(word in lower for word in _KEY_WORDS)
+            and _ASSIGNED.search(text) is not None)
+
+
 # Keys whose string value would be a literal secret (a reference such as existingSecret is fine).
 _SECRET_VALUE_KEY = re.compile(r"^(password|passwd|secret|token|api_?key|private_?key|"
                                r"admin_?password|root_?password|client_?secret)$", re.IGNORECASE)
@@ -88,7 +108,7 @@ def credential(value: str) -> bool:
     """Whether a value is shaped like a credential, whatever its key."""
     found = _SHAPES.get(value)
     if found is None:
-        found = CREDENTIAL_VALUE.search(value) is not None
+        found = credential_shaped(value)
         if len(_SHAPES) < _BOUND:
             _SHAPES[value] = found
     return found
@@ -132,7 +152,7 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
 
 
 #: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs
-#: ending in "key"), in lower case, and what every credential shape of CREDENTIAL_VALUE starts
+#: ending in "key"), in lower case, and what every credential shape of `credential_shaped` starts
 #: with: a document whose text holds none of them has no finding
 _HINT_WORDS = ("pass", "pwd", "secret", "token", "jwt", "credential", "key", "bearer", "basic",
                "hooks.slack.com", "discord")
