@@ -92,6 +92,26 @@ def masked(value: Any) -> str:
     return "masked " + hashlib.sha256(repr(value).encode()).hexdigest()[:12]
 
 
+def shown(path: str, value: Any) -> Any:
+    """`value` as a review may show it: masked when its path names a secret or it holds what
+    looks like a credential (what GD504 and GD506 find, shown nowhere even where a platform
+    allows it by name: a diff is posted to pull requests)."""
+    if value is None:
+        return None
+    if is_secret_path(path) or _holds_credential(value):
+        return masked(value)
+    return value
+
+
+def _holds_credential(value: Any) -> bool:
+    from ..secrets.scan import credential, plaintext
+    if isinstance(value, str):
+        return credential(value)
+    if isinstance(value, (dict, list)):
+        return next(iter(plaintext(value)), None) is not None
+    return False
+
+
 def _secret_digest(ciphertext: str) -> str:
     return "ciphertext " + hashlib.sha256(ciphertext.encode()).hexdigest()[:12]
 
@@ -194,7 +214,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeInd
         configs = target.startswith("configs/") and isinstance(data, dict)
         if configs and "config" in data:         # whatever the configs tree's layout
             for dotted, value in flatten(data.get("config") or {}, "config").items():
-                fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value
+                fields[dotted] = shown(dotted, value) if mask else value
         elif configs and ("sealedSecret" in data or "externalSecret" in data):
             sealed = data.get("sealedSecret") or {}
             for key, ciphertext in (sealed.get("encryptedData") or {}).items():
@@ -211,7 +231,7 @@ def _view(zone: str, env: str, service: str, path: str, doc: Any, index: TreeInd
         from ..merging import deep_merge
         values = deep_merge(values, inline)
     for dotted, value in flatten(values, "values").items():
-        fields[dotted] = masked(value) if mask and is_secret_path(dotted) else value
+        fields[dotted] = shown(dotted, value) if mask else value
     protected = (meta.get("labels") or {}).get(PROTECTED_LABEL) == "true"
     return AppView(zone, env, service, str(meta.get("name", "")), path, protected, fields,
                    (meta.get("annotations") or {}).get(RENAME_ANNOTATION),

@@ -17,10 +17,9 @@ from ..render.views import (
     control_key,
     flatten,
     is_app_path,
-    masked,
+    shown,
     workloads_deleted,
 )
-from ..secrets.keys import is_secret_path
 from .projects import ProjectChange, project_changes
 
 if TYPE_CHECKING:
@@ -256,16 +255,15 @@ def _unexplained(old: Mapping[str, bytes], new: Mapping[str, bytes], changed: Co
     """An Application file whose bytes differ while its reviewed fields do not (a field the
     view does not model) still shows, with every differing path of the document: a diff never
     says "no changes" over a changed Application."""
-    shown = {(c.zone, c.env, c.service) for c in changes}
+    listed = {(c.zone, c.env, c.service) for c in changes}
     out = []
     for key, view in new_views.items():
         before = old_views.get(key)
-        if key in shown or before is None or before.path != view.path or \
+        if key in listed or before is None or before.path != view.path or \
                 view.path not in changed or old.get(view.path) == new.get(view.path):
             continue
         a, b = flatten(load(old[view.path])), flatten(load(new[view.path]))
-        fields = tuple(FieldChange(f"manifest.{p}", *(masked(v) if v is not None and is_secret_path(p) else v
-                                                      for v in (a.get(p), b.get(p))))
+        fields = tuple(FieldChange(f"manifest.{p}", shown(p, a.get(p)), shown(p, b.get(p)))
                        for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p))
         if not fields:   # the same document in other bytes (comments, layout)
             fields = (FieldChange("manifest", "(same document)", "(other bytes)"),)

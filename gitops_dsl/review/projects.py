@@ -14,7 +14,7 @@ import attrs
 from ..argo.globs import destination_permitted, source_permitted
 from ..emit.yaml import load
 from ..render.names import parse
-from ..render.views import APP_PREFIX, FieldChange, flatten
+from ..render.views import APP_PREFIX, FieldChange, flatten, shown
 
 __all__ = ["ProjectChange", "project_changes", "project_key"]
 
@@ -68,12 +68,14 @@ def _spec_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
         if isinstance(a, list) or isinstance(b, list):
             before = {_canonical(i): i for i in (a if isinstance(a, list) else [])}
             after = {_canonical(i): i for i in (b if isinstance(b, list) else [])}
-            out += [FieldChange(key, before[k], None) for k in sorted(before.keys() - after.keys())]
-            out += [FieldChange(key, None, after[k]) for k in sorted(after.keys() - before.keys())]
+            out += [FieldChange(key, shown(key, before[k]), None)
+                    for k in sorted(before.keys() - after.keys())]
+            out += [FieldChange(key, None, shown(key, after[k]))
+                    for k in sorted(after.keys() - before.keys())]
             continue
         flat_a, flat_b = flatten(a, key), flatten(b, key)
-        out += [FieldChange(p, flat_a.get(p), flat_b.get(p)) for p in sorted(set(flat_a) | set(flat_b))
-                if flat_a.get(p) != flat_b.get(p)]
+        out += [FieldChange(p, shown(p, flat_a.get(p)), shown(p, flat_b.get(p)))
+                for p in sorted(set(flat_a) | set(flat_b)) if flat_a.get(p) != flat_b.get(p)]
     return out
 
 

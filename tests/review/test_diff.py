@@ -148,6 +148,22 @@ def test_secret_values_never_appear(repo):
             assert forbidden not in out
 
 
+def test_a_credential_allowed_by_name_is_never_shown(repo):
+    """A platform may allow GD504 by name (a token it rotates, say); the diff, posted to pull
+    requests, still never shows the value: what looks like a credential is masked wherever it
+    is, as a value under a secret-like key always was. The change still shows."""
+    hook = "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/" + "q" * 24
+    change(repo, '"redis", "19.6.0")),',
+           f'"redis", "19.6.0"), values={{"alerts": {{"url": "{hook}"}}}}, '
+           'allow={"GD504": "a test webhook, rotated weekly"}),')
+    for fmt in ("text", "markdown", "json"):
+        run = run_cli("diff", "--format", fmt, cwd=repo)
+        assert run.returncode == 0, run.stderr
+        assert "alerts.url" in run.stdout and "hooks.slack" not in run.stdout, run.stdout
+        if fmt == "text":
+            assert "values.alerts.url: added (value not shown)" in run.stdout, run.stdout
+
+
 def test_environment_drift(repo):
     text = run_cli("diff", "--env", "stg", "--to-env", "prod", cwd=repo).stdout
     assert text == ("stg -> prod\n"
