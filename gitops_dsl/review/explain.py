@@ -12,6 +12,7 @@ from ..model.sync import SYNC_OPTION_KEYS
 from ..render.views import flatten
 from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
 from ..secrets.keys import MASK, is_secret_path
+from ..secrets.scan import credential
 
 if TYPE_CHECKING:
     from ..model import SyncPolicy
@@ -39,8 +40,9 @@ def explain_app(app: App, root: str | None = None) -> list[Origin]:
     out: list[Origin] = []
 
     def add(path: str, value: Any, layer: str, obj: Any) -> None:
-        if is_secret_path(path) and not path.startswith("secrets."):
-            value = MASK                     # a plaintext value under a secret-like key
+        if not path.startswith("secrets.") and (
+                is_secret_path(path) or (isinstance(value, str) and credential(value))):
+            value = MASK   # a plaintext value under a secret-like key, or one shaped like a credential
         out.append(Origin(path, value, layer, _where(obj, root) if obj is not None else "gitops-dsl"))
 
     # sync policy: field by field, the last layer that set it

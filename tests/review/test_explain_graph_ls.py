@@ -104,3 +104,17 @@ def test_explain_credits_a_zone_layer_at_its_line_and_names_the_zones_values_fil
     origin = {v["path"]: (v["layer"], v["at"]) for v in stg["values"]}
     assert origin["values.image.repository"] == ("service", f"platforms/demo.py:{service_image_line}")
     assert "gitops/values/api/values.yaml" in stg["files"]
+
+
+def test_explain_never_shows_a_credential_allowed_by_name(tmp_path):
+    """`explain` output is pasted into issues and chats: a value that looks like a credential is
+    masked there too, even where the platform allows GD504 for it by name."""
+    from tests.helpers import MINIMAL, make_project
+    hook = "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/" + "q" * 24
+    project = make_project(tmp_path / "p", MINIMAL.replace(
+        '"redis", "19.6.0")),', f'"redis", "19.6.0"), values={{"alerts": {{"url": "{hook}"}}}}, '
+                                'allow={"GD504": "a test webhook, rotated weekly"}),'))
+    for fmt in ("text", "json"):
+        out = run_cli("explain", "db", "--env", "stg", "--format", fmt, cwd=project)
+        assert out.returncode == 0, out.stderr
+        assert "values.alerts.url" in out.stdout and "hooks.slack" not in out.stdout, out.stdout
