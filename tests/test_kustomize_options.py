@@ -119,3 +119,21 @@ def test_a_patch_file_outside_the_folder_is_refused_as_argo_cds_kustomize_refuse
     run = run_cli("manifests", "--env", "prod", "--service", "db", cwd=project)
     assert run.returncode == 1
     assert "kustomize patch ../../secret.yaml is outside the folder" in run.stdout + run.stderr
+
+
+def test_a_remote_base_is_named_as_not_fetched_offline(tmp_path):
+    """A kustomization that reaches another repository (a remote base) would make kustomize
+    clone it over the network; rendering is offline, so the Application is reported as not
+    rendered, with the reference, at once (kubectl tried the network first)."""
+    project = project_with_folder(tmp_path)
+    base = project / "k8s/db/overlay"
+    base.mkdir()
+    (project / "k8s/db/kustomization.yaml").write_text(
+        "resources: [deployment.yaml, overlay]\n")
+    (base / "kustomization.yaml").write_text(
+        "resources: [https://github.com/acme/shared//base?ref=v1.2.0]\n")
+    assert run_cli("compile", cwd=project).returncode == 0
+    run = run_cli("manifests", "--env", "prod", "--service", "db", cwd=project)
+    out = run.stdout + run.stderr
+    assert "k8s/db: a Kustomize folder with a remote reference " \
+           "(https://github.com/acme/shared//base?ref=v1.2.0), not fetched offline" in out, out

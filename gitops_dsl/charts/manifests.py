@@ -170,7 +170,7 @@ def _render_one(run: RenderRun, doc: Any, zone: str, env: str) -> Rendered:
         if chart_dir is None:
             if run.cache_only:
                 raise _Deferred   # (not cached: rendered with the rest, in shares)
-            return render_plain(base, source, run.root / source.get("path", ""))
+            return render_plain(base, source, run.root / source.get("path", ""), run.root)
         values = _values(run, base, doc, source, chart_dir)
         return _render_chart(run, base, source, chart_dir, values)
     except _NotRendered as stop:

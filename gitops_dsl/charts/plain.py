@@ -61,12 +61,32 @@ def _patch_files_inside(options: dict[str, Any], folder: Path) -> str | None:
     return None
 
 
-def render_plain(base: Rendered, source: dict[str, Any], folder: Path) -> Rendered:
-    """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them."""
+def _remote_reference(root: Path, folder: Path) -> str | None:
+    """The first remote reference (another repository, a URL) the kustomization of `folder`
+    reaches, or None."""
+    from ..render.inputs import Unlistable, kustomize_inputs
+    try:
+        kustomize_inputs(root, os.path.relpath(folder, root).replace(os.sep, "/"))
+    except Unlistable as exc:
+        reason = str(exc)
+        return reason.partition("remote reference ")[2] or None
+    except OSError:
+        return None
+    return None
+
+
+def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Path) -> Rendered:
+    """A Kustomize folder (with kubectl) or plain manifests, as Argo CD's repo server reads them
+    (`root`: the checkout the folder is in)."""
     if any((folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
                                              "Kustomization")):
         import shutil
         import subprocess
+        remote = _remote_reference(root, folder)
+        if remote is not None:
+            # kustomize would fetch it (a git clone over the network): rendering is offline
+            return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder with a "
+                                              f"remote reference ({remote}), not fetched offline")
         kubectl = shutil.which("kubectl")
         if kubectl is None:
             return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder, not "
