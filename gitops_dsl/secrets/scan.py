@@ -11,7 +11,8 @@ own values files. What it calls a secret:
   tokens (Google, npm, PyPI too), Slack and Discord webhook URLs, an HTTP Authorization header's
   credentials, JWTs, a URL with a password in it, a password or token given as a parameter of a
   connection string or URL (`?password=...`, `;Password=...;`), a line of a file carried in a
-  value that sets a password or token to a literal (`password = ...` in an ini file).
+  value that sets a password or token to a literal (`password = ...` in an ini file);
+- any of these inside a JSON document carried in a string (a config file in a value).
 
 A value that points at a secret instead of being one (`$VAR`, `{{ ... }}`, empty) is not one.
 """
@@ -137,6 +138,8 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                 if kind is str:
                     if item and (credential(item) or _literal_under(key, item)):
                         yield _path(where, (*parts, key))
+                    elif (carried := _carried_json(item)) is not None:
+                        stack.append((carried, (*parts, f"{key}(json)")))
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, key)))
         elif type(node) is list:
@@ -145,10 +148,33 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                 if kind is str:
                     if credential(item):
                         yield _path(where, parts, f"[{i}]")
+                    elif (carried := _carried_json(item)) is not None:
+                        stack.append((carried, (*parts, f"[{i}](json)")))
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, f"[{i}]")))
-        elif isinstance(node, str) and credential(node):
-            yield _path(where, parts)
+        elif isinstance(node, str):
+            if credential(node):
+                yield _path(where, parts)
+            elif (carried := _carried_json(node)) is not None:
+                stack.append((carried, (*parts, "(json)")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _carried_json(text: str) -> Any:
+    """The data of a JSON document carried in a string (a config file in a value), when a
+    secret-named key could be in it: its keys and `{name, value}` pairs are then judged as the
+    value's own are. None for any other string."""
+    if text.lstrip()[:1] not in ("{", "[") or len(text) > 8_000_000:
+        return None
+    lower = text.lower()
+    if not any(word in lower for word in _KEY_WORDS):
+        return None
+    import json
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, (dict, list)) else None
 
 
 #: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs

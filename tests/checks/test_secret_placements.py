@@ -60,6 +60,9 @@ PLACEMENTS = {
     "an Azure storage connection string": dict(
         api=', config={"STORAGE": "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey='
             'abcdefghijklmnopqrstuvwxyz0123456789ABCD==;"}'),
+    "a JSON config file carried in a value": dict(
+        db=', values={"configJson": "{\\"db\\": {\\"user\\": \\"app\\", \\"password\\": '
+           f'\\"{SECRET}\\"}}}}"}}'),
     "an ADO.NET connection string": dict(
         api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
@@ -96,6 +99,7 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
             'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
             '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
             '"AUTH": "Basic authentication is on for the admin UI", '
+            '"JSON": "{\\"db\\": {\\"existingSecret\\": \\"db\\", \\"port\\": 5432}}", '
             '"CONF": "[client]\\nuser = app\\npassword = ${DB_PASSWORD}\\npasswordFile: /run/x\\n"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr
