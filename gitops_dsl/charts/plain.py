@@ -68,8 +68,7 @@ def _remote_reference(root: Path, folder: Path) -> str | None:
     try:
         kustomize_inputs(root, os.path.relpath(folder, root).replace(os.sep, "/"))
     except Unlistable as exc:
-        reason = str(exc)
-        return reason.partition("remote reference ")[2] or None
+        return exc.remote   # (anything else: kustomize says what is wrong with it)
     except OSError:
         return None
     return None

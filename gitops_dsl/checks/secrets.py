@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..model.charts import GitPath
 from ..model.secrets import SealedSecrets
 from ..secrets.keys import is_secret_key
-from ..secrets.scan import credential_shaped, plaintext, plaintext_in_document
+from ..secrets.scan import credential, plaintext, plaintext_in_document
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
             for where in plaintext(values, prefix):
                 hits.setdefault(where, location)
             for key, value in sorted(config.items()):
-                if credential_shaped(value):
+                if credential(value):
                     hits.setdefault(f"config.{key}", location)
         for where, location in sorted(hits.items()):
             yield Finding(f"{service.name}: {where} holds what looks like a credential "

@@ -268,7 +268,6 @@ def rules_command(code: str | None, platforms: str | None) -> None:
 
 
 def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
-    from ..emit.unowned import DEPLOYED_AS_IT_IS, RENDERED_WITH_THE_CHART
     report = check_report
     if report.clean:
         click.echo(f"{display_path(out, cwd)} is current")
@@ -283,10 +282,8 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         click.echo(diff, nl=False)
     for rel in report.extra:
         click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
-    for rel in report.unowned:
-        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({DEPLOYED_AS_IT_IS})")
-    for rel in report.in_charts:
-        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({RENDERED_WITH_THE_CHART})")
+    for rel, what in report.foreign:
+        click.echo(f"unowned:     {display_path(out / rel, cwd)} ({what})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
     # what mends each kind: a compile writes what it owns, never a file it did not write
@@ -296,7 +293,7 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
     if report.conflicts or report.missing or report.extra or report.manifest_stale or any(
             rel not in report.conflicts for rel, _ in report.changed):
         steps.append("run `gitops-dsl compile`")
-    if report.unowned or report.in_charts:
+    if report.foreign:
         steps.append("remove the unowned files (a compile never touches a file it did not write)")
     click.echo(f"{display_path(out, cwd)} is not current: {', then '.join(steps)}", err=True)
     return 1

@@ -296,13 +296,14 @@ class CheckReport:
     hand_edited: tuple[str, ...]
     conflicts: tuple[str, ...]
     manifest_stale: bool
-    unowned: tuple[str, ...] = ()   # files no compile wrote where Argo CD applies every file
-    in_charts: tuple[str, ...] = ()  # files no compile wrote in a chart folder it wrote
+    #: files no compile wrote that Argo CD reads all the same, with what to say of each
+    #: (`unowned.foreign_files`: where Argo CD applies every file, in a chart folder it wrote)
+    foreign: tuple[tuple[str, str], ...] = ()
 
     @property
     def clean(self) -> bool:
         return not (self.missing or self.changed or self.extra or self.conflicts
-                    or self.manifest_stale or self.unowned or self.in_charts)
+                    or self.manifest_stale or self.foreign)
 
 
 def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckReport:
@@ -322,12 +323,11 @@ def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckR
         changed.append((rel, short_diff(rel, read_if_file(safe_join(out, rel)) or b"", files[rel],
                                         diff_lines)))
     stale = read_if_file(out / MANIFEST) != the_plan.manifest
-    from .unowned import chart_roots, unowned_in_applied_folders, unowned_in_folders
-    owned = files.keys() | set(the_plan.delete)
-    unowned = unowned_in_applied_folders(out, owned)
-    in_charts = unowned_in_folders(out, owned, chart_roots(files.keys()))
+    from .unowned import chart_roots, foreign_files
+    foreign = foreign_files(out, files.keys() | set(the_plan.delete),
+                            charts=chart_roots(files.keys()))
     return CheckReport(tuple(missing), tuple(changed), the_plan.delete, the_plan.hand_edited,
-                       the_plan.conflicts, stale, tuple(unowned), tuple(in_charts))
+                       the_plan.conflicts, stale, tuple(foreign))
 
 
 def short_diff(rel: str, old: bytes, new: bytes, limit: int) -> str:

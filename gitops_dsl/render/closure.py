@@ -163,21 +163,21 @@ def chart_folder_files(apps: Sequence[App], root: Path, *, committable: bool = F
     published gitops checkout must hold beside the compiled files. With `committable`, not the
     files git ignores there (`ignored_files`). Raises NotClosed."""
     out: dict[str, bytes] = {}
-    for inputs in repository_inputs(apps, root).values():
-        for repo_path in sorted(inputs):
-            skip = ignored_files(root, repo_path) if committable else frozenset()
-            out.update(checkout_files(root, repo_path, skip))
+    paths = sorted({p for inputs in repository_inputs(apps, root).values() for p in inputs})
+    skip = ignored_files(root, paths) if committable and paths else frozenset()
+    for repo_path in paths:
+        out.update(checkout_files(root, repo_path, skip))
     return out
 
 
-def ignored_files(root: Path, repo_path: str) -> frozenset[str]:
-    """The files under `repo_path` that git ignores in the work tree at `root` (.gitignore,
-    .git/info/exclude, core.excludesFile): never committed, so never read by the repo server,
-    and never carried to another repository by a bundle or `publish` (a local values file kept
-    out of git is kept out of those too). None outside a git work tree."""
+def ignored_files(root: Path, repo_paths: Sequence[str]) -> frozenset[str]:
+    """The files under `repo_paths` that git ignores in the work tree at `root` (.gitignore,
+    .git/info/exclude, core.excludesFile), asked of git once: never committed, so never read by
+    the repo server, and never carried to another repository by a bundle or `publish` (a local
+    values file kept out of git is kept out of those too). None outside a git work tree."""
     import subprocess
     run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
-                          "--exclude-standard", "--", repo_path or "."],
+                          "--exclude-standard", "--", *(p or "." for p in repo_paths)],
                          capture_output=True, check=False)
     if run.returncode != 0:
         return frozenset()

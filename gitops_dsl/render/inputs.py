@@ -33,7 +33,12 @@ _MAX_FILE = 1024 * 1024
 
 
 class Unlistable(Exception):
-    """An input that a path list in this repository cannot name."""
+    """An input that a path list in this repository cannot name; `remote` is the reference
+    when it is one to another repository or a URL."""
+
+    def __init__(self, message: str, remote: str | None = None) -> None:
+        super().__init__(message)
+        self.remote = remote
 
 
 def _is_remote(ref: str) -> bool:
@@ -124,7 +129,7 @@ def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> s
             if _is_remote(ref):
                 if skip_remote:
                     continue
-                raise Unlistable(f"{current}: remote reference {ref}")
+                raise Unlistable(f"{current}: remote reference {ref}", remote=ref)
             out.append(_inside(posixpath.join(current, ref)))
         return out
     return _reach(root, folder, references)

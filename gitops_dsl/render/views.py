@@ -98,9 +98,13 @@ def shown(path: str, value: Any) -> Any:
     allows it by name: a diff is posted to pull requests)."""
     if value is None:
         return None
-    if is_secret_path(path) or _holds_credential(value):
-        return masked(value)
-    return value
+    return masked(value) if secret_field(path, value) else value
+
+
+def secret_field(path: str, value: Any) -> bool:
+    """Whether a reviewed field's value is never to be shown: its path names a secret, or it
+    holds what looks like a credential."""
+    return is_secret_path(path) or _holds_credential(value)
 
 
 def _holds_credential(value: Any) -> bool:

@@ -9,10 +9,9 @@ import attrs
 from ..model.charts import GitPath, HelmChart
 from ..model.secrets import ExternalSecret
 from ..model.sync import SYNC_OPTION_KEYS
-from ..render.views import flatten
+from ..render.views import flatten, secret_field
 from ..resolve import DEFAULT_CASCADE, DEFAULT_REVISION_HISTORY_LIMIT, DEFAULT_SYNC
-from ..secrets.keys import MASK, is_secret_path
-from ..secrets.scan import credential
+from ..secrets.keys import MASK
 
 if TYPE_CHECKING:
     from ..model import SyncPolicy
@@ -40,8 +39,7 @@ def explain_app(app: App, root: str | None = None) -> list[Origin]:
     out: list[Origin] = []
 
     def add(path: str, value: Any, layer: str, obj: Any) -> None:
-        if not path.startswith("secrets.") and (
-                is_secret_path(path) or (isinstance(value, str) and credential(value))):
+        if not path.startswith("secrets.") and secret_field(path, value):
             value = MASK   # a plaintext value under a secret-like key, or one shaped like a credential
         out.append(Origin(path, value, layer, _where(obj, root) if obj is not None else "gitops-dsl"))
 
