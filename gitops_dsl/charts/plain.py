@@ -83,7 +83,9 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
         import subprocess
         remote = _remote_reference(root, folder)
         if remote is not None:
-            # kustomize would fetch it (a git clone over the network): rendering is offline
+            # kustomize would fetch it: a git fetch of the remote into a temporary or cache
+            # folder (kustomize api/internal/git/cloner.go ClonerUsingGitExec); rendering is
+            # offline
             return attrs.evolve(base, skipped=f"{source.get('path')}: a Kustomize folder with a "
                                               f"remote reference ({remote}), not fetched offline")
         kubectl = shutil.which("kubectl")

@@ -101,7 +101,9 @@ def unowned_in_folders(out: Path, owned: Collection[str], folders: Iterable[str]
 
 def chart_roots(paths: Iterable[str]) -> list[str]:
     """The folders among `paths` that are Helm charts (their `Chart.yaml` is one of `paths`):
-    the repo server reads a chart folder whole, templates and files alike."""
+    the repo server's `helm template` loads a chart folder whole, every file but those
+    `.helmignore` names (helm pkg/chart/loader/directory.go LoadDir), and renders every file
+    under templates/."""
     return sorted({p[:-len("/Chart.yaml")] for p in paths if p.endswith("/Chart.yaml")})
 
 
