@@ -176,9 +176,12 @@ def ignored_files(root: Path, repo_paths: Sequence[str]) -> frozenset[str]:
     the repo server, and never carried to another repository by a bundle or `publish` (a local
     values file kept out of git is kept out of those too). None outside a git work tree."""
     import subprocess
-    run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
-                          "--exclude-standard", "--", *(p or "." for p in repo_paths)],
-                         capture_output=True, check=False)
+    try:
+        run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
+                              "--exclude-standard", "--", *(p or "." for p in repo_paths)],
+                             capture_output=True, check=False)
+    except OSError:   # no git on this machine: no work tree git could ignore files of
+        return frozenset()
     if run.returncode != 0:
         return frozenset()
     return frozenset(p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p)

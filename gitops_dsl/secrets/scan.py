@@ -159,11 +159,11 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                 stack.append((carried, (*parts, "(json)")))
 
 
-@functools.lru_cache(maxsize=1024)
 def _carried_json(text: str) -> Any:
     """The data of a JSON document carried in a string (a config file in a value), when a
     secret-named key could be in it: its keys and `{name, value}` pairs are then judged as the
-    value's own are. None for any other string."""
+    value's own are. None for any other string. (Not cached: a cache of these would hold every
+    large document it saw; a values layer is scanned once a compile.)"""
     if text.lstrip()[:1] not in ("{", "[") or len(text) > 8_000_000:
         return None
     lower = text.lower()
