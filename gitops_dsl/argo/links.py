@@ -87,7 +87,23 @@ def repository_links(root: Path, skip_holding: str | None = None) -> list[str] |
     return sorted(found)
 
 
-def _git_files(root: Path) -> list[str] | None:
+def committed_files(root: Path) -> frozenset[str] | None:
+    """The files of the Git working tree at `root` that are or would be committed (tracked, and
+    untracked but not ignored), relative to `root`: what a checkout of the commit holds, so what
+    the repo server renders from (it fetches the repository and checks the revision out, then
+    removes every untracked file: `reposerver/repository/repository.go` `runRepoOperation`,
+    `checkoutRevision`; `util/git/client.go` Checkout, `git clean -ffdx`). None outside a Git
+    working tree.
+    Remembered for the last repository asked about until `forget_refused_links` (one
+    `git ls-files` per render of a tree)."""
+    key = str(root)
+    if key not in _LISTED:
+        _LISTED.clear()
+        _LISTED[key] = _git_files(root)
+    return _LISTED[key]
+
+
+def _git_files(root: Path) -> frozenset[str] | None:
     try:
         run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
                               "--exclude-standard"], capture_output=True, timeout=60, check=False)
@@ -95,11 +111,13 @@ def _git_files(root: Path) -> list[str] | None:
         return None
     if run.returncode != 0:
         return None
-    return [p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    return frozenset(p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
 #: the refused links of the last repository asked about (one walk per command)
 _LAST: dict[str, list[str] | None] = {}
+#: the committed files of the last repository asked about
+_LISTED: dict[str, frozenset[str] | None] = {}
 
 
 def refused_links(root: Path) -> list[str]:
@@ -117,5 +135,7 @@ def refused_links(root: Path) -> list[str]:
 
 
 def forget_refused_links() -> None:
-    """Walk the repository again at the next `refused_links` (a new command)."""
+    """Walk the repository again at the next `refused_links` or `committed_files` (a new
+    command)."""
     _LAST.clear()
+    _LISTED.clear()

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .. import untrusted
+from .committed import committed_folders, skip_uncommitted
 from .lock import ChartRef, Entry, lookup
 
 __all__ = ["chart_folders", "declares_dependencies", "dependency_refs", "missing", "vendored"]
@@ -81,40 +82,51 @@ def chart_folders(apps: Any, root: Path) -> list[Path]:
     return [f for f in folders if f.is_dir() and declares_dependencies(f)]
 
 
-def dependency_refs(helm: Any, chart_dirs: Iterator[Path] | list[Path]) -> list[ChartRef]:
-    """The external charts that the folders' missing dependencies are, to lock and cache."""
+def dependency_refs(helm: Any, chart_dirs: list[Path], root: Path) -> list[ChartRef]:
+    """The external charts that the folders' missing dependencies are, to lock and cache:
+    missing from the folders as committed (an archive in `charts/` that git ignores is not in
+    Argo CD's checkout, so its repo server builds it: charts/committed.py)."""
+    from ..argo.links import forget_refused_links
+    forget_refused_links()   # (what git ignores now)
     refs = set()
-    for chart_dir in chart_dirs:
-        dependencies = missing(helm, chart_dir)
-        locked = _locked_versions(chart_dir) if dependencies else {}
-        for dependency in dependencies:
-            ref = _ref(dependency, locked)
-            if ref is not None:
-                refs.add(ref)
+    with committed_folders(chart_dirs, root) as views:
+        for chart_dir in chart_dirs:
+            view = views.get(str(chart_dir), chart_dir)
+            dependencies = missing(helm, view)
+            locked = _locked_versions(view) if dependencies else {}
+            for dependency in dependencies:
+                ref = _ref(dependency, locked)
+                if ref is not None:
+                    refs.add(ref)
     return sorted(refs)
 
 
 @contextlib.contextmanager
 def vendored(helm: Any, chart_dir: Path, root: Path, lock: Mapping[ChartRef, Entry] | None,
-             cache: Path | None) -> Iterator[tuple[Path | None, str | None]]:
+             cache: Path | None, origin: Path | None = None
+             ) -> Iterator[tuple[Path | None, str | None]]:
     """`chart_dir` as Argo CD renders it: itself when nothing is missing, else a temporary copy
-    with every missing dependency in `charts/` - or (None, why not)."""
+    with every missing dependency in `charts/` - or (None, why not). `origin`: where the folder
+    is in the repository at `root` when `chart_dir` is a copy of it (charts/committed.py); a
+    `file://` dependency is relative to it, and copied without the files git ignores."""
     dependencies = missing(helm, chart_dir)
     if not dependencies:
         yield chart_dir, None
         return
     locked = _locked_versions(chart_dir)
     sources: list[tuple[str, Path]] = []
+    local_folders: set[Path] = set()   # the file:// ones: folders of the repository
     for dependency in dependencies:
         repository = str(dependency.get("repository") or "")
         name = str(dependency["name"])
         if repository.startswith("file://"):
-            local = (chart_dir / repository.removeprefix("file://")).resolve()
+            local = ((origin or chart_dir) / repository.removeprefix("file://")).resolve()
             if not local.is_relative_to(root.resolve()) or not (local / "Chart.yaml").is_file():
                 yield None, (f"dependency {name} ({repository}) is not a chart folder of this "
                              "repository")
                 return
             sources.append((name, local))
+            local_folders.add(local)
             continue
         ref = _ref(dependency, locked)
         if ref is None:
@@ -137,7 +149,9 @@ def vendored(helm: Any, chart_dir: Path, root: Path, lock: Mapping[ChartRef, Ent
         (copy / "charts").mkdir(exist_ok=True)
         for name, source in sources:
             if source.is_dir():
-                shutil.copytree(source, copy / "charts" / name, symlinks=True)
+                shutil.copytree(source, copy / "charts" / name, symlinks=True,
+                                ignore=skip_uncommitted(root) if source in local_folders
+                                else None)
             else:
                 shutil.copyfile(source, copy / "charts" / f"{name}-{source.stem}.tgz")
         yield copy, None

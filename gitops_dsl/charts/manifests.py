@@ -27,6 +27,7 @@ from ..argo.links import forget_refused_links, refused_links
 from ..argo.manifest_yaml import load_all
 from ..emit.yaml import load
 from ..merging import deep_merge
+from .committed import committed_folders
 from .dependencies import vendored
 from .engine import LazyEngine, engine, readable, render
 from .parameters import with_parameters
@@ -75,11 +76,23 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
             work.append((doc, zone, app_env))
         run = RenderRun(helm, files, index, tree, root, tuple(checkout), charts, cache,
                         documents, loaded)
+        run.views = loaded.enter_context(committed_folders(_chart_folders(work, root), root))
         rendered = _render_all(run, work)
     if cache is not None:
         # (a run over every Application tells the cache what is stale)
         cache.save(complete=env is None and service is None and names is None)
     return rendered
+
+
+def _chart_folders(work: list[tuple[Any, str, str]], root: Path) -> set[Path]:
+    """The repository's chart folders that the Applications of `work` render."""
+    folders = set()
+    for doc, _, _ in work:
+        spec = doc["spec"]
+        source = (spec.get("sources") or [spec.get("source")])[0] or {}
+        if "helm" in source and source.get("path") and not source.get("chart"):
+            folders.add(root / str(source["path"]))
+    return folders
 
 
 #: from how many Applications rendering is shared among processes
@@ -171,8 +184,10 @@ def _render_one(run: RenderRun, doc: Any, zone: str, env: str) -> Rendered:
             if run.cache_only:
                 raise _Deferred   # (not cached: rendered with the rest, in shares)
             return render_plain(base, source, run.root / source.get("path", ""), run.root)
-        values = _values(run, base, doc, source, chart_dir)
-        return _render_chart(run, base, source, chart_dir, values)
+        # (a folder of the repository holding files git ignores: as Argo CD's checkout holds it)
+        view = run.committed(chart_dir)
+        values = _values(run, base, doc, source, view, chart_dir)
+        return _render_chart(run, base, source, view, values, chart_dir)
     except _NotRendered as stop:
         return stop.rendered
 
@@ -222,9 +237,9 @@ def _chart_folder(run: RenderRun, base: Rendered, source: dict[str, Any]) -> Pat
 
 
 def _values(run: RenderRun, base: Rendered, doc: Any, source: dict[str, Any],
-            chart_dir: Path) -> dict[str, Any]:
+            chart_dir: Path, origin: Path) -> dict[str, Any]:
     """The values Helm renders with: every value file in order, `valuesObject` over them, then
-    the parameters."""
+    the parameters (`chart_dir`: the folder as committed; `origin`: where it is)."""
     values: dict[str, Any] = {}
     helm_options = source.get("helm") or {}
     # the repo server substitutes $ARGOCD_APP_NAME and the others in value file paths and
@@ -255,7 +270,7 @@ def _values(run: RenderRun, base: Rendered, doc: Any, source: dict[str, Any],
         # a file parameter is read from the repository (a folder of this checkout), or from the
         # chart itself (an archive from the chart cache, the standard chart)
         in_checkout = bool(helm_options.get("fileParameters")) and \
-            chart_dir.resolve().is_relative_to(run.root.resolve())
+            origin.resolve().is_relative_to(run.root.resolve())
         return with_parameters(run.helm, values, helm_options, chart_dir,
                                run.root if in_checkout else chart_dir, environment, refs)
     except (OSError, ValueError) as exc:
@@ -279,9 +294,10 @@ def _tree_value_file(run: RenderRun, base: Rendered, value_file: str) -> Any:
 
 
 def _render_chart(run: RenderRun, base: Rendered, source: dict[str, Any], chart_dir: Path,
-                  values: dict[str, Any]) -> Rendered:
+                  values: dict[str, Any], origin: Path) -> Rendered:
     """The chart rendered with `values` (from the render cache when it was rendered so before),
-    its unvendored dependencies built from the chart cache."""
+    its unvendored dependencies built from the chart cache (`origin`: where the folder is in
+    the repository, which its `file://` dependencies are relative to)."""
     helm, charts, cache = run.helm, run.chart_cache, run.cache
     helm_options = source.get("helm") or {}
     options = {"name": helm_options.get("releaseName", base.app),
@@ -296,7 +312,7 @@ def _render_chart(run: RenderRun, base: Rendered, source: dict[str, Any], chart_
             # what the repo server's `helm dependency build` would add (charts/dependencies.py)
             built, problem = stack.enter_context(vendored(
                 helm, chart_dir, run.root, charts.lock if charts else None,
-                charts.folder if charts else None))
+                charts.folder if charts else None, origin=origin))
             if built is None:
                 return attrs.evolve(base, skipped=problem)
             vendored_copy = built != chart_dir

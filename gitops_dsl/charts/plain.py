@@ -61,17 +61,23 @@ def _patch_files_inside(options: dict[str, Any], folder: Path) -> str | None:
     return None
 
 
-def _remote_reference(root: Path, folder: Path) -> str | None:
+def _reach(root: Path, folder: Path) -> tuple[str | None, list[str]]:
     """The first remote reference (another repository, a URL) the kustomization of `folder`
-    reaches, or None."""
-    from ..render.inputs import Unlistable, kustomize_inputs
+    reaches, or None; and the files it reaches that git ignores (charts/committed.py), which
+    the repo server's checkout does not hold."""
+    from ..argo.links import committed_files
+    from ..render.inputs import Unlistable, kustomize_files, kustomize_inputs
+    rel = os.path.relpath(folder, root).replace(os.sep, "/")
     try:
-        kustomize_inputs(root, os.path.relpath(folder, root).replace(os.sep, "/"))
+        kustomize_inputs(root, rel)
+        listed = committed_files(root)
+        read = kustomize_files(root, rel) if listed is not None else set()
     except Unlistable as exc:
-        return exc.remote   # (anything else: kustomize says what is wrong with it)
+        return exc.remote, []   # (anything else: kustomize says what is wrong with it)
     except OSError:
-        return None
-    return None
+        return None, []
+    return None, sorted(f for f in read if listed is not None and f not in listed
+                        and (root / f).is_file())
 
 
 def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Path) -> Rendered:
@@ -81,7 +87,11 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
                                              "Kustomization")):
         import shutil
         import subprocess
-        remote = _remote_reference(root, folder)
+        remote, ignored = _reach(root, folder)
+        if ignored:
+            return attrs.evolve(base, error=f"{source.get('path')}: the kustomization reads "
+                                            f"{ignored[0]}, which git ignores: Argo CD's checkout of "
+                                            "the repository does not hold it")
         if remote is not None:
             # kustomize would fetch it: a git fetch of the remote into a temporary or cache
             # folder (kustomize api/internal/git/cloner.go ClonerUsingGitExec); rendering is
@@ -119,15 +129,18 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
         directory = source.get("directory") or {}
         pattern = "**/*" if directory.get("recurse") else "*"
         include, exclude = directory.get("include"), directory.get("exclude")
-        jsonnet = [p for p in folder.glob(pattern) if p.is_file() and p.suffix == ".jsonnet"]
+        jsonnet = [p for p in folder.glob(pattern) if p.is_file() and p.suffix == ".jsonnet"
+                   and _committed_test(root)(p)]
         if jsonnet:
             # reposerver reads .jsonnet files too (manifestFile pattern) and evaluates them; this
             # renderer does not, so it says so rather than render part of the folder
             return attrs.evolve(base, skipped=f"{source.get('path')}: holds .jsonnet files, which "
                                               "gitops-dsl does not evaluate")
+        # a file git ignores is not in Argo CD's checkout of the repository (charts/committed.py)
+        committed = _committed_test(root)
         texts = [(rel, p.read_text("utf-8"))
                  for p in sorted(folder.glob(pattern))
-                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
+                 if p.is_file() and p.suffix in (".yaml", ".yml", ".json") and committed(p)
                  for rel in [p.relative_to(folder).as_posix()]
                  if not (exclude and glob_match(exclude, rel))
                  and not (include and not glob_match(include, rel))]
@@ -140,3 +153,14 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return attrs.evolve(base, error=f"{source.get('path')}: {exc}")
     return attrs.evolve(base, objects=tuple(objects))
+
+
+def _committed_test(root: Path) -> Any:
+    """Whether a file of the repository at `root` is or would be committed (every file, outside
+    a Git working tree)."""
+    from ..argo.links import committed_files
+    listed = committed_files(root)
+    if listed is None:
+        return lambda path: True
+    base = os.path.abspath(root)
+    return lambda path: os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/") in listed

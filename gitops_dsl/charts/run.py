@@ -44,6 +44,13 @@ class RenderRun:
     asks: dict[str, frozenset[str]] = attrs.field(factory=dict)
     #: chart folder or archive -> a validator of its schema, when it implements the schema
     validators: dict[str, Any] = attrs.field(factory=dict)
+    #: chart folder of the repository holding files git ignores -> a copy without them
+    #: (charts/committed.py; made before any child is forked, removed with `loaded`)
+    views: dict[str, Path] = attrs.field(factory=dict)
+
+    def committed(self, folder: Path) -> Path:
+        """`folder` as Argo CD's checkout of the repository holds it."""
+        return self.views.get(str(folder), folder)
 
     def prevalidated(self, chart_dir: Path, chart: Any, values: dict[str, Any]) -> bool:
         """Whether `values` are known to pass the chart's schema before Helm checks them."""

@@ -40,7 +40,7 @@ def _refs(apps: list[Any], root: Path) -> list[ChartRef]:
     folders = chart_folders(apps, root)
     if folders:
         try:
-            refs += dependency_refs(engine(), folders)
+            refs += dependency_refs(engine(), folders, root)
         except RenderUnavailable as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)

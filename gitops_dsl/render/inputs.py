@@ -135,6 +135,33 @@ def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> s
     return _reach(root, folder, references)
 
 
+def kustomize_files(root: Path, folder: str) -> set[str]:
+    """Every file of this repository the kustomization of `folder` reads: the kustomization
+    files, and the files they name, followed recursively through folders (remote references
+    left out: they are read from elsewhere)."""
+    files: set[str] = set()
+    seen: set[str] = set()
+    pending = [_inside(folder)]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        kustomization = _kustomization(root, current)
+        if kustomization is None:
+            continue
+        files.add(posixpath.join(current, kustomization.name))
+        for ref in _kustomize_refs(_read_yaml(kustomization)):
+            if _is_remote(ref):
+                continue
+            target = _inside(posixpath.join(current, ref))
+            if is_dir(root / target):
+                pending.append(target)
+            else:
+                files.add(target)
+    return files
+
+
 def helm_inputs(root: Path, folder: str) -> set[str]:
     """A chart folder and every `file://` dependency it reaches, followed recursively."""
     def references(current: str) -> list[str]:
