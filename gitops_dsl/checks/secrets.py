@@ -53,7 +53,11 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     scanner (`secrets.scan`) looks at every value that reaches an output file: the values of
     every layer (service, environment, zone), config, the Application as rendered (labels,
     annotations, info, Helm parameters, valuesObject, Kustomize and namespace metadata), and a
-    Git chart folder's own values files."""
+    Git chart folder's own values files. It finds values under keys that name a secret,
+    `{name, value}` env entries, credential shapes whatever their key (private keys, cloud and
+    forge tokens, JWTs, a password in a URL or connection string, webhook URLs, Authorization
+    headers, `password = ...` lines of a file carried in a value), and all of these inside a
+    JSON or YAML file carried in a string."""
     from ..render.apps import application_data
     advice = ("reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
               "ExternalSecret")

@@ -138,8 +138,8 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                 if kind is str:
                     if item and (credential(item) or _literal_under(key, item)):
                         yield _path(where, (*parts, key))
-                    elif (carried := _carried_json(item)) is not None:
-                        stack.append((carried, (*parts, f"{key}(json)")))
+                    elif (carried := _carried(item)) is not None:
+                        stack.append((carried[0], (*parts, f"{key}({carried[1]})")))
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, key)))
         elif type(node) is list:
@@ -148,33 +148,68 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                 if kind is str:
                     if credential(item):
                         yield _path(where, parts, f"[{i}]")
-                    elif (carried := _carried_json(item)) is not None:
-                        stack.append((carried, (*parts, f"[{i}](json)")))
+                    elif (carried := _carried(item)) is not None:
+                        stack.append((carried[0], (*parts, f"[{i}]({carried[1]})")))
                 elif kind is dict or kind is list:
                     stack.append((item, (*parts, f"[{i}]")))
         elif isinstance(node, str):
             if credential(node):
                 yield _path(where, parts)
-            elif (carried := _carried_json(node)) is not None:
-                stack.append((carried, (*parts, "(json)")))
+            elif (carried := _carried(node)) is not None:
+                stack.append((carried[0], (*parts, f"({carried[1]})")))
 
 
-def _carried_json(text: str) -> Any:
-    """The data of a JSON document carried in a string (a config file in a value), when a
-    secret-named key could be in it: its keys and `{name, value}` pairs are then judged as the
-    value's own are. None for any other string. (Not cached: a cache of these would hold every
-    large document it saw; a values layer is scanned once a compile.)"""
-    if text.lstrip()[:1] not in ("{", "[") or len(text) > 8_000_000:
+def _carried(text: str) -> tuple[Any, str] | None:
+    """The data of a JSON or YAML document carried in a string (a config file in a value: a
+    JSON settings file, an application.yaml, a list of env entries for a tpl'd template), with
+    which of the two it is, when a secret-named key could be in it: its keys and `{name, value}`
+    pairs are then judged as the value's own are. None for any other string. (Not cached: a
+    cache of these would hold every large document it saw; a values layer is scanned once a
+    compile.)"""
+    if len(text) > 8_000_000:
         return None
+    start = text.lstrip()[:1]
+    json_like = start in ("{", "[")
+    if not json_like and ("\n" not in text or ":" not in text):
+        return None   # (YAML carried in a value is a file: lines, and a mapping somewhere)
     lower = text.lower()
     if not any(word in lower for word in _KEY_WORDS):
         return None
-    import json
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+    if json_like:
+        import json
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            data = None
+        if isinstance(data, (dict, list)):
+            return data, "json"
+    if not _sets_secret_key(text):
+        return None   # (parsing a large YAML file costs a second or so: asked first of its lines)
+    from ..safe_yaml import UnsafeYaml, load_all
+    try:   # bounded: an alias bomb in a string is refused, not expanded
+        documents = [d for d in load_all(text) if isinstance(d, (dict, list))]
+    except UnsafeYaml:
         return None
-    return data if isinstance(data, (dict, list)) else None
+    if not documents:
+        return None
+    return (documents[0] if len(documents) == 1 else documents), "yaml"
+
+
+#: a line of a YAML file that sets a key (`key: ...`, `- key: ...`): the key and its value
+_YAML_KEY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)*[\"']?([\w.-]+)[\"']?[ \t]*:(?:[ \t]+([^\n]*))?$",
+                            re.MULTILINE)
+
+
+def _sets_secret_key(text: str) -> bool:
+    """Whether a line of a YAML file sets a key that names a secret, or a `name:` that does
+    (an env entry's): only then can its data hold a finding `credential_shaped` did not see."""
+    for found in _YAML_KEY_LINE.finditer(text):
+        key, value = found.group(1), found.group(2)
+        if _key_class(key) is not False:
+            return True
+        if key == "name" and value and _key_class(value.strip().strip("\"'")) is not False:
+            return True
+    return False
 
 
 #: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs

@@ -58,3 +58,29 @@ def test_the_shapes_are_found_and_references_are_not():
                   "postgres://db/app?sslmode=require"]
     assert [t for t in found if not scan.credential_shaped(t)] == []
     assert [t for t in references if scan.credential_shaped(t)] == []
+
+
+#: keys and env names for a YAML file carried in a value: some name a secret, some do not
+KEYS = ["db", "auth", "dbPassword", "apiKey", "keyField", "user", "url", "clientSecret", "mode",
+        "name", "value", "token", "replicas"]
+ENV_NAMES = ["MODE", "DB_PASSWORD", "API_TOKEN", "LOG_LEVEL"]
+LEAVES = st.one_of(st.sampled_from(["hunter2-x", "cluster", "$(DB_PASSWORD)", "${TOKEN}",
+                                    "{{ .Values.p }}", "", "3"]), st.integers(0, 9), st.booleans())
+ENV = st.builds(lambda n, v: {"name": n, "value": v}, st.sampled_from(ENV_NAMES),
+                st.sampled_from(["hunter2-x", "cluster", "$(DB_PASSWORD)"]))
+CARRIED = st.recursive(st.one_of(LEAVES, ENV),
+                       lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                               st.dictionaries(st.sampled_from(KEYS), inner,
+                                                               min_size=1, max_size=3)),
+                       max_leaves=8).filter(lambda d: isinstance(d, (dict, list)) and d)
+
+
+@given(CARRIED)
+def test_a_yaml_file_carried_in_a_value_is_judged_as_its_data(data):
+    """What a YAML file in a string holds is a finding exactly when the same data in the values
+    is one: the line test that decides whether to parse the file (`_sets_secret_key`) never
+    hides one."""
+    import yaml
+    text = yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
+    if not isinstance(data, list) or "\n" in text.strip():   # (a one-line file is not one)
+        assert bool(list(scan.plaintext({"file": text}))) == bool(list(scan.plaintext(data))), text

@@ -63,6 +63,12 @@ PLACEMENTS = {
     "a JSON config file carried in a value": dict(
         db=', values={"configJson": "{\\"db\\": {\\"user\\": \\"app\\", \\"password\\": '
            f'\\"{SECRET}\\"}}}}"}}'),
+    "a YAML config file carried in a value": dict(
+        db=', values={"applicationYaml": "spring:\\n  datasource:\\n    url: jdbc:postgresql://db/app'
+           f'\\n    dbPassword: {SECRET}\\n"}}'),
+    "an env list carried as YAML for a template's tpl": dict(
+        db=', values={"extraEnvVarsYaml": "- name: MODE\\n  value: cluster\\n- name: REDIS_PASSWORD'
+           f'\\n  value: {SECRET}\\n"}}'),
     "an ADO.NET connection string": dict(
         api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
@@ -100,6 +106,8 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
             '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
             '"AUTH": "Basic authentication is on for the admin UI", '
             '"JSON": "{\\"db\\": {\\"existingSecret\\": \\"db\\", \\"port\\": 5432}}", '
-            '"CONF": "[client]\\nuser = app\\npassword = ${DB_PASSWORD}\\npasswordFile: /run/x\\n"}'))
+            '"CONF": "[client]\\nuser = app\\npassword = ${DB_PASSWORD}\\npasswordFile: /run/x\\n", '
+            '"YAML": "spring:\\n  datasource:\\n    dbPassword: ${DB_PASSWORD}\\n", '
+            '"ENV": "- name: MODE\\n  value: cluster\\n- name: REDIS_PASSWORD\\n  value: $(REDIS_PASSWORD)\\n"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr

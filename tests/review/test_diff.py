@@ -164,6 +164,18 @@ def test_a_credential_allowed_by_name_is_never_shown(repo):
             assert "values.alerts.url: added (value not shown)" in run.stdout, run.stdout
 
 
+def test_a_credential_in_a_file_carried_in_a_value_is_never_shown(repo):
+    """The same for a secret inside a YAML file carried in a string (an application.yaml a
+    chart mounts): its key names a secret, although the string's own key does not."""
+    change(repo, '"redis", "19.6.0")),',
+           '"redis", "19.6.0"), values={"appYaml": "db:\\n  dbPassword: rotated-weekly-42\\n"}, '
+           'allow={"GD504": "a test database, rotated weekly"}),')
+    for fmt in ("text", "markdown", "json"):
+        run = run_cli("diff", "--format", fmt, cwd=repo)
+        assert run.returncode == 0, run.stderr
+        assert "appYaml" in run.stdout and "rotated-weekly-42" not in run.stdout, run.stdout
+
+
 def test_environment_drift(repo):
     text = run_cli("diff", "--env", "stg", "--to-env", "prod", cwd=repo).stdout
     assert text == ("stg -> prod\n"
