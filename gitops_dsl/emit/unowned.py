@@ -9,15 +9,18 @@ passed over in silence."""
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "DEPLOYED_AS_IT_IS",
+    "READ_WITH_THE_SOURCE",
     "RENDERED_WITH_THE_CHART",
     "argo_apps_trees",
     "chart_roots",
     "foreign_files",
+    "source_folders",
     "unowned_in_applied_folders",
     "unowned_in_folders",
 ]
@@ -29,6 +32,12 @@ DEPLOYED_AS_IT_IS = ("not written by gitops-dsl, in a folder Argo CD applies who
 RENDERED_WITH_THE_CHART = ("not written by gitops-dsl, in a chart folder the repo server reads "
                            "whole: the chart Argo CD renders is not the platform's; remove it, or "
                            "add it to the chart folder beside the platform")
+
+#: ... and of a file in a copy of another folder an Application reads (a directory of manifests,
+#: a Kustomize folder)
+READ_WITH_THE_SOURCE = ("not written by gitops-dsl, in a folder an Application reads as its source: "
+                        "Argo CD may apply it with the platform's files; remove it, or add it to "
+                        "the folder beside the platform")
 
 #: what Argo CD's directory source reads as manifests (the pattern above, as suffixes)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
@@ -107,14 +116,46 @@ def chart_roots(paths: Iterable[str]) -> list[str]:
     return sorted({p[:-len("/Chart.yaml")] for p in paths if p.endswith("/Chart.yaml")})
 
 
+def source_folders(files: Mapping[str, bytes]) -> list[str]:
+    """The folders among `files` (a bundle's tree: paths relative to a checkout, with /) that
+    the Applications among them read as their source (`spec.source.path`, `spec.sources[].path`),
+    sorted: the repo server reads a chart folder whole and a directory source's every manifest
+    file, so a file added there is rendered or applied with them."""
+    from ..safe_yaml import UnsafeYaml, load
+    folders = {path.rsplit("/", 1)[0] for path in files if "/" in path}
+    named: set[str] = set()
+    for tree in argo_apps_trees(files):
+        for path, data in files.items():
+            if not path.startswith(f"{tree}/") or not path.endswith(MANIFEST_SUFFIXES):
+                continue
+            try:
+                doc = load(data)
+            except UnsafeYaml:
+                continue   # (verify judges what a bundle holds; nothing to read here)
+            spec = doc.get("spec") if isinstance(doc, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            listed = spec.get("sources")
+            sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+            for source in sources:
+                path_in_repo = source.get("path") if isinstance(source, dict) else None
+                if isinstance(path_in_repo, str):
+                    named.add(path_in_repo.strip("/"))
+    return sorted(f for f in named if f and any(g == f or g.startswith(f"{f}/") for g in folders))
+
+
 def foreign_files(out: Path, owned: Collection[str], *,
                   trees: Iterable[str] = ("gitops/argo-apps",),
-                  charts: Iterable[str] | None = None) -> list[tuple[str, str]]:
+                  charts: Iterable[str] | None = None,
+                  sources: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The files of an output folder or a checkout that no compile wrote and that Argo CD reads
     all the same, each with what to say of it, sorted by path: in a folder it applies whole
-    (under `trees`), or in a chart folder (`charts`; by default those of `owned`: gitops-dsl's
-    standard chart)."""
-    charts = chart_roots(owned) if charts is None else charts
+    (under `trees`), in a chart folder (`charts`; by default those of `owned`: gitops-dsl's
+    standard chart), or in another folder an Application reads (`sources`)."""
+    charts = set(chart_roots(owned) if charts is None else charts)
     found = [(rel, DEPLOYED_AS_IT_IS) for rel in unowned_in_applied_folders(out, owned, trees)]
-    found += [(rel, RENDERED_WITH_THE_CHART) for rel in unowned_in_folders(out, owned, charts)]
+    in_charts = unowned_in_folders(out, owned, charts)
+    found += [(rel, RENDERED_WITH_THE_CHART) for rel in in_charts]
+    found += [(rel, READ_WITH_THE_SOURCE) for rel in
+              unowned_in_folders(out, owned, set(sources) - charts) if rel not in set(in_charts)]
     return sorted(found)

@@ -178,7 +178,7 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                         manifest=target.manifest)
         foreign = foreign_files(target.checkout, target.files.keys() | set(the_plan.delete),
                                 trees=argo_apps_trees(target.files),
-                                charts={*target.chart_folders, *chart_roots(target.files)})
+                                charts=chart_roots(target.files), sources=target.chart_folders)
         planned.append(Planned(target, the_plan, recovered, tuple(foreign)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:

@@ -253,3 +253,39 @@ def test_what_bundle_refuses_in_a_chart_folder_compile_reports_first_at_the_user
     refused = run_cli("bundle", "--zone", "internet", "--out", "x.tar.gz", cwd=repo)
     assert refused.returncode == 1 and "error[GD601]" in refused.stderr
     assert "vault.acme.internal" not in checked.stderr + refused.stderr   # never printed
+
+
+def test_unpack_names_a_file_added_to_a_folder_an_application_reads_as_its_source(tmp_path):
+    """A directory source applies every manifest file of its folder (reposerver findManifests),
+    so a file added to the zone checkout's copy of it is deployed: unpack names it, as it names
+    one in a chart folder, although the bundle carries no Chart.yaml there."""
+    import subprocess
+    repo = example_repository(tmp_path)
+    plate = repo / "platforms/plate.py"
+    marker = "    # ------------------------------------------------------------ infrastructure\n"
+    plate.write_text(plate.read_text().replace(marker, marker + (
+        '    Service("extras", project=tools, wave=infrastructure, namespace="extras",\n'
+        '            chart=GitPath("k8s/extras", tool="directory")),\n'), 1))
+    (repo / "k8s/extras").mkdir(parents=True)
+    (repo / "k8s/extras/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(repo), "PATH": "/usr/bin:/bin"}
+    assert run_cli("compile", cwd=repo).returncode == 0
+    for args in (["add", "-A"], ["commit", "-q", "-m", "extras"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
+    private, public = keys(tmp_path)
+    run = run_cli("bundle", "--zone", "internet", "--out", str(tmp_path / "z.tar.gz"),
+                  "--sign-key", str(private), cwd=repo)
+    assert run.returncode == 0, run.stderr
+    into = tmp_path / "zone"
+    into.mkdir()
+    unpack = ["unpack", str(tmp_path / "z.tar.gz"), "--into", str(into), "--pubkey", str(public)]
+    first = run_cli(*unpack, cwd=repo)
+    assert first.returncode == 0, first.stderr
+    assert (into / "k8s/extras/cm.yaml").is_file() and "warning" not in first.stderr
+    added = into / "k8s/extras/debug.yaml"
+    added.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: debug\n")
+    again = run_cli(*unpack, cwd=repo)
+    assert again.returncode == 0 and added.is_file()
+    assert f"{added}: warning: not written by gitops-dsl, in a folder an Application reads as " \
+        "its source" in again.stderr, again.stderr
