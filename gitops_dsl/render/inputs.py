@@ -98,9 +98,11 @@ def _kustomize_refs(data: Any) -> list[str]:
     return refs
 
 
-def _reach(root: Path, folder: str, references: Callable[[str], Iterable[str]]) -> set[str]:
+def _reach(root: Path, folder: str, references: Callable[[str], Iterable[str]], *,
+           every_file: bool = False) -> set[str]:
     """`folder` and every folder or file that `references(current)` names from it, followed
-    recursively through folders (a file outside the folder it was named from is kept as is)."""
+    recursively through folders (a file outside the folder it was named from is kept as is;
+    with `every_file`, every file named, and no folder folded into another)."""
     found: set[str] = set()
     pending = [_inside(folder)]
     while pending:
@@ -111,55 +113,41 @@ def _reach(root: Path, folder: str, references: Callable[[str], Iterable[str]]) 
         for target in references(current):
             if is_dir(root / target):
                 pending.append(target)
-            elif not target.startswith(current + "/"):
+            elif every_file or not target.startswith(current + "/"):
                 found.add(target)   # a file outside the folder (a shared patch, ../base/x.yaml)
-    return _outermost(found)
+    return found if every_file else _outermost(found)
+
+
+def _kustomize_references(root: Path, current: str, skip_remote: bool) -> tuple[Path | None, list[str]]:
+    """The kustomization of the folder `current` and the repository paths it names."""
+    kustomization = _kustomization(root, current)
+    if kustomization is None:
+        return None, []
+    out = []
+    for ref in _kustomize_refs(_read_yaml(kustomization)):
+        if _is_remote(ref):
+            if skip_remote:
+                continue
+            raise Unlistable(f"{current}: remote reference {ref}", remote=ref)
+        out.append(_inside(posixpath.join(current, ref)))
+    return kustomization, out
 
 
 def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> set[str]:
     """The folder of a kustomization and every file or folder it reaches, followed recursively.
     A remote reference raises Unlistable, or with `skip_remote` is left out (it is read from its
     own repository, not from this one)."""
-    def references(current: str) -> list[str]:
-        kustomization = _kustomization(root, current)
-        if kustomization is None:
-            return []
-        out = []
-        for ref in _kustomize_refs(_read_yaml(kustomization)):
-            if _is_remote(ref):
-                if skip_remote:
-                    continue
-                raise Unlistable(f"{current}: remote reference {ref}", remote=ref)
-            out.append(_inside(posixpath.join(current, ref)))
-        return out
-    return _reach(root, folder, references)
+    return _reach(root, folder, lambda current: _kustomize_references(root, current, skip_remote)[1])
 
 
 def kustomize_files(root: Path, folder: str) -> set[str]:
     """Every file of this repository the kustomization of `folder` reads: the kustomization
     files, and the files they name, followed recursively through folders (remote references
     left out: they are read from elsewhere)."""
-    files: set[str] = set()
-    seen: set[str] = set()
-    pending = [_inside(folder)]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        kustomization = _kustomization(root, current)
-        if kustomization is None:
-            continue
-        files.add(posixpath.join(current, kustomization.name))
-        for ref in _kustomize_refs(_read_yaml(kustomization)):
-            if _is_remote(ref):
-                continue
-            target = _inside(posixpath.join(current, ref))
-            if is_dir(root / target):
-                pending.append(target)
-            else:
-                files.add(target)
-    return files
+    def references(current: str) -> list[str]:
+        kustomization, named = _kustomize_references(root, current, True)
+        return [] if kustomization is None else [posixpath.join(current, kustomization.name), *named]
+    return {p for p in _reach(root, folder, references, every_file=True) if not is_dir(root / p)}
 
 
 def helm_inputs(root: Path, folder: str) -> set[str]:
