@@ -266,6 +266,14 @@ def is_file(path: Path) -> bool:
     return path.is_file()
 
 
+def observe(path: Path | str) -> None:
+    """A file a program the compile runs reads (git reads its ignore rules), recorded as an input
+    of the running compile as if the compile had read it: its change, appearance or removal
+    makes the record stale."""
+    if _active is not None:
+        _active.file(str(path))
+
+
 def module_sources(modules: list[Any]) -> None:
     """The source files of modules a platform imported (their bytecode may have been read
     instead of the source)."""

@@ -114,6 +114,28 @@ def _git_files(root: Path) -> frozenset[str] | None:
     return frozenset(p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
 
 
+def ignore_rules(root: Path) -> list[Path]:
+    """The files besides the work tree's own `.gitignore` files whose content decides what git
+    ignores in the work tree at `root`: the repository's config and `info/exclude`, the user's
+    and the system's config, and the excludes file they name (`core.excludesFile`, by default
+    `$XDG_CONFIG_HOME/git/ignore`). None of them need exist. [] outside a Git work tree."""
+    try:
+        where = subprocess.run(["git", "-C", str(root), "rev-parse", "--absolute-git-dir"],
+                               capture_output=True, text=True, timeout=60, check=False)
+        named = subprocess.run(["git", "-C", str(root), "config", "--get", "core.excludesFile"],
+                               capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if where.returncode != 0 or not where.stdout.strip():
+        return []
+    git_dir = Path(where.stdout.strip())
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    excludes = (Path(os.path.expanduser(named.stdout.strip())) if named.stdout.strip()
+                else config_home / "git" / "ignore")
+    return [git_dir / "config", git_dir / "info" / "exclude", Path.home() / ".gitconfig",
+            config_home / "git" / "config", Path("/etc/gitconfig"), excludes]
+
+
 #: the refused links of the last repository asked about (one walk per command)
 _LAST: dict[str, list[str] | None] = {}
 #: the committed files of the last repository asked about

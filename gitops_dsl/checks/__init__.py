@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from ..diagnostics import Diagnostic, Location, Severity, Suppressed, error, sort_key
-from . import behaviour, catalogue, ordering, policies, references, secrets, structure, zones  # noqa: F401
+from . import (  # noqa: F401
+    behaviour,
+    catalogue,
+    git_paths,
+    ordering,
+    policies,
+    references,
+    secrets,
+    structure,
+    zones,
+)
 from .policies import (
     allowed_registries,
     image_digests,

@@ -9,12 +9,12 @@ from ..model.charts import GitPath, StandardChart
 from ..model.secrets import SealedSecrets
 from ..model.waves import Wave
 from ..naming import did_you_mean
-from ..recorder import is_dir, is_file
 from ..secrets.keys import is_secret_path
 from .registry import Finding, builtin
 
 if TYPE_CHECKING:
     from .registry import CheckContext
+
 
 @builtin("GD401", summary="depends_on names a service that does not exist",
          bad='Service("api", depends_on=["cahce"])', good='Service("api", depends_on=["cache"])')
@@ -145,56 +145,6 @@ def config_without_consumer(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(f"{app.name}: {' and '.join(what)} given, but its chart does not read the "
                           "configs tree", "map them into the chart's own values keys with values=...",
                           app.service.location, app.name, app.service)
-
-
-@builtin("GD405", summary="a GitPath in the gitops repository does not exist",
-         bad='GitPath("charts/growbin-backend") after the chart was deleted',
-         good="a folder that exists in this checkout")
-def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
-    """A chart or manifests folder in this repository must exist in this checkout, or Argo CD
-    fails to render the Application (every value file of a reference tree pointed at deleted
-    charts)."""
-    seen = set()
-    for app in ctx.resolved.apps:
-        chart = app.chart
-        if isinstance(chart, GitPath) and chart.repo is None and chart.path not in seen:
-            seen.add(chart.path)
-            if ctx.root is not None and not is_dir(ctx.root / chart.path):
-                yield Finding(f"{app.service.name}: GitPath {chart.path!r} is not a folder in this "
-                              f"repository ({ctx.root})", "paths are relative to the repository root",
-                              chart.location, app.service.name, app.service)
-            elif ctx.root is not None:
-                yield from _missing_value_files(ctx, chart)
-                has_kustomization = any(is_file(ctx.root / chart.path / n) for n in
-                                        ("kustomization.yaml", "kustomization.yml", "Kustomization"))
-                if chart.tool == "kustomize" and not has_kustomization:
-                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but "
-                                  "no kustomization.yaml", "add one, or use tool='directory'",
-                                  chart.location, app.service.name, app.service)
-                elif chart.tool == "directory" and has_kustomization:
-                    # a directory source applies kustomization.yaml as an object nobody serves
-                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
-                                  "kustomization.yaml but is read as plain manifests",
-                                  "use tool='kustomize'", chart.location, app.service.name, app.service)
-
-
-def _missing_value_files(ctx: CheckContext, chart: GitPath) -> Iterator[Finding]:
-    """A chart folder's own value files, in each environment that reads them: Argo CD fails to
-    generate the manifests for a missing one (unless helm.ignoreMissingValueFiles)."""
-    from ..render.apps import chart_value_files
-    assert ctx.root is not None
-    for app in ctx.resolved.apps:
-        if app.chart is not chart and app.chart != chart:
-            continue
-        if app.helm is not None and app.helm.ignore_missing_value_files:
-            continue
-        for name in chart_value_files(app):
-            if not is_file(ctx.root / chart.path / name):
-                yield Finding(f"{app.name}: value file {name!r} is not a file of the chart folder "
-                              f"{chart.path!r}: Argo CD fails to generate the manifests",
-                              "add the file, fix the name, or HelmOptions("
-                              "ignore_missing_value_files=True)", chart.location, app.service.name,
-                              app.service)
 
 
 @builtin("GD407", summary="a wave name that no Wave declares, or two waves with one number",

@@ -25,14 +25,18 @@ def out_of_bounds_link(ctx: CheckContext) -> Iterator[Finding]:
     Git working tree: tracked, or untracked and not ignored)."""
     if ctx.root is None or not ctx.resolved.apps:
         return
-    from ..argo.links import repository_links
+    from ..argo.links import ignore_rules, repository_links
     from ..files import MANIFEST
-    from ..recorder import unrecorded
+    from ..recorder import observe, unrecorded
     # output folders (holding a manifest) hold what compile writes: regular files. The walk is
     # no input of the compile's record: the record's repository stamp sees every link outside
-    # output folders (see `fingerprint`)
+    # output folders (see `fingerprint`), and what git ignores is decided by files it holds or
+    # that are recorded here
     with unrecorded():
         found = repository_links(ctx.root, skip_holding=MANIFEST)
+        rules = ignore_rules(ctx.root) if found is not None else []
+    for path in rules:
+        observe(path)
     for rel in found or ():   # (None: not a Git working tree, nothing known to be committed)
         yield Finding(f"{rel} is a symbolic link that is absolute or leads outside the repository: "
                       "Argo CD refuses to render any Application from a repository holding it",

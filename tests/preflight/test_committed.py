@@ -8,6 +8,7 @@ once with it committable, so the test sees the difference the ignore makes."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -32,7 +33,9 @@ def _git_tree(project, ignore: str) -> None:
 
 def _plan(project):
     run = run_cli("preflight", "--format", "json", cwd=project)
-    return run, json.loads(run.stdout)
+    return run, json.loads(run.stdout) if run.stdout.strip() else \
+        {"applications": [], "diagnostics": [{"code": c} for c in
+                                             re.findall(r"error\[(GD\d+)\]", run.stderr)]}
 
 
 @pytest.mark.parametrize("ignored", [True, False])
@@ -69,12 +72,18 @@ def test_a_value_file_git_ignores_is_missing_as_in_argo_cd(tmp_path, ignore_miss
                                       f'value_files=["values-stg.yaml"]){options}),', files)
     _git_tree(project, "values-*.yaml\n")
     run, plan = _plan(project)
-    [shop] = plan["applications"]
     if ignore_missing:
         assert run.returncode == 0, run.stderr
+        [shop] = plan["applications"]
         assert {r["name"] for r in shop["resources"]} == {"shop"}   # not "local"
-    else:
+    else:   # the compile says so first (GD405); with that rule off, the render does too
         assert run.returncode == 1
+        assert [d["code"] for d in plan["diagnostics"]] == ["GD405"]
+        with (project / "pyproject.toml").open("a") as settings:
+            settings.write('[tool.gitops-dsl.severity]\nGD405 = "off"\n')
+        run, plan = _plan(project)
+        assert run.returncode == 1
+        assert len(plan["diagnostics"]) == 1, run.stdout + run.stderr
         [finding] = plan["diagnostics"]
         assert finding["code"] == "GD706"
         assert "value file values-stg.yaml is not a file of the chart folder" in finding["message"]

@@ -1,0 +1,68 @@
+"""GD405 judges a GitPath folder and its value files as Argo CD's checkout of the repository holds
+them: a file git ignores is never committed, so the repo server (which checks the revision out
+and cleans untracked files away: argo-cd reposerver/repository/repository.go `checkoutRevision`)
+does not have it. What decides that is an input of the compile: changing an ignore rule outside
+the work tree (`.git/info/exclude`) is seen, never replayed over."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.helpers import make_project, run_cli
+
+PLATFORM = '''
+from gitops_dsl import *
+
+stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")
+platform = Platform(
+    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[stg],
+    projects=[Project("app")],
+    services=[Service("shop", project="app", chart=GitPath("k8s/shop", value_files=["values-stg.yaml"]))],
+)
+'''
+
+
+def _project(tmp_path: Path, ignore: str) -> Path:
+    project = make_project(tmp_path / "p", PLATFORM)
+    chart = project / "k8s/shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+    (chart / "templates/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\n")
+    (chart / "values-stg.yaml").write_text("replicas: 2\n")
+    (project / ".gitignore").write_text(ignore)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    return project
+
+
+def test_a_value_file_git_ignores_fails_the_compile(tmp_path):
+    project = _project(tmp_path, "values-*.yaml\n")
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1
+    assert ("error[GD405] shop-stg: value file 'values-stg.yaml' of the chart folder 'k8s/shop' is "
+            "a file git ignores") in run.stderr, run.stderr
+    (project / ".gitignore").write_text("")
+    assert run_cli("compile", cwd=project).returncode == 0
+
+
+def test_a_folder_of_files_git_ignores_fails_the_compile(tmp_path):
+    project = _project(tmp_path, "k8s/\n")
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1
+    assert "error[GD405] shop: GitPath 'k8s/shop' holds only files git ignores" in run.stderr
+
+
+def test_an_ignore_rule_outside_the_work_tree_is_an_input_of_the_compile(tmp_path):
+    """The rule is added where the repository's own files do not show it: the next compile
+    still sees it (the record of the first holds `.git/info/exclude`), and so does one after
+    the rule goes again."""
+    project = _project(tmp_path, "")
+    first = run_cli("compile", cwd=project, process=True)
+    assert first.returncode == 0, first.stderr
+    again = run_cli("compile", cwd=project, process=True)
+    assert "(no input changed)" in again.stdout   # the record replays while nothing changed
+    exclude = project / ".git/info/exclude"
+    exclude.write_text(exclude.read_text() + "values-*.yaml\n")
+    run = run_cli("compile", cwd=project, process=True)
+    assert run.returncode == 1 and "a file git ignores" in run.stderr, run.stdout + run.stderr
+    exclude.write_text("")
+    assert run_cli("compile", cwd=project, process=True).returncode == 0
