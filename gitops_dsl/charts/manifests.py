@@ -85,14 +85,21 @@ def render_applications(files: Mapping[str, bytes], root: Path, *, env: str | No
 
 
 def _chart_folders(work: list[tuple[Any, str, str]], root: Path) -> set[Path]:
-    """The repository's chart folders that the Applications of `work` render."""
+    """The repository's chart folders that the Applications of `work` render (the standard
+    chart is rendered from the compiled tree)."""
     folders = set()
     for doc, _, _ in work:
         spec = doc["spec"]
         source = (spec.get("sources") or [spec.get("source")])[0] or {}
-        if "helm" in source and source.get("path") and not source.get("chart"):
-            folders.add(root / str(source["path"]))
+        path = str(source.get("path") or "")
+        if "helm" in source and path and not source.get("chart") and not _standard(path):
+            folders.add(root / path)
     return folders
+
+
+def _standard(path: str) -> bool:
+    """Whether a source path is the standard chart's folder in the compiled tree."""
+    return "/charts/service" in f"/{path}" and path.endswith("charts/service")
 
 
 #: from how many Applications rendering is shared among processes
@@ -212,7 +219,7 @@ def _chart_folder(run: RenderRun, base: Rendered, source: dict[str, Any]) -> Pat
     from ..argo.globs import normalize_git_url
     here = {(normalize_git_url(url), revision) for url, revision in run.checkout}
     wanted = (normalize_git_url(source.get("repoURL", "")), source.get("targetRevision"))
-    standard = "/charts/service" in f"/{path}" and path.endswith("charts/service")
+    standard = _standard(path)
     if here and wanted not in here and not standard:
         raise _NotRendered(attrs.evolve(
             base, skipped=f"{path} at {wanted[1]!r} of {source.get('repoURL')}: not rendered "
