@@ -7,9 +7,10 @@ A seeded random walk over a project whose output depends on every kind of input:
 two modules built with a helper, values at every layer (service, environment overlay, zone
 overlay, environment labels), waves, pins (by hand and by `set-image`), a Git chart folder, an
 optional file the platform only asks about (`os.path.exists`), an environment variable, the
-settings. Between compiles the walk also touches and back-dates files, checks out older commits
-(with and without the local cache), and puts back an older output folder with its files' times
-(as an archive or a CI cache would) beside the newer cache.
+settings, a rule outside the work tree that makes git ignore the chart folder. Between compiles
+the walk also touches and back-dates files, checks out older commits (with and without the local
+cache), and puts back an older output folder with its files' times (as an archive or a CI cache
+would) beside the newer cache.
 
 The default run walks a few steps for two seeds; GITOPS_DSL_DIFFERENTIAL_STEPS and
 GITOPS_DSL_DIFFERENTIAL_SEEDS make the walk longer and wider (`.ci/run` walks longer).
@@ -243,6 +244,18 @@ class Walk:
         path.write_text(json.dumps({"FEATURE": self.rng.choice(["on", "off"])}))
         return "overrides/api.json appears"
 
+    def ignore_rule(self) -> str:
+        """A rule where the repository's files do not show it (`.git/info/exclude`) that makes
+        git ignore the chart folder (GD405: Argo CD's checkout does not have it), or none."""
+        path = self.project / ".git" / "info" / "exclude"
+        if path.is_file() and "charts/" in path.read_text():
+            path.write_text("")
+            return "exclude: no rule"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("charts/\n")
+        git(self.project, "rm", "-q", "-r", "--cached", "--ignore-unmatch", "charts")   # untracked
+        return "exclude: charts/ ignored"
+
     def environment_variable(self) -> str:
         if "DEMO_LOG_LEVEL" in self.env and self.rng.random() < 0.4:
             del self.env["DEMO_LOG_LEVEL"]
@@ -333,7 +346,7 @@ class Walk:
 
     EDITS = ("service_value", "env_label", "add_service", "remove_service", "rename_service",
              "waves", "prod_env", "pin_by_hand", "set_image", "chart_file", "chart_new_file", "optional_file",
-             "environment_variable", "settings", "helper", "touch", "back_dated_edit", "commit",
+             "ignore_rule", "environment_variable", "settings", "helper", "touch", "back_dated_edit", "commit",
              "checkout_older", "snapshot", "restore_snapshot")
 
     def step(self) -> str:

@@ -119,21 +119,48 @@ def ignore_rules(root: Path) -> list[Path]:
     ignores in the work tree at `root`: the repository's config and `info/exclude`, the user's
     and the system's config, and the excludes file they name (`core.excludesFile`, by default
     `$XDG_CONFIG_HOME/git/ignore`). None of them need exist. [] outside a Git work tree."""
+    return _git_dir_and_rules(root)[1]
+
+
+def _git_dir_and_rules(root: Path) -> tuple[Path | None, list[Path]]:
     try:
         where = subprocess.run(["git", "-C", str(root), "rev-parse", "--absolute-git-dir"],
                                capture_output=True, text=True, timeout=60, check=False)
         named = subprocess.run(["git", "-C", str(root), "config", "--get", "core.excludesFile"],
                                capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError):
-        return []
+        return None, []
     if where.returncode != 0 or not where.stdout.strip():
-        return []
+        return None, []
     git_dir = Path(where.stdout.strip())
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     excludes = (Path(os.path.expanduser(named.stdout.strip())) if named.stdout.strip()
                 else config_home / "git" / "ignore")
-    return [git_dir / "config", git_dir / "info" / "exclude", Path.home() / ".gitconfig",
-            config_home / "git" / "config", Path("/etc/gitconfig"), excludes]
+    return git_dir, [git_dir / "config", git_dir / "info" / "exclude", Path.home() / ".gitconfig",
+                     config_home / "git" / "config", Path("/etc/gitconfig"), excludes]
+
+
+def ignored_under(root: Path, paths: Collection[str]) -> tuple[frozenset[str], list[Path]]:
+    """The untracked files git ignores under `paths` (relative to the work tree at `root`), and
+    the files outside the work tree that decided it (`ignore_rules`; and git's index when a
+    file under `paths` matches an ignore rule: then tracking or untracking it, which only the
+    index shows, changes the answer). Outside a Git work tree: nothing, decided by nothing."""
+    git_dir, rules = _git_dir_and_rules(root)
+    if git_dir is None:
+        return frozenset(), []
+    try:
+        run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "-t", "--cached",
+                              "--others", "--ignored", "--exclude-standard", "--",
+                              *(p or "." for p in paths)], capture_output=True, timeout=60,
+                             check=False)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset(), rules
+    if run.returncode != 0:
+        return frozenset(), rules
+    # each entry is "<tag> <path>": "?" an untracked file, any other tag a tracked one
+    entries = [e for e in run.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
+    ignored = frozenset(e[2:] for e in entries if e.startswith("? "))
+    return ignored, rules + ([git_dir / "index"] if entries else [])
 
 
 #: the refused links of the last repository asked about (one walk per command)

@@ -93,13 +93,11 @@ def _ignored_in_chart_folders(ctx: CheckContext) -> frozenset[str]:
                     if isinstance(a.chart, GitPath) and a.chart.repo is None})
     if not paths:
         return frozenset()
-    from ..argo.links import ignore_rules
+    from ..argo.links import ignored_under
     from ..recorder import observe, unrecorded
-    from ..render.closure import ignored_files
     with unrecorded():
-        rules = ignore_rules(ctx.root)
-        ignored = ignored_files(ctx.root, paths) if rules else frozenset()
-    for path in rules:
+        ignored, decided_by = ignored_under(ctx.root, paths)
+    for path in decided_by:
         observe(path)
     return ignored
 

@@ -172,19 +172,11 @@ def chart_folder_files(apps: Sequence[App], root: Path, *, committable: bool = F
 
 def ignored_files(root: Path, repo_paths: Sequence[str]) -> frozenset[str]:
     """The files under `repo_paths` that git ignores in the work tree at `root` (.gitignore,
-    .git/info/exclude, core.excludesFile), asked of git once: never committed, so never read by
-    the repo server, and never carried to another repository by a bundle or `publish` (a local
-    values file kept out of git is kept out of those too). None outside a git work tree."""
-    import subprocess
-    try:
-        run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
-                              "--exclude-standard", "--", *(p or "." for p in repo_paths)],
-                             capture_output=True, check=False)
-    except OSError:   # no git on this machine: no work tree git could ignore files of
-        return frozenset()
-    if run.returncode != 0:
-        return frozenset()
-    return frozenset(p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p)
+    .git/info/exclude, core.excludesFile): never committed, so never read by the repo server,
+    and never carried to another repository by a bundle or `publish` (a local values file kept
+    out of git is kept out of those too). None outside a git work tree."""
+    from ..argo.links import ignored_under
+    return ignored_under(root, repo_paths)[0]
 
 
 def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:

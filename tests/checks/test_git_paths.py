@@ -66,3 +66,18 @@ def test_an_ignore_rule_outside_the_work_tree_is_an_input_of_the_compile(tmp_pat
     assert run.returncode == 1 and "a file git ignores" in run.stderr, run.stdout + run.stderr
     exclude.write_text("")
     assert run_cli("compile", cwd=project, process=True).returncode == 0
+
+
+def test_untracking_a_file_an_ignore_rule_matches_is_seen(tmp_path):
+    """A value file force-added although a rule matches it is committed, so Argo CD has it;
+    `git rm --cached` leaves it on disk, untracked and ignored: only git's index shows the
+    change, and the next compile sees it."""
+    project = _project(tmp_path, "values-*.yaml\n")
+    subprocess.run(["git", "add", "-f", "k8s/shop/values-stg.yaml"], cwd=project, check=True)
+    first = run_cli("compile", cwd=project, process=True)
+    assert first.returncode == 0, first.stderr
+    assert "(no input changed)" in run_cli("compile", cwd=project, process=True).stdout
+    subprocess.run(["git", "rm", "-q", "--cached", "k8s/shop/values-stg.yaml"], cwd=project,
+                   check=True)
+    run = run_cli("compile", cwd=project, process=True)
+    assert run.returncode == 1 and "a file git ignores" in run.stderr, run.stdout + run.stderr
