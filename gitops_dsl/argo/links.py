@@ -122,6 +122,13 @@ def ignore_rules(root: Path) -> list[Path]:
     return _git_dir_and_rules(root)[1]
 
 
+def git_discovery(root: Path) -> list[Path]:
+    """Where git looks for a repository holding `root`: the `HEAD` of a `.git` in it or in a
+    folder above it (`git init` writes one; one appearing makes `root` part of a work tree)."""
+    here = Path(os.path.abspath(root))
+    return [folder / ".git" / "HEAD" for folder in (here, *here.parents)]
+
+
 def _git_dir_and_rules(root: Path) -> tuple[Path | None, list[Path]]:
     try:
         where = subprocess.run(["git", "-C", str(root), "rev-parse", "--absolute-git-dir"],
@@ -140,14 +147,16 @@ def _git_dir_and_rules(root: Path) -> tuple[Path | None, list[Path]]:
                      config_home / "git" / "config", Path("/etc/gitconfig"), excludes]
 
 
-def ignored_under(root: Path, paths: Collection[str]) -> tuple[frozenset[str], list[Path]]:
+def ignored_under(root: Path, paths: Collection[str]
+                  ) -> tuple[frozenset[str] | None, list[Path]]:
     """The untracked files git ignores under `paths` (relative to the work tree at `root`), and
     the files outside the work tree that decided it (`ignore_rules`; and git's index when a
     file under `paths` matches an ignore rule: then tracking or untracking it, which only the
-    index shows, changes the answer). Outside a Git work tree: nothing, decided by nothing."""
+    index shows, changes the answer). Outside a Git work tree: None, decided by the absence of
+    a `.git` in `root` and each folder above it (`git_discovery`)."""
     git_dir, rules = _git_dir_and_rules(root)
     if git_dir is None:
-        return frozenset(), []
+        return None, git_discovery(root)
     try:
         run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "-t", "--cached",
                               "--others", "--ignored", "--exclude-standard", "--",

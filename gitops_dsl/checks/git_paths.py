@@ -34,13 +34,16 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
                 yield Finding(f"{app.service.name}: GitPath {chart.path!r} is not a folder in this "
                               f"repository ({ctx.root})", "paths are relative to the repository root",
                               chart.location, app.service.name, app.service)
-            elif ctx.root is not None and _only_ignored(ctx.root, chart.path, ignored):
-                yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds only files git "
-                              "ignores: Argo CD's checkout of the repository does not have it",
-                              "commit the folder (change the .gitignore rule that ignores it)",
-                              chart.location, app.service.name, app.service)
+            elif ctx.root is not None and _nothing_committed(ctx.root, chart.path, ignored):
+                # git keeps files, not folders: Argo CD's repo server then fails with "app path
+                # does not exist" (util/app/path/path.go, the path checked before any render)
+                yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds no file git "
+                              "would commit (it is empty, or git ignores every file in it): "
+                              "Argo CD's checkout of the repository does not have the folder",
+                              "add the folder's files (change the .gitignore rule that ignores "
+                              "them)", chart.location, app.service.name, app.service)
             elif ctx.root is not None:
-                yield from _missing_value_files(ctx, chart, ignored)
+                yield from _missing_value_files(ctx, chart, ignored or frozenset())
                 has_kustomization = any(is_file(ctx.root / chart.path / n) for n in
                                         ("kustomization.yaml", "kustomization.yml", "Kustomization"))
                 if chart.tool == "kustomize" and not has_kustomization:
@@ -82,17 +85,17 @@ def _missing_value_files(ctx: CheckContext, chart: GitPath,
                               app.service)
 
 
-def _ignored_in_chart_folders(ctx: CheckContext) -> frozenset[str]:
+def _ignored_in_chart_folders(ctx: CheckContext) -> frozenset[str] | None:
     """The files git ignores in the repository's GitPath folders (repository paths): never
     committed, so not in the checkout Argo CD's repo server renders from (`checkoutRevision`
-    cleans untracked files away). Outside a Git work tree, none. What decides it is an input of
+    cleans untracked files away). None outside a Git work tree. What decides it is an input of
     the compile: the .gitignore files are the repository's, the rest is recorded here."""
     if ctx.root is None:
-        return frozenset()
+        return None
     paths = sorted({a.chart.path for a in ctx.resolved.apps
                     if isinstance(a.chart, GitPath) and a.chart.repo is None})
     if not paths:
-        return frozenset()
+        return None
     from ..argo.links import ignored_under
     from ..recorder import observe, unrecorded
     with unrecorded():
@@ -102,12 +105,13 @@ def _ignored_in_chart_folders(ctx: CheckContext) -> frozenset[str]:
     return ignored
 
 
-def _only_ignored(root: Path, folder: str, ignored: frozenset[str]) -> bool:
-    """Whether a folder holds files, all of which git ignores."""
-    if not ignored:
-        return False
+def _nothing_committed(root: Path, folder: str, ignored: frozenset[str] | None) -> bool:
+    """Whether, in a Git work tree, a folder holds no file that git does not ignore (so none a
+    commit can hold)."""
+    if ignored is None:
+        return False   # (not a Git work tree: what will be committed is not known)
     from ..recorder import unrecorded
     with unrecorded():   # (its files are in the repository stamp)
         files = [os.path.relpath(os.path.join(where, name), root).replace(os.sep, "/")
                  for where, _, names in os.walk(root / folder) for name in names]
-    return bool(files) and all(f in ignored for f in files)
+    return all(f in ignored for f in files)

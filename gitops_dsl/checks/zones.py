@@ -25,7 +25,7 @@ def out_of_bounds_link(ctx: CheckContext) -> Iterator[Finding]:
     Git working tree: tracked, or untracked and not ignored)."""
     if ctx.root is None or not ctx.resolved.apps:
         return
-    from ..argo.links import ignore_rules, repository_links
+    from ..argo.links import git_discovery, ignore_rules, repository_links
     from ..files import MANIFEST
     from ..recorder import observe, unrecorded
     # output folders (holding a manifest) hold what compile writes: regular files. The walk is
@@ -34,7 +34,7 @@ def out_of_bounds_link(ctx: CheckContext) -> Iterator[Finding]:
     # that are recorded here
     with unrecorded():
         found = repository_links(ctx.root, skip_holding=MANIFEST)
-        rules = ignore_rules(ctx.root) if found is not None else []
+        rules = ignore_rules(ctx.root) if found is not None else git_discovery(ctx.root)
     for path in rules:
         observe(path)
     for rel in found or ():   # (None: not a Git working tree, nothing known to be committed)

@@ -176,7 +176,7 @@ def ignored_files(root: Path, repo_paths: Sequence[str]) -> frozenset[str]:
     and never carried to another repository by a bundle or `publish` (a local values file kept
     out of git is kept out of those too). None outside a git work tree."""
     from ..argo.links import ignored_under
-    return ignored_under(root, repo_paths)[0]
+    return ignored_under(root, repo_paths)[0] or frozenset()
 
 
 def scan(files: Mapping[str, bytes], zone: Zone) -> list[Leak]:

@@ -48,7 +48,7 @@ def test_a_folder_of_files_git_ignores_fails_the_compile(tmp_path):
     project = _project(tmp_path, "k8s/\n")
     run = run_cli("compile", cwd=project)
     assert run.returncode == 1
-    assert "error[GD405] shop: GitPath 'k8s/shop' holds only files git ignores" in run.stderr
+    assert "error[GD405] shop: GitPath 'k8s/shop' holds no file git would commit" in run.stderr
 
 
 def test_an_ignore_rule_outside_the_work_tree_is_an_input_of_the_compile(tmp_path):
@@ -81,3 +81,18 @@ def test_untracking_a_file_an_ignore_rule_matches_is_seen(tmp_path):
                    check=True)
     run = run_cli("compile", cwd=project, process=True)
     assert run.returncode == 1 and "a file git ignores" in run.stderr, run.stdout + run.stderr
+
+
+def test_an_empty_folder_fails_the_compile_in_a_git_work_tree(tmp_path):
+    """git keeps files, not folders: a GitPath folder with nothing to commit is not in Argo CD's
+    checkout ("app path does not exist"). Outside a Git work tree nothing is known of commits."""
+    project = make_project(tmp_path / "p", PLATFORM.replace(
+        'GitPath("k8s/shop", value_files=["values-stg.yaml"])', 'GitPath("k8s/plain", tool="directory")'))
+    (project / "k8s/plain").mkdir(parents=True)
+    assert run_cli("compile", cwd=project).returncode == 0
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 1
+    assert "error[GD405] shop: GitPath 'k8s/plain' holds no file git would commit" in run.stderr
+    (project / "k8s/plain/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    assert run_cli("compile", cwd=project).returncode == 0
