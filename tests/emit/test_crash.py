@@ -103,6 +103,10 @@ def _kill_and_compile_again(tmp_path: Path, scenario: str) -> None:
         proc = compile_cmd(project)
         if attempt % 6 == 0:
             time.sleep(rng.uniform(0.0, 0.5))          # some kills while it still compiles
+        elif attempt % 6 == 3:
+            # some the moment the journal is there, in the commit phase (a kill at a random
+            # moment of the write phase may miss that short phase on a busy machine)
+            wait_for(project / "build/.gitops-dsl-journal", proc)
         else:
             assert wait_for(project / "build/.gitops-dsl-staging", proc)
             time.sleep(rng.uniform(0.0, 1.2 * duration))
