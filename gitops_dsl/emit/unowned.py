@@ -9,9 +9,9 @@ passed over in silence."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 __all__ = [
     "DEPLOYED_AS_IT_IS",
@@ -96,15 +96,18 @@ def _unowned(out: Path, owned: Collection[str], tree: str) -> list[str]:
     return found
 
 
-def unowned_in_folders(out: Path, owned: Collection[str], folders: Iterable[str]) -> list[str]:
+def unowned_in_folders(out: Path, owned: Collection[str], folders: Iterable[str],
+                       suffixes: tuple[str, ...] = ("",)) -> list[str]:
     """Paths (relative to `out`, with /) of the files under `folders` (relative, with /) that
-    are not in `owned`, sorted: what a copy of a chart folder holds beyond the chart."""
+    are not in `owned`, sorted: what a copy of a chart folder holds beyond the chart (with
+    `suffixes`, only files whose names end so)."""
     found = []
     for folder in folders:
         for where, dirs, names in os.walk(os.path.join(out, *folder.split("/"))):
             dirs[:] = [d for d in dirs if d != ".git"]
             prefix = os.path.relpath(where, out).replace(os.sep, "/")
-            found += [f"{prefix}/{name}" for name in names if f"{prefix}/{name}" not in owned]
+            found += [f"{prefix}/{name}" for name in names
+                      if name.endswith(suffixes) and f"{prefix}/{name}" not in owned]
     return sorted(set(found))
 
 
@@ -116,32 +119,28 @@ def chart_roots(paths: Iterable[str]) -> list[str]:
     return sorted({p[:-len("/Chart.yaml")] for p in paths if p.endswith("/Chart.yaml")})
 
 
+#: a `path:` line of a YAML document (in a list item too), its value unquoted or quoted
+_PATH_LINE = re.compile(rb"""^[ \t]*(?:-[ \t]+)?path:[ \t]*["']?([^"'\r\n#]+?)["']?[ \t]*$""",
+                        re.MULTILINE)
+
+
 def source_folders(files: Mapping[str, bytes]) -> list[str]:
     """The folders among `files` (a bundle's tree: paths relative to a checkout, with /) that
-    the Applications among them read as their source (`spec.source.path`, `spec.sources[].path`),
-    sorted: the repo server reads a chart folder whole and a directory source's every manifest
-    file, so a file added there is rendered or applied with them."""
-    from ..safe_yaml import UnsafeYaml, load
+    the Applications among them read as their source (`spec.source.path`,
+    `spec.sources[].path`), sorted: the repo server reads a chart folder whole and a directory
+    source's every manifest file, so a file added there is rendered or applied with them. The
+    Applications' `path:` lines are read without parsing the documents (a zone's thousands of
+    Applications parse in seconds); a `path:` that is not a source's names a file (a file
+    parameter, a patch), not a folder of the bundle, and is left out."""
     folders = {path.rsplit("/", 1)[0] for path in files if "/" in path}
+    folders |= {f.rsplit("/", i)[0] for f in folders for i in range(1, f.count("/") + 1)}
     named: set[str] = set()
     for tree in argo_apps_trees(files):
         for path, data in files.items():
-            if not path.startswith(f"{tree}/") or not path.endswith(MANIFEST_SUFFIXES):
-                continue
-            try:
-                doc = load(data)
-            except UnsafeYaml:
-                continue   # (verify judges what a bundle holds; nothing to read here)
-            spec = doc.get("spec") if isinstance(doc, dict) else None
-            if not isinstance(spec, dict):
-                continue
-            listed = spec.get("sources")
-            sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
-            for source in sources:
-                path_in_repo = source.get("path") if isinstance(source, dict) else None
-                if isinstance(path_in_repo, str):
-                    named.add(path_in_repo.strip("/"))
-    return sorted(f for f in named if f and any(g == f or g.startswith(f"{f}/") for g in folders))
+            if path.startswith(f"{tree}/") and path.endswith(MANIFEST_SUFFIXES):
+                named.update(m.decode("utf-8", "replace").strip("/")
+                             for m in _PATH_LINE.findall(data))
+    return sorted(named & folders)
 
 
 def foreign_files(out: Path, owned: Collection[str], *,
@@ -156,6 +155,9 @@ def foreign_files(out: Path, owned: Collection[str], *,
     found = [(rel, DEPLOYED_AS_IT_IS) for rel in unowned_in_applied_folders(out, owned, trees)]
     in_charts = unowned_in_folders(out, owned, charts)
     found += [(rel, RENDERED_WITH_THE_CHART) for rel in in_charts]
+    named = {rel for rel, _ in found}
+    # a directory source reads its manifest files (a kustomization, only what it names: fewer)
     found += [(rel, READ_WITH_THE_SOURCE) for rel in
-              unowned_in_folders(out, owned, set(sources) - charts) if rel not in set(in_charts)]
+              unowned_in_folders(out, owned, set(sources) - charts, MANIFEST_SUFFIXES)
+              if rel not in named]
     return sorted(found)

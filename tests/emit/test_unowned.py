@@ -91,3 +91,27 @@ def test_diff_against_the_output_folder_names_what_it_does_not_compare(project):
     removed = run_cli("diff", "--against", "build", cwd=project)
     assert "- api-stg removed" in removed.stdout, removed.stdout
     assert "warning" not in removed.stderr, removed.stderr
+
+
+def test_the_folders_a_bundles_applications_read_are_their_sources_and_not_their_files(tmp_path):
+    """`source_folders` reads the Applications' `path:` lines: a source's folder counts, a file
+    parameter's or a patch's path (a file) does not; in such a folder a foreign manifest file is
+    named, a foreign file Argo CD does not read there is not."""
+    from gitops_dsl.emit.unowned import READ_WITH_THE_SOURCE, foreign_files, source_folders
+    app = (b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n"
+           b"  - repoURL: https://example.com/g.git\n    path: 'k8s/extras'\n"
+           b"  - repoURL: https://example.com/g.git\n    path: k8s/chart\n    helm:\n"
+           b"      fileParameters:\n      - name: x\n        path: k8s/chart/files/x.txt\n")
+    files = {"build/gitops/argo-apps/z/apps/prod/app/a.yaml": app,
+             "k8s/extras/cm.yaml": b"kind: ConfigMap\n",
+             "k8s/chart/Chart.yaml": b"name: chart\n", "k8s/chart/files/x.txt": b"x\n",
+             "k8s/unread/cm.yaml": b"kind: ConfigMap\n"}
+    assert source_folders(files) == ["k8s/chart", "k8s/extras"]
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    for extra in ("k8s/extras/debug.yaml", "k8s/extras/notes.txt", "k8s/unread/debug.yaml"):
+        (tmp_path / extra).write_text("kind: ConfigMap\n")
+    found = foreign_files(tmp_path, files.keys(), trees=["build/gitops/argo-apps"], charts=[],
+                          sources=source_folders(files))
+    assert found == [("k8s/extras/debug.yaml", READ_WITH_THE_SOURCE)]
