@@ -56,7 +56,7 @@ class Recorder:
     def wants(self, path: str) -> bool:
         return not path.startswith(self.ignored) and not path.startswith(("/proc/", "/sys/"))
 
-    def file(self, path: str) -> None:
+    def file(self, path: str, later: bool = True) -> None:
         path = os.path.abspath(path)
         if path.endswith(".pyc"):
             return   # bytecode stands for its source, which is recorded with the module
@@ -64,7 +64,7 @@ class Recorder:
             seen = stat_of(path)
             if seen is None or seen[2]:   # devices (/dev/null, /dev/urandom) are not inputs
                 self.files[path] = seen
-        if self.loaded and path in self.files:
+        if later and self.loaded and path in self.files:
             self.later.add(("file", path))
 
     def listing(self, path: str) -> None:
@@ -269,9 +269,11 @@ def is_file(path: Path) -> bool:
 def observe(path: Path | str) -> None:
     """A file a program the compile runs reads (git reads its ignore rules), recorded as an input
     of the running compile as if the compile had read it: its change, appearance or removal
-    makes the record stale."""
+    makes the record stale, so the compile does not replay. For a rule that runs on every
+    compile that does not replay (one not per service, whose findings no unit keeps): it is not
+    an input read after loading, so it does not stop the reuse of units."""
     if _active is not None:
-        _active.file(str(path))
+        _active.file(str(path), later=False)
 
 
 def module_sources(modules: list[Any]) -> None:

@@ -96,3 +96,16 @@ def test_an_empty_folder_fails_the_compile_in_a_git_work_tree(tmp_path):
     assert "error[GD405] shop: GitPath 'k8s/plain' holds no file git would commit" in run.stderr
     (project / "k8s/plain/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
     assert run_cli("compile", cwd=project).returncode == 0
+
+
+def test_a_changed_git_config_stops_the_replay_but_not_the_reuse(tmp_path):
+    """What decides what git ignores is read by rules that run on every compile that does not
+    replay: a change there (`git config`, as `git push -u` writes) compiles again, reusing every
+    Application the last compile made."""
+    project = _project(tmp_path, "")
+    assert run_cli("compile", cwd=project, process=True).returncode == 0
+    subprocess.run(["git", "config", "branch.main.remote", "origin"], cwd=project, check=True)
+    run = run_cli("compile", cwd=project, process=True)
+    assert run.returncode == 0, run.stderr
+    assert "(no input changed)" not in run.stdout and "1 of 1 Applications reused" in run.stdout, \
+        run.stdout
