@@ -140,10 +140,11 @@ def _git_dir_and_rules(root: Path) -> tuple[Path | None, list[Path]]:
     if where.returncode != 0 or not where.stdout.strip():
         return None, []
     git_dir = Path(where.stdout.strip())
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    home = Path(os.path.expanduser("~"))   # (never raises: without HOME, the user database)
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     excludes = (Path(os.path.expanduser(named.stdout.strip())) if named.stdout.strip()
                 else config_home / "git" / "ignore")
-    return git_dir, [git_dir / "config", git_dir / "info" / "exclude", Path.home() / ".gitconfig",
+    return git_dir, [git_dir / "config", git_dir / "info" / "exclude", home / ".gitconfig",
                      config_home / "git" / "config", Path("/etc/gitconfig"), excludes]
 
 
