@@ -87,19 +87,43 @@ def repository_links(root: Path, skip_holding: str | None = None) -> list[str] |
     return sorted(found)
 
 
-def committed_files(root: Path) -> frozenset[str] | None:
-    """The files of the Git working tree at `root` that are or would be committed (tracked, and
-    untracked but not ignored), relative to `root`: what a checkout of the commit holds, so what
-    the repo server renders from (it fetches the repository and checks the revision out, then
-    removes every untracked file: `reposerver/repository/repository.go` `runRepoOperation`,
-    `checkoutRevision`; `util/git/client.go` Checkout, `git clean -ffdx`). None outside a Git
-    working tree.
-    Remembered for the last repository asked about until `forget_refused_links` (one
+class Committed:
+    """The files of a Git work tree that are or would be committed (tracked, and untracked but
+    not ignored), by path relative to its root: what a checkout of the commit holds, so what the
+    repo server renders from. It fetches the repository, checks the revision out, updates its
+    submodules, then removes every untracked file (`reposerver/repository/repository.go`
+    `runRepoOperation`, `checkoutRevision`; `util/git/client.go` Checkout: `git submodule update`
+    when `.gitmodules` exists, then `git clean -ffdx`, with the repo server's default of
+    submodules enabled), so a file inside a submodule counts as committed too."""
+
+    def __init__(self, root: Path, listed: frozenset[str]) -> None:
+        self.listed = listed
+        self.submodules = submodule_paths(root) if ".gitmodules" in listed else ()
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.listed or (isinstance(path, str) and any(
+            path.startswith(f"{folder}/") for folder in self.submodules))
+
+
+def submodule_paths(root: Path) -> tuple[str, ...]:
+    """The `path = ...` entries of the work tree's `.gitmodules`."""
+    try:
+        text = (root / ".gitmodules").read_text("utf-8", "replace")
+    except OSError:
+        return ()
+    return tuple(line.split("=", 1)[1].strip().strip("/") for line in text.splitlines()
+                 if line.strip().startswith("path") and "=" in line)
+
+
+def committed_files(root: Path) -> Committed | None:
+    """What a commit of the Git work tree at `root` holds (`Committed`); None outside a Git work
+    tree. Remembered for the last repository asked about until `forget_refused_links` (one
     `git ls-files` per render of a tree)."""
     key = str(root)
     if key not in _LISTED:
         _LISTED.clear()
-        _LISTED[key] = _git_files(root)
+        listed = _git_files(root)
+        _LISTED[key] = Committed(root, listed) if listed is not None else None
     return _LISTED[key]
 
 
@@ -176,7 +200,7 @@ def ignored_under(root: Path, paths: Collection[str]
 #: the refused links of the last repository asked about (one walk per command)
 _LAST: dict[str, list[str] | None] = {}
 #: the committed files of the last repository asked about
-_LISTED: dict[str, frozenset[str] | None] = {}
+_LISTED: dict[str, Committed | None] = {}
 
 
 def refused_links(root: Path) -> list[str]:

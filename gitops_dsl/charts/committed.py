@@ -45,7 +45,8 @@ def skip_uncommitted(root: Path) -> Callable[[str, list[str]], set[str]]:
     listed = committed_files(root)
     if listed is None:
         return lambda current, names: set()
-    folders = {parent for path in listed for parent in _parents(path)}
+    folders = {parent for path in listed.listed for parent in _parents(path)}
+    folders.update(listed.submodules)
     base = os.path.realpath(root)
 
     def skip(current: str, names: list[str]) -> set[str]:

@@ -110,8 +110,12 @@ def _nothing_committed(root: Path, folder: str, ignored: frozenset[str] | None) 
     commit can hold)."""
     if ignored is None:
         return False   # (not a Git work tree: what will be committed is not known)
+    from ..argo.links import submodule_paths
     from ..recorder import unrecorded
-    with unrecorded():   # (its files are in the repository stamp)
+    with unrecorded():   # (its files and .gitmodules are in the repository stamp)
+        if any(s == folder or s.startswith(f"{folder}/") or folder.startswith(f"{s}/")
+               for s in submodule_paths(root)):
+            return False   # (a submodule's files: the repo server checks it out with the revision)
         files = [os.path.relpath(os.path.join(where, name), root).replace(os.sep, "/")
                  for where, _, names in os.walk(root / folder) for name in names]
     return all(f in ignored for f in files)

@@ -109,3 +109,18 @@ def test_a_changed_git_config_stops_the_replay_but_not_the_reuse(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "(no input changed)" not in run.stdout and "1 of 1 Applications reused" in run.stdout, \
         run.stdout
+
+
+def test_a_folder_of_a_submodule_not_checked_out_here_is_not_judged_empty(tmp_path):
+    """The repo server checks submodules out with the revision: a GitPath inside one holds its
+    files there, although an uninitialized submodule is an empty folder here."""
+    project = make_project(tmp_path / "p", PLATFORM.replace(
+        'GitPath("k8s/shop", value_files=["values-stg.yaml"])',
+        'GitPath("vendor/library/plain", tool="directory")'))
+    (project / "vendor/library/plain").mkdir(parents=True)
+    (project / ".gitmodules").write_text('[submodule "vendor/library"]\n'
+                                         '\tpath = vendor/library\n'
+                                         '\turl = https://example.com/acme/library.git\n')
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    run = run_cli("compile", cwd=project)
+    assert run.returncode == 0, run.stderr

@@ -152,3 +152,26 @@ def test_a_kustomization_reading_a_file_git_ignores_fails_as_in_argo_cd(tmp_path
     (project / ".gitignore").write_text("")
     run, plan = _plan(project)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_chart_folder_in_a_submodule_is_rendered_whole(tmp_path):
+    """The repo server checks submodules out with the revision (util/git/client.go Checkout:
+    `git submodule update` when `.gitmodules` exists, enabled by default): files of a
+    submodule are in its checkout, although the parent's `git ls-files` does not list them."""
+    library = tmp_path / "library"
+    (library / "shop/templates").mkdir(parents=True)
+    (library / "shop/Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+    (library / "shop/templates/cm.yaml").write_text(manifest("v1", "ConfigMap", "shop"))
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "library"]):
+        subprocess.run(["git", *args], cwd=library, check=True, env=env)
+    project = write_project(tmp_path / "p", 'Service("shop", project=app, '
+                                            'chart=GitPath("vendor/library/shop")),', {})
+    _git_tree(project, "")
+    subprocess.run(["git", "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+                    str(library), "vendor/library"], cwd=project, check=True, env=env)
+    run, plan = _plan(project)
+    assert run.returncode == 0, run.stderr
+    [shop] = plan["applications"]
+    assert {r["name"] for r in shop["resources"]} == {"shop"}
