@@ -265,7 +265,11 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     """Compare `out_dir` with a successful compile, writing nothing."""
     if not result.ok:
         raise ValueError("a compile with errors cannot be checked against a folder")
-    return check(Path(out_dir), result.files)
+    report = check(Path(out_dir), result.files)
+    if not report.foreign:
+        return report
+    from .argo.links import not_ignored  # (what git ignores there is never committed)
+    return attrs.evolve(report, foreign=tuple(not_ignored(Path(out_dir), report.foreign)))
 
 
 def resolved_platforms(result: Result) -> list[Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 
@@ -195,6 +195,17 @@ def ignored_under(root: Path, paths: Collection[str]
     entries = [e for e in run.stdout.decode("utf-8", "surrogateescape").split("\0") if e]
     ignored = frozenset(e[2:] for e in entries if e.startswith("? "))
     return ignored, rules + ([git_dir / "index"] if entries else [])
+
+
+def not_ignored(root: Path, found: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (path, what) pairs of `found` (paths relative to `root`, with /) whose file git does
+    not ignore in the work tree at `root`: one it ignores is never committed, so Argo CD never
+    reads it (an editor's or a file manager's file such as `.DS_Store`). Every pair outside a
+    Git work tree. Git is asked only when there is something to ask about."""
+    if not found:
+        return []
+    ignored = ignored_under(root, sorted({rel for rel, _ in found}))[0] or frozenset()
+    return [(rel, what) for rel, what in found if rel not in ignored]
 
 
 #: the refused links of the last repository asked about (one walk per command)

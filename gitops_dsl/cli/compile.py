@@ -164,8 +164,9 @@ def _replayed(cache: CompileCache, settings: Settings, fmt: str, cwd: Path) -> b
 
 
 def _warn_unowned(out: Path, owned: Collection[str], cwd: Path) -> None:
+    from ..argo.links import not_ignored
     from ..emit.unowned import foreign_files
-    for rel, what in foreign_files(out, owned):
+    for rel, what in not_ignored(out, foreign_files(out, owned)):
         click.echo(f"{display_path(out / rel, cwd)}: warning: {what}", err=True)
 
 

@@ -199,10 +199,11 @@ def _known_in_trees(old: Mapping[str, bytes], new: Mapping[str, bytes], env: str
 def _warn_unowned(out: Path, new: Mapping[str, bytes]) -> None:
     """The files of the output folder that no compile wrote, where Argo CD applies every file:
     in neither tree compared, so said, never passed over."""
+    from ..argo.links import not_ignored
     from ..emit.manifest import read_manifest_view
     from ..emit.unowned import foreign_files
     owned = {*new.keys(), *read_manifest_view(out)[0].keys()}
-    for rel, what in foreign_files(out, owned):
+    for rel, what in not_ignored(out, foreign_files(out, owned)):
         click.echo(f"{display_path(out / rel, Path.cwd())}: warning: {what} (no diff compares "
                    "it)", err=True)
 

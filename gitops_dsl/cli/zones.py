@@ -228,14 +228,15 @@ def unpack_command(file: str, into: str, configs_into: str | None, downgrade: st
             click.echo(f"warning: the {', '.join(done)} checkout(s) were already updated", err=True)
         sys.exit(1)
     record(gitops_checkout, checked.zone, checked.provenance, downgrade if problem else None)
+    from ..argo.links import not_ignored
     from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files, source_folders
     for tree, the_plan in plans.items():
         for rel in the_plan.hand_edited:
             click.echo(f"{targets[tree] / rel}: warning: hand edit overwritten", err=True)
-        for rel, what in foreign_files(targets[tree], trees[tree].keys() | set(the_plan.delete),
-                                       trees=argo_apps_trees(trees[tree]),
-                                       charts=chart_roots(trees[tree]),
-                                       sources=source_folders(trees[tree])):
+        for rel, what in not_ignored(targets[tree], foreign_files(
+                targets[tree], trees[tree].keys() | set(the_plan.delete),
+                trees=argo_apps_trees(trees[tree]), charts=chart_roots(trees[tree]),
+                sources=source_folders(trees[tree]))):
             click.echo(f"{targets[tree] / rel}: warning: {what}", err=True)
         click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
                    f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "

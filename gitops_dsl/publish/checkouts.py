@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..argo.links import not_ignored
 from ..emit.journal import interrupted, recover
 from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files
 from ..emit.writer import Plan, apply, plan
@@ -176,9 +177,10 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
                 recovered = "holds the journal of an interrupted write: publish finishes it"
         the_plan = plan(target.checkout, target.files, trust_mtimes=False,
                         manifest=target.manifest)
-        foreign = foreign_files(target.checkout, target.files.keys() | set(the_plan.delete),
-                                trees=argo_apps_trees(target.files),
-                                charts=chart_roots(target.files), sources=target.chart_folders)
+        foreign = not_ignored(target.checkout, foreign_files(
+            target.checkout, target.files.keys() | set(the_plan.delete),
+            trees=argo_apps_trees(target.files), charts=chart_roots(target.files),
+            sources=target.chart_folders))
         planned.append(Planned(target, the_plan, recovered, tuple(foreign)))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:

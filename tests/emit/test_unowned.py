@@ -115,3 +115,19 @@ def test_the_folders_a_bundles_applications_read_are_their_sources_and_not_their
     found = foreign_files(tmp_path, files.keys(), trees=["build/gitops/argo-apps"], charts=[],
                           sources=source_folders(files))
     assert found == [("k8s/extras/debug.yaml", READ_WITH_THE_SOURCE)]
+
+
+def test_a_file_git_ignores_is_not_foreign_for_argo_cd_never_reads_it(project):
+    """A file manager's `.DS_Store` in the standard chart's folder, ignored by git: never
+    committed, so the chart Argo CD renders is the platform's. The same file committable is
+    named."""
+    import subprocess
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    stray = project / "build/gitops/charts/service/.DS_Store"
+    stray.write_bytes(b"\0")
+    (project / ".gitignore").write_text(".DS_Store\n")
+    check = run_cli("compile", "--check", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    (project / ".gitignore").write_text("")
+    check = run_cli("compile", "--check", cwd=project)
+    assert check.returncode == 1 and "unowned:     build/gitops/charts/service/.DS_Store" in check.stdout
