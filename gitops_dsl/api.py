@@ -265,11 +265,13 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     """Compare `out_dir` with a successful compile, writing nothing."""
     if not result.ok:
         raise ValueError("a compile with errors cannot be checked against a folder")
-    report = check(Path(out_dir), result.files)
-    if not report.foreign:
-        return report
-    from .argo.links import not_ignored  # (what git ignores there is never committed)
-    return attrs.evolve(report, foreign=tuple(not_ignored(Path(out_dir), report.foreign)))
+    # what git ignores there is never committed: a foreign file Argo CD never reads, a
+    # generated one it never reads either
+    from .argo.links import ignored_paths, not_ignored
+    out = Path(out_dir)
+    report = check(out, result.files)
+    return attrs.evolve(report, foreign=tuple(not_ignored(out, report.foreign)),
+                        ignored=tuple(ignored_paths(out, result.files.keys())))
 
 
 def resolved_platforms(result: Result) -> list[Any]:

@@ -300,3 +300,23 @@ def test_files_git_ignores_in_a_chart_folder_are_never_carried(tmp_path):
     members = bundle_files(result.files, resolved_platforms(result), "internet", repo)
     assert "gitops/charts/secrets-store/values.yaml" in members
     assert not [m for m in members if m.endswith(".env.local")]
+
+
+def test_a_published_file_the_checkout_ignores_is_not_current(estate):
+    """A rule of the configs repository that matches a published file (`config.yaml` kept out
+    of git by a broad pattern): the file is written, never committed, and Argo CD never reads
+    it. `publish` says so, and `publish --check` fails until the rule stops matching."""
+    project, configs, _ = estate
+    (configs / ".gitignore").write_text("config.yaml\n")
+    git(configs, "add", ".gitignore")
+    git(configs, "commit", "-q", "-m", "ignore")
+    run = publish(project, configs)
+    assert run.returncode == 0, run.stderr
+    assert f"{configs / 'api/prod/config.yaml'}: warning: git ignores this generated file" \
+        in run.stderr, run.stderr
+    check = publish(project, configs, "--check")
+    assert check.returncode == 1 and f"ignored:     {configs / 'api/prod/config.yaml'}" in check.stdout
+    (configs / ".gitignore").write_text("")
+    git(configs, "add", "-A")
+    git(configs, "commit", "-q", "-m", "published")
+    assert publish(project, configs, "--check").returncode == 0

@@ -208,6 +208,33 @@ def not_ignored(root: Path, found: Sequence[tuple[str, str]]) -> list[tuple[str,
     return [(rel, what) for rel, what in found if rel not in ignored]
 
 
+def ignored_paths(root: Path, paths: Collection[str]) -> list[str]:
+    """Those of `paths` (relative to the work tree at `root`, with /) that git ignores and does
+    not track, sorted: never committed, so never in the checkout Argo CD reads, however often
+    they are written. None of them outside a Git work tree. Git lists what it ignores under the
+    paths' folders (a folder it ignores whole as one entry), or under `root` when they are in
+    many folders: about 0.1 s for 44,000 files on tmpfs (`git check-ignore` took 0.65 ms a
+    path)."""
+    wanted = set(paths)
+    if not wanted:
+        return []
+    # each path's folder (a file at the top: itself), so that git walks only those
+    where = sorted({p.rsplit("/", 1)[0] if "/" in p else p for p in wanted})
+    try:
+        run = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored",
+                              "--exclude-standard", "--directory", "--",
+                              *(where if len(where) <= 100 else ["."])],
+                             capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if run.returncode != 0:
+        return []   # (not a work tree)
+    listed = [p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    whole = tuple(p for p in listed if p.endswith("/"))   # folders git ignores whole
+    files = set(listed)
+    return sorted(p for p in wanted if p in files or (whole and p.startswith(whole)))
+
+
 #: the refused links of the last repository asked about (one walk per command)
 _LAST: dict[str, list[str] | None] = {}
 #: the committed files of the last repository asked about

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+#: what `compile` and `publish` say of a generated file that git ignores where it is written
+IGNORED = ("git ignores this generated file here: it is never committed, so Argo CD never reads "
+           "it; change the .gitignore rule that matches it")
+
+
 def keeps_what_it_builds(command: Callable[_P, _R]) -> Callable[_P, _R]:
     """For a command that compiles: Python's cycle collector off while it runs. A compile
     builds about a million long-lived objects and frees almost none before the command ends:

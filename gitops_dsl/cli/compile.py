@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import display_path, keeps_what_it_builds, report, run_compile, settings_or_exit
+from .common import (
+    IGNORED,
+    display_path,
+    keeps_what_it_builds,
+    report,
+    run_compile,
+    settings_or_exit,
+)
 
 if TYPE_CHECKING:
     from ..api import Result
@@ -129,6 +136,9 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
     for rel in the_plan.hand_edited:
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: hand edit overwritten "
                    "(generated files are rebuilt from platforms/)", err=True)
+    from ..argo.links import ignored_paths
+    for rel in ignored_paths(settings.out, the_plan.write):
+        click.echo(f"{display_path(settings.out / rel, cwd)}: warning: {IGNORED}", err=True)
     for rel in the_plan.kept:
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
                    "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "
@@ -285,6 +295,8 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         click.echo(f"extra:       {display_path(out / rel, cwd)} (no longer generated)")
     for rel, what in report.foreign:
         click.echo(f"unowned:     {display_path(out / rel, cwd)} ({what})")
+    for rel in report.ignored:
+        click.echo(f"ignored:     {display_path(out / rel, cwd)} ({IGNORED})")
     if report.manifest_stale and not (report.missing or report.changed or report.extra):
         click.echo(f"stale:       {display_path(out / '.gitops-dsl-manifest', cwd)}")
     # what mends each kind: a compile writes what it owns, never a file it did not write
@@ -296,6 +308,8 @@ def _print_check(check_report: CheckReport, out: Path, cwd: Path) -> int:
         steps.append("run `gitops-dsl compile`")
     if report.foreign:
         steps.append("remove the unowned files (a compile never touches a file it did not write)")
+    if report.ignored:
+        steps.append("change the .gitignore rules that ignore generated files")
     click.echo(f"{display_path(out, cwd)} is not current: {', then '.join(steps)}", err=True)
     return 1
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import compiled_or_exit, settings_or_exit
+from .common import IGNORED, compiled_or_exit, settings_or_exit
 
 if TYPE_CHECKING:
     from ..publish.checkouts import Target
@@ -86,20 +86,28 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
         for item in planned:
             for rel, what in item.foreign:
                 click.echo(f"unowned:     {item.target.checkout / rel} ({what})")
+            for rel in item.ignored:
+                click.echo(f"ignored:     {item.target.checkout / rel} ({IGNORED})")
         foreign = any(p.foreign for p in planned)
-        if stale or foreign:
+        ignored = any(p.ignored for p in planned)
+        if stale or foreign or ignored:
             steps = (["run `gitops-dsl publish`"] if stale else []) + (
                 ["remove the unowned files (publish never touches a file it did not write)"]
-                if foreign else [])
+                if foreign else []) + (
+                ["change the checkout's .gitignore rules that ignore published files"]
+                if ignored else [])
             click.echo(f"publish --check: the checkouts are not current: {', then '.join(steps)}",
                        err=True)
             sys.exit(1)
         click.echo("publish --check: every checkout is current")
         return
     carry_out(planned)
+    from ..argo.links import ignored_paths  # (asked now that the files are there)
     for item in planned:
         for rel, what in item.foreign:
             click.echo(f"{item.target.checkout / rel}: warning: {what}", err=True)
+        for rel in ignored_paths(item.target.checkout, item.target.files.keys()):
+            click.echo(f"{item.target.checkout / rel}: warning: {IGNORED}", err=True)
     for item in planned:
         click.echo(f"published to {item.target.label} ({item.target.checkout}): "
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "

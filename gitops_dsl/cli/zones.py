@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import untrusted
-from .common import known_or_exit, report, run_compile, settings_or_exit
+from .common import IGNORED, known_or_exit, report, run_compile, settings_or_exit
 
 if TYPE_CHECKING:
     from ..zones.bundle import Verified
@@ -228,7 +228,7 @@ def unpack_command(file: str, into: str, configs_into: str | None, downgrade: st
             click.echo(f"warning: the {', '.join(done)} checkout(s) were already updated", err=True)
         sys.exit(1)
     record(gitops_checkout, checked.zone, checked.provenance, downgrade if problem else None)
-    from ..argo.links import not_ignored
+    from ..argo.links import ignored_paths, not_ignored
     from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files, source_folders
     for tree, the_plan in plans.items():
         for rel in the_plan.hand_edited:
@@ -238,6 +238,8 @@ def unpack_command(file: str, into: str, configs_into: str | None, downgrade: st
                 trees=argo_apps_trees(trees[tree]), charts=chart_roots(trees[tree]),
                 sources=source_folders(trees[tree]))):
             click.echo(f"{targets[tree] / rel}: warning: {what}", err=True)
+        for rel in ignored_paths(targets[tree], trees[tree].keys()):
+            click.echo(f"{targets[tree] / rel}: warning: {IGNORED}", err=True)
         click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
                    f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                    f"{the_plan.unchanged} unchanged")

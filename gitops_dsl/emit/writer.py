@@ -299,11 +299,14 @@ class CheckReport:
     #: files no compile wrote that Argo CD reads all the same, with what to say of each
     #: (`unowned.foreign_files`: where Argo CD applies every file, in a chart folder it wrote)
     foreign: tuple[tuple[str, str], ...] = ()
+    #: generated files that git ignores where they are: never committed, so never read by
+    #: Argo CD, although the folder holds them
+    ignored: tuple[str, ...] = ()
 
     @property
     def clean(self) -> bool:
         return not (self.missing or self.changed or self.extra or self.conflicts
-                    or self.manifest_stale or self.foreign)
+                    or self.manifest_stale or self.foreign or self.ignored)
 
 
 def check(out: Path, files: Mapping[str, bytes], diff_lines: int = 20) -> CheckReport:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..argo.links import not_ignored
+from ..argo.links import ignored_paths, not_ignored
 from ..emit.journal import interrupted, recover
 from ..emit.unowned import argo_apps_trees, chart_roots, foreign_files
 from ..emit.writer import Plan, apply, plan
@@ -152,6 +152,9 @@ class Planned:
     #: applies whole, in the copies of chart folders - with what to say of each; never touched
     #: (see `emit.unowned.foreign_files`)
     foreign: tuple[tuple[str, str], ...] = ()
+    #: files it publishes that git ignores in the checkout (those there now): never committed,
+    #: so never read
+    ignored: tuple[str, ...] = ()
 
     @property
     def changed(self) -> tuple[Any, ...]:
@@ -181,7 +184,8 @@ def prepare(all_targets: list[Target], *, require_clean: bool = True, repair: bo
             target.checkout, target.files.keys() | set(the_plan.delete),
             trees=argo_apps_trees(target.files), charts=chart_roots(target.files),
             sources=target.chart_folders))
-        planned.append(Planned(target, the_plan, recovered, tuple(foreign)))
+        planned.append(Planned(target, the_plan, recovered, tuple(foreign),
+                               tuple(ignored_paths(target.checkout, target.files.keys()))))
     conflicts = [f"{p.target.checkout / rel}" for p in planned for rel in p.plan.conflicts]
     if conflicts:
         raise PublishError("not written by gitops-dsl and in the way: " + ", ".join(conflicts[:10]))

@@ -131,3 +131,23 @@ def test_a_file_git_ignores_is_not_foreign_for_argo_cd_never_reads_it(project):
     (project / ".gitignore").write_text("")
     check = run_cli("compile", "--check", cwd=project)
     assert check.returncode == 1 and "unowned:     build/gitops/charts/service/.DS_Store" in check.stdout
+
+
+def test_a_generated_file_git_ignores_is_said_and_fails_the_check(tmp_path):
+    """A broad rule of the repository (`values-*.yaml`, meant for local values) matches files
+    the compile writes: they are never committed, so Argo CD never reads them, though the
+    output folder holds them. `compile` warns; `compile --check` fails until the rule stops
+    matching (a file committed before the rule was added is tracked: not ignored)."""
+    import subprocess
+    root = make_project(tmp_path / "p")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / ".gitignore").write_text("values-*.yaml\n")
+    run = run_cli("compile", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "build/gitops/values/api/values-prod.yaml: warning: git ignores this generated file" \
+        in run.stderr, run.stderr
+    check = run_cli("compile", "--check", cwd=root)
+    assert check.returncode == 1
+    assert "ignored:     build/gitops/values/api/values-prod.yaml" in check.stdout, check.stdout
+    (root / ".gitignore").write_text("")
+    assert run_cli("compile", "--check", cwd=root).returncode == 0

@@ -289,3 +289,10 @@ def test_unpack_names_a_file_added_to_a_folder_an_application_reads_as_its_sourc
     assert again.returncode == 0 and added.is_file()
     assert f"{added}: warning: not written by gitops-dsl, in a folder an Application reads as " \
         "its source" in again.stderr, again.stderr
+    # a rule of the zone's repository that matches what the bundle writes: said, not passed over
+    import subprocess as run_git
+    run_git.run(["git", "init", "-q"], cwd=into, check=True)
+    (into / ".gitignore").write_text("cm.yaml\n")
+    third = run_cli(*unpack, cwd=repo)
+    assert third.returncode == 0
+    assert f"{into / 'k8s/extras/cm.yaml'}: warning: git ignores this generated file" in third.stderr
