@@ -23,6 +23,19 @@ _R = TypeVar("_R")
 #: what `compile` and `publish` say of a generated file that git ignores where it is written
 IGNORED = ("git ignores this generated file here: it is never committed, so Argo CD never reads "
            "it; change the .gitignore rule that matches it")
+#: how many of them are named one by one in a warning (a rule such as `*.yaml` catches thousands)
+IGNORED_NAMED = 20
+
+
+def warn_ignored(paths: list[str], base: Path, cwd: Path | None = None) -> None:
+    """A warning for each generated file of `paths` (relative to `base`) that git ignores, the
+    first IGNORED_NAMED of them by name and the rest counted."""
+    for rel in paths[:IGNORED_NAMED]:
+        shown = display_path(base / rel, cwd) if cwd is not None else str(base / rel)
+        click.echo(f"{shown}: warning: {IGNORED}", err=True)
+    if len(paths) > IGNORED_NAMED:
+        click.echo(f"{base}: warning: and {len(paths) - IGNORED_NAMED} more generated files git "
+                   "ignores there", err=True)
 
 
 def keeps_what_it_builds(command: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -15,6 +15,7 @@ from .common import (
     report,
     run_compile,
     settings_or_exit,
+    warn_ignored,
 )
 
 if TYPE_CHECKING:
@@ -137,8 +138,7 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: hand edit overwritten "
                    "(generated files are rebuilt from platforms/)", err=True)
     from ..argo.links import ignored_paths
-    for rel in ignored_paths(settings.out, the_plan.write):
-        click.echo(f"{display_path(settings.out / rel, cwd)}: warning: {IGNORED}", err=True)
+    warn_ignored(ignored_paths(settings.out, the_plan.write), settings.out, cwd)
     for rel in the_plan.kept:
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
                    "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "

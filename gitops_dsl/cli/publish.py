@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import IGNORED, compiled_or_exit, settings_or_exit
+from .common import IGNORED, compiled_or_exit, settings_or_exit, warn_ignored
 
 if TYPE_CHECKING:
     from ..publish.checkouts import Target
@@ -106,8 +106,8 @@ def publish_command(gitops: str | None, configs: str | None, zones: tuple[str, .
     for item in planned:
         for rel, what in item.foreign:
             click.echo(f"{item.target.checkout / rel}: warning: {what}", err=True)
-        for rel in ignored_paths(item.target.checkout, item.target.files.keys()):
-            click.echo(f"{item.target.checkout / rel}: warning: {IGNORED}", err=True)
+        warn_ignored(ignored_paths(item.target.checkout, item.target.files.keys()),
+                     item.target.checkout)
     for item in planned:
         click.echo(f"published to {item.target.label} ({item.target.checkout}): "
                    f"{len(item.plan.write)} written, {len(item.plan.delete)} removed, "

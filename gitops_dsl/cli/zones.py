@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import untrusted
-from .common import IGNORED, known_or_exit, report, run_compile, settings_or_exit
+from .common import known_or_exit, report, run_compile, settings_or_exit, warn_ignored
 
 if TYPE_CHECKING:
     from ..zones.bundle import Verified
@@ -238,8 +238,7 @@ def unpack_command(file: str, into: str, configs_into: str | None, downgrade: st
                 trees=argo_apps_trees(trees[tree]), charts=chart_roots(trees[tree]),
                 sources=source_folders(trees[tree]))):
             click.echo(f"{targets[tree] / rel}: warning: {what}", err=True)
-        for rel in ignored_paths(targets[tree], trees[tree].keys()):
-            click.echo(f"{targets[tree] / rel}: warning: {IGNORED}", err=True)
+        warn_ignored(ignored_paths(targets[tree], trees[tree].keys()), targets[tree])
         click.echo(f"unpacked zone {checked.zone} ({tree} repository) into {targets[tree]}: "
                    f"{len(the_plan.write)} written, {len(the_plan.delete)} removed, "
                    f"{the_plan.unchanged} unchanged")

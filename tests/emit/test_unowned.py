@@ -151,3 +151,28 @@ def test_a_generated_file_git_ignores_is_said_and_fails_the_check(tmp_path):
     assert "ignored:     build/gitops/values/api/values-prod.yaml" in check.stdout, check.stdout
     (root / ".gitignore").write_text("")
     assert run_cli("compile", "--check", cwd=root).returncode == 0
+
+
+def test_an_output_folder_git_ignores_whole_is_kept_out_on_purpose(tmp_path):
+    """`build/` in .gitignore: a project that publishes its trees to the repositories Argo CD
+    reads (`gitops-dsl publish`) and keeps them out of its own. Not a rule that catches some
+    generated files by accident: no warning for each of them."""
+    import subprocess
+    root = make_project(tmp_path / "p")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / ".gitignore").write_text("build/\n")
+    run = run_cli("compile", cwd=root)
+    assert run.returncode == 0 and "git ignores" not in run.stderr, run.stderr
+    assert run_cli("compile", "--check", cwd=root).returncode == 0
+
+
+def test_a_rule_that_catches_every_generated_file_is_said_in_a_few_lines(tmp_path):
+    import subprocess
+    root = make_project(tmp_path / "p")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / ".gitignore").write_text("*.yaml\n")
+    run = run_cli("compile", cwd=root)
+    warned = [line for line in run.stderr.splitlines() if "git ignores" in line]
+    assert len(warned) == 21 and "more generated files git ignores there" in warned[-1], run.stderr
+    check = run_cli("compile", "--check", cwd=root)
+    assert check.returncode == 1 and check.stdout.count("ignored:") > 21
