@@ -217,6 +217,12 @@ class Walk:
         tag = self.rng.choice(["2.0.0", "2.0.1"])
         done = run_cli("set-image", name, tag, "--env", "stg", "--no-compile", cwd=self.project,
                        env=self.env)
+        exclude = self.project / ".git" / "info" / "exclude"
+        if done.returncode != 0 and exclude.is_file() and "charts/" in exclude.read_text():
+            # the chart folder is ignored (`ignore_rule`): the platform does not compile (GD405),
+            # and set-image checks it before it edits anything
+            assert "error[GD405]" in done.stderr and "refused" in done.stderr, done.stderr
+            return f"set-image {name} {tag} --env stg refused (GD405)"
         assert done.returncode == 0, done.stderr
         return f"set-image {name} {tag} --env stg"
 
