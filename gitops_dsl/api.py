@@ -271,7 +271,7 @@ def check_tree(result: Result, out_dir: str | Path) -> CheckReport:
     out = Path(out_dir)
     report = check(out, result.files)
     return attrs.evolve(report, foreign=tuple(not_ignored(out, report.foreign)),
-                        ignored=tuple(ignored_paths(out, result.files.keys())))
+                        ignored=tuple(ignored_paths(out, result.files.keys(), root_itself=False)))
 
 
 def resolved_platforms(result: Result) -> list[Any]:

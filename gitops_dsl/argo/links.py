@@ -202,20 +202,19 @@ def not_ignored(root: Path, found: Sequence[tuple[str, str]]) -> list[tuple[str,
     not ignore in the work tree at `root`: one it ignores is never committed, so Argo CD never
     reads it (an editor's or a file manager's file such as `.DS_Store`). Every pair outside a
     Git work tree. Git is asked only when there is something to ask about."""
-    if not found:
-        return []
-    ignored = ignored_under(root, sorted({rel for rel, _ in found}))[0] or frozenset()
+    ignored = set(ignored_paths(root, {rel for rel, _ in found}))
     return [(rel, what) for rel, what in found if rel not in ignored]
 
 
-def ignored_paths(root: Path, paths: Collection[str]) -> list[str]:
+def ignored_paths(root: Path, paths: Collection[str], *, root_itself: bool = True) -> list[str]:
     """Those of `paths` (relative to the work tree at `root`, with /) that git ignores and does
     not track, sorted: never committed, so never in the checkout Argo CD reads, however often
-    they are written. None of them outside a Git work tree, nor where git ignores `root` whole.
-    Git lists what it ignores under the
-    paths' folders (a folder it ignores whole as one entry), or under `root` when they are in
-    many folders: about 0.1 s for 44,000 files on tmpfs (`git check-ignore` took 0.65 ms a
-    path)."""
+    they are written. None of them outside a Git work tree; every one where git ignores `root`
+    whole, or none with `root_itself` False (an output folder kept out of git on purpose:
+    `publish` carries its files to the repositories Argo CD reads). Git lists what it ignores
+    under the paths' folders (a folder it ignores whole as one entry), or under `root` when they
+    are in many folders: about 0.1 s for 44,000 files on tmpfs (`git check-ignore` took 0.65 ms
+    a path)."""
     wanted = set(paths)
     if not wanted:
         return []
@@ -231,10 +230,8 @@ def ignored_paths(root: Path, paths: Collection[str]) -> list[str]:
     if run.returncode != 0:
         return []   # (not a work tree)
     listed = [p for p in run.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
-    if "./" in listed:
-        # `root` itself is ignored whole: an output folder kept out of git on purpose (`publish`
-        # carries its files to the repositories Argo CD reads), not a rule that catches some
-        return []
+    if "./" in listed:   # `root` itself is ignored whole
+        return sorted(wanted) if root_itself else []
     whole = tuple(p for p in listed if p.endswith("/"))   # folders git ignores whole
     files = set(listed)
     return sorted(p for p in wanted if p in files or (whole and p.startswith(whole)))

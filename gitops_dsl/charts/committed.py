@@ -23,6 +23,16 @@ from pathlib import Path
 from ..argo.links import committed_files
 
 
+def committed_test(root: Path) -> Callable[[Path], bool]:
+    """Whether a file of the repository at `root` is or would be committed (every file, outside
+    a Git working tree)."""
+    listed = committed_files(root)
+    if listed is None:
+        return lambda path: True
+    base = os.path.abspath(root)
+    return lambda path: os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/") in listed
+
+
 def uncommitted(folder: Path, root: Path) -> list[str]:
     """The files under `folder` (in the repository at `root`) that git ignores, relative to
     `root`, sorted; none outside a Git working tree."""

@@ -11,6 +11,7 @@ import attrs
 import yaml
 
 from ..argo.manifest_yaml import load_all
+from .committed import committed_test
 from .parameters import glob_match
 from .rendered import Rendered
 
@@ -66,16 +67,15 @@ def _reach(root: Path, folder: Path) -> tuple[str | None, list[str]]:
     reaches, or None; and the files it reaches that git ignores (charts/committed.py), which
     the repo server's checkout does not hold."""
     from ..argo.links import committed_files
-    from ..render.inputs import Unlistable, kustomize_files, kustomize_inputs
-    rel = os.path.relpath(folder, root).replace(os.sep, "/")
+    from ..render.inputs import Unlistable, kustomize_files
     try:
-        kustomize_inputs(root, rel)
-        listed = committed_files(root)
-        read = kustomize_files(root, rel) if listed is not None else set()
+        read = kustomize_files(root, os.path.relpath(folder, root).replace(os.sep, "/"),
+                               skip_remote=False)
     except Unlistable as exc:
         return exc.remote, []   # (anything else: kustomize says what is wrong with it)
     except OSError:
         return None, []
+    listed = committed_files(root)
     return None, sorted(f for f in read if listed is not None and f not in listed
                         and (root / f).is_file())
 
@@ -129,15 +129,15 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
         directory = source.get("directory") or {}
         pattern = "**/*" if directory.get("recurse") else "*"
         include, exclude = directory.get("include"), directory.get("exclude")
+        # a file git ignores is not in Argo CD's checkout of the repository
+        committed = committed_test(root)
         jsonnet = [p for p in folder.glob(pattern) if p.is_file() and p.suffix == ".jsonnet"
-                   and _committed_test(root)(p)]
+                   and committed(p)]
         if jsonnet:
             # reposerver reads .jsonnet files too (manifestFile pattern) and evaluates them; this
             # renderer does not, so it says so rather than render part of the folder
             return attrs.evolve(base, skipped=f"{source.get('path')}: holds .jsonnet files, which "
                                               "gitops-dsl does not evaluate")
-        # a file git ignores is not in Argo CD's checkout of the repository (charts/committed.py)
-        committed = _committed_test(root)
         texts = [(rel, p.read_text("utf-8"))
                  for p in sorted(folder.glob(pattern))
                  if p.is_file() and p.suffix in (".yaml", ".yml", ".json") and committed(p)
@@ -154,13 +154,3 @@ def render_plain(base: Rendered, source: dict[str, Any], folder: Path, root: Pat
         return attrs.evolve(base, error=f"{source.get('path')}: {exc}")
     return attrs.evolve(base, objects=tuple(objects))
 
-
-def _committed_test(root: Path) -> Any:
-    """Whether a file of the repository at `root` is or would be committed (every file, outside
-    a Git working tree)."""
-    from ..argo.links import committed_files
-    listed = committed_files(root)
-    if listed is None:
-        return lambda path: True
-    base = os.path.abspath(root)
-    return lambda path: os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/") in listed

@@ -138,7 +138,8 @@ def _write_locked(result: Result, settings: Settings, cwd: Path, allow_delete: t
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: hand edit overwritten "
                    "(generated files are rebuilt from platforms/)", err=True)
     from ..argo.links import ignored_paths
-    warn_ignored(ignored_paths(settings.out, the_plan.write), settings.out, cwd)
+    warn_ignored(ignored_paths(settings.out, the_plan.write, root_itself=False), settings.out,
+                 cwd)
     for rel in the_plan.kept:
         click.echo(f"{display_path(settings.out / rel, cwd)}: warning: no longer generated, but not deleted: "
                    "its bytes are not what gitops-dsl wrote (a hand edit, or a file the manifest "

@@ -140,12 +140,12 @@ def kustomize_inputs(root: Path, folder: str, *, skip_remote: bool = False) -> s
     return _reach(root, folder, lambda current: _kustomize_references(root, current, skip_remote)[1])
 
 
-def kustomize_files(root: Path, folder: str) -> set[str]:
+def kustomize_files(root: Path, folder: str, *, skip_remote: bool = True) -> set[str]:
     """Every file of this repository the kustomization of `folder` reads: the kustomization
-    files, and the files they name, followed recursively through folders (remote references
-    left out: they are read from elsewhere)."""
+    files, and the files they name, followed recursively through folders. A remote reference
+    (read from elsewhere) is left out, or without `skip_remote` raises Unlistable."""
     def references(current: str) -> list[str]:
-        kustomization, named = _kustomize_references(root, current, True)
+        kustomization, named = _kustomize_references(root, current, skip_remote)
         return [] if kustomization is None else [posixpath.join(current, kustomization.name), *named]
     return {p for p in _reach(root, folder, references, every_file=True) if not is_dir(root / p)}
 
