@@ -57,7 +57,9 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     `{name, value}` env entries, credential shapes whatever their key (private keys, cloud and
     forge tokens, JWTs, a password in a URL or connection string, webhook URLs, Authorization
     headers, `password = ...` lines of a file carried in a value), and all of these inside a
-    JSON or YAML file carried in a string."""
+    JSON or YAML file carried in a string. A reference is none: `$VAR`, `{{ ... }}`, or an
+    argocd-vault-plugin placeholder (`<path:kv/data/db#password>`), which the plugin replaces
+    as Argo CD renders."""
     from ..render.apps import application_data
     advice = ("reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
               "ExternalSecret")

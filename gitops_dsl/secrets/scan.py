@@ -4,7 +4,9 @@ parameters, `valuesObject`, Kustomize common annotations, namespace metadata), a
 own values files. What it calls a secret:
 
 - a literal value under a key whose name says it is a password, token or key (`password`,
-  `DB_PASSWORD`, `apiKey`; not `existingSecret` or `passwordSecretName`, which name a Secret);
+  `DB_PASSWORD`, `apiKey`; not `existingSecret` or `passwordSecretName`, which name a Secret),
+  and each literal in a list under a key a secret is the value of (`apiKey: [...]`; not under
+  `imagePullSecrets`, whose list names Secrets);
 - a Kubernetes-style `{name: DB_PASSWORD, value: ...}` entry, at any depth (container `env`
   lists, a third-party chart's `extraEnv`);
 - a value shaped like a credential whatever its key: private key material, cloud and forge
@@ -12,9 +14,11 @@ own values files. What it calls a secret:
   credentials, JWTs, a URL with a password in it, a password or token given as a parameter of a
   connection string or URL (`?password=...`, `;Password=...;`), a line of a file carried in a
   value that sets a password or token to a literal (`password = ...` in an ini file);
-- any of these inside a JSON document carried in a string (a config file in a value).
+- any of these inside a JSON or YAML document (block or flow style) carried in a string (a
+  config file in a value).
 
-A value that points at a secret instead of being one (`$VAR`, `{{ ... }}`, empty) is not one.
+A value that points at a secret instead of being one (`$VAR`, `{{ ... }}`, an argocd-vault-plugin
+placeholder such as `<path:kv/data/db#password>`, empty) is not one.
 """
 from __future__ import annotations
 
@@ -47,13 +51,14 @@ _AUTHORIZATION = re.compile(r"(?i:\b(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]{20,}
 #: ":": as a parameter of a connection string or URL (a JDBC URL's `?user=app&password=...`, an
 #: ADO.NET `Server=db;Password=...;`), or on a line of a file carried in a value (a config file,
 #: a script: `password: hunter2`, `client_secret = "..."`); a reference - `$VAR`, `{{ ... }}`,
-#: `%s`, `<placeholder>` - is none
+#: `%s`, `<placeholder>` - is none, nor a flow list or mapping or its end (`[...]`, `{...}`, `x}`:
+#: what they hold is judged when the file is read as YAML)
 _ASSIGNED = re.compile(
     r"(?i:(?:^|[?&;])\s*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
     r"account[_-]?key|shared[_-]?access[_-]?key)\s*=\s*(?![\s$%{<&;])[^&\s;#]{3,})"
     r"|(?im:^[ \t]*[\"']?(?:password|passwd|secret|token|api_?key|private_?key|admin_?password|"
     r"root_?password|client_?secret)[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?![$%{<]|(?:null|none|true|false)\b|~)[^\s\"'#,;]{3,})")
+    r"(?![$%{<[]|(?:null|none|true|false)\b|~)[^\s\"'#,;}\]]{3,})")
 _KEY_WORDS = ("pass", "pwd", "secret", "token", "key")
 
 
@@ -81,14 +86,22 @@ def secret_key(key: str) -> tuple[bool, bool]:
 
 
 def reference(value: str) -> bool:
-    """A value that points at a secret instead of being one: a template or an env reference."""
-    return value.startswith(("$", "{{")) or value.strip() == ""
+    """A value that points at a secret instead of being one: a template, an env reference, or
+    a placeholder that argocd-vault-plugin replaces with the secret as Argo CD renders
+    (`<path:kv/data/db#password>` always, `<db-password>` where the resource names the path;
+    argoproj-labs/argocd-vault-plugin pkg/kube/util.go, `specificPathPlaceholder` and
+    `genericPlaceholder`)."""
+    text = value.strip()
+    return (text == "" or value.startswith(("$", "{{"))
+            or (text.startswith("<") and text.endswith(">") and "\n" not in text))
 
 
 #: the answers of `plaintext`'s two questions, kept for the process (the same keys and strings
-#: recur in every service and Application; each table bounded): key -> whether a literal string
-#: under it is a secret (None: when it is not a reference - a key that names a secret); string
-#: -> whether it is shaped like a credential
+#: recur in every service and Application; each table bounded): key -> True for a key a secret
+#: is the value of (`password`, `apiKey`: a literal string under it, or in a list under it, is
+#: one), None for a key that names a secret (`dbPassword`, `imagePullSecrets`: a literal string
+#: under it is one; a list under it may list names), False for any other; string -> whether it
+#: is shaped like a credential
 _KEYS: dict[Any, bool | None] = {}
 _SHAPES: dict[str, bool] = {}
 _UNKNOWN = object()
@@ -117,17 +130,17 @@ def credential(value: str) -> bool:
 
 def _literal_under(key: Any, value: str) -> bool:
     """Whether `value`, under `key`, is a literal secret."""
-    secret = _key_class(key)
-    return bool(secret) or (secret is None and not reference(value))
+    return _key_class(key) is not False and not reference(value)
 
 
 def plaintext(data: Any, where: str = "") -> Iterator[str]:
     """Where in `data` (dotted paths from `where`) a plaintext secret is, depth first; no
     value is ever part of what is yielded."""
-    # paths as tuples of parts, made into text only for a finding (most data has none)
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    # paths as tuples of parts, made into text only for a finding (most data has none); with
+    # each list, whether it is the value of a key a secret is the value of (`apiKey: [...]`)
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(data, (), False)]
     while stack:
-        node, parts = stack.pop()
+        node, parts, secrets = stack.pop()
         if type(node) is dict:
             name, value = node.get("name"), node.get("value")
             if (type(name) is str and type(value) is str and value
@@ -139,24 +152,26 @@ def plaintext(data: Any, where: str = "") -> Iterator[str]:
                     if item and (credential(item) or _literal_under(key, item)):
                         yield _path(where, (*parts, key))
                     elif (carried := _carried(item)) is not None:
-                        stack.append((carried[0], (*parts, f"{key}({carried[1]})")))
-                elif kind is dict or kind is list:
-                    stack.append((item, (*parts, key)))
+                        stack.append((carried[0], (*parts, f"{key}({carried[1]})"), False))
+                elif kind is list:
+                    stack.append((item, (*parts, key), _key_class(key) is True))
+                elif kind is dict:
+                    stack.append((item, (*parts, key), False))
         elif type(node) is list:
             for i, item in enumerate(node):
                 kind = type(item)
                 if kind is str:
-                    if credential(item):
+                    if credential(item) or (secrets and item and not reference(item)):
                         yield _path(where, parts, f"[{i}]")
                     elif (carried := _carried(item)) is not None:
-                        stack.append((carried[0], (*parts, f"[{i}]({carried[1]})")))
+                        stack.append((carried[0], (*parts, f"[{i}]({carried[1]})"), False))
                 elif kind is dict or kind is list:
-                    stack.append((item, (*parts, f"[{i}]")))
+                    stack.append((item, (*parts, f"[{i}]"), False))
         elif isinstance(node, str):
             if credential(node):
                 yield _path(where, parts)
             elif (carried := _carried(node)) is not None:
-                stack.append((carried[0], (*parts, f"({carried[1]})")))
+                stack.append((carried[0], (*parts, f"({carried[1]})"), False))
 
 
 def _carried(text: str) -> tuple[Any, str] | None:
@@ -200,16 +215,27 @@ _YAML_KEY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)*[\"']?([\w.-]+)[\"']?[ \t]*:(?:
                             re.MULTILINE)
 
 
+#: a key of a flow mapping (`{key: ...`, `, key: ...`, on one line or wrapped) and the word its
+#: value starts with
+_YAML_FLOW_KEY = re.compile(r"[{,][ \t\n]*[\"']?([\w.-]+)[\"']?[ \t]*:(?:[ \t\n]+[\"']?([\w.-]*))?")
+
+
 def _sets_secret_key(text: str) -> bool:
-    """Whether a line of a YAML file sets a key that names a secret, or a `name:` that does
-    (an env entry's): only then can its data hold a finding `credential_shaped` did not see."""
+    """Whether a YAML file sets a key that names a secret, or a `name:` that does (an env
+    entry's), on a line of its own or in a flow mapping (`{password: ...}`): only then can its
+    data hold a finding `credential_shaped` did not see."""
     for found in _YAML_KEY_LINE.finditer(text):
-        key, value = found.group(1), found.group(2)
-        if _key_class(key) is not False:
+        if _names_secret(found.group(1), found.group(2)):
             return True
-        if key == "name" and value and _key_class(value.strip().strip("\"'")) is not False:
-            return True
-    return False
+    return "{" in text and any(_names_secret(found.group(1), found.group(2))
+                               for found in _YAML_FLOW_KEY.finditer(text))
+
+
+def _names_secret(key: str, value: str | None) -> bool:
+    if _key_class(key) is not False:
+        return True
+    return (key == "name" and value is not None
+            and _key_class(value.strip().strip("\"'")) is not False)
 
 
 #: every word a secret-named key holds (`keys.SECRET_WORDS`, `_SECRET_VALUE_KEY`, the pairs

@@ -75,12 +75,13 @@ CARRIED = st.recursive(st.one_of(LEAVES, ENV),
                        max_leaves=8).filter(lambda d: isinstance(d, (dict, list)) and d)
 
 
-@given(CARRIED)
-def test_a_yaml_file_carried_in_a_value_is_judged_as_its_data(data):
+@given(CARRIED, st.sampled_from([False, None, True]))
+def test_a_yaml_file_carried_in_a_value_is_judged_as_its_data(data, flow):
     """What a YAML file in a string holds is a finding exactly when the same data in the values
-    is one: the line test that decides whether to parse the file (`_sets_secret_key`) never
-    hides one."""
+    is one, in block style, flow style (`{password: ...}`) or both: the test of its text that
+    decides whether to parse the file (`_sets_secret_key`) never hides one."""
     import yaml
-    text = yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
-    if not isinstance(data, list) or "\n" in text.strip():   # (a one-line file is not one)
+    text = yaml.safe_dump(data, default_flow_style=flow, sort_keys=False, width=30)
+    # (a one-line file in block style is not one; a flow mapping or list is, as JSON is)
+    if "\n" in text.strip() or text.startswith(("{", "[")):
         assert bool(list(scan.plaintext({"file": text}))) == bool(list(scan.plaintext(data))), text

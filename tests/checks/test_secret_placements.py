@@ -69,6 +69,11 @@ PLACEMENTS = {
     "an env list carried as YAML for a template's tpl": dict(
         db=', values={"extraEnvVarsYaml": "- name: MODE\\n  value: cluster\\n- name: REDIS_PASSWORD'
            f'\\n  value: {SECRET}\\n"}}'),
+    "keys listed under a key a secret is the value of": dict(
+        db=f', values={{"metrics": {{"apiKey": ["{SECRET}"]}}}}'),
+    "a YAML config file in flow style carried in a value": dict(
+        db=', values={"settingsYaml": "{datasource: {url: jdbc:postgresql://db/app, '
+           f'dbPassword: {SECRET}}}}}"}}'),
     "an ADO.NET connection string": dict(
         api=f', config={{"DB": "Server=db;Database=app;User Id=app;Password={SECRET};"}}'),
 }
@@ -96,11 +101,14 @@ def test_a_plaintext_secret_is_found_where_it_is(tmp_path: Path, name: str) -> N
 
 
 def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
-    """The control: references (existingSecret, $VARS) and ordinary values are no finding."""
+    """The control: references (existingSecret, $VARS, argocd-vault-plugin's `<path:...#key>`
+    placeholders, a list of Secret names) and ordinary values are no finding."""
     project = project_with(tmp_path, dict(
-        db=', values={"auth": {"existingSecret": "redis"}, "master": {"extraEnvVars": '
+        db=', values={"auth": {"existingSecret": "redis", "password": "<path:kv/data/redis#password>"}, '
+           '"global": {"imagePullSecrets": ["regcred"]}, "metrics": {"apiKey": ["${METRICS_KEY}"]}, '
+           '"master": {"extraEnvVars": '
            '[{"name": "REDIS_PASSWORD", "value": "$(REDIS_PASSWORD)"}, {"name": "MODE", '
-           '"value": "cluster"}]}}',
+           '"value": "cluster"}, {"name": "API_TOKEN", "value": "<path:kv/data/api#token | base64encode>"}]}}',
         api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}, '
             'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
             '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
