@@ -1,12 +1,12 @@
 """Run the project's mutants (mutation/mutants.py) against the test suite.
 
-    python mutation/run.py                 # every mutant; exit 1 unless all are killed and the
-                                           # property tests alone kill two thirds of them
+    python mutation/run.py                 # every mutant; exit 1 unless all are killed, each
+                                           # of FOR_THE_PROPERTIES by the property tests alone
     python mutation/run.py --only diff     # the mutants whose name contains "diff"
 
 Each mutant is applied to a copy of the repository; first the property tests (tests/properties)
 run against it, then, if they let it live, the tests named as its killers, then the whole suite.
-Not part of CI's default run: it takes about a minute and a half per mutant on 2 cores."""
+Not part of CI's default run: it takes 30 to 120 seconds per mutant on 2 cores."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mutation.mutants import MUTANTS, Mutant  # noqa: E402
+from mutation.mutants import FOR_THE_PROPERTIES, MUTANTS, Mutant  # noqa: E402
 
 
 def _copy(target: Path) -> None:
@@ -83,10 +83,12 @@ def main() -> int:
             print(f"{verdict:<10} {time.perf_counter() - started:6.0f} s  {mutant.name}", flush=True)
     by_properties = sum(v == "properties" for v in results.values())
     survived = [n for n, v in results.items() if v == "SURVIVED"]
+    missed = [n for n, v in results.items() if n in FOR_THE_PROPERTIES and v != "properties"]
     print(f"\n{len(results)} mutants: {len(results) - len(survived)} killed "
           f"({by_properties} by the property tests alone), {len(survived)} survived")
-    ok = not survived and (args.only or by_properties * 3 >= 2 * len(results))
-    return 0 if ok else 1
+    for name in missed:
+        print(f"not killed by the property tests alone, though it breaks one of their invariants: {name}")
+    return 0 if not survived and not missed else 1
 
 
 if __name__ == "__main__":

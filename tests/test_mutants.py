@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mutation.mutants import MUTANTS
+from mutation.mutants import FOR_THE_PROPERTIES, MUTANTS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gitops_dsl"
 
@@ -26,3 +26,4 @@ def test_the_mutant_applies_to_the_code_as_it_is(mutant) -> None:
 def test_every_mutant_has_its_own_name() -> None:
     names = [m.name for m in MUTANTS]
     assert len(names) == len(set(names))
+    assert FOR_THE_PROPERTIES <= set(names)
