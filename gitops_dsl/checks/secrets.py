@@ -58,8 +58,8 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     forge tokens, JWTs, a password in a URL or connection string, webhook URLs, Authorization
     headers, `password = ...` lines of a file carried in a value), and all of these inside a
     JSON or YAML file carried in a string. A reference is none: `$VAR`, `{{ ... }}`, or an
-    argocd-vault-plugin placeholder (`<path:kv/data/db#password>`), which the plugin replaces
-    as Argo CD renders."""
+    argocd-vault-plugin placeholder (`<path:kv/data/db#password>`; GD507 says where no plugin
+    replaces it)."""
     from ..render.apps import application_data
     advice = ("reference a Secret (e.g. existingSecret) made from SealedSecrets or an "
               "ExternalSecret")
@@ -100,6 +100,53 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
         for where, location in sorted(found.items()):
             yield Finding(f"{service.name}: {where} holds what looks like a credential "
                           "(value not shown)", advice, location, app.name, service)
+
+
+@builtin("GD507", summary="an argocd-vault-plugin placeholder in values that Helm renders",
+         bad='values={"auth": {"password": "<path:kv/data/db#password>"}}',
+         good='secrets=ExternalSecret("vault", {"DB_PASSWORD": SecretRef("kv/data/db", "password")}) '
+              'and values={"auth": {"existingSecret": "db"}}', per_service=True)
+def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
+    """argocd-vault-plugin replaces a `<path:kv/data/db#password>` placeholder in what it renders
+    itself, as Argo CD's config management plugin (argoproj-labs/argocd-vault-plugin
+    pkg/kube/util.go). Argo CD hands a source to a plugin only when the source names the plugin,
+    or names no tool at all and the plugin claims its folder (argo-cd
+    reposerver/repository/repository.go `GetAppSourceType`: a source that sets `helm`,
+    `kustomize`, `directory` or `plugin` is rendered that way; util/app/discovery/discovery.go
+    asks the plugins only otherwise). Every Application gitops-dsl writes sets its tool, and
+    Helm reads the values: the placeholder itself becomes the password. A tree migrated from
+    one that rendered through the plugin keeps its placeholders and fails only in the cluster."""
+    from ..secrets.scan import vault_placeholders
+    advice = ("take the value from a Secret: secrets=ExternalSecret(store, {KEY: SecretRef(path, "
+              "key)}) with the same path and key, referenced from the values (existingSecret, "
+              "an env entry's valueFrom)")
+    for service in ctx.resolved.services.values():
+        layers: list[tuple[str, Any, Location | None]] = [("values", service.values, service.location)]
+        layers += [(f"per_env[{env}].values", o.values, o.location)
+                   for env, o in sorted(service.per_env.items())]
+        layers += [(f"per_zone[{zone}].values", o.values, o.location)
+                   for zone, o in sorted(service.per_zone.items())]
+        hits: dict[str, Location | None] = {}
+        for prefix, values, location in layers:
+            if "<path:" in str(values):   # (str of a dict is made in C: most values hold none)
+                for where in vault_placeholders(values, prefix):
+                    hits.setdefault(where, location)
+        for where, location in sorted(hits.items()):
+            yield Finding(f"{service.name}: {where} is an argocd-vault-plugin placeholder, which "
+                          "no plugin replaces: Argo CD renders the chart with Helm",
+                          advice, location, service.name, service)
+    for app in ctx.resolved.apps:
+        helm = app.helm
+        if helm is None or not (helm.parameters or helm.values_object):
+            continue
+        carried = {"parameters": {p.name: p.value for p in helm.parameters},
+                   "values_object": helm.values_object}
+        if "<path:" in str(carried):
+            for where in sorted(vault_placeholders(carried, "helm")):
+                yield Finding(f"{app.service.name}: {where} in Application {app.name} is an "
+                              "argocd-vault-plugin placeholder, which no plugin replaces: Argo CD "
+                              "renders the chart with Helm", advice, app.service.location,
+                              app.name, app.service)
 
 
 @builtin("GD506", summary="a credential in an AppProject or a root Application",

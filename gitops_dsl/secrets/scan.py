@@ -261,6 +261,29 @@ def plaintext_in_document(data: Any, where: str = "") -> list[str]:
     return list(plaintext(data, where))
 
 
+#: argocd-vault-plugin's placeholder naming the secret's path and key, with an optional version
+#: and modifiers (`<path:kv/data/db#password>`, `<path:kv/data/db#password#2 | base64encode>`):
+#: argoproj-labs/argocd-vault-plugin pkg/kube/util.go `specificPathPlaceholder`
+_VAULT_PLACEHOLDER = re.compile(r"<path:[^#<>\n]+#[^#<>\n]+(?:#[^#<>\n]+)?>")
+
+
+def vault_placeholders(data: Any, where: str = "") -> Iterator[str]:
+    """Where in `data` (dotted paths from `where`) a string holds an argocd-vault-plugin path
+    placeholder, depth first."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        node, parts = stack.pop()
+        if isinstance(node, dict):
+            items: Any = node.items()
+        elif isinstance(node, list):
+            items = ((f"[{i}]", item) for i, item in enumerate(node))
+        else:
+            if isinstance(node, str) and "<path:" in node and _VAULT_PLACEHOLDER.search(node):
+                yield _path(where, parts)
+            continue
+        stack.extend((item, (*parts, key)) for key, item in reversed(list(items)))
+
+
 def _path(where: str, parts: tuple[Any, ...], last: str = "") -> str:
     text = where
     for part in parts:

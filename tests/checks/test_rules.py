@@ -131,6 +131,8 @@ p = platform(svc("api"))''',
     "GD502": 'x = SealedSecrets({"prod": {"DB_PASSWORD": "hunter2"}})  # <-',
     "GD503": f'p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}})))  # <-',
     "GD504": 'p = platform(svc("db", image=None, chart=redis, values={"auth": {"password": "admin123"}}))',
+    "GD507": ('p = platform(svc("db", image=None, chart=redis, values={"auth": {  # <-\n'
+              '    "password": "<path:kv/data/redis#password>"}}))'),
     "GD506": '''p = platform(svc("api"), projects=[Project("app", roles=[  # <-
     Role("ci", description="uses ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")])])''',
     "GD505": f'''p = platform(svc("api", secrets=SealedSecrets({{"stg": {{"K": "{SEALED}"}}}},  # <-

@@ -4,6 +4,7 @@ service's, GD506 for a project's or a root's), nothing is written, and no value 
 the same platform with a reference instead compiles."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,14 +102,14 @@ def test_a_plaintext_secret_is_found_where_it_is(tmp_path: Path, name: str) -> N
 
 
 def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
-    """The control: references (existingSecret, $VARS, argocd-vault-plugin's `<path:...#key>`
+    """The control: references (existingSecret, $VARS, argocd-vault-plugin's `<key>`
     placeholders, a list of Secret names) and ordinary values are no finding."""
     project = project_with(tmp_path, dict(
-        db=', values={"auth": {"existingSecret": "redis", "password": "<path:kv/data/redis#password>"}, '
+        db=', values={"auth": {"existingSecret": "redis", "password": "<redis-password>"}, '
            '"global": {"imagePullSecrets": ["regcred"]}, "metrics": {"apiKey": ["${METRICS_KEY}"]}, '
            '"master": {"extraEnvVars": '
            '[{"name": "REDIS_PASSWORD", "value": "$(REDIS_PASSWORD)"}, {"name": "MODE", '
-           '"value": "cluster"}, {"name": "API_TOKEN", "value": "<path:kv/data/api#token | base64encode>"}]}}',
+           '"value": "cluster"}, {"name": "API_TOKEN", "value": "<api-token>"}]}}',
         api=', labels={"team": "core"}, annotations={"hook": "https://hooks.example/x"}, '
             'config={"DB": "Server=db;Database=app;User Id=app;Password=$(DB_PASSWORD);", '
             '"URL": "jdbc:postgresql://db:5432/app?sslmode=require&password={{ .Values.p }}", '
@@ -119,3 +120,22 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
             '"ENV": "- name: MODE\\n  value: cluster\\n- name: REDIS_PASSWORD\\n  value: $(REDIS_PASSWORD)\\n"}'))
     run = run_cli("compile", cwd=project)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_vault_placeholder_is_no_plaintext_secret_but_is_never_replaced(tmp_path: Path) -> None:
+    """`<path:...#key>` holds no secret (not GD504), but nothing replaces it in values Helm
+    renders (GD507), in any layer or in a Helm parameter."""
+    project = project_with(tmp_path, dict(
+        db=', values={"auth": {"password": "<path:kv/data/redis#password>"}}, '
+           'per_env={"prod": Overlay(values={"extraEnvVars": [{"name": "TOKEN", '
+           '"value": "<path:kv/data/api#token#3 | base64encode>"}]})}, '
+           'helm=HelmOptions(parameters=[HelmParameter("metrics.apiKey", "<path:kv/data/m#key>")])'))
+    run = run_cli("compile", "--format", "json", cwd=project)
+    assert run.returncode == 1
+    found = json.loads(run.stdout)
+    assert {d["code"] for d in found} == {"GD507"}, found
+    messages = sorted(d["message"].split(" is an ")[0] for d in found)
+    assert messages == ["db: helm.parameters.metrics.apiKey in Application db-prod",
+                        "db: helm.parameters.metrics.apiKey in Application db-stg",
+                        "db: per_env[prod].values.extraEnvVars[0].value",
+                        "db: values.auth.password"], messages
