@@ -113,8 +113,9 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
     or names no tool at all and the plugin claims its folder (argo-cd
     reposerver/repository/repository.go `GetAppSourceType`: a source that sets `helm`,
     `kustomize`, `directory` or `plugin` is rendered that way; util/app/discovery/discovery.go
-    asks the plugins only otherwise). Every Application gitops-dsl writes sets its tool, and
-    Helm reads the values: the placeholder itself becomes the password. A tree migrated from
+    asks the plugins only otherwise). Every Application gitops-dsl renders with Helm sets
+    `helm` (its release name at least), and Helm reads the values: the placeholder itself
+    becomes the password. A tree migrated from
     one that rendered through the plugin keeps its placeholders and fails only in the cluster."""
     from ..secrets.scan import vault_placeholders
     advice = ("take the value from a Secret: secrets=ExternalSecret(store, {KEY: SecretRef(path, "
