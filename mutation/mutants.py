@@ -174,7 +174,7 @@ MUTANTS = [
            "(item, (*parts, key), _key_class(key) is True)", "(item, (*parts, key), False)",
            ("tests/checks/test_secret_placements.py",)),
     Mutant("GD507 passes a placeholder in a Helm parameter", "checks/secrets.py",
-           '        if "<path:" in str(carried):', "        if False:",
+           '            if "<path:" in str(carried):', "            if False:",
            ("tests/checks/test_secret_placements.py",)),
     Mutant("GD504 calls an argocd-vault-plugin placeholder a secret", "secrets/scan.py",
            'or (text.startswith("<") and text.endswith(">") and "\\n" not in text))', ")",

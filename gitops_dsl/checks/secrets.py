@@ -102,7 +102,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
                           "(value not shown)", advice, location, app.name, service)
 
 
-@builtin("GD507", summary="an argocd-vault-plugin placeholder in values that Helm renders",
+@builtin("GD507", summary="an argocd-vault-plugin placeholder in what Helm renders",
          bad='values={"auth": {"password": "<path:kv/data/db#password>"}}',
          good='secrets=ExternalSecret("vault", {"DB_PASSWORD": SecretRef("kv/data/db", "password")}) '
               'and values={"auth": {"existingSecret": "db"}}', per_service=True)
@@ -114,9 +114,11 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
     reposerver/repository/repository.go `GetAppSourceType`: a source that sets `helm`,
     `kustomize`, `directory` or `plugin` is rendered that way; util/app/discovery/discovery.go
     asks the plugins only otherwise). Every Application gitops-dsl renders with Helm sets
-    `helm` (its release name at least), and Helm reads the values: the placeholder itself
-    becomes the password. A tree migrated from
-    one that rendered through the plugin keeps its placeholders and fails only in the cluster."""
+    `helm` (its release name at least), so Helm reads the values and writes a template's text
+    as it is: the placeholder itself becomes the password. Looked for in the values of every
+    layer, Helm parameters and `valuesObject`, and the files of a Git chart folder (its values
+    and templates). A tree migrated from one that rendered through the plugin keeps its
+    placeholders and fails only in the cluster."""
     from ..secrets.scan import vault_placeholders
     advice = ("take the value from a Secret: secrets=ExternalSecret(store, {KEY: SecretRef(path, "
               "key)}) with the same path and key, referenced from the values (existingSecret, "
@@ -136,18 +138,38 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(f"{service.name}: {where} is an argocd-vault-plugin placeholder, which "
                           "no plugin replaces: Argo CD renders the chart with Helm",
                           advice, location, service.name, service)
+    folders: dict[str, list[str]] = {}
     for app in ctx.resolved.apps:
-        helm = app.helm
-        if helm is None or not (helm.parameters or helm.values_object):
-            continue
-        carried = {"parameters": {p.name: p.value for p in helm.parameters},
-                   "values_object": helm.values_object}
-        if "<path:" in str(carried):
-            for where in sorted(vault_placeholders(carried, "helm")):
-                yield Finding(f"{app.service.name}: {where} in Application {app.name} is an "
-                              "argocd-vault-plugin placeholder, which no plugin replaces: Argo CD "
-                              "renders the chart with Helm", advice, app.service.location,
-                              app.name, app.service)
+        helm, chart = app.helm, app.chart
+        found: list[tuple[str, Location | None]] = []
+        if helm is not None and (helm.parameters or helm.values_object):
+            carried = {"parameters": {p.name: p.value for p in helm.parameters},
+                       "values_object": helm.values_object}
+            if "<path:" in str(carried):
+                found += [(f"{where} in Application {app.name}", app.service.location)
+                          for where in sorted(vault_placeholders(carried, "helm"))]
+        if (isinstance(chart, GitPath) and chart.tool == "helm" and chart.repo is None
+                and ctx.root is not None):
+            if chart.path not in folders:
+                folders[chart.path] = _chart_folder_placeholders(ctx.root, app)
+            found += [(path, chart.location or app.service.location) for path in folders[chart.path]]
+        for where, location in found:
+            yield Finding(f"{app.service.name}: {where} is an argocd-vault-plugin placeholder, "
+                          "which no plugin replaces: Argo CD renders the chart with Helm",
+                          advice, location, app.name, app.service)
+
+
+def _chart_folder_placeholders(root: Any, app: Any) -> list[str]:
+    """The files of a Git chart folder (templates and value files alike: Helm writes a template's
+    text as it is) that hold an argocd-vault-plugin placeholder."""
+    from ..render.closure import NotClosed, chart_folder_files
+    from ..secrets.scan import holds_vault_placeholder
+    try:
+        files = chart_folder_files([app], root)
+    except (NotClosed, OSError):
+        return []   # GD602 says why the folder cannot be read
+    return [path for path, content in sorted(files.items())
+            if b"<path:" in content and holds_vault_placeholder(content.decode("utf-8", "replace"))]
 
 
 @builtin("GD506", summary="a credential in an AppProject or a root Application",

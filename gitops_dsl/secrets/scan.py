@@ -267,6 +267,11 @@ def plaintext_in_document(data: Any, where: str = "") -> list[str]:
 _VAULT_PLACEHOLDER = re.compile(r"<path:[^#<>\n]+#[^#<>\n]+(?:#[^#<>\n]+)?>")
 
 
+def holds_vault_placeholder(text: str) -> bool:
+    """Whether a text holds an argocd-vault-plugin path placeholder."""
+    return "<path:" in text and _VAULT_PLACEHOLDER.search(text) is not None
+
+
 def vault_placeholders(data: Any, where: str = "") -> Iterator[str]:
     """Where in `data` (dotted paths from `where`) a string holds an argocd-vault-plugin path
     placeholder, depth first."""
@@ -278,7 +283,7 @@ def vault_placeholders(data: Any, where: str = "") -> Iterator[str]:
         elif isinstance(node, list):
             items = ((f"[{i}]", item) for i, item in enumerate(node))
         else:
-            if isinstance(node, str) and "<path:" in node and _VAULT_PLACEHOLDER.search(node):
+            if isinstance(node, str) and holds_vault_placeholder(node):
                 yield _path(where, parts)
             continue
         stack.extend((item, (*parts, key)) for key, item in reversed(list(items)))

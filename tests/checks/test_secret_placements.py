@@ -88,6 +88,8 @@ def project_with(tmp_path: Path, placement: dict[str, str]) -> Path:
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: k\nversion: 0.1.0\n")
     (chart / "values.yaml").write_text(placement.get("chart_values", "replicas: 1\n"))
+    if "chart_template" in placement:
+        (chart / "templates" / "secret.yaml").write_text(placement["chart_template"])
     return project
 
 
@@ -123,9 +125,13 @@ def test_the_same_platform_without_secrets_compiles(tmp_path: Path) -> None:
 
 
 def test_a_vault_placeholder_is_no_plaintext_secret_but_is_never_replaced(tmp_path: Path) -> None:
-    """`<path:...#key>` holds no secret (not GD504), but nothing replaces it in values Helm
-    renders (GD507), in any layer or in a Helm parameter."""
+    """`<path:...#key>` holds no secret (not GD504), but nothing replaces it in what Helm
+    renders (GD507): in any layer, a Helm parameter, or a Git chart folder's values or
+    templates."""
     project = project_with(tmp_path, dict(
+        chart_values="auth:\n  password: <path:kv/data/k#password>\n",
+        chart_template="apiVersion: v1\nkind: Secret\nmetadata:\n  name: k\nstringData:\n"
+                       "  token: <path:kv/data/k#token>\n",
         db=', values={"auth": {"password": "<path:kv/data/redis#password>"}}, '
            'per_env={"prod": Overlay(values={"extraEnvVars": [{"name": "TOKEN", '
            '"value": "<path:kv/data/api#token#3 | base64encode>"}]})}, '
@@ -138,4 +144,5 @@ def test_a_vault_placeholder_is_no_plaintext_secret_but_is_never_replaced(tmp_pa
     assert messages == ["db: helm.parameters.metrics.apiKey in Application db-prod",
                         "db: helm.parameters.metrics.apiKey in Application db-stg",
                         "db: per_env[prod].values.extraEnvVars[0].value",
-                        "db: values.auth.password"], messages
+                        "db: values.auth.password",
+                        "k: k8s/k/templates/secret.yaml", "k: k8s/k/values.yaml"], messages
