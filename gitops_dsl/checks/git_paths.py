@@ -23,7 +23,11 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
     """A chart or manifests folder in this repository must exist in this checkout, or Argo CD
     fails to render the Application (every value file of a reference tree pointed at deleted
     charts); so must the value files a chart folder's Applications name. A folder or value file
-    that git ignores is not committed, so Argo CD's checkout does not have it either."""
+    that git ignores is not committed, so Argo CD's checkout does not have it either. A folder
+    read as plain manifests must not be one Argo CD reads as something else: one holding a
+    kustomization, or, read one level deep with nothing else set (a source that names no tool:
+    Argo CD discovers it), a Chart.yaml."""
+    from ..render.apps import directory_block
     seen = set()
     ignored = _ignored_in_chart_folders(ctx)
     for app in ctx.resolved.apps:
@@ -55,6 +59,17 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
                     yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
                                   "kustomization.yaml but is read as plain manifests",
                                   "use tool='kustomize'", chart.location, app.service.name, app.service)
+                elif chart.tool == "directory" and directory_block(chart) is None and any(
+                        p.name.endswith("Chart.yaml") and p.is_file()
+                        for p in (ctx.root / chart.path).iterdir()):
+                    # its source names no tool (argo/source_type.py): Argo CD's discovery makes
+                    # a folder with a *Chart.yaml a Helm chart (util/app/discovery/discovery.go)
+                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a Chart.yaml: "
+                                  "as plain manifests with nothing set (recurse=False) its source "
+                                  "names no tool, and Argo CD renders the folder as a Helm chart",
+                                  "use tool='helm', or set recurse=True or include= so the source "
+                                  "says it is plain manifests", chart.location, app.service.name,
+                                  app.service)
 
 
 def _missing_value_files(ctx: CheckContext, chart: GitPath,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..argo.globs import normalize_git_url
+from ..argo.source_type import named_tools
 from ..model.sync import SYNC_OPTION_KEYS
 
 if TYPE_CHECKING:
@@ -82,11 +83,9 @@ class App:
 #: Argo CD's discovery (util/app/discovery/discovery.go AppType): a file named `*Chart.yaml` in
 #: the application folder itself makes it Helm, a kustomization (kustomization.yaml, .yml or
 #: Kustomization; checked after Helm, so it wins) Kustomize, anything else Directory; an explicit
-#: source type in the spec (helm, kustomize, directory, plugin) comes first
+#: source type in the spec (helm, kustomize, directory, plugin: `argo.source_type.named_tools`)
+#: comes first
 _KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
-_EXPLICIT = ("helm", "kustomize", "directory", "plugin")
 
 
 def discovered_type(folder: Path) -> str | None:
@@ -107,7 +106,7 @@ def source_type(source: dict[str, Any], folder_type: str | None) -> str:
     the folder cannot be seen)."""
     if source.get("chart"):
         return "helm"
-    explicit = [key for key in _EXPLICIT if source.get(key) is not None]
+    explicit = named_tools(source)   # (a block that sets nothing is dropped: argo/source_type.py)
     if explicit:
         return explicit[0]
     return folder_type or "directory"
@@ -201,8 +200,8 @@ def _chart(source: dict[str, Any], tool: str, notes: list[Any]) -> tuple[Any, ..
     if source.get("chart"):
         return ("helm", source.get("repoURL", ""), source["chart"], str(source.get("targetRevision", "")),
                 skip)
-    if len([key for key in _EXPLICIT if source.get(key) is not None]) > 1:
-        notes.append(f"a rendering source with {' and '.join(k for k in _EXPLICIT if source.get(k) is not None)}: "
+    if len(named := named_tools(source)) > 1:
+        notes.append(f"a rendering source with {' and '.join(named)}: "
                      "Argo CD refuses more than one source type")
     if tool == "plugin":
         notes.append("a config management plugin is not a rendering source gitops-dsl models: "

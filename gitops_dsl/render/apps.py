@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..argo import resources as argo
 from ..argo import to_data
+from ..argo.source_type import sets_nothing
 from ..emit.yaml import canonical
 from ..model.charts import GitPath, HelmChart, RepoFile, StandardChart
 from ..model.sync import CASCADE_FINALIZERS, SYNC_OPTION_KEYS
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
 #: on the old Application while a rename is at its prepare step: the name it will get
 RENAME_ANNOTATION = "gitops-dsl.io/rename-to"
 
-_RENDERED_POLICIES: dict[int, tuple[SyncPolicy, argo.SyncPolicy]] = {}
+_RENDERED_POLICIES: dict[int, tuple[SyncPolicy, argo.SyncPolicy | None]] = {}
 
 
-def render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
-    """The Argo CD syncPolicy of a resolved policy; apps sharing one policy object share the
-    result (resolve hands out one object per distinct combination of layers)."""
+def render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy | None:
+    """The Argo CD syncPolicy of a resolved policy (None for one that sets nothing); apps sharing
+    one policy object share the result (resolve hands out one object per distinct combination of
+    layers)."""
     hit = _RENDERED_POLICIES.get(object.__hash__(policy))   # identity, as in resolve._sync_policy
     if hit is not None and hit[0] is policy:
         return hit[1]
@@ -36,7 +38,7 @@ def render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
     return made
 
 
-def _render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
+def _render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy | None:
     automated = None
     if policy.automated:
         automated = argo.Automated(prune=policy.prune, self_heal=policy.self_heal,
@@ -61,6 +63,9 @@ def _render_sync_policy(policy: SyncPolicy) -> argo.SyncPolicy:
             backoff=argo.Backoff(backoff.duration, backoff.factor, backoff.max_duration)
             if backoff else None,
             refresh=policy.retry.refresh)
+    if automated is None and not options and retry is None and metadata is None:
+        return None   # (a policy that sets nothing is dropped by Argo CD: util/argo/argo.go
+        #             NormalizeApplicationSpec; an app-of-apps would see it differ for good)
     return argo.SyncPolicy(automated=automated, sync_options=tuple(options) or None,
                            managed_namespace_metadata=metadata, retry=retry)
 
@@ -142,8 +147,17 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
                            kustomize=kustomize)
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
-                       directory=argo.Directory(recurse=chart.recurse, include=chart.include,
-                                                exclude=chart.exclude, jsonnet=_jsonnet(chart)))
+                       directory=directory_block(chart))
+
+
+def directory_block(chart: GitPath) -> argo.Directory | None:
+    """The `directory` block of a plain-manifests folder's source; None for one that would set
+    nothing, which Argo CD drops and an app-of-apps would then see as a difference for good
+    (argo/source_type.py): Argo CD then discovers the tool (checks/git_paths.py refuses a folder
+    it would discover as something else)."""
+    directory = argo.Directory(recurse=chart.recurse, include=chart.include,
+                               exclude=chart.exclude, jsonnet=_jsonnet(chart))
+    return None if sets_nothing("directory", to_data(directory)) else directory
 
 
 def _jsonnet(chart: GitPath) -> argo.DirectoryJsonnet | None:
