@@ -144,8 +144,10 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
             images=k.images or None, common_labels=dict(sorted(k.common_labels.items())) or None,
             common_annotations=dict(sorted(k.common_annotations.items())) or None,
             components=k.components or None, patches=k.patches or None) if k else None
+        # (none that sets nothing: Argo CD drops it, see directory_block)
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
-                           kustomize=kustomize)
+                           kustomize=None if sets_nothing("kustomize", to_data(kustomize))
+                           else kustomize)
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
                        directory=directory_block(chart))
 

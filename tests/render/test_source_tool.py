@@ -27,6 +27,8 @@ platform = Platform(
         Service("some", project="app",
                 chart=GitPath("k8s/some", tool="directory", recurse=False, include="*.yaml")),
         Service("kust", project="app", chart=GitPath("k8s/kust", tool="kustomize")),
+        Service("kust-empty", project="app", chart=GitPath("k8s/kust", tool="kustomize"),
+                kustomize=KustomizeOptions()),
         Service("manual", project="app", image=Image("ghcr.io/acme/manual", "1.0.0"),
                 sync=SyncPolicy(automated=False, retry=False)),
     ],
@@ -70,6 +72,7 @@ def test_no_block_that_sets_nothing_is_written(tmp_path: Path) -> None:
     assert _sources(apps["deep-stg"])[0]["directory"] == {"recurse": True}
     assert _sources(apps["some-stg"])[0]["directory"] == {"recurse": False, "include": "*.yaml"}
     assert "kustomize" not in _sources(apps["kust-stg"])[0]
+    assert "kustomize" not in _sources(apps["kust-empty-stg"])[0]
     assert apps["manual-stg"]["spec"]["syncPolicy"] == {"syncOptions": ["CreateNamespace=true"]}
     for tree in (project / "build", REPO / "build"):
         for name, app in _applications(tree).items():
