@@ -6,7 +6,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model.charts import GitPath
 from ..recorder import is_dir, is_file
@@ -27,7 +27,6 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
     read as plain manifests must not be one Argo CD reads as something else: one holding a
     kustomization, or, read one level deep with nothing else set (a source that names no tool:
     Argo CD discovers it), a Chart.yaml."""
-    from ..render.apps import directory_block
     seen = set()
     ignored = _ignored_in_chart_folders(ctx)
     for app in ctx.resolved.apps:
@@ -48,28 +47,34 @@ def missing_git_path(ctx: CheckContext) -> Iterator[Finding]:
                               "them)", chart.location, app.service.name, app.service)
             elif ctx.root is not None:
                 yield from _missing_value_files(ctx, chart, ignored or frozenset())
-                has_kustomization = any(is_file(ctx.root / chart.path / n) for n in
-                                        ("kustomization.yaml", "kustomization.yml", "Kustomization"))
-                if chart.tool == "kustomize" and not has_kustomization:
-                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but "
-                                  "no kustomization.yaml", "add one, or use tool='directory'",
-                                  chart.location, app.service.name, app.service)
-                elif chart.tool == "directory" and has_kustomization:
-                    # a directory source applies kustomization.yaml as an object nobody serves
-                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
-                                  "kustomization.yaml but is read as plain manifests",
-                                  "use tool='kustomize'", chart.location, app.service.name, app.service)
-                elif chart.tool == "directory" and directory_block(chart) is None and any(
-                        p.name.endswith("Chart.yaml") and p.is_file()
-                        for p in (ctx.root / chart.path).iterdir()):
-                    # its source names no tool (argo/source_type.py): Argo CD's discovery makes
-                    # a folder with a *Chart.yaml a Helm chart (util/app/discovery/discovery.go)
-                    yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a Chart.yaml: "
-                                  "as plain manifests with nothing set (recurse=False) its source "
-                                  "names no tool, and Argo CD renders the folder as a Helm chart",
-                                  "use tool='helm', or set recurse=True or include= so the source "
-                                  "says it is plain manifests", chart.location, app.service.name,
-                                  app.service)
+                yield from _read_as_another_tool(ctx.root, app, chart)
+
+
+def _read_as_another_tool(root: Path, app: Any, chart: GitPath) -> Iterator[Finding]:
+    """A folder whose files make Argo CD read it otherwise than the platform says: a Kustomize
+    folder without a kustomization; plain manifests beside a kustomization, or, when the source
+    names no tool (a one-level folder with nothing else set: render/apps.py directory_block,
+    argo/source_type.py), beside a `*Chart.yaml`, which Argo CD's discovery makes a Helm chart
+    (util/app/discovery/discovery.go)."""
+    from ..render.apps import directory_block
+    has_kustomization = any(is_file(root / chart.path / n) for n in
+                            ("kustomization.yaml", "kustomization.yml", "Kustomization"))
+    if chart.tool == "kustomize" and not has_kustomization:
+        yield Finding(f"{app.service.name}: GitPath {chart.path!r} has tool='kustomize' but "
+                      "no kustomization.yaml", "add one, or use tool='directory'",
+                      chart.location, app.service.name, app.service)
+    elif chart.tool == "directory" and has_kustomization:
+        # a directory source applies kustomization.yaml as an object nobody serves
+        yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a "
+                      "kustomization.yaml but is read as plain manifests",
+                      "use tool='kustomize'", chart.location, app.service.name, app.service)
+    elif chart.tool == "directory" and directory_block(chart) is None and any(
+            p.name.endswith("Chart.yaml") and p.is_file() for p in (root / chart.path).iterdir()):
+        yield Finding(f"{app.service.name}: GitPath {chart.path!r} holds a Chart.yaml: as plain "
+                      "manifests with nothing set (recurse=False) its source names no tool, and "
+                      "Argo CD renders the folder as a Helm chart",
+                      "use tool='helm', or set recurse=True or include= so the source says it is "
+                      "plain manifests", chart.location, app.service.name, app.service)
 
 
 def _missing_value_files(ctx: CheckContext, chart: GitPath,
