@@ -116,9 +116,10 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
     asks the plugins only otherwise). Every Application gitops-dsl renders with Helm sets
     `helm` (its release name at least), so Helm reads the values and writes a template's text
     as it is: the placeholder itself becomes the password. Looked for in the values of every
-    layer, Helm parameters and `valuesObject`, and the files of a Git chart folder (its values
-    and templates). A tree migrated from one that rendered through the plugin keeps its
-    placeholders and fails only in the cluster."""
+    layer, Helm parameters and `valuesObject`, the files of a Git chart folder (its values and
+    templates), and those of a Kustomize or plain-manifests folder whose source names its tool
+    (one that names none is discovered, and a plugin may claim it). A tree migrated from one
+    that rendered through the plugin keeps its placeholders and fails only in the cluster."""
     from ..secrets.scan import vault_placeholders
     advice = ("take the value from a Secret: secrets=ExternalSecret(store, {KEY: SecretRef(path, "
               "key)}) with the same path and key, referenced from the values (existingSecret, "
@@ -148,20 +149,34 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
             if "<path:" in str(carried):
                 found += [(f"{where} in Application {app.name}", app.service.location)
                           for where in sorted(vault_placeholders(carried, "helm"))]
-        if (isinstance(chart, GitPath) and chart.tool == "helm" and chart.repo is None
-                and ctx.root is not None):
-            if chart.path not in folders:
-                folders[chart.path] = _chart_folder_placeholders(ctx.root, app)
-            found += [(path, chart.location or app.service.location) for path in folders[chart.path]]
+        renders = "the chart with Helm"
+        if isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None:
+            renders = _named_tool(app, chart)
+            if renders:
+                if chart.path not in folders:
+                    folders[chart.path] = _chart_folder_placeholders(ctx.root, app)
+                found += [(path, chart.location or app.service.location)
+                          for path in folders[chart.path]]
         for where, location in found:
             yield Finding(f"{app.service.name}: {where} is an argocd-vault-plugin placeholder, "
-                          "which no plugin replaces: Argo CD renders the chart with Helm",
+                          f"which no plugin replaces: Argo CD renders {renders}",
                           advice, location, app.name, app.service)
 
 
+def _named_tool(app: Any, chart: GitPath) -> str:
+    """How Argo CD renders a Git folder whose source names its tool; "" for one that names none,
+    which Argo CD discovers (a plugin may then claim it: argo/source_type.py)."""
+    from ..render.apps import directory_block, kustomize_block
+    if chart.tool == "helm":
+        return "the chart with Helm"
+    if chart.tool == "kustomize":
+        return "the folder with Kustomize" if kustomize_block(app) is not None else ""
+    return "the folder as plain manifests" if directory_block(chart) is not None else ""
+
+
 def _chart_folder_placeholders(root: Any, app: Any) -> list[str]:
-    """The files of a Git chart folder (templates and value files alike: Helm writes a template's
-    text as it is) that hold an argocd-vault-plugin placeholder."""
+    """The files of a Git folder and what it reaches (a chart's templates and value files alike:
+    Helm writes a template's text as it is) that hold an argocd-vault-plugin placeholder."""
     from ..render.closure import NotClosed, chart_folder_files
     from ..secrets.scan import holds_vault_placeholder
     try:

@@ -138,18 +138,24 @@ def _chart_source(app: App, helm: argo.Helm | None) -> argo.Source:
     if chart.tool == "helm":
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path, helm=helm)
     if chart.tool == "kustomize":
-        k = app.kustomize
-        kustomize = argo.Kustomize(
-            name_prefix=k.name_prefix, name_suffix=k.name_suffix, namespace=k.namespace,
-            images=k.images or None, common_labels=dict(sorted(k.common_labels.items())) or None,
-            common_annotations=dict(sorted(k.common_annotations.items())) or None,
-            components=k.components or None, patches=k.patches or None) if k else None
-        # (none that sets nothing: Argo CD drops it, see directory_block)
         return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
-                           kustomize=None if sets_nothing("kustomize", to_data(kustomize))
-                           else kustomize)
+                           kustomize=kustomize_block(app))
     return argo.Source(repo_url=repo.url, target_revision=revision, path=chart.path,
                        directory=directory_block(chart))
+
+
+def kustomize_block(app: App) -> argo.Kustomize | None:
+    """The `kustomize` block of a Kustomize folder's source; None without options, or with
+    options that set nothing (Argo CD drops such a block: see directory_block)."""
+    k = app.kustomize
+    if k is None:
+        return None
+    kustomize = argo.Kustomize(
+        name_prefix=k.name_prefix, name_suffix=k.name_suffix, namespace=k.namespace,
+        images=k.images or None, common_labels=dict(sorted(k.common_labels.items())) or None,
+        common_annotations=dict(sorted(k.common_annotations.items())) or None,
+        components=k.components or None, patches=k.patches or None)
+    return None if sets_nothing("kustomize", to_data(kustomize)) else kustomize
 
 
 def directory_block(chart: GitPath) -> argo.Directory | None:
