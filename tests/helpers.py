@@ -49,6 +49,16 @@ platform = Platform(
 '''
 
 
+def one_environment(services: str) -> str:
+    """The source of a platform with one environment (stg, in zone z) and one project (app),
+    whose services are `services` (the items of a Python list)."""
+    return ('from gitops_dsl import *\n\n'
+            'stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")\n'
+            'platform = Platform(\n'
+            '    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[stg],\n'
+            f'    projects=[Project("app")], services=[{services}],\n)\n')
+
+
 def make_project(root: Path, platform_source: str = MINIMAL, name: str = "demo.py") -> Path:
     """A user project: pyproject.toml and platforms/<name>. Returns the project folder."""
     root.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import make_project, run_cli
+from tests.helpers import make_project, one_environment, run_cli
 
 BASE = '''
 from gitops_dsl import *
@@ -148,28 +148,18 @@ def test_a_vault_placeholder_is_no_plaintext_secret_but_is_never_replaced(tmp_pa
                         "k: k8s/k/templates/secret.yaml", "k: k8s/k/values.yaml"], messages
 
 
-FOLDERS = '''
-from gitops_dsl import *
-
-stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")
-platform = Platform(
-    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[stg],
-    projects=[Project("app")],
-    services=[
-        Service("deep", project="app", chart=GitPath("k8s/deep", tool="directory")),
-        Service("flat", project="app", chart=GitPath("k8s/flat", tool="directory", recurse=False)),
-        Service("kust", project="app", chart=GitPath("k8s/kust", tool="kustomize")),
-        Service("named", project="app", chart=GitPath("k8s/named", tool="kustomize"),
-                kustomize=KustomizeOptions(name_prefix="a-")),
-    ],
-)
-'''
+FOLDERS = one_environment('''
+    Service("deep", project="app", chart=GitPath("k8s/deep", tool="directory")),
+    Service("flat", project="app", chart=GitPath("k8s/flat", tool="directory", recurse=False)),
+    Service("kust", project="app", chart=GitPath("k8s/kust", tool="kustomize")),
+    Service("named", project="app", chart=GitPath("k8s/named", tool="kustomize"),
+            kustomize=KustomizeOptions(name_prefix="a-")),
+''')
 
 
 def test_a_placeholder_in_a_folder_is_judged_by_the_tool_its_source_names(tmp_path: Path) -> None:
     """In a Kustomize or plain-manifests folder whose source names its tool, nothing replaces a
     placeholder (GD507); one whose source names none is discovered, and a plugin may claim it."""
-    from tests.helpers import make_project
     project = make_project(tmp_path / "p", FOLDERS)
     secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n"
               "  token: <path:kv/data/s#token>\n")

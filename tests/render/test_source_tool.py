@@ -12,28 +12,19 @@ import pytest
 import yaml
 
 from gitops_dsl.argo.source_type import named_tools, sets_nothing
-from tests.helpers import REPO, make_project, run_cli
+from tests.helpers import REPO, make_project, one_environment, run_cli
 
-PLATFORM = '''
-from gitops_dsl import *
-
-stg = Environment("stg", cluster=Cluster("stg", "https://stg.example:6443"), zone="z")
-platform = Platform(
-    "demo", gitops_repo=Repo("https://example.com/acme/gitops.git"), environments=[stg],
-    projects=[Project("app")],
-    services=[
-        Service("flat", project="app", chart=GitPath("k8s/flat", tool="directory", recurse=False)),
-        Service("deep", project="app", chart=GitPath("k8s/deep", tool="directory")),
-        Service("some", project="app",
-                chart=GitPath("k8s/some", tool="directory", recurse=False, include="*.yaml")),
-        Service("kust", project="app", chart=GitPath("k8s/kust", tool="kustomize")),
-        Service("kust-empty", project="app", chart=GitPath("k8s/kust", tool="kustomize"),
-                kustomize=KustomizeOptions()),
-        Service("manual", project="app", image=Image("ghcr.io/acme/manual", "1.0.0"),
-                sync=SyncPolicy(automated=False, retry=False)),
-    ],
-)
-'''
+PLATFORM = one_environment('''
+    Service("flat", project="app", chart=GitPath("k8s/flat", tool="directory", recurse=False)),
+    Service("deep", project="app", chart=GitPath("k8s/deep", tool="directory")),
+    Service("some", project="app",
+            chart=GitPath("k8s/some", tool="directory", recurse=False, include="*.yaml")),
+    Service("kust", project="app", chart=GitPath("k8s/kust", tool="kustomize")),
+    Service("kust-empty", project="app", chart=GitPath("k8s/kust", tool="kustomize"),
+            kustomize=KustomizeOptions()),
+    Service("manual", project="app", image=Image("ghcr.io/acme/manual", "1.0.0"),
+            sync=SyncPolicy(automated=False, retry=False)),
+''')
 CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
 
 
