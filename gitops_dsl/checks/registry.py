@@ -25,6 +25,10 @@ class CheckContext:
 
     resolved: Resolved
     root: Path | None = None
+    #: a Git folder's files by its path, read once for the rules that look into them
+    #: (checks/secrets.py folder_files)
+    folder_files: dict[str, dict[str, bytes] | None] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False)
 
 
 #: how a rule's finding counts; `[tool.gitops-dsl.severity]` may also turn a rule "off"

@@ -66,13 +66,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
     for service in ctx.resolved.services.values():
         # what the service writes in every environment: found about the service
         hits: dict[str, Location | None] = {}
-        layers: list[tuple[str, dict[str, Any], dict[str, str], Location | None]] = [
-            ("values", service.values, service.config, service.location)]
-        layers += [(f"per_env[{env}].values", o.values, o.config, o.location)
-                   for env, o in sorted(service.per_env.items())]
-        layers += [(f"per_zone[{zone}].values", o.values, {}, o.location)
-                   for zone, o in sorted(service.per_zone.items())]
-        for prefix, values, config, location in layers:
+        for prefix, values, config, location in _value_layers(service):
             for where in plaintext(values, prefix):
                 hits.setdefault(where, location)
             for key, value in sorted(config.items()):
@@ -94,7 +88,7 @@ def credential_in_values(ctx: CheckContext) -> Iterator[Finding]:
         chart = app.chart
         if isinstance(chart, GitPath) and chart.repo is None and ctx.root is not None:
             if chart.path not in folders:
-                folders[chart.path] = _chart_folder_secrets(ctx.root, app)
+                folders[chart.path] = _chart_folder_secrets(folder_files(ctx, app))
             for where in folders[chart.path]:
                 found.setdefault(where, chart.location or service.location)
         for where, location in sorted(found.items()):
@@ -125,13 +119,8 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
               "key)}) with the same path and key, referenced from the values (existingSecret, "
               "an env entry's valueFrom)")
     for service in ctx.resolved.services.values():
-        layers: list[tuple[str, Any, Location | None]] = [("values", service.values, service.location)]
-        layers += [(f"per_env[{env}].values", o.values, o.location)
-                   for env, o in sorted(service.per_env.items())]
-        layers += [(f"per_zone[{zone}].values", o.values, o.location)
-                   for zone, o in sorted(service.per_zone.items())]
         hits: dict[str, Location | None] = {}
-        for prefix, values, location in layers:
+        for prefix, values, _, location in _value_layers(service):
             if "<path:" in str(values):   # (str of a dict is made in C: most values hold none)
                 for where in vault_placeholders(values, prefix):
                     hits.setdefault(where, location)
@@ -154,7 +143,7 @@ def vault_placeholder_in_values(ctx: CheckContext) -> Iterator[Finding]:
             renders = _named_tool(app, chart)
             if renders:
                 if chart.path not in folders:
-                    folders[chart.path] = _chart_folder_placeholders(ctx.root, app)
+                    folders[chart.path] = _chart_folder_placeholders(folder_files(ctx, app))
                 found += [(path, chart.location or app.service.location)
                           for path in folders[chart.path]]
         for where, location in found:
@@ -174,15 +163,35 @@ def _named_tool(app: Any, chart: GitPath) -> str:
     return "the folder as plain manifests" if directory_block(chart) is not None else ""
 
 
-def _chart_folder_placeholders(root: Any, app: Any) -> list[str]:
+def _value_layers(service: Any) -> list[tuple[str, dict[str, Any], dict[str, str], Location | None]]:
+    """What a service writes in every environment, by layer: (where, values, config, location)."""
+    layers: list[tuple[str, dict[str, Any], dict[str, str], Location | None]] = [
+        ("values", service.values, service.config, service.location)]
+    layers += [(f"per_env[{env}].values", o.values, o.config, o.location)
+               for env, o in sorted(service.per_env.items())]
+    layers += [(f"per_zone[{zone}].values", o.values, {}, o.location)
+               for zone, o in sorted(service.per_zone.items())]
+    return layers
+
+
+def folder_files(ctx: CheckContext, app: Any) -> dict[str, bytes]:
+    """The files of an Application's Git folder and of what it reaches, by repository path, read
+    once per check run; none when the folder cannot be read (GD602 says why)."""
+    from ..render.closure import NotClosed, chart_folder_files
+    path = app.chart.path
+    assert ctx.root is not None
+    if path not in ctx.folder_files:
+        try:
+            ctx.folder_files[path] = chart_folder_files([app], ctx.root)
+        except (NotClosed, OSError):
+            ctx.folder_files[path] = None
+    return ctx.folder_files[path] or {}
+
+
+def _chart_folder_placeholders(files: dict[str, bytes]) -> list[str]:
     """The files of a Git folder and what it reaches (a chart's templates and value files alike:
     Helm writes a template's text as it is) that hold an argocd-vault-plugin placeholder."""
-    from ..render.closure import NotClosed, chart_folder_files
     from ..secrets.scan import holds_vault_placeholder
-    try:
-        files = chart_folder_files([app], root)
-    except (NotClosed, OSError):
-        return []   # GD602 says why the folder cannot be read
     return [path for path, content in sorted(files.items())
             if b"<path:" in content and holds_vault_placeholder(content.decode("utf-8", "replace"))]
 
@@ -221,14 +230,9 @@ def credential_in_platform_documents(ctx: CheckContext) -> Iterator[Finding]:
                       "document Argo CD reads", getattr(owner, "location", None), where, owner)
 
 
-def _chart_folder_secrets(root: Any, app: Any) -> list[str]:
+def _chart_folder_secrets(files: dict[str, bytes]) -> list[str]:
     """Plaintext secrets in the YAML files of a Git chart folder (what travels with it)."""
-    from ..render.closure import NotClosed, chart_folder_files
     from ..safe_yaml import UnsafeYaml, load_all
-    try:
-        files = chart_folder_files([app], root)
-    except (NotClosed, OSError):
-        return []   # GD602 says why the folder cannot be read
     found: list[str] = []
     for path, content in sorted(files.items()):
         if not path.endswith((".yaml", ".yml", ".json")) or "/templates/" in f"/{path}":
